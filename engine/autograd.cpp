@@ -1,0 +1,112 @@
+// The autograd engine: topological sort, gradient accumulation, leaf gradients.
+#include "engine/autograd.h"
+
+#include <unordered_map>
+#include <unordered_set>
+
+#include "engine/error.h"
+#include "engine/ops.h"
+
+namespace ihd {
+namespace {
+
+thread_local bool grad_mode_enabled = true;
+
+// Nodes reachable from `root`, each after every node that consumes its output. The order owns
+// the nodes: running a node's backward releases its inputs, which may own the next nodes.
+std::vector<std::shared_ptr<Node>> topological_order(const std::shared_ptr<Node>& root) {
+  std::vector<std::shared_ptr<Node>> order;
+  std::unordered_set<Node*> visited;
+  // Iterative depth-first post-order, so deep networks cannot overflow the stack.
+  std::vector<std::pair<std::shared_ptr<Node>, std::size_t>> stack{{root, 0}};
+  visited.insert(root.get());
+  while (!stack.empty()) {
+    auto& [node, next_input] = stack.back();
+    if (next_input < node->inputs.size()) {
+      const Tensor& input = node->inputs[next_input++];
+      std::shared_ptr<Node> producer = input.defined() ? input.grad_fn() : nullptr;
+      if (producer && visited.insert(producer.get()).second) stack.push_back({producer, 0});
+    } else {
+      order.push_back(node);
+      stack.pop_back();
+    }
+  }
+  return {order.rbegin(), order.rend()};
+}
+
+// grad = grad + addition, allocating only when `grad` is still empty.
+void accumulate(Tensor& grad, const Tensor& addition) {
+  if (!grad.defined()) {
+    grad = addition;
+  } else {
+    grad = add(grad, addition);
+  }
+}
+
+}  // namespace
+
+bool grad_enabled() { return grad_mode_enabled; }
+
+NoGradGuard::NoGradGuard() : previous_(grad_mode_enabled) { grad_mode_enabled = false; }
+NoGradGuard::~NoGradGuard() { grad_mode_enabled = previous_; }
+
+bool any_requires_grad(std::initializer_list<const Tensor*> inputs) {
+  if (!grad_mode_enabled) return false;
+  for (const Tensor* input : inputs) {
+    if (input && input->requires_grad()) return true;
+  }
+  return false;
+}
+
+void attach_grad_fn(Tensor& output, std::string op_name, std::vector<Tensor> inputs,
+                    std::function<std::vector<Tensor>(const Tensor&)> backward) {
+  auto node = std::make_shared<Node>();
+  node->op_name = std::move(op_name);
+  node->inputs = std::move(inputs);
+  node->backward = std::move(backward);
+  output.impl()->requires_grad = true;
+  output.impl()->grad_fn = std::move(node);
+}
+
+void run_backward(const Tensor& loss) {
+  IHD_CHECK(loss.numel() == 1, "backward() needs a scalar loss, got shape ",
+            loss.shape().to_string());
+  IHD_CHECK(loss.requires_grad(), "backward() on a tensor that does not require grad");
+  const Tensor seed = Tensor::full(loss.shape(), 1.0f, loss.device());
+  if (!loss.grad_fn()) {
+    Tensor grad = loss.grad();
+    accumulate(grad, seed);
+    loss.set_grad(grad);
+    return;
+  }
+  NoGradGuard no_grad;  // gradients of gradients are not needed
+  std::unordered_map<Node*, Tensor> grad_of_output{{loss.grad_fn().get(), seed}};
+  for (const std::shared_ptr<Node>& node : topological_order(loss.grad_fn())) {
+    auto pending = grad_of_output.find(node.get());
+    if (pending == grad_of_output.end()) continue;
+    const Tensor grad_output = std::move(pending->second);
+    grad_of_output.erase(pending);
+    const std::vector<Tensor> grad_inputs = node->backward(grad_output);
+    IHD_CHECK(grad_inputs.size() == node->inputs.size(), "op ", node->op_name, " returned ",
+              grad_inputs.size(), " gradients for ", node->inputs.size(), " inputs");
+    for (std::size_t i = 0; i < grad_inputs.size(); ++i) {
+      const Tensor& input = node->inputs[i];
+      if (!grad_inputs[i].defined() || !input.requires_grad()) continue;
+      IHD_CHECK(grad_inputs[i].shape() == input.shape(), "op ", node->op_name,
+                " returned a gradient of shape ", grad_inputs[i].shape().to_string(),
+                " for an input of shape ", input.shape().to_string());
+      if (input.grad_fn()) {
+        accumulate(grad_of_output[input.grad_fn().get()], grad_inputs[i]);
+      } else {
+        Tensor grad = input.grad();
+        accumulate(grad, grad_inputs[i]);
+        input.set_grad(grad);
+      }
+    }
+    // Free the activations this node kept alive.
+    node->inputs.clear();
+    node->backward = nullptr;
+  }
+}
+
+}  // namespace ihd

@@ -1,0 +1,44 @@
+// Device parsing and printing, and whether CUDA is compiled in and usable.
+#include "engine/device.h"
+
+#include "engine/error.h"
+
+#ifdef IHD_WITH_CUDA
+#include "kernels/cuda/memory.h"
+#endif
+
+namespace ihd {
+
+Device Device::parse(const std::string& text) {
+  if (text == "cpu") return cpu();
+  if (text == "cuda") return cuda(0);
+  if (text.rfind("cuda:", 0) == 0) {
+    const std::string index = text.substr(5);
+    IHD_CHECK(!index.empty() && index.find_first_not_of("0123456789") == std::string::npos,
+              "bad device '", text, "': expected cpu, cuda or cuda:N");
+    return cuda(std::stoi(index));
+  }
+  throw Error("bad device '" + text + "': expected cpu, cuda or cuda:N");
+}
+
+std::string Device::to_string() const {
+  return is_cpu() ? "cpu" : "cuda:" + std::to_string(index);
+}
+
+bool cuda_compiled() {
+#ifdef IHD_WITH_CUDA
+  return true;
+#else
+  return false;
+#endif
+}
+
+bool cuda_available() {
+#ifdef IHD_WITH_CUDA
+  return kernels::cuda::device_count() > 0;
+#else
+  return false;
+#endif
+}
+
+}  // namespace ihd

@@ -1,0 +1,29 @@
+// Where a tensor's memory lives: the host (cpu) or one CUDA GPU (cuda:N).
+#pragma once
+
+#include <string>
+
+namespace ihd {
+
+struct Device {
+  enum class Kind { cpu, cuda };
+  Kind kind = Kind::cpu;
+  int index = 0;
+
+  static Device cpu() { return {Kind::cpu, 0}; }
+  static Device cuda(int index = 0) { return {Kind::cuda, index}; }
+  // Parses "cpu", "cuda" or "cuda:N"; throws ihd::Error on anything else.
+  static Device parse(const std::string& text);
+
+  bool is_cpu() const { return kind == Kind::cpu; }
+  bool is_cuda() const { return kind == Kind::cuda; }
+  std::string to_string() const;
+  bool operator==(const Device&) const = default;
+};
+
+// True when this build contains the CUDA backend (a GPU may still be absent at run time).
+bool cuda_compiled();
+// True when the CUDA backend is compiled and at least one GPU is usable.
+bool cuda_available();
+
+}  // namespace ihd

@@ -1,0 +1,77 @@
+// Every differentiable op of the engine, in one page. Each op checks its inputs, runs the kernel
+// of the input's device (kernels/cpu or kernels/cuda), and, when an input needs a gradient,
+// attaches the backward closure (see autograd.h). Implementations: engine/ops/<family>.cpp.
+//
+// Layouts: activations NHWC [batch, height, width, channels]; conv weights OHWI
+// [out_channels, kernel_h, kernel_w, in_channels]; linear weights [out_features, in_features].
+#pragma once
+
+#include <optional>
+
+#include "engine/tensor.h"
+
+namespace ihd {
+
+// ---- arithmetic (engine/ops/arithmetic.cpp) ----
+Tensor add(const Tensor& a, const Tensor& b);       // same shapes
+Tensor mul(const Tensor& a, const Tensor& b);       // same shapes, elementwise
+Tensor scale(const Tensor& x, float factor);        // x * factor
+Tensor sum(const Tensor& x);                        // all elements -> scalar
+Tensor mean(const Tensor& x);                       // all elements -> scalar
+Tensor reshape(const Tensor& x, Shape shape);       // same numel, shares storage
+Tensor flatten(const Tensor& x);                    // [N, ...] -> [N, rest]
+
+// ---- activations (engine/ops/activation.cpp) ----
+Tensor relu(const Tensor& x);
+Tensor sigmoid(const Tensor& x);
+
+// ---- convolution (engine/ops/conv2d.cpp) ----
+struct Conv2dOptions {
+  int stride = 1;
+  int padding = 0;
+};
+// x [N,H,W,C], weight [O,KH,KW,C], bias [O] or undefined -> [N,OH,OW,O].
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dOptions options);
+
+// ---- batch normalisation (engine/ops/batch_norm.cpp) ----
+// Per-channel normalisation of NHWC (or [N, C]) input, with PyTorch's semantics: in training,
+// batch statistics normalise (biased variance) and the running statistics are updated in place
+// (running = (1 - momentum) running + momentum batch, unbiased variance); in evaluation the
+// running statistics normalise. The block's glue is fused into the same pass: an optional residual
+// added after the affine transform, then an optional ReLU: y = relu(bn(x) + residual).
+struct BatchNormOptions {
+  bool training = true;
+  float momentum = 0.1f;
+  float eps = 1e-5f;
+  bool relu = false;
+};
+Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                  const Tensor& running_mean, const Tensor& running_var,
+                  BatchNormOptions options, const Tensor& residual = Tensor());
+
+// ---- pooling (engine/ops/pooling.cpp) ----
+struct MaxPool2dOptions {
+  int kernel = 3;
+  int stride = 2;
+  int padding = 1;
+};
+Tensor max_pool2d(const Tensor& x, MaxPool2dOptions options);  // NHWC -> NHWC
+Tensor global_avg_pool(const Tensor& x);                      // [N,H,W,C] -> [N,C]
+
+// ---- linear (engine/ops/linear.cpp) ----
+// x [N, in], weight [out, in], bias [out] or undefined -> [N, out].
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias);
+
+// ---- loss (engine/ops/loss.cpp) ----
+// Binary cross-entropy on logits, as torch.nn.BCEWithLogitsLoss: logits and targets [N, K].
+// pos_weight [K] multiplies the positive term; class_weight [K] weighs each label's loss, and the
+// result is the mean over images of sum_k w_k l_k / sum_k w_k (the RSNA weighted log loss).
+// Without class weights the result is the mean over all N*K elements.
+struct BceOptions {
+  Tensor pos_weight;
+  Tensor class_weight;
+};
+Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targets,
+                                        const BceOptions& options = {});
+
+}  // namespace ihd

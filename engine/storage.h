@@ -1,0 +1,46 @@
+// Storage: one reference-counted block of memory on one device, shared by the tensors that view
+// it (a reshape shares its input's storage). Blocks come from a caching allocator per device, so a
+// training loop that allocates the same shapes every step stops calling the system allocator after
+// its first step.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+#include "engine/device.h"
+
+namespace ihd {
+
+class Storage {
+ public:
+  Storage(std::size_t bytes, Device device);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  void* data() const { return data_; }
+  std::size_t bytes() const { return bytes_; }
+  Device device() const { return device_; }
+
+ private:
+  void* data_ = nullptr;
+  std::size_t bytes_ = 0;
+  Device device_;
+};
+
+// Byte counts of the caching allocator of one device kind: in use now, highest in use so far.
+struct MemoryStats {
+  std::size_t in_use_bytes = 0;
+  std::size_t peak_bytes = 0;
+  std::size_t cached_bytes = 0;
+};
+MemoryStats memory_stats(Device device);
+void reset_peak_memory(Device device);
+// Returns cached (free) blocks to the system.
+void release_cached_memory(Device device);
+
+// Copies bytes between any two devices (host<->host, host<->cuda, cuda<->cuda).
+void copy_bytes(void* destination, Device destination_device, const void* source,
+                Device source_device, std::size_t bytes);
+
+}  // namespace ihd

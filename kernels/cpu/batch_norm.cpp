@@ -1,0 +1,180 @@
+// Batch norm on the CPU. Reductions split the rows into fixed blocks, sum each block in float,
+// add blocks per thread in double, and add the threads' totals in thread order: the result is
+// accurate and identical from run to run for a given thread count.
+#include "kernels/cpu/batch_norm.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+namespace ihd::kernels::cpu {
+namespace {
+
+constexpr int64_t kRowsPerBlock = 64;
+
+// For each channel c: total_a[c] = sum over rows of a(row, c), total_b likewise, where
+// add_row(row, sum_a, sum_b) adds one row's terms into float accumulators of size `channels`.
+template <typename AddRow>
+void sum_over_rows(int64_t rows, int channels, AddRow add_row, double* total_a, double* total_b) {
+  const int threads = omp_get_max_threads();
+  std::vector<double> per_thread(static_cast<std::size_t>(threads) * 2 * channels, 0.0);
+  const int64_t blocks = (rows + kRowsPerBlock - 1) / kRowsPerBlock;
+#pragma omp parallel num_threads(threads)
+  {
+    double* thread_a = per_thread.data() + static_cast<std::size_t>(omp_get_thread_num()) * 2 * channels;
+    double* thread_b = thread_a + channels;
+    std::vector<float> block_a(channels), block_b(channels);
+#pragma omp for schedule(static)
+    for (int64_t block = 0; block < blocks; ++block) {
+      std::fill(block_a.begin(), block_a.end(), 0.0f);
+      std::fill(block_b.begin(), block_b.end(), 0.0f);
+      const int64_t end = std::min(rows, (block + 1) * kRowsPerBlock);
+      for (int64_t row = block * kRowsPerBlock; row < end; ++row) {
+        add_row(row, block_a.data(), block_b.data());
+      }
+      for (int c = 0; c < channels; ++c) {
+        thread_a[c] += block_a[c];
+        thread_b[c] += block_b[c];
+      }
+    }
+  }
+  std::fill(total_a, total_a + channels, 0.0);
+  std::fill(total_b, total_b + channels, 0.0);
+  for (int t = 0; t < threads; ++t) {
+    const double* thread_a = per_thread.data() + static_cast<std::size_t>(t) * 2 * channels;
+    for (int c = 0; c < channels; ++c) {
+      total_a[c] += thread_a[c];
+      total_b[c] += thread_a[channels + c];
+    }
+  }
+}
+
+}  // namespace
+
+void batch_norm_statistics(int64_t rows, int channels, const float* x, float eps, float* mean,
+                           float* invstd) {
+  std::vector<double> sums(channels), unused(channels);
+  sum_over_rows(
+      rows, channels,
+      [&](int64_t row, float* sum, float*) {
+        const float* x_row = x + row * channels;
+#pragma omp simd
+        for (int c = 0; c < channels; ++c) sum[c] += x_row[c];
+      },
+      sums.data(), unused.data());
+  std::vector<float> mean_f(channels);
+  for (int c = 0; c < channels; ++c) mean_f[c] = static_cast<float>(sums[c] / rows);
+  std::vector<double> squares(channels);
+  sum_over_rows(
+      rows, channels,
+      [&](int64_t row, float* square_sum, float*) {
+        const float* x_row = x + row * channels;
+#pragma omp simd
+        for (int c = 0; c < channels; ++c) {
+          const float centred = x_row[c] - mean_f[c];
+          square_sum[c] += centred * centred;
+        }
+      },
+      squares.data(), unused.data());
+  for (int c = 0; c < channels; ++c) {
+    mean[c] = mean_f[c];
+    invstd[c] = static_cast<float>(1.0 / std::sqrt(squares[c] / rows + eps));
+  }
+}
+
+void batch_norm_running_statistics(int channels, const float* running_mean,
+                                   const float* running_var, float eps, float* mean,
+                                   float* invstd) {
+  for (int c = 0; c < channels; ++c) {
+    mean[c] = running_mean[c];
+    invstd[c] = 1.0f / std::sqrt(running_var[c] + eps);
+  }
+}
+
+void batch_norm_update_running(int64_t rows, int channels, const float* mean, const float* invstd,
+                               float eps, float momentum, float* running_mean,
+                               float* running_var) {
+  const double unbiased = rows > 1 ? static_cast<double>(rows) / (rows - 1) : 1.0;
+  for (int c = 0; c < channels; ++c) {
+    const double biased_var = 1.0 / (static_cast<double>(invstd[c]) * invstd[c]) - eps;
+    running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mean[c];
+    running_var[c] = static_cast<float>((1.0 - momentum) * running_var[c] +
+                                        momentum * biased_var * unbiased);
+  }
+}
+
+void batch_norm_apply(int64_t rows, int channels, const float* x, const float* mean,
+                      const float* invstd, const float* gamma, const float* beta,
+                      const float* residual, bool relu, float* y) {
+  std::vector<float> scale(channels), shift(channels);
+  for (int c = 0; c < channels; ++c) {
+    scale[c] = invstd[c] * gamma[c];
+    shift[c] = beta[c] - mean[c] * scale[c];
+  }
+  const float* s = scale.data();
+  const float* b = shift.data();
+#pragma omp parallel for schedule(static)
+  for (int64_t row = 0; row < rows; ++row) {
+    const float* x_row = x + row * channels;
+    float* y_row = y + row * channels;
+    const float* r_row = residual ? residual + row * channels : nullptr;
+#pragma omp simd
+    for (int c = 0; c < channels; ++c) {
+      float value = x_row[c] * s[c] + b[c];
+      if (r_row) value += r_row[c];
+      if (relu) value = value > 0.0f ? value : 0.0f;
+      y_row[c] = value;
+    }
+  }
+}
+
+void batch_norm_backward(int64_t rows, int channels, const float* x, const float* y,
+                         const float* dy, const float* mean, const float* invstd,
+                         const float* gamma, bool relu, bool batch_statistics, float* dx,
+                         float* dresidual, float* dgamma, float* dbeta) {
+  // g = dy masked by the ReLU; dbeta = sum g; dgamma = sum g * xhat.
+  std::vector<double> sum_g(channels), sum_g_xhat(channels);
+  sum_over_rows(
+      rows, channels,
+      [&](int64_t row, float* g_sum, float* g_xhat_sum) {
+        const float* x_row = x + row * channels;
+        const float* y_row = y + row * channels;
+        const float* dy_row = dy + row * channels;
+#pragma omp simd
+        for (int c = 0; c < channels; ++c) {
+          const float g = (!relu || y_row[c] > 0.0f) ? dy_row[c] : 0.0f;
+          g_sum[c] += g;
+          g_xhat_sum[c] += g * (x_row[c] - mean[c]) * invstd[c];
+        }
+      },
+      sum_g.data(), sum_g_xhat.data());
+  // Training:   dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat))
+  // Evaluation: dx = gamma * invstd * g
+  std::vector<float> gain(channels), mean_g(channels), mean_g_xhat(channels);
+  for (int c = 0; c < channels; ++c) {
+    dbeta[c] = static_cast<float>(sum_g[c]);
+    dgamma[c] = static_cast<float>(sum_g_xhat[c]);
+    gain[c] = gamma[c] * invstd[c];
+    mean_g[c] = batch_statistics ? static_cast<float>(sum_g[c] / rows) : 0.0f;
+    mean_g_xhat[c] = batch_statistics ? static_cast<float>(sum_g_xhat[c] / rows) : 0.0f;
+  }
+#pragma omp parallel for schedule(static)
+  for (int64_t row = 0; row < rows; ++row) {
+    const float* x_row = x + row * channels;
+    const float* y_row = y + row * channels;
+    const float* dy_row = dy + row * channels;
+    float* dx_row = dx + row * channels;
+    float* dr_row = dresidual ? dresidual + row * channels : nullptr;
+#pragma omp simd
+    for (int c = 0; c < channels; ++c) {
+      const float g = (!relu || y_row[c] > 0.0f) ? dy_row[c] : 0.0f;
+      const float xhat = (x_row[c] - mean[c]) * invstd[c];
+      dx_row[c] = gain[c] * (g - mean_g[c] - xhat * mean_g_xhat[c]);
+      if (dr_row) dr_row[c] = g;
+    }
+  }
+}
+
+}  // namespace ihd::kernels::cpu

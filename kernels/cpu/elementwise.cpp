@@ -1,0 +1,62 @@
+// Elementwise CPU kernels: OpenMP over elements, loops simple enough for the compiler to vectorise.
+#include "kernels/cpu/elementwise.h"
+
+#include <cmath>
+
+namespace ihd::kernels::cpu {
+
+// Below this many elements a loop runs on one thread: starting threads would cost more.
+constexpr int64_t kParallelThreshold = 1 << 15;
+
+void fill(int64_t n, float value, float* out) {
+#pragma omp parallel for simd if (n > kParallelThreshold)
+  for (int64_t i = 0; i < n; ++i) out[i] = value;
+}
+
+void add(int64_t n, const float* a, const float* b, float* out) {
+#pragma omp parallel for simd if (n > kParallelThreshold)
+  for (int64_t i = 0; i < n; ++i) out[i] = a[i] + b[i];
+}
+
+void mul(int64_t n, const float* a, const float* b, float* out) {
+#pragma omp parallel for simd if (n > kParallelThreshold)
+  for (int64_t i = 0; i < n; ++i) out[i] = a[i] * b[i];
+}
+
+void scale(int64_t n, const float* x, float factor, float* out) {
+#pragma omp parallel for simd if (n > kParallelThreshold)
+  for (int64_t i = 0; i < n; ++i) out[i] = x[i] * factor;
+}
+
+void broadcast_scalar(int64_t n, const float* scalar, float factor, float* out) {
+  fill(n, *scalar * factor, out);
+}
+
+void sum(int64_t n, const float* x, float* out) {
+  double total = 0.0;
+#pragma omp parallel for simd reduction(+ : total) if (n > kParallelThreshold)
+  for (int64_t i = 0; i < n; ++i) total += x[i];
+  *out = static_cast<float>(total);
+}
+
+void relu_forward(int64_t n, const float* x, float* y) {
+#pragma omp parallel for simd if (n > kParallelThreshold)
+  for (int64_t i = 0; i < n; ++i) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+void relu_backward(int64_t n, const float* y, const float* dy, float* dx) {
+#pragma omp parallel for simd if (n > kParallelThreshold)
+  for (int64_t i = 0; i < n; ++i) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+}
+
+void sigmoid_forward(int64_t n, const float* x, float* y) {
+#pragma omp parallel for if (n > kParallelThreshold)
+  for (int64_t i = 0; i < n; ++i) y[i] = 1.0f / (1.0f + std::exp(-x[i]));
+}
+
+void sigmoid_backward(int64_t n, const float* y, const float* dy, float* dx) {
+#pragma omp parallel for simd if (n > kParallelThreshold)
+  for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * y[i] * (1.0f - y[i]);
+}
+
+}  // namespace ihd::kernels::cpu

@@ -1,0 +1,12 @@
+// Fully connected layer on the CPU: y[N,out] = x[N,in] * w[out,in]^T + bias[out].
+#pragma once
+
+namespace ihd::kernels::cpu {
+
+void linear_forward(int batch, int in_features, int out_features, const float* x, const float* w,
+                    const float* bias, float* y);
+// dx (may be null), dw and dbias (may be null) are overwritten.
+void linear_backward(int batch, int in_features, int out_features, const float* x, const float* w,
+                     const float* dy, float* dx, float* dw, float* dbias);
+
+}  // namespace ihd::kernels::cpu

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds ihd with its tests, and runs every test with ctest.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/install-deps.sh"
+"$root/scripts/build.sh" "$root/build" -DIHD_TESTS=ON
+cd "$root/build"
+ctest --output-on-failure -j "$(nproc)" --timeout 1200
