@@ -1,0 +1,18 @@
+// Image resizing for interleaved float images (H x W x C): per axis, an area (box) filter where
+// the image shrinks, so every source pixel contributes by its overlap, and bilinear interpolation
+// (pixel centres aligned, edges clamped) where it grows. Separable: rows first, then columns.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace ihd::data {
+
+void resize_image(const float* source, int source_height, int source_width, int channels,
+                  float* destination, int height, int width);
+
+// The same for 8-bit pixels, rounding the filtered values.
+void resize_image_u8(const std::uint8_t* source, int source_height, int source_width, int channels,
+                     std::uint8_t* destination, int height, int width);
+
+}  // namespace ihd::data

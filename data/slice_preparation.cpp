@@ -1,0 +1,69 @@
+// Window -> stack -> resize -> quantise. Windowing happens at native resolution, before the
+// resize, exactly as if the windowed full-size PNG had been resized.
+#include "data/slice_preparation.h"
+
+#include <sstream>
+#include <stdexcept>
+
+#include "data/resize.h"
+
+namespace ihd::data {
+
+std::vector<ChannelSpec> window_channels(const std::vector<Window>& windows) {
+  std::vector<ChannelSpec> channels;
+  for (const Window& window : windows) channels.push_back({0, window});
+  return channels;
+}
+
+std::vector<ChannelSpec> adjacent_slice_channels(Window window) {
+  return {{-1, window}, {0, window}, {1, window}};
+}
+
+std::string describe_channels(std::span<const ChannelSpec> channels) {
+  std::ostringstream text;
+  for (size_t i = 0; i < channels.size(); ++i)
+    text << (i ? "/" : "") << channels[i].slice_offset << '@' << channels[i].window.center_hu << ','
+         << channels[i].window.width_hu;
+  return text.str();
+}
+
+PreparedImage prepare_image(std::span<const HuImage* const> channel_slices,
+                            std::span<const ChannelSpec> channels, int size) {
+  if (channel_slices.size() != channels.size() || channels.empty())
+    throw std::invalid_argument("prepare_image: one slice per channel needed");
+  const int rows = channel_slices[0]->rows, columns = channel_slices[0]->columns;
+  const int channel_count = static_cast<int>(channels.size());
+  const size_t pixel_count = static_cast<size_t>(rows) * columns;
+  std::vector<float> windowed(pixel_count * channel_count);
+  std::vector<float> matched;
+  for (int c = 0; c < channel_count; ++c) {
+    const HuImage& slice = *channel_slices[c];
+    const float* hu = slice.hu.data();
+    if (slice.rows != rows || slice.columns != columns) {
+      matched.resize(pixel_count);
+      resize_image(slice.hu.data(), slice.rows, slice.columns, 1, matched.data(), rows, columns);
+      hu = matched.data();
+    }
+    const Window window = channels[c].window;
+    for (size_t i = 0; i < pixel_count; ++i)
+      windowed[i * channel_count + c] = window_unit(hu[i], window);
+  }
+  PreparedImage image;
+  image.height = size > 0 ? size : rows;
+  image.width = size > 0 ? size : columns;
+  image.channels = channel_count;
+  const size_t out_count = static_cast<size_t>(image.height) * image.width * channel_count;
+  std::vector<float> resized;
+  const float* source = windowed.data();
+  if (image.height != rows || image.width != columns) {
+    resized.resize(out_count);
+    resize_image(windowed.data(), rows, columns, channel_count, resized.data(), image.height,
+                 image.width);
+    source = resized.data();
+  }
+  image.pixels.resize(out_count);
+  for (size_t i = 0; i < out_count; ++i) image.pixels[i] = unit_to_u8(source[i]);
+  return image;
+}
+
+}  // namespace ihd::data
