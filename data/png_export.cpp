@@ -1,0 +1,105 @@
+// Keras-layout export and plain DICOM -> PNG conversion.
+#include "data/png_export.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <optional>
+
+#include "data/dicom_reader.h"
+#include "data/png_io.h"
+#include "data/slice_preparation.h"
+
+namespace ihd::data {
+namespace {
+
+bool looks_like_dicom_name(const std::filesystem::path& path) {
+  std::string extension = path.extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(), ::tolower);
+  return extension == ".dcm" || extension.empty();
+}
+
+std::vector<std::filesystem::path> expand_inputs(const std::vector<std::filesystem::path>& inputs) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& input : inputs) {
+    if (!std::filesystem::is_directory(input)) {
+      files.push_back(input);
+      continue;
+    }
+    std::vector<std::filesystem::path> found;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(input))
+      if (entry.is_regular_file() && looks_like_dicom_name(entry.path()))
+        found.push_back(entry.path());
+    std::sort(found.begin(), found.end());
+    files.insert(files.end(), found.begin(), found.end());
+  }
+  return files;
+}
+
+}  // namespace
+
+size_t export_png_tree(const ImageDataset& dataset, const std::filesystem::path& output_dir,
+                       int label_index) {
+  for (Split split : {Split::train, Split::validation, Split::test})
+    for (const char* name : {negative_class_name, positive_class_name})
+      std::filesystem::create_directories(output_dir / std::string(to_string(split)) / name);
+  const auto& records = dataset.records();
+  const size_t bytes = static_cast<size_t>(dataset.height()) * dataset.width() * dataset.channels();
+  std::optional<DataError> failure;
+#pragma omp parallel
+  {
+    std::vector<std::uint8_t> pixels(bytes);
+#pragma omp for schedule(dynamic, 8)
+    for (long i = 0; i < static_cast<long>(records.size()); ++i) {
+      const ImageRecord& record = records[i];
+      const char* class_name =
+          record.labels[label_index] > 0 ? positive_class_name : negative_class_name;
+      try {
+        dataset.read_pixels(i, pixels.data());
+        write_png(
+            output_dir / std::string(to_string(record.split)) / class_name / (record.id + ".png"),
+            pixels.data(), dataset.height(), dataset.width(), dataset.channels());
+      } catch (const DataError& error) {
+#pragma omp critical
+        failure = error;
+      }
+    }
+  }
+  if (failure) throw *failure;
+  return records.size();
+}
+
+PngConversionReport convert_dicom_to_png(const std::vector<std::filesystem::path>& inputs,
+                                         const std::filesystem::path& output_dir,
+                                         const std::vector<Window>& windows, int size,
+                                         std::ostream& log) {
+  std::filesystem::create_directories(output_dir);
+  const auto files = expand_inputs(inputs);
+  const auto channels = window_channels(windows);
+  std::vector<std::optional<DataError>> failures(files.size());
+#pragma omp parallel for schedule(dynamic, 4)
+  for (long i = 0; i < static_cast<long>(files.size()); ++i) {
+    try {
+      const HuImage slice = read_dicom_hu(files[i]);
+      std::vector<const HuImage*> slices(channels.size(), &slice);
+      const PreparedImage image = prepare_image(slices, channels, size);
+      write_png(output_dir / (files[i].stem().string() + ".png"), image.pixels.data(), image.height,
+                image.width, image.channels);
+    } catch (const DataError& error) {
+      failures[i] = error;
+    }
+  }
+  PngConversionReport report;
+  report.inputs = files.size();
+  for (const auto& failure : failures) {
+    if (!failure) {
+      ++report.written;
+      continue;
+    }
+    ++report.skipped_by_kind[failure->kind()];
+    log << "skipped " << failure->what() << '\n';
+  }
+  return report;
+}
+
+}  // namespace ihd::data

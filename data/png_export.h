@@ -1,0 +1,40 @@
+// PNG output: (1) a prepared dataset exported in the layout the seed's Keras code read,
+// OUT/<split>/<class>/<id>.png with classes "negative" and "positive" (alphabetical order gives
+// Keras labels 0 and 1; positive = the chosen label, "any" by default); (2) the plain conversion
+// of DICOM files or folders to one 8-bit PNG per decodable file (grey for one window, RGB for
+// three), named after the input file's stem, every skipped file named with its reason.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <ostream>
+#include <vector>
+
+#include "data/data_error.h"
+#include "data/image_dataset.h"
+#include "data/windowing.h"
+
+namespace ihd::data {
+
+inline constexpr const char* negative_class_name = "negative";
+inline constexpr const char* positive_class_name = "positive";
+
+// Writes every record of dataset; label_index picks the label deciding the class. Returns the
+// number of files written. Parallel (OpenMP). Throws DataError (io).
+size_t export_png_tree(const ImageDataset& dataset, const std::filesystem::path& output_dir,
+                       int label_index);
+
+struct PngConversionReport {
+  size_t inputs = 0;
+  size_t written = 0;
+  std::map<DataErrorKind, size_t> skipped_by_kind;
+};
+
+// inputs: files (taken as they are) or folders (searched recursively for *.dcm and files without
+// an extension). size 0 keeps the native size. Skipped files go to log, one line each.
+PngConversionReport convert_dicom_to_png(const std::vector<std::filesystem::path>& inputs,
+                                         const std::filesystem::path& output_dir,
+                                         const std::vector<Window>& windows, int size,
+                                         std::ostream& log);
+
+}  // namespace ihd::data

@@ -1,0 +1,62 @@
+// The preprocessed cache: training never decodes DICOM. A cache folder holds
+//   cache_info.txt           format, image size, channels (slice offset @ window), fingerprint
+//   shard_00000.bin ...      records_per_shard images of height x width x channels uint8 (HWC)
+//   shard_00000.tsv ...      one line per record in that shard (written after the .bin: a shard
+//                            whose .tsv exists is finished)
+//   manifest.tsv             all records: id, shard, slot, split, patient, study, series,
+//                            position z (mm), the six RSNA labels
+// Every file is written atomically (temporary + rename), so an interrupted build leaves only
+// whole shards behind and a rerun with the same options skips them (resumable).
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "data/image_dataset.h"
+#include "data/rsna_labels.h"
+
+namespace ihd::data {
+
+inline constexpr const char* cache_format_version = "ihd-cache-1";
+
+struct CacheGeometry {
+  int height = 0;
+  int width = 0;
+  int channels = 0;
+  size_t records_per_shard = 0;
+  std::string channel_description;  // describe_channels(...)
+  std::string fingerprint;          // options + input list; a resumed build must match it
+};
+
+// One record of the cache as the manifest lists it.
+struct CacheRecord {
+  std::string id;
+  size_t shard = 0;
+  size_t slot = 0;
+  Split split = Split::train;
+  std::string patient_id;
+  std::string study_id;
+  std::string series_id;
+  double position_z_mm = 0;
+  RsnaLabels labels{};
+};
+
+// Reads cache_info.txt, or returns nullopt-like empty geometry (height 0) when absent.
+CacheGeometry read_cache_geometry(const std::filesystem::path& cache_dir);
+void write_cache_geometry(const std::filesystem::path& cache_dir, const CacheGeometry& geometry);
+
+std::filesystem::path shard_pixels_path(const std::filesystem::path& cache_dir, size_t shard);
+std::filesystem::path shard_records_path(const std::filesystem::path& cache_dir, size_t shard);
+
+// Record lines (manifest and shard .tsv files share the format, with a header line).
+std::string cache_record_header();
+std::string format_cache_record(const CacheRecord& record);
+std::vector<CacheRecord> read_cache_records(const std::filesystem::path& tsv_path);
+
+// Opens a finished cache (manifest.tsv present) as an ImageDataset with the six RSNA labels.
+// Shards are memory-mapped. Throws DataError (bad_cache).
+std::unique_ptr<ImageDataset> open_prepared_cache(const std::filesystem::path& cache_dir);
+
+}  // namespace ihd::data

@@ -1,0 +1,308 @@
+// The cache build: plan (labels, selection, headers, splits, shards), then shards in parallel.
+#include "data/rsna_preparation.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "data/atomic_file.h"
+#include "data/dicom_reader.h"
+#include "data/prepared_cache.h"
+#include "data/rsna_labels.h"
+
+namespace ihd::data {
+namespace {
+
+struct PlannedImage {
+  std::string id;
+  std::filesystem::path path;
+  RsnaLabels labels{};
+  DicomMetadata header;
+  Split split = Split::train;
+  std::map<int, std::filesystem::path> neighbours;  // slice offset -> file (absent: use itself)
+};
+
+std::uint64_t fnv1a(const std::string& text) {
+  std::uint64_t hash = 1469598103934665603ull;
+  for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
+  return hash;
+}
+
+std::vector<std::filesystem::path> list_dicom_files(const std::filesystem::path& folder) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(folder))
+    if (entry.is_regular_file() && entry.path().extension() == ".dcm")
+      files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// Reads headers in parallel; failures land in errors[i] (nullopt on success).
+std::vector<DicomMetadata> read_headers(const std::vector<std::filesystem::path>& files,
+                                        std::vector<std::optional<DataError>>& errors) {
+  std::vector<DicomMetadata> headers(files.size());
+  errors.assign(files.size(), std::nullopt);
+#pragma omp parallel for schedule(dynamic, 16)
+  for (long i = 0; i < static_cast<long>(files.size()); ++i) {
+    try {
+      headers[i] = read_dicom_metadata(files[i]);
+    } catch (const DataError& error) {
+      errors[i] = error;
+    }
+  }
+  return headers;
+}
+
+// For every file, its neighbours at the requested offsets within its series, ordered by
+// ImagePositionPatient z (files without a position keep no neighbours).
+std::map<std::string, std::map<int, std::filesystem::path>> neighbours_by_image(
+    const std::vector<std::filesystem::path>& files, const std::set<int>& offsets) {
+  std::vector<std::optional<DataError>> errors;
+  const auto headers = read_headers(files, errors);
+  std::map<std::string, std::vector<std::pair<double, size_t>>> series;
+  for (size_t i = 0; i < files.size(); ++i)
+    if (!errors[i] && headers[i].has_image_position)
+      series[headers[i].series_instance_uid].push_back(
+          {headers[i].image_position_patient_mm[2], i});
+  std::map<std::string, std::map<int, std::filesystem::path>> neighbours;
+  for (auto& [uid, slices] : series) {
+    std::sort(slices.begin(), slices.end());
+    for (size_t k = 0; k < slices.size(); ++k) {
+      auto& of_image = neighbours[files[slices[k].second].stem().string()];
+      for (int offset : offsets) {
+        const long other = static_cast<long>(k) + offset;
+        if (other >= 0 && other < static_cast<long>(slices.size()))
+          of_image[offset] = files[slices[other].second];
+      }
+    }
+  }
+  return neighbours;
+}
+
+void add_skip(PreparationReport& report, std::ostream& log, const DataError& error) {
+  ++report.skipped_by_kind[error.kind()];
+  log << "skipped " << error.what() << '\n';
+}
+
+}  // namespace
+
+size_t PreparationReport::skipped() const {
+  size_t total = 0;
+  for (const auto& [kind, count] : skipped_by_kind) total += count;
+  return total;
+}
+
+PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
+                                     const std::filesystem::path& cache_dir,
+                                     const PreparationOptions& options, std::ostream& log) {
+  const auto image_dir = rsna_root / "stage_2_train";
+  const auto csv_path = rsna_root / "stage_2_train.csv";
+  if (!std::filesystem::is_directory(image_dir))
+    throw DataError(DataErrorKind::unreadable, image_dir.string(), "no stage_2_train folder");
+  PreparationReport report;
+  const RsnaLabelTable table = read_rsna_labels(csv_path);
+  report.csv_duplicate_rows = table.duplicate_rows;
+  report.csv_conflicting_rows = table.conflicting_rows;
+  report.csv_malformed_rows = table.malformed_rows;
+
+  // 1. Join files with labels.
+  const auto files = list_dicom_files(image_dir);
+  report.dicom_files = files.size();
+  std::vector<PlannedImage> labelled;
+  std::set<std::string> file_ids;
+  for (const auto& file : files) {
+    const std::string id = file.stem().string();
+    file_ids.insert(id);
+    const auto found = table.by_image.find(id);
+    if (found == table.by_image.end()) {
+      ++report.unlabelled;
+      continue;
+    }
+    labelled.push_back({id, file, found->second, {}, Split::train, {}});
+  }
+  report.labelled = labelled.size();
+  for (const auto& [id, labels] : table.by_image) report.labels_without_file += !file_ids.count(id);
+
+  // 2. Balance, shuffle, limit.
+  std::vector<bool> is_positive(labelled.size());
+  for (size_t i = 0; i < labelled.size(); ++i)
+    is_positive[i] = labelled[i].labels[any_label_index] > 0;
+  std::vector<size_t> chosen;
+  if (options.balance) {
+    chosen = balance_by_undersampling(is_positive, options.seed);
+  } else {
+    chosen.resize(labelled.size());
+    for (size_t i = 0; i < chosen.size(); ++i) chosen[i] = i;
+    deterministic_shuffle(chosen, options.seed);
+  }
+  if (options.limit) chosen = limit_balanced(chosen, is_positive, options.limit);
+
+  // 3. Headers of the chosen files (bad files leave the plan here), neighbours if needed.
+  std::vector<std::filesystem::path> chosen_files;
+  for (size_t i : chosen) chosen_files.push_back(labelled[i].path);
+  std::vector<std::optional<DataError>> header_errors;
+  const auto headers = read_headers(chosen_files, header_errors);
+  std::set<int> offsets;
+  for (const ChannelSpec& channel : options.channels)
+    if (channel.slice_offset != 0) offsets.insert(channel.slice_offset);
+  const auto neighbours = offsets.empty() ? decltype(neighbours_by_image(files, offsets)){}
+                                          : neighbours_by_image(files, offsets);
+  std::vector<PlannedImage> plan;
+  for (size_t k = 0; k < chosen.size(); ++k) {
+    if (header_errors[k]) {
+      add_skip(report, log, *header_errors[k]);
+      continue;
+    }
+    PlannedImage image = labelled[chosen[k]];
+    image.header = headers[k];
+    if (const auto found = neighbours.find(image.id); found != neighbours.end())
+      image.neighbours = found->second;
+    plan.push_back(std::move(image));
+  }
+  report.selected = chosen.size();
+
+  // 4. Splits.
+  std::vector<std::string> groups;
+  for (const auto& image : plan)
+    groups.push_back(options.split_by_patient ? image.header.patient_id : image.id);
+  const auto splits = split_by_group(groups, options.fractions, options.seed + 2);
+  for (size_t i = 0; i < plan.size(); ++i) plan[i].split = splits[i];
+
+  // 5. Cache geometry and fingerprint; refuse to mix with a cache built differently.
+  std::error_code error;
+  std::filesystem::create_directories(cache_dir, error);
+  if (error) throw DataError(DataErrorKind::io, cache_dir.string(), "cannot create cache folder");
+  const size_t records_per_shard = std::max<size_t>(1, options.records_per_shard);
+  std::ostringstream fingerprint_text;
+  fingerprint_text << describe_channels(options.channels) << '|' << options.image_size << '|'
+                   << records_per_shard;
+  for (const auto& image : plan)
+    fingerprint_text << '|' << image.id << ':' << to_string(image.split);
+  CacheGeometry geometry;
+  geometry.height = geometry.width = options.image_size;
+  geometry.channels = static_cast<int>(options.channels.size());
+  geometry.records_per_shard = records_per_shard;
+  geometry.channel_description = describe_channels(options.channels);
+  geometry.fingerprint = std::to_string(fnv1a(fingerprint_text.str()));
+  const CacheGeometry existing = read_cache_geometry(cache_dir);
+  if (existing.height != 0 && existing.fingerprint != geometry.fingerprint)
+    throw DataError(
+        DataErrorKind::bad_cache, cache_dir.string(),
+        "holds a cache built from other inputs or options; remove it or choose another folder");
+  if (options.image_size == 0 && !plan.empty()) {
+    geometry.height = plan[0].header.rows;
+    geometry.width = plan[0].header.columns;
+  }
+  write_cache_geometry(cache_dir, geometry);
+
+  // 6. Shards: decode + window + resize in parallel, write atomically, skip finished ones.
+  const size_t record_bytes =
+      static_cast<size_t>(geometry.height) * geometry.width * geometry.channels;
+  report.shards_total = (plan.size() + records_per_shard - 1) / records_per_shard;
+  std::vector<CacheRecord> manifest;
+  for (size_t shard = 0; shard < report.shards_total; ++shard) {
+    const auto records_path = shard_records_path(cache_dir, shard);
+    if (std::filesystem::exists(records_path) &&
+        std::filesystem::exists(shard_pixels_path(cache_dir, shard))) {
+      ++report.shards_reused;
+      for (auto& record : read_cache_records(records_path)) manifest.push_back(std::move(record));
+      continue;
+    }
+    const size_t begin = shard * records_per_shard;
+    const size_t end = std::min(plan.size(), begin + records_per_shard);
+    std::vector<std::vector<std::uint8_t>> pixels(end - begin);
+    std::vector<std::optional<DataError>> failures(end - begin);
+#pragma omp parallel for schedule(dynamic, 1)
+    for (long n = static_cast<long>(begin); n < static_cast<long>(end); ++n) {
+      const PlannedImage& image = plan[n];
+      try {
+        const HuImage current = read_dicom_hu(image.path);
+        std::map<int, HuImage> others;
+        for (const auto& [offset, path] : image.neighbours) {
+          try {
+            others.emplace(offset, read_dicom_hu(path));
+          } catch (const DataError&) {
+            // An unreadable neighbour is replaced by the slice itself.
+          }
+        }
+        std::vector<const HuImage*> slices;
+        for (const ChannelSpec& channel : options.channels) {
+          const auto found = others.find(channel.slice_offset);
+          slices.push_back(found == others.end() ? &current : &found->second);
+        }
+        PreparedImage prepared = prepare_image(slices, options.channels, options.image_size);
+        if (prepared.pixels.size() != record_bytes)
+          throw DataError(DataErrorKind::unsupported_pixel_format, image.path.string(),
+                          "size " + std::to_string(prepared.width) + "x" +
+                              std::to_string(prepared.height) +
+                              " differs from the cache's (use --size > 0)");
+        pixels[n - begin] = std::move(prepared.pixels);
+      } catch (const DataError& failure) {
+        failures[n - begin] = failure;
+      } catch (const std::exception& failure) {
+        failures[n - begin] =
+            DataError(DataErrorKind::unreadable, image.path.string(), failure.what());
+      }
+    }
+    std::vector<unsigned char> shard_bytes;
+    std::ostringstream shard_lines;
+    shard_lines << cache_record_header() << '\n';
+    std::vector<CacheRecord> shard_records;
+    for (size_t n = begin; n < end; ++n) {
+      if (failures[n - begin]) {
+        add_skip(report, log, *failures[n - begin]);
+        continue;
+      }
+      const PlannedImage& image = plan[n];
+      CacheRecord record{image.id,
+                         shard,
+                         shard_records.size(),
+                         image.split,
+                         image.header.patient_id,
+                         image.header.study_instance_uid,
+                         image.header.series_instance_uid,
+                         image.header.image_position_patient_mm[2],
+                         image.labels};
+      shard_bytes.insert(shard_bytes.end(), pixels[n - begin].begin(), pixels[n - begin].end());
+      shard_lines << format_cache_record(record) << '\n';
+      shard_records.push_back(std::move(record));
+    }
+    write_file_atomically(shard_pixels_path(cache_dir, shard), shard_bytes);
+    write_file_atomically(records_path, shard_lines.str());
+    manifest.insert(manifest.end(), shard_records.begin(), shard_records.end());
+  }
+
+  std::ostringstream manifest_text;
+  manifest_text << cache_record_header() << '\n';
+  for (const CacheRecord& record : manifest) {
+    manifest_text << format_cache_record(record) << '\n';
+    ++report.written;
+    report.positives_written += record.labels[any_label_index] > 0;
+    ++report.written_per_split[static_cast<int>(record.split)];
+  }
+  write_file_atomically(cache_dir / "manifest.tsv", manifest_text.str());
+  return report;
+}
+
+void print_preparation_report(const PreparationReport& r, std::ostream& out) {
+  out << "summary: " << r.dicom_files << " DICOM files, " << r.labelled << " labelled, "
+      << r.unlabelled << " unlabelled, " << r.labels_without_file
+      << " labelled images without a file\n"
+      << "  CSV rows: " << r.csv_duplicate_rows << " duplicate, " << r.csv_conflicting_rows
+      << " conflicting, " << r.csv_malformed_rows << " malformed\n"
+      << "  selected " << r.selected << ", written " << r.written << " (" << r.positives_written
+      << " with hemorrhage): train " << r.written_per_split[0] << ", validation "
+      << r.written_per_split[1] << ", test " << r.written_per_split[2] << "\n"
+      << "  shards " << r.shards_total << " (" << r.shards_reused
+      << " reused from an earlier run)\n"
+      << "  skipped " << r.skipped();
+  for (const auto& [kind, count] : r.skipped_by_kind)
+    out << ", " << to_string(kind) << " " << count;
+  out << '\n';
+}
+
+}  // namespace ihd::data

@@ -1,0 +1,60 @@
+// From an RSNA-layout folder (stage_2_train/ID_<image>.dcm + stage_2_train.csv) to a prepared
+// cache: join files with labels, balance by undersampling (or keep all), apply --limit, read the
+// headers for patient/series/position, split by patient (or at random), then decode, window,
+// stack and resize every selected slice in parallel (OpenMP) into shards. Bad files are reported
+// one line each ("<file>: <reason>"), counted by kind and skipped; the run never stops for them.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <ostream>
+#include <vector>
+
+#include "data/data_error.h"
+#include "data/dataset_selection.h"
+#include "data/slice_preparation.h"
+
+namespace ihd::data {
+
+struct PreparationOptions {
+  int image_size = 180;  // 0 keeps the native size (then every slice must share it)
+  std::vector<ChannelSpec> channels = window_channels(default_windows());
+  bool balance = true;  // all positives ("any") plus as many random negatives
+  size_t limit = 0;     // 0: no limit; otherwise at most this many images, half positive
+  SplitFractions fractions;
+  bool split_by_patient = true;  // false: the seed's random split by image
+  std::uint64_t seed = 1;
+  size_t records_per_shard = 1024;
+};
+
+struct PreparationReport {
+  size_t dicom_files = 0;          // *.dcm files found
+  size_t labelled = 0;             // files with labels in the CSV
+  size_t unlabelled = 0;           // files without labels (not used)
+  size_t labels_without_file = 0;  // CSV images with no file
+  size_t csv_duplicate_rows = 0;
+  size_t csv_conflicting_rows = 0;
+  size_t csv_malformed_rows = 0;
+  size_t selected = 0;  // after balancing and limit
+  size_t written = 0;   // records in the cache
+  size_t positives_written = 0;
+  size_t shards_total = 0;
+  size_t shards_reused = 0;  // finished by an earlier run
+  std::array<size_t, 3> written_per_split{};
+  std::map<DataErrorKind, size_t> skipped_by_kind;
+  size_t skipped() const;
+};
+
+// Builds the cache in cache_dir, or finishes one an interrupted run left there. Throws DataError
+// only for fatal problems: no stage_2_train folder or CSV, unwritable cache folder, or a cache
+// built with different options.
+PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
+                                     const std::filesystem::path& cache_dir,
+                                     const PreparationOptions& options, std::ostream& log);
+
+// The summary lines printed at the end of a run.
+void print_preparation_report(const PreparationReport& report, std::ostream& out);
+
+}  // namespace ihd::data
