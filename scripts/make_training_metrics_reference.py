@@ -1,0 +1,105 @@
+#!/usr/bin/python3
+"""Writes the independent reference that tests/training/metrics_test.cpp checks ihd's metrics
+against, computed with Debian's scikit-learn and numpy (run with /usr/bin/python3):
+tests/fixtures/training/metrics_reference.txt.
+
+Format: one "case NAME" block per data set, closed by "end"; each line inside is a key followed by
+whitespace-separated numbers. Keys: scores, labels, confusion_at_0.5 (tn fp fn tp), accuracy,
+precision, recall, specificity, f1 (all at threshold 0.5, zero_division=0), roc_auc,
+average_precision, log_loss, roc_fpr/roc_tpr/roc_thresholds (drop_intermediate=False; the first
+threshold, which scikit-learn sets to max + 1, is written as inf), pr_precision/pr_recall/
+pr_thresholds, and target_0.9 / target_0.95 (threshold, sensitivity, specificity: the highest
+threshold whose recall >= target, found from scikit-learn's ROC curve).
+An "rsna" block holds six-label rows (p_*, y_*) and the weighted log loss: the mean of
+scikit-learn's per-label log losses weighted 1,1,1,1,1,2.
+
+Usage: /usr/bin/python3 scripts/make_training_metrics_reference.py [REPO_ROOT]
+"""
+import os
+import sys
+
+import numpy as np
+from sklearn import metrics
+
+
+def line(key, values):
+    return key + " " + " ".join(repr(float(v)) if not isinstance(v, str) else v for v in values)
+
+
+def binary_case(name, scores, labels):
+    out = [f"case {name}", line("scores", scores), "labels " + " ".join(str(int(v)) for v in labels)]
+    predicted = (scores >= 0.5).astype(int)
+    tn, fp, fn, tp = metrics.confusion_matrix(labels, predicted, labels=[0, 1]).ravel()
+    out.append(f"confusion_at_0.5 {tn} {fp} {fn} {tp}")
+    out.append(line("accuracy", [metrics.accuracy_score(labels, predicted)]))
+    out.append(line("precision", [metrics.precision_score(labels, predicted, zero_division=0)]))
+    out.append(line("recall", [metrics.recall_score(labels, predicted, zero_division=0)]))
+    out.append(line("specificity",
+                    [metrics.recall_score(1 - labels, 1 - predicted, zero_division=0)]))
+    out.append(line("f1", [metrics.f1_score(labels, predicted, zero_division=0)]))
+    out.append(line("roc_auc", [metrics.roc_auc_score(labels, scores)]))
+    out.append(line("average_precision", [metrics.average_precision_score(labels, scores)]))
+    # Scores stay inside [0.001, 0.999], so scikit-learn's clipping and ours (1e-7) agree.
+    out.append(line("log_loss", [metrics.log_loss(labels, scores)]))
+    fpr, tpr, thresholds = metrics.roc_curve(labels, scores, drop_intermediate=False)
+    out.append(line("roc_fpr", fpr))
+    out.append(line("roc_tpr", tpr))
+    out.append(line("roc_thresholds", ["inf"] + list(thresholds[1:])))
+    precision, recall, pr_thresholds = metrics.precision_recall_curve(labels, scores)
+    out.append(line("pr_precision", precision))
+    out.append(line("pr_recall", recall))
+    out.append(line("pr_thresholds", pr_thresholds))
+    for target in (0.9, 0.95):
+        first = int(np.argmax(tpr[1:] >= target)) + 1
+        out.append(line(f"target_{target}", [thresholds[first], tpr[first], 1 - fpr[first]]))
+    out.append("end")
+    return out
+
+
+def rsna_case(rng):
+    rows = 40
+    labels = (rng.random((rows, 6)) < 0.25).astype(int)
+    labels[:, 5] = labels[:, :5].max(axis=1)
+    probabilities = np.clip(0.6 * labels + 0.4 * rng.random((rows, 6)), 0.001, 0.999)
+    losses = [metrics.log_loss(labels[:, k], probabilities[:, k], labels=[0, 1]) for k in range(6)]
+    out = ["case rsna"]
+    for row in range(rows):
+        out.append(line("p", probabilities[row]))
+        out.append("y " + " ".join(str(v) for v in labels[row]))
+    out.append(line("rsna_weighted_log_loss", [np.average(losses, weights=[1, 1, 1, 1, 1, 2])]))
+    out.append("end")
+    return out
+
+
+def main():
+    root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..")
+    rng = np.random.default_rng(20240611)
+    lines = []
+
+    labels = (rng.random(200) < 0.3).astype(int)
+    scores = np.clip(rng.normal(0.35 + 0.3 * labels, 0.2), 0.001, 0.999)
+    lines += binary_case("continuous_200", scores, labels)
+
+    labels = (rng.random(300) < 0.5).astype(int)
+    scores = np.clip(np.round(rng.normal(0.4 + 0.2 * labels, 0.2), 1), 0.1, 0.9)
+    lines += binary_case("ties_300", scores, labels)
+
+    labels = np.array([0, 0, 1, 1, 0, 1, 0, 1, 1, 0, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0])
+    scores = np.round(rng.random(20) * 0.5 + 0.4 * labels, 3)
+    lines += binary_case("small_20", scores, labels)
+
+    labels = (rng.random(1000) < 0.05).astype(int)
+    scores = np.clip(np.round(rng.normal(0.2 + 0.4 * labels, 0.15), 2), 0.01, 0.99)
+    lines += binary_case("imbalanced_1000", scores, labels)
+
+    lines += rsna_case(rng)
+
+    path = os.path.join(root, "tests", "fixtures", "training", "metrics_reference.txt")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("wrote", path)
+
+
+if __name__ == "__main__":
+    main()
