@@ -165,7 +165,10 @@ std::filesystem::path shard_records_path(const std::filesystem::path& cache_dir,
 
 std::string cache_record_header() {
   std::string header = "id\tshard\tslot\tsplit\tpatient\tstudy\tseries\tposition_z_mm";
-  for (auto subtype : rsna_subtypes) header += "\t" + std::string(subtype);
+  for (auto subtype : rsna_subtypes) {
+    header += '\t';
+    header += subtype;
+  }
   return header;
 }
 

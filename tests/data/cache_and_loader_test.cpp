@@ -1,0 +1,315 @@
+// The prepared cache and the batch loader on a small synthetic RSNA folder: cache contents equal
+// direct preparation, resuming reuses finished shards, bad files are skipped and counted, PNG
+// export/reading round-trips, and the loader is deterministic across thread counts and resumes
+// mid-epoch via start_batch.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "data/batch_loader.h"
+#include "data/data_error.h"
+#include "data/dataset_sources.h"
+#include "data/dicom_reader.h"
+#include "data/png_export.h"
+#include "data/png_folder_dataset.h"
+#include "data/png_io.h"
+#include "data/prepared_cache.h"
+#include "data/rsna_preparation.h"
+#include "data/synthetic_dataset.h"
+#include "data/test_paths.h"
+
+namespace ihd::data {
+namespace {
+
+// A synthetic RSNA folder shared by the tests here (built once per test binary run).
+const std::filesystem::path& synthetic_rsna_folder() {
+  static const std::filesystem::path folder = [] {
+    const auto dir = scratch_dir("cache_source");
+    SyntheticDatasetOptions options;
+    options.output_dir = dir;
+    options.patients = 10;
+    options.slices_per_patient = 4;
+    options.image_size = 64;
+    options.seed = 4;
+    write_synthetic_dataset(options);
+    return dir;
+  }();
+  return folder;
+}
+
+PreparationOptions small_preparation() {
+  PreparationOptions options;
+  options.image_size = 32;
+  options.balance = false;
+  options.records_per_shard = 7;
+  options.seed = 9;
+  return options;
+}
+
+std::vector<Batch> whole_epoch(BatchLoader& loader, int epoch, size_t start_batch = 0) {
+  std::vector<Batch> batches;
+  loader.begin_epoch(epoch, start_batch);
+  Batch batch;
+  while (loader.next(batch)) batches.push_back(batch);
+  return batches;
+}
+
+}  // namespace
+
+TEST_CASE("cache pixels equal direct preparation of the same DICOM files") {
+  const auto cache_dir = scratch_dir("cache_direct");
+  std::ostringstream log;
+  const auto report =
+      prepare_rsna_cache(synthetic_rsna_folder(), cache_dir, small_preparation(), log);
+  CHECK(report.written == 40);
+  CHECK(report.shards_total == 6);
+  CHECK(report.skipped() == 0);
+  const auto cache = open_prepared_cache(cache_dir);
+  REQUIRE(cache->records().size() == 40);
+  CHECK(cache->height() == 32);
+  CHECK(cache->channels() == 3);
+  const auto channels = window_channels(default_windows());
+  std::vector<std::uint8_t> pixels(32 * 32 * 3);
+  for (size_t i = 0; i < cache->records().size(); i += 5) {
+    const auto& record = cache->records()[i];
+    CAPTURE(record.id);
+    const HuImage slice =
+        read_dicom_hu(synthetic_rsna_folder() / "stage_2_train" / (record.id + ".dcm"));
+    const HuImage* slices[] = {&slice, &slice, &slice};
+    const PreparedImage direct = prepare_image(slices, channels, 32);
+    cache->read_pixels(i, pixels.data());
+    CHECK(pixels == direct.pixels);
+    CHECK(record.labels.size() == 6);
+  }
+}
+
+TEST_CASE("a rerun reuses finished shards; an interrupted build resumes; other options refuse") {
+  const auto cache_dir = scratch_dir("cache_resume");
+  std::ostringstream log;
+  const auto first =
+      prepare_rsna_cache(synthetic_rsna_folder(), cache_dir, small_preparation(), log);
+  std::ifstream before(cache_dir / "manifest.tsv");
+  const std::string manifest((std::istreambuf_iterator<char>(before)), {});
+  // Simulate an interruption: two shards and the manifest never got written.
+  std::filesystem::remove(shard_records_path(cache_dir, 1));
+  std::filesystem::remove(shard_records_path(cache_dir, 4));
+  std::filesystem::remove(cache_dir / "manifest.tsv");
+  const auto resumed =
+      prepare_rsna_cache(synthetic_rsna_folder(), cache_dir, small_preparation(), log);
+  CHECK(resumed.shards_reused == first.shards_total - 2);
+  CHECK(resumed.written == first.written);
+  std::ifstream after(cache_dir / "manifest.tsv");
+  CHECK(std::string((std::istreambuf_iterator<char>(after)), {}) == manifest);
+
+  PreparationOptions other = small_preparation();
+  other.image_size = 48;
+  CHECK_THROWS_AS(prepare_rsna_cache(synthetic_rsna_folder(), cache_dir, other, log), DataError);
+  for (const auto& entry : std::filesystem::directory_iterator(cache_dir))
+    CHECK(entry.path().string().find(".tmp.") == std::string::npos);
+}
+
+TEST_CASE("balanced patient-split cache: all positives, equal negatives, no shared patient") {
+  const auto cache_dir = scratch_dir("cache_balanced");
+  PreparationOptions options = small_preparation();
+  options.balance = true;
+  options.fractions = {0.3, 0.2};
+  std::ostringstream log;
+  const auto report = prepare_rsna_cache(synthetic_rsna_folder(), cache_dir, options, log);
+  const auto labels = read_rsna_labels(synthetic_rsna_folder() / "stage_2_train.csv");
+  size_t positives = 0;
+  for (const auto& [id, l] : labels.by_image) positives += l[any_label_index] > 0;
+  CHECK(report.positives_written == positives);
+  CHECK(report.written == 2 * positives);
+  std::map<std::string, std::set<Split>> splits_of_patient;
+  for (const CacheRecord& record : read_cache_records(cache_dir / "manifest.tsv"))
+    splits_of_patient[record.patient_id].insert(record.split);
+  for (const auto& [patient, splits] : splits_of_patient) CHECK(splits.size() == 1);
+  CHECK(report.written_per_split[1] > 0);
+  CHECK(report.written_per_split[2] > 0);
+}
+
+TEST_CASE("bad files in an RSNA folder are skipped with one line each and counted by kind") {
+  const auto dir = scratch_dir("rsna_bad_files");
+  std::filesystem::copy(synthetic_rsna_folder(), dir, std::filesystem::copy_options::recursive);
+  const auto images = dir / "stage_2_train";
+  std::ofstream(images / "ID_empty.dcm").close();
+  std::ofstream(images / "ID_text.dcm") << "not dicom at all";
+  std::filesystem::copy(pydicom_test_file("JPEG2000.dcm"), images / "ID_j2k.dcm");
+  std::filesystem::copy(pydicom_test_file("rtplan.dcm"), images / "ID_nopixels.dcm");
+  std::filesystem::copy(pydicom_test_file("MR_truncated.dcm"), images / "ID_truncated.dcm");
+  std::ofstream(images / "ID_unlabelled.dcm") << "x";
+  {
+    std::ofstream csv(dir / "stage_2_train.csv", std::ios::app);
+    for (const char* id :
+         {"ID_empty", "ID_text", "ID_j2k", "ID_nopixels", "ID_truncated", "ID_nofile"})
+      csv << id << "_any,1\n";
+  }
+  std::ostringstream log;
+  auto report = prepare_rsna_cache(dir, dir / "cache", small_preparation(), log);
+  CHECK(report.unlabelled == 1);
+  CHECK(report.labels_without_file == 1);
+  CHECK(report.written == 40);
+  CHECK(report.skipped() == 5);
+  CHECK(report.skipped_by_kind[DataErrorKind::empty_file] == 1);
+  CHECK(report.skipped_by_kind[DataErrorKind::not_dicom] == 1);
+  CHECK(report.skipped_by_kind[DataErrorKind::unsupported_transfer_syntax] == 1);
+  CHECK(report.skipped_by_kind[DataErrorKind::no_pixel_data] == 1);
+  CHECK(report.skipped_by_kind[DataErrorKind::truncated] == 1);
+  std::istringstream lines(log.str());
+  std::string line;
+  size_t line_count = 0;
+  while (std::getline(lines, line)) {
+    ++line_count;
+    CHECK(line.find(images.string()) != std::string::npos);
+  }
+  CHECK(line_count == 5);
+}
+
+TEST_CASE("PNG export in the Keras layout reads back through PNG class folders") {
+  const auto cache_dir = scratch_dir("cache_png");
+  std::ostringstream log;
+  prepare_rsna_cache(synthetic_rsna_folder(), cache_dir, small_preparation(), log);
+  const auto cache = open_prepared_cache(cache_dir);
+  const auto png_dir = scratch_dir("png_tree");
+  CHECK(export_png_tree(*cache, png_dir, any_label_index) == 40);
+  const auto pngs = open_png_folders(png_dir);
+  REQUIRE(pngs->records().size() == 40);
+  CHECK(pngs->label_names() == std::vector<std::string>{positive_class_name});
+  std::map<std::string, size_t> cache_index;
+  for (size_t i = 0; i < cache->records().size(); ++i) cache_index[cache->records()[i].id] = i;
+  std::vector<std::uint8_t> from_png(32 * 32 * 3), from_cache(32 * 32 * 3);
+  for (size_t i = 0; i < pngs->records().size(); ++i) {
+    const auto& record = pngs->records()[i];
+    const size_t c = cache_index.at(record.id);
+    CHECK(record.split == cache->records()[c].split);
+    CHECK(record.labels[0] == cache->records()[c].labels[any_label_index]);
+    pngs->read_pixels(i, from_png.data());
+    cache->read_pixels(c, from_cache.data());
+    CHECK(from_png == from_cache);
+  }
+}
+
+TEST_CASE("plain DICOM -> PNG conversion writes decodable files and names skipped ones") {
+  const auto out = scratch_dir("plain_png");
+  std::ostringstream log;
+  const auto report = convert_dicom_to_png(
+      {pydicom_test_file("CT_small.dcm"), pydicom_test_file("JPEG2000.dcm"), fixture_path("dicom")},
+      out, {brain_window}, 0, log);
+  CHECK(report.inputs == 7);
+  CHECK(report.written == 6);
+  CHECK(log.str().find("JPEG2000.dcm") != std::string::npos);
+  CHECK(std::filesystem::exists(out / "CT_small.png"));
+  CHECK(std::filesystem::exists(out / "rsna_like_padded.png"));
+}
+
+TEST_CASE("open_dataset prepares an RSNA folder on the fly and reopens the cache") {
+  const auto cache_dir = scratch_dir("open_dataset_cache");
+  DatasetSourceOptions options;
+  options.cache_dir = cache_dir;
+  options.preparation = small_preparation();
+  std::ostringstream log;
+  const auto prepared = open_dataset(synthetic_rsna_folder(), options, log);
+  CHECK(prepared->records().size() == 40);
+  const auto reopened = open_dataset(cache_dir, {}, log);
+  CHECK(reopened->records().size() == 40);
+  CHECK(reopened->label_count() == 6);
+}
+
+TEST_CASE("batch loader: NHWC floats = pixel/255, labels and ids in order without shuffle") {
+  const auto cache_dir = scratch_dir("loader_plain");
+  std::ostringstream log;
+  prepare_rsna_cache(synthetic_rsna_folder(), cache_dir, small_preparation(), log);
+  const auto cache = open_prepared_cache(cache_dir);
+  std::vector<size_t> indices = {3, 1, 4, 15, 9, 2, 6};
+  BatchLoaderOptions options;
+  options.batch_size = 3;
+  options.shuffle = false;
+  BatchLoader loader(*cache, indices, options);
+  const auto batches = whole_epoch(loader, 0);
+  REQUIRE(batches.size() == 3);
+  CHECK(batches[2].n == 1);
+  std::vector<std::uint8_t> pixels(32 * 32 * 3);
+  for (size_t b = 0; b < batches.size(); ++b)
+    for (int k = 0; k < batches[b].n; ++k) {
+      const size_t index = indices[b * 3 + k];
+      CHECK(batches[b].indices[k] == index);
+      CHECK(batches[b].ids[k] == cache->records()[index].id);
+      CHECK(batches[b].labels[k * 6 + 5] == cache->records()[index].labels[5]);
+      cache->read_pixels(index, pixels.data());
+      for (size_t i = 0; i < pixels.size(); i += 97)
+        CHECK(batches[b].images[k * pixels.size() + i] == doctest::Approx(pixels[i] / 255.0f));
+    }
+  options.drop_last = true;
+  BatchLoader dropping(*cache, indices, options);
+  CHECK(dropping.batches_per_epoch() == 2);
+}
+
+TEST_CASE("batch loader: same batches for 1 and 3 threads, resume via start_batch, epochs differ") {
+  const auto cache_dir = scratch_dir("loader_determinism");
+  std::ostringstream log;
+  prepare_rsna_cache(synthetic_rsna_folder(), cache_dir, small_preparation(), log);
+  const auto cache = open_prepared_cache(cache_dir);
+  std::vector<size_t> indices(cache->records().size());
+  for (size_t i = 0; i < indices.size(); ++i) indices[i] = i;
+  BatchLoaderOptions options;
+  options.batch_size = 4;
+  options.augment = true;
+  options.seed = 17;
+  options.image_size = 24;
+  options.threads = 1;
+  BatchLoader single(*cache, indices, options);
+  options.threads = 3;
+  options.prefetch = 2;
+  BatchLoader multi(*cache, indices, options);
+  const auto a = whole_epoch(single, 2);
+  const auto b = whole_epoch(multi, 2);
+  REQUIRE(a.size() == 10);
+  REQUIRE(b.size() == 10);
+  for (size_t i = 0; i < a.size(); ++i) {
+    CHECK(a[i].ids == b[i].ids);
+    CHECK(a[i].images == b[i].images);
+    CHECK(a[i].labels == b[i].labels);
+  }
+  const auto resumed = whole_epoch(multi, 2, 6);
+  REQUIRE(resumed.size() == 4);
+  for (size_t i = 0; i < resumed.size(); ++i) {
+    CHECK(resumed[i].batch_index == 6 + i);
+    CHECK(resumed[i].images == a[6 + i].images);
+  }
+  const auto other_epoch = whole_epoch(single, 3);
+  CHECK(other_epoch[0].ids != a[0].ids);
+  // Augmentation changes pixels but keeps them in [0, 1].
+  options.augment = false;
+  options.threads = 1;
+  BatchLoader plain(*cache, indices, options);
+  const auto p = whole_epoch(plain, 2);
+  CHECK(p[0].ids == a[0].ids);
+  CHECK(p[0].images != a[0].images);
+  for (float v : a[0].images) CHECK((v >= 0.0f && v <= 1.0f));
+}
+
+TEST_CASE("batch loader replicates a grey dataset into 3 channels and rejects other mixes") {
+  const auto png_dir = scratch_dir("grey_pngs");
+  std::filesystem::create_directories(png_dir / "a");
+  std::filesystem::create_directories(png_dir / "b");
+  const std::vector<std::uint8_t> grey = {0, 51, 102, 255};
+  write_png(png_dir / "a" / "x.png", grey.data(), 2, 2, 1);
+  write_png(png_dir / "b" / "y.png", grey.data(), 2, 2, 1);
+  const auto pngs = open_png_folders(png_dir);
+  CHECK(pngs->records()[1].labels[0] == 1.0f);  // "b" is the second class alphabetically
+  BatchLoaderOptions options;
+  options.channels = 3;
+  options.shuffle = false;
+  BatchLoader loader(*pngs, {0, 1}, options);
+  const auto batches = whole_epoch(loader, 0);
+  REQUIRE(batches.size() == 1);
+  CHECK(batches[0].channels == 3);
+  CHECK(batches[0].images[3 * 1 + 2] == doctest::Approx(0.2f));
+  options.channels = 2;
+  CHECK_THROWS_AS(BatchLoader(*pngs, {0}, options), std::invalid_argument);
+}
+
+}  // namespace ihd::data
