@@ -59,7 +59,7 @@ std::vector<Batch> whole_epoch(BatchLoader& loader, int epoch, size_t start_batc
 
 }  // namespace
 
-TEST_CASE("cache pixels equal direct preparation of the same DICOM files") {
+TEST_CASE("data: cache pixels equal direct preparation of the same DICOM files") {
   const auto cache_dir = scratch_dir("cache_direct");
   std::ostringstream log;
   const auto report =
@@ -86,7 +86,7 @@ TEST_CASE("cache pixels equal direct preparation of the same DICOM files") {
   }
 }
 
-TEST_CASE("a rerun reuses finished shards; an interrupted build resumes; other options refuse") {
+TEST_CASE("data: a rerun reuses finished shards; an interrupted build resumes; other options refuse") {
   const auto cache_dir = scratch_dir("cache_resume");
   std::ostringstream log;
   const auto first =
@@ -111,7 +111,7 @@ TEST_CASE("a rerun reuses finished shards; an interrupted build resumes; other o
     CHECK(entry.path().string().find(".tmp.") == std::string::npos);
 }
 
-TEST_CASE("balanced patient-split cache: all positives, equal negatives, no shared patient") {
+TEST_CASE("data: balanced patient-split cache: all positives, equal negatives, no shared patient") {
   const auto cache_dir = scratch_dir("cache_balanced");
   PreparationOptions options = small_preparation();
   options.balance = true;
@@ -131,7 +131,7 @@ TEST_CASE("balanced patient-split cache: all positives, equal negatives, no shar
   CHECK(report.written_per_split[2] > 0);
 }
 
-TEST_CASE("bad files in an RSNA folder are skipped with one line each and counted by kind") {
+TEST_CASE("data: bad files in an RSNA folder are skipped with one line each and counted by kind") {
   const auto dir = scratch_dir("rsna_bad_files");
   std::filesystem::copy(synthetic_rsna_folder(), dir, std::filesystem::copy_options::recursive);
   const auto images = dir / "stage_2_train";
@@ -168,7 +168,7 @@ TEST_CASE("bad files in an RSNA folder are skipped with one line each and counte
   CHECK(line_count == 5);
 }
 
-TEST_CASE("PNG export in the Keras layout reads back through PNG class folders") {
+TEST_CASE("data: PNG export in the Keras layout reads back through PNG class folders") {
   const auto cache_dir = scratch_dir("cache_png");
   std::ostringstream log;
   prepare_rsna_cache(synthetic_rsna_folder(), cache_dir, small_preparation(), log);
@@ -192,7 +192,7 @@ TEST_CASE("PNG export in the Keras layout reads back through PNG class folders")
   }
 }
 
-TEST_CASE("plain DICOM -> PNG conversion writes decodable files and names skipped ones") {
+TEST_CASE("data: plain DICOM -> PNG conversion writes decodable files and names skipped ones") {
   const auto out = scratch_dir("plain_png");
   std::ostringstream log;
   const auto report = convert_dicom_to_png(
@@ -205,7 +205,7 @@ TEST_CASE("plain DICOM -> PNG conversion writes decodable files and names skippe
   CHECK(std::filesystem::exists(out / "rsna_like_padded.png"));
 }
 
-TEST_CASE("open_dataset prepares an RSNA folder on the fly and reopens the cache") {
+TEST_CASE("data: open_dataset prepares an RSNA folder on the fly and reopens the cache") {
   const auto cache_dir = scratch_dir("open_dataset_cache");
   DatasetSourceOptions options;
   options.cache_dir = cache_dir;
@@ -218,7 +218,7 @@ TEST_CASE("open_dataset prepares an RSNA folder on the fly and reopens the cache
   CHECK(reopened->label_count() == 6);
 }
 
-TEST_CASE("batch loader: NHWC floats = pixel/255, labels and ids in order without shuffle") {
+TEST_CASE("data: batch loader: NHWC floats = pixel/255, labels and ids in order without shuffle") {
   const auto cache_dir = scratch_dir("loader_plain");
   std::ostringstream log;
   prepare_rsna_cache(synthetic_rsna_folder(), cache_dir, small_preparation(), log);
@@ -247,7 +247,7 @@ TEST_CASE("batch loader: NHWC floats = pixel/255, labels and ids in order withou
   CHECK(dropping.batches_per_epoch() == 2);
 }
 
-TEST_CASE("batch loader: same batches for 1 and 3 threads, resume via start_batch, epochs differ") {
+TEST_CASE("data: batch loader: same batches for 1 and 3 threads, resume via start_batch, epochs differ") {
   const auto cache_dir = scratch_dir("loader_determinism");
   std::ostringstream log;
   prepare_rsna_cache(synthetic_rsna_folder(), cache_dir, small_preparation(), log);
@@ -291,7 +291,7 @@ TEST_CASE("batch loader: same batches for 1 and 3 threads, resume via start_batc
   for (float v : a[0].images) CHECK((v >= 0.0f && v <= 1.0f));
 }
 
-TEST_CASE("batch loader replicates a grey dataset into 3 channels and rejects other mixes") {
+TEST_CASE("data: batch loader replicates a grey dataset into 3 channels and rejects other mixes") {
   const auto png_dir = scratch_dir("grey_pngs");
   std::filesystem::create_directories(png_dir / "a");
   std::filesystem::create_directories(png_dir / "b");

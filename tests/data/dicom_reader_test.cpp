@@ -104,7 +104,7 @@ DataErrorKind error_kind_of(const std::filesystem::path& path) {
 
 }  // namespace
 
-TEST_CASE("every reference file decodes to pydicom's HU and metadata") {
+TEST_CASE("data: every reference file decodes to pydicom's HU and metadata") {
   const auto reference = load_reference();
   REQUIRE(reference.size() >= 13);
   for (const auto& [name, fields] : reference) {
@@ -113,7 +113,7 @@ TEST_CASE("every reference file decodes to pydicom's HU and metadata") {
   }
 }
 
-TEST_CASE("the RSNA wrong-intercept fix is applied and reported") {
+TEST_CASE("data: the RSNA wrong-intercept fix is applied and reported") {
   const auto image = read_dicom_hu(fixture_path("dicom") / "rsna_wrong_intercept.dcm");
   CHECK(image.metadata.rsna_intercept_fixed);
   CHECK(image.metadata.rescale_intercept == -5.0);
@@ -126,7 +126,7 @@ TEST_CASE("the RSNA wrong-intercept fix is applied and reported") {
       read_dicom_hu(fixture_path("dicom") / "rsna_like_padded.dcm").metadata.rsna_intercept_fixed);
 }
 
-TEST_CASE("lossless compressed files decode to their uncompressed twin's reference") {
+TEST_CASE("data: lossless compressed files decode to their uncompressed twin's reference") {
   const auto reference = load_reference();
   for (const char* name : {"MR_small_RLE.dcm", "MR_small_jpeg_ls_lossless.dcm"}) {
     CAPTURE(name);
@@ -134,7 +134,7 @@ TEST_CASE("lossless compressed files decode to their uncompressed twin's referen
   }
 }
 
-TEST_CASE("lossy JPEG extended (12-bit) decodes to the values pydicom's tests publish") {
+TEST_CASE("data: lossy JPEG extended (12-bit) decodes to the values pydicom's tests publish") {
   // pydicom/tests/test_gdcm_pixel_data.py: points "manually identified in Osirix viewer".
   for (const char* name : {"JPEG-lossy.dcm", "JPGExtended.dcm"}) {
     CAPTURE(name);
@@ -146,7 +146,7 @@ TEST_CASE("lossy JPEG extended (12-bit) decodes to the values pydicom's tests pu
   }
 }
 
-TEST_CASE("header-only reading gives the same metadata without decoding pixels") {
+TEST_CASE("data: header-only reading gives the same metadata without decoding pixels") {
   const auto meta = read_dicom_metadata(fixture_path("dicom") / "rsna_like_padded.dcm");
   CHECK(meta.study_instance_uid == "ID_5a5ef3a5e6");
   CHECK(meta.image_position_patient_mm[2] == doctest::Approx(141.25));
@@ -154,7 +154,7 @@ TEST_CASE("header-only reading gives the same metadata without decoding pixels")
   CHECK(read_dicom_metadata(pydicom_test_file("JPEG2000.dcm")).rows == 1024);
 }
 
-TEST_CASE("files we cannot decode fail with a typed one-line error naming the file") {
+TEST_CASE("data: files we cannot decode fail with a typed one-line error naming the file") {
   CHECK(error_kind_of(pydicom_test_file("JPEG2000.dcm")) ==
         DataErrorKind::unsupported_transfer_syntax);
   CHECK(error_kind_of(pydicom_test_file("MR_small_jp2klossless.dcm")) ==
@@ -173,7 +173,7 @@ TEST_CASE("files we cannot decode fail with a typed one-line error naming the fi
   }
 }
 
-TEST_CASE("bad input files: empty, not DICOM, missing") {
+TEST_CASE("data: bad input files: empty, not DICOM, missing") {
   const auto dir = scratch_dir("dicom_bad_input");
   std::ofstream(dir / "empty.dcm").close();
   std::ofstream(dir / "text.dcm") << "this is a text file pretending to be DICOM\n";

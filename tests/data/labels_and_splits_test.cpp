@@ -13,7 +13,7 @@
 
 namespace ihd::data {
 
-TEST_CASE("RSNA CSV: six subtypes per image, duplicates tolerated, conflicts keep the positive") {
+TEST_CASE("data: RSNA CSV: six subtypes per image, duplicates tolerated, conflicts keep the positive") {
   const auto dir = scratch_dir("labels");
   std::ofstream(dir / "labels.csv") << "ID,Label\n"
                                        "ID_aa_epidural,0\nID_aa_intraparenchymal,1\n"
@@ -38,7 +38,7 @@ TEST_CASE("RSNA CSV: six subtypes per image, duplicates tolerated, conflicts kee
   CHECK(table.by_image.at("ID_bb")[any_label_index] == 1.0f);
 }
 
-TEST_CASE("RSNA CSV round trip through write_rsna_labels") {
+TEST_CASE("data: RSNA CSV round trip through write_rsna_labels") {
   const auto dir = scratch_dir("labels_round_trip");
   write_rsna_labels(dir / "out.csv", {{"ID_01", {1, 0, 0, 0, 0, 1}}, {"ID_02", {}}});
   const auto table = read_rsna_labels(dir / "out.csv");
@@ -47,7 +47,7 @@ TEST_CASE("RSNA CSV round trip through write_rsna_labels") {
   CHECK(table.by_image.at("ID_02") == RsnaLabels{});
 }
 
-TEST_CASE("RSNA CSV without the Label column, empty or missing is a bad_csv error") {
+TEST_CASE("data: RSNA CSV without the Label column, empty or missing is a bad_csv error") {
   const auto dir = scratch_dir("labels_bad");
   std::ofstream(dir / "no_label.csv") << "ID,Probability\nID_aa_any,1\n";
   std::ofstream(dir / "empty.csv").close();
@@ -63,7 +63,7 @@ TEST_CASE("RSNA CSV without the Label column, empty or missing is a bad_csv erro
   }
 }
 
-TEST_CASE("undersampling keeps every positive and as many distinct random negatives, seeded") {
+TEST_CASE("data: undersampling keeps every positive and as many distinct random negatives, seeded") {
   std::vector<bool> positive(1000, false);
   for (int i = 0; i < 1000; i += 7) positive[i] = true;  // 143 positives
   const auto selected = balance_by_undersampling(positive, 42);
@@ -83,14 +83,14 @@ TEST_CASE("undersampling keeps every positive and as many distinct random negati
   CHECK(limited_positives == 51);
 }
 
-TEST_CASE("class weights equalise the classes' total weight") {
+TEST_CASE("data: class weights equalise the classes' total weight") {
   const auto weights = class_weights(100, 900);
   CHECK(weights[1] == doctest::Approx(5.0));
   CHECK(weights[0] == doctest::Approx(1000.0 / 1800.0));
   CHECK(weights[1] * 100 == doctest::Approx(weights[0] * 900));
 }
 
-TEST_CASE("patient split: no patient in two splits, fractions within one patient") {
+TEST_CASE("data: patient split: no patient in two splits, fractions within one patient") {
   std::vector<std::string> patient_of_image;
   for (int p = 0; p < 200; ++p)
     for (int s = 0; s < 5 + p % 4; ++s) patient_of_image.push_back(std::to_string(p * 17 + 3));
@@ -109,7 +109,7 @@ TEST_CASE("patient split: no patient in two splits, fractions within one patient
   CHECK(split_by_group(patient_of_image, {0.2, 0.1}, 8) != splits);
 }
 
-TEST_CASE("random split by image gives exact counts and no test split by default") {
+TEST_CASE("data: random split by image gives exact counts and no test split by default") {
   std::vector<std::string> image_ids;
   for (int i = 0; i < 1000; ++i) image_ids.push_back("ID_" + std::to_string(i));
   const auto splits = split_by_group(image_ids, {}, 3);

@@ -16,7 +16,7 @@
 
 namespace ihd::data {
 
-TEST_CASE("phantom slice -> DICOM -> reader gives back the same HU and metadata") {
+TEST_CASE("data: phantom slice -> DICOM -> reader gives back the same HU and metadata") {
   const auto dir = scratch_dir("phantom_round_trip");
   PhantomPatient patient = make_phantom_patient(5, 0, 4, 1.0);
   const PhantomSlice slice = render_phantom_slice(patient, 2, 128);
@@ -44,7 +44,7 @@ TEST_CASE("phantom slice -> DICOM -> reader gives back the same HU and metadata"
   }
 }
 
-TEST_CASE("phantom anatomy has air, skull, brain and CSF at plausible HU") {
+TEST_CASE("data: phantom anatomy has air, skull, brain and CSF at plausible HU") {
   const PhantomSlice slice = render_phantom_slice(make_phantom_patient(9, 1, 5, 0.0), 2, 256);
   CHECK(slice.labels == RsnaLabels{});
   CHECK(slice.image.at(0, 0) == -1000.0f);
@@ -57,7 +57,7 @@ TEST_CASE("phantom anatomy has air, skull, brain and CSF at plausible HU") {
   CHECK(brain > 20000);
 }
 
-TEST_CASE("a labelled hemorrhage puts blood-density pixels inside the brain") {
+TEST_CASE("data: a labelled hemorrhage puts blood-density pixels inside the brain") {
   // Find, for each type, a patient whose middle slice shows it, and compare blood-range pixel
   // counts with the same slice rendered without the hemorrhage.
   for (int type = 0; type < any_label_index; ++type) {
@@ -84,7 +84,7 @@ TEST_CASE("a labelled hemorrhage puts blood-density pixels inside the brain") {
   }
 }
 
-TEST_CASE("ihd_synth's writer produces the RSNA layout, seeded, with a balanced-enough label mix") {
+TEST_CASE("data: ihd_synth's writer produces the RSNA layout, seeded, with a balanced-enough label mix") {
   const auto dir = scratch_dir("synthetic_set");
   SyntheticDatasetOptions options;
   options.output_dir = dir / "a";

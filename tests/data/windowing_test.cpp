@@ -10,7 +10,7 @@
 
 namespace ihd::data {
 
-TEST_CASE("brain window 40/80 maps HU to 8 bits by round(255 v)") {
+TEST_CASE("data: brain window 40/80 maps HU to 8 bits by round(255 v)") {
   // Window [0, 80] HU: v = HU / 80.
   CHECK(window_u8(-1000.0f, brain_window) == 0);
   CHECK(window_u8(0.0f, brain_window) == 0);
@@ -27,7 +27,7 @@ TEST_CASE("brain window 40/80 maps HU to 8 bits by round(255 v)") {
   CHECK(window_unit(30.0f, Window{30.0, 10.0}) == doctest::Approx(0.5));
 }
 
-TEST_CASE("window strings parse by number and by name and reject junk") {
+TEST_CASE("data: window strings parse by number and by name and reject junk") {
   CHECK(parse_window("40,80").center_hu == 40.0);
   CHECK(parse_window("-600,1500").width_hu == 1500.0);
   CHECK(parse_window("bone").center_hu == 600.0);
@@ -39,7 +39,7 @@ TEST_CASE("window strings parse by number and by name and reject junk") {
   CHECK_THROWS_AS(parse_window("40,80x"), std::invalid_argument);
 }
 
-TEST_CASE("prepare_image stacks windows as interleaved channels at native size") {
+TEST_CASE("data: prepare_image stacks windows as interleaved channels at native size") {
   HuImage slice;
   slice.rows = 1;
   slice.columns = 2;
@@ -60,7 +60,7 @@ TEST_CASE("prepare_image stacks windows as interleaved channels at native size")
   CHECK(describe_channels(channels) == "0@40,80/0@80,200/0@600,2800");
 }
 
-TEST_CASE("adjacent-slice channels read previous, current and next slices") {
+TEST_CASE("data: adjacent-slice channels read previous, current and next slices") {
   HuImage previous, current, next;
   for (auto* s : {&previous, &current, &next}) {
     s->rows = s->columns = 1;
@@ -73,7 +73,7 @@ TEST_CASE("adjacent-slice channels read previous, current and next slices") {
   CHECK(image.pixels == std::vector<std::uint8_t>{0, 128, 255});
 }
 
-TEST_CASE("area resize averages whole blocks when shrinking by an integer factor") {
+TEST_CASE("data: area resize averages whole blocks when shrinking by an integer factor") {
   // 4x4 -> 2x2: each output is the mean of a 2x2 block.
   const std::vector<float> source = {1, 2, 10, 20, 3, 4, 30, 40, 5, 5, 0, 0, 5, 5, 0, 8};
   std::vector<float> out(4);
@@ -84,7 +84,7 @@ TEST_CASE("area resize averages whole blocks when shrinking by an integer factor
   CHECK(out[3] == doctest::Approx(2.0));
 }
 
-TEST_CASE("area resize weights partial overlaps (3 -> 2)") {
+TEST_CASE("data: area resize weights partial overlaps (3 -> 2)") {
   // Output 0 covers source [0, 1.5): (a + 0.5 b) / 1.5.
   const std::vector<float> source = {3, 6, 9};
   std::vector<float> out(2);
@@ -93,7 +93,7 @@ TEST_CASE("area resize weights partial overlaps (3 -> 2)") {
   CHECK(out[1] == doctest::Approx((0.5 * 6 + 9) / 1.5));
 }
 
-TEST_CASE("bilinear resize when growing aligns pixel centres and clamps edges") {
+TEST_CASE("data: bilinear resize when growing aligns pixel centres and clamps edges") {
   // 2 -> 4: outputs at source positions -0.25, 0.25, 0.75, 1.25 -> clamp, 0.25, 0.75, clamp.
   const std::vector<float> source = {0, 100};
   std::vector<float> out(4);
@@ -104,7 +104,7 @@ TEST_CASE("bilinear resize when growing aligns pixel centres and clamps edges") 
   CHECK(out[3] == doctest::Approx(100));
 }
 
-TEST_CASE("resize keeps channels apart and u8 resize rounds") {
+TEST_CASE("data: resize keeps channels apart and u8 resize rounds") {
   const std::vector<std::uint8_t> source = {10, 200, 11, 201, 12, 202, 13, 203};  // 2x2, 2 channels
   std::vector<std::uint8_t> out(2);
   resize_image_u8(source.data(), 2, 2, 2, out.data(), 1, 1);
