@@ -25,8 +25,8 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
   if (error) {
     const std::string reason = error.message();
     std::filesystem::remove(temporary, error);
-    throw std::runtime_error("cannot rename " + temporary.string() + " to " + path.string() +
-                             ": " + reason);
+    throw std::runtime_error("cannot rename " + temporary.string() + " to " + path.string() + ": " +
+                             reason);
   }
 }
 

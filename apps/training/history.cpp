@@ -32,16 +32,20 @@ void add_threshold_columns(std::vector<NumericColumn>& columns,
   columns.push_back({names[0], [=](const EpochRecord& r) { return get(r).threshold; },
                      [=](EpochRecord& r, double v) { select(r).threshold = v; }});
   columns.push_back(
-      {names[1], [=](const EpochRecord& r) { return static_cast<double>(get(r).counts.true_positive); },
+      {names[1],
+       [=](const EpochRecord& r) { return static_cast<double>(get(r).counts.true_positive); },
        [=](EpochRecord& r, double v) { select(r).counts.true_positive = count(v); }});
   columns.push_back(
-      {names[2], [=](const EpochRecord& r) { return static_cast<double>(get(r).counts.false_positive); },
+      {names[2],
+       [=](const EpochRecord& r) { return static_cast<double>(get(r).counts.false_positive); },
        [=](EpochRecord& r, double v) { select(r).counts.false_positive = count(v); }});
   columns.push_back(
-      {names[3], [=](const EpochRecord& r) { return static_cast<double>(get(r).counts.true_negative); },
+      {names[3],
+       [=](const EpochRecord& r) { return static_cast<double>(get(r).counts.true_negative); },
        [=](EpochRecord& r, double v) { select(r).counts.true_negative = count(v); }});
   columns.push_back(
-      {names[4], [=](const EpochRecord& r) { return static_cast<double>(get(r).counts.false_negative); },
+      {names[4],
+       [=](const EpochRecord& r) { return static_cast<double>(get(r).counts.false_negative); },
        [=](EpochRecord& r, double v) { select(r).counts.false_negative = count(v); }});
   columns.push_back({names[5], [=](const EpochRecord& r) { return get(r).accuracy; },
                      [=](EpochRecord& r, double v) { select(r).accuracy = v; }});
@@ -68,9 +72,9 @@ const std::vector<NumericColumn>& numeric_columns() {
                  [](EpochRecord& r, double v) { r.images_per_second = v; }});
     c.push_back({"seconds", [](const EpochRecord& r) { return r.seconds; },
                  [](EpochRecord& r, double v) { r.seconds = v; }});
-    c.push_back(
-        {"samples", [](const EpochRecord& r) { return static_cast<double>(r.metrics.sample_count); },
-         [](EpochRecord& r, double v) { r.metrics.sample_count = std::llround(v); }});
+    c.push_back({"samples",
+                 [](const EpochRecord& r) { return static_cast<double>(r.metrics.sample_count); },
+                 [](EpochRecord& r, double v) { r.metrics.sample_count = std::llround(v); }});
     c.push_back({"positives",
                  [](const EpochRecord& r) { return static_cast<double>(r.metrics.positive_count); },
                  [](EpochRecord& r, double v) { r.metrics.positive_count = std::llround(v); }});
@@ -80,23 +84,24 @@ const std::vector<NumericColumn>& numeric_columns() {
                  [](EpochRecord& r, double v) { r.metrics.roc_auc = v; }});
     c.push_back({"pr_auc", [](const EpochRecord& r) { return r.metrics.pr_auc; },
                  [](EpochRecord& r, double v) { r.metrics.pr_auc = v; }});
-    add_threshold_columns(c,
-                          {"threshold", "tp", "fp", "tn", "fn", "accuracy", "precision", "recall",
-                           "specificity", "f1"},
-                          [](auto& r) -> auto& { return r.metrics.at_default_threshold; });
-    c.push_back({"target_sensitivity",
-                 [](const EpochRecord& r) { return r.metrics.at_target_sensitivity.target_sensitivity; },
-                 [](EpochRecord& r, double v) { r.metrics.at_target_sensitivity.target_sensitivity = v; }});
-    c.push_back({"target_reachable",
-                 [](const EpochRecord& r) { return r.metrics.at_target_sensitivity.reachable ? 1.0 : 0.0; },
-                 [](EpochRecord& r, double v) { r.metrics.at_target_sensitivity.reachable = v != 0; }});
-    add_threshold_columns(c,
-                          {"target_threshold", "target_tp", "target_fp", "target_tn", "target_fn",
-                           "target_accuracy", "target_precision", "target_recall",
-                           "target_specificity", "target_f1"},
-                          [](auto& r) -> auto& {
-                            return r.metrics.at_target_sensitivity.at_threshold;
-                          });
+    add_threshold_columns(
+        c,
+        {"threshold", "tp", "fp", "tn", "fn", "accuracy", "precision", "recall", "specificity",
+         "f1"},
+        [](auto& r) -> auto& { return r.metrics.at_default_threshold; });
+    c.push_back(
+        {"target_sensitivity",
+         [](const EpochRecord& r) { return r.metrics.at_target_sensitivity.target_sensitivity; },
+         [](EpochRecord& r, double v) { r.metrics.at_target_sensitivity.target_sensitivity = v; }});
+    c.push_back(
+        {"target_reachable",
+         [](const EpochRecord& r) { return r.metrics.at_target_sensitivity.reachable ? 1.0 : 0.0; },
+         [](EpochRecord& r, double v) { r.metrics.at_target_sensitivity.reachable = v != 0; }});
+    add_threshold_columns(
+        c,
+        {"target_threshold", "target_tp", "target_fp", "target_tn", "target_fn", "target_accuracy",
+         "target_precision", "target_recall", "target_specificity", "target_f1"},
+        [](auto& r) -> auto& { return r.metrics.at_target_sensitivity.at_threshold; });
     return c;
   }();
   return columns;
@@ -115,8 +120,7 @@ double parse_number(std::string_view text, std::size_t line, std::string_view co
   const auto result = std::from_chars(text.data(), text.data() + text.size(), value);
   if (result.ec != std::errc() || result.ptr != text.data() + text.size()) {
     throw std::runtime_error("history.csv line " + std::to_string(line) + ", column " +
-                             std::string(column) + ": '" + std::string(text) +
-                             "' is not a number");
+                             std::string(column) + ": '" + std::string(text) + "' is not a number");
   }
   return value;
 }
@@ -158,7 +162,8 @@ std::vector<std::string_view> split_fields(std::string_view line) {
 
 std::vector<std::string> history_column_names() {
   std::vector<std::string> names = {"epoch", "split"};
-  for (std::size_t i = 1; i < numeric_columns().size(); ++i) names.push_back(numeric_columns()[i].name);
+  for (std::size_t i = 1; i < numeric_columns().size(); ++i)
+    names.push_back(numeric_columns()[i].name);
   return names;
 }
 
@@ -201,8 +206,8 @@ std::string history_json(std::span<const EpochRecord> records) {
     check_csv_safe(r.split);
     out += "  {\"epoch\": " + json_number(r.epoch) + ", \"split\": \"" + r.split + "\"";
     for (std::size_t i = 1; i < numeric_columns().size(); ++i) {
-      out += ", \"" + std::string(numeric_columns()[i].name) + "\": " +
-             json_number(numeric_columns()[i].read(r));
+      out += ", \"" + std::string(numeric_columns()[i].name) +
+             "\": " + json_number(numeric_columns()[i].read(r));
     }
     for (const auto& [name, value] : r.extra) {
       check_csv_safe(name);

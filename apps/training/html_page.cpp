@@ -10,19 +10,21 @@
 namespace ihd::training {
 
 std::string html_page(const std::string& title, const std::string& body) {
-  std::string page = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>";
+  std::string page =
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>";
   page += escape_xml(title);
-  page += "</title>\n<style>\n"
-          "body { font-family: sans-serif; margin: 2em; color: #1e1e1e; max-width: 1500px; }\n"
-          "h1 { font-size: 1.6em; } h2 { margin-top: 1.6em; border-bottom: 1px solid #ccc; }\n"
-          "table { border-collapse: collapse; margin: 0.8em 0; }\n"
-          "th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }\n"
-          "th { background: #eef2f7; } td:first-child, th:first-child { text-align: left; }\n"
-          ".figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(480px, 1fr));"
-          " gap: 1em; }\n"
-          "figure { margin: 0; } figure svg { width: 100%; height: auto; }\n"
-          "figcaption { font-size: 0.9em; color: #555; }\n"
-          "</style>\n</head>\n<body>\n<h1>";
+  page +=
+      "</title>\n<style>\n"
+      "body { font-family: sans-serif; margin: 2em; color: #1e1e1e; max-width: 1500px; }\n"
+      "h1 { font-size: 1.6em; } h2 { margin-top: 1.6em; border-bottom: 1px solid #ccc; }\n"
+      "table { border-collapse: collapse; margin: 0.8em 0; }\n"
+      "th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }\n"
+      "th { background: #eef2f7; } td:first-child, th:first-child { text-align: left; }\n"
+      ".figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(480px, 1fr));"
+      " gap: 1em; }\n"
+      "figure { margin: 0; } figure svg { width: 100%; height: auto; }\n"
+      "figcaption { font-size: 0.9em; color: #555; }\n"
+      "</style>\n</head>\n<body>\n<h1>";
   page += escape_xml(title);
   page += "</h1>\n";
   page += body;

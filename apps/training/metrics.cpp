@@ -153,8 +153,8 @@ RocCurve roc_curve(std::span<const double> scores, std::span<const int> labels) 
   curve.true_positive_rate.push_back(0);
   curve.thresholds.push_back(std::numeric_limits<double>::infinity());
   for (std::size_t i = 0; i < counts.distinct_scores.size(); ++i) {
-    curve.false_positive_rate.push_back(ratio_or_zero(static_cast<double>(counts.false_positives[i]),
-                                                      static_cast<double>(counts.negatives)));
+    curve.false_positive_rate.push_back(ratio_or_zero(
+        static_cast<double>(counts.false_positives[i]), static_cast<double>(counts.negatives)));
     curve.true_positive_rate.push_back(ratio_or_zero(static_cast<double>(counts.true_positives[i]),
                                                      static_cast<double>(counts.positives)));
     curve.thresholds.push_back(counts.distinct_scores[i]);
@@ -260,8 +260,8 @@ double rsna_weighted_log_loss(std::span<const RsnaRow> probabilities,
   for (std::size_t row = 0; row < probabilities.size(); ++row) {
     for (std::size_t k = 0; k < kRsnaSubtypeCount; ++k) {
       check_inputs(std::span(&probabilities[row][k], 1), std::span(&labels[row][k], 1));
-      weighted_sum += kRsnaSubtypeWeights[k] * binary_cross_entropy(probabilities[row][k],
-                                                                    labels[row][k]);
+      weighted_sum +=
+          kRsnaSubtypeWeights[k] * binary_cross_entropy(probabilities[row][k], labels[row][k]);
     }
   }
   const double weight_per_row =
@@ -304,9 +304,9 @@ PatientScores aggregate_by_patient(std::span<const std::string> slice_patient_id
                                    std::span<const int> slice_labels) {
   check_inputs(slice_scores, slice_labels);
   if (slice_patient_ids.size() != slice_scores.size()) {
-    throw std::invalid_argument("aggregate_by_patient: " +
-                                std::to_string(slice_patient_ids.size()) + " patient IDs but " +
-                                std::to_string(slice_scores.size()) + " scores");
+    throw std::invalid_argument(
+        "aggregate_by_patient: " + std::to_string(slice_patient_ids.size()) + " patient IDs but " +
+        std::to_string(slice_scores.size()) + " scores");
   }
   std::map<std::string, std::pair<double, int>> by_patient;
   for (std::size_t i = 0; i < slice_scores.size(); ++i) {

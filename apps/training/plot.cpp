@@ -24,7 +24,7 @@ constexpr int kTextScale = 2;
 constexpr int kTitleScale = 3;
 constexpr std::size_t kMaxPointsWithMarkers = 60;
 
-constexpr Color kPalette[] = {{0, 92, 175},  {214, 87, 0},   {0, 150, 90},   {200, 30, 60},
+constexpr Color kPalette[] = {{0, 92, 175},   {214, 87, 0},   {0, 150, 90},  {200, 30, 60},
                               {120, 70, 180}, {140, 100, 40}, {230, 0, 160}, {90, 90, 90}};
 
 struct Range {
@@ -48,7 +48,10 @@ Ticks make_ticks(Range data, bool fixed) {
   const double raw_step = (data.high - data.low) / 5;
   const double magnitude = std::pow(10.0, std::floor(std::log10(raw_step)));
   const double normalized = raw_step / magnitude;
-  const double step = magnitude * (normalized < 1.5 ? 1 : normalized < 3 ? 2 : normalized < 7 ? 5 : 10);
+  const double step = magnitude * (normalized < 1.5 ? 1
+                                   : normalized < 3 ? 2
+                                   : normalized < 7 ? 5
+                                                    : 10);
   Ticks ticks;
   ticks.range = fixed ? data
                       : Range{std::floor(data.low / step + 1e-9) * step,
@@ -88,14 +91,15 @@ Ticks axis_ticks(const std::vector<Series>& series, bool x_axis, std::optional<d
                     low.has_value() && high.has_value());
 }
 
-TextShape text(Point anchor, std::string content, int scale, TextAlign align,
-               Color color = kInk) {
+TextShape text(Point anchor, std::string content, int scale, TextAlign align, Color color = kInk) {
   return TextShape{anchor, std::move(content), color, scale, align, false};
 }
 
 }  // namespace
 
-Color series_color(std::size_t index) { return kPalette[index % std::size(kPalette)]; }
+Color series_color(std::size_t index) {
+  return kPalette[index % std::size(kPalette)];
+}
 
 Drawing draw_line_chart(const LineChart& chart, int width_px, int height_px) {
   Drawing drawing;
@@ -106,7 +110,8 @@ Drawing draw_line_chart(const LineChart& chart, int width_px, int height_px) {
   std::size_t longest_name = 0;
   for (const Series& s : chart.series) longest_name = std::max(longest_name, s.name.size());
   const double legend_width =
-      chart.series.empty() ? 0 : 44 + text_width_font_px(std::string(longest_name, 'x')) * kTextScale;
+      chart.series.empty() ? 0
+                           : 44 + text_width_font_px(std::string(longest_name, 'x')) * kTextScale;
   const double left = 92;
   const double right = width_px - 24 - legend_width;
   const double top = 56;
@@ -126,8 +131,8 @@ Drawing draw_line_chart(const LineChart& chart, int width_px, int height_px) {
     const double x = to_px(v, y_ticks.range.low).x;
     shapes.push_back(PolylineShape{{{x, top}, {x, bottom}}, kGrid, 1, false});
     shapes.push_back(PolylineShape{{{x, bottom}, {x, bottom + 5}}, kAxis, 1, false});
-    shapes.push_back(text({x, bottom + 24}, format_fixed(v, x_ticks.decimals), kTextScale,
-                          TextAlign::kMiddle));
+    shapes.push_back(
+        text({x, bottom + 24}, format_fixed(v, x_ticks.decimals), kTextScale, TextAlign::kMiddle));
   }
   for (double v : y_ticks.values) {
     const double y = to_px(x_ticks.range.low, v).y;
@@ -138,8 +143,8 @@ Drawing draw_line_chart(const LineChart& chart, int width_px, int height_px) {
   }
   shapes.push_back(PolylineShape{
       {{left, top}, {right, top}, {right, bottom}, {left, bottom}, {left, top}}, kAxis, 1, false});
-  shapes.push_back(text({(left + right) / 2, height_px - 12.0}, chart.x_label, kTextScale,
-                        TextAlign::kMiddle));
+  shapes.push_back(
+      text({(left + right) / 2, height_px - 12.0}, chart.x_label, kTextScale, TextAlign::kMiddle));
   TextShape y_label = text({26, (top + bottom) / 2}, chart.y_label, kTextScale, TextAlign::kMiddle);
   y_label.vertical = true;
   shapes.push_back(y_label);
@@ -167,8 +172,8 @@ Drawing draw_line_chart(const LineChart& chart, int width_px, int height_px) {
       }
       const Point p = to_px(series.x[i], series.y[i]);
       const bool last = i + 1 == count;
-      const bool near_previous = !run.points.empty() &&
-                                 std::hypot(p.x - run.points.back().x, p.y - run.points.back().y) < 0.5;
+      const bool near_previous = !run.points.empty() && std::hypot(p.x - run.points.back().x,
+                                                                   p.y - run.points.back().y) < 0.5;
       if (!near_previous || last) run.points.push_back(p);
       if (markers) shapes.push_back(CircleShape{p, 3.5, color});
     }
@@ -220,8 +225,8 @@ LineChart precision_recall_chart(
     for (std::size_t i = 0; i + 1 < curve.recall.size(); ++i) {
       average_precision += (curve.recall[i] - curve.recall[i + 1]) * curve.precision[i];
     }
-    chart.series.push_back({name + " (AP " + format_fixed(average_precision, 3) + ")",
-                            curve.recall, curve.precision});
+    chart.series.push_back(
+        {name + " (AP " + format_fixed(average_precision, 3) + ")", curve.recall, curve.precision});
   }
   return chart;
 }
@@ -234,8 +239,8 @@ Drawing draw_confusion_matrix(const ConfusionCounts& counts, const std::string& 
   auto& shapes = drawing.shapes;
   const std::int64_t cells[2][2] = {{counts.true_negative, counts.false_positive},
                                     {counts.false_negative, counts.true_positive}};
-  const std::int64_t largest = std::max({cells[0][0], cells[0][1], cells[1][0], cells[1][1],
-                                         std::int64_t{1}});
+  const std::int64_t largest =
+      std::max({cells[0][0], cells[0][1], cells[1][0], cells[1][1], std::int64_t{1}});
   constexpr double kCell = 150;
   constexpr double kLeft = 230;
   constexpr double kTop = 120;
@@ -244,7 +249,8 @@ Drawing draw_confusion_matrix(const ConfusionCounts& counts, const std::string& 
   shapes.push_back(text({drawing.width / 2.0, 34}, title, kTitleScale, TextAlign::kMiddle));
   shapes.push_back(
       text({kLeft + kCell, kTop - 40}, "predicted", kTextScale, TextAlign::kMiddle, kAxis));
-  TextShape actual = text({kLeft - 150, kTop + kCell}, "actual", kTextScale, TextAlign::kMiddle, kAxis);
+  TextShape actual =
+      text({kLeft - 150, kTop + kCell}, "actual", kTextScale, TextAlign::kMiddle, kAxis);
   actual.vertical = true;
   shapes.push_back(actual);
   for (int i = 0; i < 2; ++i) {
@@ -267,8 +273,9 @@ Drawing draw_confusion_matrix(const ConfusionCounts& counts, const std::string& 
       shapes.push_back(RectShape{x, y, kCell, kCell, fill});
       shapes.push_back(text({x + kCell / 2, y + kCell / 2}, std::to_string(cells[row][column]), 4,
                             TextAlign::kMiddle, ink));
-      const double share = row_total == 0 ? 0 : 100.0 * static_cast<double>(cells[row][column]) /
-                                                    static_cast<double>(row_total);
+      const double share = row_total == 0 ? 0
+                                          : 100.0 * static_cast<double>(cells[row][column]) /
+                                                static_cast<double>(row_total);
       shapes.push_back(text({x + kCell / 2, y + kCell / 2 + 32}, format_fixed(share, 1) + "%",
                             kTextScale, TextAlign::kMiddle, ink));
     }

@@ -49,9 +49,9 @@ LineChart roc_chart(const std::string& title,
                     const std::vector<std::pair<std::string, RocCurve>>& curves);
 
 // Precision-recall curves (recall against precision), each named "<name> (AP x.xxx)".
-LineChart precision_recall_chart(const std::string& title,
-                                 const std::vector<std::pair<std::string, PrecisionRecallCurve>>&
-                                     curves);
+LineChart precision_recall_chart(
+    const std::string& title,
+    const std::vector<std::pair<std::string, PrecisionRecallCurve>>& curves);
 
 // A 2 x 2 confusion matrix laid out as scikit-learn prints it: rows are the actual class
 // (negative, positive), columns the predicted one; each cell shows its count and its share of

@@ -25,7 +25,9 @@ double steady_clock_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-bool stdout_is_terminal() { return ::isatty(STDOUT_FILENO) == 1; }
+bool stdout_is_terminal() {
+  return ::isatty(STDOUT_FILENO) == 1;
+}
 
 std::string format_duration(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) return "--:--";
@@ -63,8 +65,8 @@ std::string EpochProgress::status_line(std::int64_t images_done, double mean_los
     line += "] ";
   }
   line += printf_string("%3.0f%% %lld/%lld img %.1f img/s loss %.4f", 100 * fraction,
-                        static_cast<long long>(images_done),
-                        static_cast<long long>(total_images_), rate, mean_loss);
+                        static_cast<long long>(images_done), static_cast<long long>(total_images_),
+                        rate, mean_loss);
   line += images_done < total_images_ ? " ETA " : " in ";
   line += format_duration(images_done < total_images_ ? eta : elapsed);
   return line;
@@ -110,9 +112,9 @@ std::string format_epoch_summary(int epoch_count, const EpochRecord& train,
                                    epoch_count, train.loss, t.accuracy);
   if (validation != nullptr) {
     const ThresholdMetrics& v = validation->metrics.at_default_threshold;
-    line += printf_string(
-        " | val loss %.4f recall %.3f precision %.3f acc %.3f spec %.3f auc %.3f", validation->loss,
-        v.recall, v.precision, v.accuracy, v.specificity, validation->metrics.roc_auc);
+    line += printf_string(" | val loss %.4f recall %.3f precision %.3f acc %.3f spec %.3f auc %.3f",
+                          validation->loss, v.recall, v.precision, v.accuracy, v.specificity,
+                          validation->metrics.roc_auc);
   }
   line += printf_string(" | %.0f img/s %.1f s", train.images_per_second, train.seconds);
   return line;

@@ -24,7 +24,7 @@ std::string format_duration(double seconds);
 
 struct ProgressStyle {
   bool terminal = false;
-  double line_every_seconds = 30;  // plain mode: at least this often
+  double line_every_seconds = 30;    // plain mode: at least this often
   double line_every_fraction = 0.1;  // plain mode: at each tenth of the epoch
   int bar_width = 30;                // terminal mode
 };
@@ -32,8 +32,8 @@ struct ProgressStyle {
 class EpochProgress {
  public:
   // label is shown at the start of every line, e.g. "epoch 3/10".
-  EpochProgress(std::ostream& out, std::string label, std::int64_t total_images, ProgressStyle style,
-                SecondsClock clock = steady_clock_seconds);
+  EpochProgress(std::ostream& out, std::string label, std::int64_t total_images,
+                ProgressStyle style, SecondsClock clock = steady_clock_seconds);
 
   // images_done so far in this epoch and the running mean loss.
   void update(std::int64_t images_done, double mean_loss);

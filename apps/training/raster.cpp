@@ -42,7 +42,8 @@ class CoverageMask {
         std::uint8_t* pixel = &image.pixels[static_cast<std::size_t>((y * width_ + x) * 3)];
         const std::uint8_t channels[3] = {color.red, color.green, color.blue};
         for (int c = 0; c < 3; ++c) {
-          pixel[c] = static_cast<std::uint8_t>(std::lround(pixel[c] + a * (channels[c] - pixel[c])));
+          pixel[c] =
+              static_cast<std::uint8_t>(std::lround(pixel[c] + a * (channels[c] - pixel[c])));
         }
       }
     }
@@ -156,8 +157,8 @@ void draw_text(RgbImage& image, const TextShape& text) {
   const int anchor_y = static_cast<int>(std::lround(text.anchor.y));
   for (std::size_t i = 0; i < text.text.size(); ++i) {
     const GlyphRows& glyph = glyph_for(text.text[i]);
-    const int glyph_x = static_cast<int>(std::lround(start)) +
-                        static_cast<int>(i) * kGlyphAdvance * scale;
+    const int glyph_x =
+        static_cast<int>(std::lround(start)) + static_cast<int>(i) * kGlyphAdvance * scale;
     for (int row = 0; row < kGlyphRows; ++row) {
       for (int column = 0; column < kGlyphWidth; ++column) {
         if (!glyph_pixel_lit(glyph, row, column)) continue;

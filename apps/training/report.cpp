@@ -13,9 +13,12 @@ namespace ihd::training {
 namespace {
 
 std::string metric_title(const std::string& metric) {
-  static const std::map<std::string, std::string> titles = {
-      {"recall", "Recall (sensitivity)"}, {"precision", "Precision"}, {"accuracy", "Accuracy"},
-      {"loss", "Loss"},                   {"roc_auc", "ROC AUC"},     {"specificity", "Specificity"}};
+  static const std::map<std::string, std::string> titles = {{"recall", "Recall (sensitivity)"},
+                                                            {"precision", "Precision"},
+                                                            {"accuracy", "Accuracy"},
+                                                            {"loss", "Loss"},
+                                                            {"roc_auc", "ROC AUC"},
+                                                            {"specificity", "Specificity"}};
   const auto found = titles.find(metric);
   return found == titles.end() ? metric : found->second;
 }
@@ -43,8 +46,8 @@ std::vector<std::string> threshold_row(const std::string& label, const EpochReco
 }
 
 const std::vector<std::string> kThresholdHeader = {
-    "epoch / split", "threshold", "recall", "precision", "accuracy", "specificity",
-    "F1",            "ROC AUC",   "PR AUC", "loss"};
+    "epoch / split", "threshold", "recall",  "precision", "accuracy",
+    "specificity",   "F1",        "ROC AUC", "PR AUC",    "loss"};
 
 std::string headline_tables(const RunReport& report, int best_epoch, int last_epoch) {
   std::vector<std::vector<std::string>> at_default, at_target;
@@ -53,7 +56,8 @@ std::string headline_tables(const RunReport& report, int best_epoch, int last_ep
                                     std::pair<const char*, int>{"last", last_epoch}}) {
     for (const EpochRecord& r : report.history) {
       if (r.epoch != epoch) continue;
-      const std::string label = std::string(name) + " (epoch " + std::to_string(epoch) + ") " + r.split;
+      const std::string label =
+          std::string(name) + " (epoch " + std::to_string(epoch) + ") " + r.split;
       at_default.push_back(threshold_row(label, r, r.metrics.at_default_threshold));
       at_target.push_back(threshold_row(label, r, r.metrics.at_target_sensitivity.at_threshold));
       target = r.metrics.at_target_sensitivity.target_sensitivity;
@@ -177,13 +181,14 @@ std::filesystem::path write_run_report(const std::filesystem::path& run_dir,
             ")</h2>\n<div class=\"figures\">\n";
     body += html_figure(draw_line_chart(roc_chart("ROC curve", {{c.split, c.roc}})), plots,
                         kPlotsDirName, "roc", "ROC curve of the best epoch");
+    body += html_figure(draw_line_chart(precision_recall_chart("Precision-recall curve",
+                                                               {{c.split, c.precision_recall}})),
+                        plots, kPlotsDirName, "precision_recall",
+                        "Precision-recall curve of the best epoch");
     body += html_figure(
-        draw_line_chart(precision_recall_chart("Precision-recall curve",
-                                               {{c.split, c.precision_recall}})),
-        plots, kPlotsDirName, "precision_recall", "Precision-recall curve of the best epoch");
-    body += html_figure(
-        draw_confusion_matrix(c.at_default_threshold.counts,
-                              "Confusion matrix at " + format_metric(c.at_default_threshold.threshold, 2)),
+        draw_confusion_matrix(
+            c.at_default_threshold.counts,
+            "Confusion matrix at " + format_metric(c.at_default_threshold.threshold, 2)),
         plots, kPlotsDirName, "confusion_matrix", "Confusion matrix at the default threshold");
     if (c.at_target_sensitivity.reachable) {
       const ThresholdMetrics& t = c.at_target_sensitivity.at_threshold;

@@ -35,11 +35,11 @@ BestEpochCurves best_epoch_curves(const std::string& split, std::span<const doub
 
 struct RunReport {
   std::string title = "ihd training run";
-  ConfigEntries config;                      // shown in the given order
-  std::vector<EpochRecord> history;          // every epoch, every split
+  ConfigEntries config;              // shown in the given order
+  std::vector<EpochRecord> history;  // every epoch, every split
   SelectionRule selection = SelectionRule::kRecallPrecisionAccuracy;
-  std::string selection_split = "validation";  // falls back to "train" when it has no record
-  std::optional<BestEpochCurves> best_curves;  // no ROC/PR/confusion figures without it
+  std::string selection_split = "validation";   // falls back to "train" when it has no record
+  std::optional<BestEpochCurves> best_curves;   // no ROC/PR/confusion figures without it
   std::optional<BootstrapIntervals> intervals;  // shown under the table when present
 };
 

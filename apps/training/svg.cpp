@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <variant>
 
-
 namespace ihd::training {
 namespace {
 
@@ -23,7 +22,8 @@ std::string hex(Color color) {
 void append_shape(std::string& out, const PolylineShape& line) {
   out += "<polyline fill=\"none\" stroke=\"" + hex(line.color) + "\" stroke-width=\"" +
          number(line.width_px) + "\" stroke-linejoin=\"round\" stroke-linecap=\"round\"";
-  if (line.dashed) out += " stroke-dasharray=\"" + number(kDashOnPx) + " " + number(kDashOffPx) + "\"";
+  if (line.dashed)
+    out += " stroke-dasharray=\"" + number(kDashOnPx) + " " + number(kDashOffPx) + "\"";
   out += " points=\"";
   for (const Point& p : line.points) out += number(p.x) + "," + number(p.y) + " ";
   out += "\"/>\n";
@@ -36,8 +36,8 @@ void append_shape(std::string& out, const CircleShape& circle) {
 
 void append_shape(std::string& out, const RectShape& rect) {
   out += "<rect x=\"" + number(rect.x) + "\" y=\"" + number(rect.y) + "\" width=\"" +
-         number(rect.width) + "\" height=\"" + number(rect.height) + "\" fill=\"" +
-         hex(rect.fill) + "\"/>\n";
+         number(rect.width) + "\" height=\"" + number(rect.height) + "\" fill=\"" + hex(rect.fill) +
+         "\"/>\n";
 }
 
 void append_shape(std::string& out, const TextShape& text) {
@@ -61,11 +61,20 @@ std::string escape_xml(std::string_view text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;

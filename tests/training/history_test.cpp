@@ -1,5 +1,7 @@
 // History files: CSV round trip of every field (NaN and extras included), the JSON text, atomic
 // rewrite in a run folder, errors on malformed files; and the seed's epoch ranking.
+#include "apps/training/history.h"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -7,7 +9,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "apps/training/history.h"
 #include "apps/training/model_selection.h"
 
 namespace ihd::training {
@@ -27,10 +28,10 @@ EpochRecord make_record(int epoch, const std::string& split, double recall_value
   r.metrics.log_loss = 0.6931471805599453;
   r.metrics.roc_auc = 0.91;
   r.metrics.pr_auc = 0.8765432109876543;
-  r.metrics.at_default_threshold = {0.5, {150, 30, 170, 50}, accuracy_value, precision_value,
-                                    recall_value, 0.85, 0.789};
-  r.metrics.at_target_sensitivity = {0.95, true, {0.125, {190, 90, 110, 10}, 0.75, 0.68, 0.95,
-                                                  0.55, 0.79}};
+  r.metrics.at_default_threshold = {
+      0.5, {150, 30, 170, 50}, accuracy_value, precision_value, recall_value, 0.85, 0.789};
+  r.metrics.at_target_sensitivity = {
+      0.95, true, {0.125, {190, 90, 110, 10}, 0.75, 0.68, 0.95, 0.55, 0.79}};
   return r;
 }
 
@@ -113,10 +114,12 @@ TEST_CASE("malformed history files are refused with the line named") {
 }
 
 TEST_CASE("the seed's ranking: validation recall, then precision, then accuracy") {
-  const std::vector<EpochRecord> records = {
-      make_record(1, "validation", 0.80, 0.70, 0.70), make_record(1, "train", 0.99, 0.99, 0.99),
-      make_record(2, "validation", 0.85, 0.60, 0.60), make_record(3, "validation", 0.85, 0.65, 0.50),
-      make_record(4, "validation", 0.85, 0.65, 0.55), make_record(5, "validation", 0.85, 0.65, 0.55)};
+  const std::vector<EpochRecord> records = {make_record(1, "validation", 0.80, 0.70, 0.70),
+                                            make_record(1, "train", 0.99, 0.99, 0.99),
+                                            make_record(2, "validation", 0.85, 0.60, 0.60),
+                                            make_record(3, "validation", 0.85, 0.65, 0.50),
+                                            make_record(4, "validation", 0.85, 0.65, 0.55),
+                                            make_record(5, "validation", 0.85, 0.65, 0.55)};
   CHECK(best_record_index(records, "validation", SelectionRule::kRecallPrecisionAccuracy) == 4);
   CHECK_FALSE(best_record_index(records, "test", SelectionRule::kRecallPrecisionAccuracy));
 

@@ -1,6 +1,8 @@
 // Metrics against hand-computed small cases and against scikit-learn reference numbers
 // (tests/fixtures/training/metrics_reference.txt, written by
 // scripts/make_training_metrics_reference.py).
+#include "apps/training/metrics.h"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -9,8 +11,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include "apps/training/metrics.h"
 
 namespace ihd::training {
 namespace {

@@ -65,8 +65,8 @@ TEST_CASE("text draws exactly the glyph's pixels") {
       for (int column = 0; column < kGlyphWidth; ++column) {
         const int x = 2 + c * kGlyphAdvance + column;
         const int y = 12 - kGlyphCapHeight + row;
-        CHECK(same_color(image.at(x, y), glyph_pixel_lit(glyph, row, column) ? Color{0, 0, 0}
-                                                                             : kWhite));
+        CHECK(same_color(image.at(x, y),
+                         glyph_pixel_lit(glyph, row, column) ? Color{0, 0, 0} : kWhite));
       }
     }
   }
@@ -91,8 +91,9 @@ TEST_CASE("a line chart puts each series where its data says, in its own colour"
   std::vector<const PolylineShape*> lines;
   for (const Shape& shape : drawing.shapes) {
     const auto* line = std::get_if<PolylineShape>(&shape);
-    if (line && (same_color(line->color, series_color(0)) ||
-                 same_color(line->color, series_color(1))) && line->points.size() == 5) {
+    if (line &&
+        (same_color(line->color, series_color(0)) || same_color(line->color, series_color(1))) &&
+        line->points.size() == 5) {
       lines.push_back(line);
     }
   }
@@ -116,8 +117,10 @@ TEST_CASE("a line chart puts each series where its data says, in its own colour"
 
 TEST_CASE("SVG carries the title, axis labels, legend names and one polyline per series") {
   const std::string svg = to_svg(draw_line_chart(two_series_chart()));
-  CHECK(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"720\" height=\"450\"", 0) == 0);
-  for (const char* text : {">Recall per epoch<", ">epoch<", ">recall<", ">train<", ">validation<"}) {
+  CHECK(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"720\" height=\"450\"", 0) ==
+        0);
+  for (const char* text :
+       {">Recall per epoch<", ">epoch<", ">recall<", ">train<", ">validation<"}) {
     CAPTURE(text);
     CHECK(svg.find(text) != std::string::npos);
   }
@@ -140,8 +143,8 @@ TEST_CASE("ROC and PR charts name their areas; the confusion matrix shows its co
   CHECK(pr.series[0].name == expected);
 
   const std::string svg = to_svg(draw_confusion_matrix({220, 200, 100, 80}, "Test set"));
-  for (const char* text : {">220<", ">200<", ">100<", ">80<", ">predicted<", ">actual<",
-                           ">bleed<", ">no bleed<", ">Test set<", ">73.3%<"}) {
+  for (const char* text : {">220<", ">200<", ">100<", ">80<", ">predicted<", ">actual<", ">bleed<",
+                           ">no bleed<", ">Test set<", ">73.3%<"}) {
     CAPTURE(text);
     CHECK(svg.find(text) != std::string::npos);
   }
@@ -154,8 +157,7 @@ TEST_CASE("write_figure writes an SVG and a PNG that decodes to the drawing's si
   const Drawing drawing = draw_line_chart(two_series_chart());
   write_figure(drawing, dir / "recall");
   int width = 0, height = 0, channels = 0;
-  unsigned char* pixels =
-      stbi_load((dir / "recall.png").c_str(), &width, &height, &channels, 3);
+  unsigned char* pixels = stbi_load((dir / "recall.png").c_str(), &width, &height, &channels, 3);
   REQUIRE(pixels != nullptr);
   CHECK(width == 720);
   CHECK(height == 450);

@@ -1,12 +1,12 @@
 // Progress output: plain mode prints one line per tenth of the epoch, or after 30 s without one,
 // with rate and ETA from a fake clock; terminal mode redraws one line; the epoch summary.
+#include "apps/training/progress.h"
+
 #include <doctest/doctest.h>
 
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include "apps/training/progress.h"
 
 namespace ihd::training {
 namespace {

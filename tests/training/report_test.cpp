@@ -1,6 +1,8 @@
 // Reports: report.html names every figure and metric, embeds each figure as inline SVG (and
 // writes it as SVG and PNG), picks the best epoch by the seed's ranking, and escapes the config;
 // the sweep report draws one line per learning rate per metric per round and a summary table.
+#include "apps/training/report.h"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -8,7 +10,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "apps/training/report.h"
 #include "apps/training/sweep_report.h"
 
 namespace ihd::training {
@@ -89,22 +90,27 @@ TEST_CASE("report.html shows config, headline tables and every figure inline") {
   CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
   CHECK(html.find("&lt;synthetic &amp; small&gt;") != std::string::npos);
   CHECK(html.find(">resnet50<") != std::string::npos);
-  const auto best = best_record_index(report.history, "validation",
-                                      SelectionRule::kRecallPrecisionAccuracy);
+  const auto best =
+      best_record_index(report.history, "validation", SelectionRule::kRecallPrecisionAccuracy);
   REQUIRE(best);
   const std::string best_label = "best (epoch " + std::to_string(report.history[*best].epoch) + ")";
   CHECK(html.find(best_label + " validation") != std::string::npos);
   CHECK(html.find(best_label + " train") != std::string::npos);
   CHECK(html.find("last (epoch 6) validation") != std::string::npos);
-  for (const char* metric : {">recall<", ">precision<", ">accuracy<", ">specificity<", ">F1<",
-                             ">ROC AUC<", ">PR AUC<", ">loss<", "sensitivity 0.95",
-                             "Bootstrap 95% confidence intervals"}) {
+  for (const char* metric :
+       {">recall<", ">precision<", ">accuracy<", ">specificity<", ">F1<", ">ROC AUC<", ">PR AUC<",
+        ">loss<", "sensitivity 0.95", "Bootstrap 95% confidence intervals"}) {
     CAPTURE(metric);
     CHECK(html.find(metric) != std::string::npos);
   }
-  const std::vector<std::string> figures = {"recall",           "precision", "accuracy",
-                                            "loss",             "roc_auc",   "roc",
-                                            "precision_recall", "confusion_matrix",
+  const std::vector<std::string> figures = {"recall",
+                                            "precision",
+                                            "accuracy",
+                                            "loss",
+                                            "roc_auc",
+                                            "roc",
+                                            "precision_recall",
+                                            "confusion_matrix",
                                             "confusion_matrix_target"};
   for (const std::string& name : figures) {
     CAPTURE(name);
@@ -113,7 +119,7 @@ TEST_CASE("report.html shows config, headline tables and every figure inline") {
     CHECK(std::filesystem::file_size(dir / "plots" / (name + ".png")) > 1000);
   }
   CHECK(count_of(html, "<svg ") == figures.size());
-  CHECK(html.find("src=") == std::string::npos);  // nothing loaded from outside the page
+  CHECK(html.find("src=") == std::string::npos);     // nothing loaded from outside the page
   CHECK(html.find(">train<") != std::string::npos);  // legend of the per-epoch figures
   CHECK(html.find(">validation<") != std::string::npos);
   std::filesystem::remove_all(dir);
