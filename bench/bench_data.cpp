@@ -12,13 +12,13 @@
 #include <sstream>
 #include <vector>
 
-#include "data/batch_loader.h"        // BatchLoader
-#include "data/dicom_reader.h"        // read_dicom_hu
-#include "data/phantom.h"             // make_phantom_patient, render_phantom_slice
-#include "data/prepared_cache.h"      // open_prepared_cache
-#include "data/rsna_preparation.h"    // prepare_rsna_cache
-#include "data/slice_preparation.h"   // prepare_image
-#include "data/synthetic_dataset.h"   // write_synthetic_dataset
+#include "data/batch_loader.h"       // BatchLoader
+#include "data/dicom_reader.h"       // read_dicom_hu
+#include "data/phantom.h"            // make_phantom_patient, render_phantom_slice
+#include "data/prepared_cache.h"     // open_prepared_cache
+#include "data/rsna_preparation.h"   // prepare_rsna_cache
+#include "data/slice_preparation.h"  // prepare_image
+#include "data/synthetic_dataset.h"  // write_synthetic_dataset
 
 namespace {
 
@@ -105,7 +105,8 @@ BENCHMARK(BM_CacheToBatch)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRe
 void BM_PhantomSlice(benchmark::State& state) {
   const data::PhantomPatient patient = data::make_phantom_patient(3, 0, 8, 1.0);
   int slice = 0;
-  for (auto _ : state) benchmark::DoNotOptimize(data::render_phantom_slice(patient, slice++ % 8, 512));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(data::render_phantom_slice(patient, slice++ % 8, 512));
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_PhantomSlice)->Unit(benchmark::kMillisecond);

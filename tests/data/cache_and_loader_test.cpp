@@ -86,7 +86,8 @@ TEST_CASE("data: cache pixels equal direct preparation of the same DICOM files")
   }
 }
 
-TEST_CASE("data: a rerun reuses finished shards; an interrupted build resumes; other options refuse") {
+TEST_CASE(
+    "data: a rerun reuses finished shards; an interrupted build resumes; other options refuse") {
   const auto cache_dir = scratch_dir("cache_resume");
   std::ostringstream log;
   const auto first =
@@ -247,7 +248,8 @@ TEST_CASE("data: batch loader: NHWC floats = pixel/255, labels and ids in order 
   CHECK(dropping.batches_per_epoch() == 2);
 }
 
-TEST_CASE("data: batch loader: same batches for 1 and 3 threads, resume via start_batch, epochs differ") {
+TEST_CASE(
+    "data: batch loader: same batches for 1 and 3 threads, resume via start_batch, epochs differ") {
   const auto cache_dir = scratch_dir("loader_determinism");
   std::ostringstream log;
   prepare_rsna_cache(synthetic_rsna_folder(), cache_dir, small_preparation(), log);

@@ -13,7 +13,8 @@
 
 namespace ihd::data {
 
-TEST_CASE("data: RSNA CSV: six subtypes per image, duplicates tolerated, conflicts keep the positive") {
+TEST_CASE(
+    "data: RSNA CSV: six subtypes per image, duplicates tolerated, conflicts keep the positive") {
   const auto dir = scratch_dir("labels");
   std::ofstream(dir / "labels.csv") << "ID,Label\n"
                                        "ID_aa_epidural,0\nID_aa_intraparenchymal,1\n"
@@ -63,7 +64,8 @@ TEST_CASE("data: RSNA CSV without the Label column, empty or missing is a bad_cs
   }
 }
 
-TEST_CASE("data: undersampling keeps every positive and as many distinct random negatives, seeded") {
+TEST_CASE(
+    "data: undersampling keeps every positive and as many distinct random negatives, seeded") {
   std::vector<bool> positive(1000, false);
   for (int i = 0; i < 1000; i += 7) positive[i] = true;  // 143 positives
   const auto selected = balance_by_undersampling(positive, 42);

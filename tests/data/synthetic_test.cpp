@@ -84,7 +84,8 @@ TEST_CASE("data: a labelled hemorrhage puts blood-density pixels inside the brai
   }
 }
 
-TEST_CASE("data: ihd_synth's writer produces the RSNA layout, seeded, with a balanced-enough label mix") {
+TEST_CASE(
+    "data: ihd_synth's writer produces the RSNA layout, seeded, with a balanced-enough label mix") {
   const auto dir = scratch_dir("synthetic_set");
   SyntheticDatasetOptions options;
   options.output_dir = dir / "a";
