@@ -84,6 +84,33 @@ std::string intervals_table(const BootstrapIntervals& intervals) {
          html_table({"metric", "estimate", "lower", "upper", "resamples"}, rows);
 }
 
+// The extra numbers (per-subtype metrics, RSNA log loss...) of one epoch, one row per split.
+std::string extra_metrics_table(const std::vector<EpochRecord>& history, int epoch) {
+  std::vector<std::string> names;
+  for (const EpochRecord& r : history) {
+    for (const auto& [name, value] : r.extra) {
+      if (r.epoch == epoch && std::find(names.begin(), names.end(), name) == names.end()) {
+        names.push_back(name);
+      }
+    }
+  }
+  if (names.empty()) return "";
+  std::sort(names.begin(), names.end());
+  std::vector<std::string> header = {"split"};
+  header.insert(header.end(), names.begin(), names.end());
+  std::vector<std::vector<std::string>> rows;
+  for (const EpochRecord& r : history) {
+    if (r.epoch != epoch) continue;
+    std::vector<std::string> row = {r.split};
+    for (const std::string& name : names) {
+      const auto found = r.extra.find(name);
+      row.push_back(found == r.extra.end() ? "n/a" : format_metric(found->second, 4));
+    }
+    rows.push_back(std::move(row));
+  }
+  return "<h3>Further metrics of the best epoch</h3>\n" + html_table(header, rows);
+}
+
 std::string history_table(const std::vector<EpochRecord>& history) {
   std::vector<std::vector<std::string>> rows;
   for (const EpochRecord& r : history) {
@@ -147,6 +174,7 @@ std::filesystem::path write_run_report(const std::filesystem::path& run_dir,
             " on " + split + ": <b>" + std::to_string(best_epoch) + "</b> of " +
             std::to_string(last_epoch) + ".</p>\n";
     body += headline_tables(report, best_epoch, last_epoch);
+    body += extra_metrics_table(report.history, best_epoch);
   } else {
     body += "<p>No epoch has been recorded yet.</p>\n";
   }

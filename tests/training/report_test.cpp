@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "apps/training/html_page.h"
 #include "apps/training/sweep_report.h"
 
 namespace ihd::training {
@@ -78,6 +79,7 @@ TEST_CASE("report.html shows config, headline tables and every figure inline") {
   RunReport report;
   report.config = {{"arch", "resnet50"}, {"lr", "1e-4"}, {"data", "<synthetic & small>"}};
   report.history = history_for(1e-4, 6);
+  for (EpochRecord& r : report.history) r.extra["subdural_roc_auc"] = 0.5 + 0.01 * r.epoch;
   std::vector<double> scores;
   std::vector<int> labels;
   epoch_scores(6, scores, labels);
@@ -97,6 +99,10 @@ TEST_CASE("report.html shows config, headline tables and every figure inline") {
   CHECK(html.find(best_label + " validation") != std::string::npos);
   CHECK(html.find(best_label + " train") != std::string::npos);
   CHECK(html.find("last (epoch 6) validation") != std::string::npos);
+  const std::string subdural =
+      format_metric(0.5 + 0.01 * report.history[*best].epoch, 4);  // the best epoch's extra
+  CHECK(html.find("<th>subdural_roc_auc</th></tr>\n<tr><td>train</td><td>" + subdural) !=
+        std::string::npos);
   for (const char* metric :
        {">recall<", ">precision<", ">accuracy<", ">specificity<", ">F1<", ">ROC AUC<", ">PR AUC<",
         ">loss<", "sensitivity 0.95", "Bootstrap 95% confidence intervals"}) {
