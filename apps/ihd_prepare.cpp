@@ -118,6 +118,11 @@ int label_index_of(const std::string& name) {
 int convert_to_png(const CommandLine& line) {
   const auto windows = ihd::data::parse_windows(line.window_given ? line.windows : "brain");
   std::vector<std::filesystem::path> inputs(line.inputs.begin(), line.inputs.end());
+  for (const auto& input : inputs)
+    if (!std::filesystem::exists(input)) {
+      std::cerr << "ihd_prepare: no such input: " << input.string() << '\n';
+      return 1;
+    }
   const auto report = ihd::data::convert_dicom_to_png(inputs, line.png_dir, windows,
                                                       line.size < 0 ? 0 : line.size, std::cerr);
   if (report.inputs == 0) {
