@@ -9,7 +9,8 @@ if(IHD_CUDA STREQUAL "ON" OR IHD_CUDA STREQUAL "AUTO")
       set(CMAKE_CUDA_ARCHITECTURES 80-real 90-real 90-virtual)
     endif()
     enable_language(CUDA)
-    set(CMAKE_CUDA_STANDARD 20)
+    # C++17: the newest CUDA dialect CMake 3.25 (Debian 12) knows for nvcc; .cu files need no more.
+    set(CMAKE_CUDA_STANDARD 17)
     find_package(CUDAToolkit REQUIRED)
     find_path(IHD_CUDNN_INCLUDE cudnn.h HINTS ${CUDAToolkit_INCLUDE_DIRS} ENV CUDNN_ROOT
               PATH_SUFFIXES include)

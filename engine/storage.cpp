@@ -26,6 +26,8 @@ void* system_allocate(std::size_t bytes, Device device) {
     return block;
   }
 #ifdef IHD_WITH_CUDA
+  IHD_CHECK(cuda_available(),
+            "no usable CUDA GPU (or no NVIDIA driver) on this machine: use --device cpu");
   return kernels::cuda::device_allocate(bytes);
 #else
   throw Error("this build of ihd has no CUDA backend (configure with -DIHD_CUDA=ON)");

@@ -1,0 +1,32 @@
+// Batch normalisation on the GPU over [rows, channels] data (NHWC flattened: rows = N*H*W), with
+// the bottleneck block's glue fused in: y = relu?(x * scale + shift + residual?). Same contracts
+// as kernels/cpu/batch_norm.h; pointers are device pointers. Statistics take one pass over x
+// (shifted sums per block, blocks combined in a fixed order in double: deterministic).
+#pragma once
+
+#include <cstdint>
+
+namespace ihd::kernels::cuda {
+
+// Batch mean and invstd of each channel (two passes: mean, then centred squares).
+void batch_norm_statistics(int64_t rows, int channels, const float* x, float eps, float* mean,
+                           float* invstd);
+// mean = running_mean, invstd = 1/sqrt(running_var + eps): the statistics of evaluation mode.
+void batch_norm_running_statistics(int channels, const float* running_mean,
+                                   const float* running_var, float eps, float* mean, float* invstd);
+// running = (1 - momentum) running + momentum batch, with the unbiased batch variance.
+void batch_norm_update_running(int64_t rows, int channels, const float* mean, const float* invstd,
+                               float eps, float momentum, float* running_mean, float* running_var);
+// y = (x - mean) * invstd * gamma + beta (+ residual) (then ReLU). residual may be null.
+void batch_norm_apply(int64_t rows, int channels, const float* x, const float* mean,
+                      const float* invstd, const float* gamma, const float* beta,
+                      const float* residual, bool relu, float* y);
+// Gradients of batch_norm_apply. With relu, y (the op's output) masks dy. With batch_statistics
+// the mean and invstd depend on x (training); otherwise they are constants (evaluation).
+// dresidual may be null; dx, dgamma, dbeta are overwritten.
+void batch_norm_backward(int64_t rows, int channels, const float* x, const float* y,
+                         const float* dy, const float* mean, const float* invstd,
+                         const float* gamma, bool relu, bool batch_statistics, float* dx,
+                         float* dresidual, float* dgamma, float* dbeta);
+
+}  // namespace ihd::kernels::cuda

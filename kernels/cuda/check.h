@@ -1,0 +1,58 @@
+// Error checking for every CUDA runtime, cuDNN and cuBLAS call, and for kernel launches. A failed
+// call throws kernels::cuda::CudaError whose message names the library, the failed expression,
+// the library's own description of the status, and the file and line of the call:
+//   IHD_CUDA_CHECK(cudaMalloc(&block, bytes));
+//   my_kernel<<<blocks, threads, 0, stream>>>(...); IHD_CUDA_CHECK_LAUNCH();
+// Host-side header: include it from .cu and .cpp files of kernels/cuda only.
+#pragma once
+
+#include <cublas_v2.h>
+#include <cuda_runtime_api.h>
+#include <cudnn.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace ihd::kernels::cuda {
+
+class CudaError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Builds the message and throws CudaError.
+[[noreturn]] void throw_cuda_error(const char* library, const char* expression,
+                                   const char* description, int status, const char* file, int line);
+
+}  // namespace ihd::kernels::cuda
+
+#define IHD_CUDA_CHECK(call)                                                                    \
+  do {                                                                                          \
+    const cudaError_t ihd_status = (call);                                                      \
+    if (ihd_status != cudaSuccess) {                                                            \
+      ::ihd::kernels::cuda::throw_cuda_error("CUDA", #call, cudaGetErrorString(ihd_status),     \
+                                             static_cast<int>(ihd_status), __FILE__, __LINE__); \
+    }                                                                                           \
+  } while (0)
+
+// After every kernel launch: reports a bad launch configuration (or an earlier asynchronous
+// error) at the launch site instead of at some later, unrelated call.
+#define IHD_CUDA_CHECK_LAUNCH() IHD_CUDA_CHECK(cudaGetLastError())
+
+#define IHD_CUDNN_CHECK(call)                                                                   \
+  do {                                                                                          \
+    const cudnnStatus_t ihd_status = (call);                                                    \
+    if (ihd_status != CUDNN_STATUS_SUCCESS) {                                                   \
+      ::ihd::kernels::cuda::throw_cuda_error("cuDNN", #call, cudnnGetErrorString(ihd_status),   \
+                                             static_cast<int>(ihd_status), __FILE__, __LINE__); \
+    }                                                                                           \
+  } while (0)
+
+#define IHD_CUBLAS_CHECK(call)                                                                   \
+  do {                                                                                           \
+    const cublasStatus_t ihd_status = (call);                                                    \
+    if (ihd_status != CUBLAS_STATUS_SUCCESS) {                                                   \
+      ::ihd::kernels::cuda::throw_cuda_error("cuBLAS", #call, cublasGetStatusString(ihd_status), \
+                                             static_cast<int>(ihd_status), __FILE__, __LINE__);  \
+    }                                                                                            \
+  } while (0)

@@ -1,0 +1,79 @@
+// Elementwise CUDA kernels: one grid-stride loop each (launch.cuh), plus the deterministic sum:
+// each of a fixed number of blocks adds its strided share in double, then one block adds the
+// block totals in order.
+#include "kernels/cuda/elementwise.h"
+#include "kernels/cuda/launch.cuh"
+
+namespace ihd::kernels::cuda {
+namespace {
+
+// Fixed so that the order of additions, and the result, do not depend on the GPU.
+constexpr int kSumBlocks = 1024;
+
+__global__ void sum_partials_kernel(int64_t n, const float* x, double* partials) {
+  double total = 0.0;
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+       i += stride) {
+    total += x[i];
+  }
+  total = block_sum(total);
+  if (threadIdx.x == 0) partials[blockIdx.x] = total;
+}
+
+__global__ void sum_finish_kernel(int blocks, const double* partials, float* out) {
+  double total = 0.0;
+  for (int b = threadIdx.x; b < blocks; b += blockDim.x) total += partials[b];
+  total = block_sum(total);
+  if (threadIdx.x == 0) *out = static_cast<float>(total);
+}
+
+}  // namespace
+
+void fill(int64_t n, float value, float* out) {
+  for_each_index(n, [=] __device__(int64_t i) { out[i] = value; });
+}
+
+void add(int64_t n, const float* a, const float* b, float* out) {
+  for_each_index(n, [=] __device__(int64_t i) { out[i] = a[i] + b[i]; });
+}
+
+void mul(int64_t n, const float* a, const float* b, float* out) {
+  for_each_index(n, [=] __device__(int64_t i) { out[i] = a[i] * b[i]; });
+}
+
+void scale(int64_t n, const float* x, float factor, float* out) {
+  for_each_index(n, [=] __device__(int64_t i) { out[i] = x[i] * factor; });
+}
+
+void broadcast_scalar(int64_t n, const float* scalar, float factor, float* out) {
+  for_each_index(n, [=] __device__(int64_t i) { out[i] = *scalar * factor; });
+}
+
+void sum(int64_t n, const float* x, float* out) {
+  const int blocks = static_cast<int>(
+      std::clamp<int64_t>((n + kThreadsPerBlock - 1) / kThreadsPerBlock, 1, kSumBlocks));
+  auto* partials = static_cast<double*>(workspace(sizeof(double) * blocks));
+  sum_partials_kernel<<<blocks, kThreadsPerBlock, 0, compute_stream()>>>(n, x, partials);
+  IHD_CUDA_CHECK_LAUNCH();
+  sum_finish_kernel<<<1, kThreadsPerBlock, 0, compute_stream()>>>(blocks, partials, out);
+  IHD_CUDA_CHECK_LAUNCH();
+}
+
+void relu_forward(int64_t n, const float* x, float* y) {
+  for_each_index(n, [=] __device__(int64_t i) { y[i] = x[i] > 0.0f ? x[i] : 0.0f; });
+}
+
+void relu_backward(int64_t n, const float* y, const float* dy, float* dx) {
+  for_each_index(n, [=] __device__(int64_t i) { dx[i] = y[i] > 0.0f ? dy[i] : 0.0f; });
+}
+
+void sigmoid_forward(int64_t n, const float* x, float* y) {
+  for_each_index(n, [=] __device__(int64_t i) { y[i] = 1.0f / (1.0f + expf(-x[i])); });
+}
+
+void sigmoid_backward(int64_t n, const float* y, const float* dy, float* dx) {
+  for_each_index(n, [=] __device__(int64_t i) { dx[i] = dy[i] * y[i] * (1.0f - y[i]); });
+}
+
+}  // namespace ihd::kernels::cuda

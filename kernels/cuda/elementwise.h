@@ -1,0 +1,26 @@
+// Elementwise kernels and the whole-tensor sum on the GPU. Same contracts as
+// kernels/cpu/elementwise.h; pointers (the `scalar` ones too) are device pointers. sum reduces in
+// double, in a fixed order: the same input gives the same bits on every run.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace ihd::kernels::cuda {
+
+void fill(int64_t n, float value, float* out);
+void add(int64_t n, const float* a, const float* b, float* out);
+void mul(int64_t n, const float* a, const float* b, float* out);
+void scale(int64_t n, const float* x, float factor, float* out);
+// out[i] = *scalar * factor, for the gradient of sum/mean.
+void broadcast_scalar(int64_t n, const float* scalar, float factor, float* out);
+// *out = sum of x, accumulated in double.
+void sum(int64_t n, const float* x, float* out);
+
+void relu_forward(int64_t n, const float* x, float* y);
+// dx = dy where y > 0, else 0 (the mask comes from the output).
+void relu_backward(int64_t n, const float* y, const float* dy, float* dx);
+void sigmoid_forward(int64_t n, const float* x, float* y);
+void sigmoid_backward(int64_t n, const float* y, const float* dy, float* dx);
+
+}  // namespace ihd::kernels::cuda

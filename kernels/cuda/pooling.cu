@@ -1,0 +1,104 @@
+// Pooling on the GPU, NHWC, one thread per element with the channel fastest (coalesced).
+// Max pool backward gathers instead of scattering: each input element walks the (at most
+// ceil(k/s)^2) windows that contain it, and takes a window's gradient when it is that window's
+// first maximum in row-major order. No atomics: the result is deterministic, and the additions
+// happen in the CPU twin's order (windows by row, then column), so the two agree bit for bit.
+#include <cuda/std/limits>
+
+#include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/pooling.h"
+
+namespace ihd::kernels::cuda {
+namespace {
+
+// Row-major position (ih * in_width + iw) of the first element of window (oh, ow), channel c,
+// that equals the window's maximum `maximum`; -1 if none does (a NaN maximum).
+__device__ int64_t first_maximum_position(const Pool2dGeometry& g, const float* image, int oh,
+                                          int ow, int c, float maximum) {
+  for (int kh = 0; kh < g.kernel; ++kh) {
+    const int ih = oh * g.stride - g.padding + kh;
+    if (ih < 0 || ih >= g.in_height) continue;
+    for (int kw = 0; kw < g.kernel; ++kw) {
+      const int iw = ow * g.stride - g.padding + kw;
+      if (iw < 0 || iw >= g.in_width) continue;
+      const int64_t position = static_cast<int64_t>(ih) * g.in_width + iw;
+      if (image[position * g.channels + c] == maximum) return position;
+    }
+  }
+  return -1;
+}
+
+}  // namespace
+
+void max_pool2d_forward(const Pool2dGeometry& g, const float* x, float* y) {
+  const int out_h = g.out_height(), out_w = g.out_width();
+  const int64_t outputs = static_cast<int64_t>(g.batch) * out_h * out_w * g.channels;
+  for_each_index(outputs, [=] __device__(int64_t i) {
+    const int c = static_cast<int>(i % g.channels);
+    const int64_t pixel = i / g.channels;
+    const int ow = static_cast<int>(pixel % out_w);
+    const int oh = static_cast<int>((pixel / out_w) % out_h);
+    const int64_t n = pixel / (static_cast<int64_t>(out_w) * out_h);
+    const float* image = x + n * g.in_height * g.in_width * g.channels;
+    float maximum = -::cuda::std::numeric_limits<float>::infinity();
+    for (int kh = 0; kh < g.kernel; ++kh) {
+      const int ih = oh * g.stride - g.padding + kh;
+      if (ih < 0 || ih >= g.in_height) continue;
+      for (int kw = 0; kw < g.kernel; ++kw) {
+        const int iw = ow * g.stride - g.padding + kw;
+        if (iw < 0 || iw >= g.in_width) continue;
+        const float value = image[(static_cast<int64_t>(ih) * g.in_width + iw) * g.channels + c];
+        maximum = value > maximum ? value : maximum;
+      }
+    }
+    y[i] = maximum;
+  });
+}
+
+void max_pool2d_backward(const Pool2dGeometry& g, const float* x, const float* y, const float* dy,
+                         float* dx) {
+  const int out_h = g.out_height(), out_w = g.out_width();
+  const int64_t inputs = static_cast<int64_t>(g.batch) * g.in_height * g.in_width * g.channels;
+  for_each_index(inputs, [=] __device__(int64_t i) {
+    const int c = static_cast<int>(i % g.channels);
+    const int64_t pixel = i / g.channels;
+    const int iw = static_cast<int>(pixel % g.in_width);
+    const int ih = static_cast<int>((pixel / g.in_width) % g.in_height);
+    const int64_t n = pixel / (static_cast<int64_t>(g.in_width) * g.in_height);
+    const int64_t position = static_cast<int64_t>(ih) * g.in_width + iw;
+    const float* image = x + n * g.in_height * g.in_width * g.channels;
+    // Windows containing (ih, iw): oh * stride - padding <= ih <= oh * stride - padding + k - 1.
+    const int oh_first = max(0, (ih + g.padding - g.kernel + g.stride) / g.stride);
+    const int oh_last = min(out_h - 1, (ih + g.padding) / g.stride);
+    const int ow_first = max(0, (iw + g.padding - g.kernel + g.stride) / g.stride);
+    const int ow_last = min(out_w - 1, (iw + g.padding) / g.stride);
+    float gradient = 0.0f;
+    for (int oh = oh_first; oh <= oh_last; ++oh) {
+      for (int ow = ow_first; ow <= ow_last; ++ow) {
+        const int64_t out = ((n * out_h + oh) * out_w + ow) * g.channels + c;
+        if (first_maximum_position(g, image, oh, ow, c, y[out]) == position) gradient += dy[out];
+      }
+    }
+    dx[i] = gradient;
+  });
+}
+
+void global_avg_pool_forward(int batch, int64_t pixels, int channels, const float* x, float* y) {
+  for_each_index(static_cast<int64_t>(batch) * channels, [=] __device__(int64_t i) {
+    const int64_t n = i / channels, c = i % channels;
+    const float* image = x + n * pixels * channels;
+    double total = 0.0;
+    for (int64_t p = 0; p < pixels; ++p) total += image[p * channels + c];
+    y[i] = static_cast<float>(total / pixels);
+  });
+}
+
+void global_avg_pool_backward(int batch, int64_t pixels, int channels, const float* dy, float* dx) {
+  const float inverse_pixels = 1.0f / static_cast<float>(pixels);
+  for_each_index(static_cast<int64_t>(batch) * pixels * channels, [=] __device__(int64_t i) {
+    const int64_t c = i % channels, n = i / (pixels * channels);
+    dx[i] = dy[n * channels + c] * inverse_pixels;
+  });
+}
+
+}  // namespace ihd::kernels::cuda

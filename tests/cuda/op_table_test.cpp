@@ -1,0 +1,429 @@
+// The CPU-versus-CUDA op table: every kernel of kernels/cpu/kernels.h runs on both backends from
+// the same random inputs (never all zeros), and every output, gradients included, is compared by
+// normalised error sum (a - b)^2 / sum a^2. Shapes cover batch 1, odd sizes, channel counts that
+// are not multiples of 8, and real ResNet-50 layer shapes at small batch.
+//
+// Tolerances (float32, TF32 off: the CUDA backend's default, see kernels/cuda/context.h):
+//   kExact 1e-12: each output is the same short formula on both sides (elementwise ops, pooling,
+//     optimizer updates, double-precision reductions);
+//   kReduced 1e-10: per-channel statistics and their gradients (float terms summed in a
+//     different order);
+//   kProduct 1e-9: convolutions and matrix products, whose dot products of up to ~6,000 terms
+//     are summed in a different order (expected error about 1e-11).
+#include "twin.h"
+
+namespace ihd::cuda_test {
+namespace {
+
+constexpr double kExact = 1e-12;
+constexpr double kReduced = 1e-10;
+constexpr double kProduct = 1e-9;
+
+// ---- elementwise ----
+
+constexpr int64_t kElementCounts[] = {1, 7, 4097, 1000003};
+
+TEST_CASE("elementwise: fill, add, mul, scale, broadcast_scalar") {
+  IHD_SKIP_WITHOUT_GPU();
+  std::mt19937 engine(1);
+  for (const int64_t n : kElementCounts) {
+    CAPTURE(n);
+    Twin a = Twin::random(n, engine), b = Twin::random(n, engine, 0.5f, 2.0f);
+    Twin scalar = Twin::random(1, engine, 1.0f, 2.0f);
+    Twin filled = Twin::poisoned(n), sum = Twin::poisoned(n), product = Twin::poisoned(n);
+    Twin scaled = Twin::poisoned(n), broadcast = Twin::poisoned(n);
+    for (const Side side : kBothSides) {
+      IHD_ON_SIDE(side, fill(n, 0.375f, filled[side]));
+      IHD_ON_SIDE(side, add(n, a[side], b[side], sum[side]));
+      IHD_ON_SIDE(side, mul(n, a[side], b[side], product[side]));
+      IHD_ON_SIDE(side, scale(n, a[side], -1.75f, scaled[side]));
+      IHD_ON_SIDE(side, broadcast_scalar(n, scalar[side], 0.25f, broadcast[side]));
+    }
+    expect_close("fill", filled, kExact);
+    expect_close("add", sum, kExact);
+    expect_close("mul", product, kExact);
+    expect_close("scale", scaled, kExact);
+    expect_close("broadcast_scalar", broadcast, kExact);
+  }
+}
+
+TEST_CASE("elementwise: sum, in place of a scalar too") {
+  IHD_SKIP_WITHOUT_GPU();
+  std::mt19937 engine(2);
+  for (const int64_t n : kElementCounts) {
+    CAPTURE(n);
+    Twin x = Twin::random(n, engine, 0.1f, 1.0f), total = Twin::poisoned(1);
+    for (const Side side : kBothSides) IHD_ON_SIDE(side, sum(n, x[side], total[side]));
+    expect_close("sum", total, kExact);
+  }
+}
+
+TEST_CASE("elementwise: relu and sigmoid, forward and backward") {
+  IHD_SKIP_WITHOUT_GPU();
+  std::mt19937 engine(3);
+  for (const int64_t n : kElementCounts) {
+    CAPTURE(n);
+    Twin x = Twin::random(n, engine, -4.0f, 4.0f), dy = Twin::random(n, engine);
+    Twin relu_y = Twin::poisoned(n), relu_dx = Twin::poisoned(n);
+    Twin sigmoid_y = Twin::poisoned(n), sigmoid_dx = Twin::poisoned(n);
+    for (const Side side : kBothSides) {
+      IHD_ON_SIDE(side, relu_forward(n, x[side], relu_y[side]));
+      IHD_ON_SIDE(side, relu_backward(n, relu_y[side], dy[side], relu_dx[side]));
+      IHD_ON_SIDE(side, sigmoid_forward(n, x[side], sigmoid_y[side]));
+      IHD_ON_SIDE(side, sigmoid_backward(n, sigmoid_y[side], dy[side], sigmoid_dx[side]));
+    }
+    expect_close("relu_forward", relu_y, kExact);
+    expect_close("relu_backward", relu_dx, kExact);
+    expect_close("sigmoid_forward", sigmoid_y, kExact);
+    expect_close("sigmoid_backward", sigmoid_dx, kExact);
+  }
+}
+
+// ---- batch norm ----
+
+struct BatchNormShape {
+  int64_t rows;  // N*H*W
+  int channels;
+};
+constexpr BatchNormShape kBatchNormShapes[] = {
+    {2, 3},               // tiny
+    {245, 13},            // 5 x 7 x 7, 13 channels
+    {1 * 7 * 7, 2048},    // layer4 at batch 1
+    {2 * 112 * 112, 64},  // stem
+    {2 * 56 * 56, 256},   // layer1 expansion
+    {2 * 14 * 14, 1024},  // layer3 expansion
+};
+
+TEST_CASE("batch norm: statistics, running statistics, running update") {
+  IHD_SKIP_WITHOUT_GPU();
+  std::mt19937 engine(4);
+  for (const auto& [rows, channels] : kBatchNormShapes) {
+    CAPTURE(rows);
+    CAPTURE(channels);
+    // Mean far from zero relative to the spread: the case that breaks naive one-pass variance.
+    Twin x = Twin::random(rows * channels, engine, 2.0f, 4.0f);
+    Twin mean = Twin::poisoned(channels), invstd = Twin::poisoned(channels);
+    Twin running_mean = Twin::random(channels, engine),
+         running_var = Twin::random(channels, engine, 0.5f, 2.0f);
+    Twin eval_mean = Twin::poisoned(channels), eval_invstd = Twin::poisoned(channels);
+    for (const Side side : kBothSides) {
+      IHD_ON_SIDE(side,
+                  batch_norm_statistics(rows, channels, x[side], 1e-5f, mean[side], invstd[side]));
+      IHD_ON_SIDE(side,
+                  batch_norm_running_statistics(channels, running_mean[side], running_var[side],
+                                                1e-5f, eval_mean[side], eval_invstd[side]));
+    }
+    // The update reads the statistics: give both sides the CPU's, so it is compared alone.
+    Twin cpu_mean(mean.cpu_values()), cpu_invstd(invstd.cpu_values());
+    for (const Side side : kBothSides) {
+      IHD_ON_SIDE(side,
+                  batch_norm_update_running(rows, channels, cpu_mean[side], cpu_invstd[side], 1e-5f,
+                                            0.1f, running_mean[side], running_var[side]));
+    }
+    expect_close("mean", mean, kReduced);
+    expect_close("invstd", invstd, kReduced);
+    expect_close("running mean statistics", eval_mean, kExact);
+    expect_close("running invstd statistics", eval_invstd, kExact);
+    expect_close("updated running_mean", running_mean, kExact);
+    expect_close("updated running_var", running_var, kExact);
+  }
+}
+
+TEST_CASE("batch norm: apply and backward, with and without residual, ReLU, batch statistics") {
+  IHD_SKIP_WITHOUT_GPU();
+  std::mt19937 engine(5);
+  for (const auto& [rows, channels] : kBatchNormShapes) {
+    for (const bool residual : {false, true}) {
+      for (const bool relu : {false, true}) {
+        for (const bool batch_statistics : {true, false}) {
+          CAPTURE(rows);
+          CAPTURE(channels);
+          CAPTURE(residual);
+          CAPTURE(relu);
+          CAPTURE(batch_statistics);
+          const int64_t n = rows * channels;
+          Twin x = Twin::random(n, engine, -1.0f, 3.0f), dy = Twin::random(n, engine);
+          Twin mean = Twin::random(channels, engine, 0.5f, 1.5f);
+          Twin invstd = Twin::random(channels, engine, 0.5f, 2.0f);
+          Twin gamma = Twin::random(channels, engine, 0.5f, 1.5f);
+          Twin beta = Twin::random(channels, engine, -0.5f, 0.5f);
+          Twin skip = Twin::random(n, engine);
+          Twin y = Twin::poisoned(n), dx = Twin::poisoned(n), dresidual = Twin::poisoned(n);
+          Twin dgamma = Twin::poisoned(channels), dbeta = Twin::poisoned(channels);
+          for (const Side side : kBothSides) {
+            IHD_ON_SIDE(side, batch_norm_apply(rows, channels, x[side], mean[side], invstd[side],
+                                               gamma[side], beta[side],
+                                               residual ? skip[side] : nullptr, relu, y[side]));
+          }
+          // The backward reads y for its ReLU mask: both sides get the CPU's y.
+          Twin cpu_y(y.cpu_values());
+          for (const Side side : kBothSides) {
+            IHD_ON_SIDE(side, batch_norm_backward(
+                                  rows, channels, x[side], cpu_y[side], dy[side], mean[side],
+                                  invstd[side], gamma[side], relu, batch_statistics, dx[side],
+                                  residual ? dresidual[side] : nullptr, dgamma[side], dbeta[side]));
+          }
+          expect_close("y", y, kExact);
+          expect_close("dx", dx, kReduced);
+          expect_close("dgamma", dgamma, kReduced);
+          expect_close("dbeta", dbeta, kReduced);
+          if (residual) expect_close("dresidual", dresidual, kExact);
+        }
+      }
+    }
+  }
+}
+
+// ---- convolution ----
+
+// batch, in_height, in_width, in_channels, out_channels, kernel_h, kernel_w, stride, padding
+constexpr kernels::Conv2dGeometry kConvolutions[] = {
+    {1, 7, 5, 3, 5, 3, 3, 1, 1},        // odd sizes, batch 1
+    {2, 9, 9, 6, 10, 3, 3, 2, 1},       // strided
+    {3, 6, 6, 13, 7, 1, 1, 1, 0},       // pointwise, 13 channels
+    {1, 10, 11, 5, 4, 5, 3, 2, 2},      // rectangular kernel
+    {1, 64, 64, 3, 64, 7, 7, 2, 3},     // the stem at 64 x 64
+    {2, 56, 56, 64, 64, 3, 3, 1, 1},    // layer1 3x3
+    {2, 56, 56, 64, 256, 1, 1, 1, 0},   // layer1 expansion
+    {2, 56, 56, 256, 512, 1, 1, 2, 0},  // layer2 downsample
+    {2, 28, 28, 128, 128, 3, 3, 2, 1},  // layer2 strided 3x3
+    {2, 14, 14, 256, 256, 3, 3, 1, 1},  // layer3 3x3
+    {2, 7, 7, 2048, 512, 1, 1, 1, 0},   // layer4 reduction
+};
+
+TEST_CASE("conv2d: forward (with and without bias), backward data, backward weight and bias") {
+  IHD_SKIP_WITHOUT_GPU();
+  std::mt19937 engine(6);
+  for (const kernels::Conv2dGeometry& g : kConvolutions) {
+    CAPTURE(g.batch);
+    CAPTURE(g.in_height);
+    CAPTURE(g.in_channels);
+    CAPTURE(g.out_channels);
+    CAPTURE(g.kernel_height);
+    CAPTURE(g.stride);
+    const int64_t x_size = static_cast<int64_t>(g.batch) * g.in_height * g.in_width * g.in_channels;
+    const int64_t y_size =
+        static_cast<int64_t>(g.batch) * g.out_height() * g.out_width() * g.out_channels;
+    const int64_t w_size = g.out_channels * g.patch_size();
+    Twin x = Twin::random(x_size, engine), w = Twin::random(w_size, engine);
+    Twin bias = Twin::random(g.out_channels, engine), dy = Twin::random(y_size, engine);
+    Twin y = Twin::poisoned(y_size), y_biased = Twin::poisoned(y_size);
+    Twin dx = Twin::poisoned(x_size), dw = Twin::poisoned(w_size);
+    Twin dbias = Twin::poisoned(g.out_channels), dw_alone = Twin::poisoned(w_size);
+    for (const Side side : kBothSides) {
+      IHD_ON_SIDE(side, conv2d_forward(g, x[side], w[side], nullptr, y[side]));
+      IHD_ON_SIDE(side, conv2d_forward(g, x[side], w[side], bias[side], y_biased[side]));
+      IHD_ON_SIDE(side, conv2d_backward_data(g, dy[side], w[side], dx[side]));
+      IHD_ON_SIDE(side, conv2d_backward_weight(g, x[side], dy[side], dw[side], dbias[side]));
+      IHD_ON_SIDE(side, conv2d_backward_weight(g, x[side], dy[side], dw_alone[side], nullptr));
+    }
+    expect_close("y", y, kProduct);
+    expect_close("y with bias", y_biased, kProduct);
+    expect_close("dx", dx, kProduct);
+    expect_close("dw", dw, kProduct);
+    expect_close("dbias", dbias, kReduced);
+    expect_close("dw without bias", dw_alone, kProduct);
+  }
+}
+
+// ---- linear ----
+
+struct LinearShape {
+  int batch, in_features, out_features;
+};
+constexpr LinearShape kLinearShapes[] = {{1, 7, 3}, {5, 2048, 512}, {4, 512, 1}, {33, 65, 6}};
+
+TEST_CASE("linear: forward and backward, bias and dx optional") {
+  IHD_SKIP_WITHOUT_GPU();
+  std::mt19937 engine(7);
+  for (const auto& [batch, in_features, out_features] : kLinearShapes) {
+    CAPTURE(batch);
+    CAPTURE(in_features);
+    CAPTURE(out_features);
+    const int64_t x_size = static_cast<int64_t>(batch) * in_features;
+    const int64_t y_size = static_cast<int64_t>(batch) * out_features;
+    const int64_t w_size = static_cast<int64_t>(out_features) * in_features;
+    Twin x = Twin::random(x_size, engine), w = Twin::random(w_size, engine);
+    Twin bias = Twin::random(out_features, engine), dy = Twin::random(y_size, engine);
+    Twin y = Twin::poisoned(y_size), y_plain = Twin::poisoned(y_size);
+    Twin dx = Twin::poisoned(x_size), dw = Twin::poisoned(w_size),
+         dbias = Twin::poisoned(out_features);
+    Twin dw_alone = Twin::poisoned(w_size);
+    for (const Side side : kBothSides) {
+      IHD_ON_SIDE(side, linear_forward(batch, in_features, out_features, x[side], w[side],
+                                       bias[side], y[side]));
+      IHD_ON_SIDE(side, linear_forward(batch, in_features, out_features, x[side], w[side], nullptr,
+                                       y_plain[side]));
+      IHD_ON_SIDE(side, linear_backward(batch, in_features, out_features, x[side], w[side],
+                                        dy[side], dx[side], dw[side], dbias[side]));
+      IHD_ON_SIDE(side, linear_backward(batch, in_features, out_features, x[side], w[side],
+                                        dy[side], nullptr, dw_alone[side], nullptr));
+    }
+    expect_close("y", y, kProduct);
+    expect_close("y without bias", y_plain, kProduct);
+    expect_close("dx", dx, kProduct);
+    expect_close("dw", dw, kProduct);
+    expect_close("dbias", dbias, kExact);
+    expect_close("dw alone", dw_alone, kProduct);
+  }
+}
+
+// ---- pooling ----
+
+// batch, in_height, in_width, channels, kernel, stride, padding
+constexpr kernels::Pool2dGeometry kMaxPools[] = {
+    {2, 112, 112, 64, 3, 2, 1},  // the stem's pool
+    {1, 7, 9, 5, 3, 2, 1},       // odd sizes
+    {3, 6, 6, 3, 2, 2, 0},       // non-overlapping
+    {2, 5, 5, 11, 3, 1, 1},      // stride 1: each input in up to 9 windows
+};
+
+TEST_CASE("max pool: forward and backward, ties go to the first maximum") {
+  IHD_SKIP_WITHOUT_GPU();
+  std::mt19937 engine(8);
+  std::uniform_int_distribution<int> level(-4, 4);
+  for (const kernels::Pool2dGeometry& g : kMaxPools) {
+    CAPTURE(g.in_height);
+    CAPTURE(g.channels);
+    CAPTURE(g.kernel);
+    CAPTURE(g.stride);
+    const int64_t x_size = static_cast<int64_t>(g.batch) * g.in_height * g.in_width * g.channels;
+    const int64_t y_size =
+        static_cast<int64_t>(g.batch) * g.out_height() * g.out_width() * g.channels;
+    // Few distinct values, so that windows hold ties.
+    std::vector<float> levels(static_cast<std::size_t>(x_size));
+    for (float& value : levels) value = 0.5f * static_cast<float>(level(engine));
+    Twin x(levels), dy = Twin::random(y_size, engine);
+    Twin y = Twin::poisoned(y_size), dx = Twin::poisoned(x_size);
+    for (const Side side : kBothSides) IHD_ON_SIDE(side, max_pool2d_forward(g, x[side], y[side]));
+    Twin cpu_y(y.cpu_values());
+    for (const Side side : kBothSides) {
+      IHD_ON_SIDE(side, max_pool2d_backward(g, x[side], cpu_y[side], dy[side], dx[side]));
+    }
+    expect_close("y", y, kExact);
+    expect_close("dx", dx, kExact);
+  }
+}
+
+struct GlobalPoolShape {
+  int batch;
+  int64_t pixels;
+  int channels;
+};
+constexpr GlobalPoolShape kGlobalPools[] = {{2, 7 * 7, 2048}, {1, 1, 3}, {3, 15, 13}};
+
+TEST_CASE("global average pool: forward and backward") {
+  IHD_SKIP_WITHOUT_GPU();
+  std::mt19937 engine(9);
+  for (const auto& [batch, pixels, channels] : kGlobalPools) {
+    CAPTURE(batch);
+    CAPTURE(pixels);
+    CAPTURE(channels);
+    const int64_t x_size = batch * pixels * channels,
+                  y_size = static_cast<int64_t>(batch) * channels;
+    Twin x = Twin::random(x_size, engine), dy = Twin::random(y_size, engine);
+    Twin y = Twin::poisoned(y_size), dx = Twin::poisoned(x_size);
+    for (const Side side : kBothSides) {
+      IHD_ON_SIDE(side, global_avg_pool_forward(batch, pixels, channels, x[side], y[side]));
+      IHD_ON_SIDE(side, global_avg_pool_backward(batch, pixels, channels, dy[side], dx[side]));
+    }
+    expect_close("y", y, kExact);
+    expect_close("dx", dx, kExact);
+  }
+}
+
+// ---- loss ----
+
+TEST_CASE("BCE with logits: forward and backward, with and without weights") {
+  IHD_SKIP_WITHOUT_GPU();
+  std::mt19937 engine(10);
+  std::bernoulli_distribution positive(0.3);
+  for (const auto& [rows, labels] : {std::pair{1, 1}, std::pair{7, 6}, std::pair{256, 1}}) {
+    for (const bool weighted : {false, true}) {
+      CAPTURE(rows);
+      CAPTURE(labels);
+      CAPTURE(weighted);
+      const int64_t n = static_cast<int64_t>(rows) * labels;
+      std::vector<float> truth(static_cast<std::size_t>(n));
+      for (float& t : truth) t = positive(engine) ? 1.0f : 0.0f;
+      Twin logits = Twin::random(n, engine, -6.0f, 6.0f), targets(truth);
+      Twin pos_weight = Twin::random(labels, engine, 0.5f, 3.0f);
+      Twin class_weight = Twin::random(labels, engine, 0.5f, 2.0f);
+      Twin grad_loss = Twin::random(1, engine, 0.5f, 2.0f);
+      Twin loss = Twin::poisoned(1), grad_logits = Twin::poisoned(n);
+      for (const Side side : kBothSides) {
+        IHD_ON_SIDE(side,
+                    bce_with_logits_forward(rows, labels, logits[side], targets[side],
+                                            weighted ? pos_weight[side] : nullptr,
+                                            weighted ? class_weight[side] : nullptr, loss[side]));
+        IHD_ON_SIDE(side, bce_with_logits_backward(rows, labels, logits[side], targets[side],
+                                                   weighted ? pos_weight[side] : nullptr,
+                                                   weighted ? class_weight[side] : nullptr,
+                                                   grad_loss[side], grad_logits[side]));
+      }
+      expect_close("loss", loss, kExact);
+      expect_close("grad_logits", grad_logits, kExact);
+    }
+  }
+}
+
+// ---- optimizers ----
+
+TEST_CASE("SGD: plain, momentum (first and later steps), Nesterov, weight decay") {
+  IHD_SKIP_WITHOUT_GPU();
+  std::mt19937 engine(11);
+  kernels::SgdHyper plain, momentum, nesterov;
+  momentum.momentum = 0.9f;
+  momentum.dampening = 0.1f;
+  momentum.weight_decay = 1e-4f;
+  nesterov.momentum = 0.9f;
+  nesterov.nesterov = true;
+  for (const kernels::SgdHyper& hyper : {plain, momentum, nesterov}) {
+    for (const bool first_step : {true, false}) {
+      for (const int64_t n : {int64_t{5}, int64_t{1000003}}) {
+        CAPTURE(hyper.momentum);
+        CAPTURE(hyper.nesterov);
+        CAPTURE(first_step);
+        CAPTURE(n);
+        Twin param = Twin::random(n, engine), grad = Twin::random(n, engine);
+        Twin buffer = Twin::random(n, engine);
+        for (const Side side : kBothSides) {
+          IHD_ON_SIDE(
+              side, sgd_update(n, param[side], grad[side],
+                               hyper.momentum != 0.0f ? buffer[side] : nullptr, hyper, first_step));
+        }
+        expect_close("param", param, kExact);
+        if (hyper.momentum != 0.0f) expect_close("momentum buffer", buffer, kExact);
+      }
+    }
+  }
+}
+
+TEST_CASE("Adam and AdamW: first and tenth step") {
+  IHD_SKIP_WITHOUT_GPU();
+  std::mt19937 engine(12);
+  for (const bool decoupled : {false, true}) {
+    for (const int64_t step : {int64_t{1}, int64_t{10}}) {
+      CAPTURE(decoupled);
+      CAPTURE(step);
+      kernels::AdamHyper hyper;
+      hyper.weight_decay = 0.01f;
+      hyper.decoupled_weight_decay = decoupled;
+      hyper.step = step;
+      const int64_t n = 1000003;
+      Twin param = Twin::random(n, engine), grad = Twin::random(n, engine);
+      Twin exp_avg = Twin::random(n, engine, -0.1f, 0.1f);
+      Twin exp_avg_sq = Twin::random(n, engine, 0.001f, 0.01f);
+      for (const Side side : kBothSides) {
+        IHD_ON_SIDE(
+            side, adam_update(n, param[side], grad[side], exp_avg[side], exp_avg_sq[side], hyper));
+      }
+      expect_close("param", param, kExact);
+      expect_close("exp_avg", exp_avg, kExact);
+      expect_close("exp_avg_sq", exp_avg_sq, kExact);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ihd::cuda_test
