@@ -26,8 +26,9 @@ class Module {
   std::vector<Tensor> parameters() const;
   int64_t parameter_count() const;
 
-  // Training mode changes batch norm's behaviour; it applies to every descendant.
-  void train(bool training = true);
+  // Training mode changes batch norm's behaviour; it applies to every descendant. Virtual so that
+  // a model can keep part of itself in evaluation mode (a frozen backbone).
+  virtual void train(bool training = true);
   void eval() { train(false); }
   bool is_training() const { return training_; }
 
