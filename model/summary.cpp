@@ -190,15 +190,15 @@ std::string resnet_summary(const ResNetConfig& config, int image_size, SummaryDe
   const std::vector<SummaryRow> rows = resnet_summary_rows(config, image_size, detail);
   std::string out;
   char line[200];
-  std::snprintf(line, sizeof line, "%-24s %-34s %18s %12s %15s\n", "Layer", "Type",
+  std::snprintf(line, sizeof line, "%-24s %-36s %16s %12s %15s\n", "Layer", "Type",
                 "Output (HxWxC)", "Parameters", "Multiply-adds");
   out += line;
-  out += std::string(24 + 34 + 18 + 12 + 15 + 4, '-') + "\n";
+  out += std::string(24 + 36 + 16 + 12 + 15 + 4, '-') + "\n";
   int64_t parameters = 0, multiply_adds = 0;
   for (const SummaryRow& row : rows) {
     const std::string shape = std::to_string(row.height) + "x" + std::to_string(row.width) + "x" +
                               std::to_string(row.channels);
-    std::snprintf(line, sizeof line, "%-24s %-34s %18s %12s %15s\n", row.name.c_str(),
+    std::snprintf(line, sizeof line, "%-24s %-36s %16s %12s %15s\n", row.name.c_str(),
                   row.kind.c_str(), shape.c_str(), with_thousands(row.parameters).c_str(),
                   with_thousands(row.multiply_adds).c_str());
     out += line;

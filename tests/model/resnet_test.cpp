@@ -23,7 +23,10 @@ std::vector<std::string> state_listing(const Module& model) {
   for (const auto& [name, tensor] : model.state()) {
     std::string line = name + (tensor.dtype() == DType::i64 ? " I64" : " F32");
     const Tensor on_disk = to_torch_layout(tensor);
-    for (int64_t size : on_disk.shape().sizes()) line += " " + std::to_string(size);
+    for (int64_t size : on_disk.shape().sizes()) {
+      line += ' ';
+      line += std::to_string(size);
+    }
     lines.push_back(line);
   }
   return lines;
