@@ -1,6 +1,6 @@
 # Finds the third-party libraries, all from Debian packages (or the CUDA toolkit):
-# OpenBLAS (CPU GEMM), OpenMP (CPU threads), doctest (tests), Google Benchmark (bench),
-# DCMTK (DICOM) and stb (PNG). IHD_DEPS_ROOT points at a folder of carried headers and libraries
+# OpenBLAS (CPU GEMM), OpenMP (CPU threads), oneDNN (fast CPU convolutions, optional), doctest
+# (tests), Google Benchmark (bench), DCMTK (DICOM) and stb (PNG). IHD_DEPS_ROOT points at a folder of carried headers and libraries
 # for machines without Debian's packages (the GPU machine; see scripts/device-check.sh).
 set(IHD_DEPS_ROOT "" CACHE PATH "Optional folder with include/ and lib/ of carried dependencies")
 if(IHD_DEPS_ROOT)
@@ -21,6 +21,29 @@ else()
   find_library(IHD_OPENBLAS_LIBRARY NAMES openblas REQUIRED)
   target_include_directories(ihd_blas INTERFACE "${IHD_CBLAS_INCLUDE}")
   target_link_libraries(ihd_blas INTERFACE "${IHD_OPENBLAS_LIBRARY}")
+endif()
+
+# oneDNN (Debian's libdnnl-dev, the convolution library of PyTorch's CPU backend): AUTO uses it
+# when found; without it the CPU convolutions run on the im2col + BLAS reference.
+set(IHD_ONEDNN AUTO CACHE STRING "Fast CPU convolutions through oneDNN: AUTO (when found), ON or OFF")
+set_property(CACHE IHD_ONEDNN PROPERTY STRINGS AUTO ON OFF)
+set(IHD_WITH_ONEDNN OFF)
+if(IHD_ONEDNN STREQUAL "ON" OR IHD_ONEDNN STREQUAL "AUTO")
+  find_path(IHD_ONEDNN_INCLUDE oneapi/dnnl/dnnl.hpp)
+  find_library(IHD_ONEDNN_LIBRARY NAMES dnnl)
+  if(IHD_ONEDNN_INCLUDE AND IHD_ONEDNN_LIBRARY)
+    set(IHD_WITH_ONEDNN ON)
+    add_library(ihd_onednn INTERFACE)
+    target_include_directories(ihd_onednn INTERFACE "${IHD_ONEDNN_INCLUDE}")
+    target_link_libraries(ihd_onednn INTERFACE "${IHD_ONEDNN_LIBRARY}")
+  elseif(IHD_ONEDNN STREQUAL "ON")
+    message(FATAL_ERROR "IHD_ONEDNN=ON but oneDNN was not found (install libdnnl-dev)")
+  endif()
+endif()
+if(IHD_WITH_ONEDNN)
+  message(STATUS "CPU convolutions: oneDNN (${IHD_ONEDNN_LIBRARY})")
+else()
+  message(STATUS "CPU convolutions: im2col + BLAS (no oneDNN)")
 endif()
 
 find_path(IHD_STB_INCLUDE stb/stb_image_write.h PATHS "${IHD_DEPS_ROOT}/include")

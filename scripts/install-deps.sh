@@ -3,7 +3,7 @@
 # Usage: scripts/install-deps.sh [extra-package...]
 set -euo pipefail
 packages=(cmake ninja-build g++ pkg-config doctest-dev libbenchmark-dev libdcmtk-dev libstb-dev
-          libopenblas-dev "$@")
+          libopenblas-dev libdnnl-dev "$@")
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||

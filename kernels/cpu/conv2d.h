@@ -1,6 +1,6 @@
 // 2-D convolution on the CPU: NHWC input, OHWI weights, NHWC output, square stride and padding,
-// no dilation or groups (ResNet needs neither). Each call lowers to im2col + one BLAS GEMM per
-// chunk of images; a 1x1 stride-1 convolution is a GEMM on the input itself.
+// no dilation or groups (ResNet needs neither). Runs on oneDNN when the build has it
+// (conv2d_onednn.h), else on im2col + BLAS GEMM (conv2d_reference.h); both meet this contract.
 #pragma once
 
 #include "kernels/geometry.h"
