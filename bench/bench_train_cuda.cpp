@@ -1,0 +1,90 @@
+// End-to-end training speed on the GPU: one ResNet-50 step (forward, BCE loss, backward, SGD
+// with momentum) on a batch of random images already on the device, as images/s, at 224 x 224
+// and 180 x 180, batch 256, in true float32 and with TF32 allowed for cuDNN and cuBLAS. The
+// first step (cuDNN's algorithm search) is not timed. Without a GPU it says so and exits 0.
+// Compare with bench/pytorch_cuda_reference.py on the same card (scripts/device-check.sh).
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <cstdio>
+#include <exception>
+
+#include "engine/optim/optimizer.h"
+#include "engine/storage.h"
+#include "kernels/cuda/context.h"
+#include "kernels/cuda/memory.h"
+#include "model/resnet.h"
+
+namespace ihd {
+namespace {
+
+// Arguments: image size, batch, TF32 allowed (0/1).
+void BM_resnet50_training_step(benchmark::State& state) {
+  const int size = static_cast<int>(state.range(0)), batch = static_cast<int>(state.range(1));
+  kernels::cuda::set_tf32_allowed(state.range(2) != 0);
+  try {
+    ResNetConfig config = resnet_config(50);
+    config.num_outputs = 1;
+    ResNet model(config);
+    model.to(Device::cuda());
+    Generator data(1);
+    Tensor images = Tensor::empty(Shape{batch, size, size, 3});
+    fill_normal(images, data, 0.0f, 1.0f);
+    images = images.to(Device::cuda());
+    Tensor labels = Tensor::empty(Shape{batch, 1});
+    fill_uniform(labels, data, 0.0f, 1.0f);
+    labels = labels.to(Device::cuda());
+    kernels::SgdHyper hyper;
+    hyper.lr = 0.01f;
+    hyper.momentum = 0.9f;
+    Sgd sgd(model.named_parameters(), hyper);
+    const auto step = [&] {
+      sgd.zero_grad();
+      const Tensor loss = binary_cross_entropy_with_logits(model.forward(images), labels);
+      loss.backward();
+      sgd.step();
+      kernels::cuda::synchronize();
+    };
+    step();
+    double seconds = 0.0;
+    for (auto _ : state) {
+      const auto start = std::chrono::steady_clock::now();
+      step();
+      const double step_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      state.SetIterationTime(step_seconds);
+      seconds += step_seconds;
+    }
+    state.counters["images/s"] = static_cast<double>(batch) * state.iterations() / seconds;
+    state.counters["peak_GiB"] =
+        static_cast<double>(memory_stats(Device::cuda()).peak_bytes) / (1 << 30);
+  } catch (const std::exception& error) {
+    state.SkipWithError(error.what());
+  }
+  release_cached_memory(Device::cuda());
+  kernels::cuda::set_tf32_allowed(false);
+}
+
+BENCHMARK(BM_resnet50_training_step)
+    ->ArgNames({"size", "batch", "tf32"})
+    ->Args({224, 256, 0})
+    ->Args({224, 256, 1})
+    ->Args({180, 256, 0})
+    ->Args({180, 256, 1})
+    ->UseManualTime()
+    ->Iterations(5)
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace ihd
+
+int main(int argc, char** argv) {
+  if (ihd::kernels::cuda::device_count() == 0) {
+    std::printf("bench_train_cuda: no CUDA GPU on this machine, nothing to measure\n");
+    return 0;
+  }
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Fills .deps/ (git-ignored) with the few third-party files that the GPU machine lacks, copied
+# from this machine's Debian packages, so that scripts/device-check.sh can build there with
+# -DIHD_DEPS_ROOT=.deps. Carry it with the device tool: carry [".deps"]. About 40 MB:
+#   include/doctest, lib/cmake/doctest            doctest-dev (header-only, CMake package)
+#   include/benchmark, lib/x86_64-linux-gnu/...   libbenchmark-dev (.so + CMake package; Debian
+#                                                 ships no static libbenchmark.a)
+#   include/cblas.h ..., lib/libopenblas.so*      libopenblas0-pthread (+ libgfortran, libquadmath)
+# Usage: scripts/prepare-device-deps.sh [DEPS_DIR]   (default: .deps in the repository root)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+deps=${1:-$root/.deps}
+multiarch=x86_64-linux-gnu
+system_lib=/usr/lib/$multiarch
+
+rm -rf "$deps"
+mkdir -p "$deps/include" "$deps/lib/cmake" "$deps/lib/$multiarch/cmake"
+
+# doctest: header and CMake package (its targets file finds the prefix three levels up).
+cp -r /usr/include/doctest "$deps/include/"
+cp -r /usr/lib/cmake/doctest "$deps/lib/cmake/"
+
+# Google Benchmark: headers, shared library and CMake package (prefix four levels up, so the
+# package keeps Debian's lib/x86_64-linux-gnu layout).
+cp -r /usr/include/benchmark "$deps/include/"
+cp -r "$system_lib/cmake/benchmark" "$deps/lib/$multiarch/cmake/"
+benchmark_library=$(readlink -f "$system_lib/libbenchmark.so")
+cp "$benchmark_library" "$deps/lib/$multiarch/"
+(cd "$deps/lib/$multiarch" && ln -sf "$(basename "$benchmark_library")" libbenchmark.so &&
+  ln -sf "$(basename "$benchmark_library")" libbenchmark.so.1debian)
+
+# OpenBLAS (pthread flavour) and the Fortran runtime it needs; cblas.h and its companions.
+cp "$(readlink -f "$system_lib/libopenblas.so.0")" "$deps/lib/libopenblas.so.0"
+ln -sf libopenblas.so.0 "$deps/lib/libopenblas.so"
+cp "$(readlink -f "$system_lib/libgfortran.so.5")" "$deps/lib/libgfortran.so.5"
+cp "$(readlink -f "$system_lib/libquadmath.so.0")" "$deps/lib/libquadmath.so.0"
+cp /usr/include/$multiarch/openblas-pthread/{cblas.h,openblas_config.h,f77blas.h} "$deps/include/"
+
+du -sh "$deps"
