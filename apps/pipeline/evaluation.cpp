@@ -1,0 +1,82 @@
+// Evaluation passes and epoch records.
+#include "apps/pipeline/evaluation.h"
+
+#include <cmath>
+
+#include "apps/pipeline/training_data.h"
+#include "apps/training/metrics.h"
+#include "engine/autograd.h"
+#include "engine/ops.h"
+
+namespace ihd::pipeline {
+
+Predictions make_predictions(int outputs) {
+  Predictions predictions;
+  predictions.scores.resize(outputs);
+  predictions.labels.resize(outputs);
+  return predictions;
+}
+
+void append_batch(Predictions& predictions, const std::vector<float>& logits,
+                  const std::vector<float>& targets, const data::Batch& batch, double mean_loss) {
+  const size_t outputs = predictions.scores.size();
+  for (int n = 0; n < batch.n; ++n) {
+    predictions.ids.push_back(batch.ids[n]);
+    predictions.indices.push_back(batch.indices[n]);
+    for (size_t k = 0; k < outputs; ++k) {
+      const double logit = logits[n * outputs + k];
+      predictions.scores[k].push_back(1.0 / (1.0 + std::exp(-logit)));
+      predictions.labels[k].push_back(targets[n * outputs + k] > 0.5f ? 1 : 0);
+    }
+  }
+  predictions.loss_sum += mean_loss * batch.n;
+}
+
+Predictions predict(const ResNet& model, data::BatchLoader& loader,
+                    const std::vector<int>& label_columns, const std::string& normalize,
+                    Device device) {
+  NoGradGuard no_grad;
+  Predictions predictions = make_predictions(static_cast<int>(label_columns.size()));
+  loader.begin_epoch(0);
+  data::Batch batch;
+  while (loader.next(batch)) {
+    const BatchTensors tensors = to_tensors(batch, label_columns, normalize, device);
+    const Tensor logits = model.forward(tensors.images);
+    const double loss = binary_cross_entropy_with_logits(logits, tensors.targets).item();
+    append_batch(predictions, logits.to_vector(), tensors.targets.to_vector(), batch, loss);
+  }
+  return predictions;
+}
+
+training::EpochRecord epoch_record(int epoch, const std::string& split, double learning_rate,
+                                   const Predictions& predictions, int headline_output,
+                                   const std::vector<std::string>& label_names,
+                                   double target_sensitivity) {
+  training::EpochRecord record;
+  record.epoch = epoch;
+  record.split = split;
+  record.learning_rate = learning_rate;
+  record.loss = predictions.mean_loss();
+  record.metrics = training::compute_metric_set(predictions.scores[headline_output],
+                                                predictions.labels[headline_output],
+                                                target_sensitivity);
+  const size_t outputs = predictions.scores.size();
+  if (outputs == training::kRsnaSubtypeCount) {
+    for (size_t k = 0; k < outputs; ++k) {
+      record.extra[label_names[k] + "_roc_auc"] =
+          training::roc_auc(predictions.scores[k], predictions.labels[k]);
+    }
+    std::vector<training::RsnaRow> rows(predictions.count());
+    std::vector<training::RsnaLabelRow> truths(predictions.count());
+    for (size_t i = 0; i < predictions.count(); ++i) {
+      for (size_t k = 0; k < outputs; ++k) {
+        rows[i][k] = predictions.scores[k][i];
+        truths[i][k] = predictions.labels[k][i];
+      }
+    }
+    record.extra["rsna_weighted_log_loss"] = training::rsna_weighted_log_loss(rows, truths);
+  }
+  return record;
+}
+
+}  // namespace ihd::pipeline

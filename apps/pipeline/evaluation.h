@@ -1,0 +1,43 @@
+// Scoring a split with a model (evaluation mode, no graph) and turning scores into the epoch's
+// history record: headline metrics on the ranking output ("any"), and for six-label models each
+// subtype's AUC and the RSNA weighted log loss as extra columns.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "apps/training/history.h"
+#include "data/batch_loader.h"
+#include "engine/device.h"
+#include "model/resnet.h"
+
+namespace ihd::pipeline {
+
+struct Predictions {
+  std::vector<std::string> ids;
+  std::vector<size_t> indices;                 // dataset record indices
+  std::vector<std::vector<double>> scores;     // [output][sample], probabilities
+  std::vector<std::vector<int>> labels;        // [output][sample], 0/1
+  double loss_sum = 0;                         // sum over batches of mean loss x batch size
+  size_t count() const { return ids.size(); }
+  double mean_loss() const { return ids.empty() ? 0.0 : loss_sum / static_cast<double>(ids.size()); }
+};
+
+// Empty predictions for `outputs` outputs.
+Predictions make_predictions(int outputs);
+// Appends a batch's sigmoid scores and labels; logits and targets are [n, outputs].
+void append_batch(Predictions& predictions, const std::vector<float>& logits,
+                  const std::vector<float>& targets, const data::Batch& batch, double mean_loss);
+
+// Runs the model in evaluation mode over one epoch of `loader` (epoch 0, no shuffling expected).
+Predictions predict(const ResNet& model, data::BatchLoader& loader,
+                    const std::vector<int>& label_columns, const std::string& normalize,
+                    Device device);
+
+// The history record of one split at one epoch.
+training::EpochRecord epoch_record(int epoch, const std::string& split, double learning_rate,
+                                   const Predictions& predictions, int headline_output,
+                                   const std::vector<std::string>& label_names,
+                                   double target_sensitivity);
+
+}  // namespace ihd::pipeline

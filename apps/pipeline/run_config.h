@@ -1,0 +1,23 @@
+// A run's config.json: one flat JSON object of string keys and string values (every flag, the
+// commit, the device, the decision threshold). ihd_train writes it; --resume, ihd_predict and
+// ihd_eval read it back, so inference uses exactly the training's preprocessing.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ihd::pipeline {
+
+using ConfigValues = std::vector<std::pair<std::string, std::string>>;
+
+// Writes the pairs in order, atomically (temp file + rename).
+void write_run_config(const std::filesystem::path& path, const ConfigValues& values);
+// Reads a file written by write_run_config; throws ihd::Error naming the file on bad input.
+std::map<std::string, std::string> read_run_config(const std::filesystem::path& path);
+// The commit this binary was built from ("unknown" outside a git checkout).
+std::string build_commit();
+
+}  // namespace ihd::pipeline

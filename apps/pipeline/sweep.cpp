@@ -1,0 +1,111 @@
+// run_sweep(): three rounds of run_training().
+#include "apps/pipeline/sweep.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "apps/training/model_selection.h"
+#include "apps/training/sweep_report.h"
+#include "engine/error.h"
+
+namespace ihd::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct RoundResult {
+  double learning_rate;
+  TrainingOutcome outcome;
+};
+
+std::vector<RoundResult> run_round(const TrainOptions& base, const std::string& round_name,
+                                   const std::vector<double>& rates, long limit, int epochs) {
+  std::vector<RoundResult> results;
+  for (double rate : rates) {
+    TrainOptions options = base;
+    options.sweep = false;
+    options.lr = rate;
+    options.limit = limit;
+    options.epochs = epochs;
+    options.warmup_epochs = std::min(options.warmup_epochs, epochs - 1);
+    options.out = (fs::path(base.out) / round_name /
+                   ("lr-" + training::format_learning_rate(rate)))
+                      .string();
+    std::printf("\n== %s: learning rate %s, %ld images, %d epochs -> %s\n", round_name.c_str(),
+                training::format_learning_rate(rate).c_str(), limit, epochs,
+                options.out.c_str());
+    results.push_back({rate, run_training(options)});
+  }
+  return results;
+}
+
+// Learning rates of a round, best first by the run's ranking of each run's best epoch.
+std::vector<double> ranked_rates(std::vector<RoundResult> results, training::SelectionRule rule) {
+  std::stable_sort(results.begin(), results.end(), [rule](const auto& a, const auto& b) {
+    if (!a.outcome.best || !b.outcome.best) return a.outcome.best.has_value() && !b.outcome.best;
+    return training::ranks_above(*a.outcome.best, *b.outcome.best, rule);
+  });
+  std::vector<double> rates;
+  for (const RoundResult& result : results) rates.push_back(result.learning_rate);
+  return rates;
+}
+
+training::SweepRound report_round(const std::string& name, const std::string& description,
+                                  const std::vector<RoundResult>& results,
+                                  const std::vector<double>& advanced) {
+  training::SweepRound round{name, description, {}};
+  for (const RoundResult& result : results) {
+    const bool went_on = std::find(advanced.begin(), advanced.end(), result.learning_rate) !=
+                         advanced.end();
+    round.runs.push_back({result.learning_rate, result.outcome.history, went_on});
+  }
+  return round;
+}
+
+std::string round_description(long limit, int epochs) {
+  return (limit > 0 ? std::to_string(limit) + " images, " : std::string("all images, ")) +
+         std::to_string(epochs) + " epochs";
+}
+
+}  // namespace
+
+TrainingOutcome run_sweep(const TrainOptions& options) {
+  const training::SelectionRule rule = training::parse_selection_rule(options.select);
+  const std::vector<double> rates = parse_learning_rates(options.sweep_lrs);
+
+  const auto round1 = run_round(options, "round1", rates, options.sweep_round1_limit,
+                                options.sweep_round1_epochs);
+  std::vector<double> kept = ranked_rates(round1, rule);
+  kept.resize(static_cast<size_t>(options.sweep_keep));
+
+  const auto round2 = run_round(options, "round2", kept, options.sweep_round1_limit,
+                                options.sweep_round2_epochs);
+  const double winner = ranked_rates(round2, rule).front();
+
+  const auto final_round = run_round(options, "final", {winner}, options.sweep_final_limit,
+                                     options.sweep_final_epochs);
+
+  training::SweepReport report;
+  report.selection = rule;
+  report.config = {{"learning rates", options.sweep_lrs},
+                   {"arch", options.arch},
+                   {"image size", std::to_string(options.image_size)},
+                   {"batch", std::to_string(options.batch)},
+                   {"optimizer", options.optimizer},
+                   {"winner", training::format_learning_rate(winner)}};
+  report.rounds.push_back(report_round(
+      "round 1", round_description(options.sweep_round1_limit, options.sweep_round1_epochs),
+      round1, kept));
+  report.rounds.push_back(report_round(
+      "round 2", round_description(options.sweep_round1_limit, options.sweep_round2_epochs),
+      round2, {winner}));
+  report.rounds.push_back(report_round(
+      "final", round_description(options.sweep_final_limit, options.sweep_final_epochs),
+      final_round, {winner}));
+  const fs::path page = training::write_sweep_report(options.out, report);
+  std::printf("\nsweep winner: learning rate %s; report: %s\n",
+              training::format_learning_rate(winner).c_str(), page.string().c_str());
+  return final_round.front().outcome;
+}
+
+}  // namespace ihd::pipeline

@@ -1,0 +1,84 @@
+// TrainOptions: every setting of a training run, the flags that set them (with defaults that
+// reproduce the seed: ResNet-50, 180 x 180, batch 32, Adam at 1e-4, pixel / 255, 20% validation),
+// and the checks that refuse an impossible combination before any work starts.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "apps/pipeline/flags.h"
+
+namespace ihd::pipeline {
+
+struct TrainOptions {
+  // Data.
+  std::string data;        // RSNA folder, prepared cache or PNG class folders; empty: synthetic
+  std::string data_cache;  // where RSNA/synthetic data is prepared; empty: <out>/data
+  int synth_patients = 60;
+  int synth_slices = 12;
+  std::string positive_class;
+  std::string labels = "any";  // "any" (one output) or "all" (the six RSNA labels)
+  double val_fraction = 0.2;
+  double test_fraction = 0.0;
+  std::string split = "patient";  // or "random" (the seed's split by image)
+  long limit = 0;
+  bool balance = true;
+  bool augment = true;
+  int workers = 2;
+
+  // Model.
+  std::string arch = "resnet50";
+  int image_size = 180;
+  int channels = 3;
+  double width = 1.0;
+  std::string head = "linear";  // or "mlp512" (the seed's Dense 512 + ReLU head)
+  std::string init;             // safetensors weights to start from (e.g. torchvision ImageNet)
+  bool freeze_backbone = false;
+  std::string normalize = "unit";  // pixel / 255, or "imagenet" mean/std
+
+  // Optimisation.
+  int batch = 32;
+  int epochs = 10;
+  double lr = 1e-4;
+  std::string optimizer = "adam";  // adam, adamw, sgd
+  double momentum = 0.9;
+  double weight_decay = 0.0;
+  std::string schedule = "constant";  // constant, step, cosine
+  int warmup_epochs = 0;
+  long max_steps = 0;  // 0: no limit
+  double pos_weight = 1.0;
+
+  // Run.
+  std::string device = "cpu";
+  std::string precision = "fp32";
+  long seed = 1;
+  int threads = 0;  // 0: all cores
+  std::string out = "runs/latest";
+  std::string resume;
+  long checkpoint_steps = 0;  // also checkpoint every N steps inside an epoch; 0: per epoch only
+  double target_sensitivity = 0.95;
+  std::string select = "recall";  // the seed's ranking (recall, precision, accuracy) or "auc"
+  bool summary = false;
+
+  // The seed's learning-rate sweep.
+  bool sweep = false;
+  std::string sweep_lrs = "1e-2,1e-3,1e-4,1e-5,1e-6";
+  long sweep_round1_limit = 2000;
+  int sweep_round1_epochs = 10;
+  int sweep_keep = 3;
+  int sweep_round2_epochs = 30;
+  long sweep_final_limit = 20000;
+  int sweep_final_epochs = 30;
+};
+
+// Declares every flag on `flags`, bound to `options`.
+void add_train_flags(FlagSet& flags, TrainOptions& options);
+// Throws ihd::Error naming the first impossible setting or combination.
+void validate(const TrainOptions& options);
+// The number of model outputs the options ask for.
+int output_count(const TrainOptions& options);
+// The network depth of options.arch ("resnet50" -> 50).
+int arch_depth(const std::string& arch);
+std::vector<double> parse_learning_rates(const std::string& text);
+
+}  // namespace ihd::pipeline

@@ -1,0 +1,363 @@
+// The training loop and the epoch bookkeeping around it.
+#include "apps/pipeline/trainer.h"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "apps/pipeline/checkpoint.h"
+#include "apps/pipeline/evaluation.h"
+#include "apps/pipeline/model_setup.h"
+#include "apps/pipeline/run_config.h"
+#include "apps/pipeline/training_data.h"
+#include "apps/training/model_selection.h"
+#include "apps/training/progress.h"
+#include "apps/training/report.h"
+#include "engine/error.h"
+#include "engine/ops.h"
+#include "engine/optim/lr_schedule.h"
+#include "kernels/cpu/threads.h"
+#include "model/weights.h"
+
+namespace ihd::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::unique_ptr<Optimizer> make_optimizer(const TrainOptions& o, const ResNet& model) {
+  if (o.optimizer == "sgd") {
+    kernels::SgdHyper hyper;
+    hyper.lr = static_cast<float>(o.lr);
+    hyper.momentum = static_cast<float>(o.momentum);
+    hyper.weight_decay = static_cast<float>(o.weight_decay);
+    return std::make_unique<Sgd>(model.trainable_parameters(), hyper);
+  }
+  kernels::AdamHyper hyper;
+  hyper.lr = static_cast<float>(o.lr);
+  hyper.weight_decay = static_cast<float>(o.weight_decay);
+  hyper.decoupled_weight_decay = o.optimizer == "adamw";
+  return std::make_unique<Adam>(model.trainable_parameters(), hyper);
+}
+
+LrSchedule make_schedule(const TrainOptions& o, long steps_per_epoch) {
+  LrSchedule schedule;
+  schedule.kind = LrSchedule::parse_kind(o.schedule);
+  schedule.base_lr = static_cast<float>(o.lr);
+  schedule.warmup_steps = o.warmup_epochs * steps_per_epoch;
+  schedule.total_steps = o.epochs * steps_per_epoch;
+  schedule.step_size = std::max<long>(1, (schedule.total_steps - schedule.warmup_steps) / 3);
+  return schedule;
+}
+
+// Every setting by flag name, as the flags would print them.
+ConfigValues option_values(const TrainOptions& options) {
+  TrainOptions copy = options;
+  FlagSet flags("", "");
+  add_train_flags(flags, copy);
+  return flags.values();
+}
+
+ConfigValues config_values(const TrainOptions& o, double threshold) {
+  ConfigValues values = option_values(o);
+  values.emplace_back("commit", build_commit());
+  values.emplace_back("device_used", o.device);
+  values.emplace_back("threads_used", std::to_string(kernels::cpu::num_threads()));
+  char text[32];
+  std::snprintf(text, sizeof text, "%.9g", threshold);
+  values.emplace_back("decision_threshold", text);
+  return values;
+}
+
+// The predictions of the best epoch, one row per image: what the report's curves are drawn from,
+// and what a reader checks a single case against.
+void write_predictions_csv(const fs::path& path, const Predictions& predictions,
+                           const std::vector<std::string>& label_names) {
+  const fs::path temporary = path.string() + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << "id";
+    for (const std::string& name : label_names) out << "," << name << "_label," << name << "_score";
+    out << "\n";
+    char score[32];
+    for (size_t i = 0; i < predictions.count(); ++i) {
+      out << predictions.ids[i];
+      for (size_t k = 0; k < label_names.size(); ++k) {
+        std::snprintf(score, sizeof score, "%.9g", predictions.scores[k][i]);
+        out << "," << predictions.labels[k][i] << "," << score;
+      }
+      out << "\n";
+    }
+    if (!out.flush()) throw Error(path.string() + ": cannot write");
+  }
+  fs::rename(temporary, path);
+}
+
+// Reads back write_predictions_csv's headline columns (for the report of a resumed run).
+bool read_prediction_columns(const fs::path& path, int output, std::vector<double>& scores,
+                             std::vector<int>& labels) {
+  std::ifstream in(path);
+  std::string line;
+  if (!in || !std::getline(in, line)) return false;
+  while (std::getline(in, line)) {
+    std::vector<std::string> fields;
+    size_t start = 0;
+    for (size_t comma; (comma = line.find(',', start)) != std::string::npos; start = comma + 1) {
+      fields.push_back(line.substr(start, comma - start));
+    }
+    fields.push_back(line.substr(start));
+    const size_t label_field = 1 + 2 * static_cast<size_t>(output);
+    if (fields.size() < label_field + 2) return false;
+    labels.push_back(std::stoi(fields[label_field]));
+    scores.push_back(std::stod(fields[label_field + 1]));
+  }
+  return true;
+}
+
+class Trainer {
+ public:
+  explicit Trainer(const TrainOptions& options)
+      : o_(options), run_dir_(options.resume.empty() ? options.out : options.resume),
+        device_(Device::parse(options.device)) {}
+
+  TrainingOutcome run();
+
+ private:
+  void train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition& position,
+                   bool& stop_requested);
+  void finish_epoch(int epoch, TrainingPosition& position, data::BatchLoader* validation);
+  void write_report();
+  double current_threshold() const;
+
+  TrainOptions o_;
+  fs::path run_dir_;
+  Device device_;
+  TrainingData data_;
+  std::unique_ptr<ResNet> model_;
+  std::unique_ptr<Optimizer> optimizer_;
+  LrSchedule schedule_;
+  std::vector<training::EpochRecord> history_;
+  training::SelectionRule rule_ = training::SelectionRule::kRecallPrecisionAccuracy;
+  std::string ranking_split_ = "validation";
+};
+
+double Trainer::current_threshold() const {
+  const auto best = training::best_record_index(history_, ranking_split_, rule_);
+  if (!best) return 0.5;
+  const auto& point = history_[*best].metrics.at_target_sensitivity;
+  return point.reachable ? point.at_threshold.threshold : 0.5;
+}
+
+TrainingOutcome Trainer::run() {
+  kernels::cpu::set_num_threads(o_.threads > 0 ? o_.threads
+                                               : static_cast<int>(std::thread::hardware_concurrency()));
+  fs::create_directories(run_dir_);
+  rule_ = training::parse_selection_rule(o_.select);
+  data_ = open_training_data(o_);
+  ranking_split_ = data_.validation.empty() ? "train" : "validation";
+  std::printf("data: %s\n", data_.description.c_str());
+  model_ = build_model(o_);
+  model_->to(device_);
+  optimizer_ = make_optimizer(o_, *model_);
+
+  data::BatchLoader train_loader(*data_.dataset, data_.train, loader_options(o_, true));
+  std::unique_ptr<data::BatchLoader> validation_loader;
+  if (!data_.validation.empty()) {
+    validation_loader = std::make_unique<data::BatchLoader>(*data_.dataset, data_.validation,
+                                                            loader_options(o_, false));
+  }
+  const long steps_per_epoch = static_cast<long>(train_loader.batches_per_epoch());
+  IHD_CHECK(steps_per_epoch > 0, "fewer training images (", data_.train.size(),
+            ") than one batch (", o_.batch, "): lower --batch");
+  schedule_ = make_schedule(o_, steps_per_epoch);
+
+  TrainingPosition position;
+  position.partial = make_predictions(static_cast<int>(data_.label_columns.size()));
+  if (!o_.resume.empty()) {
+    std::vector<std::string> ids;
+    for (const auto& record : data_.dataset->records()) ids.push_back(record.id);
+    load_resume_checkpoint(run_dir_, *model_, *optimizer_, position, ids);
+    history_ = training::read_history(run_dir_);
+    std::erase_if(history_, [&](const auto& r) { return r.epoch >= position.next_epoch; });
+    std::printf("resuming %s at epoch %d, batch %zu (step %ld)\n", run_dir_.string().c_str(),
+                position.next_epoch, position.next_batch, position.global_step);
+  }
+  write_run_config(run_dir_ / "config.json", config_values(o_, current_threshold()));
+  std::printf("training %s (%.2f M parameters) on %s, %ld steps per epoch\n", o_.arch.c_str(),
+              model_->parameter_count() / 1e6, device_.to_string().c_str(), steps_per_epoch);
+
+  bool stop_requested = o_.max_steps > 0 && position.global_step >= o_.max_steps;
+  for (int epoch = position.next_epoch; epoch <= o_.epochs && !stop_requested; ++epoch) {
+    train_epoch(epoch, train_loader, position, stop_requested);
+    finish_epoch(epoch, position, validation_loader.get());
+  }
+
+  TrainingOutcome outcome;
+  outcome.history = history_;
+  if (const auto best = training::best_record_index(history_, ranking_split_, rule_)) {
+    outcome.best = history_[*best];
+  }
+  outcome.decision_threshold = current_threshold();
+  write_run_config(run_dir_ / "config.json", config_values(o_, outcome.decision_threshold));
+  return outcome;
+}
+
+void Trainer::train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition& position,
+                          bool& stop_requested) {
+  model_->train();
+  const bool continuing = position.next_epoch == epoch && position.next_batch > 0;
+  if (!continuing) {
+    position.partial = make_predictions(static_cast<int>(data_.label_columns.size()));
+    position.partial_logits.clear();
+    position.partial_targets.clear();
+    position.partial_seconds = 0;
+  }
+  loader.begin_epoch(epoch, continuing ? position.next_batch : 0);
+  const std::string label = "epoch " + std::to_string(epoch) + "/" + std::to_string(o_.epochs);
+  training::EpochProgress progress(
+      std::cout, label, static_cast<int64_t>(loader.batches_per_epoch() * o_.batch),
+      training::ProgressStyle{.terminal = training::stdout_is_terminal()});
+  const double start = training::steady_clock_seconds() - position.partial_seconds;
+  BceOptions loss_options;
+  if (o_.pos_weight != 1.0) {
+    loss_options.pos_weight =
+        Tensor::full(Shape{static_cast<int64_t>(data_.label_columns.size())},
+                     static_cast<float>(o_.pos_weight), device_);
+  }
+  data::Batch batch;
+  while (loader.next(batch)) {
+    const float lr = schedule_.lr_at(position.global_step);
+    optimizer_->set_learning_rate(lr);
+    const BatchTensors tensors = to_tensors(batch, data_.label_columns, o_.normalize, device_);
+    const Tensor logits = model_->forward(tensors.images);
+    const Tensor loss = binary_cross_entropy_with_logits(logits, tensors.targets, loss_options);
+    const double loss_value = loss.item();
+    if (!std::isfinite(loss_value)) {
+      throw NonFiniteLoss("loss is " + std::to_string(loss_value) + " at step " +
+                          std::to_string(position.global_step + 1) + " (epoch " +
+                          std::to_string(epoch) + ", batch " + std::to_string(batch.batch_index) +
+                          "); the last good checkpoint is " +
+                          (run_dir_ / kResumeCheckpointName).string());
+    }
+    optimizer_->zero_grad();
+    loss.backward();
+    optimizer_->step();
+    ++position.global_step;
+
+    const std::vector<float> logit_values = logits.to_vector();
+    const std::vector<float> target_values = tensors.targets.to_vector();
+    append_batch(position.partial, logit_values, target_values, batch, loss_value);
+    position.partial_logits.insert(position.partial_logits.end(), logit_values.begin(),
+                                   logit_values.end());
+    position.partial_targets.insert(position.partial_targets.end(), target_values.begin(),
+                                    target_values.end());
+    progress.update(static_cast<int64_t>(position.partial.count()), position.partial.mean_loss());
+
+    if (o_.checkpoint_steps > 0 && position.global_step % o_.checkpoint_steps == 0) {
+      position.next_epoch = epoch;
+      position.next_batch = batch.batch_index + 1;
+      position.partial_seconds = training::steady_clock_seconds() - start;
+      save_resume_checkpoint(run_dir_, *model_, *optimizer_, position);
+    }
+    if (o_.max_steps > 0 && position.global_step >= o_.max_steps) {
+      stop_requested = true;
+      break;
+    }
+  }
+  position.partial_seconds = training::steady_clock_seconds() - start;
+  progress.finish(position.partial.mean_loss());
+}
+
+void Trainer::finish_epoch(int epoch, TrainingPosition& position,
+                           data::BatchLoader* validation_loader) {
+  const double lr = optimizer_->learning_rate();
+  training::EpochRecord train_record =
+      epoch_record(epoch, "train", lr, position.partial, data_.headline_output, data_.label_names,
+                   o_.target_sensitivity);
+  train_record.seconds = position.partial_seconds;
+  train_record.images_per_second =
+      position.partial_seconds > 0 ? position.partial.count() / position.partial_seconds : 0;
+  history_.push_back(train_record);
+
+  std::optional<Predictions> validation;
+  if (validation_loader) {
+    model_->eval();
+    const double start = training::steady_clock_seconds();
+    validation = predict(*model_, *validation_loader, data_.label_columns, o_.normalize, device_);
+    training::EpochRecord record = epoch_record(epoch, "validation", lr, *validation,
+                                                data_.headline_output, data_.label_names,
+                                                o_.target_sensitivity);
+    record.seconds = training::steady_clock_seconds() - start;
+    record.images_per_second = record.seconds > 0 ? validation->count() / record.seconds : 0;
+    history_.push_back(record);
+  }
+  training::write_history(run_dir_, history_);
+  std::printf("%s\n",
+              training::format_epoch_summary(o_.epochs, train_record,
+                                             validation ? &history_.back() : nullptr)
+                  .c_str());
+
+  save_weights(*model_, (run_dir_ / kLastCheckpointName).string(),
+               {{"epoch", std::to_string(epoch)}, {"arch", o_.arch}});
+  const auto best = training::best_record_index(history_, ranking_split_, rule_);
+  const bool this_epoch_is_best = best && history_[*best].epoch == epoch;
+  if (this_epoch_is_best) {
+    save_weights(*model_, (run_dir_ / kBestCheckpointName).string(),
+                 {{"epoch", std::to_string(epoch)}, {"arch", o_.arch}});
+    write_predictions_csv(run_dir_ / "best_predictions.csv",
+                          validation ? *validation : position.partial, data_.label_names);
+  }
+  position.next_epoch = epoch + 1;
+  position.next_batch = 0;
+  position.partial = make_predictions(static_cast<int>(data_.label_columns.size()));
+  position.partial_logits.clear();
+  position.partial_targets.clear();
+  position.partial_seconds = 0;
+  save_resume_checkpoint(run_dir_, *model_, *optimizer_, position);
+  write_report();
+}
+
+void Trainer::write_report() {
+  training::RunReport report;
+  report.title = "ihd training run: " + run_dir_.filename().string();
+  report.config = option_values(o_);
+  report.history = history_;
+  report.selection = rule_;
+  report.selection_split = ranking_split_;
+  std::vector<double> scores;
+  std::vector<int> labels;
+  if (read_prediction_columns(run_dir_ / "best_predictions.csv", data_.headline_output, scores,
+                              labels) &&
+      !scores.empty()) {
+    report.best_curves =
+        training::best_epoch_curves(ranking_split_, scores, labels, o_.target_sensitivity);
+  }
+  training::write_run_report(run_dir_, report);
+}
+
+}  // namespace
+
+TrainOptions resumed_options(const TrainOptions& command_line, const FlagSet& flags) {
+  const fs::path run_dir = command_line.resume;
+  TrainOptions options = options_from_config(read_run_config(run_dir / "config.json"));
+  // Re-apply what the user typed now: the command line wins over the saved config.
+  FlagSet merged("", "");
+  add_train_flags(merged, options);
+  std::vector<std::string> arguments{"resume"};
+  for (const auto& [name, value] : flags.values()) {
+    if (flags.was_set(name)) arguments.push_back("--" + name + "=" + value);
+  }
+  std::vector<const char*> argv;
+  for (const std::string& argument : arguments) argv.push_back(argument.c_str());
+  merged.parse(static_cast<int>(argv.size()), argv.data());
+  options.resume = command_line.resume;
+  options.out = command_line.resume;
+  return options;
+}
+
+TrainingOutcome run_training(const TrainOptions& options) {
+  return Trainer(options).run();
+}
+
+}  // namespace ihd::pipeline

@@ -1,0 +1,154 @@
+// Opening a run's data: synthetic by default, else whatever open_dataset recognises.
+#include "apps/pipeline/training_data.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <random>
+
+#include "data/dataset_sources.h"
+#include "data/synthetic_dataset.h"
+#include "engine/error.h"
+
+namespace ihd::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The synthetic set lives in <cache>/synthetic-p<patients>-s<slices>-seed<seed>; a marker file
+// written last says it is complete.
+fs::path synthesize_if_needed(const TrainOptions& o, const fs::path& cache_root) {
+  const fs::path folder = cache_root / ("synthetic-p" + std::to_string(o.synth_patients) + "-s" +
+                                        std::to_string(o.synth_slices) + "-seed" +
+                                        std::to_string(o.seed));
+  const fs::path complete = folder / "COMPLETE";
+  if (fs::exists(complete)) return folder;
+  std::printf("synthesising %d patients x %d slices of head CT into %s\n", o.synth_patients,
+              o.synth_slices, folder.string().c_str());
+  data::SyntheticDatasetOptions synth;
+  synth.output_dir = folder;
+  synth.patients = o.synth_patients;
+  synth.slices_per_patient = o.synth_slices;
+  synth.seed = static_cast<std::uint64_t>(o.seed);
+  const data::SyntheticDatasetSummary summary = data::write_synthetic_dataset(synth);
+  std::printf("synthetic set: %zu slices, %zu with hemorrhage\n", summary.images,
+              summary.positive_images);
+  std::FILE* marker = std::fopen(complete.string().c_str(), "w");
+  if (marker) std::fclose(marker);
+  return folder;
+}
+
+// A prepared cache is specific to the options that shape it, so each combination has its own.
+fs::path prepared_cache_dir(const TrainOptions& o, const fs::path& cache_root) {
+  char name[256];
+  std::snprintf(name, sizeof name, "prepared-s%d-v%g-t%g-%s-%s-l%ld-seed%ld", o.image_size,
+                o.val_fraction, o.test_fraction, o.split.c_str(),
+                o.balance ? "balanced" : "all", o.limit, o.seed);
+  return cache_root / name;
+}
+
+}  // namespace
+
+TrainingData open_training_data(const TrainOptions& o) {
+  const fs::path cache_root = o.data_cache.empty() ? fs::path(o.out) / "data" : fs::path(o.data_cache);
+  fs::path source = o.data;
+  if (source.empty()) {
+    fs::create_directories(cache_root);
+    source = synthesize_if_needed(o, cache_root);
+  }
+  data::DatasetSourceOptions source_options;
+  source_options.cache_dir = prepared_cache_dir(o, cache_root);
+  source_options.preparation.image_size = o.image_size;
+  source_options.preparation.balance = o.balance;
+  source_options.preparation.limit = static_cast<size_t>(o.limit);
+  source_options.preparation.fractions.validation = o.val_fraction;
+  source_options.preparation.fractions.test = o.test_fraction;
+  source_options.preparation.split_by_patient = o.split == "patient";
+  source_options.preparation.seed = static_cast<std::uint64_t>(o.seed);
+  source_options.png.positive_class = o.positive_class;
+  source_options.png.image_size = o.image_size;
+  source_options.png.channels = o.channels;
+
+  TrainingData result;
+  result.dataset = data::open_dataset(source, source_options, std::cout);
+  const data::ImageDataset& dataset = *result.dataset;
+  const std::vector<std::string> names = dataset.label_names();
+  if (dataset.label_count() == 1) {
+    IHD_CHECK(o.labels == "any", "--labels all needs RSNA labels; ", source.string(),
+              " has one binary label");
+    result.label_columns = {0};
+  } else if (o.labels == "any") {
+    result.label_columns = {dataset.label_count() - 1};
+  } else {
+    for (int i = 0; i < dataset.label_count(); ++i) result.label_columns.push_back(i);
+    result.headline_output = dataset.label_count() - 1;
+  }
+  for (int column : result.label_columns) result.label_names.push_back(names.at(column));
+  result.train = dataset.indices_of(data::Split::train);
+  result.validation = dataset.indices_of(data::Split::validation);
+  result.test = dataset.indices_of(data::Split::test);
+  // RSNA data is limited while it is prepared; PNG folders are limited here, by a seeded draw.
+  if (o.limit > 0 && dataset.label_count() == 1 && result.train.size() > static_cast<size_t>(o.limit)) {
+    std::mt19937_64 generator(static_cast<std::uint64_t>(o.seed));
+    for (size_t i = result.train.size() - 1; i > 0; --i) {
+      std::swap(result.train[i], result.train[generator() % (i + 1)]);
+    }
+    result.train.resize(static_cast<size_t>(o.limit));
+    std::sort(result.train.begin(), result.train.end());
+  }
+  IHD_CHECK(!result.train.empty(), source.string(), ": no training images");
+  IHD_CHECK(dataset.channels() == o.channels || dataset.channels() == 1, source.string(),
+            " has ", dataset.channels(), "-channel images but --channels is ", o.channels);
+  result.description = source.string() + " (" + std::to_string(result.train.size()) + " train, " +
+                       std::to_string(result.validation.size()) + " validation, " +
+                       std::to_string(result.test.size()) + " test)";
+  return result;
+}
+
+data::BatchLoaderOptions loader_options(const TrainOptions& o, bool training) {
+  data::BatchLoaderOptions options;
+  options.batch_size = o.batch;
+  options.image_size = o.image_size;
+  options.channels = o.channels;
+  options.seed = static_cast<std::uint64_t>(o.seed);
+  options.shuffle = training;
+  options.augment = training && o.augment;
+  options.threads = o.workers;
+  options.drop_last = training;
+  return options;
+}
+
+void normalize_pixels(std::vector<float>& pixels, int channels, const std::string& normalize) {
+  if (normalize == "unit") return;
+  constexpr float kMean[3] = {0.485f, 0.456f, 0.406f};
+  constexpr float kStd[3] = {0.229f, 0.224f, 0.225f};
+  const float grey_mean = (kMean[0] + kMean[1] + kMean[2]) / 3;
+  const float grey_std = (kStd[0] + kStd[1] + kStd[2]) / 3;
+  for (size_t i = 0; i < pixels.size(); ++i) {
+    const int c = static_cast<int>(i % channels);
+    const float mean = channels == 3 ? kMean[c] : grey_mean;
+    const float std = channels == 3 ? kStd[c] : grey_std;
+    pixels[i] = (pixels[i] - mean) / std;
+  }
+}
+
+BatchTensors to_tensors(const data::Batch& batch, const std::vector<int>& label_columns,
+                        const std::string& normalize, Device device) {
+  std::vector<float> pixels = batch.images;
+  normalize_pixels(pixels, batch.channels, normalize);
+  std::vector<float> targets;
+  targets.reserve(static_cast<size_t>(batch.n) * label_columns.size());
+  for (int n = 0; n < batch.n; ++n) {
+    for (int column : label_columns) {
+      targets.push_back(batch.labels[static_cast<size_t>(n) * batch.label_count + column]);
+    }
+  }
+  BatchTensors tensors;
+  tensors.images = Tensor::from_vector(Shape{batch.n, batch.height, batch.width, batch.channels},
+                                       pixels, device);
+  tensors.targets = Tensor::from_vector(
+      Shape{batch.n, static_cast<int64_t>(label_columns.size())}, targets, device);
+  return tensors;
+}
+
+}  // namespace ihd::pipeline
