@@ -40,27 +40,27 @@ std::shared_ptr<Projection> projection_if_needed(int in_channels, int out_channe
 }  // namespace
 
 ResNetConfig resnet_config(int depth) {
-  ResNetConfig config;
-  switch (depth) {
-    case 18:
-      config.block = BlockKind::basic, config.stage_blocks = {2, 2, 2, 2};
-      break;
-    case 34:
-      config.block = BlockKind::basic, config.stage_blocks = {3, 4, 6, 3};
-      break;
-    case 50:
-      config.block = BlockKind::bottleneck, config.stage_blocks = {3, 4, 6, 3};
-      break;
-    case 101:
-      config.block = BlockKind::bottleneck, config.stage_blocks = {3, 4, 23, 3};
-      break;
-    case 152:
-      config.block = BlockKind::bottleneck, config.stage_blocks = {3, 8, 36, 3};
-      break;
-    default:
-      throw Error("ResNet depth must be 18, 34, 50, 101 or 152, got " + std::to_string(depth));
+  // The table of the ResNet paper: block kind and blocks per stage for each depth.
+  struct Variant {
+    int depth;
+    BlockKind block;
+    std::array<int, 4> stage_blocks;
+  };
+  static constexpr Variant kVariants[] = {
+      {18, BlockKind::basic, {2, 2, 2, 2}},         // resnet18: 11.7 M parameters
+      {34, BlockKind::basic, {3, 4, 6, 3}},         // resnet34: 21.8 M
+      {50, BlockKind::bottleneck, {3, 4, 6, 3}},    // resnet50: 25.6 M
+      {101, BlockKind::bottleneck, {3, 4, 23, 3}},  // resnet101: 44.5 M
+      {152, BlockKind::bottleneck, {3, 8, 36, 3}},  // resnet152: 60.2 M
+  };
+  for (const Variant& variant : kVariants) {
+    if (variant.depth != depth) continue;
+    ResNetConfig config;
+    config.block = variant.block;
+    config.stage_blocks = variant.stage_blocks;
+    return config;
   }
-  return config;
+  throw Error("ResNet depth must be 18, 34, 50, 101 or 152, got " + std::to_string(depth));
 }
 
 int block_expansion(BlockKind block) {

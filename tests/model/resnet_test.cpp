@@ -95,7 +95,7 @@ TEST_CASE("initialisation is torchvision's: Kaiming normal fan_out, BN 1 and 0, 
         doctest::Approx(1.0 / std::sqrt(512.0) / std::sqrt(3.0)).epsilon(0.01));
 }
 
-TEST_CASE("the same seed gives the same weights; another seed other weights") {
+TEST_CASE("the same seed gives the same weights, another seed other weights") {
   ResNetConfig config = tiny_config(50);
   const std::vector<float> first = ResNet(config).conv1->weight.to_vector();
   CHECK(ResNet(config).conv1->weight.to_vector() == first);
