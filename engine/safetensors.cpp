@@ -1,6 +1,6 @@
-// The safetensors reader and writer: a small JSON parser for the header (iterative limits, depth
-// bounded, duplicate keys rejected), the header's validation against the file, dtype conversion,
-// and the atomic writer (temporary file, fsync, rename).
+// The safetensors reader and writer: a small JSON parser for the header (nesting depth bounded,
+// duplicate keys rejected), the header's validation against the file, dtype conversion, and the
+// atomic writer (temporary file, fsync, rename).
 #include "engine/safetensors.h"
 
 #include <fcntl.h>
