@@ -3,8 +3,8 @@
 # from this machine's Debian packages, so that scripts/device-check.sh can build there with
 # -DIHD_DEPS_ROOT=.deps. Carry it with the device tool: carry [".deps"]. About 40 MB:
 #   include/doctest, lib/cmake/doctest            doctest-dev (header-only, CMake package)
-#   include/benchmark, lib/x86_64-linux-gnu/...   libbenchmark-dev (.so + CMake package; Debian
-#                                                 ships no static libbenchmark.a)
+#   include/benchmark, lib/x86_64-linux-gnu/...   libbenchmark-dev (.so, libbenchmark_main.a, CMake
+#                                                 package; Debian ships no static libbenchmark.a)
 #   include/cblas.h ..., lib/libopenblas.so*      libopenblas0-pthread (+ libgfortran, libquadmath)
 # Usage: scripts/prepare-device-deps.sh [DEPS_DIR]   (default: .deps in the repository root)
 set -euo pipefail
@@ -28,6 +28,7 @@ benchmark_library=$(readlink -f "$system_lib/libbenchmark.so")
 cp "$benchmark_library" "$deps/lib/$multiarch/"
 (cd "$deps/lib/$multiarch" && ln -sf "$(basename "$benchmark_library")" libbenchmark.so &&
   ln -sf "$(basename "$benchmark_library")" libbenchmark.so.1debian)
+cp "$system_lib/libbenchmark_main.a" "$deps/lib/$multiarch/"
 
 # OpenBLAS (pthread flavour) and the Fortran runtime it needs; cblas.h and its companions.
 cp "$(readlink -f "$system_lib/libopenblas.so.0")" "$deps/lib/libopenblas.so.0"

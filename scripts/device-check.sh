@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# The one GPU check of the CUDA backend (issue 6), for a machine with an NVIDIA GPU (H100/H200),
+# nvcc, cmake, ninja and PyTorch, but none of Debian's packages: builds for sm_90, runs the
+# CPU-versus-CUDA tests and the CUDA benchmarks, runs the PyTorch reference on the same card, and
+# prints a short table last. Each stage has a time limit; the whole run stays under 8 minutes.
+#
+# Needs .deps/ (doctest, Google Benchmark, OpenBLAS), made here by scripts/prepare-device-deps.sh
+# and carried along (device tool: carry [".deps"]). cuDNN (and cuBLAS, if the toolkit lacks it)
+# may exist only as Python wheels (site-packages/nvidia/...): the script finds them there.
+# Logs and JSON go to $OUT (the device tool's output folder) or build-device/logs.
+# Usage: scripts/device-check.sh          (from anywhere; environment: CUDNN_ROOT, IHD_DEPS_ROOT)
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+build=$root/build-device
+logs=${OUT:-$build/logs}
+deps=${IHD_DEPS_ROOT:-$root/.deps}
+mkdir -p "$build" "$logs"
+started=$(date +%s)
+elapsed() { echo $(($(date +%s) - started)); }
+section() { echo "=== $* (t = $(elapsed) s)"; }
+python=$(command -v python3 || true)
+
+section "machine"
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || echo "no nvidia-smi"
+nvcc=$(command -v nvcc || ls /usr/local/cuda/bin/nvcc 2>/dev/null || true)
+[ -n "$nvcc" ] || { echo "device-check: no nvcc found"; exit 1; }
+cuda_home=$(dirname "$(dirname "$(readlink -f "$nvcc")")")
+echo "nvcc: $nvcc ($("$nvcc" --version | tail -1)); CUDA home $cuda_home"
+[ -d "$deps/include/doctest" ] || { echo "device-check: $deps is missing: run scripts/prepare-device-deps.sh here and carry .deps"; exit 1; }
+
+# Folders of the Python environment's site-packages, where NVIDIA's wheels put their files.
+site_packages=()
+if [ -n "$python" ]; then
+  mapfile -t site_packages < <("$python" -c 'import site; [print(p) for p in site.getsitepackages()]' 2>/dev/null)
+fi
+# find_in_wheels NAME: the first file called NAME (a glob) under site-packages/nvidia.
+find_in_wheels() {
+  local folder
+  for folder in "${site_packages[@]}"; do
+    [ -d "$folder/nvidia" ] && find "$folder/nvidia" -name "$1" 2>/dev/null | sort | head -1
+  done | head -1
+}
+
+cmake_args=()
+runtime_paths="$deps/lib:$deps/lib/x86_64-linux-gnu"
+shim=$build/shim-lib  # unversioned names (libX.so) for libraries that wheels ship as libX.so.N
+mkdir -p "$shim"
+
+section "cuDNN and cuBLAS"
+cudnn_header=""
+for candidate in ${CUDNN_ROOT:+"$CUDNN_ROOT/include/cudnn.h"} "$cuda_home/include/cudnn.h" /usr/include/cudnn.h; do
+  [ -f "$candidate" ] && { cudnn_header=$candidate; break; }
+done
+[ -n "$cudnn_header" ] || cudnn_header=$(find_in_wheels cudnn.h)
+[ -n "$cudnn_header" ] || { echo "device-check: cudnn.h not found (set CUDNN_ROOT)"; exit 1; }
+cudnn_root=$(dirname "$(dirname "$cudnn_header")")
+cudnn_library=$(ls "$cudnn_root"/lib*/libcudnn.so "$cudnn_root"/lib*/libcudnn.so.[0-9]* \
+  "$cuda_home"/lib64/libcudnn.so 2>/dev/null | head -1)
+[ -n "$cudnn_library" ] || { echo "device-check: libcudnn.so not found beside $cudnn_header"; exit 1; }
+echo "cuDNN: $cudnn_header, $cudnn_library"
+export CUDNN_ROOT=$cudnn_root
+cmake_args+=("-DIHD_CUDNN_INCLUDE=$(dirname "$cudnn_header")" "-DIHD_CUDNN_LIBRARY=$cudnn_library")
+runtime_paths="$runtime_paths:$(dirname "$cudnn_library")"
+
+if ! ls "$cuda_home"/lib64/libcublas.so "$cuda_home"/targets/*/lib/libcublas.so >/dev/null 2>&1; then
+  for name in cublas cublasLt; do
+    versioned=$(find_in_wheels "lib$name.so.[0-9]*")
+    [ -n "$versioned" ] || { echo "device-check: lib$name not found"; exit 1; }
+    ln -sf "$versioned" "$shim/lib$name.so"
+    cmake_args+=("-DCUDA_${name}_LIBRARY=$shim/lib$name.so")
+    runtime_paths="$runtime_paths:$(dirname "$versioned")"
+    echo "cuBLAS from a wheel: $versioned"
+  done
+fi
+export LD_LIBRARY_PATH="$runtime_paths${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+
+section "configure and build (sm_90)"
+if ! cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DIHD_CUDA=ON \
+  -DIHD_DATA=OFF -DIHD_ONEDNN=OFF -DCMAKE_CUDA_ARCHITECTURES=90 -DCMAKE_CUDA_COMPILER="$nvcc" \
+  -DIHD_DEPS_ROOT="$deps" -Ddoctest_DIR="$deps/lib/cmake/doctest" \
+  -Dbenchmark_DIR="$deps/lib/x86_64-linux-gnu/cmake/benchmark" "${cmake_args[@]}" \
+  > "$logs/configure.log" 2>&1; then
+  tail -30 "$logs/configure.log"
+  echo "device-check: configure failed"
+  exit 1
+fi
+if ! timeout 240 cmake --build "$build" -j "$(nproc)" --target ihd_cuda_tests bench_cuda_kernels \
+  bench_train_cuda > "$logs/build.log" 2>&1; then
+  grep -E "error|Error" "$logs/build.log" | head -30
+  echo "device-check: build failed"
+  exit 1
+fi
+
+section "CPU-versus-CUDA tests"
+timeout 120 "$build/tests/cuda/ihd_cuda_tests" 2>&1 | tee "$logs/cuda_tests.log" | grep -E "ERROR|FAILED|SKIPPED|test cases"
+
+section "kernel benchmarks"
+timeout 90 "$build/bench/bench_cuda_kernels" --benchmark_min_time=0.02 \
+  --benchmark_out="$logs/bench_cuda_kernels.json" --benchmark_out_format=json \
+  > "$logs/bench_cuda_kernels.log" 2>&1
+tail -5 "$logs/bench_cuda_kernels.log"
+
+section "ResNet-50 training benchmark (ihd)"
+timeout 120 "$build/bench/bench_train_cuda" --benchmark_out="$logs/bench_train_cuda.json" \
+  --benchmark_out_format=json 2>&1 | tee "$logs/bench_train_cuda.log"
+
+section "ResNet-50 training benchmark (PyTorch)"
+remaining=$((450 - $(elapsed)))
+compile_flag=--no-compile
+[ "$remaining" -gt 200 ] && compile_flag=""
+if [ "$remaining" -gt 30 ]; then
+  PYTHONUNBUFFERED=1 timeout "$remaining" "$python" "$root/bench/pytorch_cuda_reference.py" \
+    --steps 8 $compile_flag 2>&1 | tee "$logs/pytorch_reference.log"
+else
+  echo "no time left for the PyTorch reference"
+fi
+
+section "summary"
+"$python" "$root/scripts/device_check_summary.py" "$logs"
+echo "device-check: done in $(elapsed) s"
