@@ -188,20 +188,23 @@ ResNet::ResNet(const ResNetConfig& config) : config_(config) {
   }
 }
 
-Tensor ResNet::features(const Tensor& images) const {
+Tensor ResNet::feature_map(const Tensor& images) const {
   IHD_CHECK(images.rank() == 4 && images.size(3) == config_.input_channels,
             "ResNet: expected images [N, H, W, ", config_.input_channels, "], got ",
             images.shape().to_string());
   Tensor x = bn1->forward(conv1->forward(images), /*relu=*/true);
   x = max_pool2d(x, {.kernel = 3, .stride = 2, .padding = 1});
   for (const auto& stage : stages) x = stage->forward(x);
-  return global_avg_pool(x);
+  return x;
 }
 
-Tensor ResNet::forward(const Tensor& images) const {
-  const Tensor pooled = features(images);
+Tensor ResNet::features(const Tensor& images) const { return global_avg_pool(feature_map(images)); }
+
+Tensor ResNet::head(const Tensor& pooled) const {
   return fc ? fc->forward(pooled) : mlp_fc->forward(pooled);
 }
+
+Tensor ResNet::forward(const Tensor& images) const { return head(features(images)); }
 
 void ResNet::set_backbone_mode() {
   if (!backbone_frozen_) return;

@@ -114,6 +114,10 @@ class ResNet : public Module {
   Tensor forward(const Tensor& images) const;
   // images -> pooled backbone features [N, feature_channels].
   Tensor features(const Tensor& images) const;
+  // images -> layer4's output [N, H/32, W/32, feature_channels], before pooling (for Grad-CAM).
+  Tensor feature_map(const Tensor& images) const;
+  // pooled features -> logits: the fc head (linear or MLP).
+  Tensor head(const Tensor& pooled) const;
 
   // Freezing the backbone (everything but fc) stops its gradients and keeps its batch norms in
   // evaluation mode (running statistics, no updates), whatever train() says: a frozen base

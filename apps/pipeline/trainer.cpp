@@ -59,8 +59,12 @@ ConfigValues option_values(const TrainOptions& options) {
   return flags.values();
 }
 
-ConfigValues config_values(const TrainOptions& o, double threshold) {
+ConfigValues config_values(const TrainOptions& o, const std::vector<std::string>& label_names,
+                           double threshold) {
   ConfigValues values = option_values(o);
+  std::string names;
+  for (const std::string& name : label_names) names += (names.empty() ? "" : ";") + name;
+  values.emplace_back("label_names", names);
   values.emplace_back("commit", build_commit());
   values.emplace_back("device_used", o.device);
   values.emplace_back("threads_used", std::to_string(kernels::cpu::num_threads()));
@@ -124,9 +128,10 @@ class Trainer {
   TrainingOutcome run();
 
  private:
-  void train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition& position,
-                   bool& stop_requested);
-  void finish_epoch(int epoch, TrainingPosition& position, data::BatchLoader* validation);
+  // Trains one epoch (or its rest); returns false when --max-steps stopped it part-way.
+  bool train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition& position);
+  void finish_epoch(int epoch, bool completed, TrainingPosition& position,
+                    data::BatchLoader* validation);
   void write_report();
   double current_threshold() const;
 
@@ -183,14 +188,15 @@ TrainingOutcome Trainer::run() {
     std::printf("resuming %s at epoch %d, batch %zu (step %ld)\n", run_dir_.string().c_str(),
                 position.next_epoch, position.next_batch, position.global_step);
   }
-  write_run_config(run_dir_ / "config.json", config_values(o_, current_threshold()));
+  write_run_config(run_dir_ / "config.json", config_values(o_, data_.label_names, current_threshold()));
   std::printf("training %s (%.2f M parameters) on %s, %ld steps per epoch\n", o_.arch.c_str(),
               model_->parameter_count() / 1e6, device_.to_string().c_str(), steps_per_epoch);
 
-  bool stop_requested = o_.max_steps > 0 && position.global_step >= o_.max_steps;
-  for (int epoch = position.next_epoch; epoch <= o_.epochs && !stop_requested; ++epoch) {
-    train_epoch(epoch, train_loader, position, stop_requested);
-    finish_epoch(epoch, position, validation_loader.get());
+  for (int epoch = position.next_epoch; epoch <= o_.epochs; ++epoch) {
+    if (o_.max_steps > 0 && position.global_step >= o_.max_steps) break;
+    const bool completed = train_epoch(epoch, train_loader, position);
+    finish_epoch(epoch, completed, position, validation_loader.get());
+    if (!completed) break;
   }
 
   TrainingOutcome outcome;
@@ -199,12 +205,11 @@ TrainingOutcome Trainer::run() {
     outcome.best = history_[*best];
   }
   outcome.decision_threshold = current_threshold();
-  write_run_config(run_dir_ / "config.json", config_values(o_, outcome.decision_threshold));
+  write_run_config(run_dir_ / "config.json", config_values(o_, data_.label_names, outcome.decision_threshold));
   return outcome;
 }
 
-void Trainer::train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition& position,
-                          bool& stop_requested) {
+bool Trainer::train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition& position) {
   model_->train();
   const bool continuing = position.next_epoch == epoch && position.next_batch > 0;
   if (!continuing) {
@@ -253,23 +258,20 @@ void Trainer::train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition
     position.partial_targets.insert(position.partial_targets.end(), target_values.begin(),
                                     target_values.end());
     progress.update(static_cast<int64_t>(position.partial.count()), position.partial.mean_loss());
+    position.next_epoch = epoch;
+    position.next_batch = batch.batch_index + 1;
+    position.partial_seconds = training::steady_clock_seconds() - start;
 
     if (o_.checkpoint_steps > 0 && position.global_step % o_.checkpoint_steps == 0) {
-      position.next_epoch = epoch;
-      position.next_batch = batch.batch_index + 1;
-      position.partial_seconds = training::steady_clock_seconds() - start;
       save_resume_checkpoint(run_dir_, *model_, *optimizer_, position);
     }
-    if (o_.max_steps > 0 && position.global_step >= o_.max_steps) {
-      stop_requested = true;
-      break;
-    }
+    if (o_.max_steps > 0 && position.global_step >= o_.max_steps) break;
   }
-  position.partial_seconds = training::steady_clock_seconds() - start;
   progress.finish(position.partial.mean_loss());
+  return position.next_batch >= loader.batches_per_epoch();
 }
 
-void Trainer::finish_epoch(int epoch, TrainingPosition& position,
+void Trainer::finish_epoch(int epoch, bool completed, TrainingPosition& position,
                            data::BatchLoader* validation_loader) {
   const double lr = optimizer_->learning_rate();
   training::EpochRecord train_record =
@@ -308,12 +310,16 @@ void Trainer::finish_epoch(int epoch, TrainingPosition& position,
     write_predictions_csv(run_dir_ / "best_predictions.csv",
                           validation ? *validation : position.partial, data_.label_names);
   }
-  position.next_epoch = epoch + 1;
-  position.next_batch = 0;
-  position.partial = make_predictions(static_cast<int>(data_.label_columns.size()));
-  position.partial_logits.clear();
-  position.partial_targets.clear();
-  position.partial_seconds = 0;
+  // A completed epoch resumes at the next one; an epoch cut short by --max-steps resumes where it
+  // stopped, with its training predictions so far.
+  if (completed) {
+    position.next_epoch = epoch + 1;
+    position.next_batch = 0;
+    position.partial = make_predictions(static_cast<int>(data_.label_columns.size()));
+    position.partial_logits.clear();
+    position.partial_targets.clear();
+    position.partial_seconds = 0;
+  }
   save_resume_checkpoint(run_dir_, *model_, *optimizer_, position);
   write_report();
 }

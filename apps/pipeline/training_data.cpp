@@ -38,10 +38,15 @@ fs::path synthesize_if_needed(const TrainOptions& o, const fs::path& cache_root)
   return folder;
 }
 
-// A prepared cache is specific to the options that shape it, so each combination has its own.
-fs::path prepared_cache_dir(const TrainOptions& o, const fs::path& cache_root) {
+// A prepared cache is specific to its source and the options that shape it, so each combination
+// has its own folder.
+fs::path prepared_cache_dir(const TrainOptions& o, const fs::path& cache_root,
+                            const fs::path& source) {
+  std::string source_name = fs::absolute(source).lexically_normal().filename().string();
+  if (source_name.empty()) source_name = fs::absolute(source).parent_path().filename().string();
   char name[256];
-  std::snprintf(name, sizeof name, "prepared-s%d-v%g-t%g-%s-%s-l%ld-seed%ld", o.image_size,
+  std::snprintf(name, sizeof name, "%s-prepared-s%d-v%g-t%g-%s-%s-l%ld-seed%ld",
+                source_name.c_str(), o.image_size,
                 o.val_fraction, o.test_fraction, o.split.c_str(),
                 o.balance ? "balanced" : "all", o.limit, o.seed);
   return cache_root / name;
@@ -57,7 +62,7 @@ TrainingData open_training_data(const TrainOptions& o) {
     source = synthesize_if_needed(o, cache_root);
   }
   data::DatasetSourceOptions source_options;
-  source_options.cache_dir = prepared_cache_dir(o, cache_root);
+  source_options.cache_dir = prepared_cache_dir(o, cache_root, source);
   source_options.preparation.image_size = o.image_size;
   source_options.preparation.balance = o.balance;
   source_options.preparation.limit = static_cast<size_t>(o.limit);

@@ -1,0 +1,141 @@
+// Loading trained runs and preparing inference inputs like the training cache did.
+#include "apps/pipeline/inference.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "apps/pipeline/model_setup.h"
+#include "apps/pipeline/run_config.h"
+#include "apps/pipeline/training_data.h"
+#include "data/dicom_reader.h"
+#include "data/png_io.h"
+#include "data/resize.h"
+#include "data/slice_preparation.h"
+#include "engine/autograd.h"
+#include "engine/error.h"
+#include "model/weights.h"
+
+namespace ihd::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string lowercase_extension(const fs::path& path) {
+  std::string extension = path.extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return extension;
+}
+
+std::vector<std::string> split_names(const std::string& text) {
+  std::vector<std::string> names;
+  std::stringstream stream(text);
+  for (std::string name; std::getline(stream, name, ';');) names.push_back(name);
+  return names;
+}
+
+}  // namespace
+
+TrainedModel load_trained_model(const fs::path& source, Device device) {
+  fs::path weights = source;
+  fs::path run_dir = source;
+  if (fs::is_directory(source)) {
+    weights = source / "best.safetensors";
+    if (!fs::exists(weights)) weights = source / "last.safetensors";
+  } else {
+    run_dir = source.parent_path();
+  }
+  IHD_CHECK(fs::exists(weights), source.string(), ": no best.safetensors or last.safetensors");
+  const fs::path config_path = run_dir / "config.json";
+  IHD_CHECK(fs::exists(config_path), config_path.string(),
+            ": missing (it holds the preprocessing and architecture of the run)");
+  const auto config = read_run_config(config_path);
+  TrainedModel trained;
+  trained.options = options_from_config(config);
+  trained.options.init.clear();
+  trained.options.freeze_backbone = false;
+  trained.model = build_model(trained.options);
+  load_weights(*trained.model, weights.string());
+  trained.model->eval();
+  trained.model->to(device);
+  trained.weights_path = weights.string();
+  if (const auto found = config.find("decision_threshold"); found != config.end()) {
+    trained.decision_threshold = std::stod(found->second);
+  }
+  if (const auto found = config.find("label_names"); found != config.end()) {
+    trained.label_names = split_names(found->second);
+  }
+  if (trained.label_names.size() != static_cast<size_t>(output_count(trained.options))) {
+    trained.label_names.assign(static_cast<size_t>(output_count(trained.options)), "any");
+  }
+  return trained;
+}
+
+std::vector<fs::path> list_image_files(const std::vector<std::string>& inputs) {
+  std::vector<fs::path> files;
+  auto is_image = [](const fs::path& path) {
+    const std::string extension = lowercase_extension(path);
+    return extension == ".dcm" || extension == ".png";
+  };
+  for (const std::string& input : inputs) {
+    const fs::path path = input;
+    if (fs::is_directory(path)) {
+      for (const auto& entry : fs::recursive_directory_iterator(path)) {
+        if (entry.is_regular_file() && is_image(entry.path())) files.push_back(entry.path());
+      }
+    } else {
+      files.push_back(path);
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+PreparedInput prepare_input(const fs::path& file, const TrainOptions& options) {
+  IHD_CHECK(fs::exists(file), file.string(), ": no such file");
+  const int size = options.image_size;
+  std::vector<std::uint8_t> bytes(static_cast<size_t>(size) * size * options.channels);
+  if (lowercase_extension(file) == ".png") {
+    const data::PngImage image = data::read_png(file, options.channels);
+    data::resize_image_u8(image.pixels.data(), image.height, image.width, options.channels,
+                          bytes.data(), size, size);
+  } else {
+    const data::HuImage hu = data::read_dicom_hu(file);
+    std::vector<data::ChannelSpec> channels = data::window_channels(data::default_windows());
+    channels.resize(static_cast<size_t>(options.channels));
+    std::vector<const data::HuImage*> slices(channels.size(), &hu);
+    const data::PreparedImage prepared = data::prepare_image(slices, channels, size);
+    bytes = prepared.pixels;
+  }
+  PreparedInput input;
+  input.id = file.stem().string();
+  input.pixels.resize(bytes.size());
+  for (size_t i = 0; i < bytes.size(); ++i) input.pixels[i] = bytes[i] * (1.0f / 255.0f);
+  normalize_pixels(input.pixels, options.channels, options.normalize);
+  return input;
+}
+
+std::vector<std::vector<double>> predict_probabilities(const TrainedModel& trained,
+                                                       const std::vector<PreparedInput>& inputs,
+                                                       Device device) {
+  NoGradGuard no_grad;
+  const int size = trained.options.image_size, channels = trained.options.channels;
+  std::vector<float> pixels;
+  for (const PreparedInput& input : inputs) {
+    pixels.insert(pixels.end(), input.pixels.begin(), input.pixels.end());
+  }
+  const Tensor images = Tensor::from_vector(
+      Shape{static_cast<int64_t>(inputs.size()), size, size, channels}, pixels, device);
+  const std::vector<float> logits = trained.model->forward(images).to_vector();
+  const size_t outputs = trained.label_names.size();
+  std::vector<std::vector<double>> probabilities(inputs.size(), std::vector<double>(outputs));
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    for (size_t k = 0; k < outputs; ++k) {
+      probabilities[i][k] = 1.0 / (1.0 + std::exp(-static_cast<double>(logits[i * outputs + k])));
+    }
+  }
+  return probabilities;
+}
+
+}  // namespace ihd::pipeline
