@@ -102,8 +102,9 @@ int main(int argc, char** argv) {
     print_metrics("per patient", training::compute_metric_set(by_patient.scores, by_patient.labels,
                                                               target_sensitivity));
 
-    const fs::path out_dir = out.empty() ? fs::path(model_path).parent_path() / ("eval-" + split)
-                                         : fs::path(out);
+    const fs::path run_dir =
+        fs::is_directory(model_path) ? fs::path(model_path) : fs::path(model_path).parent_path();
+    const fs::path out_dir = out.empty() ? run_dir / ("eval-" + split) : fs::path(out);
     fs::create_directories(out_dir);
     training::RunReport report;
     report.title = "ihd evaluation: " + model_path + " on " + split;

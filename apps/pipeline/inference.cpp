@@ -46,10 +46,14 @@ TrainedModel load_trained_model(const fs::path& source, Device device) {
   } else {
     run_dir = source.parent_path();
   }
-  IHD_CHECK(fs::exists(weights), source.string(), ": no best.safetensors or last.safetensors");
+  if (!fs::exists(weights)) {
+    throw Error(source.string() + ": no such checkpoint (a run folder holds best.safetensors)");
+  }
   const fs::path config_path = run_dir / "config.json";
-  IHD_CHECK(fs::exists(config_path), config_path.string(),
-            ": missing (it holds the preprocessing and architecture of the run)");
+  if (!fs::exists(config_path)) {
+    throw Error(config_path.string() +
+                ": missing (it holds the preprocessing and architecture of the run)");
+  }
   const auto config = read_run_config(config_path);
   TrainedModel trained;
   trained.options = options_from_config(config);
@@ -93,7 +97,7 @@ std::vector<fs::path> list_image_files(const std::vector<std::string>& inputs) {
 }
 
 PreparedInput prepare_input(const fs::path& file, const TrainOptions& options) {
-  IHD_CHECK(fs::exists(file), file.string(), ": no such file");
+  if (!fs::exists(file)) throw Error(file.string() + ": no such file");
   const int size = options.image_size;
   std::vector<std::uint8_t> bytes(static_cast<size_t>(size) * size * options.channels);
   if (lowercase_extension(file) == ".png") {

@@ -69,7 +69,7 @@ ConfigValues config_values(const TrainOptions& o, const std::vector<std::string>
   values.emplace_back("device_used", o.device);
   values.emplace_back("threads_used", std::to_string(kernels::cpu::num_threads()));
   char text[32];
-  std::snprintf(text, sizeof text, "%.9g", threshold);
+  std::snprintf(text, sizeof text, "%.17g", threshold);  // exact: the threshold is a score
   values.emplace_back("decision_threshold", text);
   return values;
 }

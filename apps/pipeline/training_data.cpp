@@ -6,6 +6,8 @@
 #include <iostream>
 #include <random>
 
+#include <unistd.h>
+
 #include "data/dataset_sources.h"
 #include "data/synthetic_dataset.h"
 #include "engine/error.h"
@@ -15,26 +17,28 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The synthetic set lives in <cache>/synthetic-p<patients>-s<slices>-seed<seed>; a marker file
-// written last says it is complete.
+// The synthetic set lives in <cache>/synthetic-p<patients>-s<slices>-seed<seed>. It is written
+// into a temporary folder and renamed into place when complete, so an interrupted run or a second
+// process never sees half a set.
 fs::path synthesize_if_needed(const TrainOptions& o, const fs::path& cache_root) {
   const fs::path folder = cache_root / ("synthetic-p" + std::to_string(o.synth_patients) + "-s" +
                                         std::to_string(o.synth_slices) + "-seed" +
                                         std::to_string(o.seed));
-  const fs::path complete = folder / "COMPLETE";
-  if (fs::exists(complete)) return folder;
+  if (fs::exists(folder)) return folder;
+  const fs::path temporary = folder.string() + ".tmp-" + std::to_string(::getpid());
   std::printf("synthesising %d patients x %d slices of head CT into %s\n", o.synth_patients,
               o.synth_slices, folder.string().c_str());
   data::SyntheticDatasetOptions synth;
-  synth.output_dir = folder;
+  synth.output_dir = temporary;
   synth.patients = o.synth_patients;
   synth.slices_per_patient = o.synth_slices;
   synth.seed = static_cast<std::uint64_t>(o.seed);
   const data::SyntheticDatasetSummary summary = data::write_synthetic_dataset(synth);
   std::printf("synthetic set: %zu slices, %zu with hemorrhage\n", summary.images,
               summary.positive_images);
-  std::FILE* marker = std::fopen(complete.string().c_str(), "w");
-  if (marker) std::fclose(marker);
+  std::error_code error;
+  fs::rename(temporary, folder, error);
+  if (error) fs::remove_all(temporary);  // another process finished the same set first
   return folder;
 }
 
