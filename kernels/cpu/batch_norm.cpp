@@ -23,7 +23,8 @@ void sum_over_rows(int64_t rows, int channels, AddRow add_row, double* total_a, 
   const int64_t blocks = (rows + kRowsPerBlock - 1) / kRowsPerBlock;
 #pragma omp parallel num_threads(threads)
   {
-    double* thread_a = per_thread.data() + static_cast<std::size_t>(omp_get_thread_num()) * 2 * channels;
+    double* thread_a =
+        per_thread.data() + static_cast<std::size_t>(omp_get_thread_num()) * 2 * channels;
     double* thread_b = thread_a + channels;
     std::vector<float> block_a(channels), block_b(channels);
 #pragma omp for schedule(static)
@@ -94,14 +95,13 @@ void batch_norm_running_statistics(int channels, const float* running_mean,
 }
 
 void batch_norm_update_running(int64_t rows, int channels, const float* mean, const float* invstd,
-                               float eps, float momentum, float* running_mean,
-                               float* running_var) {
+                               float eps, float momentum, float* running_mean, float* running_var) {
   const double unbiased = rows > 1 ? static_cast<double>(rows) / (rows - 1) : 1.0;
   for (int c = 0; c < channels; ++c) {
     const double biased_var = 1.0 / (static_cast<double>(invstd[c]) * invstd[c]) - eps;
     running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mean[c];
-    running_var[c] = static_cast<float>((1.0 - momentum) * running_var[c] +
-                                        momentum * biased_var * unbiased);
+    running_var[c] =
+        static_cast<float>((1.0 - momentum) * running_var[c] + momentum * biased_var * unbiased);
   }
 }
 
@@ -130,51 +130,86 @@ void batch_norm_apply(int64_t rows, int channels, const float* x, const float* m
   }
 }
 
+namespace {
+
+// The ReLU mask of the backward pass: g = dy where the op's output was positive.
+template <bool kRelu>
+float masked_gradient(float y, float dy) {
+  if constexpr (kRelu) {
+    return y > 0.0f ? dy : 0.0f;
+  } else {
+    return dy;
+  }
+}
+
+// sum g and sum g * (x - mean), per channel; the two reductions of the backward pass.
+template <bool kRelu>
+void sum_gradients(int64_t rows, int channels, const float* x, const float* y, const float* dy,
+                   const float* mean, double* sum_g, double* sum_g_centred) {
+  sum_over_rows(
+      rows, channels,
+      [=](int64_t row, float* __restrict g_sum, float* __restrict g_centred_sum) {
+        const float* __restrict x_row = x + row * channels;
+        const float* __restrict y_row = y + row * channels;
+        const float* __restrict dy_row = dy + row * channels;
+#pragma omp simd
+        for (int c = 0; c < channels; ++c) {
+          const float g = masked_gradient<kRelu>(y_row[c], dy_row[c]);
+          g_sum[c] += g;
+          g_centred_sum[c] += g * (x_row[c] - mean[c]);
+        }
+      },
+      sum_g, sum_g_centred);
+}
+
+// dx = gain * (g - mean_g - (x - mean) * slope) and dresidual = g, row by row.
+template <bool kRelu, bool kResidual>
+void apply_gradients(int64_t rows, int channels, const float* x, const float* y, const float* dy,
+                     const float* mean, const float* gain, const float* mean_g, const float* slope,
+                     float* dx, float* dresidual) {
+#pragma omp parallel for schedule(static)
+  for (int64_t row = 0; row < rows; ++row) {
+    const float* __restrict x_row = x + row * channels;
+    const float* __restrict y_row = y + row * channels;
+    const float* __restrict dy_row = dy + row * channels;
+    float* __restrict dx_row = dx + row * channels;
+    float* __restrict dr_row = kResidual ? dresidual + row * channels : nullptr;
+#pragma omp simd
+    for (int c = 0; c < channels; ++c) {
+      const float g = masked_gradient<kRelu>(y_row[c], dy_row[c]);
+      dx_row[c] = gain[c] * (g - mean_g[c] - (x_row[c] - mean[c]) * slope[c]);
+      if constexpr (kResidual) dr_row[c] = g;
+    }
+  }
+}
+
+}  // namespace
+
 void batch_norm_backward(int64_t rows, int channels, const float* x, const float* y,
                          const float* dy, const float* mean, const float* invstd,
                          const float* gamma, bool relu, bool batch_statistics, float* dx,
                          float* dresidual, float* dgamma, float* dbeta) {
-  // g = dy masked by the ReLU; dbeta = sum g; dgamma = sum g * xhat.
-  std::vector<double> sum_g(channels), sum_g_xhat(channels);
-  sum_over_rows(
-      rows, channels,
-      [&](int64_t row, float* g_sum, float* g_xhat_sum) {
-        const float* x_row = x + row * channels;
-        const float* y_row = y + row * channels;
-        const float* dy_row = dy + row * channels;
-#pragma omp simd
-        for (int c = 0; c < channels; ++c) {
-          const float g = (!relu || y_row[c] > 0.0f) ? dy_row[c] : 0.0f;
-          g_sum[c] += g;
-          g_xhat_sum[c] += g * (x_row[c] - mean[c]) * invstd[c];
-        }
-      },
-      sum_g.data(), sum_g_xhat.data());
+  // g = dy masked by the ReLU; dbeta = sum g; dgamma = sum g * xhat = invstd * sum g (x - mean).
+  std::vector<double> sum_g(channels), sum_g_centred(channels);
+  (relu ? sum_gradients<true> : sum_gradients<false>)(rows, channels, x, y, dy, mean, sum_g.data(),
+                                                      sum_g_centred.data());
   // Training:   dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat))
   // Evaluation: dx = gamma * invstd * g
-  std::vector<float> gain(channels), mean_g(channels), mean_g_xhat(channels);
+  // With xhat = (x - mean) * invstd, the xhat term is (x - mean) * slope, slope = invstd *
+  // mean(g * xhat).
+  std::vector<float> gain(channels), mean_g(channels), slope(channels);
   for (int c = 0; c < channels; ++c) {
+    const double sum_g_xhat = sum_g_centred[c] * invstd[c];
     dbeta[c] = static_cast<float>(sum_g[c]);
-    dgamma[c] = static_cast<float>(sum_g_xhat[c]);
+    dgamma[c] = static_cast<float>(sum_g_xhat);
     gain[c] = gamma[c] * invstd[c];
     mean_g[c] = batch_statistics ? static_cast<float>(sum_g[c] / rows) : 0.0f;
-    mean_g_xhat[c] = batch_statistics ? static_cast<float>(sum_g_xhat[c] / rows) : 0.0f;
+    slope[c] = batch_statistics ? static_cast<float>(sum_g_xhat / rows * invstd[c]) : 0.0f;
   }
-#pragma omp parallel for schedule(static)
-  for (int64_t row = 0; row < rows; ++row) {
-    const float* x_row = x + row * channels;
-    const float* y_row = y + row * channels;
-    const float* dy_row = dy + row * channels;
-    float* dx_row = dx + row * channels;
-    float* dr_row = dresidual ? dresidual + row * channels : nullptr;
-#pragma omp simd
-    for (int c = 0; c < channels; ++c) {
-      const float g = (!relu || y_row[c] > 0.0f) ? dy_row[c] : 0.0f;
-      const float xhat = (x_row[c] - mean[c]) * invstd[c];
-      dx_row[c] = gain[c] * (g - mean_g[c] - xhat * mean_g_xhat[c]);
-      if (dr_row) dr_row[c] = g;
-    }
-  }
+  const auto apply =
+      relu ? (dresidual ? apply_gradients<true, true> : apply_gradients<true, false>)
+           : (dresidual ? apply_gradients<false, true> : apply_gradients<false, false>);
+  apply(rows, channels, x, y, dy, mean, gain.data(), mean_g.data(), slope.data(), dx, dresidual);
 }
 
 }  // namespace ihd::kernels::cpu
