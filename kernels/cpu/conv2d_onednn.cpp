@@ -22,6 +22,7 @@
 #include <memory>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <optional>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -115,6 +116,16 @@ Argument argument(int id, bool is_output, const memory::desc& ours, const memory
   return a;
 }
 
+// oneDNN's reference kernels ("ref:any") are plain loops, far slower than our im2col + BLAS:
+// a geometry that only they take is treated as unsupported.
+template <typename PrimitiveDesc>
+const PrimitiveDesc& require_optimised(const PrimitiveDesc& pd) {
+  if (std::string_view(pd.impl_info_str()).starts_with("ref")) {
+    throw dnnl::error(dnnl_unimplemented, "only oneDNN's reference kernel takes this geometry");
+  }
+  return pd;
+}
+
 Layouts layouts_of(const Conv2dGeometry& g, bool has_bias, bool winograd) {
   const memory::dims x_dims{g.batch, g.in_channels, g.in_height, g.in_width};
   const memory::dims y_dims{g.batch, g.out_channels, g.out_height(), g.out_width()};
@@ -141,11 +152,11 @@ Layouts layouts_of(const Conv2dGeometry& g, bool has_bias, bool winograd) {
 std::unique_ptr<Convolution> build_with(const Layouts& l, Context& c) {
   auto conv = std::make_unique<Convolution>();
   conv->layouts = l;
-  conv->forward_pd = dnnl::convolution_forward::primitive_desc(
+  conv->forward_pd = require_optimised(dnnl::convolution_forward::primitive_desc(
       dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, l.algorithm, l.any_x,
                                       l.any_w, l.bias, l.any_y, l.strides, l.padding_left,
                                       l.padding_right),
-      c.attr, c.engine);
+      c.attr, c.engine));
   const auto& pd = conv->forward_pd;
   conv->forward =
       Step{.primitive = dnnl::convolution_forward(pd),
@@ -182,10 +193,10 @@ std::unique_ptr<Convolution> build(const Conv2dGeometry& g, bool has_bias, Conte
 
 Step build_backward_data(const Convolution& conv, Context& c) {
   const Layouts& l = conv.layouts;
-  const dnnl::convolution_backward_data::primitive_desc pd(
+  const auto pd = require_optimised(dnnl::convolution_backward_data::primitive_desc(
       dnnl::convolution_backward_data::desc(l.algorithm, l.any_x, l.any_w, l.any_y, l.strides,
                                             l.padding_left, l.padding_right),
-      c.attr, c.engine, conv.forward_pd);
+      c.attr, c.engine, conv.forward_pd));
   return Step{.primitive = dnnl::convolution_backward_data(pd),
               .arguments = {argument(DNNL_ARG_DIFF_DST, false, l.y, pd.diff_dst_desc(), c.engine),
                             argument(DNNL_ARG_WEIGHTS, false, l.w, pd.weights_desc(), c.engine),
@@ -195,10 +206,10 @@ Step build_backward_data(const Convolution& conv, Context& c) {
 
 Step build_backward_weight(const Convolution& conv, Context& c) {
   const Layouts& l = conv.layouts;
-  const dnnl::convolution_backward_weights::primitive_desc pd(
+  const auto pd = require_optimised(dnnl::convolution_backward_weights::primitive_desc(
       dnnl::convolution_backward_weights::desc(l.algorithm, l.any_x, l.any_w, l.bias, l.any_y,
                                                l.strides, l.padding_left, l.padding_right),
-      c.attr, c.engine, conv.forward_pd);
+      c.attr, c.engine, conv.forward_pd));
   Step step{
       .primitive = dnnl::convolution_backward_weights(pd),
       .arguments = {argument(DNNL_ARG_SRC, false, l.x, pd.src_desc(), c.engine),
