@@ -2,8 +2,9 @@
 # Installs the Debian packages that building and testing ihd need, only those that are missing.
 # Usage: scripts/install-deps.sh [extra-package...]
 set -euo pipefail
+# python3-pydicom ships the real DICOM files the data tests read.
 packages=(cmake ninja-build g++ pkg-config doctest-dev libbenchmark-dev libdcmtk-dev libstb-dev
-          libopenblas-dev libdnnl-dev "$@")
+          libopenblas-dev libdnnl-dev python3-pydicom "$@")
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "data/atomic_file.h"
 #include "engine/error.h"
 
 namespace ihd::pipeline {
@@ -88,14 +89,7 @@ void write_run_config(const std::filesystem::path& path, const ConfigValues& val
     text += i + 1 < values.size() ? ",\n" : "\n";
   }
   text += "}\n";
-  const std::filesystem::path temporary = path.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw Error(path.string() + ": cannot write");
-  }
-  std::filesystem::rename(temporary, path);
+  data::write_file_atomically(path, text);
 }
 
 std::map<std::string, std::string> read_run_config(const std::filesystem::path& path) {

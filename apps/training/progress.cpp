@@ -49,8 +49,8 @@ EpochProgress::EpochProgress(std::ostream& out, std::string label, std::int64_t 
       start_seconds_(clock_()),
       last_output_seconds_(start_seconds_) {}
 
-std::string EpochProgress::status_line(std::int64_t images_done, double mean_loss,
-                                       double now) const {
+std::string EpochProgress::status_line(std::int64_t images_done, double mean_loss, double now,
+                                       bool finished) const {
   const double elapsed = now - start_seconds_;
   const double fraction =
       total_images_ > 0 ? static_cast<double>(images_done) / static_cast<double>(total_images_) : 1;
@@ -67,8 +67,8 @@ std::string EpochProgress::status_line(std::int64_t images_done, double mean_los
   line += printf_string("%3.0f%% %lld/%lld img %.1f img/s loss %.4f", 100 * fraction,
                         static_cast<long long>(images_done), static_cast<long long>(total_images_),
                         rate, mean_loss);
-  line += images_done < total_images_ ? " ETA " : " in ";
-  line += format_duration(images_done < total_images_ ? eta : elapsed);
+  line += finished ? " in " : " ETA ";
+  line += format_duration(finished ? elapsed : eta);
   return line;
 }
 
@@ -77,7 +77,7 @@ void EpochProgress::update(std::int64_t images_done, double mean_loss) {
   const double now = clock_();
   if (style_.terminal) {
     if (now - last_output_seconds_ < kTerminalRedrawSeconds) return;
-    out_ << '\r' << status_line(images_done, mean_loss, now) << "\x1b[K" << std::flush;
+    out_ << '\r' << status_line(images_done, mean_loss, now, images_done >= total_images_) << "\x1b[K" << std::flush;
     last_output_seconds_ = now;
     return;
   }
@@ -90,7 +90,8 @@ void EpochProgress::update(std::int64_t images_done, double mean_loss) {
   }
   if (images_done >= total_images_) return;  // finish() prints the 100% line
   if (crossed_tenth || now - last_output_seconds_ >= style_.line_every_seconds) {
-    out_ << status_line(images_done, mean_loss, now) << '\n' << std::flush;
+    out_ << status_line(images_done, mean_loss, now, images_done >= total_images_) << '\n'
+         << std::flush;
     last_output_seconds_ = now;
   }
 }
@@ -100,7 +101,7 @@ void EpochProgress::finish(double mean_loss) {
   finished_ = true;
   const double now = clock_();
   if (style_.terminal) out_ << '\r';
-  out_ << status_line(total_images_, mean_loss, now);
+  out_ << status_line(images_done_, mean_loss, now, true);
   if (style_.terminal) out_ << "\x1b[K";
   out_ << '\n' << std::flush;
 }

@@ -42,7 +42,9 @@ class EpochProgress {
   void finish(double mean_loss);
 
  private:
-  std::string status_line(std::int64_t images_done, double mean_loss, double now) const;
+  // The line for images_done; a finished epoch shows its duration, an unfinished one its ETA.
+  std::string status_line(std::int64_t images_done, double mean_loss, double now,
+                          bool finished) const;
 
   std::ostream& out_;
   std::string label_;

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "apps/training/atomic_file.h"
+#include "data/atomic_file.h"
 #include "apps/training/html_page.h"
 #include "apps/training/plot.h"
 
@@ -87,7 +87,7 @@ std::filesystem::path write_sweep_report(const std::filesystem::path& sweep_dir,
   body += figures;
 
   const std::filesystem::path path = sweep_dir / kReportFileName;
-  write_file_atomically(path, html_page(report.title, body));
+  data::write_file_atomically(path, html_page(report.title, body));
   return path;
 }
 
