@@ -41,7 +41,8 @@ void write_file_atomically(const std::filesystem::path& path,
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(bytes.data()),
               static_cast<std::streamsize>(bytes.size()));
-    if (!out.good()) {
+    out.close();  // the last buffered bytes reach the file here: a full disk fails here too
+    if (!out) {
       std::error_code ignored;
       std::filesystem::remove(tmp, ignored);
       throw DataError(DataErrorKind::io, path.string(), "cannot write file");

@@ -42,8 +42,10 @@ void register_dcmtk_codecs_once() {
   throw DataError(kind, path.string(), reason);
 }
 
+// EC_InvalidStream is what DCMTK reports when the last element's value runs past the end.
 bool is_truncation(const OFCondition& condition) {
   return condition == EC_StreamNotifyClient || condition == EC_EndOfStream ||
+         condition == EC_InvalidStream ||
          condition == EC_PrematureSequDelimitationItem || condition == EC_SequEnd ||
          condition == EC_ItemEnd;
 }
@@ -69,7 +71,8 @@ void load_file(DcmFileFormat& file, const std::filesystem::path& path, Uint32 ma
       file.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, read_length, ERM_autoDetect);
   if (status.good()) return;
   if (is_truncation(status) && has_dicm_prefix(path))
-    fail(DataErrorKind::truncated, path, "truncated DICOM file");
+    fail(DataErrorKind::truncated, path,
+         std::string("truncated or damaged DICOM file (") + status.text() + ")");
   fail(DataErrorKind::not_dicom, path, std::string("not a DICOM file (") + status.text() + ")");
 }
 

@@ -6,3 +6,5 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/build.sh" "$root/build" -DIHD_TESTS=ON
 cd "$root/build"
 ctest --output-on-failure -j "$(nproc)" --timeout 1200
+# Then the suite again under ASan (with LeakSanitizer) and UBSan, CPU only, without the long tests.
+"$root/scripts/sanitize-test.sh"

@@ -60,6 +60,8 @@ void add_train_flags(FlagSet& f, TrainOptions& o) {
   f.add("out", o.out, "run folder");
   f.add("resume", o.resume, "continue the run in this folder where it stopped");
   f.add("checkpoint-steps", o.checkpoint_steps, "also checkpoint every N steps (0: per epoch)");
+  f.add("check-numerics", o.check_numerics,
+        "stop at the first NaN/inf gradient or weight, naming the parameter and step");
   f.add("target-sensitivity", o.target_sensitivity, "sensitivity the operating threshold reaches");
   f.add("select", o.select, "best epoch by recall (then precision, accuracy) or auc");
   f.add("summary", o.summary, "print the layer table of the model and exit");

@@ -10,6 +10,7 @@
 #include "apps/pipeline/checkpoint.h"
 #include "apps/pipeline/evaluation.h"
 #include "apps/pipeline/model_setup.h"
+#include "apps/pipeline/numerics_check.h"
 #include "apps/pipeline/run_config.h"
 #include "apps/pipeline/training_data.h"
 #include "apps/training/model_selection.h"
@@ -134,6 +135,9 @@ class Trainer {
                     data::BatchLoader* validation);
   void write_report();
   double current_threshold() const;
+  // Throws NonFiniteLoss: `what` (a non-finite loss, gradient or weight) at this step.
+  [[noreturn]] void stop_non_finite(const std::string& what, long step, int epoch,
+                                    size_t batch) const;
 
   TrainOptions o_;
   fs::path run_dir_;
@@ -238,16 +242,23 @@ bool Trainer::train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition
     const Tensor logits = model_->forward(tensors.images);
     const Tensor loss = binary_cross_entropy_with_logits(logits, tensors.targets, loss_options);
     const double loss_value = loss.item();
+    const long step = position.global_step + 1;
     if (!std::isfinite(loss_value)) {
-      throw NonFiniteLoss("loss is " + std::to_string(loss_value) + " at step " +
-                          std::to_string(position.global_step + 1) + " (epoch " +
-                          std::to_string(epoch) + ", batch " + std::to_string(batch.batch_index) +
-                          "); the last good checkpoint is " +
-                          (run_dir_ / kResumeCheckpointName).string());
+      stop_non_finite("loss is " + std::to_string(loss_value), step, epoch, batch.batch_index);
     }
     optimizer_->zero_grad();
     loss.backward();
+    if (o_.check_numerics) {
+      if (auto found = find_non_finite_gradient(*model_)) {
+        stop_non_finite(*found, step, epoch, batch.batch_index);
+      }
+    }
     optimizer_->step();
+    if (o_.check_numerics) {
+      if (auto found = find_non_finite_weight(*model_)) {
+        stop_non_finite(*found + " after the update", step, epoch, batch.batch_index);
+      }
+    }
     ++position.global_step;
 
     const std::vector<float> logit_values = logits.to_vector();
@@ -269,6 +280,13 @@ bool Trainer::train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition
   }
   progress.finish(position.partial.mean_loss());
   return position.next_batch >= loader.batches_per_epoch();
+}
+
+void Trainer::stop_non_finite(const std::string& what, long step, int epoch, size_t batch) const {
+  throw NonFiniteLoss(what + " at step " + std::to_string(step) + " (epoch " +
+                      std::to_string(epoch) + ", batch " + std::to_string(batch) +
+                      "); the last good checkpoint is " +
+                      (run_dir_ / kResumeCheckpointName).string());
 }
 
 void Trainer::finish_epoch(int epoch, bool completed, TrainingPosition& position,
