@@ -28,13 +28,20 @@ static_assert(std::endian::native == std::endian::little,
 
 // ---- JSON ----
 
+// An object's members are JsonMembers, not std::pairs: a pair of a type still incomplete is not
+// portable (clang with libstdc++ rejects it).
+struct JsonMember;
 struct JsonValue {
   enum class Kind { null, boolean, number, string, array, object };
   Kind kind = Kind::null;
   bool boolean = false;
   std::string text;  // a string's value or a number's literal
   std::vector<JsonValue> items;
-  std::vector<std::pair<std::string, JsonValue>> members;
+  std::vector<JsonMember> members;
+};
+struct JsonMember {
+  std::string key;
+  JsonValue value;
 };
 
 // Recursive descent over RFC 8259 JSON; recursion depth is bounded by kSafetensorsMaxJsonDepth.
@@ -123,7 +130,7 @@ class JsonParser {
       if (!keys.insert(key).second) fail("duplicate key \"" + key + "\"");
       skip_whitespace();
       expect(':');
-      value.members.emplace_back(std::move(key), parse_value(depth + 1));
+      value.members.push_back({std::move(key), parse_value(depth + 1)});
       skip_whitespace();
       if (peek() == ',') {
         ++position_;

@@ -61,8 +61,12 @@ std::string read_json_string(const std::string& text, std::size_t& position,
       case 't': out += '\t'; break;
       case 'r': out += '\r'; break;
       case 'u': {
-        if (position + 4 >= text.size()) break;
-        const int code = std::stoi(text.substr(position + 1, 4), nullptr, 16);
+        const std::string hex = text.substr(position + 1, 4);
+        if (hex.size() != 4 ||
+            hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+          throw Error(file + ": bad \\u escape at byte " + std::to_string(position));
+        }
+        const int code = std::stoi(hex, nullptr, 16);
         if (code > 0x7f) throw Error(file + ": non-ASCII \\u escapes are not supported");
         out += static_cast<char>(code);
         position += 4;

@@ -159,7 +159,12 @@ TEST_CASE("reliability: a damaged config.json and bad flags fail with a one-line
   write_bytes(dir / "cut.json", "{\n  \"arch\": \"resnet");
   write_bytes(dir / "list.json", "[1, 2]");
   write_bytes(dir / "number.json", "{\"epochs\": 3}");
-  for (const char* name : {"cut.json", "list.json", "number.json", "absent.json"}) {
+  // Found by fuzz_config: a backslash-u escape without four hex digits threw std::invalid_argument.
+  write_bytes(dir / "not_hex.json", "{\"arch\": \"\\u00zz\"}");
+  write_bytes(dir / "signed_hex.json", "{\"arch\": \"\\u-7ff\"}");
+  write_bytes(dir / "fuzz_crash.json", std::string("{\n  \"\f\t\000\\u\0004:,", 14));
+  for (const char* name : {"cut.json", "list.json", "number.json", "not_hex.json",
+                           "signed_hex.json", "fuzz_crash.json", "absent.json"}) {
     CAPTURE(name);
     check_clear_error([&] { pipeline::read_run_config(dir / name); }, dir / name, name);
   }
