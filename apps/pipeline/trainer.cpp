@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "apps/pipeline/checkpoint.h"
@@ -16,6 +17,7 @@
 #include "apps/training/model_selection.h"
 #include "apps/training/progress.h"
 #include "apps/training/report.h"
+#include "data/atomic_file.h"
 #include "engine/error.h"
 #include "engine/ops.h"
 #include "engine/optim/lr_schedule.h"
@@ -79,24 +81,20 @@ ConfigValues config_values(const TrainOptions& o, const std::vector<std::string>
 // and what a reader checks a single case against.
 void write_predictions_csv(const fs::path& path, const Predictions& predictions,
                            const std::vector<std::string>& label_names) {
-  const fs::path temporary = path.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << "id";
-    for (const std::string& name : label_names) out << "," << name << "_label," << name << "_score";
-    out << "\n";
-    char score[32];
-    for (size_t i = 0; i < predictions.count(); ++i) {
-      out << predictions.ids[i];
-      for (size_t k = 0; k < label_names.size(); ++k) {
-        std::snprintf(score, sizeof score, "%.9g", predictions.scores[k][i]);
-        out << "," << predictions.labels[k][i] << "," << score;
-      }
-      out << "\n";
+  std::ostringstream out;
+  out << "id";
+  for (const std::string& name : label_names) out << "," << name << "_label," << name << "_score";
+  out << "\n";
+  char score[32];
+  for (size_t i = 0; i < predictions.count(); ++i) {
+    out << predictions.ids[i];
+    for (size_t k = 0; k < label_names.size(); ++k) {
+      std::snprintf(score, sizeof score, "%.9g", predictions.scores[k][i]);
+      out << "," << predictions.labels[k][i] << "," << score;
     }
-    if (!out.flush()) throw Error(path.string() + ": cannot write");
+    out << "\n";
   }
-  fs::rename(temporary, path);
+  data::write_file_atomically(path, out.str());
 }
 
 // Reads back write_predictions_csv's headline columns (for the report of a resumed run).
