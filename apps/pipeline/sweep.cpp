@@ -18,6 +18,11 @@ struct RoundResult {
   TrainingOutcome outcome;
 };
 
+std::string round_description(long limit, int epochs) {
+  return (limit > 0 ? std::to_string(limit) + " images, " : std::string("all images, ")) +
+         std::to_string(epochs) + " epochs";
+}
+
 std::vector<RoundResult> run_round(const TrainOptions& base, const std::string& round_name,
                                    const std::vector<double>& rates, long limit, int epochs) {
   std::vector<RoundResult> results;
@@ -31,9 +36,9 @@ std::vector<RoundResult> run_round(const TrainOptions& base, const std::string& 
     options.out = (fs::path(base.out) / round_name /
                    ("lr-" + training::format_learning_rate(rate)))
                       .string();
-    std::printf("\n== %s: learning rate %s, %ld images, %d epochs -> %s\n", round_name.c_str(),
-                training::format_learning_rate(rate).c_str(), limit, epochs,
-                options.out.c_str());
+    std::printf("\n== %s: learning rate %s, %s -> %s\n", round_name.c_str(),
+                training::format_learning_rate(rate).c_str(),
+                round_description(limit, epochs).c_str(), options.out.c_str());
     results.push_back({rate, run_training(options)});
   }
   return results;
@@ -60,11 +65,6 @@ training::SweepRound report_round(const std::string& name, const std::string& de
     round.runs.push_back({result.learning_rate, result.outcome.history, went_on});
   }
   return round;
-}
-
-std::string round_description(long limit, int epochs) {
-  return (limit > 0 ? std::to_string(limit) + " images, " : std::string("all images, ")) +
-         std::to_string(epochs) + " epochs";
 }
 
 }  // namespace
