@@ -25,18 +25,20 @@ void print_metrics(const char* title, const training::MetricSet& m) {
   std::printf("%s: %lld images (%lld positive)\n", title, static_cast<long long>(m.sample_count),
               static_cast<long long>(m.positive_count));
   std::printf("  ROC AUC %.4f  PR AUC %.4f  log loss %.4f\n", m.roc_auc, m.pr_auc, m.log_loss);
-  std::printf("  at 0.5:    recall %.4f  precision %.4f  specificity %.4f  accuracy %.4f  F1 %.4f\n",
-              d.recall, d.precision, d.specificity, d.accuracy, d.f1);
+  std::printf(
+      "  at 0.5:    recall %.4f  precision %.4f  specificity %.4f  accuracy %.4f  F1 %.4f\n",
+      d.recall, d.precision, d.specificity, d.accuracy, d.f1);
   std::printf("             confusion [[TN %lld, FP %lld], [FN %lld, TP %lld]]\n",
               static_cast<long long>(d.counts.true_negative),
               static_cast<long long>(d.counts.false_positive),
               static_cast<long long>(d.counts.false_negative),
               static_cast<long long>(d.counts.true_positive));
   if (t.reachable) {
-    std::printf("  sensitivity >= %.2f at threshold %.4f: recall %.4f, specificity %.4f, "
-                "precision %.4f\n",
-                t.target_sensitivity, t.at_threshold.threshold, t.at_threshold.recall,
-                t.at_threshold.specificity, t.at_threshold.precision);
+    std::printf(
+        "  sensitivity >= %.2f at threshold %.4f: recall %.4f, specificity %.4f, "
+        "precision %.4f\n",
+        t.target_sensitivity, t.at_threshold.threshold, t.at_threshold.recall,
+        t.at_threshold.specificity, t.at_threshold.precision);
   }
 }
 
@@ -65,9 +67,12 @@ int main(int argc, char** argv) {
     const TrainingData data = open_training_data(options);
     if (split == "auto") split = data.test.empty() ? "validation" : "test";
     std::vector<size_t> indices;
-    if (split == "train") indices = data.train;
-    else if (split == "validation") indices = data.validation;
-    else if (split == "test") indices = data.test;
+    if (split == "train")
+      indices = data.train;
+    else if (split == "validation")
+      indices = data.validation;
+    else if (split == "test")
+      indices = data.test;
     else if (split == "all") {
       for (size_t i = 0; i < data.dataset->records().size(); ++i) indices.push_back(i);
     } else {
@@ -79,26 +84,28 @@ int main(int argc, char** argv) {
     const Predictions predictions =
         predict(*trained.model, loader, data.label_columns, options.normalize, device);
     const int headline = data.headline_output;
-    const training::EpochRecord record = epoch_record(
-        0, split, 0, predictions, headline, data.label_names, target_sensitivity);
+    const training::EpochRecord record =
+        epoch_record(0, split, 0, predictions, headline, data.label_names, target_sensitivity);
     print_metrics(split.c_str(), record.metrics);
     for (const auto& [name, value] : record.extra) std::printf("  %s %.4f\n", name.c_str(), value);
 
     const auto& scores = predictions.scores[headline];
     const auto& labels = predictions.labels[headline];
-    const training::BootstrapIntervals intervals = training::bootstrap_intervals(
-        scores, labels, trained.decision_threshold, bootstrap, 1);
-    std::printf("bootstrap 95%% intervals (%d resamples, threshold %.4f): AUC %.4f [%.4f, %.4f]  "
-                "sensitivity %.4f [%.4f, %.4f]  specificity %.4f [%.4f, %.4f]\n",
-                bootstrap, trained.decision_threshold, intervals.roc_auc.estimate,
-                intervals.roc_auc.lower, intervals.roc_auc.upper, intervals.sensitivity.estimate,
-                intervals.sensitivity.lower, intervals.sensitivity.upper,
-                intervals.specificity.estimate, intervals.specificity.lower,
-                intervals.specificity.upper);
+    const training::BootstrapIntervals intervals =
+        training::bootstrap_intervals(scores, labels, trained.decision_threshold, bootstrap, 1);
+    std::printf(
+        "bootstrap 95%% intervals (%d resamples, threshold %.4f): AUC %.4f [%.4f, %.4f]  "
+        "sensitivity %.4f [%.4f, %.4f]  specificity %.4f [%.4f, %.4f]\n",
+        bootstrap, trained.decision_threshold, intervals.roc_auc.estimate, intervals.roc_auc.lower,
+        intervals.roc_auc.upper, intervals.sensitivity.estimate, intervals.sensitivity.lower,
+        intervals.sensitivity.upper, intervals.specificity.estimate, intervals.specificity.lower,
+        intervals.specificity.upper);
 
     std::vector<std::string> patients;
-    for (size_t index : predictions.indices) patients.push_back(data.dataset->records()[index].patient_id);
-    const training::PatientScores by_patient = training::aggregate_by_patient(patients, scores, labels);
+    for (size_t index : predictions.indices)
+      patients.push_back(data.dataset->records()[index].patient_id);
+    const training::PatientScores by_patient =
+        training::aggregate_by_patient(patients, scores, labels);
     print_metrics("per patient", training::compute_metric_set(by_patient.scores, by_patient.labels,
                                                               target_sensitivity));
 

@@ -70,7 +70,8 @@ int main(int argc, char** argv) {
     if (options.submission && trained.label_names.size() != ihd::training::kRsnaSubtypeCount) {
       throw ihd::Error("--submission needs a model trained on all six RSNA labels (--labels all)");
     }
-    const double threshold = options.threshold >= 0 ? options.threshold : trained.decision_threshold;
+    const double threshold =
+        options.threshold >= 0 ? options.threshold : trained.decision_threshold;
     const std::vector<fs::path> files = list_image_files(flags.positional());
     if (files.empty()) throw ihd::Error("no .dcm or .png files in the inputs");
     if (!options.gradcam.empty()) fs::create_directories(options.gradcam);
@@ -94,7 +95,8 @@ int main(int argc, char** argv) {
       write_rows(out, trained, options, threshold, pending,
                  predict_probabilities(trained, pending, device));
       if (!options.gradcam.empty()) {
-        for (const PreparedInput& input : pending) write_grad_cam(trained, input, options.gradcam, device);
+        for (const PreparedInput& input : pending)
+          write_grad_cam(trained, input, options.gradcam, device);
       }
       written += pending.size();
       pending.clear();

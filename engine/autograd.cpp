@@ -45,10 +45,16 @@ void accumulate(Tensor& grad, const Tensor& addition) {
 
 }  // namespace
 
-bool grad_enabled() { return grad_mode_enabled; }
+bool grad_enabled() {
+  return grad_mode_enabled;
+}
 
-NoGradGuard::NoGradGuard() : previous_(grad_mode_enabled) { grad_mode_enabled = false; }
-NoGradGuard::~NoGradGuard() { grad_mode_enabled = previous_; }
+NoGradGuard::NoGradGuard() : previous_(grad_mode_enabled) {
+  grad_mode_enabled = false;
+}
+NoGradGuard::~NoGradGuard() {
+  grad_mode_enabled = previous_;
+}
 
 bool any_requires_grad(std::initializer_list<const Tensor*> inputs) {
   if (!grad_mode_enabled) return false;

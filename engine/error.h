@@ -26,10 +26,10 @@ std::string join_message(const Parts&... parts) {
 }  // namespace ihd
 
 // IHD_CHECK(condition, message parts...): throws ihd::Error naming the failed condition.
-#define IHD_CHECK(condition, ...)                                                     \
-  do {                                                                                \
-    if (!(condition)) {                                                               \
-      throw ::ihd::Error(::ihd::detail::join_message(__VA_ARGS__, " [", #condition, \
-                                                     " at ", __FILE__, ":", __LINE__, "]")); \
-    }                                                                                 \
+#define IHD_CHECK(condition, ...)                                                           \
+  do {                                                                                      \
+    if (!(condition)) {                                                                     \
+      throw ::ihd::Error(::ihd::detail::join_message(__VA_ARGS__, " [", #condition, " at ", \
+                                                     __FILE__, ":", __LINE__, "]"));        \
+    }                                                                                       \
   } while (0)

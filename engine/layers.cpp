@@ -10,7 +10,8 @@ Conv2d::Conv2d(int in_channels, int out_channels, int kernel, int stride, int pa
                bool with_bias, Generator& generator)
     : options{stride, padding} {
   const float bound = 1.0f / std::sqrt(static_cast<float>(in_channels * kernel * kernel));
-  weight = register_parameter("weight", Tensor::empty(Shape{out_channels, kernel, kernel, in_channels}));
+  weight =
+      register_parameter("weight", Tensor::empty(Shape{out_channels, kernel, kernel, in_channels}));
   fill_uniform(weight, generator, -bound, bound);
   if (with_bias) {
     bias = register_parameter("bias", Tensor::empty(Shape{out_channels}));
@@ -18,7 +19,9 @@ Conv2d::Conv2d(int in_channels, int out_channels, int kernel, int stride, int pa
   }
 }
 
-Tensor Conv2d::forward(const Tensor& x) const { return conv2d(x, weight, bias, options); }
+Tensor Conv2d::forward(const Tensor& x) const {
+  return conv2d(x, weight, bias, options);
+}
 
 BatchNorm2d::BatchNorm2d(int channels, float momentum_, float eps_)
     : momentum(momentum_), eps(eps_) {
@@ -46,6 +49,8 @@ Linear::Linear(int in_features, int out_features, bool with_bias, Generator& gen
   }
 }
 
-Tensor Linear::forward(const Tensor& x) const { return linear(x, weight, bias); }
+Tensor Linear::forward(const Tensor& x) const {
+  return linear(x, weight, bias);
+}
 
 }  // namespace ihd

@@ -13,13 +13,13 @@
 namespace ihd {
 
 // ---- arithmetic (engine/ops/arithmetic.cpp) ----
-Tensor add(const Tensor& a, const Tensor& b);       // same shapes
-Tensor mul(const Tensor& a, const Tensor& b);       // same shapes, elementwise
-Tensor scale(const Tensor& x, float factor);        // x * factor
-Tensor sum(const Tensor& x);                        // all elements -> scalar
-Tensor mean(const Tensor& x);                       // all elements -> scalar
-Tensor reshape(const Tensor& x, Shape shape);       // same numel, shares storage
-Tensor flatten(const Tensor& x);                    // [N, ...] -> [N, rest]
+Tensor add(const Tensor& a, const Tensor& b);  // same shapes
+Tensor mul(const Tensor& a, const Tensor& b);  // same shapes, elementwise
+Tensor scale(const Tensor& x, float factor);   // x * factor
+Tensor sum(const Tensor& x);                   // all elements -> scalar
+Tensor mean(const Tensor& x);                  // all elements -> scalar
+Tensor reshape(const Tensor& x, Shape shape);  // same numel, shares storage
+Tensor flatten(const Tensor& x);               // [N, ...] -> [N, rest]
 
 // ---- activations (engine/ops/activation.cpp) ----
 Tensor relu(const Tensor& x);
@@ -46,8 +46,8 @@ struct BatchNormOptions {
   bool relu = false;
 };
 Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
-                  const Tensor& running_mean, const Tensor& running_var,
-                  BatchNormOptions options, const Tensor& residual = Tensor());
+                  const Tensor& running_mean, const Tensor& running_var, BatchNormOptions options,
+                  const Tensor& residual = Tensor());
 
 // ---- pooling (engine/ops/pooling.cpp) ----
 struct MaxPool2dOptions {
@@ -56,7 +56,7 @@ struct MaxPool2dOptions {
   int padding = 1;
 };
 Tensor max_pool2d(const Tensor& x, MaxPool2dOptions options);  // NHWC -> NHWC
-Tensor global_avg_pool(const Tensor& x);                      // [N,H,W,C] -> [N,C]
+Tensor global_avg_pool(const Tensor& x);                       // [N,H,W,C] -> [N,C]
 
 // ---- linear (engine/ops/linear.cpp) ----
 // x [N, in], weight [out, in], bias [out] or undefined -> [N, out].

@@ -7,7 +7,9 @@
 
 namespace ihd {
 
-double Generator::uniform() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
+double Generator::uniform() {
+  return static_cast<double>(engine_() >> 11) * 0x1.0p-53;
+}
 
 double Generator::normal() {
   const double u1 = 1.0 - uniform();  // in (0, 1]

@@ -117,11 +117,19 @@ CachingAllocator& allocator_for(Device device) {
 Storage::Storage(std::size_t bytes, Device device)
     : data_(allocator_for(device).allocate(bytes)), bytes_(bytes), device_(device) {}
 
-Storage::~Storage() { allocator_for(device_).release(data_, bytes_); }
+Storage::~Storage() {
+  allocator_for(device_).release(data_, bytes_);
+}
 
-MemoryStats memory_stats(Device device) { return allocator_for(device).stats(); }
-void reset_peak_memory(Device device) { allocator_for(device).reset_peak(); }
-void release_cached_memory(Device device) { allocator_for(device).release_cached(); }
+MemoryStats memory_stats(Device device) {
+  return allocator_for(device).stats();
+}
+void reset_peak_memory(Device device) {
+  allocator_for(device).reset_peak();
+}
+void release_cached_memory(Device device) {
+  allocator_for(device).release_cached();
+}
 
 void copy_bytes(void* destination, Device destination_device, const void* source,
                 Device source_device, std::size_t bytes) {

@@ -45,15 +45,23 @@ Tensor Tensor::from_vector(Shape shape, const std::vector<float>& values, Device
   return tensor;
 }
 
-Tensor Tensor::scalar(float value, Device device) { return full(Shape{}, value, device); }
+Tensor Tensor::scalar(float value, Device device) {
+  return full(Shape{}, value, device);
+}
 
 const Shape& Tensor::shape() const {
   IHD_CHECK(defined(), "use of an undefined tensor");
   return impl_->shape;
 }
-DType Tensor::dtype() const { return impl_->dtype; }
-Device Tensor::device() const { return impl_->storage->device(); }
-void* Tensor::raw_data() const { return impl_->storage->data(); }
+DType Tensor::dtype() const {
+  return impl_->dtype;
+}
+Device Tensor::device() const {
+  return impl_->storage->device();
+}
+void* Tensor::raw_data() const {
+  return impl_->storage->data();
+}
 
 float* Tensor::data() const {
   IHD_CHECK(dtype() == DType::f32, "expected a float32 tensor, got ", dtype_name(dtype()));
@@ -75,7 +83,8 @@ std::vector<float> Tensor::to_vector() const {
   std::vector<float> values(static_cast<std::size_t>(numel()));
   if (dtype() == DType::i64) {
     const Tensor host = to(Device::cpu());
-    for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(host.data_i64()[i]);
+    for (std::size_t i = 0; i < values.size(); ++i)
+      values[i] = static_cast<float>(host.data_i64()[i]);
     return values;
   }
   IHD_CHECK(dtype() == DType::f32, "to_vector: unsupported dtype ", dtype_name(dtype()));
@@ -89,7 +98,9 @@ float Tensor::item() const {
   return to_vector()[0];
 }
 
-Tensor Tensor::clone() const { return to(device()); }
+Tensor Tensor::clone() const {
+  return to(device());
+}
 
 void Tensor::copy_from(const Tensor& source) {
   IHD_CHECK(source.shape() == shape() && source.dtype() == dtype(), "copy_from: shape ",
@@ -112,9 +123,13 @@ Tensor Tensor::view(Shape new_shape) const {
   return Tensor(std::move(impl));
 }
 
-Tensor Tensor::detach() const { return view(shape()); }
+Tensor Tensor::detach() const {
+  return view(shape());
+}
 
-bool Tensor::requires_grad() const { return defined() && impl_->requires_grad; }
+bool Tensor::requires_grad() const {
+  return defined() && impl_->requires_grad;
+}
 
 Tensor& Tensor::set_requires_grad(bool requires_grad) {
   IHD_CHECK(!requires_grad || dtype() == DType::f32, "only float32 tensors can require grad");
@@ -122,12 +137,22 @@ Tensor& Tensor::set_requires_grad(bool requires_grad) {
   return *this;
 }
 
-Tensor Tensor::grad() const { return impl_->grad; }
-void Tensor::set_grad(Tensor grad) const { impl_->grad = std::move(grad); }
-void Tensor::zero_grad() const { impl_->grad = Tensor(); }
-const std::shared_ptr<Node>& Tensor::grad_fn() const { return impl_->grad_fn; }
+Tensor Tensor::grad() const {
+  return impl_->grad;
+}
+void Tensor::set_grad(Tensor grad) const {
+  impl_->grad = std::move(grad);
+}
+void Tensor::zero_grad() const {
+  impl_->grad = Tensor();
+}
+const std::shared_ptr<Node>& Tensor::grad_fn() const {
+  return impl_->grad_fn;
+}
 
-void Tensor::backward() const { run_backward(*this); }
+void Tensor::backward() const {
+  run_backward(*this);
+}
 
 std::string Tensor::describe() const {
   if (!defined()) return "Tensor(undefined)";

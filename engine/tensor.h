@@ -39,7 +39,9 @@ class Tensor {
   int64_t numel() const { return shape().numel(); }
   DType dtype() const;
   Device device() const;
-  std::size_t bytes() const { return static_cast<std::size_t>(numel()) * dtype_size_bytes(dtype()); }
+  std::size_t bytes() const {
+    return static_cast<std::size_t>(numel()) * dtype_size_bytes(dtype());
+  }
 
   // Raw element pointers; float32 access checks the dtype.
   void* raw_data() const;

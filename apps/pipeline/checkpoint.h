@@ -21,7 +21,7 @@ struct TrainingPosition {
   size_t next_batch = 0;  // batch of next_epoch to continue from
   long global_step = 0;   // optimiser steps taken
   Predictions partial;    // training predictions of next_epoch's batches before next_batch
-  std::vector<float> partial_logits;   // the same, as raw logits (exact on reload)
+  std::vector<float> partial_logits;  // the same, as raw logits (exact on reload)
   std::vector<float> partial_targets;
   double partial_seconds = 0;
 };

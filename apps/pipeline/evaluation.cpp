@@ -57,9 +57,8 @@ training::EpochRecord epoch_record(int epoch, const std::string& split, double l
   record.split = split;
   record.learning_rate = learning_rate;
   record.loss = predictions.mean_loss();
-  record.metrics = training::compute_metric_set(predictions.scores[headline_output],
-                                                predictions.labels[headline_output],
-                                                target_sensitivity);
+  record.metrics = training::compute_metric_set(
+      predictions.scores[headline_output], predictions.labels[headline_output], target_sensitivity);
   const size_t outputs = predictions.scores.size();
   if (outputs == training::kRsnaSubtypeCount) {
     for (size_t k = 0; k < outputs; ++k) {

@@ -15,12 +15,14 @@ namespace ihd::pipeline {
 
 struct Predictions {
   std::vector<std::string> ids;
-  std::vector<size_t> indices;                 // dataset record indices
-  std::vector<std::vector<double>> scores;     // [output][sample], probabilities
-  std::vector<std::vector<int>> labels;        // [output][sample], 0/1
-  double loss_sum = 0;                         // sum over batches of mean loss x batch size
+  std::vector<size_t> indices;              // dataset record indices
+  std::vector<std::vector<double>> scores;  // [output][sample], probabilities
+  std::vector<std::vector<int>> labels;     // [output][sample], 0/1
+  double loss_sum = 0;                      // sum over batches of mean loss x batch size
   size_t count() const { return ids.size(); }
-  double mean_loss() const { return ids.empty() ? 0.0 : loss_sum / static_cast<double>(ids.size()); }
+  double mean_loss() const {
+    return ids.empty() ? 0.0 : loss_sum / static_cast<double>(ids.size());
+  }
 };
 
 // Empty predictions for `outputs` outputs.

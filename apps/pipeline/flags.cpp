@@ -2,8 +2,8 @@
 #include "apps/pipeline/flags.h"
 
 #include <charconv>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <iomanip>
 #include <sstream>
 #include <type_traits>

@@ -22,8 +22,8 @@ void heat_colour(float v, float rgb[3]) {
 
 }  // namespace
 
-std::vector<float> grad_cam_map(const TrainedModel& trained, const PreparedInput& input,
-                                int output, Device device, int& map_height, int& map_width) {
+std::vector<float> grad_cam_map(const TrainedModel& trained, const PreparedInput& input, int output,
+                                Device device, int& map_height, int& map_width) {
   const int size = trained.options.image_size, channels = trained.options.channels;
   const Tensor image = Tensor::from_vector(Shape{1, size, size, channels}, input.pixels, device);
   Tensor activations;
@@ -47,7 +47,8 @@ std::vector<float> grad_cam_map(const TrainedModel& trained, const PreparedInput
   const size_t cells = static_cast<size_t>(map_height) * map_width;
   std::vector<double> channel_weights(feature_channels, 0.0);
   for (size_t cell = 0; cell < cells; ++cell) {
-    for (int c = 0; c < feature_channels; ++c) channel_weights[c] += grads[cell * feature_channels + c];
+    for (int c = 0; c < feature_channels; ++c)
+      channel_weights[c] += grads[cell * feature_channels + c];
   }
   std::vector<float> map(cells);
   float largest = 0.0f;
@@ -70,7 +71,8 @@ void write_grad_cam(const TrainedModel& trained, const PreparedInput& input,
   const int size = trained.options.image_size, channels = trained.options.channels;
   const int headline = static_cast<int>(trained.label_names.size()) - 1;
   int map_height = 0, map_width = 0;
-  const std::vector<float> map = grad_cam_map(trained, input, headline, device, map_height, map_width);
+  const std::vector<float> map =
+      grad_cam_map(trained, input, headline, device, map_height, map_width);
   std::vector<float> heat(static_cast<size_t>(size) * size);
   data::resize_image(map.data(), map_height, map_width, 1, heat.data(), size, size);
 

@@ -12,8 +12,8 @@
 namespace ihd::pipeline {
 
 // The heat map [h * w] of layer4's grid for one prepared input and one output, in [0, 1].
-std::vector<float> grad_cam_map(const TrainedModel& trained, const PreparedInput& input,
-                                int output, Device device, int& map_height, int& map_width);
+std::vector<float> grad_cam_map(const TrainedModel& trained, const PreparedInput& input, int output,
+                                Device device, int& map_height, int& map_width);
 
 // Writes <dir>/<id>_gradcam.png: the input's first channel in grey with the heat map over it.
 void write_grad_cam(const TrainedModel& trained, const PreparedInput& input,

@@ -17,11 +17,21 @@ std::string json_string(const std::string& text) {
   std::string out = "\"";
   for (const char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char escaped[8];
@@ -54,12 +64,24 @@ std::string read_json_string(const std::string& text, std::size_t& position,
     }
     if (++position >= text.size()) break;
     switch (text[position]) {
-      case '"': out += '"'; break;
-      case '\\': out += '\\'; break;
-      case '/': out += '/'; break;
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case 'r': out += '\r'; break;
+      case '"':
+        out += '"';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case '/':
+        out += '/';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'r':
+        out += '\r';
+        break;
       case 'u': {
         const std::string hex = text.substr(position + 1, 4);
         if (hex.size() != 4 ||
@@ -72,7 +94,8 @@ std::string read_json_string(const std::string& text, std::size_t& position,
         position += 4;
         break;
       }
-      default: throw Error(file + ": bad escape in a string");
+      default:
+        throw Error(file + ": bad escape in a string");
     }
   }
   throw Error(file + ": unterminated string");
@@ -126,6 +149,8 @@ std::map<std::string, std::string> read_run_config(const std::filesystem::path& 
   }
 }
 
-std::string build_commit() { return IHD_GIT_COMMIT; }
+std::string build_commit() {
+  return IHD_GIT_COMMIT;
+}
 
 }  // namespace ihd::pipeline

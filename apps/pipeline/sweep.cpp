@@ -33,9 +33,8 @@ std::vector<RoundResult> run_round(const TrainOptions& base, const std::string& 
     options.limit = limit;
     options.epochs = epochs;
     options.warmup_epochs = std::min(options.warmup_epochs, epochs - 1);
-    options.out = (fs::path(base.out) / round_name /
-                   ("lr-" + training::format_learning_rate(rate)))
-                      .string();
+    options.out =
+        (fs::path(base.out) / round_name / ("lr-" + training::format_learning_rate(rate))).string();
     std::printf("\n== %s: learning rate %s, %s -> %s\n", round_name.c_str(),
                 training::format_learning_rate(rate).c_str(),
                 round_description(limit, epochs).c_str(), options.out.c_str());
@@ -60,8 +59,8 @@ training::SweepRound report_round(const std::string& name, const std::string& de
                                   const std::vector<double>& advanced) {
   training::SweepRound round{name, description, {}};
   for (const RoundResult& result : results) {
-    const bool went_on = std::find(advanced.begin(), advanced.end(), result.learning_rate) !=
-                         advanced.end();
+    const bool went_on =
+        std::find(advanced.begin(), advanced.end(), result.learning_rate) != advanced.end();
     round.runs.push_back({result.learning_rate, result.outcome.history, went_on});
   }
   return round;
@@ -73,17 +72,17 @@ TrainingOutcome run_sweep(const TrainOptions& options) {
   const training::SelectionRule rule = training::parse_selection_rule(options.select);
   const std::vector<double> rates = parse_learning_rates(options.sweep_lrs);
 
-  const auto round1 = run_round(options, "round1", rates, options.sweep_round1_limit,
-                                options.sweep_round1_epochs);
+  const auto round1 =
+      run_round(options, "round1", rates, options.sweep_round1_limit, options.sweep_round1_epochs);
   std::vector<double> kept = ranked_rates(round1, rule);
   kept.resize(static_cast<size_t>(options.sweep_keep));
 
-  const auto round2 = run_round(options, "round2", kept, options.sweep_round1_limit,
-                                options.sweep_round2_epochs);
+  const auto round2 =
+      run_round(options, "round2", kept, options.sweep_round1_limit, options.sweep_round2_epochs);
   const double winner = ranked_rates(round2, rule).front();
 
-  const auto final_round = run_round(options, "final", {winner}, options.sweep_final_limit,
-                                     options.sweep_final_epochs);
+  const auto final_round =
+      run_round(options, "final", {winner}, options.sweep_final_limit, options.sweep_final_epochs);
 
   training::SweepReport report;
   report.selection = rule;
@@ -94,11 +93,11 @@ TrainingOutcome run_sweep(const TrainOptions& options) {
                    {"optimizer", options.optimizer},
                    {"winner", training::format_learning_rate(winner)}};
   report.rounds.push_back(report_round(
-      "round 1", round_description(options.sweep_round1_limit, options.sweep_round1_epochs),
-      round1, kept));
+      "round 1", round_description(options.sweep_round1_limit, options.sweep_round1_epochs), round1,
+      kept));
   report.rounds.push_back(report_round(
-      "round 2", round_description(options.sweep_round1_limit, options.sweep_round2_epochs),
-      round2, {winner}));
+      "round 2", round_description(options.sweep_round1_limit, options.sweep_round2_epochs), round2,
+      {winner}));
   report.rounds.push_back(report_round(
       "final", round_description(options.sweep_final_limit, options.sweep_final_epochs),
       final_round, {winner}));

@@ -79,7 +79,8 @@ int arch_depth(const std::string& arch) {
   for (int depth : {18, 34, 50, 101, 152}) {
     if (arch == "resnet" + std::to_string(depth)) return depth;
   }
-  throw Error("--arch '" + arch + "': expected resnet18, resnet34, resnet50, resnet101 or resnet152");
+  throw Error("--arch '" + arch +
+              "': expected resnet18, resnet34, resnet50, resnet101 or resnet152");
 }
 
 std::vector<double> parse_learning_rates(const std::string& text) {
@@ -103,7 +104,9 @@ std::vector<double> parse_learning_rates(const std::string& text) {
   return rates;
 }
 
-int output_count(const TrainOptions& options) { return options.labels == "all" ? 6 : 1; }
+int output_count(const TrainOptions& options) {
+  return options.labels == "all" ? 6 : 1;
+}
 
 void validate(const TrainOptions& o) {
   arch_depth(o.arch);

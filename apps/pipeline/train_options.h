@@ -55,7 +55,7 @@ struct TrainOptions {
   int threads = 0;  // 0: all cores
   std::string out = "runs/latest";
   std::string resume;
-  long checkpoint_steps = 0;  // also checkpoint every N steps inside an epoch; 0: per epoch only
+  long checkpoint_steps = 0;    // also checkpoint every N steps inside an epoch; 0: per epoch only
   bool check_numerics = false;  // stop at the first NaN/inf gradient or weight, naming it
   double target_sensitivity = 0.95;
   std::string select = "recall";  // the seed's ranking (recall, precision, accuracy) or "auc"

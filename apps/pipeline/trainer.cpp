@@ -121,7 +121,8 @@ bool read_prediction_columns(const fs::path& path, int output, std::vector<doubl
 class Trainer {
  public:
   explicit Trainer(const TrainOptions& options)
-      : o_(options), run_dir_(options.resume.empty() ? options.out : options.resume),
+      : o_(options),
+        run_dir_(options.resume.empty() ? options.out : options.resume),
         device_(Device::parse(options.device)) {}
 
   TrainingOutcome run();
@@ -157,8 +158,8 @@ double Trainer::current_threshold() const {
 }
 
 TrainingOutcome Trainer::run() {
-  kernels::cpu::set_num_threads(o_.threads > 0 ? o_.threads
-                                               : static_cast<int>(std::thread::hardware_concurrency()));
+  kernels::cpu::set_num_threads(
+      o_.threads > 0 ? o_.threads : static_cast<int>(std::thread::hardware_concurrency()));
   fs::create_directories(run_dir_);
   rule_ = training::parse_selection_rule(o_.select);
   data_ = open_training_data(o_);
@@ -190,7 +191,8 @@ TrainingOutcome Trainer::run() {
     std::printf("resuming %s at epoch %d, batch %zu (step %ld)\n", run_dir_.string().c_str(),
                 position.next_epoch, position.next_batch, position.global_step);
   }
-  write_run_config(run_dir_ / "config.json", config_values(o_, data_.label_names, current_threshold()));
+  write_run_config(run_dir_ / "config.json",
+                   config_values(o_, data_.label_names, current_threshold()));
   std::printf("training %s (%.2f M parameters) on %s, %ld steps per epoch\n", o_.arch.c_str(),
               model_->parameter_count() / 1e6, device_.to_string().c_str(), steps_per_epoch);
 
@@ -207,7 +209,8 @@ TrainingOutcome Trainer::run() {
     outcome.best = history_[*best];
   }
   outcome.decision_threshold = current_threshold();
-  write_run_config(run_dir_ / "config.json", config_values(o_, data_.label_names, outcome.decision_threshold));
+  write_run_config(run_dir_ / "config.json",
+                   config_values(o_, data_.label_names, outcome.decision_threshold));
   return outcome;
 }
 
@@ -228,9 +231,8 @@ bool Trainer::train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition
   const double start = training::steady_clock_seconds() - position.partial_seconds;
   BceOptions loss_options;
   if (o_.pos_weight != 1.0) {
-    loss_options.pos_weight =
-        Tensor::full(Shape{static_cast<int64_t>(data_.label_columns.size())},
-                     static_cast<float>(o_.pos_weight), device_);
+    loss_options.pos_weight = Tensor::full(Shape{static_cast<int64_t>(data_.label_columns.size())},
+                                           static_cast<float>(o_.pos_weight), device_);
   }
   data::Batch batch;
   while (loader.next(batch)) {
@@ -303,18 +305,17 @@ void Trainer::finish_epoch(int epoch, bool completed, TrainingPosition& position
     model_->eval();
     const double start = training::steady_clock_seconds();
     validation = predict(*model_, *validation_loader, data_.label_columns, o_.normalize, device_);
-    training::EpochRecord record = epoch_record(epoch, "validation", lr, *validation,
-                                                data_.headline_output, data_.label_names,
-                                                o_.target_sensitivity);
+    training::EpochRecord record =
+        epoch_record(epoch, "validation", lr, *validation, data_.headline_output, data_.label_names,
+                     o_.target_sensitivity);
     record.seconds = training::steady_clock_seconds() - start;
     record.images_per_second = record.seconds > 0 ? validation->count() / record.seconds : 0;
     history_.push_back(record);
   }
   training::write_history(run_dir_, history_);
-  std::printf("%s\n",
-              training::format_epoch_summary(o_.epochs, train_record,
-                                             validation ? &history_.back() : nullptr)
-                  .c_str());
+  std::printf("%s\n", training::format_epoch_summary(o_.epochs, train_record,
+                                                     validation ? &history_.back() : nullptr)
+                          .c_str());
 
   save_weights(*model_, (run_dir_ / kLastCheckpointName).string(),
                {{"epoch", std::to_string(epoch)}, {"arch", o_.arch}});

@@ -1,12 +1,12 @@
 // Opening a run's data: synthetic by default, else whatever open_dataset recognises.
 #include "apps/pipeline/training_data.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <random>
-
-#include <unistd.h>
 
 #include "data/dataset_sources.h"
 #include "data/synthetic_dataset.h"
@@ -21,9 +21,9 @@ namespace fs = std::filesystem;
 // into a temporary folder and renamed into place when complete, so an interrupted run or a second
 // process never sees half a set.
 fs::path synthesize_if_needed(const TrainOptions& o, const fs::path& cache_root) {
-  const fs::path folder = cache_root / ("synthetic-p" + std::to_string(o.synth_patients) + "-s" +
-                                        std::to_string(o.synth_slices) + "-seed" +
-                                        std::to_string(o.seed));
+  const fs::path folder =
+      cache_root / ("synthetic-p" + std::to_string(o.synth_patients) + "-s" +
+                    std::to_string(o.synth_slices) + "-seed" + std::to_string(o.seed));
   if (fs::exists(folder)) return folder;
   const fs::path temporary = folder.string() + ".tmp-" + std::to_string(::getpid());
   std::printf("synthesising %d patients x %d slices of head CT into %s\n", o.synth_patients,
@@ -50,8 +50,7 @@ fs::path prepared_cache_dir(const TrainOptions& o, const fs::path& cache_root,
   if (source_name.empty()) source_name = fs::absolute(source).parent_path().filename().string();
   char name[256];
   std::snprintf(name, sizeof name, "%s-prepared-s%d-v%g-t%g-%s-%s-l%ld-seed%ld",
-                source_name.c_str(), o.image_size,
-                o.val_fraction, o.test_fraction, o.split.c_str(),
+                source_name.c_str(), o.image_size, o.val_fraction, o.test_fraction, o.split.c_str(),
                 o.balance ? "balanced" : "all", o.limit, o.seed);
   return cache_root / name;
 }
@@ -59,7 +58,8 @@ fs::path prepared_cache_dir(const TrainOptions& o, const fs::path& cache_root,
 }  // namespace
 
 TrainingData open_training_data(const TrainOptions& o) {
-  const fs::path cache_root = o.data_cache.empty() ? fs::path(o.out) / "data" : fs::path(o.data_cache);
+  const fs::path cache_root =
+      o.data_cache.empty() ? fs::path(o.out) / "data" : fs::path(o.data_cache);
   fs::path source = o.data;
   if (source.empty()) {
     fs::create_directories(cache_root);
@@ -97,7 +97,8 @@ TrainingData open_training_data(const TrainOptions& o) {
   result.validation = dataset.indices_of(data::Split::validation);
   result.test = dataset.indices_of(data::Split::test);
   // RSNA data is limited while it is prepared; PNG folders are limited here, by a seeded draw.
-  if (o.limit > 0 && dataset.label_count() == 1 && result.train.size() > static_cast<size_t>(o.limit)) {
+  if (o.limit > 0 && dataset.label_count() == 1 &&
+      result.train.size() > static_cast<size_t>(o.limit)) {
     std::mt19937_64 generator(static_cast<std::uint64_t>(o.seed));
     for (size_t i = result.train.size() - 1; i > 0; --i) {
       std::swap(result.train[i], result.train[generator() % (i + 1)]);
@@ -106,8 +107,8 @@ TrainingData open_training_data(const TrainOptions& o) {
     std::sort(result.train.begin(), result.train.end());
   }
   IHD_CHECK(!result.train.empty(), source.string(), ": no training images");
-  IHD_CHECK(dataset.channels() == o.channels || dataset.channels() == 1, source.string(),
-            " has ", dataset.channels(), "-channel images but --channels is ", o.channels);
+  IHD_CHECK(dataset.channels() == o.channels || dataset.channels() == 1, source.string(), " has ",
+            dataset.channels(), "-channel images but --channels is ", o.channels);
   result.description = source.string() + " (" + std::to_string(result.train.size()) + " train, " +
                        std::to_string(result.validation.size()) + " validation, " +
                        std::to_string(result.test.size()) + " test)";
@@ -155,8 +156,8 @@ BatchTensors to_tensors(const data::Batch& batch, const std::vector<int>& label_
   BatchTensors tensors;
   tensors.images = Tensor::from_vector(Shape{batch.n, batch.height, batch.width, batch.channels},
                                        pixels, device);
-  tensors.targets = Tensor::from_vector(
-      Shape{batch.n, static_cast<int64_t>(label_columns.size())}, targets, device);
+  tensors.targets = Tensor::from_vector(Shape{batch.n, static_cast<int64_t>(label_columns.size())},
+                                        targets, device);
   return tensors;
 }
 

@@ -17,7 +17,7 @@ namespace ihd::pipeline {
 
 struct TrainingData {
   std::unique_ptr<data::ImageDataset> dataset;
-  std::vector<int> label_columns;       // dataset label indices the model's outputs predict
+  std::vector<int> label_columns;        // dataset label indices the model's outputs predict
   std::vector<std::string> label_names;  // one per output
   int headline_output = 0;               // the output whose metrics rank epochs ("any")
   std::vector<size_t> train, validation, test;

@@ -77,7 +77,8 @@ void EpochProgress::update(std::int64_t images_done, double mean_loss) {
   const double now = clock_();
   if (style_.terminal) {
     if (now - last_output_seconds_ < kTerminalRedrawSeconds) return;
-    out_ << '\r' << status_line(images_done, mean_loss, now, images_done >= total_images_) << "\x1b[K" << std::flush;
+    out_ << '\r' << status_line(images_done, mean_loss, now, images_done >= total_images_)
+         << "\x1b[K" << std::flush;
     last_output_seconds_ = now;
     return;
   }

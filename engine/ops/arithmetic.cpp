@@ -13,7 +13,9 @@ void check_same_shape(const char* op, const Tensor& a, const Tensor& b) {
             b.device().to_string());
 }
 
-Tensor empty_like(const Tensor& x) { return Tensor::empty(x.shape(), x.device()); }
+Tensor empty_like(const Tensor& x) {
+  return Tensor::empty(x.shape(), x.device());
+}
 
 }  // namespace
 
@@ -77,7 +79,9 @@ Tensor scaled_sum(const char* op, const Tensor& x, float factor) {
 
 }  // namespace
 
-Tensor sum(const Tensor& x) { return scaled_sum("sum", x, 1.0f); }
+Tensor sum(const Tensor& x) {
+  return scaled_sum("sum", x, 1.0f);
+}
 
 Tensor mean(const Tensor& x) {
   IHD_CHECK(x.numel() > 0, "mean of an empty tensor");

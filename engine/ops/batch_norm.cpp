@@ -18,45 +18,44 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
     IHD_CHECK(t->shape() == channel_shape, "batch_norm: per-channel tensors must have shape ",
               channel_shape.to_string(), ", got ", t->shape().to_string());
   }
-  IHD_CHECK(!residual.defined() || residual.shape() == x.shape(),
-            "batch_norm: residual shape ", residual.defined() ? residual.shape().to_string() : "",
-            " differs from input ", x.shape().to_string());
+  IHD_CHECK(!residual.defined() || residual.shape() == x.shape(), "batch_norm: residual shape ",
+            residual.defined() ? residual.shape().to_string() : "", " differs from input ",
+            x.shape().to_string());
   const Device device = x.device();
   Tensor mean = Tensor::empty(channel_shape, device);
   Tensor invstd = Tensor::empty(channel_shape, device);
   if (options.training) {
     IHD_CHECK(rows > 1, "batch_norm: training needs more than one value per channel, got input ",
               x.shape().to_string());
-    IHD_ON_DEVICE(device, batch_norm_statistics(rows, channels, x.data(), options.eps,
-                                                mean.data(), invstd.data()));
+    IHD_ON_DEVICE(device, batch_norm_statistics(rows, channels, x.data(), options.eps, mean.data(),
+                                                invstd.data()));
     IHD_ON_DEVICE(device, batch_norm_update_running(rows, channels, mean.data(), invstd.data(),
                                                     options.eps, options.momentum,
                                                     running_mean.data(), running_var.data()));
   } else {
-    IHD_ON_DEVICE(device, batch_norm_running_statistics(channels, running_mean.data(),
-                                                        running_var.data(), options.eps,
-                                                        mean.data(), invstd.data()));
+    IHD_ON_DEVICE(device,
+                  batch_norm_running_statistics(channels, running_mean.data(), running_var.data(),
+                                                options.eps, mean.data(), invstd.data()));
   }
   Tensor y = Tensor::empty(x.shape(), device);
-  IHD_ON_DEVICE(device, batch_norm_apply(rows, channels, x.data(), mean.data(), invstd.data(),
-                                         weight.data(), bias.data(),
-                                         residual.defined() ? residual.data() : nullptr,
-                                         options.relu, y.data()));
+  IHD_ON_DEVICE(
+      device, batch_norm_apply(rows, channels, x.data(), mean.data(), invstd.data(), weight.data(),
+                               bias.data(), residual.defined() ? residual.data() : nullptr,
+                               options.relu, y.data()));
   if (any_requires_grad({&x, &weight, &bias, &residual})) {
     attach_grad_fn(
-        y, "batch_norm", {x, weight, bias, residual},
-        [=, output = y.detach()](const Tensor& grad) {
+        y, "batch_norm", {x, weight, bias, residual}, [=, output = y.detach()](const Tensor& grad) {
           Tensor grad_x = Tensor::empty(x.shape(), device);
           Tensor grad_weight = Tensor::empty(channel_shape, device);
           Tensor grad_bias = Tensor::empty(channel_shape, device);
           Tensor grad_residual;
           if (residual.requires_grad()) grad_residual = Tensor::empty(x.shape(), device);
-          IHD_ON_DEVICE(device, batch_norm_backward(
-                                    rows, channels, x.data(), output.data(), grad.data(),
-                                    mean.data(), invstd.data(), weight.data(), options.relu,
-                                    options.training, grad_x.data(),
-                                    grad_residual.defined() ? grad_residual.data() : nullptr,
-                                    grad_weight.data(), grad_bias.data()));
+          IHD_ON_DEVICE(
+              device, batch_norm_backward(rows, channels, x.data(), output.data(), grad.data(),
+                                          mean.data(), invstd.data(), weight.data(), options.relu,
+                                          options.training, grad_x.data(),
+                                          grad_residual.defined() ? grad_residual.data() : nullptr,
+                                          grad_weight.data(), grad_bias.data()));
           return std::vector<Tensor>{grad_x, grad_weight, grad_bias, grad_residual};
         });
   }

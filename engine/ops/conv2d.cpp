@@ -28,8 +28,8 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dO
   IHD_CHECK(g.out_height() >= 1 && g.out_width() >= 1, "conv2d: kernel ", g.kernel_height, "x",
             g.kernel_width, " does not fit input ", x.shape().to_string());
 
-  Tensor y = Tensor::empty(Shape{g.batch, g.out_height(), g.out_width(), g.out_channels},
-                           x.device());
+  Tensor y =
+      Tensor::empty(Shape{g.batch, g.out_height(), g.out_width(), g.out_channels}, x.device());
   IHD_ON_DEVICE(x.device(), conv2d_forward(g, x.data(), weight.data(),
                                            bias.defined() ? bias.data() : nullptr, y.data()));
   if (any_requires_grad({&x, &weight, &bias})) {
@@ -37,7 +37,8 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dO
       Tensor grad_x, grad_weight, grad_bias;
       if (x.requires_grad()) {
         grad_x = Tensor::empty(x.shape(), x.device());
-        IHD_ON_DEVICE(x.device(), conv2d_backward_data(g, grad.data(), weight.data(), grad_x.data()));
+        IHD_ON_DEVICE(x.device(),
+                      conv2d_backward_data(g, grad.data(), weight.data(), grad_x.data()));
       }
       if (weight.requires_grad() || bias.requires_grad()) {
         grad_weight = Tensor::empty(weight.shape(), x.device());

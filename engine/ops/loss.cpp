@@ -21,18 +21,17 @@ Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targ
   const float* class_weight =
       options.class_weight.defined() ? options.class_weight.data() : nullptr;
   Tensor loss = Tensor::empty(Shape{}, logits.device());
-  IHD_ON_DEVICE(logits.device(), bce_with_logits_forward(rows, labels, logits.data(),
-                                                         targets.data(), pos_weight, class_weight,
-                                                         loss.data()));
+  IHD_ON_DEVICE(logits.device(),
+                bce_with_logits_forward(rows, labels, logits.data(), targets.data(), pos_weight,
+                                        class_weight, loss.data()));
   if (any_requires_grad({&logits})) {
     attach_grad_fn(loss, "binary_cross_entropy_with_logits", {logits},
                    [=, pos = options.pos_weight, cls = options.class_weight](const Tensor& grad) {
                      Tensor grad_logits = Tensor::empty(logits.shape(), logits.device());
                      IHD_ON_DEVICE(logits.device(),
-                                   bce_with_logits_backward(rows, labels, logits.data(),
-                                                            targets.data(), pos_weight,
-                                                            class_weight, grad.data(),
-                                                            grad_logits.data()));
+                                   bce_with_logits_backward(
+                                       rows, labels, logits.data(), targets.data(), pos_weight,
+                                       class_weight, grad.data(), grad_logits.data()));
                      return std::vector<Tensor>{grad_logits};
                    });
   }

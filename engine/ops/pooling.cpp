@@ -44,9 +44,9 @@ Tensor global_avg_pool(const Tensor& x) {
     attach_grad_fn(y, "global_avg_pool", {x},
                    [shape = x.shape(), batch, pixels, channels](const Tensor& grad) {
                      Tensor grad_x = Tensor::empty(shape, grad.device());
-                     IHD_ON_DEVICE(grad.device(), global_avg_pool_backward(
-                                                      batch, pixels, channels, grad.data(),
-                                                      grad_x.data()));
+                     IHD_ON_DEVICE(grad.device(),
+                                   global_avg_pool_backward(batch, pixels, channels, grad.data(),
+                                                            grad_x.data()));
                      return std::vector<Tensor>{grad_x};
                    });
   }

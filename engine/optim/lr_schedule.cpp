@@ -18,7 +18,8 @@ float LrSchedule::lr_at(int64_t step) const {
     case Kind::constant:
       return base_lr;
     case Kind::step:
-      return base_lr * std::pow(gamma, static_cast<float>(after_warmup / std::max<int64_t>(step_size, 1)));
+      return base_lr *
+             std::pow(gamma, static_cast<float>(after_warmup / std::max<int64_t>(step_size, 1)));
     case Kind::cosine: {
       const int64_t horizon = std::max<int64_t>(total_steps - warmup_steps, 1);
       const double progress = std::min<double>(static_cast<double>(after_warmup) / horizon, 1.0);

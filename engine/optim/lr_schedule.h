@@ -13,10 +13,10 @@ struct LrSchedule {
   Kind kind = Kind::constant;
   float base_lr = 1e-3f;
   int64_t warmup_steps = 0;
-  int64_t step_size = 1;   // step decay period, in steps
-  float gamma = 0.1f;      // step decay factor
+  int64_t step_size = 1;    // step decay period, in steps
+  float gamma = 0.1f;       // step decay factor
   int64_t total_steps = 1;  // cosine horizon, warm-up included
-  float min_lr = 0.0f;     // cosine floor
+  float min_lr = 0.0f;      // cosine floor
 
   // Learning rate for the optimizer step with index `step` (0 for the first).
   float lr_at(int64_t step) const;

@@ -9,7 +9,9 @@ void Optimizer::zero_grad() const {
   for (const auto& [name, parameter] : parameters_) parameter.zero_grad();
 }
 
-std::vector<NamedTensor> Optimizer::state() const { return state_; }
+std::vector<NamedTensor> Optimizer::state() const {
+  return state_;
+}
 
 Tensor& Optimizer::state_of(std::size_t i, const std::string& suffix) {
   const std::string name = parameters_[i].first + "." + suffix;

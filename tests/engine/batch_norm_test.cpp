@@ -57,10 +57,9 @@ TEST_CASE("batch_norm fused tail: relu(bn(x) + residual)") {
       batch_norm(x, weight, bias, running_mean, running_var, options, residual).to_vector();
   // bn(x) = -1/sqrt(1 + eps), 1/sqrt(1 + eps): -0.999995 + 0.5 < 0 -> 0; 0.999995 - 2 < 0 -> 0.
   CHECK(y == std::vector<float>{0.0f, 0.0f});
-  const std::vector<float> y_open =
-      batch_norm(x, weight, bias, running_mean, running_var, options,
-                 Tensor::from_vector(Shape{2, 1}, {2.0f, 0.0f}))
-          .to_vector();
+  const std::vector<float> y_open = batch_norm(x, weight, bias, running_mean, running_var, options,
+                                               Tensor::from_vector(Shape{2, 1}, {2.0f, 0.0f}))
+                                        .to_vector();
   CHECK(y_open[0] == doctest::Approx(2.0 - 1.0 / std::sqrt(1 + 1e-5)));
   CHECK(y_open[1] == doctest::Approx(1.0 / std::sqrt(1 + 1e-5)));
 }

@@ -52,8 +52,8 @@ TEST_CASE("conv2d forward matches a direct convolution") {
     const Tensor x = random_tensor(c.input, g), w = random_tensor(c.weight, g);
     const Tensor bias = random_tensor(Shape{c.weight[0]}, g);
     const Tensor y = conv2d(x, w, bias, {c.stride, c.padding});
-    CHECK(testing::max_abs_difference(y.to_vector(), naive_conv2d(x, w, bias, c.stride,
-                                                                    c.padding)) < 1e-4);
+    CHECK(testing::max_abs_difference(y.to_vector(),
+                                      naive_conv2d(x, w, bias, c.stride, c.padding)) < 1e-4);
   }
 }
 
@@ -72,8 +72,7 @@ TEST_CASE("max_pool2d 3x3/2 pad 1 and global_avg_pool on hand-computed values") 
   CHECK(global_avg_pool(x).item() == doctest::Approx(7.5));
   // Negative values: padding must act as -infinity, not 0.
   const Tensor negative = scale(x, -1.0f);
-  CHECK(max_pool2d(negative, MaxPool2dOptions{}).to_vector() ==
-        std::vector<float>{0, -1, -4, -5});
+  CHECK(max_pool2d(negative, MaxPool2dOptions{}).to_vector() == std::vector<float>{0, -1, -4, -5});
 }
 
 }  // namespace ihd

@@ -98,8 +98,7 @@ TEST_CASE("max_pool2d and global_avg_pool: gradients match finite differences") 
   Tensor x = random_leaf(Shape{2, 7, 6, 3}, g);
   check_gradients([](const auto& in) { return max_pool2d(in[0], MaxPool2dOptions{}); }, {x});
   x.zero_grad();
-  check_gradients([](const auto& in) { return max_pool2d(in[0], MaxPool2dOptions{2, 2, 0}); },
-                  {x});
+  check_gradients([](const auto& in) { return max_pool2d(in[0], MaxPool2dOptions{2, 2, 0}); }, {x});
   x.zero_grad();
   check_gradients([](const auto& in) { return global_avg_pool(in[0]); }, {x});
 }

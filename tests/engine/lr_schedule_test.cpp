@@ -1,8 +1,9 @@
 // Learning-rate schedules against hand-computed values.
+#include "engine/optim/lr_schedule.h"
+
 #include <doctest/doctest.h>
 
 #include "engine/error.h"
-#include "engine/optim/lr_schedule.h"
 
 namespace ihd {
 

@@ -1,5 +1,6 @@
 // Optimizer steps against hand-computed updates (PyTorch's formulas, written out).
 #include "engine/optim/optimizer.h"
+
 #include "test_util.h"
 
 namespace ihd {

@@ -52,7 +52,8 @@ inline void check_gradients(const std::function<Tensor(const std::vector<Tensor>
     NoGradGuard no_grad;
     const std::vector<float> values = f(inputs).to_vector();
     double total = 0.0;
-    for (std::size_t i = 0; i < values.size(); ++i) total += double(values[i]) * projection_values[i];
+    for (std::size_t i = 0; i < values.size(); ++i)
+      total += double(values[i]) * projection_values[i];
     return total;
   };
   for (std::size_t input_index = 0; input_index < inputs.size(); ++input_index) {

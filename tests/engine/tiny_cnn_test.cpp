@@ -17,7 +17,8 @@ void make_batch(Generator& g, int batch, Tensor& images, Tensor& labels) {
   for (int n = 0; n < batch; ++n) {
     const bool vertical = g.uniform() < 0.5;
     const int position = 1 + static_cast<int>(g.uniform() * (kSize - 2));
-    const int start = static_cast<int>(g.uniform() * 4), length = 6 + static_cast<int>(g.uniform() * 3);
+    const int start = static_cast<int>(g.uniform() * 4),
+              length = 6 + static_cast<int>(g.uniform() * 3);
     targets[n] = vertical ? 1.0f : 0.0f;
     float* image = pixels.data() + static_cast<std::size_t>(n) * kSize * kSize;
     for (int i = 0; i < kSize * kSize; ++i) image[i] = static_cast<float>(0.3 * g.normal());
@@ -78,7 +79,8 @@ TEST_CASE("a tiny CNN learns vertical-versus-horizontal bars to high accuracy") 
   const std::vector<float> logits = model.forward(images).to_vector();
   const std::vector<float> truth = labels.to_vector();
   int correct = 0;
-  for (std::size_t i = 0; i < logits.size(); ++i) correct += (logits[i] > 0.0f) == (truth[i] > 0.5f);
+  for (std::size_t i = 0; i < logits.size(); ++i)
+    correct += (logits[i] > 0.0f) == (truth[i] > 0.5f);
   CHECK(correct >= 0.95 * 400);
 }
 

@@ -53,8 +53,8 @@ std::vector<std::string> split_csv(const std::string& line) {
 }
 
 int run_predict(const std::string& arguments, const fs::path& stderr_file) {
-  const std::string command = std::string(IHD_PREDICT_BINARY) + " " + arguments + " > /dev/null 2> " +
-                              stderr_file.string();
+  const std::string command =
+      std::string(IHD_PREDICT_BINARY) + " " + arguments + " > /dev/null 2> " + stderr_file.string();
   return std::system(command.c_str());
 }
 
@@ -152,7 +152,8 @@ TEST_CASE("six labels: per-subtype metrics, and ihd_predict --submission in the 
 
   const fs::path dicom_dir = fs::path(o.data_cache) / "synthetic-p8-s3-seed1" / "stage_2_train";
   std::vector<std::string> stems;
-  for (const auto& entry : fs::directory_iterator(dicom_dir)) stems.push_back(entry.path().stem().string());
+  for (const auto& entry : fs::directory_iterator(dicom_dir))
+    stems.push_back(entry.path().stem().string());
   std::sort(stems.begin(), stems.end());
   stems.resize(3);
   std::string inputs;
@@ -166,8 +167,8 @@ TEST_CASE("six labels: per-subtype metrics, and ihd_predict --submission in the 
   const auto rows = read_lines("e2e_six/submission.csv");
   REQUIRE(rows.size() == 1 + 6 * 3);
   CHECK(rows[0] == "ID,Label");
-  const char* subtypes[] = {"epidural", "intraparenchymal", "intraventricular",
-                            "subarachnoid", "subdural", "any"};
+  const char* subtypes[] = {"epidural",     "intraparenchymal", "intraventricular",
+                            "subarachnoid", "subdural",         "any"};
   const std::regex row_format(R"(ID_[0-9a-f]+_[a-z]+,(0|1)\.[0-9]{6})");
   for (size_t i = 1; i < rows.size(); ++i) {
     CAPTURE(rows[i]);

@@ -1,7 +1,8 @@
 // FlagSet: values, switches, refusals with one-line reasons, help text with defaults.
+#include "apps/pipeline/flags.h"
+
 #include <doctest/doctest.h>
 
-#include "apps/pipeline/flags.h"
 #include "engine/error.h"
 
 namespace ihd::pipeline {
@@ -43,9 +44,10 @@ TEST_CASE("flags take values in both spellings, switches and positionals") {
 }
 
 TEST_CASE("bad flags are refused with the reason") {
-  CHECK_THROWS_WITH_AS(Parsed().parse({"--colour", "red"}), doctest::Contains("unknown flag --colour"),
+  CHECK_THROWS_WITH_AS(Parsed().parse({"--colour", "red"}),
+                       doctest::Contains("unknown flag --colour"), Error);
+  CHECK_THROWS_WITH_AS(Parsed().parse({"--count"}), doctest::Contains("--count needs a value"),
                        Error);
-  CHECK_THROWS_WITH_AS(Parsed().parse({"--count"}), doctest::Contains("--count needs a value"), Error);
   CHECK_THROWS_WITH_AS(Parsed().parse({"--count", "7x"}), doctest::Contains("not a valid number"),
                        Error);
   CHECK_THROWS_WITH_AS(Parsed().parse({"--rate", "nan"}), doctest::Contains("--rate"), Error);

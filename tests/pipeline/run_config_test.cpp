@@ -1,11 +1,12 @@
 // config.json: written and read back exactly, escapes included; damaged files are refused.
+#include "apps/pipeline/run_config.h"
+
 #include <doctest/doctest.h>
 
 #include <filesystem>
 #include <fstream>
 
 #include "apps/pipeline/model_setup.h"
-#include "apps/pipeline/run_config.h"
 #include "engine/error.h"
 
 namespace ihd::pipeline {
@@ -25,9 +26,11 @@ TEST_CASE("config.json round trip, with quotes, backslashes and control characte
 }
 
 TEST_CASE("training options come back from the flag values a run saved") {
-  const std::map<std::string, std::string> config{
-      {"arch", "resnet18"}, {"lr", "0.003"}, {"augment", "false"}, {"image-size", "96"},
-      {"commit", "abc123"}};
+  const std::map<std::string, std::string> config{{"arch", "resnet18"},
+                                                  {"lr", "0.003"},
+                                                  {"augment", "false"},
+                                                  {"image-size", "96"},
+                                                  {"commit", "abc123"}};
   const TrainOptions options = options_from_config(config);
   CHECK(options.arch == "resnet18");
   CHECK(options.lr == doctest::Approx(0.003));

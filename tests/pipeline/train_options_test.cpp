@@ -1,7 +1,8 @@
 // validate(): impossible settings are refused before any work starts, naming the flag.
+#include "apps/pipeline/train_options.h"
+
 #include <doctest/doctest.h>
 
-#include "apps/pipeline/train_options.h"
 #include "engine/error.h"
 
 namespace ihd::pipeline {
@@ -29,12 +30,27 @@ TEST_CASE("impossible settings and combinations are refused with the flag named"
   refused([](TrainOptions& o) { o.batch = 1; }, "--batch");
   refused([](TrainOptions& o) { o.precision = "bf16"; }, "--precision bf16");
   refused([](TrainOptions& o) { o.device = "tpu"; }, "tpu");
-  refused([](TrainOptions& o) { o.val_fraction = 0.7; o.test_fraction = 0.3; }, "--val-fraction");
+  refused(
+      [](TrainOptions& o) {
+        o.val_fraction = 0.7;
+        o.test_fraction = 0.3;
+      },
+      "--val-fraction");
   refused([](TrainOptions& o) { o.warmup_epochs = 10; }, "--warmup-epochs");
   refused([](TrainOptions& o) { o.image_size = 16; }, "--image-size");
   refused([](TrainOptions& o) { o.optimizer = "lion"; }, "--optimizer");
-  refused([](TrainOptions& o) { o.sweep = true; o.sweep_keep = 9; }, "--sweep-keep");
-  refused([](TrainOptions& o) { o.sweep = true; o.sweep_lrs = "1e-3,fast"; }, "--sweep-lrs");
+  refused(
+      [](TrainOptions& o) {
+        o.sweep = true;
+        o.sweep_keep = 9;
+      },
+      "--sweep-keep");
+  refused(
+      [](TrainOptions& o) {
+        o.sweep = true;
+        o.sweep_lrs = "1e-3,fast";
+      },
+      "--sweep-lrs");
 }
 
 TEST_CASE("sweep learning rates parse in order") {
