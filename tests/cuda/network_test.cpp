@@ -4,9 +4,8 @@
 // CUDA from identical weights; the loss, every parameter's gradient, the updated running
 // statistics and the parameters after an SGD step must agree.
 #include "engine/layers.h"
-#include "engine/optim/optimizer.h"
 #include "engine/random.h"
-#include "twin.h"
+#include "training_step.h"
 
 namespace ihd::cuda_test {
 namespace {
@@ -51,12 +50,6 @@ struct SmallResidualNetwork : Module {
   std::shared_ptr<Linear> head;
 };
 
-double tensor_error(const Tensor& reference, const Tensor& value) {
-  const std::vector<float> expected = reference.to_vector(), actual = value.to_vector();
-  REQUIRE(expected.size() == actual.size());
-  return normalised_error(expected, actual.data());
-}
-
 }  // namespace
 
 TEST_CASE("network: one training step of a small residual network matches on CPU and CUDA") {
@@ -71,40 +64,10 @@ TEST_CASE("network: one training step of a small residual network matches on CPU
   Tensor labels = Tensor::empty(Shape{3, 3});
   fill_uniform(labels, data, 0.0f, 1.0f);
 
-  kernels::SgdHyper hyper;
-  hyper.lr = 0.1f;
-  hyper.momentum = 0.9f;
-  hyper.weight_decay = 1e-4f;
-  Sgd cpu_sgd(cpu_model.named_parameters(), hyper), cuda_sgd(cuda_model.named_parameters(), hyper);
-
-  const Tensor cpu_loss = binary_cross_entropy_with_logits(cpu_model.forward(images), labels);
-  const Tensor cuda_loss = binary_cross_entropy_with_logits(
-      cuda_model.forward(images.to(Device::cuda())), labels.to(Device::cuda()));
-  cpu_loss.backward();
-  cuda_loss.backward();
-  CHECK(cuda_loss.item() == doctest::Approx(cpu_loss.item()).epsilon(1e-5));
-
-  const auto cpu_parameters = cpu_model.named_parameters();
-  const auto cuda_parameters = cuda_model.named_parameters();
-  REQUIRE(cpu_parameters.size() == cuda_parameters.size());
-  for (std::size_t i = 0; i < cpu_parameters.size(); ++i) {
-    INFO("gradient of " << cpu_parameters[i].first);
-    CHECK(tensor_error(cpu_parameters[i].second.grad(), cuda_parameters[i].second.grad()) <=
-          kNetworkTolerance);
-  }
-  const auto cpu_buffers = cpu_model.named_buffers(), cuda_buffers = cuda_model.named_buffers();
-  for (std::size_t i = 0; i < cpu_buffers.size(); ++i) {
-    if (cpu_buffers[i].second.dtype() != DType::f32) continue;
-    INFO("buffer " << cpu_buffers[i].first);
-    CHECK(tensor_error(cpu_buffers[i].second, cuda_buffers[i].second) <= kNetworkTolerance);
-  }
-
-  cpu_sgd.step();
-  cuda_sgd.step();
-  for (std::size_t i = 0; i < cpu_parameters.size(); ++i) {
-    INFO("parameter after SGD: " << cpu_parameters[i].first);
-    CHECK(tensor_error(cpu_parameters[i].second, cuda_parameters[i].second) <= kNetworkTolerance);
-  }
+  check_training_step_on_both(
+      cpu_model, cuda_model, [&](const Tensor& x) { return cpu_model.forward(x); },
+      [&](const Tensor& x) { return cuda_model.forward(x); }, images, labels, 0.1f, 1e-5,
+      kNetworkTolerance);
 }
 
 }  // namespace ihd::cuda_test
