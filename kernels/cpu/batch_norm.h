@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include "kernels/bfloat16.h"
 
 namespace ihd::kernels::cpu {
 
@@ -28,5 +29,19 @@ void batch_norm_backward(int64_t rows, int channels, const float* x, const float
                          const float* dy, const float* mean, const float* invstd,
                          const float* gamma, bool relu, bool batch_statistics, float* dx,
                          float* dresidual, float* dgamma, float* dbeta);
+
+
+// bfloat16 activations (x, residual, y, dy, dx, dresidual) with float32 parameters, statistics
+// and parameter gradients: each result equals the float32 kernel's on the same values, rounded
+// once to bfloat16.
+void batch_norm_statistics(int64_t rows, int channels, const bfloat16* x, float eps, float* mean,
+                           float* invstd);
+void batch_norm_apply(int64_t rows, int channels, const bfloat16* x, const float* mean,
+                      const float* invstd, const float* gamma, const float* beta,
+                      const bfloat16* residual, bool relu, bfloat16* y);
+void batch_norm_backward(int64_t rows, int channels, const bfloat16* x, const bfloat16* y,
+                         const bfloat16* dy, const float* mean, const float* invstd,
+                         const float* gamma, bool relu, bool batch_statistics, bfloat16* dx,
+                         bfloat16* dresidual, float* dgamma, float* dbeta);
 
 }  // namespace ihd::kernels::cpu

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "kernels/geometry.h"
+#include "kernels/bfloat16.h"
 
 namespace ihd::kernels::cuda {
 
@@ -16,5 +17,15 @@ void conv2d_backward_data(const Conv2dGeometry& geometry, const float* dy, const
 // dw[O,KH,KW,C] and dbias[O] (may be null), both overwritten.
 void conv2d_backward_weight(const Conv2dGeometry& geometry, const float* x, const float* dy,
                             float* dw, float* dbias);
+
+
+// bfloat16 operands and results, products accumulated in float32 (tensor cores on the GPU), each
+// output rounded once. No bias: ResNet's convolutions have none.
+void conv2d_forward(const Conv2dGeometry& geometry, const bfloat16* x, const bfloat16* w,
+                    bfloat16* y);
+void conv2d_backward_data(const Conv2dGeometry& geometry, const bfloat16* dy, const bfloat16* w,
+                          bfloat16* dx);
+void conv2d_backward_weight(const Conv2dGeometry& geometry, const bfloat16* x,
+                            const bfloat16* dy, bfloat16* dw);
 
 }  // namespace ihd::kernels::cuda

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include "kernels/bfloat16.h"
 
 namespace ihd::kernels::cuda {
 
@@ -22,5 +23,12 @@ void relu_forward(int64_t n, const float* x, float* y);
 void relu_backward(int64_t n, const float* y, const float* dy, float* dx);
 void sigmoid_forward(int64_t n, const float* x, float* y);
 void sigmoid_backward(int64_t n, const float* y, const float* dy, float* dx);
+
+
+// bfloat16 storage (mixed precision; see kernels/bfloat16.h). convert rounds to nearest even.
+void convert(int64_t n, const float* x, bfloat16* y);
+void convert(int64_t n, const bfloat16* x, float* y);
+// out = a + b computed in float32, rounded once (accumulates bfloat16 gradients).
+void add(int64_t n, const bfloat16* a, const bfloat16* b, bfloat16* out);
 
 }  // namespace ihd::kernels::cuda
