@@ -26,6 +26,14 @@ struct Conv2dGeometry {
   bool is_pointwise() const {
     return kernel_height == 1 && kernel_width == 1 && stride == 1 && padding == 0;
   }
+  // Element counts of x, y and w.
+  int64_t input_elements() const {
+    return static_cast<int64_t>(batch) * in_height * in_width * in_channels;
+  }
+  int64_t output_elements() const {
+    return static_cast<int64_t>(batch) * out_height() * out_width() * out_channels;
+  }
+  int64_t weight_elements() const { return out_channels * patch_size(); }
 };
 
 struct Pool2dGeometry {
@@ -39,6 +47,13 @@ struct Pool2dGeometry {
 
   int out_height() const { return (in_height + 2 * padding - kernel) / stride + 1; }
   int out_width() const { return (in_width + 2 * padding - kernel) / stride + 1; }
+  // Element counts of x and y.
+  int64_t input_elements() const {
+    return static_cast<int64_t>(batch) * in_height * in_width * channels;
+  }
+  int64_t output_elements() const {
+    return static_cast<int64_t>(batch) * out_height() * out_width() * channels;
+  }
 };
 
 }  // namespace ihd::kernels
