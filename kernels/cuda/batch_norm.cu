@@ -8,7 +8,14 @@
 // depends only on the shape, so the result is bitwise repeatable on any GPU. Statistics add
 // shifted values (x - x[row 0]), which keeps the variance E[d^2] - E[d]^2 free of cancellation
 // even when |mean| >> std.
+//
+// Every kernel is a template on the activation type, float or __nv_bfloat16 (bfloat16.cuh):
+// bfloat16 activations are widened to float32 on load, everything is computed exactly as for
+// float32, and each bfloat16 result is rounded once on store; parameters, statistics and their
+// gradients stay float32. The elementwise passes move 8 bfloat16 (16 bytes) per load and store
+// when the pointers are 16-byte aligned (the float32 path keeps one element per thread).
 #include "kernels/cuda/batch_norm.h"
+#include "kernels/cuda/bfloat16.cuh"
 #include "kernels/cuda/launch.cuh"
 
 namespace ihd::kernels::cuda {
@@ -25,30 +32,32 @@ int row_groups(int64_t rows) {
 }
 
 // Terms of the statistics: x - shift and its square.
+template <typename T>
 struct ShiftedMoments {
-  const float* x;
+  const T* x;
   int channels;
   __device__ void operator()(int64_t row, int c, double& first, double& second) const {
-    const float shifted = x[row * channels + c] - x[c];
+    const float shifted = as_float(x[row * channels + c]) - as_float(x[c]);
     first += shifted;
     second += static_cast<double>(shifted) * shifted;
   }
 };
 
 // Terms of the backward: g (dy through the ReLU mask) and g * xhat.
+template <typename T>
 struct GradientMoments {
-  const float* x;
-  const float* y;
-  const float* dy;
+  const T* x;
+  const T* y;
+  const T* dy;
   const float* mean;
   const float* invstd;
   int channels;
   bool relu;
   __device__ void operator()(int64_t row, int c, double& first, double& second) const {
     const int64_t i = row * channels + c;
-    const float g = (!relu || y[i] > 0.0f) ? dy[i] : 0.0f;
+    const float g = (!relu || as_float(y[i]) > 0.0f) ? as_float(dy[i]) : 0.0f;
     first += g;
-    second += static_cast<double>(g) * ((x[i] - mean[c]) * invstd[c]);
+    second += static_cast<double>(g) * ((as_float(x[i]) - mean[c]) * invstd[c]);
   }
 };
 
@@ -91,16 +100,17 @@ __device__ void channel_totals(int groups, int channels, const double* partials,
   }
 }
 
+template <typename T>
 __global__ void statistics_finish_kernel(int64_t rows, int channels, int groups,
-                                         const double* partials, const float* x, float eps,
-                                         float* mean, float* invstd) {
+                                         const double* partials, const T* x, float eps, float* mean,
+                                         float* invstd) {
   const int c = blockIdx.x * blockDim.x + threadIdx.x;
   if (c >= channels) return;
   double shifted_sum = 0.0, shifted_square_sum = 0.0;
   channel_totals(groups, channels, partials, c, shifted_sum, shifted_square_sum);
   const double shifted_mean = shifted_sum / rows;
   const double variance = fmax(shifted_square_sum / rows - shifted_mean * shifted_mean, 0.0);
-  mean[c] = static_cast<float>(x[c] + shifted_mean);
+  mean[c] = static_cast<float>(as_float(x[c]) + shifted_mean);
   invstd[c] = static_cast<float>(1.0 / sqrt(variance + eps));
 }
 
@@ -131,15 +141,86 @@ unsigned int channel_blocks(int channels) {
   return static_cast<unsigned int>((channels + kThreadsPerBlock - 1) / kThreadsPerBlock);
 }
 
+template <typename T>
+void statistics(int64_t rows, int channels, const T* x, float eps, float* mean, float* invstd) {
+  const int groups = row_groups(rows);
+  const double* partials = reduce_over_rows(rows, channels, ShiftedMoments<T>{x, channels}, groups);
+  statistics_finish_kernel<<<channel_blocks(channels), kThreadsPerBlock, 0, compute_stream()>>>(
+      rows, channels, groups, partials, x, eps, mean, invstd);
+  IHD_CUDA_CHECK_LAUNCH();
+}
+
+// y = relu?(x * scale + shift + residual?), kWidth elements per thread (1, or a vector of
+// bfloat16 when the pointers are aligned for it).
+template <int kWidth, typename T>
+void apply(int64_t rows, int channels, const T* x, const float* mean, const float* invstd,
+           const float* gamma, const float* beta, const T* residual, bool relu, T* y) {
+  const int64_t n = rows * channels;
+  for_each_index((n + kWidth - 1) / kWidth, [=] __device__(int64_t k) {
+    const int64_t first = k * kWidth;
+    float xs[kWidth] = {}, residuals[kWidth] = {}, ys[kWidth];
+    load_floats(x, first, n, xs);
+    if (residual) load_floats(residual, first, n, residuals);
+    int c = static_cast<int>(first % channels);
+#pragma unroll
+    for (int j = 0; j < kWidth; ++j) {
+      const float scale = invstd[c] * gamma[c];
+      const float shift = beta[c] - mean[c] * scale;
+      float value = xs[j] * scale + shift;
+      if (residual) value += residuals[j];
+      if (relu) value = value > 0.0f ? value : 0.0f;
+      ys[j] = value;
+      c = c + 1 == channels ? 0 : c + 1;
+    }
+    store_floats(y, first, n, ys);
+  });
+}
+
+template <int kWidth, typename T>
+void backward(int64_t rows, int channels, const T* x, const T* y, const T* dy, const float* mean,
+              const float* invstd, const float* gamma, bool relu, bool batch_statistics, T* dx,
+              T* dresidual, float* dgamma, float* dbeta) {
+  const int groups = row_groups(rows);
+  const double* partials = reduce_over_rows(
+      rows, channels, GradientMoments<T>{x, y, dy, mean, invstd, channels, relu}, groups);
+  gradient_finish_kernel<<<channel_blocks(channels), kThreadsPerBlock, 0, compute_stream()>>>(
+      channels, groups, partials, dgamma, dbeta);
+  IHD_CUDA_CHECK_LAUNCH();
+  // Training:   dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat))
+  // Evaluation: dx = gamma * invstd * g
+  const float inverse_rows = batch_statistics ? 1.0f / static_cast<float>(rows) : 0.0f;
+  const int64_t n = rows * channels;
+  for_each_index((n + kWidth - 1) / kWidth, [=] __device__(int64_t k) {
+    const int64_t first = k * kWidth;
+    float xs[kWidth] = {}, ys[kWidth] = {}, dys[kWidth] = {}, dxs[kWidth], gs[kWidth];
+    load_floats(x, first, n, xs);
+    load_floats(y, first, n, ys);
+    load_floats(dy, first, n, dys);
+    int c = static_cast<int>(first % channels);
+#pragma unroll
+    for (int j = 0; j < kWidth; ++j) {
+      const float g = (!relu || ys[j] > 0.0f) ? dys[j] : 0.0f;
+      const float xhat = (xs[j] - mean[c]) * invstd[c];
+      dxs[j] =
+          gamma[c] * invstd[c] * (g - dbeta[c] * inverse_rows - xhat * dgamma[c] * inverse_rows);
+      gs[j] = g;
+      c = c + 1 == channels ? 0 : c + 1;
+    }
+    store_floats(dx, first, n, dxs);
+    if (dresidual) store_floats(dresidual, first, n, gs);
+  });
+}
+
 }  // namespace
 
 void batch_norm_statistics(int64_t rows, int channels, const float* x, float eps, float* mean,
                            float* invstd) {
-  const int groups = row_groups(rows);
-  const double* partials = reduce_over_rows(rows, channels, ShiftedMoments{x, channels}, groups);
-  statistics_finish_kernel<<<channel_blocks(channels), kThreadsPerBlock, 0, compute_stream()>>>(
-      rows, channels, groups, partials, x, eps, mean, invstd);
-  IHD_CUDA_CHECK_LAUNCH();
+  statistics(rows, channels, x, eps, mean, invstd);
+}
+
+void batch_norm_statistics(int64_t rows, int channels, const bfloat16* x, float eps, float* mean,
+                           float* invstd) {
+  statistics(rows, channels, device_type(x), eps, mean, invstd);
 }
 
 void batch_norm_running_statistics(int channels, const float* running_mean,
@@ -165,37 +246,42 @@ void batch_norm_update_running(int64_t rows, int channels, const float* mean, co
 void batch_norm_apply(int64_t rows, int channels, const float* x, const float* mean,
                       const float* invstd, const float* gamma, const float* beta,
                       const float* residual, bool relu, float* y) {
-  for_each_index(rows * channels, [=] __device__(int64_t i) {
-    const int c = static_cast<int>(i % channels);
-    const float scale = invstd[c] * gamma[c];
-    const float shift = beta[c] - mean[c] * scale;
-    float value = x[i] * scale + shift;
-    if (residual) value += residual[i];
-    if (relu) value = value > 0.0f ? value : 0.0f;
-    y[i] = value;
-  });
+  apply<1>(rows, channels, x, mean, invstd, gamma, beta, residual, relu, y);
+}
+
+void batch_norm_apply(int64_t rows, int channels, const bfloat16* x, const float* mean,
+                      const float* invstd, const float* gamma, const float* beta,
+                      const bfloat16* residual, bool relu, bfloat16* y) {
+  const __nv_bfloat16 *x_ = device_type(x), *residual_ = device_type(residual);
+  __nv_bfloat16* y_ = device_type(y);
+  if (vector_aligned<kBfloat16VectorWidth>(x_, residual_, y_)) {
+    apply<kBfloat16VectorWidth>(rows, channels, x_, mean, invstd, gamma, beta, residual_, relu, y_);
+  } else {
+    apply<1>(rows, channels, x_, mean, invstd, gamma, beta, residual_, relu, y_);
+  }
 }
 
 void batch_norm_backward(int64_t rows, int channels, const float* x, const float* y,
                          const float* dy, const float* mean, const float* invstd,
                          const float* gamma, bool relu, bool batch_statistics, float* dx,
                          float* dresidual, float* dgamma, float* dbeta) {
-  const int groups = row_groups(rows);
-  const double* partials = reduce_over_rows(
-      rows, channels, GradientMoments{x, y, dy, mean, invstd, channels, relu}, groups);
-  gradient_finish_kernel<<<channel_blocks(channels), kThreadsPerBlock, 0, compute_stream()>>>(
-      channels, groups, partials, dgamma, dbeta);
-  IHD_CUDA_CHECK_LAUNCH();
-  // Training:   dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat))
-  // Evaluation: dx = gamma * invstd * g
-  const float inverse_rows = batch_statistics ? 1.0f / static_cast<float>(rows) : 0.0f;
-  for_each_index(rows * channels, [=] __device__(int64_t i) {
-    const int c = static_cast<int>(i % channels);
-    const float g = (!relu || y[i] > 0.0f) ? dy[i] : 0.0f;
-    const float xhat = (x[i] - mean[c]) * invstd[c];
-    dx[i] = gamma[c] * invstd[c] * (g - dbeta[c] * inverse_rows - xhat * dgamma[c] * inverse_rows);
-    if (dresidual) dresidual[i] = g;
-  });
+  backward<1>(rows, channels, x, y, dy, mean, invstd, gamma, relu, batch_statistics, dx, dresidual,
+              dgamma, dbeta);
+}
+
+void batch_norm_backward(int64_t rows, int channels, const bfloat16* x, const bfloat16* y,
+                         const bfloat16* dy, const float* mean, const float* invstd,
+                         const float* gamma, bool relu, bool batch_statistics, bfloat16* dx,
+                         bfloat16* dresidual, float* dgamma, float* dbeta) {
+  const __nv_bfloat16 *x_ = device_type(x), *y_ = device_type(y), *dy_ = device_type(dy);
+  __nv_bfloat16 *dx_ = device_type(dx), *dresidual_ = device_type(dresidual);
+  if (vector_aligned<kBfloat16VectorWidth>(x_, y_, dy_, dx_, dresidual_)) {
+    backward<kBfloat16VectorWidth>(rows, channels, x_, y_, dy_, mean, invstd, gamma, relu,
+                                   batch_statistics, dx_, dresidual_, dgamma, dbeta);
+  } else {
+    backward<1>(rows, channels, x_, y_, dy_, mean, invstd, gamma, relu, batch_statistics, dx_,
+                dresidual_, dgamma, dbeta);
+  }
 }
 
 }  // namespace ihd::kernels::cuda

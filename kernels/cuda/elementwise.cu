@@ -1,6 +1,9 @@
 // Elementwise CUDA kernels: one grid-stride loop each (launch.cuh), plus the deterministic sum:
 // each of a fixed number of blocks adds its strided share in double, then one block adds the
-// block totals in order.
+// block totals in order. The bfloat16 conversions and addition move 8 bfloat16 (16 bytes) per
+// load and store where the pointers are aligned for it (bfloat16.cuh), one element otherwise;
+// every result is computed in float32 and rounded once, to nearest even.
+#include "kernels/cuda/bfloat16.cuh"
 #include "kernels/cuda/elementwise.h"
 #include "kernels/cuda/launch.cuh"
 
@@ -26,6 +29,37 @@ __global__ void sum_finish_kernel(int blocks, const double* partials, float* out
   for (int b = threadIdx.x; b < blocks; b += blockDim.x) total += partials[b];
   total = block_sum(total);
   if (threadIdx.x == 0) *out = static_cast<float>(total);
+}
+
+// y = x converted (float32 <-> bfloat16), kWidth elements per thread.
+template <int kWidth, typename In, typename Out>
+void convert_elements(int64_t n, const In* x, Out* y) {
+  for_each_index((n + kWidth - 1) / kWidth, [=] __device__(int64_t k) {
+    float values[kWidth] = {};
+    load_floats(x, k * kWidth, n, values);
+    store_floats(y, k * kWidth, n, values);
+  });
+}
+
+template <typename In, typename Out>
+void convert_vectorised(int64_t n, const In* x, Out* y) {
+  if (vector_aligned<kBfloat16VectorWidth>(x, y)) {
+    convert_elements<kBfloat16VectorWidth>(n, x, y);
+  } else {
+    convert_elements<1>(n, x, y);
+  }
+}
+
+template <int kWidth>
+void add_bfloat16(int64_t n, const __nv_bfloat16* a, const __nv_bfloat16* b, __nv_bfloat16* out) {
+  for_each_index((n + kWidth - 1) / kWidth, [=] __device__(int64_t k) {
+    float sums[kWidth] = {}, addends[kWidth] = {};
+    load_floats(a, k * kWidth, n, sums);
+    load_floats(b, k * kWidth, n, addends);
+#pragma unroll
+    for (int j = 0; j < kWidth; ++j) sums[j] += addends[j];
+    store_floats(out, k * kWidth, n, sums);
+  });
 }
 
 }  // namespace
@@ -74,6 +108,24 @@ void sigmoid_forward(int64_t n, const float* x, float* y) {
 
 void sigmoid_backward(int64_t n, const float* y, const float* dy, float* dx) {
   for_each_index(n, [=] __device__(int64_t i) { dx[i] = dy[i] * y[i] * (1.0f - y[i]); });
+}
+
+void convert(int64_t n, const float* x, bfloat16* y) {
+  convert_vectorised(n, x, device_type(y));
+}
+
+void convert(int64_t n, const bfloat16* x, float* y) {
+  convert_vectorised(n, device_type(x), y);
+}
+
+void add(int64_t n, const bfloat16* a, const bfloat16* b, bfloat16* out) {
+  const __nv_bfloat16 *a_ = device_type(a), *b_ = device_type(b);
+  __nv_bfloat16* out_ = device_type(out);
+  if (vector_aligned<kBfloat16VectorWidth>(a_, b_, out_)) {
+    add_bfloat16<kBfloat16VectorWidth>(n, a_, b_, out_);
+  } else {
+    add_bfloat16<1>(n, a_, b_, out_);
+  }
 }
 
 }  // namespace ihd::kernels::cuda
