@@ -1,8 +1,9 @@
 // Helpers of the CPU-versus-CUDA op table: a Twin is one float array that exists on both
-// backends with the same contents; IHD_ON_SIDE runs one kernel call on either backend, so that a
-// test writes each call once; expect_close compares a Twin's two copies by normalised error.
-// Outputs start poisoned (NaN) and carry a NaN guard zone after their end on the GPU, so that an
-// element a kernel forgets, or a write past the end, shows up as a failure.
+// backends with the same contents (a BfTwin the same in bfloat16); IHD_ON_SIDE runs one kernel
+// call on either backend, so that a test writes each call once; expect_close compares a twin's
+// two copies by normalised error, as float32 values. Outputs start poisoned (NaN) and carry a NaN
+// guard zone after their end on the GPU, so that an element a kernel forgets, or a write past the
+// end, shows up as a failure.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -15,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/bfloat16.h"
 #include "kernels/cpu/kernels.h"
 #include "kernels/cuda/kernels.h"
 
@@ -48,55 +50,86 @@ inline bool gpu_present() {
     }                                                                             \
   } while (0)
 
-constexpr int64_t kGuardFloats = 64;
+constexpr int64_t kGuardElements = 64;
 
-class Twin {
+// Elements of a twin from and to float32: float as is, bfloat16 rounded to nearest even.
+template <typename T>
+T element_from_float(float value);
+template <>
+inline float element_from_float<float>(float value) {
+  return value;
+}
+template <>
+inline bfloat16 element_from_float<bfloat16>(float value) {
+  return to_bfloat16(value);
+}
+inline float element_as_float(float value) {
+  return value;
+}
+inline float element_as_float(bfloat16 value) {
+  return to_float(value);
+}
+
+// T: float (Twin) or bfloat16 (BfTwin).
+template <typename T>
+class BasicTwin {
  public:
   // Values uniform in [low, high] (choose a range without zero, or accept that exact zeros are
-  // improbable), identical on both sides.
-  static Twin random(int64_t n, std::mt19937& engine, float low = -1.0f, float high = 1.0f) {
+  // improbable), rounded to T, identical on both sides.
+  static BasicTwin random(int64_t n, std::mt19937& engine, float low = -1.0f, float high = 1.0f) {
     std::uniform_real_distribution<float> distribution(low, high);
-    std::vector<float> values(static_cast<std::size_t>(n));
-    for (float& value : values) value = distribution(engine);
-    return Twin(values);
+    std::vector<T> values(static_cast<std::size_t>(n));
+    for (T& value : values) value = element_from_float<T>(distribution(engine));
+    return BasicTwin(values);
   }
   // An output: NaN on both sides.
-  static Twin poisoned(int64_t n) {
-    return Twin(
-        std::vector<float>(static_cast<std::size_t>(n), std::numeric_limits<float>::quiet_NaN()));
+  static BasicTwin poisoned(int64_t n) {
+    return BasicTwin(std::vector<T>(static_cast<std::size_t>(n), nan()));
   }
 
-  explicit Twin(std::vector<float> values) : host_(std::move(values)) {
-    const std::size_t bytes = sizeof(float) * (host_.size() + kGuardFloats);
-    device_ = static_cast<float*>(kernels::cuda::device_allocate(bytes));
-    std::vector<float> with_guard = host_;
-    with_guard.resize(host_.size() + kGuardFloats, std::numeric_limits<float>::quiet_NaN());
+  explicit BasicTwin(std::vector<T> values) : host_(std::move(values)) {
+    const std::size_t bytes = sizeof(T) * (host_.size() + kGuardElements);
+    device_ = static_cast<T*>(kernels::cuda::device_allocate(bytes));
+    std::vector<T> with_guard = host_;
+    with_guard.resize(host_.size() + kGuardElements, nan());
     kernels::cuda::copy_bytes(device_, true, with_guard.data(), false, bytes);
   }
-  ~Twin() {
+  ~BasicTwin() {
     if (device_) kernels::cuda::device_release(device_);
   }
-  Twin(Twin&& other) noexcept : host_(std::move(other.host_)), device_(other.device_) {
+  BasicTwin(BasicTwin&& other) noexcept : host_(std::move(other.host_)), device_(other.device_) {
     other.device_ = nullptr;
   }
-  Twin(const Twin&) = delete;
-  Twin& operator=(const Twin&) = delete;
-  Twin& operator=(Twin&&) = delete;
+  BasicTwin(const BasicTwin&) = delete;
+  BasicTwin& operator=(const BasicTwin&) = delete;
+  BasicTwin& operator=(BasicTwin&&) = delete;
 
-  float* operator[](Side side) { return side == Side::cuda ? device_ : host_.data(); }
+  T* operator[](Side side) { return side == Side::cuda ? device_ : host_.data(); }
   int64_t size() const { return static_cast<int64_t>(host_.size()); }
-  const std::vector<float>& cpu_values() const { return host_; }
+  const std::vector<T>& cpu_values() const { return host_; }
   // The GPU copy, guard zone included.
-  std::vector<float> cuda_values_with_guard() const {
-    std::vector<float> values(host_.size() + kGuardFloats);
-    kernels::cuda::copy_bytes(values.data(), false, device_, true, sizeof(float) * values.size());
+  std::vector<T> cuda_values_with_guard() const {
+    std::vector<T> values(host_.size() + kGuardElements);
+    kernels::cuda::copy_bytes(values.data(), false, device_, true, sizeof(T) * values.size());
     return values;
   }
 
  private:
-  std::vector<float> host_;
-  float* device_ = nullptr;
+  static T nan() { return element_from_float<T>(std::numeric_limits<float>::quiet_NaN()); }
+
+  std::vector<T> host_;
+  T* device_ = nullptr;
 };
+using Twin = BasicTwin<float>;
+using BfTwin = BasicTwin<bfloat16>;
+
+// float32 values of a twin's elements.
+template <typename T>
+std::vector<float> as_floats(const std::vector<T>& values) {
+  std::vector<float> result(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) result[i] = element_as_float(values[i]);
+  return result;
+}
 
 // sum (reference - value)^2 / sum reference^2; infinite if either holds a NaN; the plain sum of
 // squares when the reference is all zeros.
@@ -115,13 +148,14 @@ inline double normalised_error(const std::vector<float>& reference, const float*
 
 // Checks that the CUDA copy of `output` matches the CPU copy within `tolerance` (normalised
 // error) and that nothing was written past its end.
-inline void expect_close(const std::string& name, const Twin& output, double tolerance) {
-  const std::vector<float> gpu = output.cuda_values_with_guard();
-  const double error = normalised_error(output.cpu_values(), gpu.data());
+template <typename T>
+void expect_close(const std::string& name, const BasicTwin<T>& output, double tolerance) {
+  const std::vector<float> gpu = as_floats(output.cuda_values_with_guard());
+  const double error = normalised_error(as_floats(output.cpu_values()), gpu.data());
   INFO(name << ": normalised error " << error << " (tolerance " << tolerance << ")");
   CHECK(error <= tolerance);
   bool guard_intact = true;
-  for (int64_t i = output.size(); i < output.size() + kGuardFloats; ++i) {
+  for (int64_t i = output.size(); i < output.size() + kGuardElements; ++i) {
     guard_intact = guard_intact && std::isnan(gpu[static_cast<std::size_t>(i)]);
   }
   INFO(name << ": the CUDA kernel wrote past the end of its output");

@@ -1,0 +1,311 @@
+// The CPU-versus-CUDA op table for bfloat16 (mixed precision): every bfloat16 overload of
+// kernels/cpu/kernels.h runs on both backends from the same random bfloat16 inputs (never all
+// zeros), outputs poisoned with NaN, compared by normalised error sum (a - b)^2 / sum a^2 of the
+// float32 values. Both twins compute in float32 from the bfloat16 values and round each stored
+// result once, to nearest even, so what differs is only the float32 arithmetic before that
+// rounding. Shapes as in op_table_test.cpp (batch 1, odd sizes, channel counts that are not
+// multiples of 8, real ResNet-50 layer shapes at batch 1-2), plus views that start one element
+// into their buffer, which the vectorised (16-byte) CUDA paths must hand to their one-element
+// fallback.
+//
+// Tolerances:
+//   kIdentical 0: max pooling only moves values (and adds the same gradients in the same order);
+//   kExact 1e-12: the same formula on the same float32 values, rounded the same way (conversions,
+//     add, the average pool);
+//   kReduced 1e-10: float32 per-channel statistics and parameter gradients (sums in another
+//     order);
+//   kOneRounding 1e-5: bfloat16 outputs whose float32 value differs in its last bits between the
+//     backends (fused multiply-adds, sums of up to ~6,000 products in another order, cuDNN's
+//     tensor-core accumulation): where the two float32 values straddle a rounding boundary the
+//     bfloat16 results differ by one step (2^-8 relative, 1.5e-5 squared). Such flips are rare,
+//     expected error well below 1e-7; even one extra bfloat16 rounding of every element inside
+//     cuDNN would stay near 1e-6, while a wrong result is of order 1.
+#include "twin.h"
+
+namespace ihd::cuda_test {
+namespace {
+
+constexpr double kIdentical = 0.0;
+constexpr double kExact = 1e-12;
+constexpr double kReduced = 1e-10;
+constexpr double kOneRounding = 1e-5;
+
+// ---- elementwise ----
+
+// 8 and 4097: one whole 16-byte vector, and whole vectors plus a tail of one.
+constexpr int64_t kElementCounts[] = {1, 7, 8, 4097, 1000003};
+
+TEST_CASE("bf16 elementwise: convert both ways, add") {
+  IHD_SKIP_WITHOUT_GPU();
+  std::mt19937 engine(21);
+  for (const int64_t n : kElementCounts) {
+    CAPTURE(n);
+    // Any float32 (not bfloat16-representable): the conversion's rounding is what is compared.
+    Twin wide = Twin::random(n, engine, -3.0f, 3.0f);
+    BfTwin a = BfTwin::random(n, engine), b = BfTwin::random(n, engine, 0.5f, 2.0f);
+    BfTwin narrowed = BfTwin::poisoned(n), sum = BfTwin::poisoned(n);
+    Twin widened = Twin::poisoned(n);
+    for (const Side side : kBothSides) {
+      IHD_ON_SIDE(side, convert(n, wide[side], narrowed[side]));
+      IHD_ON_SIDE(side, convert(n, a[side], widened[side]));
+      IHD_ON_SIDE(side, add(n, a[side], b[side], sum[side]));
+    }
+    expect_close("convert float32 -> bfloat16", narrowed, kExact);
+    expect_close("convert bfloat16 -> float32", widened, kExact);
+    expect_close("add", sum, kExact);
+  }
+}
+
+TEST_CASE("bf16 elementwise: rounding ties go to the even neighbour") {
+  IHD_SKIP_WITHOUT_GPU();
+  // Exactly halfway between two bfloat16 values (the low 16 bits are 0x8000), with even and odd
+  // lower neighbours, both signs; just below and above halfway; a bfloat16 subnormal.
+  const uint32_t words[] = {0x3f808000u, 0x3f818000u, 0xbf808000u, 0xbf818000u, 0x3f807fffu,
+                            0x3f808001u, 0x47fe8000u, 0x00418000u, 0x3f800000u};
+  std::vector<float> values;
+  for (const uint32_t word : words) {
+    float value;
+    std::memcpy(&value, &word, sizeof value);
+    values.push_back(value);
+  }
+  const auto n = static_cast<int64_t>(values.size());
+  Twin wide(values);
+  BfTwin narrowed = BfTwin::poisoned(n);
+  for (const Side side : kBothSides) IHD_ON_SIDE(side, convert(n, wide[side], narrowed[side]));
+  expect_close("convert float32 -> bfloat16 at ties", narrowed, kIdentical);
+  CHECK(narrowed.cpu_values()[0].bits == 0x3f80);  // the host's rounding, for reference
+  CHECK(narrowed.cpu_values()[1].bits == 0x3f82);
+}
+
+TEST_CASE("bf16 elementwise: views one element into their buffer") {
+  IHD_SKIP_WITHOUT_GPU();
+  std::mt19937 engine(22);
+  const int64_t n = 4097;
+  Twin wide = Twin::random(n + 1, engine);
+  BfTwin a = BfTwin::random(n + 1, engine), b = BfTwin::random(n, engine);
+  BfTwin narrowed = BfTwin::poisoned(n), sum = BfTwin::poisoned(n);
+  Twin widened = Twin::poisoned(n);
+  for (const Side side : kBothSides) {
+    IHD_ON_SIDE(side, convert(n, wide[side] + 1, narrowed[side]));
+    IHD_ON_SIDE(side, convert(n, a[side] + 1, widened[side]));
+    IHD_ON_SIDE(side, add(n, a[side] + 1, b[side], sum[side]));
+  }
+  expect_close("convert float32 -> bfloat16", narrowed, kExact);
+  expect_close("convert bfloat16 -> float32", widened, kExact);
+  expect_close("add", sum, kExact);
+}
+
+// ---- batch norm ----
+
+struct BatchNormShape {
+  int64_t rows;  // N*H*W
+  int channels;
+};
+constexpr BatchNormShape kBatchNormShapes[] = {
+    {2, 3},               // tiny: less than one vector
+    {245, 13},            // 5 x 7 x 7, 13 channels: vectors span rows
+    {1 * 7 * 7, 2048},    // layer4 at batch 1
+    {2 * 112 * 112, 64},  // stem
+    {2 * 56 * 56, 256},   // layer1 expansion
+    {2 * 14 * 14, 1024},  // layer3 expansion
+};
+
+TEST_CASE("bf16 batch norm: statistics") {
+  IHD_SKIP_WITHOUT_GPU();
+  std::mt19937 engine(23);
+  for (const auto& [rows, channels] : kBatchNormShapes) {
+    CAPTURE(rows);
+    CAPTURE(channels);
+    // Mean far from zero relative to the spread, as in the float32 table.
+    BfTwin x = BfTwin::random(rows * channels, engine, 2.0f, 4.0f);
+    Twin mean = Twin::poisoned(channels), invstd = Twin::poisoned(channels);
+    for (const Side side : kBothSides) {
+      IHD_ON_SIDE(side,
+                  batch_norm_statistics(rows, channels, x[side], 1e-5f, mean[side], invstd[side]));
+    }
+    expect_close("mean", mean, kReduced);
+    expect_close("invstd", invstd, kReduced);
+  }
+}
+
+// Runs apply and backward on both sides; `offset` elements into the activation buffers (1: the
+// CUDA kernels must take their one-element path).
+void check_batch_norm_apply_and_backward(int64_t rows, int channels, bool residual, bool relu,
+                                         bool batch_statistics, int64_t offset,
+                                         std::mt19937& engine) {
+  const int64_t n = rows * channels;
+  BfTwin x = BfTwin::random(n + offset, engine, -1.0f, 3.0f);
+  BfTwin dy = BfTwin::random(n + offset, engine);
+  BfTwin skip = BfTwin::random(n + offset, engine);
+  Twin mean = Twin::random(channels, engine, 0.5f, 1.5f);
+  Twin invstd = Twin::random(channels, engine, 0.5f, 2.0f);
+  Twin gamma = Twin::random(channels, engine, 0.5f, 1.5f);
+  Twin beta = Twin::random(channels, engine, -0.5f, 0.5f);
+  BfTwin y = BfTwin::poisoned(n), dx = BfTwin::poisoned(n), dresidual = BfTwin::poisoned(n);
+  Twin dgamma = Twin::poisoned(channels), dbeta = Twin::poisoned(channels);
+  for (const Side side : kBothSides) {
+    IHD_ON_SIDE(side, batch_norm_apply(rows, channels, x[side] + offset, mean[side], invstd[side],
+                                       gamma[side], beta[side],
+                                       residual ? skip[side] + offset : nullptr, relu, y[side]));
+  }
+  // The backward reads y for its ReLU mask: both sides get the CPU's y.
+  BfTwin cpu_y(y.cpu_values());
+  for (const Side side : kBothSides) {
+    IHD_ON_SIDE(side, batch_norm_backward(
+                          rows, channels, x[side] + offset, cpu_y[side], dy[side] + offset,
+                          mean[side], invstd[side], gamma[side], relu, batch_statistics, dx[side],
+                          residual ? dresidual[side] : nullptr, dgamma[side], dbeta[side]));
+  }
+  expect_close("y", y, kOneRounding);
+  expect_close("dx", dx, kOneRounding);
+  expect_close("dgamma", dgamma, kReduced);
+  expect_close("dbeta", dbeta, kReduced);
+  if (residual) expect_close("dresidual", dresidual, kExact);
+}
+
+TEST_CASE(
+    "bf16 batch norm: apply and backward, with and without residual, ReLU, batch statistics") {
+  IHD_SKIP_WITHOUT_GPU();
+  std::mt19937 engine(24);
+  for (const auto& [rows, channels] : kBatchNormShapes) {
+    for (const bool residual : {false, true}) {
+      for (const bool relu : {false, true}) {
+        for (const bool batch_statistics : {true, false}) {
+          CAPTURE(rows);
+          CAPTURE(channels);
+          CAPTURE(residual);
+          CAPTURE(relu);
+          CAPTURE(batch_statistics);
+          check_batch_norm_apply_and_backward(rows, channels, residual, relu, batch_statistics, 0,
+                                              engine);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("bf16 batch norm: views one element into their buffer") {
+  IHD_SKIP_WITHOUT_GPU();
+  std::mt19937 engine(25);
+  for (const auto& [rows, channels] : {BatchNormShape{245, 13}, BatchNormShape{2 * 28 * 28, 128}}) {
+    CAPTURE(rows);
+    CAPTURE(channels);
+    check_batch_norm_apply_and_backward(rows, channels, true, true, true, 1, engine);
+  }
+}
+
+// ---- convolution ----
+
+// batch, in_height, in_width, in_channels, out_channels, kernel_h, kernel_w, stride, padding
+constexpr kernels::Conv2dGeometry kConvolutions[] = {
+    {1, 7, 5, 3, 5, 3, 3, 1, 1},        // odd sizes, batch 1
+    {2, 9, 9, 6, 10, 3, 3, 2, 1},       // strided
+    {3, 6, 6, 13, 7, 1, 1, 1, 0},       // pointwise, 13 channels
+    {1, 10, 11, 5, 4, 5, 3, 2, 2},      // rectangular kernel
+    {1, 64, 64, 3, 64, 7, 7, 2, 3},     // the stem at 64 x 64 (3 input channels)
+    {2, 56, 56, 64, 64, 3, 3, 1, 1},    // layer1 3x3
+    {2, 56, 56, 64, 256, 1, 1, 1, 0},   // layer1 expansion
+    {2, 56, 56, 256, 512, 1, 1, 2, 0},  // layer2 downsample
+    {2, 28, 28, 128, 128, 3, 3, 2, 1},  // layer2 strided 3x3
+    {2, 14, 14, 256, 256, 3, 3, 1, 1},  // layer3 3x3
+    {2, 7, 7, 2048, 512, 1, 1, 1, 0},   // layer4 reduction
+};
+
+TEST_CASE("bf16 conv2d: forward, backward data, backward weight") {
+  IHD_SKIP_WITHOUT_GPU();
+  std::mt19937 engine(26);
+  for (const kernels::Conv2dGeometry& g : kConvolutions) {
+    CAPTURE(g.batch);
+    CAPTURE(g.in_height);
+    CAPTURE(g.in_channels);
+    CAPTURE(g.out_channels);
+    CAPTURE(g.kernel_height);
+    CAPTURE(g.stride);
+    const int64_t x_size = static_cast<int64_t>(g.batch) * g.in_height * g.in_width * g.in_channels;
+    const int64_t y_size =
+        static_cast<int64_t>(g.batch) * g.out_height() * g.out_width() * g.out_channels;
+    const int64_t w_size = g.out_channels * g.patch_size();
+    BfTwin x = BfTwin::random(x_size, engine), w = BfTwin::random(w_size, engine);
+    BfTwin dy = BfTwin::random(y_size, engine);
+    BfTwin y = BfTwin::poisoned(y_size), dx = BfTwin::poisoned(x_size);
+    BfTwin dw = BfTwin::poisoned(w_size);
+    for (const Side side : kBothSides) {
+      IHD_ON_SIDE(side, conv2d_forward(g, x[side], w[side], y[side]));
+      IHD_ON_SIDE(side, conv2d_backward_data(g, dy[side], w[side], dx[side]));
+      IHD_ON_SIDE(side, conv2d_backward_weight(g, x[side], dy[side], dw[side]));
+    }
+    expect_close("y", y, kOneRounding);
+    expect_close("dx", dx, kOneRounding);
+    expect_close("dw", dw, kOneRounding);
+  }
+}
+
+// ---- pooling ----
+
+// batch, in_height, in_width, channels, kernel, stride, padding
+constexpr kernels::Pool2dGeometry kMaxPools[] = {
+    {2, 112, 112, 64, 3, 2, 1},  // the stem's pool
+    {1, 7, 9, 5, 3, 2, 1},       // odd sizes
+    {3, 6, 6, 3, 2, 2, 0},       // non-overlapping
+    {2, 5, 5, 11, 3, 1, 1},      // stride 1: each input in up to 9 windows
+};
+
+TEST_CASE("bf16 max pool: forward and backward, ties go to the first maximum") {
+  IHD_SKIP_WITHOUT_GPU();
+  std::mt19937 engine(27);
+  std::uniform_int_distribution<int> level(-4, 4);
+  for (const kernels::Pool2dGeometry& g : kMaxPools) {
+    CAPTURE(g.in_height);
+    CAPTURE(g.channels);
+    CAPTURE(g.kernel);
+    CAPTURE(g.stride);
+    const int64_t x_size = static_cast<int64_t>(g.batch) * g.in_height * g.in_width * g.channels;
+    const int64_t y_size =
+        static_cast<int64_t>(g.batch) * g.out_height() * g.out_width() * g.channels;
+    // Few distinct values (exact in bfloat16, none zero), so that windows hold ties.
+    std::vector<bfloat16> levels(static_cast<std::size_t>(x_size));
+    for (bfloat16& value : levels)
+      value = to_bfloat16(0.5f * static_cast<float>(level(engine)) + 0.25f);
+    BfTwin x(levels), dy = BfTwin::random(y_size, engine);
+    BfTwin y = BfTwin::poisoned(y_size), dx = BfTwin::poisoned(x_size);
+    for (const Side side : kBothSides) IHD_ON_SIDE(side, max_pool2d_forward(g, x[side], y[side]));
+    BfTwin cpu_y(y.cpu_values());
+    for (const Side side : kBothSides) {
+      IHD_ON_SIDE(side, max_pool2d_backward(g, x[side], cpu_y[side], dy[side], dx[side]));
+    }
+    expect_close("y", y, kIdentical);
+    expect_close("dx", dx, kIdentical);
+  }
+}
+
+struct GlobalPoolShape {
+  int batch;
+  int64_t pixels;
+  int channels;
+};
+constexpr GlobalPoolShape kGlobalPools[] = {{2, 7 * 7, 2048}, {1, 1, 3}, {3, 15, 13}};
+
+TEST_CASE("bf16 global average pool: bfloat16 in, float32 features, and backward") {
+  IHD_SKIP_WITHOUT_GPU();
+  std::mt19937 engine(28);
+  for (const auto& [batch, pixels, channels] : kGlobalPools) {
+    CAPTURE(batch);
+    CAPTURE(pixels);
+    CAPTURE(channels);
+    const int64_t x_size = batch * pixels * channels,
+                  y_size = static_cast<int64_t>(batch) * channels;
+    BfTwin x = BfTwin::random(x_size, engine);
+    Twin dy = Twin::random(y_size, engine);
+    Twin y = Twin::poisoned(y_size);
+    BfTwin dx = BfTwin::poisoned(x_size);
+    for (const Side side : kBothSides) {
+      IHD_ON_SIDE(side, global_avg_pool_forward(batch, pixels, channels, x[side], y[side]));
+      IHD_ON_SIDE(side, global_avg_pool_backward(batch, pixels, channels, dy[side], dx[side]));
+    }
+    expect_close("y", y, kExact);
+    expect_close("dx", dx, kExact);
+  }
+}
+
+}  // namespace
+}  // namespace ihd::cuda_test
