@@ -232,6 +232,89 @@ void BM_sgd_momentum_update(benchmark::State& state) {
               [&] { cuda::sgd_update(n, param.get(), grad.get(), buffer.get(), hyper, false); });
 }
 
+// Element counts of ResNet-50's 161 parameters: convolution weights, batch-norm scale and shift,
+// the 1000-class fully connected layer; kResNet50Parameters in all.
+std::vector<int64_t> resnet50_parameter_sizes() {
+  std::vector<int64_t> sizes;
+  const auto conv_bn = [&](int64_t in, int64_t out, int64_t kernel) {
+    sizes.insert(sizes.end(), {out * in * kernel * kernel, out, out});
+  };
+  conv_bn(3, 64, 7);
+  int64_t in = 64;
+  const int blocks_per_stage[] = {3, 4, 6, 3};
+  for (int stage = 0; stage < 4; ++stage) {
+    const int64_t width = int64_t{64} << stage, out = 4 * width;
+    for (int block = 0; block < blocks_per_stage[stage]; ++block) {
+      conv_bn(in, width, 1);
+      conv_bn(width, width, 3);
+      conv_bn(width, out, 1);
+      if (block == 0) conv_bn(in, out, 1);
+      in = out;
+    }
+  }
+  sizes.insert(sizes.end(), {2048 * 1000, 1000});
+  return sizes;
+}
+
+// ResNet-50's parameters, gradients and two state buffers (the momentum buffer or exp_avg, and
+// exp_avg_sq), each parameter a slice of one device array per role that starts 256-byte aligned,
+// as its own allocation would.
+struct ResNet50Parameters {
+  static std::vector<int64_t> aligned_offsets(const std::vector<int64_t>& sizes) {
+    std::vector<int64_t> offsets = {0};
+    for (const int64_t n : sizes) offsets.push_back(offsets.back() + (n + 63) / 64 * 64);
+    return offsets;
+  }
+
+  std::vector<int64_t> sizes = resnet50_parameter_sizes();
+  std::vector<int64_t> offsets = aligned_offsets(sizes);  // offsets.back(): the arrays' length
+  DeviceArray param{offsets.back()}, grad{offsets.back()}, state_a{offsets.back()};
+  DeviceArray state_b{offsets.back(), 0.01f};
+
+  // Each update rule reads the state fields it needs.
+  std::vector<kernels::ParameterSlice> slices() const {
+    std::vector<kernels::ParameterSlice> slices(sizes.size());
+    for (std::size_t k = 0; k < sizes.size(); ++k) {
+      slices[k].n = sizes[k];
+      slices[k].param = param.get() + offsets[k];
+      slices[k].grad = grad.get() + offsets[k];
+      slices[k].momentum_buffer = slices[k].exp_avg = state_a.get() + offsets[k];
+      slices[k].exp_avg_sq = state_b.get() + offsets[k];
+    }
+    return slices;
+  }
+};
+
+// One optimizer step over ResNet-50's 161 parameters: SGD with momentum or AdamW, as one
+// multi-tensor call (what the engine runs) or as one launch per parameter.
+void BM_resnet50_optimizer_step(benchmark::State& state, bool adamw, bool multi_tensor) {
+  const ResNet50Parameters parameters;
+  const std::vector<kernels::ParameterSlice> slices = parameters.slices();
+  const int count = static_cast<int>(slices.size());
+  kernels::SgdHyper sgd;
+  sgd.momentum = 0.9f;
+  kernels::AdamHyper adam;
+  adam.weight_decay = 0.01f;
+  adam.decoupled_weight_decay = true;
+  time_on_gpu(state, (adamw ? 28.0 : 20.0) * kResNet50Parameters, 0, [&] {
+    if (multi_tensor) {
+      if (adamw) {
+        cuda::adam_update_many(slices.data(), count, adam);
+      } else {
+        cuda::sgd_update_many(slices.data(), count, sgd);
+      }
+      return;
+    }
+    for (const kernels::ParameterSlice& s : slices) {
+      if (adamw) {
+        cuda::adam_update(s.n, s.param, s.grad, s.exp_avg, s.exp_avg_sq, adam);
+      } else {
+        cuda::sgd_update(s.n, s.param, s.grad, s.momentum_buffer, sgd, false);
+      }
+    }
+  });
+}
+
 // ---- cuDNN convolutions: every distinct ResNet-50 (v1.5) layer shape at 224 x 224 ----
 
 struct ResNetConvolution {
@@ -317,6 +400,14 @@ void register_benchmarks() {
   gpu_timed(benchmark::RegisterBenchmark("global_avg_pool_forward", BM_global_avg_pool_forward));
   gpu_timed(benchmark::RegisterBenchmark("adam_update", BM_adam_update));
   gpu_timed(benchmark::RegisterBenchmark("sgd_momentum_update", BM_sgd_momentum_update));
+  for (const bool adamw : {false, true}) {
+    for (const bool multi_tensor : {true, false}) {
+      const std::string name = std::string("resnet50_") + (adamw ? "adamw" : "sgd_momentum") +
+                               "_step_" + (multi_tensor ? "multi_tensor" : "per_parameter");
+      gpu_timed(benchmark::RegisterBenchmark(name.c_str(), BM_resnet50_optimizer_step, adamw,
+                                             multi_tensor));
+    }
+  }
   const std::pair<Direction, const char*> directions[] = {
       {Direction::forward, "fwd"},
       {Direction::backward_data, "bwd_data"},

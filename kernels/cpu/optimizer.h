@@ -1,8 +1,11 @@
-// Optimizer updates on the CPU, in place over one parameter's n floats, with PyTorch's rules
-// (torch.optim.SGD, Adam, AdamW). The hyper-parameters travel in plain structs shared with the
-// CUDA twins.
+// Optimizer updates on the CPU, in place, with PyTorch's rules (torch.optim.SGD, Adam, AdamW):
+// over one parameter's n floats (sgd_update, adam_update: the reference), or over many parameters
+// in one call (sgd_update_many, adam_update_many: what the engine's optimizers use; bitwise the
+// same results). The hyper-parameters and the parameter table travel in plain structs shared
+// with the CUDA twins.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 namespace ihd::kernels {
@@ -25,6 +28,37 @@ struct AdamHyper {
   int64_t step = 1;                     // 1 on the first update
 };
 
+// The per-step constants of Adam's update, computed once per step on the host, by this one
+// function for both backends.
+struct AdamStepConstants {
+  float step_size;              // lr / (1 - beta1^step)
+  float bias_correction2_sqrt;  // sqrt(1 - beta2^step)
+  float decay_factor;           // AdamW: 1 - lr * weight_decay; Adam: 1
+  float grad_decay;             // Adam: weight_decay, added to the gradient; AdamW: 0
+};
+inline AdamStepConstants adam_step_constants(const AdamHyper& h) {
+  const float bias_correction1 = 1.0f - static_cast<float>(std::pow(h.beta1, h.step));
+  AdamStepConstants c;
+  c.step_size = h.lr / bias_correction1;
+  c.bias_correction2_sqrt =
+      static_cast<float>(std::sqrt(1.0 - std::pow(static_cast<double>(h.beta2), h.step)));
+  c.decay_factor = h.decoupled_weight_decay ? 1.0f - h.lr * h.weight_decay : 1.0f;
+  c.grad_decay = h.decoupled_weight_decay ? 0.0f : h.weight_decay;
+  return c;
+}
+
+// One parameter of a multi-tensor update: its n floats, its gradient, and the state buffers its
+// rule uses (the others stay null).
+struct ParameterSlice {
+  int64_t n = 0;
+  float* param = nullptr;
+  const float* grad = nullptr;
+  float* momentum_buffer = nullptr;  // SGD with momentum
+  float* exp_avg = nullptr;          // Adam(W)
+  float* exp_avg_sq = nullptr;       // Adam(W)
+  bool first_step = false;           // SGD: initialise momentum_buffer with the gradient
+};
+
 }  // namespace ihd::kernels
 
 namespace ihd::kernels::cpu {
@@ -34,5 +68,10 @@ void sgd_update(int64_t n, float* param, const float* grad, float* momentum_buff
                 const SgdHyper& hyper, bool first_step);
 void adam_update(int64_t n, float* param, const float* grad, float* exp_avg, float* exp_avg_sq,
                  const AdamHyper& hyper);
+
+// The same updates over `count` parameters at once (slices of size 0 are allowed). Parallel over
+// fixed-size chunks of all the parameters, so small tensors share the threads with large ones.
+void sgd_update_many(const ParameterSlice* slices, int count, const SgdHyper& hyper);
+void adam_update_many(const ParameterSlice* slices, int count, const AdamHyper& hyper);
 
 }  // namespace ihd::kernels::cpu

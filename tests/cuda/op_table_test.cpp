@@ -425,5 +425,85 @@ TEST_CASE("Adam and AdamW: first and tenth step") {
   }
 }
 
+// Multi-tensor updates: parameters of uneven sizes (one element, odd, empty, across the CUDA
+// kernel's 8192-element chunks, a large one) and enough small ones to need a second launch (256
+// parameters per launch); two steps, so that momentum's first and later steps both run. The CUDA
+// results must also equal, bit for bit, the per-parameter CUDA kernels' on copies of the inputs.
+TEST_CASE("SGD, Adam and AdamW over many parameters in one call (multi-tensor)") {
+  IHD_SKIP_WITHOUT_GPU();
+  std::mt19937 engine(13);
+  std::vector<int64_t> sizes = {1, 7, 0, 4097, 8192, 8193, 1000003};
+  for (int i = 0; i < 300; ++i) sizes.push_back(1 + i % 13);
+  const auto same_cuda_bits = [](const Twin& a, const Twin& b) {
+    const std::vector<float> x = a.cuda_values_with_guard(), y = b.cuda_values_with_guard();
+    return std::memcmp(x.data(), y.data(), sizeof(float) * static_cast<std::size_t>(a.size())) == 0;
+  };
+  enum class Rule { sgd_momentum, sgd_nesterov, adam, adamw };
+  for (const Rule rule : {Rule::sgd_momentum, Rule::sgd_nesterov, Rule::adam, Rule::adamw}) {
+    CAPTURE(static_cast<int>(rule));
+    kernels::SgdHyper sgd;
+    sgd.momentum = 0.9f;
+    sgd.dampening = rule == Rule::sgd_momentum ? 0.1f : 0.0f;
+    sgd.weight_decay = 1e-4f;
+    sgd.nesterov = rule == Rule::sgd_nesterov;
+    kernels::AdamHyper adam;
+    adam.weight_decay = 0.01f;
+    adam.decoupled_weight_decay = rule == Rule::adamw;
+    const bool is_sgd = rule == Rule::sgd_momentum || rule == Rule::sgd_nesterov;
+    // state_a: the momentum buffer or exp_avg; state_b: exp_avg_sq. The *_alone copies take the
+    // per-parameter CUDA updates.
+    std::vector<Twin> param, grad, state_a, state_b, param_alone, state_a_alone, state_b_alone;
+    for (const int64_t n : sizes) {
+      param.push_back(Twin::random(n, engine));
+      grad.push_back(Twin::random(n, engine));
+      state_a.push_back(Twin::random(n, engine, -0.1f, 0.1f));
+      state_b.push_back(Twin::random(n, engine, 0.001f, 0.01f));
+      param_alone.emplace_back(param.back().cpu_values());
+      state_a_alone.emplace_back(state_a.back().cpu_values());
+      state_b_alone.emplace_back(state_b.back().cpu_values());
+    }
+    for (int step = 1; step <= 2; ++step) {
+      adam.step = step;
+      for (const Side side : kBothSides) {
+        std::vector<kernels::ParameterSlice> slices(sizes.size());
+        for (std::size_t k = 0; k < sizes.size(); ++k) {
+          slices[k].n = sizes[k];
+          slices[k].param = param[k][side];
+          slices[k].grad = grad[k][side];
+          (is_sgd ? slices[k].momentum_buffer : slices[k].exp_avg) = state_a[k][side];
+          if (!is_sgd) slices[k].exp_avg_sq = state_b[k][side];
+          slices[k].first_step = step == 1;
+        }
+        const int count = static_cast<int>(slices.size());
+        if (is_sgd) {
+          IHD_ON_SIDE(side, sgd_update_many(slices.data(), count, sgd));
+        } else {
+          IHD_ON_SIDE(side, adam_update_many(slices.data(), count, adam));
+        }
+      }
+      for (std::size_t k = 0; k < sizes.size(); ++k) {
+        const Side gpu = Side::cuda;
+        if (is_sgd) {
+          kernels::cuda::sgd_update(sizes[k], param_alone[k][gpu], grad[k][gpu],
+                                    state_a_alone[k][gpu], sgd, step == 1);
+        } else {
+          kernels::cuda::adam_update(sizes[k], param_alone[k][gpu], grad[k][gpu],
+                                     state_a_alone[k][gpu], state_b_alone[k][gpu], adam);
+        }
+      }
+    }
+    for (std::size_t k = 0; k < sizes.size(); ++k) {
+      CAPTURE(k);
+      CAPTURE(sizes[k]);
+      expect_close("param", param[k], kExact);
+      expect_close(is_sgd ? "momentum buffer" : "exp_avg", state_a[k], kExact);
+      if (!is_sgd) expect_close("exp_avg_sq", state_b[k], kExact);
+      CHECK(same_cuda_bits(param[k], param_alone[k]));
+      CHECK(same_cuda_bits(state_a[k], state_a_alone[k]));
+      CHECK(same_cuda_bits(state_b[k], state_b_alone[k]));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ihd::cuda_test

@@ -1,5 +1,8 @@
-// Optimizer steps against hand-computed updates (PyTorch's formulas, written out).
+// Optimizer steps against hand-computed updates (PyTorch's formulas, written out), and the
+// multi-tensor kernels against the per-parameter ones (bitwise).
 #include "engine/optim/optimizer.h"
+
+#include <random>
 
 #include "test_util.h"
 
@@ -16,7 +19,115 @@ struct OneParameter {
   }
 };
 
+// Parameters of uneven sizes for the multi-tensor kernels: one element, odd sizes, an empty one,
+// sizes across the CPU kernel's 16384-element chunks, and one above its parallel threshold.
+constexpr int64_t kSliceSizes[] = {1, 7, 0, 4097, 16385, 40000, 3};
+
+// One set of parameters with their gradients and two state buffers, as host vectors.
+struct HostParameters {
+  std::vector<std::vector<float>> param, grad, state_a, state_b;
+
+  HostParameters(std::mt19937& engine) {
+    std::uniform_real_distribution<float> values(-1.0f, 1.0f), positive(0.001f, 0.01f);
+    for (const int64_t n : kSliceSizes) {
+      const auto size = static_cast<std::size_t>(n);
+      param.emplace_back(size);
+      grad.emplace_back(size);
+      state_a.emplace_back(size);
+      state_b.emplace_back(size);
+      for (std::size_t i = 0; i < size; ++i) {
+        param.back()[i] = values(engine);
+        state_a.back()[i] = 0.1f * values(engine);
+        state_b.back()[i] = positive(engine);
+      }
+    }
+  }
+  void new_gradients(std::mt19937& engine) {
+    std::uniform_real_distribution<float> values(-1.0f, 1.0f);
+    for (auto& g : grad) {
+      for (float& value : g) value = values(engine);
+    }
+  }
+  kernels::ParameterSlice slice(std::size_t s) {
+    kernels::ParameterSlice slice;
+    slice.n = static_cast<int64_t>(param[s].size());
+    slice.param = param[s].data();
+    slice.grad = grad[s].data();
+    return slice;
+  }
+};
+
 }  // namespace
+
+TEST_CASE("sgd_update_many: bitwise the per-parameter update (plain, momentum, Nesterov, decay)") {
+  kernels::SgdHyper plain, momentum, nesterov;
+  plain.lr = 0.1f;
+  momentum.momentum = 0.9f;
+  momentum.dampening = 0.1f;
+  momentum.weight_decay = 1e-4f;
+  nesterov.momentum = 0.9f;
+  nesterov.weight_decay = 5e-4f;
+  nesterov.nesterov = true;
+  for (const kernels::SgdHyper& hyper : {plain, momentum, nesterov}) {
+    CAPTURE(hyper.momentum);
+    CAPTURE(hyper.nesterov);
+    std::mt19937 engine(21);
+    HostParameters one_by_one(engine), many = one_by_one;
+    // Odd parameters get their first gradient one step late: their momentum starts then.
+    for (int step = 0; step < 3; ++step) {
+      one_by_one.new_gradients(engine);
+      many.grad = one_by_one.grad;
+      std::vector<kernels::ParameterSlice> slices;
+      for (std::size_t s = 0; s < one_by_one.param.size(); ++s) {
+        const int first = static_cast<int>(s % 2);
+        if (step < first) continue;
+        float* buffer = hyper.momentum != 0.0f ? one_by_one.state_a[s].data() : nullptr;
+        kernels::cpu::sgd_update(static_cast<int64_t>(one_by_one.param[s].size()),
+                                 one_by_one.param[s].data(), one_by_one.grad[s].data(), buffer,
+                                 hyper, step == first);
+        kernels::ParameterSlice slice = many.slice(s);
+        if (hyper.momentum != 0.0f) slice.momentum_buffer = many.state_a[s].data();
+        slice.first_step = step == first;
+        slices.push_back(slice);
+      }
+      kernels::cpu::sgd_update_many(slices.data(), static_cast<int>(slices.size()), hyper);
+      CHECK(many.param == one_by_one.param);
+      CHECK(many.state_a == one_by_one.state_a);
+    }
+  }
+}
+
+TEST_CASE("adam_update_many: bitwise the per-parameter update (Adam, AdamW), several steps") {
+  for (const bool decoupled : {false, true}) {
+    CAPTURE(decoupled);
+    kernels::AdamHyper hyper;
+    hyper.lr = 0.01f;
+    hyper.weight_decay = 0.01f;
+    hyper.decoupled_weight_decay = decoupled;
+    std::mt19937 engine(22);
+    HostParameters one_by_one(engine), many = one_by_one;
+    for (int step = 1; step <= 4; ++step) {
+      hyper.step = step;
+      one_by_one.new_gradients(engine);
+      many.grad = one_by_one.grad;
+      std::vector<kernels::ParameterSlice> slices;
+      for (std::size_t s = 0; s < one_by_one.param.size(); ++s) {
+        kernels::cpu::adam_update(static_cast<int64_t>(one_by_one.param[s].size()),
+                                  one_by_one.param[s].data(), one_by_one.grad[s].data(),
+                                  one_by_one.state_a[s].data(), one_by_one.state_b[s].data(),
+                                  hyper);
+        kernels::ParameterSlice slice = many.slice(s);
+        slice.exp_avg = many.state_a[s].data();
+        slice.exp_avg_sq = many.state_b[s].data();
+        slices.push_back(slice);
+      }
+      kernels::cpu::adam_update_many(slices.data(), static_cast<int>(slices.size()), hyper);
+      CHECK(many.param == one_by_one.param);
+      CHECK(many.state_a == one_by_one.state_a);
+      CHECK(many.state_b == one_by_one.state_b);
+    }
+  }
+}
 
 TEST_CASE("SGD with momentum, weight decay, and Nesterov: two steps, written out") {
   for (bool nesterov : {false, true}) {
