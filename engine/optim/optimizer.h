@@ -1,11 +1,14 @@
 // Optimizers with PyTorch's update rules: SGD (momentum, dampening, Nesterov, weight decay),
 // Adam and AdamW. Each keeps per-parameter state tensors named after the parameter
 // ("layer1.0.conv1.weight.exp_avg"), so that a checkpoint can store and restore them exactly.
-// Parameters without a gradient (frozen, or unused this step) are skipped.
+// Parameters without a gradient (frozen, or unused this step) are skipped. A step updates all the
+// other parameters with one multi-tensor kernel call (kernels/*/optimizer.h: sgd_update_many,
+// adam_update_many), so all parameters must live on one device.
 #pragma once
 
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/module.h"
@@ -30,11 +33,22 @@ class Optimizer {
   void load_state(const std::vector<NamedTensor>& saved);
 
  protected:
-  // The state tensor `suffix` of parameter i, created as zeros on first use.
-  Tensor& state_of(std::size_t i, const std::string& suffix);
+  // The state tensor `suffix` of parameter i, created as zeros on first use (then `created`, if
+  // given, is set).
+  Tensor state_of(std::size_t i, const std::string& suffix, bool* created = nullptr);
+  // The parameters that have a gradient, with their gradients (kept alive for the kernel call)
+  // and their slices with param and grad filled in; checks that they share one device.
+  struct StepParameters {
+    std::vector<std::size_t> indices;
+    std::vector<Tensor> grads;
+    std::vector<kernels::ParameterSlice> slices;
+    Device device;
+  };
+  StepParameters parameters_with_grad() const;
 
   std::vector<NamedTensor> parameters_;
   std::vector<NamedTensor> state_;
+  std::unordered_map<std::string, std::size_t> state_index_;  // name -> position in state_
   int64_t steps_taken_ = 0;
 };
 

@@ -129,6 +129,48 @@ TEST_CASE("adam_update_many: bitwise the per-parameter update (Adam, AdamW), sev
   }
 }
 
+TEST_CASE("SGD step: one multi-tensor call, bitwise the per-parameter updates, late gradients") {
+  // Three parameters; "b" has no gradient on the first step, so its momentum starts on the
+  // second (first_step for b alone).
+  Generator generator(23);
+  std::vector<NamedTensor> named;
+  for (const auto& [name, n] : {std::pair{"a", 4097}, std::pair{"b", 7}, std::pair{"c", 1}}) {
+    named.emplace_back(name, testing::random_leaf(Shape{n}, generator));
+  }
+  std::vector<std::vector<float>> reference, buffers(named.size());
+  for (const auto& [name, tensor] : named) reference.push_back(tensor.to_vector());
+  kernels::SgdHyper hyper;
+  hyper.momentum = 0.9f;
+  hyper.nesterov = true;
+  hyper.weight_decay = 1e-4f;
+  Sgd sgd(named, hyper);
+  for (int step = 0; step < 3; ++step) {
+    for (std::size_t k = 0; k < named.size(); ++k) {
+      const bool has_grad = !(step == 0 && named[k].first == "b");
+      Tensor& parameter = named[k].second;
+      parameter.set_grad(has_grad ? testing::random_tensor(parameter.shape(), generator)
+                                  : Tensor());
+      if (!has_grad) continue;
+      const std::vector<float> grad = parameter.grad().to_vector();
+      const bool first_step = buffers[k].empty();
+      buffers[k].resize(grad.size());
+      kernels::cpu::sgd_update(static_cast<int64_t>(grad.size()), reference[k].data(), grad.data(),
+                               buffers[k].data(), hyper, first_step);
+    }
+    sgd.step();
+    for (std::size_t k = 0; k < named.size(); ++k) {
+      CAPTURE(named[k].first);
+      CHECK(named[k].second.to_vector() == reference[k]);
+    }
+  }
+  const auto state = sgd.state();
+  REQUIRE(state.size() == 3);
+  CHECK(state[0].first == "a.momentum_buffer");
+  CHECK(state[1].first == "c.momentum_buffer");
+  CHECK(state[2].first == "b.momentum_buffer");
+  CHECK(state[2].second.to_vector() == buffers[1]);
+}
+
 TEST_CASE("SGD with momentum, weight decay, and Nesterov: two steps, written out") {
   for (bool nesterov : {false, true}) {
     CAPTURE(nesterov);
