@@ -2,10 +2,43 @@
 // and kernels::cpu::kernel(args...) otherwise. Every kernel has a CPU twin with the same signature
 // (see kernels/README.md), so one call site serves both backends. In a build without CUDA a CUDA
 // device gets a clear error instead.
+//
+// with_activation_type(dtype, op, body) does the same for the element type: it calls
+// body(float{}) or body(bfloat16{}), so that an op writes its kernel calls once, as a generic
+// lambda over `using T = decltype(tag)` with typed_data<T>(tensor) pointers, and the float32 or
+// bfloat16 overload of each kernel is picked at compile time.
 #pragma once
 
+#include <string_view>
+
 #include "engine/error.h"
+#include "engine/tensor.h"
+#include "kernels/bfloat16.h"
 #include "kernels/cpu/kernels.h"
+
+namespace ihd {
+
+// The element pointer of a float32 (T = float) or bfloat16 (T = bfloat16) tensor, dtype checked;
+// null for an undefined tensor (an absent optional operand).
+template <typename T>
+T* typed_data(const Tensor& tensor) {
+  if (!tensor.defined()) return nullptr;
+  if constexpr (std::is_same_v<T, bfloat16>) {
+    return tensor.data_bf16();
+  } else {
+    return tensor.data();
+  }
+}
+
+template <typename Body>
+decltype(auto) with_activation_type(DType dtype, std::string_view op, Body&& body) {
+  if (dtype == DType::bf16) return body(bfloat16{});
+  IHD_CHECK(dtype == DType::f32, op, ": activations must be float32 or bfloat16, got ",
+            dtype_name(dtype));
+  return body(float{});
+}
+
+}  // namespace ihd
 
 #ifdef IHD_WITH_CUDA
 #include "kernels/cuda/kernels.h"

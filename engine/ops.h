@@ -4,6 +4,11 @@
 //
 // Layouts: activations NHWC [batch, height, width, channels]; conv weights OHWI
 // [out_channels, kernel_h, kernel_w, in_channels]; linear weights [out_features, in_features].
+//
+// Element types: float32 everywhere. Mixed precision (engine/autocast.h) adds bfloat16
+// activations to the ops a ResNet's body runs: conv2d, batch_norm, max_pool2d, global_avg_pool
+// (bfloat16 in, float32 out), add; a gradient always has its tensor's dtype. Other ops take
+// float32 only and say so.
 #pragma once
 
 #include <optional>
@@ -13,13 +18,17 @@
 namespace ihd {
 
 // ---- arithmetic (engine/ops/arithmetic.cpp) ----
-Tensor add(const Tensor& a, const Tensor& b);  // same shapes
+Tensor add(const Tensor& a, const Tensor& b);  // same shapes and dtype (float32 or bfloat16)
 Tensor mul(const Tensor& a, const Tensor& b);  // same shapes, elementwise
 Tensor scale(const Tensor& x, float factor);   // x * factor
 Tensor sum(const Tensor& x);                   // all elements -> scalar
 Tensor mean(const Tensor& x);                  // all elements -> scalar
 Tensor reshape(const Tensor& x, Shape shape);  // same numel, shares storage
 Tensor flatten(const Tensor& x);               // [N, ...] -> [N, rest]
+
+// ---- mixed precision (engine/ops/cast.cpp) ----
+// float32 <-> bfloat16 (rounding to nearest even); the same tensor when it already has `dtype`.
+Tensor cast(const Tensor& x, DType dtype);
 
 // ---- activations (engine/ops/activation.cpp) ----
 Tensor relu(const Tensor& x);
@@ -30,7 +39,9 @@ struct Conv2dOptions {
   int stride = 1;
   int padding = 0;
 };
-// x [N,H,W,C], weight [O,KH,KW,C], bias [O] or undefined -> [N,OH,OW,O].
+// x [N,H,W,C], weight [O,KH,KW,C], bias [O] or undefined -> [N,OH,OW,O]. Computes in bfloat16
+// (float32 accumulation; input and weight cast, output bfloat16, no bias) when x is bfloat16 or
+// an AutocastGuard(DType::bf16) is active; otherwise in float32.
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dOptions options);
 
 // ---- batch normalisation (engine/ops/batch_norm.cpp) ----
@@ -39,6 +50,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dO
 // (running = (1 - momentum) running + momentum batch, unbiased variance); in evaluation the
 // running statistics normalise. The block's glue is fused into the same pass: an optional residual
 // added after the affine transform, then an optional ReLU: y = relu(bn(x) + residual).
+// x, residual and y share x's dtype (float32 or bfloat16); parameters and statistics are float32.
 struct BatchNormOptions {
   bool training = true;
   float momentum = 0.1f;
@@ -55,8 +67,8 @@ struct MaxPool2dOptions {
   int stride = 2;
   int padding = 1;
 };
-Tensor max_pool2d(const Tensor& x, MaxPool2dOptions options);  // NHWC -> NHWC
-Tensor global_avg_pool(const Tensor& x);                       // [N,H,W,C] -> [N,C]
+Tensor max_pool2d(const Tensor& x, MaxPool2dOptions options);  // NHWC -> NHWC, same dtype
+Tensor global_avg_pool(const Tensor& x);                       // [N,H,W,C] -> [N,C] float32
 
 // ---- linear (engine/ops/linear.cpp) ----
 // x [N, in], weight [out, in], bias [out] or undefined -> [N, out].

@@ -68,6 +68,11 @@ float* Tensor::data() const {
   return static_cast<float*>(raw_data());
 }
 
+bfloat16* Tensor::data_bf16() const {
+  IHD_CHECK(dtype() == DType::bf16, "expected a bfloat16 tensor, got ", dtype_name(dtype()));
+  return static_cast<bfloat16*>(raw_data());
+}
+
 int64_t* Tensor::data_i64() const {
   IHD_CHECK(dtype() == DType::i64, "expected an int64 tensor, got ", dtype_name(dtype()));
   return static_cast<int64_t*>(raw_data());
@@ -85,6 +90,11 @@ std::vector<float> Tensor::to_vector() const {
     const Tensor host = to(Device::cpu());
     for (std::size_t i = 0; i < values.size(); ++i)
       values[i] = static_cast<float>(host.data_i64()[i]);
+    return values;
+  }
+  if (dtype() == DType::bf16) {
+    const Tensor host = to(Device::cpu());
+    kernels::cpu::convert(numel(), host.data_bf16(), values.data());
     return values;
   }
   IHD_CHECK(dtype() == DType::f32, "to_vector: unsupported dtype ", dtype_name(dtype()));
@@ -132,7 +142,8 @@ bool Tensor::requires_grad() const {
 }
 
 Tensor& Tensor::set_requires_grad(bool requires_grad) {
-  IHD_CHECK(!requires_grad || dtype() == DType::f32, "only float32 tensors can require grad");
+  IHD_CHECK(!requires_grad || dtype() == DType::f32 || dtype() == DType::bf16,
+            "only float32 and bfloat16 tensors can require grad");
   impl_->requires_grad = requires_grad;
   return *this;
 }

@@ -13,6 +13,7 @@
 #include "engine/dtype.h"
 #include "engine/shape.h"
 #include "engine/storage.h"
+#include "kernels/bfloat16.h"
 
 namespace ihd {
 
@@ -43,13 +44,14 @@ class Tensor {
     return static_cast<std::size_t>(numel()) * dtype_size_bytes(dtype());
   }
 
-  // Raw element pointers; float32 access checks the dtype.
+  // Raw element pointers; typed access checks the dtype.
   void* raw_data() const;
   float* data() const;
+  bfloat16* data_bf16() const;
   int64_t* data_i64() const;
 
-  // Copies (never views): to another device, to a host vector, the single value of a 1-element
-  // tensor, a deep copy with no graph history.
+  // Copies (never views): to another device, to a host vector (any dtype, as float values), the
+  // single value of a 1-element tensor, a deep copy with no graph history.
   Tensor to(Device device) const;
   std::vector<float> to_vector() const;
   float item() const;

@@ -1,4 +1,4 @@
-// add, mul, scale, sum, mean, reshape, flatten.
+// add (float32 or bfloat16), mul, scale, sum, mean (float32), reshape, flatten (any dtype).
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "engine/ops.h"
@@ -11,6 +11,8 @@ void check_same_shape(const char* op, const Tensor& a, const Tensor& b) {
             b.shape().to_string());
   IHD_CHECK(a.device() == b.device(), op, ": tensors on ", a.device().to_string(), " and ",
             b.device().to_string());
+  IHD_CHECK(a.dtype() == b.dtype(), op, ": dtypes differ: ", dtype_name(a.dtype()), " and ",
+            dtype_name(b.dtype()));
 }
 
 Tensor empty_like(const Tensor& x) {
@@ -21,8 +23,12 @@ Tensor empty_like(const Tensor& x) {
 
 Tensor add(const Tensor& a, const Tensor& b) {
   check_same_shape("add", a, b);
-  Tensor out = empty_like(a);
-  IHD_ON_DEVICE(a.device(), add(a.numel(), a.data(), b.data(), out.data()));
+  Tensor out = Tensor::empty(a.shape(), a.device(), a.dtype());
+  with_activation_type(a.dtype(), "add", [&](auto tag) {
+    using T = decltype(tag);
+    IHD_ON_DEVICE(a.device(),
+                  add(a.numel(), typed_data<T>(a), typed_data<T>(b), typed_data<T>(out)));
+  });
   if (any_requires_grad({&a, &b})) {
     attach_grad_fn(out, "add", {a, b}, [](const Tensor& grad) {
       return std::vector<Tensor>{grad, grad};

@@ -1,12 +1,17 @@
 // conv2d: checks shapes, builds the geometry both kernel twins take, and wires the backward pass
-// (gradient of the input by "backward data", of the weight and bias by "backward weight").
+// (gradient of the input by "backward data", of the weight and bias by "backward weight"). Under
+// bfloat16 autocast (or with a bfloat16 input) the input and weight pass through cast(), whose
+// backward hands float32 gradients to float32 tensors.
+#include "engine/autocast.h"
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "engine/ops.h"
 
 namespace ihd {
+namespace {
 
-Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dOptions options) {
+kernels::Conv2dGeometry geometry_of(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                                    Conv2dOptions options) {
   IHD_CHECK(x.rank() == 4, "conv2d: input must be NHWC, got shape ", x.shape().to_string());
   IHD_CHECK(weight.rank() == 4, "conv2d: weight must be OHWI, got shape ",
             weight.shape().to_string());
@@ -27,9 +32,16 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dO
   g.padding = options.padding;
   IHD_CHECK(g.out_height() >= 1 && g.out_width() >= 1, "conv2d: kernel ", g.kernel_height, "x",
             g.kernel_width, " does not fit input ", x.shape().to_string());
+  return g;
+}
 
-  Tensor y =
-      Tensor::empty(Shape{g.batch, g.out_height(), g.out_width(), g.out_channels}, x.device());
+Shape output_shape(const kernels::Conv2dGeometry& g) {
+  return Shape{g.batch, g.out_height(), g.out_width(), g.out_channels};
+}
+
+Tensor convolve_float32(const kernels::Conv2dGeometry& g, const Tensor& x, const Tensor& weight,
+                        const Tensor& bias) {
+  Tensor y = Tensor::empty(output_shape(g), x.device());
   IHD_ON_DEVICE(x.device(), conv2d_forward(g, x.data(), weight.data(),
                                            bias.defined() ? bias.data() : nullptr, y.data()));
   if (any_requires_grad({&x, &weight, &bias})) {
@@ -51,6 +63,40 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dO
     });
   }
   return y;
+}
+
+// x and weight are bfloat16 here.
+Tensor convolve_bfloat16(const kernels::Conv2dGeometry& g, const Tensor& x, const Tensor& weight) {
+  Tensor y = Tensor::empty(output_shape(g), x.device(), DType::bf16);
+  IHD_ON_DEVICE(x.device(), conv2d_forward(g, x.data_bf16(), weight.data_bf16(), y.data_bf16()));
+  if (any_requires_grad({&x, &weight})) {
+    attach_grad_fn(y, "conv2d", {x, weight}, [g, x, weight](const Tensor& grad) {
+      Tensor grad_x, grad_weight;
+      if (x.requires_grad()) {
+        grad_x = Tensor::empty(x.shape(), x.device(), DType::bf16);
+        IHD_ON_DEVICE(x.device(), conv2d_backward_data(g, grad.data_bf16(), weight.data_bf16(),
+                                                       grad_x.data_bf16()));
+      }
+      if (weight.requires_grad()) {
+        grad_weight = Tensor::empty(weight.shape(), x.device(), DType::bf16);
+        IHD_ON_DEVICE(x.device(), conv2d_backward_weight(g, x.data_bf16(), grad.data_bf16(),
+                                                         grad_weight.data_bf16()));
+      }
+      return std::vector<Tensor>{grad_x, grad_weight};
+    });
+  }
+  return y;
+}
+
+}  // namespace
+
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dOptions options) {
+  const kernels::Conv2dGeometry g = geometry_of(x, weight, bias, options);
+  if (x.dtype() == DType::bf16 || autocast_dtype() == DType::bf16) {
+    IHD_CHECK(!bias.defined(), "conv2d: a bfloat16 convolution takes no bias (ResNet's have none)");
+    return convolve_bfloat16(g, cast(x, DType::bf16), cast(weight, DType::bf16));
+  }
+  return convolve_float32(g, x, weight, bias);
 }
 
 }  // namespace ihd

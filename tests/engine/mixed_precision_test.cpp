@@ -1,0 +1,312 @@
+// bfloat16 mixed precision on the CPU, the reference for the CUDA twins: the rounding itself
+// (hand-computed bit patterns), the cast op and its gradient, the contract of every bfloat16
+// kernel (float32 arithmetic on bfloat16 values, each result rounded once), convolutions under
+// autocast against float32 (error of the size bfloat16 implies), and a tiny CNN that still learns.
+#include "engine/autocast.h"
+#include "engine/layers.h"
+#include "engine/optim/optimizer.h"
+#include "kernels/cpu/kernels.h"
+#include "test_util.h"
+
+namespace ihd {
+namespace {
+
+using testing::random_leaf;
+using testing::random_tensor;
+
+uint16_t bits_of(float value) {
+  return to_bfloat16(value).bits;
+}
+
+// sum (a - b)^2 / sum a^2 over two equally long vectors.
+double normalised_error(const std::vector<float>& reference, const std::vector<float>& other) {
+  REQUIRE(reference.size() == other.size());
+  double difference = 0.0, magnitude = 0.0;
+  for (std::size_t i = 0; i < reference.size(); ++i) {
+    difference += (double(reference[i]) - other[i]) * (double(reference[i]) - other[i]);
+    magnitude += double(reference[i]) * reference[i];
+  }
+  return difference / magnitude;
+}
+
+// Values every bfloat16 kernel sees: random floats already rounded to bfloat16, so that the
+// float32 reference gets exactly the numbers the bfloat16 kernel widens.
+std::vector<bfloat16> random_bfloat16(int64_t n, Generator& generator) {
+  const std::vector<float> values = random_tensor(Shape{n}, generator).to_vector();
+  std::vector<bfloat16> result(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) result[i] = to_bfloat16(values[i]);
+  return result;
+}
+
+std::vector<float> widened(const std::vector<bfloat16>& values) {
+  std::vector<float> result(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) result[i] = to_float(values[i]);
+  return result;
+}
+
+// The bfloat16 result must be the float32 result rounded once, bit for bit.
+void check_rounded_once(const std::vector<float>& float32_result,
+                        const std::vector<bfloat16>& bfloat16_result) {
+  REQUIRE(float32_result.size() == bfloat16_result.size());
+  std::size_t mismatches = 0;
+  for (std::size_t i = 0; i < float32_result.size(); ++i) {
+    mismatches += bits_of(float32_result[i]) != bfloat16_result[i].bits;
+  }
+  CHECK(mismatches == 0);
+}
+
+}  // namespace
+
+TEST_CASE("bfloat16 rounds to nearest, ties to even, as __float2bfloat16_rn") {
+  CHECK(bits_of(1.0f) == 0x3f80);
+  CHECK(bits_of(-2.5f) == 0xc020);
+  CHECK(bits_of(1.0f + 0x1p-8f) == 0x3f80);             // halfway: down to the even 1.0
+  CHECK(bits_of(1.0f + 3 * 0x1p-8f) == 0x3f82);         // halfway: up to the even neighbour
+  CHECK(bits_of(1.0f + 0x1p-8f + 0x1p-20f) == 0x3f81);  // just above halfway: up
+  CHECK(bits_of(3.14159265f) == 0x4049);
+  CHECK(to_float(bfloat16{0x4049}) == 3.140625f);
+  CHECK(bits_of(std::numeric_limits<float>::infinity()) == 0x7f80);
+  CHECK(bits_of(std::numeric_limits<float>::max()) == 0x7f80);  // overflows to infinity
+  CHECK(std::isnan(to_float(to_bfloat16(std::numeric_limits<float>::quiet_NaN()))));
+  CHECK(std::isnan(to_float(to_bfloat16(-std::numeric_limits<float>::quiet_NaN()))));
+}
+
+TEST_CASE("cast rounds to bfloat16 and back; its gradient is cast back to float32") {
+  Tensor x = Tensor::from_vector(Shape{4}, {1.0f, 1.0f + 0x1p-8f + 0x1p-20f, -2.5f, 1e-3f});
+  x.set_requires_grad(true);
+  const Tensor half = cast(x, DType::bf16);
+  CHECK(half.dtype() == DType::bf16);
+  CHECK(half.to_vector() ==
+        std::vector<float>{1.0f, 1.0f + 0x1p-7f, -2.5f, to_float(to_bfloat16(1e-3f))});
+  CHECK(cast(half, DType::bf16).impl() == half.impl());  // same dtype: the same tensor
+  const Tensor weights = Tensor::from_vector(Shape{4}, {0.5f, -1.0f, 2.0f, 3.0f});
+  sum(mul(cast(half, DType::f32), weights)).backward();
+  REQUIRE(x.grad().defined());
+  CHECK(x.grad().dtype() == DType::f32);
+  CHECK(x.grad().to_vector() == weights.to_vector());
+  CHECK_THROWS_WITH_AS(cast(Tensor::zeros(Shape{1}, Device::cpu(), DType::i64), DType::bf16),
+                       doctest::Contains("only float32 <-> bfloat16"), Error);
+}
+
+TEST_CASE("bfloat16 kernels: the float32 result on the same values, rounded once") {
+  Generator generator(71);
+  SUBCASE("batch norm statistics, fused apply and backward") {
+    const int64_t rows = 37;
+    const int channels = 11;
+    const int64_t n = rows * channels;
+    const std::vector<bfloat16> x = random_bfloat16(n, generator),
+                                residual = random_bfloat16(n, generator),
+                                dy = random_bfloat16(n, generator);
+    const std::vector<float> gamma = random_tensor(Shape{channels}, generator).to_vector(),
+                             beta = random_tensor(Shape{channels}, generator).to_vector();
+    std::vector<float> mean(channels), invstd(channels), mean32(channels), invstd32(channels);
+    kernels::cpu::batch_norm_statistics(rows, channels, x.data(), 1e-5f, mean.data(),
+                                        invstd.data());
+    kernels::cpu::batch_norm_statistics(rows, channels, widened(x).data(), 1e-5f, mean32.data(),
+                                        invstd32.data());
+    CHECK(mean == mean32);
+    CHECK(invstd == invstd32);
+
+    std::vector<bfloat16> y(n);
+    std::vector<float> y32(n);
+    kernels::cpu::batch_norm_apply(rows, channels, x.data(), mean.data(), invstd.data(),
+                                   gamma.data(), beta.data(), residual.data(), true, y.data());
+    kernels::cpu::batch_norm_apply(rows, channels, widened(x).data(), mean.data(), invstd.data(),
+                                   gamma.data(), beta.data(), widened(residual).data(), true,
+                                   y32.data());
+    check_rounded_once(y32, y);
+
+    std::vector<bfloat16> dx(n), dresidual(n);
+    std::vector<float> dx32(n), dresidual32(n), dgamma(channels), dbeta(channels),
+        dgamma32(channels), dbeta32(channels);
+    kernels::cpu::batch_norm_backward(rows, channels, x.data(), y.data(), dy.data(), mean.data(),
+                                      invstd.data(), gamma.data(), true, true, dx.data(),
+                                      dresidual.data(), dgamma.data(), dbeta.data());
+    kernels::cpu::batch_norm_backward(rows, channels, widened(x).data(), widened(y).data(),
+                                      widened(dy).data(), mean.data(), invstd.data(), gamma.data(),
+                                      true, true, dx32.data(), dresidual32.data(), dgamma32.data(),
+                                      dbeta32.data());
+    check_rounded_once(dx32, dx);
+    check_rounded_once(dresidual32, dresidual);
+    CHECK(dgamma == dgamma32);
+    CHECK(dbeta == dbeta32);
+  }
+  SUBCASE("convolution forward, backward data, backward weight") {
+    kernels::Conv2dGeometry g;
+    g.batch = 2, g.in_height = 7, g.in_width = 6, g.in_channels = 5, g.out_channels = 3;
+    g.kernel_height = g.kernel_width = 3, g.stride = 2, g.padding = 1;
+    const std::vector<bfloat16> x = random_bfloat16(g.input_elements(), generator),
+                                w = random_bfloat16(g.weight_elements(), generator),
+                                dy = random_bfloat16(g.output_elements(), generator);
+    std::vector<bfloat16> y(g.output_elements()), dx(g.input_elements()), dw(g.weight_elements());
+    std::vector<float> y32(y.size()), dx32(dx.size()), dw32(dw.size());
+    kernels::cpu::conv2d_forward(g, x.data(), w.data(), y.data());
+    kernels::cpu::conv2d_forward(g, widened(x).data(), widened(w).data(), nullptr, y32.data());
+    check_rounded_once(y32, y);
+    kernels::cpu::conv2d_backward_data(g, dy.data(), w.data(), dx.data());
+    kernels::cpu::conv2d_backward_data(g, widened(dy).data(), widened(w).data(), dx32.data());
+    check_rounded_once(dx32, dx);
+    kernels::cpu::conv2d_backward_weight(g, x.data(), dy.data(), dw.data());
+    kernels::cpu::conv2d_backward_weight(g, widened(x).data(), widened(dy).data(), dw32.data(),
+                                         nullptr);
+    check_rounded_once(dw32, dw);
+  }
+  SUBCASE("max pool and global average pool, both directions") {
+    kernels::Pool2dGeometry g;
+    g.batch = 2, g.in_height = 9, g.in_width = 8, g.channels = 3;
+    const std::vector<bfloat16> x = random_bfloat16(g.input_elements(), generator),
+                                dy = random_bfloat16(g.output_elements(), generator);
+    std::vector<bfloat16> y(g.output_elements()), dx(g.input_elements());
+    std::vector<float> y32(y.size()), dx32(dx.size());
+    kernels::cpu::max_pool2d_forward(g, x.data(), y.data());
+    kernels::cpu::max_pool2d_forward(g, widened(x).data(), y32.data());
+    check_rounded_once(y32, y);
+    kernels::cpu::max_pool2d_backward(g, x.data(), y.data(), dy.data(), dx.data());
+    kernels::cpu::max_pool2d_backward(g, widened(x).data(), y32.data(), widened(dy).data(),
+                                      dx32.data());
+    check_rounded_once(dx32, dx);
+
+    const int64_t pixels = int64_t{g.in_height} * g.in_width;
+    std::vector<float> features(g.batch * g.channels), features32(features.size());
+    kernels::cpu::global_avg_pool_forward(g.batch, pixels, g.channels, x.data(), features.data());
+    kernels::cpu::global_avg_pool_forward(g.batch, pixels, g.channels, widened(x).data(),
+                                          features32.data());
+    CHECK(features == features32);
+    const std::vector<float> dfeatures =
+        random_tensor(Shape{g.batch * g.channels}, generator).to_vector();
+    kernels::cpu::global_avg_pool_backward(g.batch, pixels, g.channels, dfeatures.data(),
+                                           dx.data());
+    kernels::cpu::global_avg_pool_backward(g.batch, pixels, g.channels, dfeatures.data(),
+                                           dx32.data());
+    check_rounded_once(dx32, dx);
+  }
+}
+
+TEST_CASE("conv2d under bfloat16 autocast: bfloat16 activations, float32 weight gradients") {
+  Generator generator(5);
+  Tensor x = random_leaf(Shape{2, 9, 9, 16}, generator);
+  Tensor weight = random_leaf(Shape{24, 3, 3, 16}, generator, 0.1f);
+  const Tensor projection = random_tensor(Shape{2, 5, 5, 24}, generator);
+  const Conv2dOptions options{.stride = 2, .padding = 1};
+
+  const Tensor y32 = conv2d(x, weight, Tensor(), options);
+  sum(mul(y32, projection)).backward();
+  const std::vector<float> dx32 = x.grad().to_vector(), dw32 = weight.grad().to_vector();
+  x.zero_grad();
+  weight.zero_grad();
+
+  Tensor y16;
+  {
+    AutocastGuard autocast(DType::bf16);
+    CHECK(autocast_dtype() == DType::bf16);
+    y16 = conv2d(x, weight, Tensor(), options);
+  }
+  CHECK(autocast_dtype() == DType::f32);
+  CHECK(y16.dtype() == DType::bf16);
+  sum(mul(cast(y16, DType::f32), projection)).backward();
+  CHECK(x.grad().dtype() == DType::f32);
+  CHECK(weight.grad().dtype() == DType::f32);
+  // Inputs, weights and results each carry a relative rounding error of at most 2^-9, so the
+  // normalised error (a squared relative error) lands near 1e-6; 1e-4 leaves room, and a wrong
+  // result (a missed rounding step, a transposed operand) is off by far more.
+  CHECK(normalised_error(y32.to_vector(), y16.to_vector()) < 1e-4);
+  CHECK(normalised_error(dx32, x.grad().to_vector()) < 1e-4);
+  CHECK(normalised_error(dw32, weight.grad().to_vector()) < 1e-4);
+  CHECK(normalised_error(y32.to_vector(), y16.to_vector()) > 0.0);  // it did round
+
+  AutocastGuard autocast(DType::bf16);
+  CHECK_THROWS_WITH_AS(conv2d(x, weight, random_tensor(Shape{24}, generator), options),
+                       doctest::Contains("takes no bias"), Error);
+}
+
+TEST_CASE("bfloat16 activations flow through batch norm, pooling and the residual add") {
+  Generator generator(9);
+  // Values bfloat16 represents exactly, so that both precisions pick the same maximum in every
+  // pooling window (a rounding tie would send a gradient elsewhere: a legitimate difference).
+  Tensor x = cast(cast(random_tensor(Shape{2, 6, 6, 8}, generator), DType::bf16), DType::f32);
+  x.set_requires_grad(true);
+  BatchNorm2d bn(8);
+  const Tensor projection = random_tensor(Shape{2, 8}, generator);
+  auto network = [&](const Tensor& input) {
+    const Tensor pooled = max_pool2d(input, MaxPool2dOptions{});
+    const Tensor normalised = bn.forward(pooled, /*relu=*/true, pooled);  // pooled used twice
+    return global_avg_pool(add(normalised, pooled));
+  };
+  const Tensor features32 = network(x);
+  sum(mul(features32, projection)).backward();
+  const std::vector<float> dx32 = x.grad().to_vector();
+  x.zero_grad();
+
+  const Tensor features16 = network(cast(x, DType::bf16));
+  CHECK(features16.dtype() == DType::f32);
+  sum(mul(features16, projection)).backward();
+  CHECK(x.grad().dtype() == DType::f32);
+  CHECK(normalised_error(features32.to_vector(), features16.to_vector()) < 1e-4);
+  CHECK(normalised_error(dx32, x.grad().to_vector()) < 1e-4);
+
+  const Tensor half = cast(x, DType::bf16);
+  CHECK_THROWS_WITH_AS(relu(half), doctest::Contains("expected a float32 tensor"), Error);
+  CHECK_THROWS_WITH_AS(add(half, x), doctest::Contains("dtypes differ"), Error);
+  CHECK_THROWS_WITH_AS(bn.forward(half, true, x), doctest::Contains("residual is float32"), Error);
+}
+
+TEST_CASE("a tiny residual CNN trained under bfloat16 autocast learns as in float32") {
+  // Bright-versus-dark patches: the label is 1 when the image's top half is brighter.
+  Generator generator(77);
+  Conv2d conv1(1, 8, 3, 1, 1, false, generator), conv2(8, 8, 3, 1, 1, false, generator);
+  BatchNorm2d bn1(8), bn2(8);
+  Linear fc(8, 1, true, generator);
+  std::vector<NamedTensor> parameters;
+  const std::pair<const char*, Module*> modules[] = {
+      {"conv1", &conv1}, {"conv2", &conv2}, {"bn1", &bn1}, {"bn2", &bn2}, {"fc", &fc}};
+  for (const auto& [prefix, module] : modules) {
+    for (const auto& [name, tensor] : module->named_parameters()) {
+      parameters.emplace_back(std::string(prefix) + "." + name, tensor);
+    }
+  }
+  kernels::AdamHyper hyper;
+  hyper.lr = 0.01f;
+  Adam adam(parameters, hyper);
+  auto forward = [&](const Tensor& images) {
+    AutocastGuard autocast(DType::bf16);
+    const Tensor stem = bn1.forward(conv1.forward(images), true);
+    return fc.forward(global_avg_pool(bn2.forward(conv2.forward(stem), true, stem)));
+  };
+  auto make_batch = [&](int batch, Tensor& images, Tensor& labels) {
+    std::vector<float> pixels(static_cast<std::size_t>(batch) * 64), targets(batch);
+    for (int n = 0; n < batch; ++n) {
+      targets[n] = generator.uniform() < 0.5 ? 1.0f : 0.0f;
+      for (int i = 0; i < 64; ++i) {
+        const bool top = i < 32;
+        pixels[n * 64 + i] = static_cast<float>(0.5 * generator.normal()) +
+                             ((top == (targets[n] > 0.5f)) ? 0.6f : 0.0f);
+      }
+    }
+    images = Tensor::from_vector(Shape{batch, 8, 8, 1}, pixels);
+    labels = Tensor::from_vector(Shape{batch, 1}, targets);
+  };
+  Tensor images, labels;
+  float first_loss = 0.0f, last_loss = 0.0f;
+  for (int step = 0; step < 100; ++step) {
+    make_batch(32, images, labels);
+    adam.zero_grad();
+    const Tensor logits = forward(images);
+    CHECK(logits.dtype() == DType::f32);
+    const Tensor loss = binary_cross_entropy_with_logits(logits, labels);
+    loss.backward();
+    adam.step();
+    if (step == 0) first_loss = loss.item();
+    last_loss = loss.item();
+  }
+  CHECK(last_loss < 0.5f * first_loss);
+  for (Module* module : std::initializer_list<Module*>{&bn1, &bn2}) module->eval();
+  NoGradGuard no_grad;
+  make_batch(400, images, labels);
+  const std::vector<float> logits = forward(images).to_vector(), truth = labels.to_vector();
+  int correct = 0;
+  for (std::size_t i = 0; i < logits.size(); ++i)
+    correct += (logits[i] > 0.0f) == (truth[i] > 0.5f);
+  CHECK(correct >= 0.95 * 400);
+}
+
+}  // namespace ihd
