@@ -18,6 +18,7 @@
 #include "apps/training/progress.h"
 #include "apps/training/report.h"
 #include "data/atomic_file.h"
+#include "engine/autocast.h"
 #include "engine/error.h"
 #include "engine/ops.h"
 #include "engine/optim/lr_schedule.h"
@@ -160,6 +161,8 @@ double Trainer::current_threshold() const {
 TrainingOutcome Trainer::run() {
   kernels::cpu::set_num_threads(
       o_.threads > 0 ? o_.threads : static_cast<int>(std::thread::hardware_concurrency()));
+  // Training and evaluation both compute in the chosen precision (engine/autocast.h).
+  const AutocastGuard autocast(o_.precision == "bf16" ? DType::bf16 : DType::f32);
   fs::create_directories(run_dir_);
   rule_ = training::parse_selection_rule(o_.select);
   data_ = open_training_data(o_);
@@ -193,8 +196,9 @@ TrainingOutcome Trainer::run() {
   }
   write_run_config(run_dir_ / "config.json",
                    config_values(o_, data_.label_names, current_threshold()));
-  std::printf("training %s (%.2f M parameters) on %s, %ld steps per epoch\n", o_.arch.c_str(),
-              model_->parameter_count() / 1e6, device_.to_string().c_str(), steps_per_epoch);
+  std::printf("training %s (%.2f M parameters) on %s in %s, %ld steps per epoch\n", o_.arch.c_str(),
+              model_->parameter_count() / 1e6, device_.to_string().c_str(), o_.precision.c_str(),
+              steps_per_epoch);
 
   for (int epoch = position.next_epoch; epoch <= o_.epochs; ++epoch) {
     if (o_.max_steps > 0 && position.global_step >= o_.max_steps) break;

@@ -28,7 +28,7 @@ TEST_CASE("impossible settings and combinations are refused with the flag named"
   };
   refused([](TrainOptions& o) { o.arch = "resnet42"; }, "--arch");
   refused([](TrainOptions& o) { o.batch = 1; }, "--batch");
-  refused([](TrainOptions& o) { o.precision = "bf16"; }, "--precision bf16");
+  refused([](TrainOptions& o) { o.precision = "fp16"; }, "--precision");
   refused([](TrainOptions& o) { o.device = "tpu"; }, "tpu");
   refused(
       [](TrainOptions& o) {
