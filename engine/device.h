@@ -1,4 +1,5 @@
-// Where a tensor's memory lives: the host (cpu) or one CUDA GPU (cuda:N).
+// Where a tensor's memory lives: the host (cpu) or one CUDA GPU (cuda:N). A process uses one GPU:
+// its first CUDA tensor selects it, and a tensor on any other index throws (see storage.cpp).
 #pragma once
 
 #include <string>

@@ -26,8 +26,6 @@ void* system_allocate(std::size_t bytes, Device device) {
     return block;
   }
 #ifdef IHD_WITH_CUDA
-  IHD_CHECK(cuda_available(),
-            "no usable CUDA GPU (or no NVIDIA driver) on this machine: use --device cpu");
   return kernels::cuda::device_allocate(bytes);
 #else
   throw Error("this build of ihd has no CUDA backend (configure with -DIHD_CUDA=ON)");
@@ -112,10 +110,25 @@ CachingAllocator& allocator_for(Device device) {
   return device.is_cpu() ? *host : *gpu;
 }
 
+// Memory on `device`. One GPU per process: the first CUDA storage selects its GPU, and a storage
+// on any other GPU throws (kernels::cuda::select_device), cached blocks or not.
+void* allocate(std::size_t bytes, Device device) {
+  if (device.is_cuda()) {
+#ifdef IHD_WITH_CUDA
+    IHD_CHECK(cuda_available(),
+              "no usable CUDA GPU (or no NVIDIA driver) on this machine: use --device cpu");
+    kernels::cuda::select_device(device.index);
+#else
+    throw Error("this build of ihd has no CUDA backend (configure with -DIHD_CUDA=ON)");
+#endif
+  }
+  return allocator_for(device).allocate(bytes);
+}
+
 }  // namespace
 
 Storage::Storage(std::size_t bytes, Device device)
-    : data_(allocator_for(device).allocate(bytes)), bytes_(bytes), device_(device) {}
+    : data_(allocate(bytes, device)), bytes_(bytes), device_(device) {}
 
 Storage::~Storage() {
   allocator_for(device_).release(data_, bytes_);

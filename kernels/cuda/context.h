@@ -1,7 +1,8 @@
 // The CUDA backend's process-wide state: one compute stream on which every kernel, copy and
 // library call runs in order, the cuDNN and cuBLAS handles bound to it (created on first use), one
 // shared growing workspace, and the numeric policy of the library calls. Everything runs on the
-// current device (device 0 unless the program selects another); kernels take no device index.
+// process's one GPU (select_device in memory.h; cuda:0 unless something selected another before
+// the backend's first use); kernels take no device index.
 // Host-side header for kernels/cuda sources and the tests and benchmarks of this backend.
 #pragma once
 
@@ -12,6 +13,11 @@
 #include <cstddef>
 
 namespace ihd::kernels::cuda {
+
+// Makes the process's GPU the calling host thread's current device (the CUDA runtime keeps one
+// per thread), selecting cuda:0 if nothing has selected a GPU yet. Cheap after the first call on
+// a thread; every entry point of the backend calls it before touching the GPU.
+void make_selected_device_current();
 
 cudaStream_t compute_stream();
 cudnnHandle_t cudnn_handle();

@@ -9,6 +9,7 @@
 namespace ihd::kernels::cuda {
 
 void* device_allocate(std::size_t bytes) {
+  make_selected_device_current();
   void* block = nullptr;
   const cudaError_t status = cudaMalloc(&block, bytes);
   if (status != cudaSuccess) {
@@ -25,6 +26,7 @@ void* device_allocate(std::size_t bytes) {
 }
 
 void device_release(void* block) {
+  make_selected_device_current();
   IHD_CUDA_CHECK(cudaFree(block));
 }
 

@@ -18,6 +18,12 @@ void copy_bytes(void* destination, bool destination_on_device, const void* sourc
                 bool source_on_device, std::size_t bytes);
 // Number of usable GPUs; 0 (never an error) when there is no GPU or no driver.
 int device_count();
+// One GPU per process: the first call (or, failing that, the backend's first use, which takes
+// cuda:0) selects the GPU that the stream, handles and all allocations live on. Throws CudaError
+// for an index that is not below device_count(), and for a later call with another index.
+void select_device(int index);
+// The selected GPU's index; -1 while none is selected.
+int selected_device();
 // Sets `bytes` bytes of device memory to zero, in order on the compute stream.
 void fill_zero_bytes(void* block, std::size_t bytes);
 

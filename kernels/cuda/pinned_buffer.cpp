@@ -8,6 +8,7 @@
 namespace ihd::kernels::cuda {
 
 PinnedHostBuffer::PinnedHostBuffer(std::size_t bytes) : bytes_(bytes) {
+  make_selected_device_current();
   IHD_CUDA_CHECK(cudaMallocHost(&data_, bytes));
   IHD_CUDA_CHECK(cudaEventCreateWithFlags(&copied_, cudaEventDisableTiming));
 }

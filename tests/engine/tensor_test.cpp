@@ -30,6 +30,9 @@ TEST_CASE("devices parse, and CUDA tensors fail cleanly where CUDA is absent") {
   CHECK_THROWS_AS(Device::parse("cuda:x"), Error);
   if (!cuda_available()) {
     CHECK_THROWS_AS(Tensor::zeros(Shape{2}, Device::cuda()), Error);
+    const char* expected = cuda_compiled() ? "no usable CUDA GPU" : "no CUDA backend";
+    CHECK_THROWS_WITH_AS(Tensor::zeros(Shape{2}, Device::cuda(1)), doctest::Contains(expected),
+                         Error);
   }
 }
 
