@@ -1,5 +1,6 @@
 // End to end on small synthetic head-CT sets, CPU, tiny models: training learns (loss falls,
-// validation AUC above 0.9) and ihd_predict reproduces the validation scores from the DICOM files;
+// validation AUC above 0.9), in float32 and in bfloat16 mixed precision, and ihd_predict
+// reproduces the validation scores from the DICOM files;
 // a run stopped part-way and resumed ends bit-identical to an uninterrupted one; a six-label run
 // reports per-subtype metrics and ihd_predict --submission writes the exact RSNA format.
 #include <doctest/doctest.h>
@@ -105,6 +106,23 @@ TEST_CASE("training on synthetic CT learns, and ihd_predict reproduces the valid
     REQUIRE(expected_scores.count(fields[0]) == 1);
     CHECK(std::stod(fields[1]) == doctest::Approx(expected_scores[fields[0]]).epsilon(1e-3));
   }
+}
+
+TEST_CASE("training in bfloat16 mixed precision learns as float32 does") {
+  TrainOptions o = tiny_run("e2e_bf16");
+  o.synth_patients = 160;
+  o.synth_slices = 3;
+  o.epochs = 15;
+  o.precision = "bf16";
+  const TrainingOutcome outcome = run_training(o);
+
+  const auto train = training::records_of_split(outcome.history, "train");
+  REQUIRE(train.size() == 15);
+  CHECK(train.back().loss < 0.8 * train.front().loss);
+  REQUIRE(outcome.best.has_value());
+  CHECK(outcome.best->metrics.roc_auc > 0.9);
+  CHECK(read_file(fs::path(o.out) / "config.json").find("\"precision\": \"bf16\"") !=
+        std::string::npos);
 }
 
 TEST_CASE("a run stopped part-way and resumed ends bit-identical to an uninterrupted run") {
