@@ -2,14 +2,17 @@
 //   - each hand-written kernel, as achieved GB/s (the bytes it must move: each input read once,
 //     each output written once, plus its extra passes) and as a fraction of the card's measured
 //     device-to-device copy bandwidth ("of_copy"; the target is 0.7 for batch norm and
-//     the fused tails);
+//     the fused tails); batch norm and the fused tails also with bfloat16 activations ("_bf16":
+//     2-byte activations, float32 statistics and parameters);
 //   - cuDNN convolutions of every distinct ResNet-50 layer shape at 224 x 224, forward, backward
-//     data and backward filter, as TFLOP/s, in true float32 and with TF32 allowed.
+//     data and backward filter, as TFLOP/s, in true float32, with TF32 allowed, and in bfloat16
+//     (float32 accumulation on tensor cores).
 // Without a GPU it says so and exits 0. Usage: bench_cuda_kernels [--benchmark_filter=...]
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/cuda/check.h"
@@ -24,21 +27,28 @@ namespace cuda = kernels::cuda;
 // Batch of the memory-bound benchmarks: activations of ResNet-50 at 224 x 224, batch 64.
 constexpr int kBatch = 64;
 
-// A device array of n floats, filled with `value`.
-class DeviceArray {
+// A device array of n elements of T (float or bfloat16), each `value`.
+template <typename T>
+class DeviceArrayOf {
  public:
-  explicit DeviceArray(int64_t n, float value = 0.5f)
-      : data_(static_cast<float*>(cuda::device_allocate(sizeof(float) * n))) {
-    cuda::fill(n, value, data_);
+  explicit DeviceArrayOf(int64_t n, float value = 0.5f)
+      : data_(static_cast<T*>(cuda::device_allocate(sizeof(T) * n))) {
+    if constexpr (std::is_same_v<T, float>) {
+      cuda::fill(n, value, data_);
+    } else {
+      const DeviceArrayOf<float> values(n, value);
+      cuda::convert(n, values.get(), data_);
+    }
   }
-  ~DeviceArray() { cuda::device_release(data_); }
-  DeviceArray(const DeviceArray&) = delete;
-  DeviceArray& operator=(const DeviceArray&) = delete;
-  float* get() const { return data_; }
+  ~DeviceArrayOf() { cuda::device_release(data_); }
+  DeviceArrayOf(const DeviceArrayOf&) = delete;
+  DeviceArrayOf& operator=(const DeviceArrayOf&) = delete;
+  T* get() const { return data_; }
 
  private:
-  float* data_;
+  T* data_;
 };
+using DeviceArray = DeviceArrayOf<float>;
 
 // Runs `launch` once untimed (warm-up, algorithm search), then times each iteration with CUDA
 // events on the compute stream and reports GB/s for `bytes` moved and FLOP/s for `flops` per call.
@@ -133,29 +143,33 @@ void BM_sum(benchmark::State& state) {
 }
 
 // ---- batch norm at ResNet-50 activation shapes (batch 64, 224 x 224 input) ----
-// Arguments: height (= width), channels.
+// Arguments: height (= width), channels. T: the activations' type (float or bfloat16); the
+// statistics and parameters are float32 either way (their bytes are negligible).
 
 void batch_norm_args(benchmark::internal::Benchmark* b) {
   b->Args({112, 64})->Args({56, 256})->Args({28, 512})->Args({14, 1024})->Args({7, 2048});
 }
 
+template <typename T>
 void BM_batch_norm_statistics(benchmark::State& state) {
   const int64_t rows = int64_t{kBatch} * state.range(0) * state.range(0);
   const int channels = static_cast<int>(state.range(1));
-  DeviceArray x(rows * channels), mean(channels), invstd(channels);
-  time_on_gpu(state, 4.0 * rows * channels, 0, [&] {
+  DeviceArrayOf<T> x(rows * channels);
+  DeviceArray mean(channels), invstd(channels);
+  time_on_gpu(state, sizeof(T) * static_cast<double>(rows * channels), 0, [&] {
     cuda::batch_norm_statistics(rows, channels, x.get(), 1e-5f, mean.get(), invstd.get());
   });
 }
 
 // The bottleneck tail: y = relu(bn(x) + residual): reads x and residual, writes y.
+template <typename T>
 void BM_batch_norm_apply_residual_relu(benchmark::State& state) {
   const int64_t rows = int64_t{kBatch} * state.range(0) * state.range(0);
   const int channels = static_cast<int>(state.range(1));
   const int64_t n = rows * channels;
-  DeviceArray x(n), residual(n), y(n), mean(channels), invstd(channels, 1.0f), gamma(channels),
-      beta(channels);
-  time_on_gpu(state, 12.0 * n, 0, [&] {
+  DeviceArrayOf<T> x(n), residual(n), y(n);
+  DeviceArray mean(channels), invstd(channels, 1.0f), gamma(channels), beta(channels);
+  time_on_gpu(state, 3.0 * sizeof(T) * n, 0, [&] {
     cuda::batch_norm_apply(rows, channels, x.get(), mean.get(), invstd.get(), gamma.get(),
                            beta.get(), residual.get(), true, y.get());
   });
@@ -163,13 +177,15 @@ void BM_batch_norm_apply_residual_relu(benchmark::State& state) {
 
 // Backward of the tail: the reduction pass reads x, y, dy; the elementwise pass reads them again
 // and writes dx and dresidual.
+template <typename T>
 void BM_batch_norm_backward_residual_relu(benchmark::State& state) {
   const int64_t rows = int64_t{kBatch} * state.range(0) * state.range(0);
   const int channels = static_cast<int>(state.range(1));
   const int64_t n = rows * channels;
-  DeviceArray x(n), y(n), dy(n), dx(n), dresidual(n), mean(channels), invstd(channels, 1.0f),
-      gamma(channels), dgamma(channels), dbeta(channels);
-  time_on_gpu(state, 32.0 * n, 0, [&] {
+  DeviceArrayOf<T> x(n), y(n), dy(n), dx(n), dresidual(n);
+  DeviceArray mean(channels), invstd(channels, 1.0f), gamma(channels), dgamma(channels),
+      dbeta(channels);
+  time_on_gpu(state, 8.0 * sizeof(T) * n, 0, [&] {
     cuda::batch_norm_backward(rows, channels, x.get(), y.get(), dy.get(), mean.get(), invstd.get(),
                               gamma.get(), true, true, dx.get(), dresidual.get(), dgamma.get(),
                               dbeta.get());
@@ -348,9 +364,47 @@ constexpr ResNetConvolution kResNetConvolutions[] = {
 };
 
 enum class Direction { forward, backward_data, backward_filter };
+// fp32: true float32; tf32: float32 data, TF32 tensor cores; bf16: bfloat16 data, float32
+// accumulation on tensor cores.
+enum class Precision { fp32, tf32, bf16 };
+
+// One call in `direction` on arrays of T (float: with no bias).
+template <typename T>
+void convolve(const kernels::Conv2dGeometry& g, Direction direction, T* x, T* w, T* y) {
+  switch (direction) {
+    case Direction::forward:
+      if constexpr (std::is_same_v<T, float>) {
+        cuda::conv2d_forward(g, x, w, nullptr, y);
+      } else {
+        cuda::conv2d_forward(g, x, w, y);
+      }
+      break;
+    case Direction::backward_data:
+      cuda::conv2d_backward_data(g, y, w, x);
+      break;
+    case Direction::backward_filter:
+      if constexpr (std::is_same_v<T, float>) {
+        cuda::conv2d_backward_weight(g, x, y, w, nullptr);
+      } else {
+        cuda::conv2d_backward_weight(g, x, y, w);
+      }
+      break;
+  }
+}
+
+template <typename T>
+void time_convolution(benchmark::State& state, const kernels::Conv2dGeometry& g,
+                      Direction direction) {
+  const int64_t x_size = int64_t{g.batch} * g.in_height * g.in_width * g.in_channels;
+  const int64_t y_size = int64_t{g.batch} * g.out_height() * g.out_width() * g.out_channels;
+  const int64_t w_size = g.out_channels * g.patch_size();
+  DeviceArrayOf<T> x(x_size), w(w_size), y(y_size);
+  const double flops = 2.0 * y_size * g.patch_size();
+  time_on_gpu(state, 0, flops, [&] { convolve(g, direction, x.get(), w.get(), y.get()); });
+}
 
 void BM_convolution(benchmark::State& state, ResNetConvolution layer, Direction direction,
-                    bool tf32) {
+                    Precision precision) {
   kernels::Conv2dGeometry g;
   g.batch = kBatch;
   g.in_height = g.in_width = layer.in_size;
@@ -359,26 +413,13 @@ void BM_convolution(benchmark::State& state, ResNetConvolution layer, Direction 
   g.kernel_height = g.kernel_width = layer.kernel;
   g.stride = layer.stride;
   g.padding = layer.kernel / 2;
-  const int64_t x_size = int64_t{g.batch} * g.in_height * g.in_width * g.in_channels;
-  const int64_t y_size = int64_t{g.batch} * g.out_height() * g.out_width() * g.out_channels;
-  const int64_t w_size = g.out_channels * g.patch_size();
-  DeviceArray x(x_size), w(w_size), y(y_size);
-  const double flops = 2.0 * y_size * g.patch_size();
-  cuda::set_tf32_allowed(tf32);
-  time_on_gpu(state, 0, flops, [&] {
-    switch (direction) {
-      case Direction::forward:
-        cuda::conv2d_forward(g, x.get(), w.get(), nullptr, y.get());
-        break;
-      case Direction::backward_data:
-        cuda::conv2d_backward_data(g, y.get(), w.get(), x.get());
-        break;
-      case Direction::backward_filter:
-        cuda::conv2d_backward_weight(g, x.get(), y.get(), w.get(), nullptr);
-        break;
-    }
-  });
-  cuda::set_tf32_allowed(false);
+  if (precision == Precision::bf16) {
+    time_convolution<bfloat16>(state, g, direction);
+  } else {
+    cuda::set_tf32_allowed(precision == Precision::tf32);
+    time_convolution<float>(state, g, direction);
+    cuda::set_tf32_allowed(false);
+  }
 }
 
 void register_benchmarks() {
@@ -390,11 +431,17 @@ void register_benchmarks() {
   gpu_timed(benchmark::RegisterBenchmark("relu_backward", BM_relu_backward));
   gpu_timed(benchmark::RegisterBenchmark("sum", BM_sum));
   batch_norm_args(
-      gpu_timed(benchmark::RegisterBenchmark("bn_statistics", BM_batch_norm_statistics)));
+      gpu_timed(benchmark::RegisterBenchmark("bn_statistics", BM_batch_norm_statistics<float>)));
+  batch_norm_args(gpu_timed(benchmark::RegisterBenchmark(
+      "bn_apply_residual_relu", BM_batch_norm_apply_residual_relu<float>)));
+  batch_norm_args(gpu_timed(benchmark::RegisterBenchmark(
+      "bn_backward_residual_relu", BM_batch_norm_backward_residual_relu<float>)));
   batch_norm_args(gpu_timed(
-      benchmark::RegisterBenchmark("bn_apply_residual_relu", BM_batch_norm_apply_residual_relu)));
-  batch_norm_args(gpu_timed(benchmark::RegisterBenchmark("bn_backward_residual_relu",
-                                                         BM_batch_norm_backward_residual_relu)));
+      benchmark::RegisterBenchmark("bn_statistics_bf16", BM_batch_norm_statistics<bfloat16>)));
+  batch_norm_args(gpu_timed(benchmark::RegisterBenchmark(
+      "bn_apply_residual_relu_bf16", BM_batch_norm_apply_residual_relu<bfloat16>)));
+  batch_norm_args(gpu_timed(benchmark::RegisterBenchmark(
+      "bn_backward_residual_relu_bf16", BM_batch_norm_backward_residual_relu<bfloat16>)));
   gpu_timed(benchmark::RegisterBenchmark("max_pool_forward", BM_max_pool_forward));
   gpu_timed(benchmark::RegisterBenchmark("max_pool_backward", BM_max_pool_backward));
   gpu_timed(benchmark::RegisterBenchmark("global_avg_pool_forward", BM_global_avg_pool_forward));
@@ -412,13 +459,15 @@ void register_benchmarks() {
       {Direction::forward, "fwd"},
       {Direction::backward_data, "bwd_data"},
       {Direction::backward_filter, "bwd_filter"}};
-  for (const bool tf32 : {false, true}) {
+  const std::pair<Precision, const char*> precisions[] = {
+      {Precision::fp32, "fp32"}, {Precision::tf32, "tf32"}, {Precision::bf16, "bf16"}};
+  for (const auto& [precision, precision_name] : precisions) {
     for (const ResNetConvolution& layer : kResNetConvolutions) {
       for (const auto& [direction, direction_name] : directions) {
         const std::string name =
-            std::string("conv_") + (tf32 ? "tf32_" : "fp32_") + layer.name + "_" + direction_name;
-        gpu_timed(
-            benchmark::RegisterBenchmark(name.c_str(), BM_convolution, layer, direction, tf32));
+            std::string("conv_") + precision_name + "_" + layer.name + "_" + direction_name;
+        gpu_timed(benchmark::RegisterBenchmark(name.c_str(), BM_convolution, layer, direction,
+                                               precision));
       }
     }
   }
