@@ -1,14 +1,22 @@
 // End-to-end training speed on the GPU: one ResNet-50 step (forward, BCE loss, backward, SGD
-// with momentum) on a batch of random images already on the device, as images/s, at 224 x 224
-// and 180 x 180, batch 256, in true float32 and with TF32 allowed for cuDNN and cuBLAS. The
-// first step (cuDNN's algorithm search) is not timed. Without a GPU it says so and exits 0.
-// Compare with bench/pytorch_cuda_reference.py on the same card (scripts/device-check.sh).
+// with momentum) on a batch of random images already on the device, as images/s and peak device
+// memory, at 224 x 224 and 180 x 180, batch 256, in three precisions:
+//   fp32: true float32; tf32: float32 with TF32 allowed for cuDNN and cuBLAS;
+//   bf16: mixed precision, the forward (and loss) under AutocastGuard(bf16) as PyTorch's
+//     autocast: bfloat16 activations and convolutions, float32 weights, statistics and head.
+// Benchmarks are named resnet50_train_<precision>_<size>_batch<batch>, so that
+// --benchmark_filter=bf16 runs one precision. The first step (cuDNN's algorithm search) is not
+// timed. Without a GPU it says so and exits 0. Compare with bench/pytorch_cuda_reference.py on
+// the same card (scripts/device-check.sh).
 #include <benchmark/benchmark.h>
 
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <string>
+#include <utility>
 
+#include "engine/autocast.h"
 #include "engine/optim/optimizer.h"
 #include "engine/storage.h"
 #include "kernels/cuda/context.h"
@@ -18,10 +26,12 @@
 namespace ihd {
 namespace {
 
-// Arguments: image size, batch, TF32 allowed (0/1).
-void BM_resnet50_training_step(benchmark::State& state) {
-  const int size = static_cast<int>(state.range(0)), batch = static_cast<int>(state.range(1));
-  kernels::cuda::set_tf32_allowed(state.range(2) != 0);
+enum class Precision { fp32, tf32, bf16 };
+
+void BM_resnet50_training_step(benchmark::State& state, int size, int batch, Precision precision) {
+  kernels::cuda::set_tf32_allowed(precision == Precision::tf32);
+  const DType compute_dtype = precision == Precision::bf16 ? DType::bf16 : DType::f32;
+  reset_peak_memory(Device::cuda());  // each configuration reports its own peak
   try {
     ResNetConfig config = resnet_config(50);
     config.num_outputs = 1;
@@ -40,7 +50,11 @@ void BM_resnet50_training_step(benchmark::State& state) {
     Sgd sgd(model.named_parameters(), hyper);
     const auto step = [&] {
       sgd.zero_grad();
-      const Tensor loss = binary_cross_entropy_with_logits(model.forward(images), labels);
+      Tensor loss;
+      {
+        const AutocastGuard autocast(compute_dtype);
+        loss = binary_cross_entropy_with_logits(model.forward(images), labels);
+      }
       loss.backward();
       sgd.step();
       kernels::cuda::synchronize();
@@ -65,15 +79,21 @@ void BM_resnet50_training_step(benchmark::State& state) {
   kernels::cuda::set_tf32_allowed(false);
 }
 
-BENCHMARK(BM_resnet50_training_step)
-    ->ArgNames({"size", "batch", "tf32"})
-    ->Args({224, 256, 0})
-    ->Args({224, 256, 1})
-    ->Args({180, 256, 0})
-    ->Args({180, 256, 1})
-    ->UseManualTime()
-    ->Iterations(5)
-    ->Unit(benchmark::kMillisecond);
+void register_benchmarks() {
+  constexpr int kBatch = 256;
+  const std::pair<Precision, const char*> precisions[] = {
+      {Precision::fp32, "fp32"}, {Precision::tf32, "tf32"}, {Precision::bf16, "bf16"}};
+  for (const int size : {224, 180}) {
+    for (const auto& [precision, precision_name] : precisions) {
+      const std::string name = std::string("resnet50_train_") + precision_name + "_" +
+                               std::to_string(size) + "_batch" + std::to_string(kBatch);
+      benchmark::RegisterBenchmark(name.c_str(), BM_resnet50_training_step, size, kBatch, precision)
+          ->UseManualTime()
+          ->Iterations(5)
+          ->Unit(benchmark::kMillisecond);
+    }
+  }
+}
 
 }  // namespace
 }  // namespace ihd
@@ -84,6 +104,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   benchmark::Initialize(&argc, argv);
+  ihd::register_benchmarks();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;
