@@ -1,10 +1,14 @@
 // Temp-file-and-rename writing.
 #include "data/atomic_file.h"
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -49,6 +53,31 @@ void write_file_atomically(const std::filesystem::path& path,
     }
   }
   commit_temporary(tmp, path);
+}
+
+namespace {
+
+bool process_is_gone(pid_t pid) {
+  return ::kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+}  // namespace
+
+int remove_abandoned_temporaries(const std::filesystem::path& folder) {
+  static const std::regex temporary_name(R"(.+\.tmp\.([0-9]+)(\.[0-9]+)?)");
+  std::error_code error;
+  int removed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
+    std::smatch match;
+    const std::string name = entry.path().filename().string();
+    if (!entry.is_regular_file(error) || !std::regex_match(name, match, temporary_name)) continue;
+    const long pid = std::strtol(match[1].str().c_str(), nullptr, 10);
+    if (pid > 0 && process_is_gone(static_cast<pid_t>(pid)) &&
+        std::filesystem::remove(entry.path(), error)) {
+      ++removed;
+    }
+  }
+  return removed;
 }
 
 }  // namespace ihd::data

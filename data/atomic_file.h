@@ -18,4 +18,9 @@ std::filesystem::path temporary_path_for(const std::filesystem::path& path);
 // Renames tmp onto path; throws DataError (io) on failure.
 void commit_temporary(const std::filesystem::path& tmp, const std::filesystem::path& path);
 
+// Removes the temporaries in `folder` ("<name>.tmp.<pid>" or "<name>.tmp.<pid>.<thread>", the
+// names above and the safetensors writer's) whose writing process no longer runs: what a run
+// killed in the middle of a write leaves behind. Returns how many it removed; never throws.
+int remove_abandoned_temporaries(const std::filesystem::path& folder);
+
 }  // namespace ihd::data

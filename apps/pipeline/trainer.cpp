@@ -164,6 +164,9 @@ TrainingOutcome Trainer::run() {
   // Training and evaluation both compute in the chosen precision (engine/autocast.h).
   const AutocastGuard autocast(o_.precision == "bf16" ? DType::bf16 : DType::f32);
   fs::create_directories(run_dir_);
+  if (const int removed = data::remove_abandoned_temporaries(run_dir_); removed > 0) {
+    std::printf("removed %d temporary file(s) left by an interrupted run\n", removed);
+  }
   rule_ = training::parse_selection_rule(o_.select);
   data_ = open_training_data(o_);
   ranking_split_ = data_.validation.empty() ? "train" : "validation";

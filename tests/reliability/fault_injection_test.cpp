@@ -148,6 +148,10 @@ TEST_CASE("reliability: SIGKILLed at random points and resumed, training ends bi
   CHECK(kills >= 4);
   CHECK(mid_write_kills >= 2);
   CHECK(read_bytes(killed / "last.safetensors") == read_bytes(whole / "last.safetensors"));
+  // The temporaries of the writes that kills interrupted are gone: each run clears its folder's.
+  for (const auto& entry : fs::directory_iterator(killed)) {
+    CHECK(entry.path().filename().string().find(".tmp.") == std::string::npos);
+  }
 }
 
 }  // namespace ihd::reliability

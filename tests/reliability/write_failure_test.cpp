@@ -1,7 +1,8 @@
 // Output that cannot be written: a full disk (simulated with RLIMIT_FSIZE in a child process, so
 // every write past a few bytes fails with EFBIG as on a full file system) and an output folder that
 // cannot be created. Each writer must fail with a message naming the file, leave the file it
-// replaces byte-identical, and leave no temporary file behind.
+// replaces byte-identical, and leave no temporary file behind; temporaries a killed writer left
+// are cleared by the next run.
 #include <doctest/doctest.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -14,6 +15,7 @@
 #include "apps/pipeline/run_config.h"
 #include "apps/pipeline/trainer.h"
 #include "apps/training/history.h"
+#include "data/atomic_file.h"
 #include "data/png_io.h"
 #include "data/rsna_labels.h"
 #include "model/resnet.h"
@@ -141,6 +143,29 @@ TEST_CASE("reliability: an output folder that cannot be created stops training n
   options.threads = 1;
   check_clear_error([&] { pipeline::run_training(options); }, options.out, "");
   CHECK(read_bytes(dir / "a_file") == "not a folder");
+}
+
+TEST_CASE("reliability: temporaries of a killed writer are removed, a live writer's are kept") {
+  const fs::path dir = scratch_dir("abandoned_temporaries");
+  const pid_t finished = ::fork();  // a process ID that is certainly no longer running
+  REQUIRE(finished >= 0);
+  if (finished == 0) ::_exit(0);
+  int status = 0;
+  ::waitpid(finished, &status, 0);
+  const std::string dead = std::to_string(finished), alive = std::to_string(::getpid());
+  for (const std::string& name :
+       {"resume.safetensors.tmp." + dead, "history.csv.tmp." + dead + ".12345",
+        "resume.safetensors.tmp." + alive, "history.csv.tmp." + alive + ".7",
+        std::string("notes.tmp.txt")}) {
+    std::ofstream(dir / name) << "partial";
+  }
+  CHECK(data::remove_abandoned_temporaries(dir) == 2);
+  CHECK(!fs::exists(dir / ("resume.safetensors.tmp." + dead)));
+  CHECK(!fs::exists(dir / ("history.csv.tmp." + dead + ".12345")));
+  CHECK(fs::exists(dir / ("resume.safetensors.tmp." + alive)));
+  CHECK(fs::exists(dir / ("history.csv.tmp." + alive + ".7")));
+  CHECK(fs::exists(dir / "notes.tmp.txt"));
+  CHECK(data::remove_abandoned_temporaries(dir / "missing") == 0);
 }
 
 }  // namespace ihd::reliability
