@@ -1,9 +1,19 @@
 // Optimizer state bookkeeping and the SGD/Adam steps (the arithmetic is in the kernels).
 #include "engine/optim/optimizer.h"
 
+#include <unordered_set>
+
 #include "engine/dispatch.h"
 
 namespace ihd {
+
+Optimizer::Optimizer(std::vector<NamedTensor> parameters) : parameters_(std::move(parameters)) {
+  std::unordered_set<std::string> names;
+  for (const auto& [name, parameter] : parameters_) {
+    IHD_CHECK(names.insert(name).second, "two optimizer parameters are named '", name,
+              "': their state would be shared; give each a unique (dotted) name");
+  }
+}
 
 void Optimizer::zero_grad() const {
   for (const auto& [name, parameter] : parameters_) parameter.zero_grad();

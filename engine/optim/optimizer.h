@@ -18,7 +18,8 @@ namespace ihd {
 
 class Optimizer {
  public:
-  explicit Optimizer(std::vector<NamedTensor> parameters) : parameters_(std::move(parameters)) {}
+  // Parameter names must be unique: state is kept by name (throws ihd::Error on a duplicate).
+  explicit Optimizer(std::vector<NamedTensor> parameters);
   virtual ~Optimizer() = default;
 
   virtual void step() = 0;

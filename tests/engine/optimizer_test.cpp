@@ -256,4 +256,11 @@ TEST_CASE("frozen parameters (no gradient) are left untouched") {
   CHECK(p.weight.to_vector() == std::vector<float>{1.0f, -2.0f});
 }
 
+TEST_CASE("two parameters with one name are refused: they would share optimizer state") {
+  const Tensor a = Tensor::zeros(Shape{2}), b = Tensor::zeros(Shape{3});
+  CHECK_THROWS_WITH_AS(Sgd({{"weight", a}, {"weight", b}}, kernels::SgdHyper{}),
+                       doctest::Contains("two optimizer parameters are named 'weight'"), Error);
+  CHECK_NOTHROW(Sgd({{"conv1.weight", a}, {"conv2.weight", b}}, kernels::SgdHyper{}));
+}
+
 }  // namespace ihd
