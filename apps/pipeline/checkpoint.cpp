@@ -19,7 +19,8 @@ std::string exact_text(double value) {
 
 const std::string& metadata_at(const SafetensorsFile& file, const std::string& key) {
   const auto found = file.metadata.find(key);
-  IHD_CHECK(found != file.metadata.end(), file.path, ": checkpoint metadata lacks '", key, "'");
+  IHD_CHECK_INPUT(found != file.metadata.end(), file.path, ": checkpoint metadata lacks '", key,
+                  "'");
   return found->second;
 }
 
@@ -58,15 +59,15 @@ void load_resume_checkpoint(const std::filesystem::path& run_dir, const ResNet& 
                             Optimizer& optimizer, TrainingPosition& position,
                             const std::vector<std::string>& record_ids) {
   const SafetensorsFile file = read_safetensors((run_dir / kResumeCheckpointName).string());
-  IHD_CHECK(metadata_at(file, "format") == "ihd-resume-1", file.path,
-            ": not an ihd resume checkpoint");
+  IHD_CHECK_INPUT(metadata_at(file, "format") == "ihd-resume-1", file.path,
+                  ": not an ihd resume checkpoint");
   // Check every model tensor before copying any, so a mismatch leaves the model untouched.
   std::vector<std::pair<Tensor, Tensor>> copies;
   for (const auto& [name, tensor] : model.state()) {
     const Tensor saved = file.at("model." + name).to_tensor();
-    IHD_CHECK(saved.shape() == tensor.shape() && saved.dtype() == tensor.dtype(), file.path,
-              ": tensor model.", name, " has shape ", saved.shape().to_string(),
-              " but the model's is ", tensor.shape().to_string());
+    IHD_CHECK_INPUT(saved.shape() == tensor.shape() && saved.dtype() == tensor.dtype(), file.path,
+                    ": tensor model.", name, " has shape ", saved.shape().to_string(),
+                    " but the model's is ", tensor.shape().to_string());
     copies.emplace_back(tensor, saved);
   }
   for (auto& [target, saved] : copies) target.copy_from(saved);
@@ -90,16 +91,16 @@ void load_resume_checkpoint(const std::filesystem::path& run_dir, const ResNet& 
   const Tensor indices = file.at("partial.indices").to_tensor();
   const int64_t samples = indices.numel();
   const int64_t outputs = static_cast<int64_t>(position.partial.scores.size());
-  IHD_CHECK(logits.shape() == Shape({samples, outputs}) && targets.shape() == logits.shape(),
-            file.path, ": partial predictions have the wrong shape");
+  IHD_CHECK_INPUT(logits.shape() == Shape({samples, outputs}) && targets.shape() == logits.shape(),
+                  file.path, ": partial predictions have the wrong shape");
   position.partial_logits = logits.to_vector();
   position.partial_targets = targets.to_vector();
   data::Batch replay;
   replay.n = static_cast<int>(samples);
   for (int64_t i = 0; i < samples; ++i) {
     const auto index = static_cast<size_t>(indices.data_i64()[i]);
-    IHD_CHECK(index < record_ids.size(), file.path, ": partial predictions name record ", index,
-              " of a dataset with ", record_ids.size());
+    IHD_CHECK_INPUT(index < record_ids.size(), file.path, ": partial predictions name record ",
+                    index, " of a dataset with ", record_ids.size());
     replay.indices.push_back(index);
     replay.ids.push_back(record_ids[index]);
   }

@@ -182,8 +182,8 @@ TrainingOutcome Trainer::run() {
                                                             loader_options(o_, false));
   }
   const long steps_per_epoch = static_cast<long>(train_loader.batches_per_epoch());
-  IHD_CHECK(steps_per_epoch > 0, "fewer training images (", data_.train.size(),
-            ") than one batch (", o_.batch, "): lower --batch");
+  IHD_CHECK_INPUT(steps_per_epoch > 0, "fewer training images (", data_.train.size(),
+                  ") than one batch (", o_.batch, "): lower --batch");
   schedule_ = make_schedule(o_, steps_per_epoch);
 
   TrainingPosition position;

@@ -83,8 +83,8 @@ TrainingData open_training_data(const TrainOptions& o) {
   const data::ImageDataset& dataset = *result.dataset;
   const std::vector<std::string> names = dataset.label_names();
   if (dataset.label_count() == 1) {
-    IHD_CHECK(o.labels == "any", "--labels all needs RSNA labels; ", source.string(),
-              " has one binary label");
+    IHD_CHECK_INPUT(o.labels == "any", "--labels all needs RSNA labels; ", source.string(),
+                    " has one binary label");
     result.label_columns = {0};
   } else if (o.labels == "any") {
     result.label_columns = {dataset.label_count() - 1};
@@ -106,9 +106,9 @@ TrainingData open_training_data(const TrainOptions& o) {
     result.train.resize(static_cast<size_t>(o.limit));
     std::sort(result.train.begin(), result.train.end());
   }
-  IHD_CHECK(!result.train.empty(), source.string(), ": no training images");
-  IHD_CHECK(dataset.channels() == o.channels || dataset.channels() == 1, source.string(), " has ",
-            dataset.channels(), "-channel images but --channels is ", o.channels);
+  IHD_CHECK_INPUT(!result.train.empty(), source.string(), ": no training images");
+  IHD_CHECK_INPUT(dataset.channels() == o.channels || dataset.channels() == 1, source.string(),
+                  " has ", dataset.channels(), "-channel images but --channels is ", o.channels);
   result.description = source.string() + " (" + std::to_string(result.train.size()) + " train, " +
                        std::to_string(result.validation.size()) + " validation, " +
                        std::to_string(result.test.size()) + " test)";
