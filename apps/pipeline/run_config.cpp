@@ -149,8 +149,4 @@ std::map<std::string, std::string> read_run_config(const std::filesystem::path& 
   }
 }
 
-std::string build_commit() {
-  return IHD_GIT_COMMIT;
-}
-
 }  // namespace ihd::pipeline

@@ -17,7 +17,8 @@ using ConfigValues = std::vector<std::pair<std::string, std::string>>;
 void write_run_config(const std::filesystem::path& path, const ConfigValues& values);
 // Reads a file written by write_run_config; throws ihd::Error naming the file on bad input.
 std::map<std::string, std::string> read_run_config(const std::filesystem::path& path);
-// The commit this binary was built from ("unknown" outside a git checkout).
+// The commit this binary was built from, "+dirty" when tracked files differed from it ("unknown"
+// outside a git checkout); recorded at build time (cmake/WriteCommit.cmake).
 std::string build_commit();
 
 }  // namespace ihd::pipeline
