@@ -4,10 +4,11 @@
 # CPU-versus-CUDA tests and the CUDA benchmarks, runs the PyTorch reference on the same card, and
 # prints a short table last. Each stage has a time limit, cut to what is left before a deadline
 # 460 s after the start, so the whole run stays under 8 minutes whatever a stage takes. Stages
-# run in order of importance, and the PyTorch reference keeps 60 s for itself: tests; kernel
-# benchmarks (memory-bound kernels, then cuDNN bf16, tf32, fp32 convolutions, one run and one
-# JSON file each, so that a cut-off run loses only itself); ResNet-50 training in bf16, tf32,
-# fp32 (likewise); PyTorch (eager fp32 and bf16 autocast, torch.compile only with 200 s left).
+# run in order of importance, and the PyTorch reference keeps 60 s for itself: tests; ResNet-50
+# training in bf16; kernel benchmarks (memory-bound kernels, then cuDNN bf16, tf32, fp32
+# convolutions); training in tf32 and fp32; PyTorch (eager fp32 and bf16 autocast, torch.compile
+# only with 200 s left). Each benchmark run writes its own JSON file, so that a run cut off by
+# its limit loses only itself.
 #
 # Needs .deps/ (doctest, Google Benchmark, OpenBLAS), made here by scripts/prepare-device-deps.sh
 # and carried along (device tool: carry [".deps"]). cuDNN (and cuBLAS, if the toolkit lacks it)
@@ -31,13 +32,15 @@ stage_limit() {
   local left=$((deadline - $(elapsed) - ${2:-0}))
   echo $((left < $1 ? left : $1))
 }
-# run_stage NAME LIMIT RESERVE COMMAND...: runs COMMAND under its stage limit, if 10 s are left.
+# run_stage NAME LIMIT RESERVE COMMAND...: runs COMMAND under its stage limit, if 10 s are left
+# (a skipped stage says so on the script's own output, fd 3, whatever COMMAND's output goes to).
+exec 3>&1
 run_stage() {
   local name=$1 limit
   limit=$(stage_limit "$2" "$3")
   shift 3
   if [ "$limit" -lt 10 ]; then
-    echo "device-check: no time left for $name"
+    echo "device-check: no time left for $name" >&3
     return 1
   fi
   timeout "$limit" "$@"
@@ -119,6 +122,16 @@ section "CPU-versus-CUDA tests"
 run_stage tests 120 "$pytorch_reserve" "$build/tests/cuda/ihd_cuda_tests" 2>&1 \
   | tee "$logs/cuda_tests.log" | grep -E "ERROR|FAILED|SKIPPED|test cases"
 
+# train_run PRECISION: training images/s in one precision (bench_train_cuda_<precision>.json).
+train_run() {
+  run_stage "training ($1)" 90 "$pytorch_reserve" "$build/bench/bench_train_cuda" \
+    --benchmark_filter="_${1}_" --benchmark_out="$logs/bench_train_cuda_$1.json" \
+    --benchmark_out_format=json 2>&1 | tee "$logs/bench_train_cuda_$1.log"
+}
+
+section "ResNet-50 training benchmark (ihd, bf16)"
+train_run bf16
+
 section "kernel benchmarks"
 # name, filter, time limit: one run and one JSON file (bench_cuda_<name>.json) each.
 for run in "kernels -conv_ 40" "conv_bf16 ^conv_bf16_ 40" "conv_tf32 ^conv_tf32_ 35" \
@@ -131,12 +144,9 @@ for run in "kernels -conv_ 40" "conv_bf16 ^conv_bf16_ 40" "conv_tf32 ^conv_tf32_
   echo "$name: exit $?"
 done
 
-section "ResNet-50 training benchmark (ihd)"
-for precision in bf16 tf32 fp32; do
-  run_stage "training ($precision)" 90 "$pytorch_reserve" "$build/bench/bench_train_cuda" \
-    --benchmark_filter="_${precision}_" --benchmark_out="$logs/bench_train_cuda_$precision.json" \
-    --benchmark_out_format=json 2>&1 | tee "$logs/bench_train_cuda_$precision.log"
-done
+section "ResNet-50 training benchmark (ihd, tf32 and fp32)"
+train_run tf32
+train_run fp32
 
 section "ResNet-50 training benchmark (PyTorch)"
 remaining=$(stage_limit 600)
