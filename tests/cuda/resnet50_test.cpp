@@ -1,10 +1,15 @@
-// The end-to-end check: one full ResNet-50 training step (forward, BCE loss, backward,
-// SGD with momentum) on CUDA matches the same step on the CPU from identical weights, in float32
-// with TF32 off: the loss, every one of the 161 parameter gradients, the running statistics and
-// the updated parameters. Batch 2 at 64 x 64 keeps the CPU side to seconds; layer4 then sees
-// 2 x 2 pixels, so its batch norms normalise over 8 values, a demanding case for the statistics.
-// Under bfloat16 autocast, ResNet-50 runs piece by piece on CUDA and on the CPU against the CPU's
-// float32 (below, with the reasons), and the whole bfloat16 step runs once on CUDA.
+// The end-to-end check: a ResNet-50 training step (forward, BCE loss, backward, SGD with
+// momentum) on CUDA against the same step on the CPU from identical weights, in float32 (TF32
+// off) and under bfloat16 autocast. Batch 2 at 64 x 64 keeps the CPU side to seconds; layer4 then
+// sees 2 x 2 pixels, so its batch norms normalise over 8 values, a demanding case.
+//
+// A whole step at initialisation is chaotic (see the bfloat16 notes below): moving every input
+// pixel by one ulp changes conv1's weight gradient by 3e-3 normalised error on the CPU alone, and
+// an activation within rounding of zero can land on the other side of a ReLU on the other device,
+// moving that element's whole gradient. So in float32 each piece of the network (the stem, each
+// of the 16 bottleneck blocks, the head with the loss) is compared from the same input, tightly;
+// and the whole step is compared against the CPU's own sensitivity: CUDA may differ from the CPU
+// no more than the CPU differs from itself when every pixel moves by one ulp (times 10).
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -20,9 +25,15 @@
 namespace ihd::cuda_test {
 namespace {
 
-// Fifty layers of float32 products summed in different orders; gradients of the early layers
-// collect the rounding of all later ones.
-constexpr double kResNetTolerance = 1e-6;
+// One piece, float32, CUDA against the CPU: its output carries a few layers of products summed in
+// another order (about 1e-13 expected); a gradient may in addition see a ReLU flip, one element
+// of up to 4,096 (layer4) moving, hence 1e-3. A wiring error is off by order 1.
+constexpr double kPieceOutputTolerance = 1e-9;
+constexpr double kPieceGradientTolerance = 1e-3;
+// The whole step: forward quantities (loss, running statistics) and the updated parameters (a
+// gradient difference scaled by the learning rate) stay close; gradients are held to the floor.
+constexpr double kStepTolerance = 1e-6;
+constexpr double kSensitivityFactor = 10.0;
 
 // Batch 2 of 64 x 64 random images and their labels, identical for every step below.
 void make_batch(Tensor& images, Tensor& labels) {
@@ -130,21 +141,97 @@ PieceResult run_piece(const ResNet& model, const Piece& piece, const Tensor& inp
 
 }  // namespace
 
-TEST_CASE("resnet50: one training step matches on CPU and CUDA (fp32)") {
+TEST_CASE("resnet50: fp32, piece by piece, CUDA matches the CPU") {
   IHD_SKIP_WITHOUT_GPU();
   ResNetConfig config = resnet_config(50);
   config.num_outputs = 1;
   config.seed = 11;
   ResNet cpu_model(config), cuda_model(config);
   cuda_model.to(Device::cuda());
-
   Tensor images, labels;
   make_batch(images, labels);
+  Generator projections(14);
 
-  check_training_step_on_both(
-      cpu_model, cuda_model, [&](const Tensor& x) { return cpu_model.forward(x); },
-      [&](const Tensor& x) { return cuda_model.forward(x); }, images, labels, 0.01f, 1e-4,
-      kResNetTolerance);
+  Tensor input = images;  // the CPU's input of the piece, given to both devices
+  const std::vector<Piece> pieces = resnet_pieces(config, labels);
+  for (std::size_t p = 0; p < pieces.size(); ++p) {
+    const Piece& piece = pieces[p];
+    Tensor next_input, projection;
+    {
+      const NoGradGuard no_grad;
+      next_input = piece.forward(cpu_model, input);
+    }
+    if (!piece.ends_in_loss) {
+      projection = Tensor::empty(next_input.shape());
+      fill_normal(projection, projections, 0.0f, 1.0f);
+    }
+    const PieceResult cpu = run_piece(cpu_model, piece, input, projection, DType::f32, p == 0);
+    const PieceResult cuda = run_piece(
+        cuda_model, piece, input.to(Device::cuda()),
+        piece.ends_in_loss ? projection : projection.to(Device::cuda()), DType::f32, p == 0);
+    REQUIRE(cuda.size() == cpu.size());
+    for (std::size_t i = 0; i < cpu.size(); ++i) {
+      const double error = normalised_error(cpu[i].second, cuda[i].second.data());
+      INFO(piece.name << ", " << cpu[i].first << ": normalised error " << error);
+      CHECK(error <= (i == 0 ? kPieceOutputTolerance : kPieceGradientTolerance));
+    }
+    input = next_input;
+  }
+}
+
+TEST_CASE("resnet50: one whole fp32 training step on CUDA matches the CPU within its sensitivity") {
+  IHD_SKIP_WITHOUT_GPU();
+  ResNetConfig config = resnet_config(50);
+  config.num_outputs = 1;
+  config.seed = 11;
+  ResNet cpu_model(config), nudged_model(config), cuda_model(config);
+  cuda_model.to(Device::cuda());
+  Tensor images, labels;
+  make_batch(images, labels);
+  std::vector<float> nudged_pixels = images.to_vector();
+  for (float& pixel : nudged_pixels) pixel = std::nextafter(pixel, 2.0f * pixel + 1.0f);
+  const Tensor nudged_images = Tensor::from_vector(images.shape(), nudged_pixels);
+
+  kernels::SgdHyper hyper;
+  hyper.lr = 0.01f;
+  hyper.momentum = 0.9f;
+  hyper.weight_decay = 1e-4f;
+  Sgd cpu_sgd(cpu_model.named_parameters(), hyper), cuda_sgd(cuda_model.named_parameters(), hyper);
+  const Tensor cpu_loss = binary_cross_entropy_with_logits(cpu_model.forward(images), labels);
+  const Tensor nudged_loss =
+      binary_cross_entropy_with_logits(nudged_model.forward(nudged_images), labels);
+  const Tensor cuda_loss = binary_cross_entropy_with_logits(
+      cuda_model.forward(images.to(Device::cuda())), labels.to(Device::cuda()));
+  cpu_loss.backward();
+  nudged_loss.backward();
+  cuda_loss.backward();
+  CHECK(cuda_loss.item() == doctest::Approx(cpu_loss.item()).epsilon(1e-5));
+
+  const auto cpu_parameters = cpu_model.named_parameters();
+  const auto nudged_parameters = nudged_model.named_parameters();
+  const auto cuda_parameters = cuda_model.named_parameters();
+  double cuda_total = 0.0, sensitivity_total = 0.0;
+  for (std::size_t i = 0; i < cpu_parameters.size(); ++i) {
+    cuda_total += tensor_error(cpu_parameters[i].second.grad(), cuda_parameters[i].second.grad());
+    sensitivity_total +=
+        tensor_error(cpu_parameters[i].second.grad(), nudged_parameters[i].second.grad());
+  }
+  MESSAGE("gradients, summed normalised errors against the CPU: CUDA "
+          << cuda_total << ", the CPU with every pixel moved by one ulp " << sensitivity_total);
+  CHECK(cuda_total <= std::max(kSensitivityFactor * sensitivity_total, kStepTolerance));
+
+  const auto cpu_buffers = cpu_model.named_buffers(), cuda_buffers = cuda_model.named_buffers();
+  for (std::size_t i = 0; i < cpu_buffers.size(); ++i) {
+    if (cpu_buffers[i].second.dtype() != DType::f32) continue;
+    INFO("buffer " << cpu_buffers[i].first);
+    CHECK(tensor_error(cpu_buffers[i].second, cuda_buffers[i].second) <= kStepTolerance);
+  }
+  cpu_sgd.step();
+  cuda_sgd.step();
+  for (std::size_t i = 0; i < cpu_parameters.size(); ++i) {
+    INFO("parameter after SGD: " << cpu_parameters[i].first);
+    CHECK(tensor_error(cpu_parameters[i].second, cuda_parameters[i].second) <= kStepTolerance);
+  }
 }
 
 TEST_CASE("resnet50: bf16 autocast, piece by piece, CUDA as close to fp32 as the CPU") {

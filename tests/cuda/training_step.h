@@ -1,7 +1,8 @@
 // check_training_step_on_both(): one training step (forward, BCE loss, backward, SGD with
 // momentum) of the same model on the CPU and on CUDA from identical weights, comparing the loss,
 // every parameter gradient, every float buffer (running statistics) and every parameter after the
-// update by normalised error. Shared by the engine-level and the ResNet-50 step tests.
+// update by normalised error: the small residual network's step test (network_test.cpp), and
+// tensor_error() for the ResNet-50 tests.
 #pragma once
 
 #include <functional>
