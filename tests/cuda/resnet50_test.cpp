@@ -35,6 +35,14 @@ constexpr double kPieceGradientTolerance = 1e-3;
 constexpr double kStepTolerance = 1e-6;
 constexpr double kSensitivityFactor = 10.0;
 
+// ResNet-50 with one output; every model built from it has the same weights.
+ResNetConfig test_config() {
+  ResNetConfig config = resnet_config(50);
+  config.num_outputs = 1;
+  config.seed = 11;
+  return config;
+}
+
 // Batch 2 of 64 x 64 random images and their labels, identical for every step below.
 void make_batch(Tensor& images, Tensor& labels) {
   Generator data(12);
@@ -143,9 +151,7 @@ PieceResult run_piece(const ResNet& model, const Piece& piece, const Tensor& inp
 
 TEST_CASE("resnet50: fp32, piece by piece, CUDA matches the CPU") {
   IHD_SKIP_WITHOUT_GPU();
-  ResNetConfig config = resnet_config(50);
-  config.num_outputs = 1;
-  config.seed = 11;
+  const ResNetConfig config = test_config();
   ResNet cpu_model(config), cuda_model(config);
   cuda_model.to(Device::cuda());
   Tensor images, labels;
@@ -181,9 +187,7 @@ TEST_CASE("resnet50: fp32, piece by piece, CUDA matches the CPU") {
 
 TEST_CASE("resnet50: one whole fp32 training step on CUDA matches the CPU within its sensitivity") {
   IHD_SKIP_WITHOUT_GPU();
-  ResNetConfig config = resnet_config(50);
-  config.num_outputs = 1;
-  config.seed = 11;
+  const ResNetConfig config = test_config();
   ResNet cpu_model(config), nudged_model(config), cuda_model(config);
   cuda_model.to(Device::cuda());
   Tensor images, labels;
@@ -236,9 +240,7 @@ TEST_CASE("resnet50: one whole fp32 training step on CUDA matches the CPU within
 
 TEST_CASE("resnet50: bf16 autocast, piece by piece, CUDA as close to fp32 as the CPU") {
   IHD_SKIP_WITHOUT_GPU();
-  ResNetConfig config = resnet_config(50);
-  config.num_outputs = 1;
-  config.seed = 11;
+  const ResNetConfig config = test_config();
   ResNet cpu_model(config), cuda_model(config);
   cuda_model.to(Device::cuda());
   Tensor images, labels;
@@ -292,9 +294,7 @@ TEST_CASE("resnet50: bf16 autocast, piece by piece, CUDA as close to fp32 as the
 // above, since the whole step is too sensitive to compare (see there).
 TEST_CASE("resnet50: a whole bf16 autocast training step runs on CUDA") {
   IHD_SKIP_WITHOUT_GPU();
-  ResNetConfig config = resnet_config(50);
-  config.num_outputs = 1;
-  config.seed = 11;
+  const ResNetConfig config = test_config();
   ResNet model(config);
   model.to(Device::cuda());
   Tensor images, labels;
