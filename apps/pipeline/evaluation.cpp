@@ -37,10 +37,11 @@ Predictions predict(const ResNet& model, data::BatchLoader& loader,
                     Device device) {
   NoGradGuard no_grad;
   Predictions predictions = make_predictions(static_cast<int>(label_columns.size()));
+  BatchUploader uploader(device);
   loader.begin_epoch(0);
   data::Batch batch;
   while (loader.next(batch)) {
-    const BatchTensors tensors = to_tensors(batch, label_columns, normalize, device);
+    const BatchTensors tensors = to_tensors(batch, label_columns, normalize, uploader);
     const Tensor logits = model.forward(tensors.images);
     const double loss = binary_cross_entropy_with_logits(logits, tensors.targets).item();
     append_batch(predictions, logits.to_vector(), tensors.targets.to_vector(), batch, loss);

@@ -124,7 +124,8 @@ class Trainer {
   explicit Trainer(const TrainOptions& options)
       : o_(options),
         run_dir_(options.resume.empty() ? options.out : options.resume),
-        device_(Device::parse(options.device)) {}
+        device_(Device::parse(options.device)),
+        uploader_(device_) {}
 
   TrainingOutcome run();
 
@@ -142,6 +143,7 @@ class Trainer {
   TrainOptions o_;
   fs::path run_dir_;
   Device device_;
+  BatchUploader uploader_;
   TrainingData data_;
   std::unique_ptr<ResNet> model_;
   std::unique_ptr<Optimizer> optimizer_;
@@ -245,7 +247,7 @@ bool Trainer::train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition
   while (loader.next(batch)) {
     const float lr = schedule_.lr_at(position.global_step);
     optimizer_->set_learning_rate(lr);
-    const BatchTensors tensors = to_tensors(batch, data_.label_columns, o_.normalize, device_);
+    const BatchTensors tensors = to_tensors(batch, data_.label_columns, o_.normalize, uploader_);
     const Tensor logits = model_->forward(tensors.images);
     const Tensor loss = binary_cross_entropy_with_logits(logits, tensors.targets, loss_options);
     const double loss_value = loss.item();

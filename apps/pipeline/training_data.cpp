@@ -143,7 +143,7 @@ void normalize_pixels(std::vector<float>& pixels, int channels, const std::strin
 }
 
 BatchTensors to_tensors(const data::Batch& batch, const std::vector<int>& label_columns,
-                        const std::string& normalize, Device device) {
+                        const std::string& normalize, BatchUploader& uploader) {
   std::vector<float> pixels = batch.images;
   normalize_pixels(pixels, batch.channels, normalize);
   std::vector<float> targets;
@@ -154,10 +154,10 @@ BatchTensors to_tensors(const data::Batch& batch, const std::vector<int>& label_
     }
   }
   BatchTensors tensors;
-  tensors.images = Tensor::from_vector(Shape{batch.n, batch.height, batch.width, batch.channels},
-                                       pixels, device);
-  tensors.targets = Tensor::from_vector(Shape{batch.n, static_cast<int64_t>(label_columns.size())},
-                                        targets, device);
+  tensors.images =
+      uploader.upload(Shape{batch.n, batch.height, batch.width, batch.channels}, pixels);
+  tensors.targets =
+      uploader.upload(Shape{batch.n, static_cast<int64_t>(label_columns.size())}, targets);
   return tensors;
 }
 

@@ -11,6 +11,7 @@
 #include "apps/pipeline/train_options.h"
 #include "data/batch_loader.h"
 #include "data/image_dataset.h"
+#include "engine/batch_uploader.h"
 #include "engine/tensor.h"
 
 namespace ihd::pipeline {
@@ -34,8 +35,9 @@ struct BatchTensors {
   Tensor images;   // [n, size, size, channels], normalised as options.normalize says
   Tensor targets;  // [n, outputs]
 };
+// The batch's normalised images and its label columns, on the uploader's device.
 BatchTensors to_tensors(const data::Batch& batch, const std::vector<int>& label_columns,
-                        const std::string& normalize, Device device);
+                        const std::string& normalize, BatchUploader& uploader);
 // Normalises NHWC pixels in [0, 1] in place: "unit" leaves them, "imagenet" applies
 // torchvision's per-channel mean and standard deviation (3 channels; 1 channel uses the mean of
 // the three).

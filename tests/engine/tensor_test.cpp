@@ -1,4 +1,5 @@
 // Tensor basics: factories, copies, views sharing storage, shape checks, the caching allocator.
+#include "engine/batch_uploader.h"
 #include "engine/module.h"
 #include "test_util.h"
 
@@ -66,6 +67,16 @@ struct Outer : Module {
   }
 };
 }  // namespace
+
+TEST_CASE("BatchUploader on the CPU: a plain copy, with the value count checked") {
+  BatchUploader uploader(Device::cpu());
+  const std::vector<float> values{1.0f, -2.5f, 3.25f, 0.0f, 7.0f, 8.0f};
+  const Tensor tensor = uploader.upload(Shape{2, 3}, values);
+  CHECK(tensor.shape() == Shape{2, 3});
+  CHECK(tensor.to_vector() == values);
+  CHECK_THROWS_WITH_AS(uploader.upload(Shape{4}, values), doctest::Contains("needs 4 values"),
+                       Error);
+}
 
 TEST_CASE("modules name their tensors with dotted paths, parameters before children") {
   Outer outer;
