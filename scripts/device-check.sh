@@ -10,17 +10,21 @@
 # only with 200 s left). Each benchmark run writes its own JSON file, so that a run cut off by
 # its limit loses only itself.
 #
-# Needs .deps/ (doctest, Google Benchmark, OpenBLAS), made here by scripts/prepare-device-deps.sh
-# and carried along (device tool: carry [".deps"]). cuDNN (and cuBLAS, if the toolkit lacks it)
+# Needs .deps/ (doctest, Google Benchmark, OpenBLAS, and ihd_train packed with its libraries),
+# made here by scripts/prepare-device-deps.sh and carried along (device tool: carry [".deps"]).
+# Right after the tests, ihd_train trains ResNet-50 on a synthetic set on the GPU, in bf16 and in
+# fp32 (3 epochs at 128 x 128), end to end: the issue's "ihd_train --device cuda trains". cuDNN (and cuBLAS, if the toolkit lacks it)
 # may exist only as Python wheels (site-packages/nvidia/...): the script finds them there.
-# Logs and JSON go to $OUT (the device tool's output folder) or build-device/logs.
+# Logs and JSON go to build-device/logs, and, packed into one device-check-logs.tar.gz, to $OUT
+# (the device tool's output folder, which brings back a few files only).
 # Usage: scripts/device-check.sh          (from anywhere; environment: CUDNN_ROOT, IHD_DEPS_ROOT)
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 build=$root/build-device
-logs=${OUT:-$build/logs}
+logs=$build/logs
 deps=${IHD_DEPS_ROOT:-$root/.deps}
+rm -rf "$logs"
 mkdir -p "$build" "$logs"
 started=$(date +%s)
 deadline=460  # seconds after the start by which every stage has ended
@@ -122,6 +126,25 @@ section "CPU-versus-CUDA tests"
 run_stage tests 120 "$pytorch_reserve" "$build/tests/cuda/ihd_cuda_tests" 2>&1 \
   | tee "$logs/cuda_tests.log" | grep -E "ERROR|FAILED|SKIPPED|test cases"
 
+section "ihd_train on the GPU (synthetic head CT, ResNet-50, bf16 and fp32)"
+if [ -f "$deps/ihd_train.tar.xz" ]; then
+  app=$build/app
+  rm -rf "$app" "$build/app-runs"
+  mkdir -p "$app"
+  tar -C "$app" -xJf "$deps/ihd_train.tar.xz"
+  for precision in bf16 fp32; do
+    LD_LIBRARY_PATH="$app/ihd_train/lib:$LD_LIBRARY_PATH" run_stage "ihd_train ($precision)" 75 \
+      "$pytorch_reserve" "$app/ihd_train/ihd_train" --device cuda --precision "$precision" \
+      --arch resnet50 --image-size 128 --batch 64 --epochs 3 --synth-patients 200 \
+      --synth-slices 4 --workers 8 --select auc --data-cache "$build/app-data" \
+      --out "$build/app-runs/$precision" > "$logs/ihd_train_$precision.log" 2>&1
+    echo "ihd_train --device cuda --precision $precision: exit $?"
+    grep -E "^training|^epoch|best epoch" "$logs/ihd_train_$precision.log" | tail -5
+  done
+else
+  echo "device-check: $deps/ihd_train.tar.xz is missing (scripts/prepare-device-deps.sh makes it)"
+fi
+
 # train_run PRECISION: training images/s in one precision (bench_train_cuda_<precision>.json).
 train_run() {
   run_stage "training ($1)" 90 "$pytorch_reserve" "$build/bench/bench_train_cuda" \
@@ -161,4 +184,7 @@ fi
 
 section "summary"
 "$python" "$root/scripts/device_check_summary.py" "$logs"
+if [ -n "${OUT:-}" ]; then
+  tar -C "$build" -czf "$OUT/device-check-logs.tar.gz" logs && echo "logs: \$OUT/device-check-logs.tar.gz"
+fi
 echo "device-check: done in $(elapsed) s"

@@ -6,6 +6,11 @@
 #   include/benchmark, lib/x86_64-linux-gnu/...   libbenchmark-dev (.so, libbenchmark_main.a, CMake
 #                                                 package; Debian ships no static libbenchmark.a)
 #   include/cblas.h ..., lib/libopenblas.so*      libopenblas0-pthread (+ libgfortran, libquadmath)
+#   ihd_train.tar.xz                              ihd_train itself, built here (see below)
+# ihd_train needs the data layer, and so DCMTK, which the GPU machine lacks: it is built here for
+# sm_90 (CUDA on, data layer on, without oneDNN or -march=native) and packed with the shared
+# libraries it needs beyond the C and C++ runtimes, the CUDA driver, cuDNN and cuBLAS (which the
+# device check finds there), about 15 MB compressed; the device check unpacks and runs it.
 # Usage: scripts/prepare-device-deps.sh [DEPS_DIR]   (default: .deps in the repository root)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,5 +41,24 @@ ln -sf libopenblas.so.0 "$deps/lib/libopenblas.so"
 cp "$(readlink -f "$system_lib/libgfortran.so.5")" "$deps/lib/libgfortran.so.5"
 cp "$(readlink -f "$system_lib/libquadmath.so.0")" "$deps/lib/libquadmath.so.0"
 cp /usr/include/$multiarch/openblas-pthread/{cblas.h,openblas_config.h,f77blas.h} "$deps/include/"
+
+# ihd_train for the GPU machine, with its libraries.
+app_build=$root/build-device-app
+cmake -S "$root" -B "$app_build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DIHD_CUDA=ON -DIHD_DATA=ON \
+  -DIHD_ONEDNN=OFF -DIHD_NATIVE=OFF -DIHD_TESTS=OFF -DIHD_BENCH=OFF \
+  -DCMAKE_CUDA_ARCHITECTURES=90 > "$app_build.configure.log"
+cmake --build "$app_build" --target ihd_train > "$app_build.build.log"
+package=$(mktemp -d)
+mkdir -p "$package/ihd_train/lib"
+cp "$app_build/apps/ihd_train" "$package/ihd_train/"
+ldd "$app_build/apps/ihd_train" | awk '$2 == "=>" && $3 ~ /^\// {print $3}' | while read -r library; do
+  case $(basename "$library") in
+    libc.so* | libm.so* | libpthread.so* | libdl.so* | librt.so* | ld-linux* | libstdc++.so* | \
+      libgcc_s.so* | libcuda.so* | libcudnn* | libcublas* | libcudart*) ;;
+    *) cp -L "$library" "$package/ihd_train/lib/" ;;
+  esac
+done
+tar -C "$package" -cJf "$deps/ihd_train.tar.xz" ihd_train
+rm -rf "$package"
 
 du -sh "$deps"
