@@ -194,7 +194,11 @@ TrainingOutcome Trainer::run() {
     std::vector<std::string> ids;
     for (const auto& record : data_.dataset->records()) ids.push_back(record.id);
     load_resume_checkpoint(run_dir_, *model_, *optimizer_, position, ids);
-    history_ = training::read_history(run_dir_);
+    // A run killed during its first epoch has checkpoints but no history yet.
+    const bool first_epoch = position.next_epoch == 1;
+    if (!first_epoch || fs::exists(run_dir_ / training::kHistoryCsvName)) {
+      history_ = training::read_history(run_dir_);
+    }
     std::erase_if(history_, [&](const auto& r) { return r.epoch >= position.next_epoch; });
     std::printf("resuming %s at epoch %d, batch %zu (step %ld)\n", run_dir_.string().c_str(),
                 position.next_epoch, position.next_batch, position.global_step);

@@ -147,6 +147,22 @@ TEST_CASE("a run stopped part-way and resumed ends bit-identical to an uninterru
 
   CHECK(read_file(fs::path(whole.out) / "last.safetensors") ==
         read_file(fs::path(stopped.out) / "last.safetensors"));
+
+  // Killed during the first epoch: checkpoints exist, the history does not yet.
+  TrainOptions early = stopped;
+  fs::remove_all("e2e_resume_early");
+  early.out = "e2e_resume_early/run";
+  early.max_steps = 2;
+  run_training(early);
+  fs::remove(fs::path(early.out) / "history.csv");
+  fs::remove(fs::path(early.out) / "history.json");
+  TrainOptions early_resumed = early;
+  early_resumed.max_steps = 0;
+  early_resumed.resume = early.out;
+  run_training(early_resumed);
+  CHECK(read_file(fs::path(whole.out) / "last.safetensors") ==
+        read_file(fs::path(early.out) / "last.safetensors"));
+
   const auto a = training::read_history(whole.out), b = training::read_history(stopped.out);
   REQUIRE(a.size() == b.size());
   for (size_t i = 0; i < a.size(); ++i) {
