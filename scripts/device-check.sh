@@ -132,8 +132,15 @@ if [ -f "$deps/ihd_train.tar.xz" ]; then
   rm -rf "$app" "$build/app-runs"
   mkdir -p "$app"
   tar -C "$app" -xJf "$deps/ihd_train.tar.xz"
+  # Its libraries, then the toolkit's CUDA runtime (or a wheel's), then cuDNN and cuBLAS as above.
+  app_paths="$app/ihd_train/lib"
+  for folder in "$cuda_home/lib64" "$cuda_home/lib" "$cuda_home"/targets/*/lib; do
+    [ -d "$folder" ] && app_paths="$app_paths:$folder"
+  done
+  cudart=$(find_in_wheels "libcudart.so.13*")
+  [ -n "$cudart" ] && app_paths="$app_paths:$(dirname "$cudart")"
   for precision in bf16 fp32; do
-    LD_LIBRARY_PATH="$app/ihd_train/lib:$LD_LIBRARY_PATH" run_stage "ihd_train ($precision)" 75 \
+    LD_LIBRARY_PATH="$app_paths:$LD_LIBRARY_PATH" run_stage "ihd_train ($precision)" 75 \
       "$pytorch_reserve" "$app/ihd_train/ihd_train" --device cuda --precision "$precision" \
       --arch resnet50 --image-size 128 --batch 64 --epochs 3 --synth-patients 200 \
       --synth-slices 4 --workers 8 --select auc --data-cache "$build/app-data" \
