@@ -20,6 +20,7 @@
 //     bfloat16 results differ by one step (2^-8 relative, 1.5e-5 squared). Such flips are rare,
 //     expected error well below 1e-7; even one extra bfloat16 rounding of every element inside
 //     cuDNN would stay near 1e-6, while a wrong result is of order 1.
+#include "op_table_shapes.h"
 #include "twin.h"
 
 namespace ihd::cuda_test {
@@ -96,19 +97,6 @@ TEST_CASE("bf16 elementwise: views one element into their buffer") {
 }
 
 // ---- batch norm ----
-
-struct BatchNormShape {
-  int64_t rows;  // N*H*W
-  int channels;
-};
-constexpr BatchNormShape kBatchNormShapes[] = {
-    {2, 3},               // tiny: less than one vector
-    {245, 13},            // 5 x 7 x 7, 13 channels: vectors span rows
-    {1 * 7 * 7, 2048},    // layer4 at batch 1
-    {2 * 112 * 112, 64},  // stem
-    {2 * 56 * 56, 256},   // layer1 expansion
-    {2 * 14 * 14, 1024},  // layer3 expansion
-};
 
 TEST_CASE("bf16 batch norm: statistics") {
   IHD_SKIP_WITHOUT_GPU();
@@ -196,21 +184,6 @@ TEST_CASE("bf16 batch norm: views one element into their buffer") {
 
 // ---- convolution ----
 
-// batch, in_height, in_width, in_channels, out_channels, kernel_h, kernel_w, stride, padding
-constexpr kernels::Conv2dGeometry kConvolutions[] = {
-    {1, 7, 5, 3, 5, 3, 3, 1, 1},        // odd sizes, batch 1
-    {2, 9, 9, 6, 10, 3, 3, 2, 1},       // strided
-    {3, 6, 6, 13, 7, 1, 1, 1, 0},       // pointwise, 13 channels
-    {1, 10, 11, 5, 4, 5, 3, 2, 2},      // rectangular kernel
-    {1, 64, 64, 3, 64, 7, 7, 2, 3},     // the stem at 64 x 64 (3 input channels)
-    {2, 56, 56, 64, 64, 3, 3, 1, 1},    // layer1 3x3
-    {2, 56, 56, 64, 256, 1, 1, 1, 0},   // layer1 expansion
-    {2, 56, 56, 256, 512, 1, 1, 2, 0},  // layer2 downsample
-    {2, 28, 28, 128, 128, 3, 3, 2, 1},  // layer2 strided 3x3
-    {2, 14, 14, 256, 256, 3, 3, 1, 1},  // layer3 3x3
-    {2, 7, 7, 2048, 512, 1, 1, 1, 0},   // layer4 reduction
-};
-
 TEST_CASE("bf16 conv2d: forward, backward data, backward weight") {
   IHD_SKIP_WITHOUT_GPU();
   std::mt19937 engine(26);
@@ -221,10 +194,8 @@ TEST_CASE("bf16 conv2d: forward, backward data, backward weight") {
     CAPTURE(g.out_channels);
     CAPTURE(g.kernel_height);
     CAPTURE(g.stride);
-    const int64_t x_size = static_cast<int64_t>(g.batch) * g.in_height * g.in_width * g.in_channels;
-    const int64_t y_size =
-        static_cast<int64_t>(g.batch) * g.out_height() * g.out_width() * g.out_channels;
-    const int64_t w_size = g.out_channels * g.patch_size();
+    const int64_t x_size = g.input_elements(), y_size = g.output_elements();
+    const int64_t w_size = g.weight_elements();
     BfTwin x = BfTwin::random(x_size, engine), w = BfTwin::random(w_size, engine);
     BfTwin dy = BfTwin::random(y_size, engine);
     BfTwin y = BfTwin::poisoned(y_size), dx = BfTwin::poisoned(x_size);
@@ -242,14 +213,6 @@ TEST_CASE("bf16 conv2d: forward, backward data, backward weight") {
 
 // ---- pooling ----
 
-// batch, in_height, in_width, channels, kernel, stride, padding
-constexpr kernels::Pool2dGeometry kMaxPools[] = {
-    {2, 112, 112, 64, 3, 2, 1},  // the stem's pool
-    {1, 7, 9, 5, 3, 2, 1},       // odd sizes
-    {3, 6, 6, 3, 2, 2, 0},       // non-overlapping
-    {2, 5, 5, 11, 3, 1, 1},      // stride 1: each input in up to 9 windows
-};
-
 TEST_CASE("bf16 max pool: forward and backward, ties go to the first maximum") {
   IHD_SKIP_WITHOUT_GPU();
   std::mt19937 engine(27);
@@ -259,9 +222,7 @@ TEST_CASE("bf16 max pool: forward and backward, ties go to the first maximum") {
     CAPTURE(g.channels);
     CAPTURE(g.kernel);
     CAPTURE(g.stride);
-    const int64_t x_size = static_cast<int64_t>(g.batch) * g.in_height * g.in_width * g.channels;
-    const int64_t y_size =
-        static_cast<int64_t>(g.batch) * g.out_height() * g.out_width() * g.channels;
+    const int64_t x_size = g.input_elements(), y_size = g.output_elements();
     // Few distinct values (exact in bfloat16, none zero), so that windows hold ties.
     std::vector<bfloat16> levels(static_cast<std::size_t>(x_size));
     for (bfloat16& value : levels)
@@ -277,13 +238,6 @@ TEST_CASE("bf16 max pool: forward and backward, ties go to the first maximum") {
     expect_close("dx", dx, kIdentical);
   }
 }
-
-struct GlobalPoolShape {
-  int batch;
-  int64_t pixels;
-  int channels;
-};
-constexpr GlobalPoolShape kGlobalPools[] = {{2, 7 * 7, 2048}, {1, 1, 3}, {3, 15, 13}};
 
 TEST_CASE("bf16 global average pool: bfloat16 in, float32 features, and backward") {
   IHD_SKIP_WITHOUT_GPU();

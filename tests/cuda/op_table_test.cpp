@@ -10,6 +10,7 @@
 //     different order);
 //   kProduct 1e-9: convolutions and matrix products, whose dot products of up to ~6,000 terms
 //     are summed in a different order (expected error about 1e-11).
+#include "op_table_shapes.h"
 #include "twin.h"
 
 namespace ihd::cuda_test {
@@ -80,19 +81,6 @@ TEST_CASE("elementwise: relu and sigmoid, forward and backward") {
 }
 
 // ---- batch norm ----
-
-struct BatchNormShape {
-  int64_t rows;  // N*H*W
-  int channels;
-};
-constexpr BatchNormShape kBatchNormShapes[] = {
-    {2, 3},               // tiny
-    {245, 13},            // 5 x 7 x 7, 13 channels
-    {1 * 7 * 7, 2048},    // layer4 at batch 1
-    {2 * 112 * 112, 64},  // stem
-    {2 * 56 * 56, 256},   // layer1 expansion
-    {2 * 14 * 14, 1024},  // layer3 expansion
-};
 
 TEST_CASE("batch norm: statistics, running statistics, running update") {
   IHD_SKIP_WITHOUT_GPU();
@@ -176,21 +164,6 @@ TEST_CASE("batch norm: apply and backward, with and without residual, ReLU, batc
 
 // ---- convolution ----
 
-// batch, in_height, in_width, in_channels, out_channels, kernel_h, kernel_w, stride, padding
-constexpr kernels::Conv2dGeometry kConvolutions[] = {
-    {1, 7, 5, 3, 5, 3, 3, 1, 1},        // odd sizes, batch 1
-    {2, 9, 9, 6, 10, 3, 3, 2, 1},       // strided
-    {3, 6, 6, 13, 7, 1, 1, 1, 0},       // pointwise, 13 channels
-    {1, 10, 11, 5, 4, 5, 3, 2, 2},      // rectangular kernel
-    {1, 64, 64, 3, 64, 7, 7, 2, 3},     // the stem at 64 x 64
-    {2, 56, 56, 64, 64, 3, 3, 1, 1},    // layer1 3x3
-    {2, 56, 56, 64, 256, 1, 1, 1, 0},   // layer1 expansion
-    {2, 56, 56, 256, 512, 1, 1, 2, 0},  // layer2 downsample
-    {2, 28, 28, 128, 128, 3, 3, 2, 1},  // layer2 strided 3x3
-    {2, 14, 14, 256, 256, 3, 3, 1, 1},  // layer3 3x3
-    {2, 7, 7, 2048, 512, 1, 1, 1, 0},   // layer4 reduction
-};
-
 TEST_CASE("conv2d: forward (with and without bias), backward data, backward weight and bias") {
   IHD_SKIP_WITHOUT_GPU();
   std::mt19937 engine(6);
@@ -201,10 +174,8 @@ TEST_CASE("conv2d: forward (with and without bias), backward data, backward weig
     CAPTURE(g.out_channels);
     CAPTURE(g.kernel_height);
     CAPTURE(g.stride);
-    const int64_t x_size = static_cast<int64_t>(g.batch) * g.in_height * g.in_width * g.in_channels;
-    const int64_t y_size =
-        static_cast<int64_t>(g.batch) * g.out_height() * g.out_width() * g.out_channels;
-    const int64_t w_size = g.out_channels * g.patch_size();
+    const int64_t x_size = g.input_elements(), y_size = g.output_elements();
+    const int64_t w_size = g.weight_elements();
     Twin x = Twin::random(x_size, engine), w = Twin::random(w_size, engine);
     Twin bias = Twin::random(g.out_channels, engine), dy = Twin::random(y_size, engine);
     Twin y = Twin::poisoned(y_size), y_biased = Twin::poisoned(y_size);
@@ -270,14 +241,6 @@ TEST_CASE("linear: forward and backward, bias and dx optional") {
 
 // ---- pooling ----
 
-// batch, in_height, in_width, channels, kernel, stride, padding
-constexpr kernels::Pool2dGeometry kMaxPools[] = {
-    {2, 112, 112, 64, 3, 2, 1},  // the stem's pool
-    {1, 7, 9, 5, 3, 2, 1},       // odd sizes
-    {3, 6, 6, 3, 2, 2, 0},       // non-overlapping
-    {2, 5, 5, 11, 3, 1, 1},      // stride 1: each input in up to 9 windows
-};
-
 TEST_CASE("max pool: forward and backward, ties go to the first maximum") {
   IHD_SKIP_WITHOUT_GPU();
   std::mt19937 engine(8);
@@ -287,9 +250,7 @@ TEST_CASE("max pool: forward and backward, ties go to the first maximum") {
     CAPTURE(g.channels);
     CAPTURE(g.kernel);
     CAPTURE(g.stride);
-    const int64_t x_size = static_cast<int64_t>(g.batch) * g.in_height * g.in_width * g.channels;
-    const int64_t y_size =
-        static_cast<int64_t>(g.batch) * g.out_height() * g.out_width() * g.channels;
+    const int64_t x_size = g.input_elements(), y_size = g.output_elements();
     // Few distinct values, so that windows hold ties.
     std::vector<float> levels(static_cast<std::size_t>(x_size));
     for (float& value : levels) value = 0.5f * static_cast<float>(level(engine));
@@ -304,13 +265,6 @@ TEST_CASE("max pool: forward and backward, ties go to the first maximum") {
     expect_close("dx", dx, kExact);
   }
 }
-
-struct GlobalPoolShape {
-  int batch;
-  int64_t pixels;
-  int channels;
-};
-constexpr GlobalPoolShape kGlobalPools[] = {{2, 7 * 7, 2048}, {1, 1, 3}, {3, 15, 13}};
 
 TEST_CASE("global average pool: forward and backward") {
   IHD_SKIP_WITHOUT_GPU();
