@@ -11,7 +11,7 @@
 #include "apps/pipeline/training_data.h"  // open_training_data, loader_options
 #include "apps/training/metrics.h"        // bootstrap_intervals, aggregate_by_patient
 #include "apps/training/report.h"         // write_run_report
-#include "engine/error.h"                 // ihd::Error
+#include "common/error.h"                 // ihd::Error
 
 namespace {
 

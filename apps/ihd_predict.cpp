@@ -10,7 +10,7 @@
 #include "apps/pipeline/grad_cam.h"   // write_grad_cam
 #include "apps/pipeline/inference.h"  // load_trained_model, list_image_files, prepare_input
 #include "apps/training/metrics.h"    // kRsnaSubtypes
-#include "engine/error.h"             // ihd::Error
+#include "common/error.h"             // ihd::Error
 
 namespace {
 

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "data/data_error.h"        // DataError
+#include "common/error.h"           // Error
 #include "data/png_export.h"        // convert_dicom_to_png, export_png_tree
 #include "data/prepared_cache.h"    // open_prepared_cache
 #include "data/rsna_labels.h"       // rsna_subtypes
@@ -134,7 +134,7 @@ int convert_to_png(const CommandLine& line) {
   std::cout << "summary: " << report.inputs << " inputs, " << report.written << " PNGs written to "
             << line.png_dir << ", skipped " << skipped;
   for (const auto& [kind, count] : report.skipped_by_kind)
-    std::cout << ", " << ihd::data::to_string(kind) << " " << count;
+    std::cout << ", " << ihd::to_string(kind) << " " << count;
   std::cout << '\n';
   return 0;
 }

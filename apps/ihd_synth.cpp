@@ -8,7 +8,7 @@
 #include <exception>
 #include <string>
 
-#include "data/data_error.h"         // DataError
+#include "common/error.h"            // Error
 #include "data/synthetic_dataset.h"  // write_synthetic_dataset, SyntheticDatasetOptions
 
 namespace {

@@ -8,7 +8,7 @@
 #include "apps/pipeline/sweep.h"          // run_sweep
 #include "apps/pipeline/train_options.h"  // TrainOptions, add_train_flags, validate
 #include "apps/pipeline/trainer.h"        // run_training, resumed_options, NonFiniteLoss
-#include "engine/error.h"                 // ihd::Error
+#include "common/error.h"                 // ihd::Error
 #include "model/summary.h"                // resnet_summary
 
 int main(int argc, char** argv) {

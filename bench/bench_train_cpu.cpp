@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
   config.input_channels = 3;
   config.num_outputs = 1;
   ihd::ResNet model(config);
-  ihd::Generator generator(0);
+  ihd::Random generator(0);
   const ihd::Tensor images = ihd::Tensor::empty(ihd::Shape{batch, size, size, 3});
   ihd::fill_uniform(images, generator, 0.0f, 1.0f);
   const ihd::Tensor labels = ihd::Tensor::empty(ihd::Shape{batch, 1});

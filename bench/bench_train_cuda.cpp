@@ -37,7 +37,7 @@ void BM_resnet50_training_step(benchmark::State& state, int size, int batch, Pre
     config.num_outputs = 1;
     ResNet model(config);
     model.to(Device::cuda());
-    Generator data(1);
+    Random data(1);
     Tensor images = Tensor::empty(Shape{batch, size, size, 3});
     fill_normal(images, data, 0.0f, 1.0f);
     images = images.to(Device::cuda());

@@ -7,7 +7,7 @@
 #include <numbers>
 #include <stdexcept>
 
-#include "data/random.h"
+#include "common/random.h"
 #include "data/resize.h"
 
 namespace ihd::data {

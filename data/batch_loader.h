@@ -71,7 +71,7 @@ class BatchLoader {
   // Starts (or restarts) an epoch at batch start_batch; stops any epoch in progress.
   void begin_epoch(int epoch, size_t start_batch = 0);
   // Fills batch with the next batch of the epoch; false when the epoch is over. Rethrows a
-  // worker's DataError (e.g. a cache file vanished).
+  // worker's Error (e.g. a cache file vanished).
   bool next(Batch& batch);
 
   size_t batches_per_epoch() const;

@@ -6,6 +6,8 @@
 #include <map>
 #include <stdexcept>
 
+#include "common/random.h"
+
 namespace ihd::data {
 
 std::string_view to_string(Split split) {
@@ -27,19 +29,9 @@ Split parse_split(std::string_view text) {
   throw std::invalid_argument("unknown split '" + std::string(text) + "'");
 }
 
-std::uint64_t mix_seed(std::uint64_t value) {
-  value += 0x9e3779b97f4a7c15ull;
-  value = (value ^ (value >> 30)) * 0xbf58476d1ce4e5b9ull;
-  value = (value ^ (value >> 27)) * 0x94d049bb133111ebull;
-  return value ^ (value >> 31);
-}
-
 void deterministic_shuffle(std::vector<size_t>& values, std::uint64_t seed) {
-  std::uint64_t state = mix_seed(seed);
-  for (size_t i = values.size(); i > 1; --i) {
-    state = mix_seed(state);
-    std::swap(values[i - 1], values[state % i]);
-  }
+  Random random(seed);
+  for (size_t i = values.size(); i > 1; --i) std::swap(values[i - 1], values[random.below(i)]);
 }
 
 std::vector<size_t> balance_by_undersampling(const std::vector<bool>& is_positive,

@@ -45,7 +45,4 @@ std::vector<Split> split_by_group(const std::vector<std::string>& group_of_image
 // A seeded shuffle that is the same on every platform (std::shuffle's algorithm is not).
 void deterministic_shuffle(std::vector<size_t>& values, std::uint64_t seed);
 
-// SplitMix64: the seed mixer used throughout the data layer.
-std::uint64_t mix_seed(std::uint64_t value);
-
 }  // namespace ihd::data

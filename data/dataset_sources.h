@@ -21,7 +21,7 @@ struct DatasetSourceOptions {
   PngFolderOptions png;             // how PNG folders are read
 };
 
-// Throws DataError when the folder is none of the three or cannot be opened. Preparation
+// Throws Error when the folder is none of the three or cannot be opened. Preparation
 // messages (skipped files, summary) go to log.
 std::unique_ptr<ImageDataset> open_dataset(const std::filesystem::path& source,
                                            const DatasetSourceOptions& options, std::ostream& log);

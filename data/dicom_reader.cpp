@@ -20,13 +20,13 @@
 #include <mutex>
 #include <optional>
 
-#include "data/data_error.h"
+#include "common/error.h"
 
 namespace ihd::data {
 namespace {
 
 // DCMTK's codecs live in a global registry; register them once. DCMTK's own log output is
-// silenced: every problem reaches the caller as a DataError instead.
+// silenced: every problem reaches the caller as a Error instead.
 void register_dcmtk_codecs_once() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -37,17 +37,16 @@ void register_dcmtk_codecs_once() {
   });
 }
 
-[[noreturn]] void fail(DataErrorKind kind, const std::filesystem::path& path,
+[[noreturn]] void fail(ErrorKind kind, const std::filesystem::path& path,
                        const std::string& reason) {
-  throw DataError(kind, path.string(), reason);
+  throw Error(kind, path.string(), reason);
 }
 
 // EC_InvalidStream is what DCMTK reports when the last element's value runs past the end.
 bool is_truncation(const OFCondition& condition) {
   return condition == EC_StreamNotifyClient || condition == EC_EndOfStream ||
-         condition == EC_InvalidStream ||
-         condition == EC_PrematureSequDelimitationItem || condition == EC_SequEnd ||
-         condition == EC_ItemEnd;
+         condition == EC_InvalidStream || condition == EC_PrematureSequDelimitationItem ||
+         condition == EC_SequEnd || condition == EC_ItemEnd;
 }
 
 // True when the file carries the Part 10 preamble and "DICM" magic at byte 128.
@@ -64,16 +63,16 @@ void load_file(DcmFileFormat& file, const std::filesystem::path& path, Uint32 ma
   register_dcmtk_codecs_once();
   std::error_code size_error;
   const auto size_bytes = std::filesystem::file_size(path, size_error);
-  if (size_error) fail(DataErrorKind::unreadable, path, "cannot open: " + size_error.message());
-  if (size_bytes == 0) fail(DataErrorKind::empty_file, path, "empty file");
+  if (size_error) fail(ErrorKind::unreadable, path, "cannot open: " + size_error.message());
+  if (size_bytes == 0) fail(ErrorKind::empty_file, path, "empty file");
   const Uint32 read_length = max_value_bytes ? max_value_bytes : DCM_MaxReadLength;
   const OFCondition status =
       file.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, read_length, ERM_autoDetect);
   if (status.good()) return;
   if (is_truncation(status) && has_dicm_prefix(path))
-    fail(DataErrorKind::truncated, path,
+    fail(ErrorKind::truncated, path,
          std::string("truncated or damaged DICOM file (") + status.text() + ")");
-  fail(DataErrorKind::not_dicom, path, std::string("not a DICOM file (") + status.text() + ")");
+  fail(ErrorKind::not_dicom, path, std::string("not a DICOM file (") + status.text() + ")");
 }
 
 std::string get_string(DcmItem& item, const DcmTagKey& tag) {
@@ -140,7 +139,7 @@ DicomMetadata read_metadata(DcmDataset& dataset, const std::filesystem::path& pa
   const auto rows = get_integer(dataset, DCM_Rows);
   const auto columns = get_integer(dataset, DCM_Columns);
   if (!rows || !columns || *rows <= 0 || *columns <= 0 || !dataset.tagExists(DCM_PixelData))
-    fail(DataErrorKind::no_pixel_data, path, "no image (Rows, Columns or PixelData missing)");
+    fail(ErrorKind::no_pixel_data, path, "no image (Rows, Columns or PixelData missing)");
   meta.rows = static_cast<int>(*rows);
   meta.columns = static_cast<int>(*columns);
   meta.bits_allocated = static_cast<int>(get_integer(dataset, DCM_BitsAllocated).value_or(0));
@@ -157,15 +156,15 @@ DicomMetadata read_metadata(DcmDataset& dataset, const std::filesystem::path& pa
 
   const long samples_per_pixel = get_integer(dataset, DCM_SamplesPerPixel).value_or(1);
   if (samples_per_pixel != 1)
-    fail(DataErrorKind::unsupported_pixel_format, path,
+    fail(ErrorKind::unsupported_pixel_format, path,
          "colour image (SamplesPerPixel " + std::to_string(samples_per_pixel) +
              "), expected greyscale");
   if (meta.bits_allocated != 8 && meta.bits_allocated != 16)
-    fail(DataErrorKind::unsupported_pixel_format, path,
+    fail(ErrorKind::unsupported_pixel_format, path,
          "unsupported BitsAllocated " + std::to_string(meta.bits_allocated) + " (need 8 or 16)");
   if (meta.bits_stored < 1 || meta.bits_stored > meta.bits_allocated ||
       meta.high_bit < meta.bits_stored - 1 || meta.high_bit >= meta.bits_allocated)
-    fail(DataErrorKind::unsupported_pixel_format, path,
+    fail(ErrorKind::unsupported_pixel_format, path,
          "inconsistent BitsStored " + std::to_string(meta.bits_stored) + " / HighBit " +
              std::to_string(meta.high_bit));
   return meta;
@@ -181,11 +180,11 @@ void decode_transfer_syntax(DcmDataset& dataset, const std::filesystem::path& pa
                            (xfer >= EXS_JPEGProcess1 && xfer <= EXS_JPEGProcess14SV1) ||
                            xfer == EXS_JPEGLSLossless || xfer == EXS_JPEGLSLossy;
   if (!has_decoder)
-    fail(DataErrorKind::unsupported_transfer_syntax, path,
+    fail(ErrorKind::unsupported_transfer_syntax, path,
          "unsupported transfer syntax " + name + ": no decoder");
   const OFCondition status = dataset.chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
   if (status.bad() || !dataset.canWriteXfer(EXS_LittleEndianExplicit))
-    fail(DataErrorKind::unsupported_transfer_syntax, path,
+    fail(ErrorKind::unsupported_transfer_syntax, path,
          "cannot decode transfer syntax " + name + ": " + status.text());
 }
 
@@ -198,7 +197,7 @@ struct PixelBytes {
 PixelBytes pixel_bytes(DcmDataset& dataset, int bits_allocated, const std::filesystem::path& path) {
   DcmElement* element = nullptr;
   if (dataset.findAndGetElement(DCM_PixelData, element).bad() || element == nullptr)
-    fail(DataErrorKind::no_pixel_data, path, "no PixelData element");
+    fail(ErrorKind::no_pixel_data, path, "no PixelData element");
   PixelBytes bytes;
   bytes.size_bytes = element->getLength();
   Uint8* as_bytes = nullptr;
@@ -211,7 +210,7 @@ PixelBytes pixel_bytes(DcmDataset& dataset, int bits_allocated, const std::files
   } else if (element->getUint16Array(as_words).good() && as_words) {
     bytes.data = reinterpret_cast<const std::uint8_t*>(as_words);
   } else {
-    fail(DataErrorKind::truncated, path, "pixel data cannot be read (truncated file?)");
+    fail(ErrorKind::truncated, path, "pixel data cannot be read (truncated file?)");
   }
   return bytes;
 }
@@ -282,7 +281,7 @@ HuImage read_dicom_hu(const std::filesystem::path& path) {
   const size_t word_bytes = meta.bits_allocated / 8;
   const PixelBytes bytes = pixel_bytes(dataset, meta.bits_allocated, path);
   if (bytes.size_bytes < pixel_count * word_bytes)
-    fail(DataErrorKind::truncated, path,
+    fail(ErrorKind::truncated, path,
          "pixel data holds " + std::to_string(bytes.size_bytes) + " bytes, the image needs " +
              std::to_string(pixel_count * word_bytes));
 

@@ -8,7 +8,7 @@
 // pixels equal to PixelPaddingValue (or inside PixelPaddingRangeLimit) the lowest value of the
 // image's real pixels. Multi-frame files yield their first frame.
 //
-// Every failure is a DataError naming the file and the reason (truncated, not DICOM, unsupported
+// Every failure is a Error naming the file and the reason (truncated, not DICOM, unsupported
 // transfer syntax such as JPEG 2000, colour image, ...); nothing here aborts the process.
 #pragma once
 
@@ -52,11 +52,11 @@ struct HuImage {
   float at(int row, int column) const { return hu[static_cast<size_t>(row) * columns + column]; }
 };
 
-// Decodes the file's first frame into HU. Throws DataError.
+// Decodes the file's first frame into HU. Throws Error.
 HuImage read_dicom_hu(const std::filesystem::path& path);
 
 // Reads the header only (pixel data is not loaded or decoded): for ordering slices cheaply.
-// Throws DataError when the file is not DICOM or has no image.
+// Throws Error when the file is not DICOM or has no image.
 DicomMetadata read_dicom_metadata(const std::filesystem::path& path);
 
 // The RSNA wrong-intercept fix as public solutions apply it: when BitsStored is 12,

@@ -10,8 +10,8 @@
 #include <sstream>
 #include <vector>
 
-#include "data/atomic_file.h"
-#include "data/data_error.h"
+#include "common/atomic_file.h"
+#include "common/error.h"
 
 namespace ihd::data {
 namespace {
@@ -85,8 +85,7 @@ void write_ct_dicom(const std::filesystem::path& path, const HuImage& image, CtE
   if (status.bad()) {
     std::error_code ignored;
     std::filesystem::remove(tmp, ignored);
-    throw DataError(DataErrorKind::io, path.string(),
-                    std::string("cannot write DICOM: ") + status.text());
+    throw Error(ErrorKind::io, path.string(), std::string("cannot write DICOM: ") + status.text());
   }
   commit_temporary(tmp, path);
 }

@@ -24,7 +24,7 @@ struct HuRange {
 HuRange representable_hu(CtEncoding encoding);
 
 // Writes atomically (temporary file + rename). HU values are rounded to integers.
-// Throws DataError (io) when the file cannot be written.
+// Throws Error (io) when the file cannot be written.
 void write_ct_dicom(const std::filesystem::path& path, const HuImage& image, CtEncoding encoding);
 
 }  // namespace ihd::data

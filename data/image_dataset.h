@@ -32,7 +32,7 @@ class ImageDataset {
   // Names of the labels ("epidural", ..., "any"; or the positive class's name).
   virtual std::vector<std::string> label_names() const = 0;
   // Copies record index's pixels (height x width x channels bytes) into out. Thread-safe.
-  // Throws DataError when the underlying file cannot be read.
+  // Throws Error when the underlying file cannot be read.
   virtual void read_pixels(size_t index, std::uint8_t* out) const = 0;
 
   // Indices of the records in one split, in record order.

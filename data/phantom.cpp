@@ -9,8 +9,8 @@
 #include <cstdio>
 #include <numbers>
 
+#include "common/random.h"
 #include "data/dataset_selection.h"
-#include "data/random.h"
 
 namespace ihd::data {
 namespace {

@@ -45,7 +45,7 @@ size_t export_png_tree(const ImageDataset& dataset, const std::filesystem::path&
       std::filesystem::create_directories(output_dir / std::string(to_string(split)) / name);
   const auto& records = dataset.records();
   const size_t bytes = static_cast<size_t>(dataset.height()) * dataset.width() * dataset.channels();
-  std::optional<DataError> failure;
+  std::optional<Error> failure;
 #pragma omp parallel
   {
     std::vector<std::uint8_t> pixels(bytes);
@@ -59,7 +59,7 @@ size_t export_png_tree(const ImageDataset& dataset, const std::filesystem::path&
         write_png(
             output_dir / std::string(to_string(record.split)) / class_name / (record.id + ".png"),
             pixels.data(), dataset.height(), dataset.width(), dataset.channels());
-      } catch (const DataError& error) {
+      } catch (const Error& error) {
 #pragma omp critical
         failure = error;
       }
@@ -76,7 +76,7 @@ PngConversionReport convert_dicom_to_png(const std::vector<std::filesystem::path
   std::filesystem::create_directories(output_dir);
   const auto files = expand_inputs(inputs);
   const auto channels = window_channels(windows);
-  std::vector<std::optional<DataError>> failures(files.size());
+  std::vector<std::optional<Error>> failures(files.size());
 #pragma omp parallel for schedule(dynamic, 4)
   for (long i = 0; i < static_cast<long>(files.size()); ++i) {
     try {
@@ -85,7 +85,7 @@ PngConversionReport convert_dicom_to_png(const std::vector<std::filesystem::path
       const PreparedImage image = prepare_image(slices, channels, size);
       write_png(output_dir / (files[i].stem().string() + ".png"), image.pixels.data(), image.height,
                 image.width, image.channels);
-    } catch (const DataError& error) {
+    } catch (const Error& error) {
       failures[i] = error;
     }
   }

@@ -10,7 +10,7 @@
 #include <ostream>
 #include <vector>
 
-#include "data/data_error.h"
+#include "common/error.h"
 #include "data/image_dataset.h"
 #include "data/windowing.h"
 
@@ -20,14 +20,14 @@ inline constexpr const char* negative_class_name = "negative";
 inline constexpr const char* positive_class_name = "positive";
 
 // Writes every record of dataset; label_index picks the label deciding the class. Returns the
-// number of files written. Parallel (OpenMP). Throws DataError (io).
+// number of files written. Parallel (OpenMP). Throws Error (io).
 size_t export_png_tree(const ImageDataset& dataset, const std::filesystem::path& output_dir,
                        int label_index);
 
 struct PngConversionReport {
   size_t inputs = 0;
   size_t written = 0;
-  std::map<DataErrorKind, size_t> skipped_by_kind;
+  std::map<ErrorKind, size_t> skipped_by_kind;
 };
 
 // inputs: files (taken as they are) or folders (searched recursively for *.dcm and files without

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <set>
 
-#include "data/data_error.h"
+#include "common/error.h"
 #include "data/png_io.h"
 #include "data/resize.h"
 
@@ -24,7 +24,7 @@ class PngFolderDataset final : public ImageDataset {
  public:
   PngFolderDataset(const std::filesystem::path& root, const PngFolderOptions& options) {
     if (!std::filesystem::is_directory(root))
-      throw DataError(DataErrorKind::bad_image, root.string(), "not a folder");
+      throw Error(ErrorKind::bad_image, root.string(), "not a folder");
     std::vector<std::pair<Split, std::filesystem::path>> split_folders;
     for (Split split : {Split::train, Split::validation, Split::test})
       if (std::filesystem::is_directory(root / std::string(to_string(split))))
@@ -37,13 +37,12 @@ class PngFolderDataset final : public ImageDataset {
         class_names.insert(class_folder.filename().string());
     const std::vector<std::string> classes(class_names.begin(), class_names.end());
     if (options.positive_class.empty() && classes.size() != 2)
-      throw DataError(DataErrorKind::bad_image, root.string(),
-                      "expected exactly two class folders, found " +
-                          std::to_string(classes.size()) + " (or name the positive class)");
+      throw Error(ErrorKind::bad_image, root.string(),
+                  "expected exactly two class folders, found " + std::to_string(classes.size()) +
+                      " (or name the positive class)");
     positive_class_ = options.positive_class.empty() ? classes[1] : options.positive_class;
     if (!class_names.count(positive_class_))
-      throw DataError(DataErrorKind::bad_image, root.string(),
-                      "no class folder '" + positive_class_ + "'");
+      throw Error(ErrorKind::bad_image, root.string(), "no class folder '" + positive_class_ + "'");
 
     for (const auto& [split, folder] : split_folders) {
       for (const auto& class_folder : sorted_subfolders(folder)) {
@@ -59,14 +58,13 @@ class PngFolderDataset final : public ImageDataset {
         }
       }
     }
-    if (files_.empty())
-      throw DataError(DataErrorKind::bad_image, root.string(), "no PNG files found");
+    if (files_.empty()) throw Error(ErrorKind::bad_image, root.string(), "no PNG files found");
     const PngImage first = read_png(files_[0], options.channels);
     height_ = options.image_size ? options.image_size : first.height;
     width_ = options.image_size ? options.image_size : first.width;
     channels_ = first.channels;
     if (channels_ != 1 && channels_ != 3)
-      throw DataError(DataErrorKind::bad_image, files_[0].string(), "need grey or RGB PNGs");
+      throw Error(ErrorKind::bad_image, files_[0].string(), "need grey or RGB PNGs");
   }
 
   const std::vector<ImageRecord>& records() const override { return records_; }

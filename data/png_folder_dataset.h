@@ -19,7 +19,7 @@ struct PngFolderOptions {
   int channels = 0;            // 0: the first image's channel count (1 or 3)
 };
 
-// Throws DataError (bad_image) when no class folder or PNG is found.
+// Throws Error (bad_image) when no class folder or PNG is found.
 std::unique_ptr<ImageDataset> open_png_folders(const std::filesystem::path& root,
                                                const PngFolderOptions& options = {});
 

@@ -15,8 +15,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "data/atomic_file.h"
-#include "data/data_error.h"
+#include "common/atomic_file.h"
+#include "common/error.h"
 
 namespace ihd::data {
 namespace {
@@ -34,7 +34,7 @@ void write_png(const std::filesystem::path& path, const std::uint8_t* pixels, in
   std::vector<unsigned char> bytes;
   if (!stbi_write_png_to_func(append_bytes, &bytes, width, height, channels, pixels,
                               width * channels))
-    throw DataError(DataErrorKind::io, path.string(), "PNG encoding failed");
+    throw Error(ErrorKind::io, path.string(), "PNG encoding failed");
   write_file_atomically(path, bytes);
 }
 
@@ -42,8 +42,8 @@ PngImage read_png(const std::filesystem::path& path, int wanted_channels) {
   int width = 0, height = 0, file_channels = 0;
   unsigned char* data = stbi_load(path.c_str(), &width, &height, &file_channels, wanted_channels);
   if (!data)
-    throw DataError(DataErrorKind::bad_image, path.string(),
-                    std::string("cannot decode PNG: ") + stbi_failure_reason());
+    throw Error(ErrorKind::bad_image, path.string(),
+                std::string("cannot decode PNG: ") + stbi_failure_reason());
   PngImage image;
   image.height = height;
   image.width = width;

@@ -15,12 +15,12 @@ struct PngImage {
   std::vector<std::uint8_t> pixels;  // height x width x channels
 };
 
-// Writes atomically. channels must be 1, 3 or 4. Throws DataError (io).
+// Writes atomically. channels must be 1, 3 or 4. Throws Error (io).
 void write_png(const std::filesystem::path& path, const std::uint8_t* pixels, int height, int width,
                int channels);
 
 // Decodes with the file's own channel count, or converts to wanted_channels when nonzero.
-// Throws DataError (bad_image).
+// Throws Error (bad_image).
 PngImage read_png(const std::filesystem::path& path, int wanted_channels = 0);
 
 }  // namespace ihd::data

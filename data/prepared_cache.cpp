@@ -12,8 +12,8 @@
 #include <map>
 #include <sstream>
 
-#include "data/atomic_file.h"
-#include "data/data_error.h"
+#include "common/atomic_file.h"
+#include "common/error.h"
 
 namespace ihd::data {
 namespace {
@@ -35,7 +35,7 @@ class MappedFile {
  public:
   explicit MappedFile(const std::filesystem::path& path) {
     const int fd = ::open(path.c_str(), O_RDONLY);
-    if (fd < 0) throw DataError(DataErrorKind::bad_cache, path.string(), "cannot open shard");
+    if (fd < 0) throw Error(ErrorKind::bad_cache, path.string(), "cannot open shard");
     struct stat info {};
     ::fstat(fd, &info);
     size_ = static_cast<size_t>(info.st_size);
@@ -43,7 +43,7 @@ class MappedFile {
       void* mapped = ::mmap(nullptr, size_, PROT_READ, MAP_SHARED, fd, 0);
       if (mapped == MAP_FAILED) {
         ::close(fd);
-        throw DataError(DataErrorKind::bad_cache, path.string(), "cannot map shard");
+        throw Error(ErrorKind::bad_cache, path.string(), "cannot map shard");
       }
       data_ = static_cast<const std::uint8_t*>(mapped);
     }
@@ -67,12 +67,11 @@ class PreparedCacheDataset final : public ImageDataset {
   explicit PreparedCacheDataset(const std::filesystem::path& dir)
       : geometry_(read_cache_geometry(dir)) {
     if (geometry_.height == 0)
-      throw DataError(DataErrorKind::bad_cache, dir.string(),
-                      "not a prepared cache (no cache_info.txt)");
+      throw Error(ErrorKind::bad_cache, dir.string(), "not a prepared cache (no cache_info.txt)");
     const auto manifest = dir / "manifest.tsv";
     if (!std::filesystem::exists(manifest))
-      throw DataError(DataErrorKind::bad_cache, manifest.string(),
-                      "cache is unfinished (no manifest.tsv): run ihd_prepare again to resume it");
+      throw Error(ErrorKind::bad_cache, manifest.string(),
+                  "cache is unfinished (no manifest.tsv): run ihd_prepare again to resume it");
     cache_records_ = read_cache_records(manifest);
     const size_t record_bytes = bytes_per_record();
     for (const CacheRecord& record : cache_records_) {
@@ -80,8 +79,8 @@ class PreparedCacheDataset final : public ImageDataset {
         shards_.emplace(record.shard,
                         std::make_unique<MappedFile>(shard_pixels_path(dir, record.shard)));
       if ((record.slot + 1) * record_bytes > shards_.at(record.shard)->size())
-        throw DataError(DataErrorKind::bad_cache, shard_pixels_path(dir, record.shard).string(),
-                        "shard is shorter than its records need");
+        throw Error(ErrorKind::bad_cache, shard_pixels_path(dir, record.shard).string(),
+                    "shard is shorter than its records need");
       records_.push_back({record.id, std::vector<float>(record.labels.begin(), record.labels.end()),
                           record.patient_id, record.split});
     }
@@ -125,8 +124,8 @@ CacheGeometry read_cache_geometry(const std::filesystem::path& cache_dir) {
     if (equals != std::string::npos) values[line.substr(0, equals)] = line.substr(equals + 1);
   }
   if (values["format"] != cache_format_version)
-    throw DataError(DataErrorKind::bad_cache, (cache_dir / "cache_info.txt").string(),
-                    "unknown cache format '" + values["format"] + "'");
+    throw Error(ErrorKind::bad_cache, (cache_dir / "cache_info.txt").string(),
+                "unknown cache format '" + values["format"] + "'");
   try {
     geometry.height = std::stoi(values.at("height"));
     geometry.width = std::stoi(values.at("width"));
@@ -135,8 +134,8 @@ CacheGeometry read_cache_geometry(const std::filesystem::path& cache_dir) {
     geometry.channel_description = values.at("channel_spec");
     geometry.fingerprint = values.at("fingerprint");
   } catch (const std::exception&) {
-    throw DataError(DataErrorKind::bad_cache, (cache_dir / "cache_info.txt").string(),
-                    "malformed cache_info.txt");
+    throw Error(ErrorKind::bad_cache, (cache_dir / "cache_info.txt").string(),
+                "malformed cache_info.txt");
   }
   return geometry;
 }
@@ -183,11 +182,11 @@ std::string format_cache_record(const CacheRecord& r) {
 
 std::vector<CacheRecord> read_cache_records(const std::filesystem::path& tsv_path) {
   std::ifstream in(tsv_path);
-  if (!in) throw DataError(DataErrorKind::bad_cache, tsv_path.string(), "cannot open");
+  if (!in) throw Error(ErrorKind::bad_cache, tsv_path.string(), "cannot open");
   std::string line;
   std::getline(in, line);
   if (line != cache_record_header())
-    throw DataError(DataErrorKind::bad_cache, tsv_path.string(), "unexpected header");
+    throw Error(ErrorKind::bad_cache, tsv_path.string(), "unexpected header");
   std::vector<CacheRecord> records;
   size_t line_number = 1;
   while (std::getline(in, line)) {
@@ -195,9 +194,9 @@ std::vector<CacheRecord> read_cache_records(const std::filesystem::path& tsv_pat
     if (line.empty()) continue;
     const auto fields = split_tabs(line);
     if (fields.size() != 8 + rsna_label_count)
-      throw DataError(DataErrorKind::bad_cache, tsv_path.string(),
-                      "line " + std::to_string(line_number) + " has " +
-                          std::to_string(fields.size()) + " fields");
+      throw Error(ErrorKind::bad_cache, tsv_path.string(),
+                  "line " + std::to_string(line_number) + " has " + std::to_string(fields.size()) +
+                      " fields");
     CacheRecord r;
     try {
       r.id = fields[0];
@@ -210,8 +209,8 @@ std::vector<CacheRecord> read_cache_records(const std::filesystem::path& tsv_pat
       r.position_z_mm = std::stod(fields[7]);
       for (int i = 0; i < rsna_label_count; ++i) r.labels[i] = std::stof(fields[8 + i]);
     } catch (const std::exception&) {
-      throw DataError(DataErrorKind::bad_cache, tsv_path.string(),
-                      "line " + std::to_string(line_number) + " is malformed");
+      throw Error(ErrorKind::bad_cache, tsv_path.string(),
+                  "line " + std::to_string(line_number) + " is malformed");
     }
     records.push_back(std::move(r));
   }

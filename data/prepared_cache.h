@@ -56,7 +56,7 @@ std::string format_cache_record(const CacheRecord& record);
 std::vector<CacheRecord> read_cache_records(const std::filesystem::path& tsv_path);
 
 // Opens a finished cache (manifest.tsv present) as an ImageDataset with the six RSNA labels.
-// Shards are memory-mapped. Throws DataError (bad_cache).
+// Shards are memory-mapped. Throws Error (bad_cache).
 std::unique_ptr<ImageDataset> open_prepared_cache(const std::filesystem::path& cache_dir);
 
 }  // namespace ihd::data

@@ -4,8 +4,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "data/atomic_file.h"
-#include "data/data_error.h"
+#include "common/atomic_file.h"
+#include "common/error.h"
 
 namespace ihd::data {
 namespace {
@@ -32,10 +32,10 @@ int subtype_index(std::string_view name) {
 
 RsnaLabelTable read_rsna_labels(const std::filesystem::path& csv_path) {
   std::ifstream in(csv_path);
-  if (!in) throw DataError(DataErrorKind::bad_csv, csv_path.string(), "cannot open labels CSV");
+  if (!in) throw Error(ErrorKind::bad_csv, csv_path.string(), "cannot open labels CSV");
   std::string line;
   if (!std::getline(in, line))
-    throw DataError(DataErrorKind::bad_csv, csv_path.string(), "empty labels CSV");
+    throw Error(ErrorKind::bad_csv, csv_path.string(), "empty labels CSV");
   const auto header = split_csv_line(line);
   int id_column = -1, label_column = -1;
   for (int i = 0; i < static_cast<int>(header.size()); ++i) {
@@ -43,8 +43,8 @@ RsnaLabelTable read_rsna_labels(const std::filesystem::path& csv_path) {
     if (header[i] == "Label") label_column = i;
   }
   if (id_column < 0 || label_column < 0)
-    throw DataError(DataErrorKind::bad_csv, csv_path.string(),
-                    "header must have columns ID and Label, found '" + line + "'");
+    throw Error(ErrorKind::bad_csv, csv_path.string(),
+                "header must have columns ID and Label, found '" + line + "'");
 
   RsnaLabelTable table;
   std::map<std::string, std::array<bool, rsna_label_count>> seen;

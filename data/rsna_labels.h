@@ -28,7 +28,7 @@ struct RsnaLabelTable {
   size_t malformed_rows = 0;    // skipped: no known subtype suffix or unparseable label
 };
 
-// Throws DataError (bad_csv) when the file cannot be read or lacks the ID/Label columns.
+// Throws Error (bad_csv) when the file cannot be read or lacks the ID/Label columns.
 RsnaLabelTable read_rsna_labels(const std::filesystem::path& csv_path);
 
 // Writes rows in RSNA order (image by image, the six subtypes each), atomically.

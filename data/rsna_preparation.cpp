@@ -9,7 +9,7 @@
 #include <set>
 #include <sstream>
 
-#include "data/atomic_file.h"
+#include "common/atomic_file.h"
 #include "data/dicom_reader.h"
 #include "data/prepared_cache.h"
 #include "data/rsna_labels.h"
@@ -43,14 +43,14 @@ std::vector<std::filesystem::path> list_dicom_files(const std::filesystem::path&
 
 // Reads headers in parallel; failures land in errors[i] (nullopt on success).
 std::vector<DicomMetadata> read_headers(const std::vector<std::filesystem::path>& files,
-                                        std::vector<std::optional<DataError>>& errors) {
+                                        std::vector<std::optional<Error>>& errors) {
   std::vector<DicomMetadata> headers(files.size());
   errors.assign(files.size(), std::nullopt);
 #pragma omp parallel for schedule(dynamic, 16)
   for (long i = 0; i < static_cast<long>(files.size()); ++i) {
     try {
       headers[i] = read_dicom_metadata(files[i]);
-    } catch (const DataError& error) {
+    } catch (const Error& error) {
       errors[i] = error;
     }
   }
@@ -61,7 +61,7 @@ std::vector<DicomMetadata> read_headers(const std::vector<std::filesystem::path>
 // ImagePositionPatient z (files without a position keep no neighbours).
 std::map<std::string, std::map<int, std::filesystem::path>> neighbours_by_image(
     const std::vector<std::filesystem::path>& files, const std::set<int>& offsets) {
-  std::vector<std::optional<DataError>> errors;
+  std::vector<std::optional<Error>> errors;
   const auto headers = read_headers(files, errors);
   std::map<std::string, std::vector<std::pair<double, size_t>>> series;
   for (size_t i = 0; i < files.size(); ++i)
@@ -83,7 +83,7 @@ std::map<std::string, std::map<int, std::filesystem::path>> neighbours_by_image(
   return neighbours;
 }
 
-void add_skip(PreparationReport& report, std::ostream& log, const DataError& error) {
+void add_skip(PreparationReport& report, std::ostream& log, const Error& error) {
   ++report.skipped_by_kind[error.kind()];
   log << "skipped " << error.what() << '\n';
 }
@@ -102,7 +102,7 @@ PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
   const auto image_dir = rsna_root / "stage_2_train";
   const auto csv_path = rsna_root / "stage_2_train.csv";
   if (!std::filesystem::is_directory(image_dir))
-    throw DataError(DataErrorKind::unreadable, image_dir.string(), "no stage_2_train folder");
+    throw Error(ErrorKind::unreadable, image_dir.string(), "no stage_2_train folder");
   PreparationReport report;
   const RsnaLabelTable table = read_rsna_labels(csv_path);
   report.csv_duplicate_rows = table.duplicate_rows;
@@ -144,7 +144,7 @@ PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
   // 3. Headers of the chosen files (bad files leave the plan here), neighbours if needed.
   std::vector<std::filesystem::path> chosen_files;
   for (size_t i : chosen) chosen_files.push_back(labelled[i].path);
-  std::vector<std::optional<DataError>> header_errors;
+  std::vector<std::optional<Error>> header_errors;
   const auto headers = read_headers(chosen_files, header_errors);
   std::set<int> offsets;
   for (const ChannelSpec& channel : options.channels)
@@ -175,7 +175,7 @@ PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
   // 5. Cache geometry and fingerprint; refuse to mix with a cache built differently.
   std::error_code error;
   std::filesystem::create_directories(cache_dir, error);
-  if (error) throw DataError(DataErrorKind::io, cache_dir.string(), "cannot create cache folder");
+  if (error) throw Error(ErrorKind::io, cache_dir.string(), "cannot create cache folder");
   const size_t records_per_shard = std::max<size_t>(1, options.records_per_shard);
   std::ostringstream fingerprint_text;
   fingerprint_text << describe_channels(options.channels) << '|' << options.image_size << '|'
@@ -190,8 +190,8 @@ PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
   geometry.fingerprint = std::to_string(fnv1a(fingerprint_text.str()));
   const CacheGeometry existing = read_cache_geometry(cache_dir);
   if (existing.height != 0 && existing.fingerprint != geometry.fingerprint)
-    throw DataError(
-        DataErrorKind::bad_cache, cache_dir.string(),
+    throw Error(
+        ErrorKind::bad_cache, cache_dir.string(),
         "holds a cache built from other inputs or options; remove it or choose another folder");
   if (options.image_size == 0 && !plan.empty()) {
     geometry.height = plan[0].header.rows;
@@ -215,7 +215,7 @@ PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
     const size_t begin = shard * records_per_shard;
     const size_t end = std::min(plan.size(), begin + records_per_shard);
     std::vector<std::vector<std::uint8_t>> pixels(end - begin);
-    std::vector<std::optional<DataError>> failures(end - begin);
+    std::vector<std::optional<Error>> failures(end - begin);
 #pragma omp parallel for schedule(dynamic, 1)
     for (long n = static_cast<long>(begin); n < static_cast<long>(end); ++n) {
       const PlannedImage& image = plan[n];
@@ -225,7 +225,7 @@ PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
         for (const auto& [offset, path] : image.neighbours) {
           try {
             others.emplace(offset, read_dicom_hu(path));
-          } catch (const DataError&) {
+          } catch (const Error&) {
             // An unreadable neighbour is replaced by the slice itself.
           }
         }
@@ -236,16 +236,15 @@ PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
         }
         PreparedImage prepared = prepare_image(slices, options.channels, options.image_size);
         if (prepared.pixels.size() != record_bytes)
-          throw DataError(DataErrorKind::unsupported_pixel_format, image.path.string(),
-                          "size " + std::to_string(prepared.width) + "x" +
-                              std::to_string(prepared.height) +
-                              " differs from the cache's (use --size > 0)");
+          throw Error(ErrorKind::unsupported_pixel_format, image.path.string(),
+                      "size " + std::to_string(prepared.width) + "x" +
+                          std::to_string(prepared.height) +
+                          " differs from the cache's (use --size > 0)");
         pixels[n - begin] = std::move(prepared.pixels);
-      } catch (const DataError& failure) {
+      } catch (const Error& failure) {
         failures[n - begin] = failure;
       } catch (const std::exception& failure) {
-        failures[n - begin] =
-            DataError(DataErrorKind::unreadable, image.path.string(), failure.what());
+        failures[n - begin] = Error(ErrorKind::unreadable, image.path.string(), failure.what());
       }
     }
     std::vector<unsigned char> shard_bytes;

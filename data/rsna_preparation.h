@@ -12,7 +12,7 @@
 #include <ostream>
 #include <vector>
 
-#include "data/data_error.h"
+#include "common/error.h"
 #include "data/dataset_selection.h"
 #include "data/slice_preparation.h"
 
@@ -43,11 +43,11 @@ struct PreparationReport {
   size_t shards_total = 0;
   size_t shards_reused = 0;  // finished by an earlier run
   std::array<size_t, 3> written_per_split{};
-  std::map<DataErrorKind, size_t> skipped_by_kind;
+  std::map<ErrorKind, size_t> skipped_by_kind;
   size_t skipped() const;
 };
 
-// Builds the cache in cache_dir, or finishes one an interrupted run left there. Throws DataError
+// Builds the cache in cache_dir, or finishes one an interrupted run left there. Throws Error
 // only for fatal problems: no stage_2_train folder or CSV, unwritable cache folder, or a cache
 // built with different options.
 PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "data/data_error.h"
+#include "common/error.h"
 #include "data/dicom_writer.h"
 #include "data/phantom.h"
 
@@ -17,7 +17,7 @@ SyntheticDatasetSummary write_synthetic_dataset(const SyntheticDatasetOptions& o
   const auto image_dir = options.output_dir / "stage_2_train";
   std::error_code error;
   std::filesystem::create_directories(image_dir, error);
-  if (error) throw DataError(DataErrorKind::io, image_dir.string(), "cannot create folder");
+  if (error) throw Error(ErrorKind::io, image_dir.string(), "cannot create folder");
 
   std::vector<PhantomPatient> patients;
   for (int p = 0; p < options.patients; ++p)

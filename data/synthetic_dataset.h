@@ -26,7 +26,7 @@ struct SyntheticDatasetSummary {
   std::array<size_t, rsna_label_count> per_subtype{};  // images showing each subtype
 };
 
-// Throws DataError (io) when the output cannot be written.
+// Throws Error (io) when the output cannot be written.
 SyntheticDatasetSummary write_synthetic_dataset(const SyntheticDatasetOptions& options);
 
 }  // namespace ihd::data

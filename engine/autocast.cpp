@@ -1,7 +1,7 @@
 // The thread's autocast dtype (see autocast.h).
 #include "engine/autocast.h"
 
-#include "engine/error.h"
+#include "common/error.h"
 
 namespace ihd {
 namespace {

@@ -4,7 +4,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "engine/error.h"
+#include "common/error.h"
 #include "engine/ops.h"
 
 namespace ihd {

@@ -3,7 +3,7 @@
 
 #include <cstring>
 
-#include "engine/error.h"
+#include "common/error.h"
 
 #ifdef IHD_WITH_CUDA
 #include "kernels/cuda/pinned_buffer.h"

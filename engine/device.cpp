@@ -1,7 +1,7 @@
 // Device parsing and printing, and whether CUDA is compiled in and usable.
 #include "engine/device.h"
 
-#include "engine/error.h"
+#include "common/error.h"
 
 #ifdef IHD_WITH_CUDA
 #include "kernels/cuda/memory.h"

@@ -11,7 +11,7 @@
 
 #include <string_view>
 
-#include "engine/error.h"
+#include "common/error.h"
 #include "engine/tensor.h"
 #include "kernels/bfloat16.h"
 #include "kernels/cpu/kernels.h"

@@ -7,7 +7,7 @@
 namespace ihd {
 
 Conv2d::Conv2d(int in_channels, int out_channels, int kernel, int stride, int padding,
-               bool with_bias, Generator& generator)
+               bool with_bias, Random& generator)
     : options{stride, padding} {
   const float bound = 1.0f / std::sqrt(static_cast<float>(in_channels * kernel * kernel));
   weight =
@@ -39,7 +39,7 @@ Tensor BatchNorm2d::forward(const Tensor& x, bool relu, const Tensor& residual) 
   return batch_norm(x, weight, bias, running_mean, running_var, options, residual);
 }
 
-Linear::Linear(int in_features, int out_features, bool with_bias, Generator& generator) {
+Linear::Linear(int in_features, int out_features, bool with_bias, Random& generator) {
   const float bound = 1.0f / std::sqrt(static_cast<float>(in_features));
   weight = register_parameter("weight", Tensor::empty(Shape{out_features, in_features}));
   fill_uniform(weight, generator, -bound, bound);

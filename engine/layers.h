@@ -13,7 +13,7 @@ class Conv2d : public Module {
  public:
   // Weight [out, kernel, kernel, in] (OHWI).
   Conv2d(int in_channels, int out_channels, int kernel, int stride, int padding, bool bias,
-         Generator& generator);
+         Random& generator);
   Tensor forward(const Tensor& x) const;
 
   Tensor weight, bias;
@@ -32,7 +32,7 @@ class BatchNorm2d : public Module {
 
 class Linear : public Module {
  public:
-  Linear(int in_features, int out_features, bool bias, Generator& generator);
+  Linear(int in_features, int out_features, bool bias, Random& generator);
   Tensor forward(const Tensor& x) const;
 
   Tensor weight, bias;

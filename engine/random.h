@@ -1,29 +1,14 @@
-// Generator: a seeded, portable random source (64-bit Mersenne Twister with our own uniform and
-// normal transforms, so that the same seed gives the same numbers with every standard library).
+// The random initialisers of the engine: fill a float32 tensor from ihd::Random (common/random.h),
+// drawn on the host so that every device gets the same values from the same seed.
 #pragma once
 
-#include <cstdint>
-#include <random>
-
+#include "common/random.h"
 #include "engine/tensor.h"
 
 namespace ihd {
 
-class Generator {
- public:
-  explicit Generator(uint64_t seed) : engine_(seed) {}
-  // Uniform in [0, 1).
-  double uniform();
-  // Standard normal (Box-Muller).
-  double normal();
-  uint64_t next_u64() { return engine_(); }
-
- private:
-  std::mt19937_64 engine_;
-};
-
 // In-place initialisers of a float32 tensor (any device; values are drawn on the host).
-void fill_normal(const Tensor& tensor, Generator& generator, float mean, float stddev);
-void fill_uniform(const Tensor& tensor, Generator& generator, float low, float high);
+void fill_normal(const Tensor& tensor, Random& random, float mean, float stddev);
+void fill_uniform(const Tensor& tensor, Random& random, float low, float high);
 
 }  // namespace ihd

@@ -3,12 +3,8 @@
 // atomic writer (temporary file, fsync, rename).
 #include "engine/safetensors.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <bit>
-#include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -18,7 +14,8 @@
 #include <unordered_set>
 #include <utility>
 
-#include "engine/error.h"
+#include "common/atomic_file.h"
+#include "common/error.h"
 
 namespace ihd {
 namespace {
@@ -474,19 +471,6 @@ std::vector<HeaderEntry> parse_header(std::string_view header, uint64_t data_byt
   return entries;
 }
 
-void write_all(int fd, const void* data, std::size_t bytes, const std::string& path) {
-  const char* cursor = static_cast<const char*>(data);
-  while (bytes > 0) {
-    const ssize_t written = ::write(fd, cursor, bytes);
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      throw Error("cannot write '" + path + "': " + std::strerror(errno));
-    }
-    cursor += written;
-    bytes -= static_cast<std::size_t>(written);
-  }
-}
-
 }  // namespace
 
 Tensor SafetensorsEntry::to_tensor() const {
@@ -611,25 +595,12 @@ void write_safetensors(const std::string& path, const std::vector<NamedTensor>& 
   header += "}";
   header.append((8 - header.size() % 8) % 8, ' ');  // align the data section to 8 bytes
 
-  const std::string temporary = path + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) throw Error("cannot create '" + temporary + "': " + std::strerror(errno));
-  try {
-    const uint64_t header_bytes = header.size();
-    write_all(fd, &header_bytes, 8, temporary);
-    write_all(fd, header.data(), header.size(), temporary);
-    for (const Tensor& host : host_tensors) write_all(fd, host.raw_data(), host.bytes(), temporary);
-    if (::fsync(fd) != 0) throw Error("cannot flush '" + temporary + "': " + std::strerror(errno));
-  } catch (...) {
-    ::close(fd);
-    ::unlink(temporary.c_str());
-    throw;
-  }
-  if (::close(fd) != 0 || ::rename(temporary.c_str(), path.c_str()) != 0) {
-    const std::string reason = std::strerror(errno);
-    ::unlink(temporary.c_str());
-    throw Error("cannot write '" + path + "': " + reason);
-  }
+  AtomicFileWriter file(path);
+  const uint64_t header_bytes = header.size();
+  file.write(&header_bytes, 8);
+  file.write(header.data(), header.size());
+  for (const Tensor& host : host_tensors) file.write(host.raw_data(), host.bytes());
+  file.commit();
 }
 
 }  // namespace ihd

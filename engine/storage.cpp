@@ -8,7 +8,7 @@
 #include <mutex>
 #include <vector>
 
-#include "engine/error.h"
+#include "common/error.h"
 
 #ifdef IHD_WITH_CUDA
 #include "kernels/cuda/memory.h"

@@ -3,9 +3,9 @@
 
 #include <cstring>
 
+#include "common/error.h"
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
-#include "engine/error.h"
 
 namespace ihd {
 

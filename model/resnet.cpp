@@ -5,7 +5,7 @@
 #include <cmath>
 #include <string>
 
-#include "engine/error.h"
+#include "common/error.h"
 
 namespace ihd {
 namespace {
@@ -22,7 +22,7 @@ int scaled(int width, double multiplier) {
 // A bias-free convolution with "same" padding, initialised as torchvision does:
 // Kaiming normal, fan_out mode, ReLU gain: std = sqrt(2 / (out_channels * kernel * kernel)).
 std::shared_ptr<Conv2d> kaiming_conv(int in_channels, int out_channels, int kernel, int stride,
-                                     Generator& generator) {
+                                     Random& generator) {
   auto conv = std::make_shared<Conv2d>(in_channels, out_channels, kernel, stride, kernel / 2,
                                        /*bias=*/false, generator);
   const double fan_out = static_cast<double>(out_channels) * kernel * kernel;
@@ -32,7 +32,7 @@ std::shared_ptr<Conv2d> kaiming_conv(int in_channels, int out_channels, int kern
 
 // The shortcut of a block: identity when the shapes match, else a strided 1x1 projection.
 std::shared_ptr<Projection> projection_if_needed(int in_channels, int out_channels, int stride,
-                                                 Generator& generator) {
+                                                 Random& generator) {
   if (stride == 1 && in_channels == out_channels) return nullptr;
   return std::make_shared<Projection>(in_channels, out_channels, stride, generator);
 }
@@ -83,7 +83,7 @@ int feature_channels(const ResNetConfig& config) {
   return stage_width(config, 3) * block_expansion(config.block);
 }
 
-Projection::Projection(int in_channels, int out_channels, int stride, Generator& generator) {
+Projection::Projection(int in_channels, int out_channels, int stride, Random& generator) {
   conv = register_module("0", kaiming_conv(in_channels, out_channels, 1, stride, generator));
   bn = register_module("1", std::make_shared<BatchNorm2d>(out_channels));
 }
@@ -93,7 +93,7 @@ Tensor Projection::forward(const Tensor& x) const {
 }
 
 BasicBlock::BasicBlock(int in_channels, int width, int stride, bool zero_init_residual,
-                       Generator& generator) {
+                       Random& generator) {
   conv1 = register_module("conv1", kaiming_conv(in_channels, width, 3, stride, generator));
   bn1 = register_module("bn1", std::make_shared<BatchNorm2d>(width));
   conv2 = register_module("conv2", kaiming_conv(width, width, 3, 1, generator));
@@ -110,7 +110,7 @@ Tensor BasicBlock::forward(const Tensor& x) const {
 }
 
 Bottleneck::Bottleneck(int in_channels, int width, int stride, bool zero_init_residual,
-                       Generator& generator) {
+                       Random& generator) {
   const int out_channels = width * block_expansion(BlockKind::bottleneck);
   conv1 = register_module("conv1", kaiming_conv(in_channels, width, 1, 1, generator));
   bn1 = register_module("bn1", std::make_shared<BatchNorm2d>(width));
@@ -140,7 +140,7 @@ Tensor Stage::forward(const Tensor& x) const {
   return out;
 }
 
-MlpHead::MlpHead(int in_features, int hidden_units, int num_outputs, Generator& generator) {
+MlpHead::MlpHead(int in_features, int hidden_units, int num_outputs, Random& generator) {
   hidden =
       register_module("0", std::make_shared<Linear>(in_features, hidden_units, true, generator));
   output =
@@ -157,7 +157,7 @@ ResNet::ResNet(const ResNetConfig& config) : config_(config) {
             "ResNet: bad config (input channels ", config.input_channels, ", outputs ",
             config.num_outputs, ", width multiplier ", config.width_multiplier,
             ", head hidden units ", config.head_hidden_units, ")");
-  Generator generator(config.seed);
+  Random generator(config.seed);
   conv1 = register_module("conv1",
                           kaiming_conv(config.input_channels, stem_width(config), 7, 2, generator));
   bn1 = register_module("bn1", std::make_shared<BatchNorm2d>(stem_width(config)));
@@ -198,13 +198,17 @@ Tensor ResNet::feature_map(const Tensor& images) const {
   return x;
 }
 
-Tensor ResNet::features(const Tensor& images) const { return global_avg_pool(feature_map(images)); }
+Tensor ResNet::features(const Tensor& images) const {
+  return global_avg_pool(feature_map(images));
+}
 
 Tensor ResNet::head(const Tensor& pooled) const {
   return fc ? fc->forward(pooled) : mlp_fc->forward(pooled);
 }
 
-Tensor ResNet::forward(const Tensor& images) const { return head(features(images)); }
+Tensor ResNet::forward(const Tensor& images) const {
+  return head(features(images));
+}
 
 void ResNet::set_backbone_mode() {
   if (!backbone_frozen_) return;

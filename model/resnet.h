@@ -60,7 +60,7 @@ class ResidualBlock : public Module {
 // Its children are named "0" and "1", as torch.nn.Sequential names them.
 class Projection : public Module {
  public:
-  Projection(int in_channels, int out_channels, int stride, Generator& generator);
+  Projection(int in_channels, int out_channels, int stride, Random& generator);
   Tensor forward(const Tensor& x) const;
 
   std::shared_ptr<Conv2d> conv;
@@ -69,7 +69,7 @@ class Projection : public Module {
 
 class BasicBlock : public ResidualBlock {
  public:
-  BasicBlock(int in_channels, int width, int stride, bool zero_init_residual, Generator& generator);
+  BasicBlock(int in_channels, int width, int stride, bool zero_init_residual, Random& generator);
   Tensor forward(const Tensor& x) const override;
 
   std::shared_ptr<Conv2d> conv1, conv2;
@@ -79,7 +79,7 @@ class BasicBlock : public ResidualBlock {
 
 class Bottleneck : public ResidualBlock {
  public:
-  Bottleneck(int in_channels, int width, int stride, bool zero_init_residual, Generator& generator);
+  Bottleneck(int in_channels, int width, int stride, bool zero_init_residual, Random& generator);
   Tensor forward(const Tensor& x) const override;
 
   std::shared_ptr<Conv2d> conv1, conv2, conv3;
@@ -100,7 +100,7 @@ class Stage : public Module {
 // "0" and "2" like torch.nn.Sequential(Linear, ReLU, Linear).
 class MlpHead : public Module {
  public:
-  MlpHead(int in_features, int hidden_units, int num_outputs, Generator& generator);
+  MlpHead(int in_features, int hidden_units, int num_outputs, Random& generator);
   Tensor forward(const Tensor& x) const;
 
   std::shared_ptr<Linear> hidden, output;

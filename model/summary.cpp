@@ -4,7 +4,7 @@
 
 #include <cstdio>
 
-#include "engine/error.h"
+#include "common/error.h"
 
 namespace ihd {
 namespace {

@@ -5,7 +5,7 @@
 #include <array>
 #include <set>
 
-#include "engine/error.h"
+#include "common/error.h"
 #include "engine/safetensors.h"
 
 namespace ihd {

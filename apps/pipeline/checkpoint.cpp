@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <string>
 
-#include "engine/error.h"
+#include "common/error.h"
 #include "engine/safetensors.h"
 
 namespace ihd::pipeline {

@@ -8,7 +8,7 @@
 #include <sstream>
 #include <type_traits>
 
-#include "engine/error.h"
+#include "common/error.h"
 
 namespace ihd::pipeline {
 namespace {

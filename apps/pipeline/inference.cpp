@@ -8,12 +8,12 @@
 #include "apps/pipeline/model_setup.h"
 #include "apps/pipeline/run_config.h"
 #include "apps/pipeline/training_data.h"
+#include "common/error.h"
 #include "data/dicom_reader.h"
 #include "data/png_io.h"
 #include "data/resize.h"
 #include "data/slice_preparation.h"
 #include "engine/autograd.h"
-#include "engine/error.h"
 #include "model/weights.h"
 
 namespace ihd::pipeline {

@@ -33,7 +33,7 @@ struct PreparedInput {
 
 // Expands files and folders (recursively) into the .dcm and .png files they hold, sorted.
 std::vector<std::filesystem::path> list_image_files(const std::vector<std::string>& inputs);
-// Reads and prepares one file; throws (ihd::Error or data::DataError) with a one-line reason.
+// Reads and prepares one file; throws (ihd::Error or Error) with a one-line reason.
 PreparedInput prepare_input(const std::filesystem::path& file, const TrainOptions& options);
 
 // Probabilities [image][output] for a batch of prepared inputs.

@@ -3,7 +3,7 @@
 
 #include <cstdio>
 
-#include "engine/error.h"
+#include "common/error.h"
 #include "model/weights.h"
 
 namespace ihd::pipeline {

@@ -7,8 +7,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "data/atomic_file.h"
-#include "engine/error.h"
+#include "common/atomic_file.h"
+#include "common/error.h"
 
 namespace ihd::pipeline {
 namespace {
@@ -116,7 +116,7 @@ void write_run_config(const std::filesystem::path& path, const ConfigValues& val
     text += i + 1 < values.size() ? ",\n" : "\n";
   }
   text += "}\n";
-  data::write_file_atomically(path, text);
+  write_file_atomically(path, text);
 }
 
 std::map<std::string, std::string> read_run_config(const std::filesystem::path& path) {

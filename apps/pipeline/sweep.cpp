@@ -6,7 +6,7 @@
 
 #include "apps/training/model_selection.h"
 #include "apps/training/sweep_report.h"
-#include "engine/error.h"
+#include "common/error.h"
 
 namespace ihd::pipeline {
 namespace {

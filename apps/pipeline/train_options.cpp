@@ -3,8 +3,8 @@
 
 #include <sstream>
 
+#include "common/error.h"
 #include "engine/device.h"
-#include "engine/error.h"
 
 namespace ihd::pipeline {
 namespace {

@@ -17,9 +17,9 @@
 #include "apps/training/model_selection.h"
 #include "apps/training/progress.h"
 #include "apps/training/report.h"
-#include "data/atomic_file.h"
+#include "common/atomic_file.h"
+#include "common/error.h"
 #include "engine/autocast.h"
-#include "engine/error.h"
 #include "engine/ops.h"
 #include "engine/optim/lr_schedule.h"
 #include "kernels/cpu/threads.h"
@@ -95,7 +95,7 @@ void write_predictions_csv(const fs::path& path, const Predictions& predictions,
     }
     out << "\n";
   }
-  data::write_file_atomically(path, out.str());
+  write_file_atomically(path, out.str());
 }
 
 // Reads back write_predictions_csv's headline columns (for the report of a resumed run).
@@ -166,7 +166,7 @@ TrainingOutcome Trainer::run() {
   // Training and evaluation both compute in the chosen precision (engine/autocast.h).
   const AutocastGuard autocast(o_.precision == "bf16" ? DType::bf16 : DType::f32);
   fs::create_directories(run_dir_);
-  if (const int removed = data::remove_abandoned_temporaries(run_dir_); removed > 0) {
+  if (const int removed = remove_abandoned_temporaries(run_dir_); removed > 0) {
     std::printf("removed %d temporary file(s) left by an interrupted run\n", removed);
   }
   rule_ = training::parse_selection_rule(o_.select);

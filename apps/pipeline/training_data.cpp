@@ -6,11 +6,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
-#include <random>
 
+#include "common/error.h"
 #include "data/dataset_sources.h"
 #include "data/synthetic_dataset.h"
-#include "engine/error.h"
 
 namespace ihd::pipeline {
 namespace {
@@ -99,10 +98,7 @@ TrainingData open_training_data(const TrainOptions& o) {
   // RSNA data is limited while it is prepared; PNG folders are limited here, by a seeded draw.
   if (o.limit > 0 && dataset.label_count() == 1 &&
       result.train.size() > static_cast<size_t>(o.limit)) {
-    std::mt19937_64 generator(static_cast<std::uint64_t>(o.seed));
-    for (size_t i = result.train.size() - 1; i > 0; --i) {
-      std::swap(result.train[i], result.train[generator() % (i + 1)]);
-    }
+    data::deterministic_shuffle(result.train, static_cast<std::uint64_t>(o.seed));
     result.train.resize(static_cast<size_t>(o.limit));
     std::sort(result.train.begin(), result.train.end());
   }

@@ -11,7 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "data/atomic_file.h"
+#include "common/atomic_file.h"
 
 namespace ihd::training {
 namespace {
@@ -258,8 +258,8 @@ std::vector<EpochRecord> parse_history_csv(std::string_view csv) {
 }
 
 void write_history(const std::filesystem::path& run_dir, std::span<const EpochRecord> records) {
-  data::write_file_atomically(run_dir / kHistoryCsvName, history_csv(records));
-  data::write_file_atomically(run_dir / kHistoryJsonName, history_json(records));
+  write_file_atomically(run_dir / kHistoryCsvName, history_csv(records));
+  write_file_atomically(run_dir / kHistoryJsonName, history_json(records));
 }
 
 std::vector<EpochRecord> read_history(const std::filesystem::path& run_dir) {

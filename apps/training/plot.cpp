@@ -8,10 +8,10 @@
 #include <cmath>
 #include <cstdio>
 
-#include "data/atomic_file.h"
 #include "apps/training/bitmap_font.h"
 #include "apps/training/raster.h"
 #include "apps/training/svg.h"
+#include "common/atomic_file.h"
 
 namespace ihd::training {
 namespace {
@@ -296,8 +296,8 @@ void write_figure(const Drawing& drawing, const std::filesystem::path& path_stem
   svg_path += ".svg";
   std::filesystem::path png_path = path_stem;
   png_path += ".png";
-  data::write_file_atomically(svg_path, to_svg(drawing));
-  data::write_file_atomically(png_path, encode_png(rasterize(drawing)));
+  write_file_atomically(svg_path, to_svg(drawing));
+  write_file_atomically(png_path, encode_png(rasterize(drawing)));
 }
 
 }  // namespace ihd::training

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <map>
 
-#include "data/atomic_file.h"
 #include "apps/training/html_page.h"
 #include "apps/training/plot.h"
+#include "common/atomic_file.h"
 
 namespace ihd::training {
 namespace {
@@ -232,7 +232,7 @@ std::filesystem::path write_run_report(const std::filesystem::path& run_dir,
   body += "<h2 id=\"history\">History</h2>\n" + history_table(report.history);
 
   const std::filesystem::path path = run_dir / kReportFileName;
-  data::write_file_atomically(path, html_page(report.title, body));
+  write_file_atomically(path, html_page(report.title, body));
   return path;
 }
 

@@ -4,9 +4,9 @@
 #include <cmath>
 #include <cstdio>
 
-#include "data/atomic_file.h"
 #include "apps/training/html_page.h"
 #include "apps/training/plot.h"
+#include "common/atomic_file.h"
 
 namespace ihd::training {
 
@@ -87,7 +87,7 @@ std::filesystem::path write_sweep_report(const std::filesystem::path& sweep_dir,
   body += figures;
 
   const std::filesystem::path path = sweep_dir / kReportFileName;
-  data::write_file_atomically(path, html_page(report.title, body));
+  write_file_atomically(path, html_page(report.title, body));
   return path;
 }
 

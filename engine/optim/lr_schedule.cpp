@@ -5,7 +5,7 @@
 #include <cmath>
 #include <numbers>
 
-#include "engine/error.h"
+#include "common/error.h"
 
 namespace ihd {
 

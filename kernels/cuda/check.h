@@ -10,14 +10,16 @@
 #include <cuda_runtime_api.h>
 #include <cudnn.h>
 
-#include <stdexcept>
 #include <string>
+
+#include "common/error.h"
 
 namespace ihd::kernels::cuda {
 
-class CudaError : public std::runtime_error {
+// An ihd::Error, so that every tool reports a failed CUDA call like any other failure.
+class CudaError : public Error {
  public:
-  using std::runtime_error::runtime_error;
+  using Error::Error;
 };
 
 // Builds the message and throws CudaError.

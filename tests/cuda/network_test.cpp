@@ -14,7 +14,7 @@ namespace {
 constexpr double kNetworkTolerance = 1e-8;
 
 struct SmallResidualNetwork : Module {
-  explicit SmallResidualNetwork(Generator& g)
+  explicit SmallResidualNetwork(Random& g)
       : stem(register_module("stem", std::make_shared<Conv2d>(3, 8, 3, 2, 1, false, g))),
         stem_bn(register_module("stem_bn", std::make_shared<BatchNorm2d>(8))),
         reduce(register_module("reduce", std::make_shared<Conv2d>(8, 4, 1, 1, 0, false, g))),
@@ -54,11 +54,11 @@ struct SmallResidualNetwork : Module {
 
 TEST_CASE("network: one training step of a small residual network matches on CPU and CUDA") {
   IHD_SKIP_WITHOUT_GPU();
-  Generator cpu_weights(7), cuda_weights(7);
+  Random cpu_weights(7), cuda_weights(7);
   SmallResidualNetwork cpu_model(cpu_weights), cuda_model(cuda_weights);
   cuda_model.to(Device::cuda());
 
-  Generator data(8);
+  Random data(8);
   Tensor images = Tensor::empty(Shape{3, 29, 27, 3});
   fill_normal(images, data, 0.5f, 1.0f);
   Tensor labels = Tensor::empty(Shape{3, 3});

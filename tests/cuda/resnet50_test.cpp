@@ -45,7 +45,7 @@ ResNetConfig test_config() {
 
 // Batch 2 of 64 x 64 random images and their labels, identical for every step below.
 void make_batch(Tensor& images, Tensor& labels) {
-  Generator data(12);
+  Random data(12);
   images = Tensor::empty(Shape{2, 64, 64, 3});
   fill_normal(images, data, 0.0f, 1.0f);
   labels = Tensor::from_vector(Shape{2, 1}, {1.0f, 0.0f});
@@ -156,7 +156,7 @@ TEST_CASE("resnet50: fp32, piece by piece, CUDA matches the CPU") {
   cuda_model.to(Device::cuda());
   Tensor images, labels;
   make_batch(images, labels);
-  Generator projections(14);
+  Random projections(14);
 
   Tensor input = images;  // the CPU's input of the piece, given to both devices
   const std::vector<Piece> pieces = resnet_pieces(config, labels);
@@ -245,7 +245,7 @@ TEST_CASE("resnet50: bf16 autocast, piece by piece, CUDA as close to fp32 as the
   cuda_model.to(Device::cuda());
   Tensor images, labels;
   make_batch(images, labels);
-  Generator projections(13);
+  Random projections(13);
 
   Tensor input = images;  // the float32 reference's input of the piece
   double cpu_total = 0.0, cuda_total = 0.0, worst_ratio = 0.0;

@@ -9,8 +9,9 @@
 #include <set>
 #include <sstream>
 
+#include "common/atomic_file.h"
+#include "common/error.h"
 #include "data/batch_loader.h"
-#include "data/data_error.h"
 #include "data/dataset_sources.h"
 #include "data/dicom_reader.h"
 #include "data/png_export.h"
@@ -107,9 +108,9 @@ TEST_CASE(
 
   PreparationOptions other = small_preparation();
   other.image_size = 48;
-  CHECK_THROWS_AS(prepare_rsna_cache(synthetic_rsna_folder(), cache_dir, other, log), DataError);
+  CHECK_THROWS_AS(prepare_rsna_cache(synthetic_rsna_folder(), cache_dir, other, log), Error);
   for (const auto& entry : std::filesystem::directory_iterator(cache_dir))
-    CHECK(entry.path().string().find(".tmp.") == std::string::npos);
+    CHECK_FALSE(is_ihd_temporary_name(entry.path().filename().string(), nullptr));
 }
 
 TEST_CASE("data: balanced patient-split cache: all positives, equal negatives, no shared patient") {
@@ -154,11 +155,11 @@ TEST_CASE("data: bad files in an RSNA folder are skipped with one line each and 
   CHECK(report.labels_without_file == 1);
   CHECK(report.written == 40);
   CHECK(report.skipped() == 5);
-  CHECK(report.skipped_by_kind[DataErrorKind::empty_file] == 1);
-  CHECK(report.skipped_by_kind[DataErrorKind::not_dicom] == 1);
-  CHECK(report.skipped_by_kind[DataErrorKind::unsupported_transfer_syntax] == 1);
-  CHECK(report.skipped_by_kind[DataErrorKind::no_pixel_data] == 1);
-  CHECK(report.skipped_by_kind[DataErrorKind::truncated] == 1);
+  CHECK(report.skipped_by_kind[ErrorKind::empty_file] == 1);
+  CHECK(report.skipped_by_kind[ErrorKind::not_dicom] == 1);
+  CHECK(report.skipped_by_kind[ErrorKind::unsupported_transfer_syntax] == 1);
+  CHECK(report.skipped_by_kind[ErrorKind::no_pixel_data] == 1);
+  CHECK(report.skipped_by_kind[ErrorKind::truncated] == 1);
   std::istringstream lines(log.str());
   std::string line;
   size_t line_count = 0;

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "data/data_error.h"
+#include "common/error.h"
 #include "data/test_paths.h"
 
 namespace ihd::data {
@@ -90,16 +90,16 @@ std::filesystem::path reference_file_path(const std::string& name) {
   return std::filesystem::exists(tiny) ? tiny : pydicom_test_file(name);
 }
 
-DataErrorKind error_kind_of(const std::filesystem::path& path) {
+ErrorKind error_kind_of(const std::filesystem::path& path) {
   try {
     read_dicom_hu(path);
-  } catch (const DataError& error) {
+  } catch (const Error& error) {
     CHECK(error.path() == path.string());
     CHECK(std::string(error.what()).find('\n') == std::string::npos);
     return error.kind();
   }
-  FAIL("no DataError for " << path);
-  return DataErrorKind::io;
+  FAIL("no Error for " << path);
+  return ErrorKind::io;
 }
 
 }  // namespace
@@ -155,19 +155,17 @@ TEST_CASE("data: header-only reading gives the same metadata without decoding pi
 }
 
 TEST_CASE("data: files we cannot decode fail with a typed one-line error naming the file") {
-  CHECK(error_kind_of(pydicom_test_file("JPEG2000.dcm")) ==
-        DataErrorKind::unsupported_transfer_syntax);
+  CHECK(error_kind_of(pydicom_test_file("JPEG2000.dcm")) == ErrorKind::unsupported_transfer_syntax);
   CHECK(error_kind_of(pydicom_test_file("MR_small_jp2klossless.dcm")) ==
-        DataErrorKind::unsupported_transfer_syntax);
-  CHECK(error_kind_of(pydicom_test_file("MR_truncated.dcm")) == DataErrorKind::truncated);
-  CHECK(error_kind_of(pydicom_test_file("rtplan.dcm")) == DataErrorKind::no_pixel_data);
-  CHECK(error_kind_of(pydicom_test_file("SC_rgb_rle.dcm")) ==
-        DataErrorKind::unsupported_pixel_format);
+        ErrorKind::unsupported_transfer_syntax);
+  CHECK(error_kind_of(pydicom_test_file("MR_truncated.dcm")) == ErrorKind::truncated);
+  CHECK(error_kind_of(pydicom_test_file("rtplan.dcm")) == ErrorKind::no_pixel_data);
+  CHECK(error_kind_of(pydicom_test_file("SC_rgb_rle.dcm")) == ErrorKind::unsupported_pixel_format);
   CHECK(error_kind_of(pydicom_test_file("liver_1frame.dcm")) ==
-        DataErrorKind::unsupported_pixel_format);
+        ErrorKind::unsupported_pixel_format);
   try {
     read_dicom_hu(pydicom_test_file("JPEG2000.dcm"));
-  } catch (const DataError& error) {
+  } catch (const Error& error) {
     CHECK(std::string(error.what()).find("unsupported transfer syntax") != std::string::npos);
     CHECK(std::string(error.what()).find("1.2.840.10008.1.2.4.91") != std::string::npos);
   }
@@ -181,10 +179,10 @@ TEST_CASE("data: bad input files: empty, not DICOM, missing") {
     std::ofstream noise(dir / "noise.dcm", std::ios::binary);
     for (int i = 0; i < 4096; ++i) noise.put(static_cast<char>((i * 7919) & 0xff));
   }
-  CHECK(error_kind_of(dir / "empty.dcm") == DataErrorKind::empty_file);
-  CHECK(error_kind_of(dir / "text.dcm") == DataErrorKind::not_dicom);
-  CHECK(error_kind_of(dir / "noise.dcm") == DataErrorKind::not_dicom);
-  CHECK(error_kind_of(dir / "missing.dcm") == DataErrorKind::unreadable);
+  CHECK(error_kind_of(dir / "empty.dcm") == ErrorKind::empty_file);
+  CHECK(error_kind_of(dir / "text.dcm") == ErrorKind::not_dicom);
+  CHECK(error_kind_of(dir / "noise.dcm") == ErrorKind::not_dicom);
+  CHECK(error_kind_of(dir / "missing.dcm") == ErrorKind::unreadable);
 }
 
 }  // namespace ihd::data

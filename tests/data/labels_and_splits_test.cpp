@@ -6,7 +6,7 @@
 #include <map>
 #include <set>
 
-#include "data/data_error.h"
+#include "common/error.h"
 #include "data/dataset_selection.h"
 #include "data/rsna_labels.h"
 #include "data/test_paths.h"
@@ -57,8 +57,8 @@ TEST_CASE("data: RSNA CSV without the Label column, empty or missing is a bad_cs
     try {
       read_rsna_labels(dir / name);
       FAIL("no error");
-    } catch (const DataError& error) {
-      CHECK(error.kind() == DataErrorKind::bad_csv);
+    } catch (const Error& error) {
+      CHECK(error.kind() == ErrorKind::bad_csv);
       CHECK(error.path() == (dir / name).string());
     }
   }

@@ -47,7 +47,7 @@ TEST_CASE("inputs that need no gradient get none, and backward needs a scalar") 
 }
 
 TEST_CASE("the graph is freed after backward: saved activations are released") {
-  Generator g(3);
+  Random g(3);
   Conv2d conv(4, 8, 3, 1, 1, false, g);
   const Tensor x = testing::random_tensor(Shape{2, 16, 16, 4}, g);
   const std::size_t before = memory_stats(Device::cpu()).in_use_bytes;

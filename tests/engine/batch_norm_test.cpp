@@ -66,7 +66,7 @@ TEST_CASE("batch_norm fused tail: relu(bn(x) + residual)") {
 
 TEST_CASE("BatchNorm2d counts batches in training only and exposes torch names") {
   BatchNorm2d layer(3);
-  Generator g(1);
+  Random g(1);
   const Tensor x = testing::random_tensor(Shape{2, 2, 2, 3}, g);
   layer.forward(x);
   layer.forward(x);

@@ -48,7 +48,7 @@ TEST_CASE("conv2d forward matches a direct convolution") {
                         {{1, 5, 8, 2}, {3, 3, 3, 2}, 2, 1},  {{2, 4, 4, 1}, {1, 4, 4, 1}, 1, 0}};
   for (const Case& c : cases) {
     CAPTURE(c.input.to_string());
-    Generator g(11);
+    Random g(11);
     const Tensor x = random_tensor(c.input, g), w = random_tensor(c.weight, g);
     const Tensor bias = random_tensor(Shape{c.weight[0]}, g);
     const Tensor y = conv2d(x, w, bias, {c.stride, c.padding});

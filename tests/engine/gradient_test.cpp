@@ -8,7 +8,7 @@ using testing::random_leaf;
 using testing::random_tensor;
 
 TEST_CASE("add, mul, scale, sum, mean, reshape: gradients match finite differences") {
-  Generator g(1);
+  Random g(1);
   Tensor a = random_leaf(Shape{3, 5}, g), b = random_leaf(Shape{3, 5}, g);
   check_gradients([](const auto& in) { return add(in[0], in[1]); }, {a, b});
   a.zero_grad(), b.zero_grad();
@@ -24,7 +24,7 @@ TEST_CASE("add, mul, scale, sum, mean, reshape: gradients match finite differenc
 }
 
 TEST_CASE("relu and sigmoid: gradients match finite differences") {
-  Generator g(2);
+  Random g(2);
   Tensor x = random_leaf(Shape{4, 7}, g);
   check_gradients([](const auto& in) { return relu(in[0]); }, {x});
   x.zero_grad();
@@ -47,7 +47,7 @@ TEST_CASE("conv2d: gradients of input, weight and bias match finite differences"
   for (const Case& c : cases) {
     CAPTURE(c.input.to_string());
     CAPTURE(c.weight.to_string());
-    Generator g(3);
+    Random g(3);
     Tensor x = random_leaf(c.input, g);
     Tensor w = random_leaf(c.weight, g, 0.5f);
     Tensor b = c.bias ? random_leaf(Shape{c.weight[0]}, g) : Tensor();
@@ -62,7 +62,7 @@ TEST_CASE("batch_norm: gradients in training and evaluation, with residual and R
     for (bool fused : {false, true}) {
       CAPTURE(training);
       CAPTURE(fused);
-      Generator g(4);
+      Random g(4);
       Tensor x = random_leaf(Shape{3, 3, 2, 5}, g, 2.0f);
       Tensor weight = random_leaf(Shape{5}, g);
       Tensor bias = random_leaf(Shape{5}, g);
@@ -82,7 +82,7 @@ TEST_CASE("batch_norm: gradients in training and evaluation, with residual and R
 }
 
 TEST_CASE("batch_norm on [N, C] input: gradients match finite differences") {
-  Generator g(5);
+  Random g(5);
   Tensor x = random_leaf(Shape{6, 4}, g);
   Tensor weight = random_leaf(Shape{4}, g), bias = random_leaf(Shape{4}, g);
   Tensor running_mean = Tensor::zeros(Shape{4}), running_var = Tensor::full(Shape{4}, 1.0f);
@@ -94,7 +94,7 @@ TEST_CASE("batch_norm on [N, C] input: gradients match finite differences") {
 }
 
 TEST_CASE("max_pool2d and global_avg_pool: gradients match finite differences") {
-  Generator g(6);
+  Random g(6);
   Tensor x = random_leaf(Shape{2, 7, 6, 3}, g);
   check_gradients([](const auto& in) { return max_pool2d(in[0], MaxPool2dOptions{}); }, {x});
   x.zero_grad();
@@ -104,14 +104,14 @@ TEST_CASE("max_pool2d and global_avg_pool: gradients match finite differences") 
 }
 
 TEST_CASE("linear: gradients of input, weight and bias match finite differences") {
-  Generator g(7);
+  Random g(7);
   Tensor x = random_leaf(Shape{3, 6}, g);
   Tensor w = random_leaf(Shape{4, 6}, g), b = random_leaf(Shape{4}, g);
   check_gradients([](const auto& in) { return linear(in[0], in[1], in[2]); }, {x, w, b});
 }
 
 TEST_CASE("binary cross-entropy with logits: gradients, with and without weights") {
-  Generator g(8);
+  Random g(8);
   Tensor logits = random_leaf(Shape{5, 3}, g, 2.0f);
   Tensor targets = Tensor::from_vector(Shape{5, 3}, {1, 0, 1, 0, 0, 1, 1, 1, 0, 0, 1, 0, 1, 0, 0});
   check_gradients(

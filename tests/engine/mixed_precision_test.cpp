@@ -31,7 +31,7 @@ double normalised_error(const std::vector<float>& reference, const std::vector<f
 
 // Values every bfloat16 kernel sees: random floats already rounded to bfloat16, so that the
 // float32 reference gets exactly the numbers the bfloat16 kernel widens.
-std::vector<bfloat16> random_bfloat16(int64_t n, Generator& generator) {
+std::vector<bfloat16> random_bfloat16(int64_t n, Random& generator) {
   const std::vector<float> values = random_tensor(Shape{n}, generator).to_vector();
   std::vector<bfloat16> result(values.size());
   for (std::size_t i = 0; i < values.size(); ++i) result[i] = to_bfloat16(values[i]);
@@ -89,7 +89,7 @@ TEST_CASE("cast rounds to bfloat16 and back; its gradient is cast back to float3
 }
 
 TEST_CASE("bfloat16 kernels: the float32 result on the same values, rounded once") {
-  Generator generator(71);
+  Random generator(71);
   SUBCASE("batch norm statistics, fused apply and backward") {
     const int64_t rows = 37;
     const int channels = 11;
@@ -183,7 +183,7 @@ TEST_CASE("bfloat16 kernels: the float32 result on the same values, rounded once
 }
 
 TEST_CASE("conv2d under bfloat16 autocast: bfloat16 activations, float32 weight gradients") {
-  Generator generator(5);
+  Random generator(5);
   Tensor x = random_leaf(Shape{2, 9, 9, 16}, generator);
   Tensor weight = random_leaf(Shape{24, 3, 3, 16}, generator, 0.1f);
   const Tensor projection = random_tensor(Shape{2, 5, 5, 24}, generator);
@@ -220,7 +220,7 @@ TEST_CASE("conv2d under bfloat16 autocast: bfloat16 activations, float32 weight 
 }
 
 TEST_CASE("bfloat16 activations flow through batch norm, pooling and the residual add") {
-  Generator generator(9);
+  Random generator(9);
   // Values bfloat16 represents exactly, so that both precisions pick the same maximum in every
   // pooling window (a rounding tie would send a gradient elsewhere: a legitimate difference).
   Tensor x = cast(cast(random_tensor(Shape{2, 6, 6, 8}, generator), DType::bf16), DType::f32);
@@ -252,7 +252,7 @@ TEST_CASE("bfloat16 activations flow through batch norm, pooling and the residua
 
 TEST_CASE("a tiny residual CNN trained under bfloat16 autocast learns as in float32") {
   // Bright-versus-dark patches: the label is 1 when the image's top half is brighter.
-  Generator generator(77);
+  Random generator(77);
   Conv2d conv1(1, 8, 3, 1, 1, false, generator), conv2(8, 8, 3, 1, 1, false, generator);
   BatchNorm2d bn1(8), bn2(8);
   Linear fc(8, 1, true, generator);
@@ -275,7 +275,7 @@ TEST_CASE("a tiny residual CNN trained under bfloat16 autocast learns as in floa
   auto make_batch = [&](int batch, Tensor& images, Tensor& labels) {
     std::vector<float> pixels(static_cast<std::size_t>(batch) * 64), targets(batch);
     for (int n = 0; n < batch; ++n) {
-      targets[n] = generator.uniform() < 0.5 ? 1.0f : 0.0f;
+      targets[n] = generator.unit() < 0.5 ? 1.0f : 0.0f;
       for (int i = 0; i < 64; ++i) {
         const bool top = i < 32;
         pixels[n * 64 + i] = static_cast<float>(0.5 * generator.normal()) +

@@ -132,7 +132,7 @@ TEST_CASE("adam_update_many: bitwise the per-parameter update (Adam, AdamW), sev
 TEST_CASE("SGD step: one multi-tensor call, bitwise the per-parameter updates, late gradients") {
   // Three parameters; "b" has no gradient on the first step, so its momentum starts on the
   // second (first_step for b alone).
-  Generator generator(23);
+  Random generator(23);
   std::vector<NamedTensor> named;
   for (const auto& [name, n] : {std::pair{"a", 4097}, std::pair{"b", 7}, std::pair{"c", 1}}) {
     named.emplace_back(name, testing::random_leaf(Shape{n}, generator));

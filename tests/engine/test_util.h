@@ -8,20 +8,20 @@
 #include <functional>
 #include <vector>
 
+#include "common/error.h"
 #include "engine/autograd.h"
-#include "engine/error.h"
 #include "engine/ops.h"
 #include "engine/random.h"
 
 namespace ihd::testing {
 
-inline Tensor random_tensor(Shape shape, Generator& generator, float scale = 1.0f) {
+inline Tensor random_tensor(Shape shape, Random& generator, float scale = 1.0f) {
   Tensor tensor = Tensor::empty(std::move(shape));
   fill_normal(tensor, generator, 0.0f, scale);
   return tensor;
 }
 
-inline Tensor random_leaf(Shape shape, Generator& generator, float scale = 1.0f) {
+inline Tensor random_leaf(Shape shape, Random& generator, float scale = 1.0f) {
   Tensor tensor = random_tensor(std::move(shape), generator, scale);
   tensor.set_requires_grad(true);
   return tensor;
@@ -42,7 +42,7 @@ inline double max_abs_difference(const std::vector<float>& a, const std::vector<
 inline void check_gradients(const std::function<Tensor(const std::vector<Tensor>&)>& f,
                             std::vector<Tensor> inputs, double step = 1e-3,
                             double tolerance = 1e-2) {
-  Generator generator(1234);
+  Random generator(1234);
   Tensor output = f(inputs);
   const Tensor projection = random_tensor(output.shape(), generator);
   const std::vector<float> projection_values = projection.to_vector();

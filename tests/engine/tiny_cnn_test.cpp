@@ -11,14 +11,13 @@ namespace {
 constexpr int kSize = 12;
 
 // A batch of noisy images, each with one bar; label 1 for vertical bars.
-void make_batch(Generator& g, int batch, Tensor& images, Tensor& labels) {
+void make_batch(Random& g, int batch, Tensor& images, Tensor& labels) {
   std::vector<float> pixels(static_cast<std::size_t>(batch) * kSize * kSize);
   std::vector<float> targets(batch);
   for (int n = 0; n < batch; ++n) {
-    const bool vertical = g.uniform() < 0.5;
-    const int position = 1 + static_cast<int>(g.uniform() * (kSize - 2));
-    const int start = static_cast<int>(g.uniform() * 4),
-              length = 6 + static_cast<int>(g.uniform() * 3);
+    const bool vertical = g.unit() < 0.5;
+    const int position = 1 + static_cast<int>(g.unit() * (kSize - 2));
+    const int start = static_cast<int>(g.unit() * 4), length = 6 + static_cast<int>(g.unit() * 3);
     targets[n] = vertical ? 1.0f : 0.0f;
     float* image = pixels.data() + static_cast<std::size_t>(n) * kSize * kSize;
     for (int i = 0; i < kSize * kSize; ++i) image[i] = static_cast<float>(0.3 * g.normal());
@@ -32,7 +31,7 @@ void make_batch(Generator& g, int batch, Tensor& images, Tensor& labels) {
 }
 
 struct TinyCnn : Module {
-  explicit TinyCnn(Generator& g)
+  explicit TinyCnn(Random& g)
       : conv1(register_module("conv1", std::make_shared<Conv2d>(1, 8, 3, 1, 1, false, g))),
         bn1(register_module("bn1", std::make_shared<BatchNorm2d>(8))),
         conv2(register_module("conv2", std::make_shared<Conv2d>(8, 8, 3, 1, 1, false, g))),
@@ -55,7 +54,7 @@ struct TinyCnn : Module {
 }  // namespace
 
 TEST_CASE("a tiny CNN learns vertical-versus-horizontal bars to high accuracy") {
-  Generator g(2024);
+  Random g(2024);
   TinyCnn model(g);
   kernels::AdamHyper hyper;
   hyper.lr = 0.01f;

@@ -11,7 +11,7 @@
 #include "apps/pipeline/flags.h"
 #include "apps/pipeline/run_config.h"
 #include "apps/pipeline/train_options.h"
-#include "engine/error.h"
+#include "common/error.h"
 #include "fuzz_input_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

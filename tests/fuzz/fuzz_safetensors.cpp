@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "engine/error.h"
+#include "common/error.h"
 #include "engine/safetensors.h"
 #include "fuzz_input_file.h"
 

@@ -42,7 +42,7 @@ ResNet narrow_resnet50() {
   return ResNet(config);
 }
 
-Tensor random_images(Generator& generator) {
+Tensor random_images(Random& generator) {
   Tensor images = Tensor::empty(Shape{4, 64, 64, 3});
   fill_normal(images, generator, 0.0f, 1.0f);
   return images;
@@ -53,7 +53,7 @@ Tensor random_images(Generator& generator) {
 TEST_CASE("ResNet-50 stages under bfloat16 autocast in training mode: outputs") {
   ResNet model = narrow_resnet50();
   model.train();
-  Generator generator(4);
+  Random generator(4);
   const Tensor images = random_images(generator);
   NoGradGuard no_grad;
   // Each stage's input, rounded to bfloat16 so that both precisions start from the same values.
@@ -78,7 +78,7 @@ TEST_CASE("ResNet-50 stages under bfloat16 autocast in training mode: outputs") 
 TEST_CASE("ResNet-50 bottleneck blocks under bfloat16 autocast: input and parameter gradients") {
   ResNet model = narrow_resnet50();
   model.train();
-  Generator generator(5);
+  Random generator(5);
   Tensor input;
   {
     NoGradGuard no_grad;

@@ -9,8 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/error.h"
 #include "engine/autograd.h"
-#include "engine/error.h"
 #include "engine/ops.h"
 #include "model/weights.h"
 
@@ -144,7 +144,7 @@ TEST_CASE("options: one input channel, six outputs, MLP head with torch.nn.Seque
   CHECK(parameters[n - 2].first == "fc.2.weight");
   CHECK(parameters[n - 1].second.shape() == Shape{6});
 
-  Generator generator(3);
+  Random generator(3);
   Tensor images = Tensor::empty(Shape{2, 180, 180, 1});
   fill_normal(images, generator, 0.0f, 1.0f);
   model.eval();
@@ -156,7 +156,7 @@ TEST_CASE("options: one input channel, six outputs, MLP head with torch.nn.Seque
 
 TEST_CASE("a frozen backbone gets no gradients and keeps its BN in evaluation mode") {
   ResNet model(tiny_config(18));
-  Generator generator(5);
+  Random generator(5);
   Tensor images = Tensor::empty(Shape{4, 32, 32, 3});
   fill_normal(images, generator, 0.0f, 1.0f);
   const Tensor targets = Tensor::from_vector(Shape{4, 2}, {1, 0, 0, 1, 1, 1, 0, 0});

@@ -12,7 +12,7 @@
 #include <fstream>
 #include <limits>
 
-#include "engine/error.h"
+#include "common/error.h"
 
 namespace ihd {
 namespace {

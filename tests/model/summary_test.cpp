@@ -5,7 +5,7 @@
 
 #include <doctest/doctest.h>
 
-#include "engine/error.h"
+#include "common/error.h"
 #include "model/resnet.h"
 
 namespace ihd {

@@ -8,8 +8,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "common/error.h"
 #include "engine/autograd.h"
-#include "engine/error.h"
 #include "engine/safetensors.h"
 #include "model/resnet.h"
 
@@ -62,7 +62,7 @@ bool contains(const std::string& text, const std::string& part) {
 TEST_CASE("save -> load is bit-exact, running statistics and num_batches_tracked included") {
   ResNet source(small_config(6, 1));
   Tensor images = Tensor::empty(Shape{2, 40, 40, 1});
-  Generator generator(9);
+  Random generator(9);
   fill_normal(images, generator, 0.0f, 1.0f);
   source.train();
   source.forward(images);  // moves the running statistics and counts a batch

@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "apps/pipeline/model_setup.h"
-#include "engine/error.h"
+#include "common/error.h"
 
 namespace ihd::pipeline {
 

@@ -3,7 +3,7 @@
 
 #include <doctest/doctest.h>
 
-#include "engine/error.h"
+#include "common/error.h"
 
 namespace ihd::pipeline {
 

@@ -9,7 +9,7 @@
 
 #include "apps/pipeline/flags.h"
 #include "apps/pipeline/run_config.h"
-#include "data/data_error.h"
+#include "common/error.h"
 #include "data/dicom_reader.h"
 #include "data/png_io.h"
 #include "data/rsna_labels.h"
@@ -22,23 +22,21 @@ namespace ihd::reliability {
 namespace {
 
 namespace fs = std::filesystem;
-using data::DataError;
-using data::DataErrorKind;
 
 const fs::path kCtFixture =
     fs::path(IHD_TEST_FIXTURES_DIR) / "data" / "dicom" / "rsna_like_padded.dcm";
 const fs::path kPydicomFiles = IHD_PYDICOM_TEST_FILES;
 
-// The kind of DataError that reading `path` as DICOM throws (the one-line check runs as well).
-DataErrorKind dicom_error_kind(const fs::path& path, const std::string& reason) {
+// The kind of Error that reading `path` as DICOM throws (the one-line check runs as well).
+ErrorKind dicom_error_kind(const fs::path& path, const std::string& reason) {
   check_clear_error([&] { data::read_dicom_hu(path); }, path, reason);
   try {
     data::read_dicom_hu(path);
-  } catch (const DataError& error) {
+  } catch (const Error& error) {
     return error.kind();
   }
-  FAIL("no DataError for ", path);
-  return DataErrorKind::io;
+  FAIL("no Error for ", path);
+  return ErrorKind::io;
 }
 
 // Our own small CT file, cut just before its PixelData element (tag 7FE0,0010 little endian).
@@ -82,15 +80,13 @@ TEST_CASE("reliability: bad DICOM files fail with a typed one-line error naming 
   write_bytes(dir / "report.dcm", "Patient report\nno findings\n");
   fs::copy(kPydicomFiles / "JPEG2000.dcm", dir / "j2k.dcm");
 
-  CHECK(dicom_error_kind(dir / "zero_bytes.dcm", "empty file") == DataErrorKind::empty_file);
-  CHECK(dicom_error_kind(dir / "cut_in_pixels.dcm", "truncated") == DataErrorKind::truncated);
-  CHECK(dicom_error_kind(dir / "cut_in_header.dcm", "truncated") == DataErrorKind::truncated);
-  CHECK(dicom_error_kind(dir / "cut_before_image.dcm", "PixelData") ==
-        DataErrorKind::no_pixel_data);
-  CHECK(dicom_error_kind(dir / "report.dcm", "not a DICOM file") == DataErrorKind::not_dicom);
-  CHECK(dicom_error_kind(dir / "j2k.dcm", "JPEG 2000") ==
-        DataErrorKind::unsupported_transfer_syntax);
-  CHECK(dicom_error_kind(dir / "absent.dcm", "cannot open") == DataErrorKind::unreadable);
+  CHECK(dicom_error_kind(dir / "zero_bytes.dcm", "empty file") == ErrorKind::empty_file);
+  CHECK(dicom_error_kind(dir / "cut_in_pixels.dcm", "truncated") == ErrorKind::truncated);
+  CHECK(dicom_error_kind(dir / "cut_in_header.dcm", "truncated") == ErrorKind::truncated);
+  CHECK(dicom_error_kind(dir / "cut_before_image.dcm", "PixelData") == ErrorKind::no_pixel_data);
+  CHECK(dicom_error_kind(dir / "report.dcm", "not a DICOM file") == ErrorKind::not_dicom);
+  CHECK(dicom_error_kind(dir / "j2k.dcm", "JPEG 2000") == ErrorKind::unsupported_transfer_syntax);
+  CHECK(dicom_error_kind(dir / "absent.dcm", "cannot open") == ErrorKind::unreadable);
 }
 
 TEST_CASE("reliability: a 0-byte or damaged PNG fails naming the file") {

@@ -15,7 +15,7 @@
 #include "apps/pipeline/run_config.h"
 #include "apps/pipeline/trainer.h"
 #include "apps/training/history.h"
-#include "data/atomic_file.h"
+#include "common/atomic_file.h"
 #include "data/png_io.h"
 #include "data/rsna_labels.h"
 #include "model/resnet.h"
@@ -69,7 +69,7 @@ void check_full_disk_write(const fs::path& target, const std::function<void()>& 
   CHECK(read_bytes(target) == before);
   std::vector<std::string> leftovers;
   for (const auto& entry : fs::directory_iterator(target.parent_path())) {
-    if (entry.path().filename().string().find(".tmp") != std::string::npos) {
+    if (is_ihd_temporary_name(entry.path().filename().string(), nullptr)) {
       leftovers.push_back(entry.path().filename().string());
     }
   }
@@ -153,19 +153,24 @@ TEST_CASE("reliability: temporaries of a killed writer are removed, a live write
   int status = 0;
   ::waitpid(finished, &status, 0);
   const std::string dead = std::to_string(finished), alive = std::to_string(::getpid());
-  for (const std::string& name :
-       {"resume.safetensors.tmp." + dead, "history.csv.tmp." + dead + ".12345",
-        "resume.safetensors.tmp." + alive, "history.csv.tmp." + alive + ".7",
-        std::string("notes.tmp.txt")}) {
-    std::ofstream(dir / name) << "partial";
+  // What ihd's writer names its temporaries, for a dead and a live writer, and a user's files
+  // that only look like temporaries.
+  const std::vector<std::string> of_dead_writer = {"resume.safetensors.ihd-tmp." + dead + ".0",
+                                                   "history.csv.ihd-tmp." + dead + ".12345"};
+  const std::vector<std::string> kept = {"resume.safetensors.ihd-tmp." + alive + ".3",
+                                         "history.csv.ihd-tmp." + alive + ".7",
+                                         "notes.tmp.txt",
+                                         "thesis.tmp.999999",
+                                         "thesis.tmp." + dead,
+                                         "draft.ihd-tmp." + dead,
+                                         ".ihd-tmp." + dead + ".1"};
+  for (const auto& names : {of_dead_writer, kept}) {
+    for (const std::string& name : names) std::ofstream(dir / name) << "partial";
   }
-  CHECK(data::remove_abandoned_temporaries(dir) == 2);
-  CHECK(!fs::exists(dir / ("resume.safetensors.tmp." + dead)));
-  CHECK(!fs::exists(dir / ("history.csv.tmp." + dead + ".12345")));
-  CHECK(fs::exists(dir / ("resume.safetensors.tmp." + alive)));
-  CHECK(fs::exists(dir / ("history.csv.tmp." + alive + ".7")));
-  CHECK(fs::exists(dir / "notes.tmp.txt"));
-  CHECK(data::remove_abandoned_temporaries(dir / "missing") == 0);
+  CHECK(remove_abandoned_temporaries(dir) == 2);
+  for (const std::string& name : of_dead_writer) CHECK(!fs::exists(dir / name));
+  for (const std::string& name : kept) CHECK(fs::exists(dir / name));
+  CHECK(remove_abandoned_temporaries(dir / "missing") == 0);
 }
 
 }  // namespace ihd::reliability
