@@ -4,13 +4,14 @@
 // --gradcam DIR writes each image with a Grad-CAM heat map over it. Unreadable inputs are named
 // on stderr with the reason and skipped; the run goes on.
 #include <cstdio>
-#include <fstream>
 
 #include "apps/pipeline/flags.h"      // FlagSet
 #include "apps/pipeline/grad_cam.h"   // write_grad_cam
 #include "apps/pipeline/inference.h"  // load_trained_model, list_image_files, prepare_input
 #include "apps/training/metrics.h"    // kRsnaSubtypes
-#include "common/error.h"             // ihd::Error
+#include "common/atomic_file.h"       // AtomicFileWriter
+#include "common/delimited.h"         // join_record
+#include "common/error.h"             // ihd::Error, as_file_error
 
 namespace {
 
@@ -27,25 +28,45 @@ struct PredictOptions {
   int batch = 16;
 };
 
-void write_rows(std::ofstream& out, const TrainedModel& trained, const PredictOptions& options,
-                double threshold, const std::vector<PreparedInput>& inputs,
-                const std::vector<std::vector<double>>& probabilities) {
+std::string probability_text(double probability) {
   char number[32];
+  std::snprintf(number, sizeof number, "%.6f", probability);
+  return number;
+}
+
+// The CSV rows of one batch of inputs.
+std::string rows_of(const TrainedModel& trained, const PredictOptions& options, double threshold,
+                    const std::vector<PreparedInput>& inputs,
+                    const std::vector<std::vector<double>>& probabilities) {
+  std::string rows;
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (options.submission) {
       for (size_t k = 0; k < probabilities[i].size(); ++k) {
-        std::snprintf(number, sizeof number, "%.6f", probabilities[i][k]);
-        out << inputs[i].id << "_" << trained.label_names[k] << "," << number << "\n";
+        rows += join_record({inputs[i].id + "_" + trained.label_names[k],
+                             probability_text(probabilities[i][k])},
+                            ihd::TextFormat::csv) +
+                "\n";
       }
       continue;
     }
-    out << inputs[i].id;
+    std::vector<std::string> row{inputs[i].id};
     for (double probability : probabilities[i]) {
-      std::snprintf(number, sizeof number, "%.6f", probability);
-      out << "," << number << "," << (probability >= threshold ? 1 : 0);
+      row.push_back(probability_text(probability));
+      row.push_back(probability >= threshold ? "1" : "0");
     }
-    out << "\n";
+    rows += join_record(row, ihd::TextFormat::csv) + "\n";
   }
+  return rows;
+}
+
+std::string header_of(const TrainedModel& trained, const PredictOptions& options) {
+  if (options.submission) return "ID,Label\n";
+  std::vector<std::string> header{"id"};
+  for (const std::string& name : trained.label_names) {
+    header.push_back(name + "_probability");
+    header.push_back(name + "_label");
+  }
+  return join_record(header, ihd::TextFormat::csv) + "\n";
 }
 
 }  // namespace
@@ -76,27 +97,25 @@ int main(int argc, char** argv) {
     if (files.empty()) throw ihd::Error("no .dcm or .png files in the inputs");
     if (!options.gradcam.empty()) fs::create_directories(options.gradcam);
 
-    const fs::path temporary = options.out + ".tmp";
-    std::ofstream out(temporary, std::ios::trunc);
-    if (!out) throw ihd::Error(options.out + ": cannot write");
-    if (options.submission) {
-      out << "ID,Label\n";
-    } else {
-      out << "id";
-      for (const std::string& name : trained.label_names) {
-        out << "," << name << "_probability," << name << "_label";
-      }
-      out << "\n";
-    }
+    ihd::AtomicFileWriter out(options.out);
+    const std::string header = header_of(trained, options);
+    out.write(header.data(), header.size());
     size_t written = 0, skipped = 0;
     std::vector<PreparedInput> pending;
     auto flush = [&] {
       if (pending.empty()) return;
-      write_rows(out, trained, options, threshold, pending,
-                 predict_probabilities(trained, pending, device));
+      const std::string rows = rows_of(trained, options, threshold, pending,
+                                       predict_probabilities(trained, pending, device));
+      out.write(rows.data(), rows.size());
       if (!options.gradcam.empty()) {
-        for (const PreparedInput& input : pending)
-          write_grad_cam(trained, input, options.gradcam, device);
+        for (const PreparedInput& input : pending) {
+          try {
+            write_grad_cam(trained, input, options.gradcam, device);
+          } catch (const std::exception& error) {
+            std::fprintf(stderr, "no Grad-CAM for %s\n",
+                         ihd::as_file_error(input.id, error).what());
+          }
+        }
       }
       written += pending.size();
       pending.clear();
@@ -105,15 +124,13 @@ int main(int argc, char** argv) {
       try {
         pending.push_back(prepare_input(file, trained.options));
       } catch (const std::exception& error) {
-        std::fprintf(stderr, "skipped %s\n", error.what());
+        std::fprintf(stderr, "skipped %s\n", ihd::as_file_error(file.string(), error).what());
         ++skipped;
       }
       if (static_cast<int>(pending.size()) == options.batch) flush();
     }
     flush();
-    out.close();
-    if (!out) throw ihd::Error(options.out + ": cannot write");
-    fs::rename(temporary, options.out);
+    out.commit();
     std::printf("%zu images scored, %zu skipped -> %s (threshold %.4f)\n", written, skipped,
                 options.out.c_str(), threshold);
     return written > 0 ? 0 : 1;

@@ -152,9 +152,10 @@ int prepare_rsna(CommandLine line) {
   ihd::data::print_preparation_report(report, std::cout);
   if (!line.export_dir.empty()) {
     const auto cache = ihd::data::open_prepared_cache(line.cache_dir);
-    const size_t written = ihd::data::export_png_tree(*cache, line.export_dir, label_index);
-    std::cout << "  exported " << written << " PNGs to " << line.export_dir << " (label "
-              << line.label << ")\n";
+    const auto exported =
+        ihd::data::export_png_tree(*cache, line.export_dir, label_index, std::cerr);
+    std::cout << "  exported " << exported.written << " PNGs to " << line.export_dir << " (label "
+              << line.label << "), skipped " << exported.inputs - exported.written << "\n";
   }
   return 0;
 }

@@ -41,6 +41,15 @@ std::string_view to_string(ErrorKind kind) {
   return "unknown";
 }
 
+Error as_file_error(const std::string& file, const std::exception& error) {
+  const auto* own = dynamic_cast<const Error*>(&error);
+  if (own && !own->path().empty()) return *own;
+  std::string reason = error.what();
+  while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
+  for (std::size_t at; (at = reason.find('\n')) != std::string::npos;) reason.replace(at, 1, "; ");
+  return Error(own ? own->kind() : ErrorKind::unreadable, file, reason);
+}
+
 Error::Error(const std::string& message) : std::runtime_error(message) {}
 
 Error::Error(ErrorKind kind, std::string path, const std::string& reason)

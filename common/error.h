@@ -51,6 +51,12 @@ class Error : public std::runtime_error {
   std::string reason_;
 };
 
+// Whatever a worker caught while working on `file`, as an Error that names a file on one line:
+// the error itself when it is an Error naming a file, else Error(kind, file, what()) with the
+// kind of an Error, `unreadable` for any other exception, and line breaks turned into "; ".
+// Batch tools report and count every per-file failure through it.
+Error as_file_error(const std::string& file, const std::exception& error);
+
 namespace detail {
 // Joins any streamable arguments into one message.
 template <typename... Parts>

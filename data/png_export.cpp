@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "common/file_names.h"
 #include "data/dicom_reader.h"
 #include "data/png_io.h"
 #include "data/slice_preparation.h"
@@ -36,16 +37,33 @@ std::vector<std::filesystem::path> expand_inputs(const std::vector<std::filesyst
   return files;
 }
 
+// Counts the outcome of one pass over inputs (no failure: written) and names each skipped one.
+PngConversionReport summarise(const std::vector<std::optional<Error>>& failures,
+                              std::ostream& log) {
+  PngConversionReport report;
+  report.inputs = failures.size();
+  for (const auto& failure : failures) {
+    if (!failure) {
+      ++report.written;
+      continue;
+    }
+    ++report.skipped_by_kind[failure->kind()];
+    log << "skipped " << failure->what() << '\n';
+  }
+  return report;
+}
+
 }  // namespace
 
-size_t export_png_tree(const ImageDataset& dataset, const std::filesystem::path& output_dir,
-                       int label_index) {
+PngConversionReport export_png_tree(const ImageDataset& dataset,
+                                    const std::filesystem::path& output_dir, int label_index,
+                                    std::ostream& log) {
   for (Split split : {Split::train, Split::validation, Split::test})
     for (const char* name : {negative_class_name, positive_class_name})
       std::filesystem::create_directories(output_dir / std::string(to_string(split)) / name);
   const auto& records = dataset.records();
   const size_t bytes = static_cast<size_t>(dataset.height()) * dataset.width() * dataset.channels();
-  std::optional<Error> failure;
+  std::vector<std::optional<Error>> failures(records.size());
 #pragma omp parallel
   {
     std::vector<std::uint8_t> pixels(bytes);
@@ -55,18 +73,16 @@ size_t export_png_tree(const ImageDataset& dataset, const std::filesystem::path&
       const char* class_name =
           record.labels[label_index] > 0 ? positive_class_name : negative_class_name;
       try {
+        const auto folder = output_dir / std::string(to_string(record.split)) / class_name;
+        const auto path = child_path(folder, record.id + ".png");
         dataset.read_pixels(i, pixels.data());
-        write_png(
-            output_dir / std::string(to_string(record.split)) / class_name / (record.id + ".png"),
-            pixels.data(), dataset.height(), dataset.width(), dataset.channels());
-      } catch (const Error& error) {
-#pragma omp critical
-        failure = error;
+        write_png(path, pixels.data(), dataset.height(), dataset.width(), dataset.channels());
+      } catch (const std::exception& error) {
+        failures[i] = as_file_error(record.id, error);
       }
     }
   }
-  if (failure) throw *failure;
-  return records.size();
+  return summarise(failures, log);
 }
 
 PngConversionReport convert_dicom_to_png(const std::vector<std::filesystem::path>& inputs,
@@ -83,23 +99,13 @@ PngConversionReport convert_dicom_to_png(const std::vector<std::filesystem::path
       const HuImage slice = read_dicom_hu(files[i]);
       std::vector<const HuImage*> slices(channels.size(), &slice);
       const PreparedImage image = prepare_image(slices, channels, size);
-      write_png(output_dir / (files[i].stem().string() + ".png"), image.pixels.data(), image.height,
-                image.width, image.channels);
-    } catch (const Error& error) {
-      failures[i] = error;
+      write_png(child_path(output_dir, files[i].stem().string() + ".png"), image.pixels.data(),
+                image.height, image.width, image.channels);
+    } catch (const std::exception& error) {
+      failures[i] = as_file_error(files[i].string(), error);
     }
   }
-  PngConversionReport report;
-  report.inputs = files.size();
-  for (const auto& failure : failures) {
-    if (!failure) {
-      ++report.written;
-      continue;
-    }
-    ++report.skipped_by_kind[failure->kind()];
-    log << "skipped " << failure->what() << '\n';
-  }
-  return report;
+  return summarise(failures, log);
 }
 
 }  // namespace ihd::data

@@ -19,16 +19,19 @@ namespace ihd::data {
 inline constexpr const char* negative_class_name = "negative";
 inline constexpr const char* positive_class_name = "positive";
 
-// Writes every record of dataset; label_index picks the label deciding the class. Returns the
-// number of files written. Parallel (OpenMP). Throws Error (io).
-size_t export_png_tree(const ImageDataset& dataset, const std::filesystem::path& output_dir,
-                       int label_index);
-
 struct PngConversionReport {
   size_t inputs = 0;
   size_t written = 0;
   std::map<ErrorKind, size_t> skipped_by_kind;
 };
+
+// Writes every record of dataset; label_index picks the label deciding the class. Parallel
+// (OpenMP). A record whose ID is not a safe file name (common/file_names.h) or whose PNG cannot
+// be written is skipped, named in log with the reason and counted; nothing is ever written
+// outside output_dir.
+PngConversionReport export_png_tree(const ImageDataset& dataset,
+                                    const std::filesystem::path& output_dir, int label_index,
+                                    std::ostream& log);
 
 // inputs: files (taken as they are) or folders (searched recursively for *.dcm and files without
 // an extension). size 0 keeps the native size. Skipped files go to log, one line each.

@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -13,21 +15,37 @@
 #include <sstream>
 
 #include "common/atomic_file.h"
+#include "common/delimited.h"
 #include "common/error.h"
 
 namespace ihd::data {
 namespace {
 
-std::vector<std::string> split_tabs(const std::string& line) {
-  std::vector<std::string> fields;
-  size_t start = 0;
-  while (true) {
-    const auto tab = line.find('\t', start);
-    fields.push_back(line.substr(start, tab - start));
-    if (tab == std::string::npos) break;
-    start = tab + 1;
+bool parse_count(const std::string& text, size_t& value) {
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return error == std::errc() && end == text.data() + text.size() && !text.empty();
+}
+
+bool parse_finite(const std::string& text, double& value) {
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return error == std::errc() && end == text.data() + text.size() && std::isfinite(value);
+}
+
+bool parse_split_name(const std::string& text, Split& split) {
+  for (Split candidate : {Split::train, Split::validation, Split::test}) {
+    if (text == to_string(candidate)) {
+      split = candidate;
+      return true;
+    }
   }
-  return fields;
+  return false;
+}
+
+// Shortest text that reads back to the same double.
+std::string format_decimal(double value) {
+  char text[32];
+  const auto result = std::to_chars(text, text + sizeof text, value);
+  return std::string(text, result.ptr);
 }
 
 // One shard file mapped read-only for the life of the dataset.
@@ -115,17 +133,20 @@ class PreparedCacheDataset final : public ImageDataset {
 
 CacheGeometry read_cache_geometry(const std::filesystem::path& cache_dir) {
   CacheGeometry geometry;
-  std::ifstream in(cache_dir / "cache_info.txt");
-  if (!in) return geometry;
+  const std::filesystem::path info = cache_dir / "cache_info.txt";
+  if (!std::filesystem::exists(info)) return geometry;
+  const std::string path = info.string();
   std::map<std::string, std::string> values;
-  std::string line;
-  while (std::getline(in, line)) {
-    const auto equals = line.find('=');
-    if (equals != std::string::npos) values[line.substr(0, equals)] = line.substr(equals + 1);
+  RecordReader reader(info, TextFormat::tsv, ErrorKind::bad_cache, 64 * 1024);
+  for (std::vector<std::string> fields; reader.next(fields);) {
+    const auto equals = fields[0].find('=');
+    if (fields.size() == 1 && equals != std::string::npos)
+      values[fields[0].substr(0, equals)] = fields[0].substr(equals + 1);
   }
   if (values["format"] != cache_format_version)
-    throw Error(ErrorKind::bad_cache, (cache_dir / "cache_info.txt").string(),
-                "unknown cache format '" + values["format"] + "'");
+    throw Error(ErrorKind::bad_cache, path,
+                "unknown cache format '" + values["format"] + "' (this ihd reads " +
+                    cache_format_version + "; prepare the cache again)");
   try {
     geometry.height = std::stoi(values.at("height"));
     geometry.width = std::stoi(values.at("width"));
@@ -134,9 +155,17 @@ CacheGeometry read_cache_geometry(const std::filesystem::path& cache_dir) {
     geometry.channel_description = values.at("channel_spec");
     geometry.fingerprint = values.at("fingerprint");
   } catch (const std::exception&) {
-    throw Error(ErrorKind::bad_cache, (cache_dir / "cache_info.txt").string(),
-                "malformed cache_info.txt");
+    throw Error(ErrorKind::bad_cache, path, "malformed cache_info.txt");
   }
+  // Sizes a cache of ours can have; anything else is damage, and would size allocations.
+  if (geometry.height < 1 || geometry.height > kMaxCacheImageSide || geometry.width < 1 ||
+      geometry.width > kMaxCacheImageSide || geometry.channels < 1 || geometry.channels > 16 ||
+      geometry.records_per_shard < 1 || geometry.records_per_shard > (size_t{1} << 20))
+    throw Error(ErrorKind::bad_cache, path,
+                "image size, channels or shard size out of range (" +
+                    std::to_string(geometry.height) + " x " + std::to_string(geometry.width) +
+                    " x " + std::to_string(geometry.channels) + ", " +
+                    std::to_string(geometry.records_per_shard) + " per shard)");
   return geometry;
 }
 
@@ -145,8 +174,8 @@ void write_cache_geometry(const std::filesystem::path& cache_dir, const CacheGeo
   out << "format=" << cache_format_version << "\nheight=" << geometry.height
       << "\nwidth=" << geometry.width << "\nchannels=" << geometry.channels
       << "\nrecords_per_shard=" << geometry.records_per_shard
-      << "\nchannel_spec=" << geometry.channel_description
-      << "\nfingerprint=" << geometry.fingerprint << "\n";
+      << "\nchannel_spec=" << tsv_field(geometry.channel_description)
+      << "\nfingerprint=" << tsv_field(geometry.fingerprint) << "\n";
   write_file_atomically(cache_dir / "cache_info.txt", out.str());
 }
 
@@ -162,56 +191,58 @@ std::filesystem::path shard_records_path(const std::filesystem::path& cache_dir,
   return cache_dir / name;
 }
 
+std::vector<std::string> cache_record_columns() {
+  std::vector<std::string> columns = {"id",      "shard", "slot",   "split",
+                                      "patient", "study", "series", "position_z_mm"};
+  for (auto subtype : rsna_subtypes) columns.emplace_back(subtype);
+  return columns;
+}
+
 std::string cache_record_header() {
-  std::string header = "id\tshard\tslot\tsplit\tpatient\tstudy\tseries\tposition_z_mm";
-  for (auto subtype : rsna_subtypes) {
-    header += '\t';
-    header += subtype;
-  }
-  return header;
+  return join_record(cache_record_columns(), TextFormat::tsv);
 }
 
 std::string format_cache_record(const CacheRecord& r) {
-  std::ostringstream line;
-  line.precision(10);
-  line << r.id << '\t' << r.shard << '\t' << r.slot << '\t' << to_string(r.split) << '\t'
-       << r.patient_id << '\t' << r.study_id << '\t' << r.series_id << '\t' << r.position_z_mm;
-  for (float label : r.labels) line << '\t' << label;
-  return line.str();
+  std::vector<std::string> fields = {r.id,
+                                     std::to_string(r.shard),
+                                     std::to_string(r.slot),
+                                     std::string(to_string(r.split)),
+                                     r.patient_id,
+                                     r.study_id,
+                                     r.series_id,
+                                     format_decimal(r.position_z_mm)};
+  for (float label : r.labels) fields.push_back(label > 0 ? "1" : "0");
+  return join_record(fields, TextFormat::tsv);
 }
 
 std::vector<CacheRecord> read_cache_records(const std::filesystem::path& tsv_path) {
-  std::ifstream in(tsv_path);
-  if (!in) throw Error(ErrorKind::bad_cache, tsv_path.string(), "cannot open");
-  std::string line;
-  std::getline(in, line);
-  if (line != cache_record_header())
+  RecordReader reader(tsv_path, TextFormat::tsv, ErrorKind::bad_cache);
+  std::vector<std::string> fields;
+  if (!reader.next(fields) || fields != cache_record_columns())
     throw Error(ErrorKind::bad_cache, tsv_path.string(), "unexpected header");
   std::vector<CacheRecord> records;
-  size_t line_number = 1;
-  while (std::getline(in, line)) {
-    ++line_number;
-    if (line.empty()) continue;
-    const auto fields = split_tabs(line);
+  while (reader.next(fields)) {
+    const std::string line = "line " + std::to_string(reader.line_number());
     if (fields.size() != 8 + rsna_label_count)
       throw Error(ErrorKind::bad_cache, tsv_path.string(),
-                  "line " + std::to_string(line_number) + " has " + std::to_string(fields.size()) +
-                      " fields");
+                  line + " has " + std::to_string(fields.size()) + " fields, expected " +
+                      std::to_string(8 + rsna_label_count));
     CacheRecord r;
-    try {
-      r.id = fields[0];
-      r.shard = std::stoul(fields[1]);
-      r.slot = std::stoul(fields[2]);
-      r.split = parse_split(fields[3]);
-      r.patient_id = fields[4];
-      r.study_id = fields[5];
-      r.series_id = fields[6];
-      r.position_z_mm = std::stod(fields[7]);
-      for (int i = 0; i < rsna_label_count; ++i) r.labels[i] = std::stof(fields[8 + i]);
-    } catch (const std::exception&) {
-      throw Error(ErrorKind::bad_cache, tsv_path.string(),
-                  "line " + std::to_string(line_number) + " is malformed");
+    r.id = fields[0];
+    r.patient_id = fields[4];
+    r.study_id = fields[5];
+    r.series_id = fields[6];
+    const bool numbers_ok = parse_count(fields[1], r.shard) && parse_count(fields[2], r.slot) &&
+                            parse_split_name(fields[3], r.split) &&
+                            parse_finite(fields[7], r.position_z_mm);
+    bool labels_ok = true;
+    for (int i = 0; i < rsna_label_count; ++i) {
+      const std::string& label = fields[8 + i];
+      labels_ok = labels_ok && (label == "0" || label == "1");
+      r.labels[i] = label == "1" ? 1.0f : 0.0f;
     }
+    if (!numbers_ok || !labels_ok)
+      throw Error(ErrorKind::bad_cache, tsv_path.string(), line + " is malformed");
     records.push_back(std::move(r));
   }
   return records;

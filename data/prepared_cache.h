@@ -4,7 +4,9 @@
 //   shard_00000.tsv ...      one line per record in that shard (written after the .bin: a shard
 //                            whose .tsv exists is finished)
 //   manifest.tsv             all records: id, shard, slot, split, patient, study, series,
-//                            position z (mm), the six RSNA labels
+//                            position z (mm), the six RSNA labels (0 or 1)
+// Record files are TSV with backslash escapes (common/delimited.h): an ID from a DICOM header
+// holding a TAB or a newline stays inside its field.
 // Every file is written atomically (temporary + rename), so an interrupted build leaves only
 // whole shards behind and a rerun with the same options skips them (resumable).
 #pragma once
@@ -19,7 +21,9 @@
 
 namespace ihd::data {
 
-inline constexpr const char* cache_format_version = "ihd-cache-1";
+inline constexpr const char* cache_format_version = "ihd-cache-2";
+// The largest height or width a cache accepts (DICOM images are capped at the same size).
+inline constexpr int kMaxCacheImageSide = 8192;
 
 struct CacheGeometry {
   int height = 0;

@@ -50,8 +50,8 @@ std::vector<DicomMetadata> read_headers(const std::vector<std::filesystem::path>
   for (long i = 0; i < static_cast<long>(files.size()); ++i) {
     try {
       headers[i] = read_dicom_metadata(files[i]);
-    } catch (const Error& error) {
-      errors[i] = error;
+    } catch (const std::exception& error) {
+      errors[i] = as_file_error(files[i].string(), error);
     }
   }
   return headers;
@@ -108,6 +108,9 @@ PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
   report.csv_duplicate_rows = table.duplicate_rows;
   report.csv_conflicting_rows = table.conflicting_rows;
   report.csv_malformed_rows = table.malformed_rows;
+  report.csv_bad_label_rows = table.bad_label_rows;
+  report.csv_excluded_images = table.excluded_images;
+  for (const std::string& problem : table.first_problems) log << "labels: " << problem << '\n';
 
   // 1. Join files with labels.
   const auto files = list_dicom_files(image_dir);
@@ -225,7 +228,7 @@ PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
         for (const auto& [offset, path] : image.neighbours) {
           try {
             others.emplace(offset, read_dicom_hu(path));
-          } catch (const Error&) {
+          } catch (const std::exception&) {
             // An unreadable neighbour is replaced by the slice itself.
           }
         }
@@ -292,7 +295,8 @@ void print_preparation_report(const PreparationReport& r, std::ostream& out) {
       << r.unlabelled << " unlabelled, " << r.labels_without_file
       << " labelled images without a file\n"
       << "  CSV rows: " << r.csv_duplicate_rows << " duplicate, " << r.csv_conflicting_rows
-      << " conflicting, " << r.csv_malformed_rows << " malformed\n"
+      << " conflicting, " << r.csv_malformed_rows << " malformed, " << r.csv_bad_label_rows
+      << " with a label other than 0 or 1 (" << r.csv_excluded_images << " images left out)\n"
       << "  selected " << r.selected << ", written " << r.written << " (" << r.positives_written
       << " with hemorrhage): train " << r.written_per_split[0] << ", validation "
       << r.written_per_split[1] << ", test " << r.written_per_split[2] << "\n"

@@ -37,8 +37,10 @@ struct PreparationReport {
   size_t csv_duplicate_rows = 0;
   size_t csv_conflicting_rows = 0;
   size_t csv_malformed_rows = 0;
-  size_t selected = 0;  // after balancing and limit
-  size_t written = 0;   // records in the cache
+  size_t csv_bad_label_rows = 0;   // labels other than 0 or 1
+  size_t csv_excluded_images = 0;  // images left out for a bad label row or no `any` row
+  size_t selected = 0;             // after balancing and limit
+  size_t written = 0;              // records in the cache
   size_t positives_written = 0;
   size_t shards_total = 0;
   size_t shards_reused = 0;  // finished by an earlier run

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/file_names.h"
 #include "data/png_io.h"
 #include "data/resize.h"
 #include "engine/autograd.h"
@@ -93,7 +94,7 @@ void write_grad_cam(const TrainedModel& trained, const PreparedInput& input,
           std::lround(255.0f * ((1.0f - alpha) * grey + alpha * colour[c])));
     }
   }
-  data::write_png(dir / (input.id + "_gradcam.png"), rgb.data(), size, size, 3);
+  data::write_png(child_path(dir, input.id + "_gradcam.png"), rgb.data(), size, size, 3);
 }
 
 }  // namespace ihd::pipeline

@@ -3,9 +3,7 @@
 
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <thread>
 
 #include "apps/pipeline/checkpoint.h"
@@ -18,6 +16,7 @@
 #include "apps/training/progress.h"
 #include "apps/training/report.h"
 #include "common/atomic_file.h"
+#include "common/delimited.h"
 #include "common/error.h"
 #include "engine/autocast.h"
 #include "engine/ops.h"
@@ -82,39 +81,42 @@ ConfigValues config_values(const TrainOptions& o, const std::vector<std::string>
 // and what a reader checks a single case against.
 void write_predictions_csv(const fs::path& path, const Predictions& predictions,
                            const std::vector<std::string>& label_names) {
-  std::ostringstream out;
-  out << "id";
-  for (const std::string& name : label_names) out << "," << name << "_label," << name << "_score";
-  out << "\n";
+  std::vector<std::string> header{"id"};
+  for (const std::string& name : label_names) {
+    header.push_back(name + "_label");
+    header.push_back(name + "_score");
+  }
+  std::string out = join_record(header, TextFormat::csv) + "\n";
   char score[32];
   for (size_t i = 0; i < predictions.count(); ++i) {
-    out << predictions.ids[i];
+    std::vector<std::string> row{predictions.ids[i]};
     for (size_t k = 0; k < label_names.size(); ++k) {
       std::snprintf(score, sizeof score, "%.9g", predictions.scores[k][i]);
-      out << "," << predictions.labels[k][i] << "," << score;
+      row.push_back(std::to_string(predictions.labels[k][i]));
+      row.push_back(score);
     }
-    out << "\n";
+    out += join_record(row, TextFormat::csv) + "\n";
   }
-  write_file_atomically(path, out.str());
+  write_file_atomically(path, out);
 }
 
-// Reads back write_predictions_csv's headline columns (for the report of a resumed run).
+// Reads back write_predictions_csv's headline columns (for the report of a resumed run); false
+// when the file is absent or not what write_predictions_csv writes.
 bool read_prediction_columns(const fs::path& path, int output, std::vector<double>& scores,
                              std::vector<int>& labels) {
-  std::ifstream in(path);
-  std::string line;
-  if (!in || !std::getline(in, line)) return false;
-  while (std::getline(in, line)) {
+  if (!fs::exists(path)) return false;
+  try {
+    RecordReader reader(path, TextFormat::csv, ErrorKind::bad_csv);
     std::vector<std::string> fields;
-    size_t start = 0;
-    for (size_t comma; (comma = line.find(',', start)) != std::string::npos; start = comma + 1) {
-      fields.push_back(line.substr(start, comma - start));
-    }
-    fields.push_back(line.substr(start));
+    if (!reader.next(fields)) return false;
     const size_t label_field = 1 + 2 * static_cast<size_t>(output);
-    if (fields.size() < label_field + 2) return false;
-    labels.push_back(std::stoi(fields[label_field]));
-    scores.push_back(std::stod(fields[label_field + 1]));
+    while (reader.next(fields)) {
+      if (fields.size() < label_field + 2) return false;
+      labels.push_back(std::stoi(fields[label_field]));
+      scores.push_back(std::stod(fields[label_field + 1]));
+    }
+  } catch (const std::exception&) {
+    return false;
   }
   return true;
 }

@@ -12,6 +12,8 @@
 #include <stdexcept>
 
 #include "common/atomic_file.h"
+#include "common/delimited.h"
+#include "common/error.h"
 
 namespace ihd::training {
 namespace {
@@ -115,12 +117,13 @@ std::string format_number(double value) {
   return std::string(buffer, result.ptr);
 }
 
-double parse_number(std::string_view text, std::size_t line, std::string_view column) {
+double parse_number(std::string_view text, const RecordReader& reader, std::string_view column) {
   double value = 0;
   const auto result = std::from_chars(text.data(), text.data() + text.size(), value);
   if (result.ec != std::errc() || result.ptr != text.data() + text.size()) {
-    throw std::runtime_error("history.csv line " + std::to_string(line) + ", column " +
-                             std::string(column) + ": '" + std::string(text) + "' is not a number");
+    throw Error(ErrorKind::bad_csv, reader.name(),
+                "line " + std::to_string(reader.line_number()) + ", column " + std::string(column) +
+                    ": '" + std::string(text) + "' is not a number");
   }
   return value;
 }
@@ -135,29 +138,6 @@ std::vector<std::string> extra_names(std::span<const EpochRecord> records) {
   return sorted;
 }
 
-void check_csv_safe(std::string_view text) {
-  if (text.find_first_of(",\"\n\r") != std::string_view::npos) {
-    throw std::invalid_argument("history: '" + std::string(text) +
-                                "' cannot be a split or column name (comma, quote or newline)");
-  }
-}
-
-void append_csv_field(std::string& out, std::string_view field) {
-  out += ',';
-  out += field;
-}
-
-std::vector<std::string_view> split_fields(std::string_view line) {
-  std::vector<std::string_view> fields;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t comma = line.find(',', start);
-    fields.push_back(line.substr(start, comma - start));
-    if (comma == std::string_view::npos) return fields;
-    start = comma + 1;
-  }
-}
-
 }  // namespace
 
 std::vector<std::string> history_column_names() {
@@ -169,31 +149,19 @@ std::vector<std::string> history_column_names() {
 
 std::string history_csv(std::span<const EpochRecord> records) {
   const std::vector<std::string> extras = extra_names(records);
-  std::string out;
-  const std::vector<std::string> fixed = history_column_names();
-  for (std::size_t i = 0; i < fixed.size(); ++i) {
-    if (i > 0) out += ',';
-    out += fixed[i];
-  }
-  for (const std::string& name : extras) {
-    check_csv_safe(name);
-    out += ',';
-    out += name;
-  }
-  out += '\n';
+  std::vector<std::string> header = history_column_names();
+  header.insert(header.end(), extras.begin(), extras.end());
+  std::string out = join_record(header, TextFormat::csv) + "\n";
   const auto& columns = numeric_columns();
   for (const EpochRecord& r : records) {
-    check_csv_safe(r.split);
-    out += format_number(columns[0].read(r));
-    append_csv_field(out, r.split);
-    for (std::size_t i = 1; i < columns.size(); ++i) {
-      append_csv_field(out, format_number(columns[i].read(r)));
-    }
+    std::vector<std::string> row{format_number(columns[0].read(r)), r.split};
+    for (std::size_t i = 1; i < columns.size(); ++i)
+      row.push_back(format_number(columns[i].read(r)));
     for (const std::string& name : extras) {
       const auto found = r.extra.find(name);
-      append_csv_field(out, format_number(found == r.extra.end() ? kNotANumber : found->second));
+      row.push_back(format_number(found == r.extra.end() ? kNotANumber : found->second));
     }
-    out += '\n';
+    out += join_record(row, TextFormat::csv) + "\n";
   }
   return out;
 }
@@ -203,14 +171,12 @@ std::string history_json(std::span<const EpochRecord> records) {
   std::string out = "[\n";
   for (std::size_t k = 0; k < records.size(); ++k) {
     const EpochRecord& r = records[k];
-    check_csv_safe(r.split);
     out += "  {\"epoch\": " + json_number(r.epoch) + ", \"split\": \"" + r.split + "\"";
     for (std::size_t i = 1; i < numeric_columns().size(); ++i) {
       out += ", \"" + std::string(numeric_columns()[i].name) +
              "\": " + json_number(numeric_columns()[i].read(r));
     }
     for (const auto& [name, value] : r.extra) {
-      check_csv_safe(name);
       out += ", \"" + name + "\": " + json_number(value);
     }
     out += k + 1 < records.size() ? "},\n" : "}\n";
@@ -219,37 +185,32 @@ std::string history_json(std::span<const EpochRecord> records) {
   return out;
 }
 
-std::vector<EpochRecord> parse_history_csv(std::string_view csv) {
-  std::vector<std::string_view> lines;
-  for (std::size_t start = 0; start < csv.size();) {
-    const std::size_t end = std::min(csv.find('\n', start), csv.size());
-    if (end > start) lines.push_back(csv.substr(start, end - start));
-    start = end + 1;
-  }
-  if (lines.empty()) throw std::runtime_error("history.csv is empty: no header line");
-  const std::vector<std::string_view> header = split_fields(lines[0]);
+std::vector<EpochRecord> parse_history_csv(std::string_view csv, const std::string& name) {
+  RecordReader reader(csv, name, TextFormat::csv, ErrorKind::bad_csv);
+  std::vector<std::string> header, fields;
+  if (!reader.next(header)) throw Error(ErrorKind::bad_csv, name, "empty: no header line");
   const auto& columns = numeric_columns();
   std::vector<EpochRecord> records;
-  for (std::size_t n = 1; n < lines.size(); ++n) {
-    const std::vector<std::string_view> fields = split_fields(lines[n]);
+  while (reader.next(fields)) {
     if (fields.size() != header.size()) {
-      throw std::runtime_error("history.csv line " + std::to_string(n + 1) + " has " +
-                               std::to_string(fields.size()) + " fields, the header " +
-                               std::to_string(header.size()));
+      throw Error(ErrorKind::bad_csv, name,
+                  "line " + std::to_string(reader.line_number()) + " has " +
+                      std::to_string(fields.size()) + " fields, the header " +
+                      std::to_string(header.size()));
     }
     EpochRecord record;
     for (std::size_t f = 0; f < fields.size(); ++f) {
       if (header[f] == "split") {
-        record.split = std::string(fields[f]);
+        record.split = fields[f];
         continue;
       }
-      const double value = parse_number(fields[f], n + 1, header[f]);
+      const double value = parse_number(fields[f], reader, header[f]);
       const auto column = std::find_if(columns.begin(), columns.end(),
                                        [&](const NumericColumn& c) { return header[f] == c.name; });
       if (column != columns.end()) {
         column->write(record, value);
       } else {
-        record.extra[std::string(header[f])] = value;
+        record.extra[header[f]] = value;
       }
     }
     records.push_back(std::move(record));
@@ -265,10 +226,10 @@ void write_history(const std::filesystem::path& run_dir, std::span<const EpochRe
 std::vector<EpochRecord> read_history(const std::filesystem::path& run_dir) {
   const std::filesystem::path path = run_dir / kHistoryCsvName;
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path.string());
+  if (!in) throw Error(ErrorKind::unreadable, path.string(), "cannot read");
   std::ostringstream text;
   text << in.rdbuf();
-  return parse_history_csv(text.str());
+  return parse_history_csv(text.str(), path.string());
 }
 
 double history_value(const EpochRecord& record, std::string_view column) {

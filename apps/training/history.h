@@ -31,19 +31,20 @@ struct EpochRecord {
 // MetricSet. Extra columns follow, sorted by name.
 std::vector<std::string> history_column_names();
 
+inline constexpr const char* kHistoryCsvName = "history.csv";
+inline constexpr const char* kHistoryJsonName = "history.json";
+
 std::string history_csv(std::span<const EpochRecord> records);
 std::string history_json(std::span<const EpochRecord> records);
 
-// Throws std::runtime_error naming the line and column on a malformed file.
-std::vector<EpochRecord> parse_history_csv(std::string_view csv);
-
-inline constexpr const char* kHistoryCsvName = "history.csv";
-inline constexpr const char* kHistoryJsonName = "history.json";
+// Throws ihd::Error naming `name` (the file), the line and the column on a malformed file.
+std::vector<EpochRecord> parse_history_csv(std::string_view csv,
+                                           const std::string& name = kHistoryCsvName);
 
 // Rewrites run_dir/history.csv and run_dir/history.json, each atomically.
 void write_history(const std::filesystem::path& run_dir, std::span<const EpochRecord> records);
 
-// Reads run_dir/history.csv; throws std::runtime_error if it is missing or malformed.
+// Reads run_dir/history.csv; throws ihd::Error if it is missing or malformed.
 std::vector<EpochRecord> read_history(const std::filesystem::path& run_dir);
 
 // A number of the record by column name ("recall", "loss", "target_specificity", an extra

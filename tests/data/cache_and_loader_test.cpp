@@ -60,6 +60,53 @@ std::vector<Batch> whole_epoch(BatchLoader& loader, int epoch, size_t start_batc
 
 }  // namespace
 
+TEST_CASE("data: manifest records keep header strings with TABs, newlines and backslashes intact") {
+  const auto dir = scratch_dir("manifest_strings");
+  // A PatientID that tries to end its record and inject another one, all labels 1.
+  const std::string injected = "P1\nID_evil\t0\t0\ttrain\tP\tS\tS\t0\t1\t1\t1\t1\t1\t1";
+  CacheRecord record{"ID_a",
+                     0,
+                     3,
+                     Split::validation,
+                     injected,
+                     "study\twith\ttabs",
+                     "series\\with\\backslashes",
+                     -12.5,
+                     RsnaLabels{0, 0, 0, 0, 1, 1}};
+  std::ofstream(dir / "manifest.tsv") << cache_record_header() << '\n'
+                                      << format_cache_record(record) << '\n';
+  const auto records = read_cache_records(dir / "manifest.tsv");
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].id == "ID_a");
+  CHECK(records[0].slot == 3);
+  CHECK(records[0].split == Split::validation);
+  CHECK(records[0].patient_id == injected);
+  CHECK(records[0].study_id == record.study_id);
+  CHECK(records[0].series_id == record.series_id);
+  CHECK(records[0].position_z_mm == -12.5);
+  CHECK(records[0].labels == record.labels);
+}
+
+TEST_CASE("data: a damaged manifest line is a bad_cache error naming the file and line") {
+  const auto dir = scratch_dir("manifest_damaged");
+  CacheRecord record{"ID_a", 0, 0, Split::train, "P", "S", "S", 0, RsnaLabels{}};
+  const std::string good = format_cache_record(record);
+  for (const std::string& line : {good + "\textra",
+                                  std::string("ID_a\tx\t0\ttrain\tP\tS\tS\t0"
+                                              "\t0\t0\t0\t0\t0\t0"),
+                                  good.substr(0, good.size() - 1) + "0.5"}) {
+    CAPTURE(line);
+    std::ofstream(dir / "manifest.tsv") << cache_record_header() << '\n' << line << '\n';
+    try {
+      read_cache_records(dir / "manifest.tsv");
+      FAIL("accepted");
+    } catch (const Error& error) {
+      CHECK(error.kind() == ErrorKind::bad_cache);
+      CHECK(std::string(error.what()).find("manifest.tsv: line 2") != std::string::npos);
+    }
+  }
+}
+
 TEST_CASE("data: cache pixels equal direct preparation of the same DICOM files") {
   const auto cache_dir = scratch_dir("cache_direct");
   std::ostringstream log;
@@ -176,7 +223,9 @@ TEST_CASE("data: PNG export in the Keras layout reads back through PNG class fol
   prepare_rsna_cache(synthetic_rsna_folder(), cache_dir, small_preparation(), log);
   const auto cache = open_prepared_cache(cache_dir);
   const auto png_dir = scratch_dir("png_tree");
-  CHECK(export_png_tree(*cache, png_dir, any_label_index) == 40);
+  std::ostringstream export_log;
+  CHECK(export_png_tree(*cache, png_dir, any_label_index, export_log).written == 40);
+  CHECK(export_log.str().empty());
   const auto pngs = open_png_folders(png_dir);
   REQUIRE(pngs->records().size() == 40);
   CHECK(pngs->label_names() == std::vector<std::string>{positive_class_name});

@@ -25,18 +25,55 @@ TEST_CASE(
                                        "ID_bb_subdural,1\n"    // conflicting duplicate
                                        "ID_bb_any,1\n"
                                        "ID_cc_unknown,1\n"  // malformed: unknown subtype
-                                       "ID_cc_any,yes\n"    // malformed: label
+                                       "ID_cc_any,yes\n"    // not 0 or 1: cc is left out
                                        "garbage\n";         // malformed: one field
   const auto table = read_rsna_labels(dir / "labels.csv");
   CHECK(table.rows == 13);
   CHECK(table.by_image.size() == 2);
   CHECK(table.duplicate_rows == 1);
   CHECK(table.conflicting_rows == 1);
-  CHECK(table.malformed_rows == 3);
+  CHECK(table.malformed_rows == 2);
+  CHECK(table.bad_label_rows == 1);
+  CHECK(table.excluded_images == 1);
   const RsnaLabels aa = table.by_image.at("ID_aa");
   CHECK(aa == RsnaLabels{0, 1, 0, 0, 0, 1});
   CHECK(table.by_image.at("ID_bb")[4] == 1.0f);
   CHECK(table.by_image.at("ID_bb")[any_label_index] == 1.0f);
+}
+
+TEST_CASE("data: RSNA CSV: a label other than exactly 0 or 1 leaves its image out, never guessed") {
+  const auto dir = scratch_dir("labels_not_binary");
+  std::string csv = "ID,Label\n";
+  const std::vector<std::string> bad = {"nan", "inf", "2", "-1", "0.5", "", "1.0", " 1", "0x1"};
+  for (size_t i = 0; i < bad.size(); ++i) {
+    // Every subtype says 1 and is valid; only `any` is bad: it must not silently become 0.
+    const std::string image = "ID_bad" + std::to_string(i);
+    for (const char* subtype :
+         {"epidural", "intraparenchymal", "intraventricular", "subarachnoid", "subdural"})
+      csv += image + "_" + subtype + ",1\n";
+    csv += image + "_any," + bad[i] + "\n";
+  }
+  csv += "ID_noany_subdural,1\n";                // no `any` row at all
+  csv += "ID_good_subdural,1\nID_good_any,1\n";  // subtypes not listed are 0
+  std::ofstream(dir / "labels.csv") << csv;
+  const auto table = read_rsna_labels(dir / "labels.csv");
+  CHECK(table.bad_label_rows == bad.size());
+  CHECK(table.excluded_images == bad.size() + 1);
+  REQUIRE(table.by_image.size() == 1);
+  CHECK(table.by_image.at("ID_good") == RsnaLabels{0, 0, 0, 0, 1, 1});
+  REQUIRE(table.first_problems.size() == 5);
+  CHECK(table.first_problems[0] ==
+        (dir / "labels.csv").string() +
+            ": line 7: label 'nan' of ID_bad0_any is not 0 or 1; the image is left out");
+}
+
+TEST_CASE("data: RSNA CSV: an ID holding a comma, a quote or a newline round-trips quoted") {
+  const auto dir = scratch_dir("labels_quoted");
+  write_rsna_labels(dir / "out.csv", {{"ID_a,b", {0, 0, 0, 0, 0, 1}}, {"ID_\"q\"\nz", {}}});
+  const auto table = read_rsna_labels(dir / "out.csv");
+  CHECK(table.rows == 12);
+  CHECK(table.by_image.at("ID_a,b") == RsnaLabels{0, 0, 0, 0, 0, 1});
+  CHECK(table.by_image.at("ID_\"q\"\nz") == RsnaLabels{});
 }
 
 TEST_CASE("data: RSNA CSV round trip through write_rsna_labels") {
