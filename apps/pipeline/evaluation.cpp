@@ -1,10 +1,11 @@
-// Evaluation passes and epoch records.
+// Evaluation passes (fault point "validation" after each scored batch) and epoch records.
 #include "apps/pipeline/evaluation.h"
 
 #include <cmath>
 
 #include "apps/pipeline/training_data.h"
 #include "apps/training/metrics.h"
+#include "common/fault_injection.h"
 #include "engine/autograd.h"
 #include "engine/ops.h"
 
@@ -45,6 +46,7 @@ Predictions predict(const ResNet& model, data::BatchLoader& loader,
     const Tensor logits = model.forward(tensors.images);
     const double loss = binary_cross_entropy_with_logits(logits, tensors.targets).item();
     append_batch(predictions, logits.to_vector(), tensors.targets.to_vector(), batch, loss);
+    fault_point("validation");  // a batch scored, the pass not yet finished
   }
   return predictions;
 }

@@ -1,4 +1,5 @@
-// The training loop and the epoch bookkeeping around it.
+// The training loop (fault point "step" after each optimizer step) and the epoch bookkeeping
+// around it.
 #include "apps/pipeline/trainer.h"
 
 #include <cmath>
@@ -18,6 +19,7 @@
 #include "common/atomic_file.h"
 #include "common/delimited.h"
 #include "common/error.h"
+#include "common/fault_injection.h"
 #include "engine/autocast.h"
 #include "engine/ops.h"
 #include "engine/optim/lr_schedule.h"
@@ -269,6 +271,7 @@ bool Trainer::train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition
       }
     }
     optimizer_->step();
+    fault_point("step");  // the weights moved; this step's checkpoint is not written yet
     if (o_.check_numerics) {
       if (auto found = find_non_finite_weight(*model_)) {
         stop_non_finite(*found + " after the update", step, epoch, batch.batch_index);

@@ -1,4 +1,5 @@
-// Opening a run's data: synthetic by default, else whatever open_dataset recognises.
+// Opening a run's data: synthetic by default, else whatever open_dataset recognises (fault point
+// "data" just before a synthesised set is renamed into place).
 #include "apps/pipeline/training_data.h"
 
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include <iostream>
 
 #include "common/error.h"
+#include "common/fault_injection.h"
 #include "data/dataset_sources.h"
 #include "data/synthetic_dataset.h"
 
@@ -35,6 +37,7 @@ fs::path synthesize_if_needed(const TrainOptions& o, const fs::path& cache_root)
   const data::SyntheticDatasetSummary summary = data::write_synthetic_dataset(synth);
   std::printf("synthetic set: %zu slices, %zu with hemorrhage\n", summary.images,
               summary.positive_images);
+  fault_point("data");  // the set is written but not yet renamed into place
   std::error_code error;
   fs::rename(temporary, folder, error);
   if (error) fs::remove_all(temporary);  // another process finished the same set first

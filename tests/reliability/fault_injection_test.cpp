@@ -1,20 +1,23 @@
-// Fault injection: ihd_train, checkpointing every step, is SIGKILLed again and again at seeded
-// random points (at a random time, which lands mid-epoch, in data preparation or in validation;
-// and the moment a resume.safetensors.tmp file appears, i.e. mid-checkpoint write), then resumed
-// with --resume. After every kill resume.safetensors must still parse (an interrupted write never
-// replaces the last good checkpoint), and the run finished this way must end with a
-// last.safetensors byte-identical to an uninterrupted run with the same seed.
+// Fault injection: ihd_train, checkpointing every step, is SIGKILLed again and again at its fault
+// points (common/fault_injection.h) and resumed with --resume each time: in data preparation,
+// right after an optimizer step, in validation and halfway through writing a checkpoint. Each
+// kill is armed through IHD_FAULT_KILL at a call number drawn (seeded) within what the rest of the
+// run certainly reaches, reckoned from the last complete checkpoint, so every run is killed and
+// the test needs no clock: it does the same on a machine of any speed and load. After every kill
+// resume.safetensors still parses (an interrupted write never replaces the last good checkpoint)
+// and only the interrupted write left a temporary; the run finished this way ends with a
+// last.safetensors byte-identical to an uninterrupted run's with the same seed.
 #include <doctest/doctest.h>
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <chrono>
+#include <algorithm>
 #include <csignal>
-#include <random>
-#include <thread>
+#include <string>
 #include <vector>
 
+#include "apps/pipeline/checkpoint.h"
+#include "child_process.h"
+#include "common/atomic_file.h"
+#include "common/random.h"
 #include "engine/safetensors.h"
 #include "reliability_util.h"
 
@@ -22,7 +25,8 @@ namespace ihd::reliability {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
+
+constexpr int kEpochs = 3;
 
 // The tiny configuration of the pipeline's resume test.
 std::vector<std::string> tiny_run_flags(const fs::path& out, const fs::path& cache) {
@@ -39,7 +43,7 @@ std::vector<std::string> tiny_run_flags(const fs::path& out, const fs::path& cac
           "--batch",
           "8",
           "--epochs",
-          "3",
+          std::to_string(kEpochs),
           "--threads",
           "2",
           "--checkpoint-steps",
@@ -50,122 +54,125 @@ std::vector<std::string> tiny_run_flags(const fs::path& out, const fs::path& cac
           out.string()};
 }
 
-pid_t start_ihd_train(const std::vector<std::string>& flags, const fs::path& log) {
+// Where a run folder's training stands: its last complete checkpoint, or the start when it has
+// none yet.
+struct RunPosition {
+  bool checkpointed = false;
+  long global_step = 0;  // optimizer steps taken
+  int next_epoch = 1;    // the epoch whose training (or validation) is not finished
+};
+
+// Reads run_dir's resume.safetensors, which must parse and be an ihd resume checkpoint.
+RunPosition position_of(const fs::path& run_dir) {
+  const fs::path file = run_dir / pipeline::kResumeCheckpointName;
+  if (!fs::exists(file)) return {};
+  const SafetensorsFile checkpoint = read_safetensors(file.string());
+  REQUIRE(checkpoint.metadata.at("format") == "ihd-resume-1");
+  return {.checkpointed = true,
+          .global_step = std::stol(checkpoint.metadata.at("global_step")),
+          .next_epoch = std::stoi(checkpoint.metadata.at("next_epoch"))};
+}
+
+// How often the rest of a run from `position` (of `total_steps` steps) certainly reaches `point`:
+// every step left reaches "step" and writes resume.safetensors; every epoch left runs a validation
+// pass (one batch at least) and writes last.safetensors and resume.safetensors; a run from scratch
+// whose data cache does not exist yet reaches "data" once, when it has synthesised the set.
+long certain_calls(const std::string& point, const RunPosition& position, long total_steps,
+                   bool data_cache_exists) {
+  const long steps_left = total_steps - position.global_step;
+  const long epochs_left = kEpochs - position.next_epoch + 1;
+  if (point == "step") return steps_left;
+  if (point == "validation") return epochs_left;
+  if (point == "checkpoint-write") return steps_left + 2 * epochs_left;
+  return position.checkpointed || data_cache_exists ? 0 : 1;  // "data"
+}
+
+// The kills to make, in order: one in data preparation (which only a first run reaches), one
+// right after a step (while steps are left), then two mid-checkpoint-write, one in validation and
+// one more of any of these (points every unfinished run reaches), in a seeded order.
+std::vector<std::string> kill_plan(Random& random) {
+  const std::vector<std::string> later_points = {"checkpoint-write", "step", "validation"};
+  std::vector<std::string> later = {"checkpoint-write", "checkpoint-write", "validation",
+                                    later_points[random.below(later_points.size())]};
+  for (std::size_t i = later.size() - 1; i > 0; --i) {
+    std::swap(later[i], later[random.below(i + 1)]);
+  }
+  std::vector<std::string> plan = {"data", "step"};
+  plan.insert(plan.end(), later.begin(), later.end());
+  return plan;
+}
+
+int temporaries_in(const fs::path& folder) {
+  int count = 0;
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    count += is_ihd_temporary_name(entry.path().filename().string(), nullptr);
+  }
+  return count;
+}
+
+// Runs ihd_train with `flags` to its end, with IHD_FAULT_KILL=`fault_kill` (unset when empty),
+// and requires the exit code `expected` (-SIGKILL: killed), showing the run's output otherwise.
+void run_ihd_train(const std::vector<std::string>& flags, const fs::path& log,
+                   const std::string& fault_kill, int expected) {
   std::vector<std::string> arguments{IHD_TRAIN_BINARY};
   arguments.insert(arguments.end(), flags.begin(), flags.end());
-  const pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    ::dup2(log_fd, STDOUT_FILENO);
-    ::dup2(log_fd, STDERR_FILENO);
-    std::vector<char*> argv;
-    for (std::string& argument : arguments) argv.push_back(argument.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  return child;
-}
-
-// The exit code, or -signal when a signal ended the child.
-int exit_code(int status) {
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-}
-
-int wait_for(pid_t child) {
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  return exit_code(status);
-}
-
-// Whether `child` is writing its checkpoint: the safetensors writer's temporary file carries the
-// writer's process ID.
-bool checkpoint_write_in_progress(const fs::path& run_dir, pid_t child) {
-  return fs::exists(run_dir / ("resume.safetensors.tmp." + std::to_string(child)));
-}
-
-// Waits for the child, killing it after `delay`, or as soon as a checkpoint write starts when
-// `mid_write`; returns its exit code (-SIGKILL when killed).
-int run_until_killed(pid_t child, const fs::path& run_dir, Clock::duration delay, bool mid_write) {
-  const auto deadline = Clock::now() + delay;
-  int status = 0;
-  while (::waitpid(child, &status, WNOHANG) == 0) {
-    if (mid_write ? checkpoint_write_in_progress(run_dir, child) : Clock::now() >= deadline) {
-      ::kill(child, SIGKILL);
-      ::waitpid(child, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::microseconds(mid_write ? 100 : 1000));
-  }
-  return exit_code(status);
+  const int exit_code = wait_for(start_process(arguments, log, fault_kill));
+  INFO("ihd_train's output:\n", read_bytes(log));
+  REQUIRE(exit_code == expected);
 }
 
 }  // namespace
 
-TEST_CASE("reliability: SIGKILLed at random points and resumed, training ends bit-identical") {
+TEST_CASE("reliability: SIGKILLed at fault points and resumed, training ends bit-identical") {
   const fs::path dir = scratch_dir("fault_injection");
-  const fs::path whole = dir / "whole", killed = dir / "killed";
+  const fs::path whole = dir / "whole", killed = dir / "killed", killed_data = dir / "killed_data";
+  const fs::path log = dir / "killed.log";
 
-  const auto whole_start = Clock::now();
-  REQUIRE(wait_for(start_ihd_train(tiny_run_flags(whole, dir / "whole_data"), dir / "whole.log")) ==
-          0);
-  const auto whole_duration = Clock::now() - whole_start;
+  run_ihd_train(tiny_run_flags(whole, dir / "whole_data"), dir / "whole.log", "", 0);
+  const RunPosition end = position_of(whole);
+  REQUIRE(end.next_epoch == kEpochs + 1);
+  const long total_steps = end.global_step;
 
-  std::mt19937 random(8);
-  std::uniform_real_distribution<double> fraction(0.05, 0.9);
-  const fs::path resume_file = killed / "resume.safetensors";
-  // Kills in the current series of runs (since the last fresh start in `killed`). The first eight
-  // runs of a series are killed; a run that outpaces its kill (its random time was longer than the
-  // run needed) ends the series, and if that came before 4 kills, 2 of them mid-write (as on a
-  // loaded machine), the series starts again from scratch.
-  int kills = 0, mid_write_kills = 0, series_attempt = 0, fresh_starts = 0;
-  bool finished = false;
-  for (int attempt = 0; attempt < 30 && !finished; ++attempt) {
-    const bool enough_kills = kills >= 4 && mid_write_kills >= 2;
-    const bool kill_this_run = series_attempt < 8 || !enough_kills;
-    ++series_attempt;
-    const bool can_resume = fs::exists(resume_file);
-    const std::vector<std::string> flags =
-        can_resume ? std::vector<std::string>{"--resume", killed.string()}
-                   : tiny_run_flags(killed, dir / "killed_data");
-    const pid_t child = start_ihd_train(flags, dir / "killed.log");
-    // Alternate: a kill at a random time, then one in the middle of a checkpoint write.
-    const bool mid_write = attempt % 2 == 1;
-    const auto delay =
-        std::chrono::duration_cast<Clock::duration>(whole_duration * fraction(random));
-    const int exit_code =
-        kill_this_run ? run_until_killed(child, killed, delay, mid_write) : wait_for(child);
-    if (exit_code == -SIGKILL) {
-      ++kills;
-      mid_write_kills += mid_write;
-      if (fs::exists(resume_file)) {
-        CAPTURE(attempt);
-        const SafetensorsFile checkpoint = read_safetensors(resume_file.string());
-        CHECK(checkpoint.metadata.at("format") == "ihd-resume-1");
-      }
-      continue;
+  // The flags of a run from where `killed` stands: resumed from its checkpoint, or from scratch.
+  auto flags_from = [&](const RunPosition& position) {
+    return position.checkpointed ? std::vector<std::string>{"--resume", killed.string()}
+                                 : tiny_run_flags(killed, killed_data);
+  };
+
+  Random random(8);
+  std::vector<std::string> kills;
+  for (std::string point : kill_plan(random)) {
+    const RunPosition position = position_of(killed);
+    long calls = certain_calls(point, position, total_steps, fs::exists(killed_data));
+    if (calls == 0) {  // no step left, only the last validation: kill in a write instead
+      point = "checkpoint-write";
+      calls = certain_calls(point, position, total_steps, fs::exists(killed_data));
     }
-    CAPTURE(read_bytes(dir / "killed.log"));
-    REQUIRE(exit_code == 0);
-    if (enough_kills) {
-      finished = true;
-    } else {
-      fs::remove_all(killed);
-      kills = mid_write_kills = series_attempt = 0;
-      ++fresh_starts;
-    }
+    const std::string fault_kill =
+        point + ":" + std::to_string(1 + random.below(static_cast<std::uint64_t>(calls)));
+    CAPTURE(fault_kill);
+    run_ihd_train(flags_from(position), log, fault_kill, -SIGKILL);
+    kills.push_back(fault_kill);
+    position_of(killed);  // still parses
+    CHECK(temporaries_in(killed) == (point == "checkpoint-write" ? 1 : 0));
   }
-  REQUIRE(finished);
-  MESSAGE(kills, " kills, ", mid_write_kills, " of them mid-checkpoint-write; ", fresh_starts,
-          " series started again after a run outpaced its kill");
-  CHECK(kills >= 4);
-  CHECK(mid_write_kills >= 2);
-  CHECK(read_bytes(killed / "last.safetensors") == read_bytes(whole / "last.safetensors"));
-  // The temporaries of the writes that kills interrupted are gone: each run clears its folder's.
-  for (const auto& entry : fs::directory_iterator(killed)) {
-    CHECK(entry.path().filename().string().find(".tmp.") == std::string::npos);
-  }
+  run_ihd_train(flags_from(position_of(killed)), log, "", 0);
+
+  std::string kill_list;
+  auto kills_at = [&](const std::string& point) {
+    return std::count_if(kills.begin(), kills.end(),
+                         [&](const std::string& kill) { return kill.starts_with(point + ":"); });
+  };
+  for (const std::string& kill : kills) kill_list += (kill_list.empty() ? "" : ", ") + kill;
+  MESSAGE(kills.size(), " kills (point:call): ", kill_list);
+  CHECK(kills_at("data") >= 1);
+  CHECK(kills_at("step") >= 1);
+  CHECK(kills_at("validation") >= 1);
+  CHECK(kills_at("checkpoint-write") >= 2);
+  CHECK(read_bytes(killed / pipeline::kLastCheckpointName) ==
+        read_bytes(whole / pipeline::kLastCheckpointName));
+  // The temporaries the kills left are gone: each run clears its folder's abandoned ones.
+  CHECK(temporaries_in(killed) == 0);
 }
 
 }  // namespace ihd::reliability
