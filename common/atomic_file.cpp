@@ -138,11 +138,10 @@ int remove_abandoned_temporaries(const std::filesystem::path& folder) {
   int removed = 0;
   for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
     long pid = 0;
-    if (!entry.is_regular_file(error) ||
-        !is_ihd_temporary_name(entry.path().filename().string(), &pid)) {
+    if (!is_ihd_temporary_name(entry.path().filename().string(), &pid) || entry.is_symlink(error)) {
       continue;
     }
-    if (process_is_gone(pid) && std::filesystem::remove(entry.path(), error)) ++removed;
+    if (process_is_gone(pid) && std::filesystem::remove_all(entry.path(), error) > 0) ++removed;
   }
   return removed;
 }

@@ -43,9 +43,10 @@ void commit_temporary(const std::filesystem::path& temporary, const std::filesys
 // Whether `name` is one of the temporaries above; sets *writer_pid to the pid in it.
 bool is_ihd_temporary_name(std::string_view name, long* writer_pid);
 
-// Removes the temporaries of this writer in `folder` whose writing process no longer runs (what
-// a process killed in the middle of a write leaves behind); nothing else is touched, not even a
-// user's "thesis.tmp.999999". Returns how many it removed; never throws.
+// Removes the temporaries (files, or folders named by temporary_path_for) in `folder` whose
+// writing process no longer runs: what a process killed in the middle of a write leaves behind.
+// Nothing else is touched, not even a user's "thesis.tmp.999999". Returns how many it removed;
+// never throws.
 int remove_abandoned_temporaries(const std::filesystem::path& folder);
 
 }  // namespace ihd

@@ -2,12 +2,12 @@
 // "data" just before a synthesised set is renamed into place).
 #include "apps/pipeline/training_data.h"
 
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/fault_injection.h"
 #include "data/dataset_sources.h"
@@ -19,14 +19,16 @@ namespace {
 namespace fs = std::filesystem;
 
 // The synthetic set lives in <cache>/synthetic-p<patients>-s<slices>-seed<seed>. It is written
-// into a temporary folder and renamed into place when complete, so an interrupted run or a second
-// process never sees half a set.
+// into a temporary folder (named like every ihd temporary) and renamed into place when complete,
+// so an interrupted run or a second process never sees half a set; what a killed run left is
+// removed first.
 fs::path synthesize_if_needed(const TrainOptions& o, const fs::path& cache_root) {
   const fs::path folder =
       cache_root / ("synthetic-p" + std::to_string(o.synth_patients) + "-s" +
                     std::to_string(o.synth_slices) + "-seed" + std::to_string(o.seed));
   if (fs::exists(folder)) return folder;
-  const fs::path temporary = folder.string() + ".tmp-" + std::to_string(::getpid());
+  remove_abandoned_temporaries(cache_root);
+  const fs::path temporary = temporary_path_for(folder);
   std::printf("synthesising %d patients x %d slices of head CT into %s\n", o.synth_patients,
               o.synth_slices, folder.string().c_str());
   data::SyntheticDatasetOptions synth;

@@ -167,7 +167,12 @@ TEST_CASE("reliability: temporaries of a killed writer are removed, a live write
   for (const auto& names : {of_dead_writer, kept}) {
     for (const std::string& name : names) std::ofstream(dir / name) << "partial";
   }
-  CHECK(remove_abandoned_temporaries(dir) == 2);
+  // A synthetic set half written into its temporary folder.
+  const fs::path dead_folder = dir / ("synthetic-p2-s1-seed1.ihd-tmp." + dead + ".4");
+  fs::create_directories(dead_folder / "stage_2_train");
+  std::ofstream(dead_folder / "stage_2_train" / "ID_0.dcm") << "partial";
+  CHECK(remove_abandoned_temporaries(dir) == 3);
+  CHECK(!fs::exists(dead_folder));
   for (const std::string& name : of_dead_writer) CHECK(!fs::exists(dir / name));
   for (const std::string& name : kept) CHECK(fs::exists(dir / name));
   CHECK(remove_abandoned_temporaries(dir / "missing") == 0);
