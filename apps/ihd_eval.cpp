@@ -1,13 +1,16 @@
 // ihd_eval: a trained run and a labelled set -> the full metric table (at 0.5 and at the threshold
 // that reaches the target sensitivity, with the specificity it costs), bootstrap 95% confidence
 // intervals for AUC, sensitivity and specificity, per-patient results (a patient is positive if
-// any slice is), and an evaluation folder with report.html (ROC, PR, confusion matrices) and
-// predictions.csv.
+// any slice is), and an evaluation folder with report.html (ROC, PR, confusion matrices),
+// predictions.csv and config.json (what was evaluated). An earlier evaluation in that folder is
+// replaced; a folder holding anything else is refused.
 #include <cstdio>
 
-#include "apps/pipeline/evaluation.h"     // predict, epoch_record
+#include "apps/pipeline/evaluation.h"     // predict, epoch_record, write_predictions_csv
 #include "apps/pipeline/flags.h"          // FlagSet
 #include "apps/pipeline/inference.h"      // load_trained_model
+#include "apps/pipeline/run_config.h"     // write_run_config, build_commit
+#include "apps/pipeline/run_folder.h"     // open_owned_folder
 #include "apps/pipeline/training_data.h"  // open_training_data, loader_options
 #include "apps/training/metrics.h"        // bootstrap_intervals, aggregate_by_patient
 #include "apps/training/report.h"         // write_run_report
@@ -112,7 +115,17 @@ int main(int argc, char** argv) {
     const fs::path run_dir =
         fs::is_directory(model_path) ? fs::path(model_path) : fs::path(model_path).parent_path();
     const fs::path out_dir = out.empty() ? run_dir / ("eval-" + split) : fs::path(out);
-    fs::create_directories(out_dir);
+    // An earlier evaluation there is replaced; a folder of anything else is refused.
+    const FolderLock lock = open_owned_folder(out_dir, kEvalFormat, FolderUse::overwrite);
+    write_run_config(out_dir / kRunConfigName,
+                     {{"format", kEvalFormat},
+                      {"model", trained.weights_path},
+                      {"data", options.data.empty() ? "synthetic" : options.data},
+                      {"split", split},
+                      {"decision_threshold", std::to_string(trained.decision_threshold)},
+                      {"target_sensitivity", std::to_string(target_sensitivity)},
+                      {"commit", build_commit()}});
+    write_predictions_csv(out_dir / "predictions.csv", predictions, data.label_names);
     training::RunReport report;
     report.title = "ihd evaluation: " + model_path + " on " + split;
     report.config = {{"model", trained.weights_path},

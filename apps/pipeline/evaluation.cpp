@@ -2,9 +2,12 @@
 #include "apps/pipeline/evaluation.h"
 
 #include <cmath>
+#include <cstdio>
 
 #include "apps/pipeline/training_data.h"
 #include "apps/training/metrics.h"
+#include "common/atomic_file.h"
+#include "common/delimited.h"
 #include "common/fault_injection.h"
 #include "engine/autograd.h"
 #include "engine/ops.h"
@@ -79,6 +82,27 @@ training::EpochRecord epoch_record(int epoch, const std::string& split, double l
     record.extra["rsna_weighted_log_loss"] = training::rsna_weighted_log_loss(rows, truths);
   }
   return record;
+}
+
+void write_predictions_csv(const std::filesystem::path& path, const Predictions& predictions,
+                           const std::vector<std::string>& label_names) {
+  std::vector<std::string> header{"id"};
+  for (const std::string& name : label_names) {
+    header.push_back(name + "_label");
+    header.push_back(name + "_score");
+  }
+  std::string out = join_record(header, TextFormat::csv) + "\n";
+  char score[32];
+  for (size_t i = 0; i < predictions.count(); ++i) {
+    std::vector<std::string> row{predictions.ids[i]};
+    for (size_t k = 0; k < label_names.size(); ++k) {
+      std::snprintf(score, sizeof score, "%.9g", predictions.scores[k][i]);
+      row.push_back(std::to_string(predictions.labels[k][i]));
+      row.push_back(score);
+    }
+    out += join_record(row, TextFormat::csv) + "\n";
+  }
+  write_file_atomically(path, out);
 }
 
 }  // namespace ihd::pipeline

@@ -3,6 +3,7 @@
 // subtype's AUC and the RSNA weighted log loss as extra columns.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -41,5 +42,11 @@ training::EpochRecord epoch_record(int epoch, const std::string& split, double l
                                    const Predictions& predictions, int headline_output,
                                    const std::vector<std::string>& label_names,
                                    double target_sensitivity);
+
+// Writes one CSV row per image (id, then label and score of each output, IDs quoted where CSV
+// needs it), atomically: a run's best_predictions.csv and an evaluation's predictions.csv, what
+// reports are drawn from and what a reader checks a single case against.
+void write_predictions_csv(const std::filesystem::path& path, const Predictions& predictions,
+                           const std::vector<std::string>& label_names);
 
 }  // namespace ihd::pipeline

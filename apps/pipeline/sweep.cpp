@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "apps/pipeline/run_config.h"
+#include "apps/pipeline/run_folder.h"
 #include "apps/training/model_selection.h"
 #include "apps/training/sweep_report.h"
 #include "common/error.h"
@@ -71,6 +73,11 @@ training::SweepRound report_round(const std::string& name, const std::string& de
 TrainingOutcome run_sweep(const TrainOptions& options) {
   const training::SelectionRule rule = training::parse_selection_rule(options.select);
   const std::vector<double> rates = parse_learning_rates(options.sweep_lrs);
+  const FolderLock lock = open_owned_folder(
+      options.out, kSweepFormat, options.overwrite ? FolderUse::overwrite : FolderUse::fresh);
+  ConfigValues config = {{"format", kSweepFormat}};
+  for (auto& value : option_values(options)) config.push_back(std::move(value));
+  write_run_config(fs::path(options.out) / kRunConfigName, config);
 
   const auto round1 =
       run_round(options, "round1", rates, options.sweep_round1_limit, options.sweep_round1_epochs);

@@ -61,6 +61,8 @@ void add_train_flags(FlagSet& f, TrainOptions& o) {
   f.add("threads", o.threads, "CPU threads (0: all cores)");
   f.add("out", o.out, "run folder");
   f.add("resume", o.resume, "continue the run in this folder where it stopped");
+  f.add("overwrite", o.overwrite,
+        "replace the run already in --out (deletes only the files ihd wrote there)");
   f.add("checkpoint-steps", o.checkpoint_steps, "also checkpoint every N steps (0: per epoch)");
   f.add("check-numerics", o.check_numerics,
         "stop at the first NaN/inf gradient or weight, naming the parameter and step");
@@ -75,6 +77,13 @@ void add_train_flags(FlagSet& f, TrainOptions& o) {
   f.add("sweep-round2-epochs", o.sweep_round2_epochs, "epochs in round 2");
   f.add("sweep-final-limit", o.sweep_final_limit, "images of the final run");
   f.add("sweep-final-epochs", o.sweep_final_epochs, "epochs of the final run");
+}
+
+std::vector<std::pair<std::string, std::string>> option_values(const TrainOptions& options) {
+  TrainOptions copy = options;
+  FlagSet flags("", "");
+  add_train_flags(flags, copy);
+  return flags.values();
 }
 
 int arch_depth(const std::string& arch) {
@@ -162,6 +171,9 @@ void validate(const TrainOptions& o) {
       throw Error("sweep epochs must be at least 1");
     }
     if (!o.resume.empty()) throw Error("--sweep cannot be combined with --resume");
+  }
+  if (!o.resume.empty() && o.overwrite) {
+    throw Error("--resume continues a run and --overwrite replaces one: give only one of them");
   }
 }
 

@@ -55,6 +55,7 @@ struct TrainOptions {
   int threads = 0;  // 0: all cores
   std::string out = "runs/latest";
   std::string resume;
+  bool overwrite = false;       // replace the run in `out` (only the files ihd wrote there)
   long checkpoint_steps = 0;    // also checkpoint every N steps inside an epoch; 0: per epoch only
   bool check_numerics = false;  // stop at the first NaN/inf gradient or weight, naming it
   double target_sensitivity = 0.95;
@@ -74,6 +75,8 @@ struct TrainOptions {
 
 // Declares every flag on `flags`, bound to `options`.
 void add_train_flags(FlagSet& flags, TrainOptions& options);
+// Every setting by flag name, as the flags print them (for config.json and reports).
+std::vector<std::pair<std::string, std::string>> option_values(const TrainOptions& options);
 // Throws ihd::Error naming the first impossible setting or combination.
 void validate(const TrainOptions& options);
 // The number of model outputs the options ask for.

@@ -12,6 +12,7 @@
 #include "apps/pipeline/model_setup.h"
 #include "apps/pipeline/numerics_check.h"
 #include "apps/pipeline/run_config.h"
+#include "apps/pipeline/run_folder.h"
 #include "apps/pipeline/training_data.h"
 #include "apps/training/model_selection.h"
 #include "apps/training/progress.h"
@@ -56,17 +57,10 @@ LrSchedule make_schedule(const TrainOptions& o, long steps_per_epoch) {
   return schedule;
 }
 
-// Every setting by flag name, as the flags would print them.
-ConfigValues option_values(const TrainOptions& options) {
-  TrainOptions copy = options;
-  FlagSet flags("", "");
-  add_train_flags(flags, copy);
-  return flags.values();
-}
-
 ConfigValues config_values(const TrainOptions& o, const std::vector<std::string>& label_names,
                            double threshold) {
-  ConfigValues values = option_values(o);
+  ConfigValues values = {{"format", kRunFormat}};
+  for (auto& value : option_values(o)) values.push_back(std::move(value));
   std::string names;
   for (const std::string& name : label_names) names += (names.empty() ? "" : ";") + name;
   values.emplace_back("label_names", names);
@@ -77,29 +71,6 @@ ConfigValues config_values(const TrainOptions& o, const std::vector<std::string>
   std::snprintf(text, sizeof text, "%.17g", threshold);  // exact: the threshold is a score
   values.emplace_back("decision_threshold", text);
   return values;
-}
-
-// The predictions of the best epoch, one row per image: what the report's curves are drawn from,
-// and what a reader checks a single case against.
-void write_predictions_csv(const fs::path& path, const Predictions& predictions,
-                           const std::vector<std::string>& label_names) {
-  std::vector<std::string> header{"id"};
-  for (const std::string& name : label_names) {
-    header.push_back(name + "_label");
-    header.push_back(name + "_score");
-  }
-  std::string out = join_record(header, TextFormat::csv) + "\n";
-  char score[32];
-  for (size_t i = 0; i < predictions.count(); ++i) {
-    std::vector<std::string> row{predictions.ids[i]};
-    for (size_t k = 0; k < label_names.size(); ++k) {
-      std::snprintf(score, sizeof score, "%.9g", predictions.scores[k][i]);
-      row.push_back(std::to_string(predictions.labels[k][i]));
-      row.push_back(score);
-    }
-    out += join_record(row, TextFormat::csv) + "\n";
-  }
-  write_file_atomically(path, out);
 }
 
 // Reads back write_predictions_csv's headline columns (for the report of a resumed run); false
@@ -169,10 +140,12 @@ TrainingOutcome Trainer::run() {
       o_.threads > 0 ? o_.threads : static_cast<int>(std::thread::hardware_concurrency()));
   // Training and evaluation both compute in the chosen precision (engine/autocast.h).
   const AutocastGuard autocast(o_.precision == "bf16" ? DType::bf16 : DType::f32);
-  fs::create_directories(run_dir_);
-  if (const int removed = remove_abandoned_temporaries(run_dir_); removed > 0) {
-    std::printf("removed %d temporary file(s) left by an interrupted run\n", removed);
-  }
+  const bool resuming = !o_.resume.empty();
+  const FolderLock lock = open_owned_folder(
+      run_dir_, kRunFormat,
+      resuming ? FolderUse::resume : (o_.overwrite ? FolderUse::overwrite : FolderUse::fresh));
+  // The folder is marked as this run's before any long work starts.
+  if (!resuming) write_run_config(run_dir_ / kRunConfigName, config_values(o_, {}, 0.5));
   rule_ = training::parse_selection_rule(o_.select);
   data_ = open_training_data(o_);
   ranking_split_ = data_.validation.empty() ? "train" : "validation";
@@ -194,7 +167,12 @@ TrainingOutcome Trainer::run() {
 
   TrainingPosition position;
   position.partial = make_predictions(static_cast<int>(data_.label_columns.size()));
-  if (!o_.resume.empty()) {
+  const bool has_checkpoint = fs::exists(run_dir_ / kResumeCheckpointName);
+  if (resuming && !has_checkpoint) {
+    std::printf("resuming %s from the start: it was stopped before its first checkpoint\n",
+                run_dir_.string().c_str());
+  }
+  if (resuming && has_checkpoint) {
     std::vector<std::string> ids;
     for (const auto& record : data_.dataset->records()) ids.push_back(record.id);
     load_resume_checkpoint(run_dir_, *model_, *optimizer_, position, ids);
@@ -207,7 +185,7 @@ TrainingOutcome Trainer::run() {
     std::printf("resuming %s at epoch %d, batch %zu (step %ld)\n", run_dir_.string().c_str(),
                 position.next_epoch, position.next_batch, position.global_step);
   }
-  write_run_config(run_dir_ / "config.json",
+  write_run_config(run_dir_ / kRunConfigName,
                    config_values(o_, data_.label_names, current_threshold()));
   std::printf("training %s (%.2f M parameters) on %s in %s, %ld steps per epoch\n", o_.arch.c_str(),
               model_->parameter_count() / 1e6, device_.to_string().c_str(), o_.precision.c_str(),
@@ -226,7 +204,7 @@ TrainingOutcome Trainer::run() {
     outcome.best = history_[*best];
   }
   outcome.decision_threshold = current_threshold();
-  write_run_config(run_dir_ / "config.json",
+  write_run_config(run_dir_ / kRunConfigName,
                    config_values(o_, data_.label_names, outcome.decision_threshold));
   return outcome;
 }
@@ -301,10 +279,12 @@ bool Trainer::train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition
 }
 
 void Trainer::stop_non_finite(const std::string& what, long step, int epoch, size_t batch) const {
+  const fs::path checkpoint = run_dir_ / kResumeCheckpointName;
   throw NonFiniteLoss(what + " at step " + std::to_string(step) + " (epoch " +
-                      std::to_string(epoch) + ", batch " + std::to_string(batch) +
-                      "); the last good checkpoint is " +
-                      (run_dir_ / kResumeCheckpointName).string());
+                      std::to_string(epoch) + ", batch " + std::to_string(batch) + "); " +
+                      (fs::exists(checkpoint)
+                           ? "the last good checkpoint is " + checkpoint.string()
+                           : std::string("no checkpoint was written before it")));
 }
 
 void Trainer::finish_epoch(int epoch, bool completed, TrainingPosition& position,
@@ -381,7 +361,12 @@ void Trainer::write_report() {
 
 TrainOptions resumed_options(const TrainOptions& command_line, const FlagSet& flags) {
   const fs::path run_dir = command_line.resume;
-  TrainOptions options = options_from_config(read_run_config(run_dir / "config.json"));
+  if (folder_format(run_dir) != kRunFormat) {
+    throw Error(ErrorKind::bad_config, run_dir.string(),
+                std::string("holds no training run to continue (no ") + kRunConfigName +
+                    " with format " + kRunFormat + ")");
+  }
+  TrainOptions options = options_from_config(read_run_config(run_dir / kRunConfigName));
   // Re-apply what the user typed now: the command line wins over the saved config.
   FlagSet merged("", "");
   add_train_flags(merged, options);
@@ -394,6 +379,7 @@ TrainOptions resumed_options(const TrainOptions& command_line, const FlagSet& fl
   merged.parse(static_cast<int>(argv.size()), argv.data());
   options.resume = command_line.resume;
   options.out = command_line.resume;
+  options.overwrite = false;
   return options;
 }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "apps/pipeline/checkpoint.h"
+#include "apps/pipeline/run_folder.h"
 #include "child_process.h"
 #include "common/atomic_file.h"
 #include "common/random.h"
@@ -133,10 +134,12 @@ TEST_CASE("reliability: SIGKILLed at fault points and resumed, training ends bit
   REQUIRE(end.next_epoch == kEpochs + 1);
   const long total_steps = end.global_step;
 
-  // The flags of a run from where `killed` stands: resumed from its checkpoint, or from scratch.
-  auto flags_from = [&](const RunPosition& position) {
-    return position.checkpointed ? std::vector<std::string>{"--resume", killed.string()}
-                                 : tiny_run_flags(killed, killed_data);
+  // The flags of a run from where `killed` stands: a new run, or --resume once the run folder
+  // holds the run (from its checkpoint, or from the start when it has none yet).
+  auto flags_from = [&] {
+    return fs::exists(killed / pipeline::kRunConfigName)
+               ? std::vector<std::string>{"--resume", killed.string()}
+               : tiny_run_flags(killed, killed_data);
   };
 
   Random random(8);
@@ -151,12 +154,12 @@ TEST_CASE("reliability: SIGKILLed at fault points and resumed, training ends bit
     const std::string fault_kill =
         point + ":" + std::to_string(1 + random.below(static_cast<std::uint64_t>(calls)));
     CAPTURE(fault_kill);
-    run_ihd_train(flags_from(position), log, fault_kill, -SIGKILL);
+    run_ihd_train(flags_from(), log, fault_kill, -SIGKILL);
     kills.push_back(fault_kill);
     position_of(killed);  // still parses
     CHECK(temporaries_in(killed) == (point == "checkpoint-write" ? 1 : 0));
   }
-  run_ihd_train(flags_from(position_of(killed)), log, "", 0);
+  run_ihd_train(flags_from(), log, "", 0);
 
   std::string kill_list;
   auto kills_at = [&](const std::string& point) {

@@ -1,0 +1,148 @@
+// Ownership checks, the folder lock, and what --overwrite removes.
+#include "apps/pipeline/run_folder.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cerrno>
+#include <cstring>
+#include <string_view>
+
+#include "apps/pipeline/run_config.h"
+#include "common/atomic_file.h"
+#include "common/error.h"
+
+namespace ihd::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Every name ihd writes at the top of an owned folder (runs, sweeps, evaluations); --overwrite
+// removes these and nothing else. Names ending in '*' match a prefix (eval-validation, ...).
+constexpr std::array<std::string_view, 14> kOwnedNames = {
+    kRunConfigName,      "history.csv",      "history.json", "report.html",
+    "plots",             "best.safetensors", "last.safetensors", "resume.safetensors",
+    "best_predictions.csv", "predictions.csv", "eval-*",     "round1",
+    "round2",            "final"};
+
+bool is_owned_name(const std::string& name) {
+  for (std::string_view owned : kOwnedNames) {
+    if (owned.back() == '*' ? name.rfind(owned.substr(0, owned.size() - 1), 0) == 0
+                            : name == owned) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Whether the folder holds anything but our lock file.
+bool holds_files(const fs::path& folder) {
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    if (entry.path().filename() != kLockFileName) return true;
+  }
+  return false;
+}
+
+std::string kind_name(const std::string& format) {
+  if (format == kSweepFormat) return "a learning-rate sweep";
+  if (format == kEvalFormat) return "an evaluation";
+  return "a training run";
+}
+
+// Refuses what the rules forbid, before anything is created in the folder.
+void check_folder_rules(const fs::path& folder, const std::string& format, FolderUse use) {
+  const std::string where = folder.string();
+  if (fs::exists(folder) && !fs::is_directory(folder)) {
+    throw Error(ErrorKind::io, where, "exists and is not a folder");
+  }
+  const std::string found = folder_format(folder);
+  if (use == FolderUse::resume) {
+    if (found != format) {
+      throw Error(ErrorKind::bad_config, where,
+                  "holds no " + kind_name(format) + " to continue (no " + kRunConfigName +
+                      " with format " + format + ")");
+    }
+    return;
+  }
+  if (!fs::exists(folder) || !holds_files(folder)) return;
+  if (found == format) {
+    if (use == FolderUse::overwrite) return;
+    throw Error(ErrorKind::io, where,
+                "holds " + kind_name(format) +
+                    " already: continue it with --resume, replace it with --overwrite, or "
+                    "choose another --out");
+  }
+  throw Error(ErrorKind::io, where,
+              found.empty() ? "exists and holds files that are not ihd's: choose another --out "
+                              "(ihd never replaces files it did not write)"
+                            : "holds " + kind_name(found) + ", not " + kind_name(format) +
+                                  ": choose another --out");
+}
+
+void remove_owned_files(const fs::path& folder) {
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    if (is_owned_name(entry.path().filename().string())) fs::remove_all(entry.path());
+  }
+}
+
+}  // namespace
+
+std::string folder_format(const fs::path& folder) {
+  const fs::path config = folder / kRunConfigName;
+  std::error_code error;
+  if (!fs::is_regular_file(config, error)) return "";
+  try {
+    const auto values = read_run_config(config);
+    const auto found = values.find("format");
+    return found == values.end() ? "" : found->second;
+  } catch (const std::exception&) {
+    return "";
+  }
+}
+
+FolderLock::FolderLock(const fs::path& folder) {
+  const fs::path path = folder / kLockFileName;
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) {
+    throw Error(ErrorKind::io, path.string(),
+                std::string("cannot create the lock file: ") + std::strerror(errno));
+  }
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    char holder[32] = {};
+    const ssize_t length = ::pread(fd_, holder, sizeof holder - 1, 0);
+    ::close(fd_);
+    fd_ = -1;
+    throw Error(ErrorKind::io, folder.string(),
+                "in use by another ihd process (pid " +
+                    (length > 0 ? std::string(holder, static_cast<size_t>(length)) : "unknown") +
+                    "); wait for it to finish or choose another --out");
+  }
+  const std::string pid = std::to_string(::getpid());
+  if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
+    // The lock is held either way; only the pid shown to a second process is lost.
+  }
+}
+
+FolderLock::FolderLock(FolderLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+
+FolderLock::~FolderLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing the last descriptor releases the flock
+}
+
+FolderLock open_owned_folder(const fs::path& folder, const std::string& format, FolderUse use) {
+  check_folder_rules(folder, format, use);
+  fs::create_directories(folder);
+  FolderLock lock(folder);
+  // Checked again under the lock: another process may have started a run here in between.
+  check_folder_rules(folder, format, use);
+  if (use == FolderUse::overwrite) remove_owned_files(folder);
+  if (const int removed = remove_abandoned_temporaries(folder); removed > 0) {
+    std::printf("removed %d temporary file(s) left by an interrupted run\n", removed);
+  }
+  return lock;
+}
+
+}  // namespace ihd::pipeline

@@ -1,0 +1,58 @@
+// The folders ihd writes into are owned, and locked while written. A folder belongs to ihd when its
+// config.json carries a format id: "ihd-run-1" (a training run), "ihd-sweep-1" (a learning-rate
+// sweep, whose rounds are runs inside it) or "ihd-eval-1" (an evaluation). The rules:
+//   - a new run needs a folder that does not exist or is empty;
+//   - a folder that holds a run of the same kind is refused, unless the run is continued
+//     (--resume) or explicitly replaced (--overwrite, which deletes only the files ihd writes
+//     there and keeps everything else);
+//   - a folder that holds anything else is refused, --overwrite or not: ihd never deletes or
+//     replaces files it did not write;
+//   - while a process writes into the folder it holds an exclusive lock (flock on
+//     <folder>/.ihd-lock, which records its pid); a second process is refused with that pid.
+// The kernel drops the lock when the holder dies, however it dies, so a killed run never leaves
+// its folder locked.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace ihd::pipeline {
+
+inline constexpr const char* kRunFormat = "ihd-run-1";
+inline constexpr const char* kSweepFormat = "ihd-sweep-1";
+inline constexpr const char* kEvalFormat = "ihd-eval-1";
+inline constexpr const char* kRunConfigName = "config.json";
+inline constexpr const char* kLockFileName = ".ihd-lock";
+
+enum class FolderUse {
+  fresh,      // a new run: the folder must not hold one
+  overwrite,  // replace the run there, if any
+  resume,     // continue the run there
+};
+
+// The format id in folder/config.json, or "" when there is none (no folder, no config.json, or
+// one that does not parse or has no "format").
+std::string folder_format(const std::filesystem::path& folder);
+
+// The exclusive lock of one folder, held for the life of the object.
+class FolderLock {
+ public:
+  // Takes the lock of `folder` (which must exist); throws ihd::Error naming the holder's pid when
+  // another process has it.
+  explicit FolderLock(const std::filesystem::path& folder);
+  FolderLock(FolderLock&& other) noexcept;
+  FolderLock& operator=(FolderLock&&) = delete;
+  FolderLock(const FolderLock&) = delete;
+  ~FolderLock();
+
+ private:
+  int fd_ = -1;
+};
+
+// Opens `folder` for writing a folder of kind `format` as `use` says: checks the rules above,
+// creates the folder, takes its lock, removes what `overwrite` replaces and the temporaries a
+// killed writer left. Throws ihd::Error with a message that says what to do instead.
+FolderLock open_owned_folder(const std::filesystem::path& folder, const std::string& format,
+                             FolderUse use);
+
+}  // namespace ihd::pipeline
