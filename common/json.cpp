@@ -48,8 +48,9 @@ bool is_below_double_range(std::string_view literal) {
     std::size_t i = mantissa_end + 1;
     const bool negative = literal[i] == '-';
     if (literal[i] == '-' || literal[i] == '+') ++i;
-    for (; i < literal.size(); ++i)
-      exponent = std::min(exponent * 10 + (literal[i] - '0'), 1LL << 40);
+    for (; i < literal.size(); ++i) {
+      exponent = std::min(exponent * 10 + (literal[i] - '0'), 1LL << 40);  // saturates
+    }
     if (negative) exponent = -exponent;
   }
   return power + exponent < 0;

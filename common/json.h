@@ -65,6 +65,9 @@ class JsonReader {
   // Over the next `length` bytes of `in`, from its current position, read in chunks; byte offsets
   // count from the start of the stream. `in` must outlive the reader.
   JsonReader(std::istream& in, std::uint64_t length, JsonReadOptions options);
+  // Not copied or moved: the window may point into the reader's own chunk.
+  JsonReader(const JsonReader&) = delete;
+  JsonReader& operator=(const JsonReader&) = delete;
 
   // The next event; throws on malformed JSON, on nesting deeper than the limit, and when the
   // input ends inside the value.
