@@ -246,7 +246,7 @@ std::vector<double> SafetensorsEntry::to_doubles() const {
     } else if (dtype == "BF16") {
       values[i] = bfloat16_to_float(load_element<uint16_t>(bytes, i));
     } else {
-      throw Error("safetensors tensor '" + name + "' has dtype " + dtype +
+      throw Error("safetensors tensor " + printable_name(name) + " has dtype " + dtype +
                   ", which has no floating-point values");
     }
   }
@@ -296,7 +296,7 @@ SafetensorsFile read_safetensors(const std::string& path) {
     in.seekg(static_cast<std::streamoff>(data_start + entry.begin));
     in.read(reinterpret_cast<char*>(tensor.bytes.data()),
             static_cast<std::streamsize>(tensor.bytes.size()));
-    if (!in) fail_in(path, "cannot read the data of tensor '" + entry.name + "'");
+    if (!in) fail_in(path, "cannot read the data of tensor " + printable_name(entry.name));
   }
   return file;
 }
