@@ -1,16 +1,18 @@
 // Reading and writing the safetensors format, the weight format PyTorch users exchange, with our
-// own hardened parser (no third-party code).
+// own hardened reader (no third-party code).
 //
 // A safetensors file is: an 8-byte little-endian header length N; N bytes of JSON, an object that
 // maps each tensor name to {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]} and may
 // hold a "__metadata__" object of string -> string; then the data section, each tensor's raw
 // little-endian bytes at [begin, end) relative to the start of the data section.
 //
-// The reader trusts nothing: the header length is bounded, the JSON parser bounds nesting depth
-// and rejects duplicate keys, every tensor's byte range must match its dtype and shape, lie inside
-// the file and not overlap another. Any violation throws ihd::Error naming the file and, where one
-// is involved, the tensor. The writer writes to a temporary file beside the target and renames it
-// into place, so a reader never sees a half-written file.
+// The reader trusts nothing: the header length is bounded, the header is read by common/json's
+// strict pull reader as it streams from the file (depth bounded, duplicate keys refused, each
+// value checked against the schema as it arrives, no tree built), every tensor's byte range must
+// match its dtype and shape, lie inside the file and not overlap another. Any violation throws
+// ihd::Error naming the file and, where one is involved, the tensor. The writer writes to a
+// temporary file beside the target and renames it into place, so a reader never sees a half-written
+// file.
 //
 // Dtypes read: F64, F32, F16, BF16, I64. As tensors, F16/BF16/F64 become float32 (our compute
 // type) and I64 stays int64; F64 values can also be read at full precision with to_doubles().
@@ -50,9 +52,11 @@ struct SafetensorsFile {
   const SafetensorsEntry& at(const std::string& name) const;
 };
 
-// Limits that keep a hostile file from exhausting memory or the stack.
-constexpr std::size_t kSafetensorsMaxHeaderBytes = std::size_t{100} << 20;
-constexpr int kSafetensorsMaxJsonDepth = 8;
+// Limits that keep a hostile file from exhausting memory: the header length of the format's
+// reference implementation (100 MB), the depth its schema needs (root object, tensor object,
+// shape array), and a rank no real tensor reaches.
+constexpr std::size_t kSafetensorsMaxHeaderBytes = 100'000'000;
+constexpr int kSafetensorsMaxJsonDepth = 3;
 constexpr int kSafetensorsMaxRank = 16;
 
 SafetensorsFile read_safetensors(const std::string& path);

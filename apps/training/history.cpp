@@ -1,5 +1,6 @@
 // History files; see history.h. One table of numeric columns (name, read, write) drives the CSV
-// writer, the CSV reader, the JSON writer and history_value(), so the four never disagree.
+// writer, the CSV reader, the JSON writer and history_value(), so the four never disagree. The
+// JSON is written with common/json (names quoted by json_quote, numbers by json_number).
 #include "apps/training/history.h"
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include "common/atomic_file.h"
 #include "common/delimited.h"
 #include "common/error.h"
+#include "common/json.h"
 
 namespace ihd::training {
 namespace {
@@ -167,17 +169,16 @@ std::string history_csv(std::span<const EpochRecord> records) {
 }
 
 std::string history_json(std::span<const EpochRecord> records) {
-  const auto json_number = [](double v) { return std::isfinite(v) ? format_number(v) : "null"; };
   std::string out = "[\n";
   for (std::size_t k = 0; k < records.size(); ++k) {
     const EpochRecord& r = records[k];
-    out += "  {\"epoch\": " + json_number(r.epoch) + ", \"split\": \"" + r.split + "\"";
+    out += "  {\"epoch\": " + json_number(r.epoch) + ", \"split\": " + json_quote(r.split);
     for (std::size_t i = 1; i < numeric_columns().size(); ++i) {
-      out += ", \"" + std::string(numeric_columns()[i].name) +
-             "\": " + json_number(numeric_columns()[i].read(r));
+      out += ", " + json_quote(numeric_columns()[i].name) + ": " +
+             json_number(numeric_columns()[i].read(r));
     }
     for (const auto& [name, value] : r.extra) {
-      out += ", \"" + name + "\": " + json_number(value);
+      out += ", " + json_quote(name) + ": " + json_number(value);
     }
     out += k + 1 < records.size() ? "},\n" : "}\n";
   }

@@ -1,11 +1,16 @@
-// SVG writer; see svg.h. Coordinates are written with two decimals; colours as #rrggbb.
+// SVG writer; see svg.h. Coordinates are written with two decimals; colours as #rrggbb; text is
+// made valid UTF-8 by common/text's one rule (valid_utf8) before it is escaped.
 #include "apps/training/svg.h"
 
 #include <cstdio>
 #include <variant>
 
+#include "common/text.h"
+
 namespace ihd::training {
 namespace {
+
+constexpr const char* kReplacementCharacter = "\xEF\xBF\xBD";  // U+FFFD, UTF-8
 
 std::string number(double value) {
   char buffer[32];
@@ -59,7 +64,7 @@ void append_shape(std::string& out, const TextShape& text) {
 
 std::string escape_xml(std::string_view text) {
   std::string out;
-  for (char c : text) {
+  for (const char c : valid_utf8(text)) {
     switch (c) {
       case '&':
         out += "&amp;";
@@ -73,8 +78,14 @@ std::string escape_xml(std::string_view text) {
       case '"':
         out += "&quot;";
         break;
-      default:
+      case '\t':
+      case '\n':
+      case '\r':
         out += c;
+        break;
+      default:
+        // XML 1.0 cannot hold the other control characters, not even as references.
+        out += static_cast<unsigned char>(c) < 0x20 ? kReplacementCharacter : std::string(1, c);
     }
   }
   return out;

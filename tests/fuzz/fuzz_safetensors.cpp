@@ -1,4 +1,4 @@
-// Fuzz target: read_safetensors (our own JSON header parser and byte-range checks) and the
+// Fuzz target: read_safetensors (its header read by common/json, and byte-range checks) and the
 // conversion of every tensor it accepts. ihd::Error is the expected outcome of bad bytes; anything
 // else (a crash, a sanitizer report, another exception) is a bug.
 #include <cstddef>

@@ -1,10 +1,15 @@
 // The safetensors reader and writer (engine/safetensors.h): round trips, files written by PyTorch
 // (F16/BF16/F64/I64, converted as PyTorch converts them), and hostile or broken files, each of
-// which must give an ihd::Error naming the file and the tensor, never a crash.
+// which must give an ihd::Error naming the file and the tensor, never a crash; 100 MB headers are
+// read in a forked child whose peak memory must stay far below the header's length.
 #include "engine/safetensors.h"
 
 #include <doctest/doctest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -213,13 +218,149 @@ TEST_CASE("broken files give an error naming the file and the tensor") {
                    "duplicate key \"w\""));
   }
   SUBCASE("deep nesting is refused without exhausting the stack") {
-    const std::string deep = "{\"a\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
-    CHECK(contains(read_error(write_raw("deep", deep, 0)), "nesting deeper"));
+    // Where the schema wants an object, an array is refused at once; where it wants numbers, the
+    // reader refuses a fourth level of nesting (the schema needs three).
+    const std::string nested = std::string(100000, '[') + std::string(100000, ']');
+    CHECK(contains(read_error(write_raw("deep", "{\"a\":" + nested + "}", 0)),
+                   "tensor 'a' is not a JSON object"));
+    CHECK(contains(read_error(write_raw("deep_shape", "{\"a\":{\"shape\":" + nested + "}}", 0)),
+                   "nesting deeper than 3 levels"));
+  }
+  SUBCASE("a name with a newline is escaped in the message, which stays one line") {
+    const std::string message = read_error(write_raw(
+        "names", "{\"a\\nb\\u00e9\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,8]}}", 8));
+    CHECK(contains(message, "tensor 'a\\nb\xC3\xA9'"));
+    CHECK(message.find('\n') == std::string::npos);
+  }
+  SUBCASE("a 17th dimension is refused") {
+    CHECK(contains(
+        read_error(write_raw("rank",
+                             R"({"w":{"dtype":"F32","shape":[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1],)"
+                             R"("data_offsets":[0,4]}})",
+                             4)),
+        "shape has more than 16 dimensions"));
+    CHECK(read_error(write_raw("rank16",
+                               R"({"w":{"dtype":"F32","shape":[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1],)"
+                               R"("data_offsets":[0,4]}})",
+                               4))
+              .empty());
   }
   SUBCASE("metadata values must be strings") {
     CHECK(contains(read_error(write_raw("metadata", R"({"__metadata__":{"epoch":3}})", 0)),
                    "__metadata__ value of 'epoch'"));
   }
+}
+
+// ---- 100 MB headers, read in a forked child whose peak memory is measured ----
+
+// Writes a safetensors file whose header is exactly kSafetensorsMaxHeaderBytes long: `prefix`,
+// `filler` as often as it fits, spaces, `suffix`; then `data_bytes` zero bytes. Written in 1 MiB
+// pieces, so this process never holds it (a forked child starts with the memory of its parent).
+std::filesystem::path write_huge_header(const std::filesystem::path& dir, const std::string& prefix,
+                                        const std::string& filler, const std::string& suffix,
+                                        std::size_t data_bytes) {
+  const std::filesystem::path path = dir / "huge.safetensors";
+  std::ofstream out(path, std::ios::binary);
+  const uint64_t header_bytes = kSafetensorsMaxHeaderBytes;
+  out.write(reinterpret_cast<const char*>(&header_bytes), 8);
+  out << prefix;
+  const std::size_t fillers = (header_bytes - prefix.size() - suffix.size()) / filler.size();
+  const std::size_t per_piece = (std::size_t{1} << 20) / filler.size();
+  std::string piece;
+  for (std::size_t i = 0; i < per_piece; ++i) piece += filler;
+  for (std::size_t written = 0; written < fillers; written += per_piece) {
+    out.write(piece.data(),
+              static_cast<std::streamsize>(std::min(per_piece, fillers - written) * filler.size()));
+  }
+  out << std::string(header_bytes - prefix.size() - suffix.size() - fillers * filler.size(), ' ')
+      << suffix << std::string(data_bytes, '\0');
+  out.close();
+  REQUIRE(std::filesystem::file_size(path) == 8 + header_bytes + data_bytes);
+  return path;
+}
+
+struct ChildRead {
+  std::string error;  // the message read_safetensors threw, "" if none
+  long peak_rss_mib = 0;
+};
+
+// read_safetensors(path) in a forked child: its error message (through a pipe) and its peak
+// resident memory (getrusage of the children after waitpid).
+ChildRead read_in_child(const std::filesystem::path& path) {
+  int pipe_fds[2];
+  REQUIRE(::pipe(pipe_fds) == 0);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::close(pipe_fds[0]);
+    std::string error;
+    try {
+      read_safetensors(path.string());
+    } catch (const std::exception& thrown) {
+      error = thrown.what();
+    }
+    for (std::size_t sent = 0; sent < error.size();) {
+      const ssize_t n = ::write(pipe_fds[1], error.data() + sent, error.size() - sent);
+      if (n <= 0) ::_exit(2);
+      sent += static_cast<std::size_t>(n);
+    }
+    ::_exit(0);
+  }
+  ::close(pipe_fds[1]);
+  ChildRead result;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0;) {
+    result.error.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(pipe_fds[0]);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  rusage usage{};
+  REQUIRE(::getrusage(RUSAGE_CHILDREN, &usage) == 0);
+  result.peak_rss_mib = usage.ru_maxrss / 1024;  // ru_maxrss is in KiB on Linux
+  return result;
+}
+
+constexpr long kHugeHeaderRssLimitMib = 400;
+
+TEST_CASE("a 100 MB header that is one JSON array is refused at its first byte, in little memory") {
+  const auto dir = scratch_dir("huge_array");
+  const auto path = write_huge_header(dir, "[", "0,", "0]", 0);
+  const ChildRead read = read_in_child(path);
+  MESSAGE("peak RSS of the reading child: ", read.peak_rss_mib, " MiB");
+  CHECK(read.error ==
+        "safetensors file '" + path.string() + "': the header is not a JSON object (at byte 8)");
+  CHECK(read.peak_rss_mib < kHugeHeaderRssLimitMib);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE(
+    "a 100 MB header with one huge shape array is refused at its 17th entry, in little "
+    "memory") {
+  const auto dir = scratch_dir("huge_shape");
+  const auto path = write_huge_header(dir, R"({"w":{"dtype":"F32","shape":[)", "0,",
+                                      R"(0],"data_offsets":[0,0]}})", 0);
+  const ChildRead read = read_in_child(path);
+  MESSAGE("peak RSS of the reading child: ", read.peak_rss_mib, " MiB");
+  CAPTURE(read.error);
+  CHECK(contains(read.error, path.string()));
+  CHECK(contains(read.error, "tensor 'w': shape has more than 16 dimensions (at byte 69)"));
+  CHECK(read.error.find('\n') == std::string::npos);
+  CHECK(read.peak_rss_mib < kHugeHeaderRssLimitMib);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a valid header padded to 100 MB with spaces is read as it streams, in little memory") {
+  const auto dir = scratch_dir("huge_padding");
+  const auto path = write_huge_header(
+      dir, R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", " ", "", 8);
+  const ChildRead read = read_in_child(path);
+  MESSAGE("peak RSS of the reading child: ", read.peak_rss_mib, " MiB");
+  CHECK(read.error.empty());
+  CHECK(read.peak_rss_mib < kHugeHeaderRssLimitMib);
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("writing is atomic: a failed write leaves no file, a finished one no temporary") {

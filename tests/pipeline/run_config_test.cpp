@@ -1,4 +1,6 @@
-// config.json: written and read back exactly, escapes included; damaged files are refused.
+// config.json: written and read back exactly, escapes included (full Unicode, and outside bytes
+// that are not UTF-8 read as Latin-1); damaged, nested, non-string or duplicate values are
+// refused with one line naming the file.
 #include "apps/pipeline/run_config.h"
 
 #include <doctest/doctest.h>
@@ -22,6 +24,50 @@ TEST_CASE("config.json round trip, with quotes, backslashes and control characte
   CHECK(read.at("empty").empty());
   std::ofstream(path) << "{\"a\": \"b\" \"c\": 1}";
   CHECK_THROWS_WITH_AS(read_run_config(path), doctest::Contains("ihd_config_test.json"), Error);
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("config.json: full Unicode escapes are read; bytes that are not UTF-8 become Latin-1") {
+  const auto path = std::filesystem::temp_directory_path() / "ihd_config_unicode_test.json";
+  std::ofstream(path) << R"({"note": "caf\u00e9 \u20ac \ud83d\ude00", "raw": ")"
+                      << "caf\xC3\xA9\"}";
+  const auto read = read_run_config(path);
+  CHECK(read.at("note") == "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
+  CHECK(read.at("raw") == "caf\xC3\xA9");
+  // A DICOM-style Latin-1 value (or any bytes) is written as valid JSON and read back as UTF-8.
+  write_run_config(path, {{"patient", "Andr\xE9"}, {"control", std::string("a\0\x7f", 3)}});
+  const auto latin1 = read_run_config(path);
+  CHECK(latin1.at("patient") == "Andr\xC3\xA9");
+  CHECK(latin1.at("control") == std::string("a\0\x7f", 3));
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("config.json: a non-string, nested or duplicate value is refused in one line") {
+  const auto path = std::filesystem::temp_directory_path() / "ihd_config_refused_test.json";
+  const auto refused = [&](const std::string& text, const std::string& reason) {
+    std::ofstream(path, std::ios::trunc) << text;
+    CAPTURE(text);
+    try {
+      read_run_config(path);
+      FAIL("no error");
+    } catch (const Error& error) {
+      const std::string message = error.what();
+      CAPTURE(message);
+      CHECK(message.rfind(path.string() + ": ", 0) == 0);
+      CHECK(message.find(reason) != std::string::npos);
+      CHECK(message.find('\n') == std::string::npos);
+      CHECK(error.kind() == ErrorKind::bad_config);
+    }
+  };
+  refused(R"({"epochs": 3})",
+          "the value of \"epochs\" must be a string, not a number (at byte 11)");
+  refused(R"({"augment": true})", "must be a string, not true");
+  refused(R"({"arch": {"depth": "50"}})", "must be a string, not an object");
+  refused(R"({"arch": ["resnet18"]})", "must be a string, not an array");
+  refused(R"({"arch": "a", "arch": "b"})", "duplicate key \"arch\" (at byte 14)");
+  refused(R"(["arch", "resnet18"])", "one JSON object of string values, not an array");
+  refused(R"({"arch": "a"} {})", "unexpected text after the top-level value");
+  refused("{\"a\": \"" + std::string(std::size_t{1} << 20, 'x') + "\"}", "exceeds the limit");
   std::filesystem::remove(path);
 }
 

@@ -159,8 +159,13 @@ TEST_CASE("reliability: a damaged config.json and bad flags fail with a one-line
   write_bytes(dir / "not_hex.json", "{\"arch\": \"\\u00zz\"}");
   write_bytes(dir / "signed_hex.json", "{\"arch\": \"\\u-7ff\"}");
   write_bytes(dir / "fuzz_crash.json", std::string("{\n  \"\f\t\000\\u\0004:,", 14));
+  write_bytes(dir / "nested.json", "{\"arch\": {\"depth\": \"50\"}}");
+  write_bytes(dir / "duplicate.json", "{\"arch\": \"resnet18\", \"arch\": \"resnet50\"}");
+  write_bytes(dir / "latin1.json", "{\"data\": \"caf\xE9\"}");  // JSON must be UTF-8
+  write_bytes(dir / "huge.json", "{\"note\": \"" + std::string(std::size_t{2} << 20, 'x') + "\"}");
   for (const char* name : {"cut.json", "list.json", "number.json", "not_hex.json",
-                           "signed_hex.json", "fuzz_crash.json", "absent.json"}) {
+                           "signed_hex.json", "fuzz_crash.json", "nested.json", "duplicate.json",
+                           "latin1.json", "huge.json", "absent.json"}) {
     CAPTURE(name);
     check_clear_error([&] { pipeline::read_run_config(dir / name); }, dir / name, name);
   }

@@ -1,15 +1,18 @@
 // History files: CSV round trip of every field (NaN and extras included), the JSON text, atomic
-// rewrite in a run folder, errors on malformed files; and the seed's epoch ranking.
+// rewrite in a run folder, errors on malformed files; and the seed's epoch ranking. history.json
+// is read back with common/json to show that any name keeps it valid.
 #include "apps/training/history.h"
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "apps/training/model_selection.h"
+#include "common/json.h"
 
 namespace ihd::training {
 namespace {
@@ -79,6 +82,22 @@ TEST_CASE("history.json writes every column, null for non-finite numbers") {
   CHECK(json.find("\"recall\": 0.8,") != std::string::npos);
   CHECK(json.find("\"target_specificity\": 0.55") != std::string::npos);
   CHECK(json.front() == '[');
+}
+
+TEST_CASE("history.json stays valid JSON whatever bytes a split or column name holds") {
+  std::vector<EpochRecord> records = {make_record(1, "val \"A\"\n\xE9", 0.8, 0.7, 0.75)};
+  records[0].extra["per \\ subtype"] = 0.5;
+  const std::string json = history_json(records);
+  JsonReader reader(json, {"history.json", ErrorKind::general, "JSON", json.size(), 2});
+  std::vector<std::string> keys, strings;
+  for (JsonEvent event = reader.next(); event != JsonEvent::end_of_document;
+       event = reader.next()) {
+    if (event == JsonEvent::key) keys.push_back(reader.text());
+    if (event == JsonEvent::string) strings.push_back(reader.text());
+  }
+  CHECK(strings == std::vector<std::string>{"val \"A\"\n\xC3\xA9"});  // Latin-1 read as such
+  CHECK(std::find(keys.begin(), keys.end(), "per \\ subtype") != keys.end());
+  CHECK(keys.size() == history_column_names().size() + 1);
 }
 
 TEST_CASE("write_history rewrites both files in the run folder and read_history reads them") {

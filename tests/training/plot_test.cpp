@@ -127,6 +127,10 @@ TEST_CASE("SVG carries the title, axis labels, legend names and one polyline per
   CHECK(svg.find("stroke=\"#005caf\"") != std::string::npos);
   CHECK(svg.find("transform=\"rotate(-90") != std::string::npos);
   CHECK(escape_xml("a<b & \"c\">") == "a&lt;b &amp; &quot;c&quot;&gt;");
+  CHECK(escape_xml("caf\xE9 \xC3\xA9") == "caf\xC3\xA9 \xC3\xA9");  // Latin-1 and UTF-8 'é'
+  const std::string replacement =
+      "\xEF\xBF\xBD";  // U+FFFD, for a control character XML cannot hold
+  CHECK(escape_xml("a\x01 b\tc\n") == "a" + replacement + " b\tc\n");
 }
 
 TEST_CASE("ROC and PR charts name their areas; the confusion matrix shows its counts") {
