@@ -2,6 +2,7 @@
 #include "apps/pipeline/inference.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <sstream>
 
@@ -26,6 +27,17 @@ std::string lowercase_extension(const fs::path& path) {
   std::transform(extension.begin(), extension.end(), extension.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return extension;
+}
+
+// A decision threshold as config.json stores it: a probability.
+double parse_threshold(const std::string& text, const fs::path& config_path) {
+  double value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || !(value >= 0 && value <= 1)) {
+    throw Error(ErrorKind::bad_config, config_path.string(),
+                "decision_threshold '" + text + "' is not a number in [0, 1]");
+  }
+  return value;
 }
 
 std::vector<std::string> split_names(const std::string& text) {
@@ -56,7 +68,7 @@ TrainedModel load_trained_model(const fs::path& source, Device device) {
   }
   const auto config = read_run_config(config_path);
   TrainedModel trained;
-  trained.options = options_from_config(config);
+  trained.options = options_from_config(config, config_path.string());
   trained.options.init.clear();
   trained.options.freeze_backbone = false;
   trained.model = build_model(trained.options);
@@ -65,13 +77,18 @@ TrainedModel load_trained_model(const fs::path& source, Device device) {
   trained.model->to(device);
   trained.weights_path = weights.string();
   if (const auto found = config.find("decision_threshold"); found != config.end()) {
-    trained.decision_threshold = std::stod(found->second);
+    trained.decision_threshold = parse_threshold(found->second, config_path);
   }
+  const size_t outputs = static_cast<size_t>(output_count(trained.options));
   if (const auto found = config.find("label_names"); found != config.end()) {
     trained.label_names = split_names(found->second);
-  }
-  if (trained.label_names.size() != static_cast<size_t>(output_count(trained.options))) {
-    trained.label_names.assign(static_cast<size_t>(output_count(trained.options)), "any");
+    if (trained.label_names.size() != outputs) {
+      throw Error(ErrorKind::bad_config, config_path.string(),
+                  "label_names lists " + std::to_string(trained.label_names.size()) +
+                      " names for a model of " + std::to_string(outputs) + " outputs");
+    }
+  } else {
+    trained.label_names.assign(outputs, "any");
   }
   return trained;
 }

@@ -38,7 +38,8 @@ std::unique_ptr<ResNet> build_model(const TrainOptions& options) {
   return model;
 }
 
-TrainOptions options_from_config(const std::map<std::string, std::string>& config) {
+TrainOptions options_from_config(const std::map<std::string, std::string>& config,
+                                 const std::string& config_path) {
   TrainOptions options;
   FlagSet flags("config.json", "");
   add_train_flags(flags, options);
@@ -49,7 +50,14 @@ TrainOptions options_from_config(const std::map<std::string, std::string>& confi
   }
   std::vector<const char*> argv;
   for (const std::string& argument : arguments) argv.push_back(argument.c_str());
-  flags.parse(static_cast<int>(argv.size()), argv.data());
+  try {
+    flags.parse(static_cast<int>(argv.size()), argv.data());
+    TrainOptions checked = options;
+    checked.device = "cpu";
+    validate(checked);
+  } catch (const Error& error) {
+    throw Error(ErrorKind::bad_config, config_path, error.what());
+  }
   return options;
 }
 

@@ -137,6 +137,9 @@ void validate(const TrainOptions& o) {
     throw Error("--device " + o.device + ": no CUDA GPU is visible");
   }
   if (o.image_size < 32) throw Error("--image-size must be at least 32 (ResNet downsamples by 32)");
+  if (o.image_size > 1024) {
+    throw Error("--image-size must be at most 1024 (RSNA slices are 512 x 512)");
+  }
   if (o.channels != 1 && o.channels != 3) throw Error("--channels must be 1 or 3");
   if (!(o.width > 0) || o.width > 4) throw Error("--width must be in (0, 4]");
   if (o.batch < 2) throw Error("--batch must be at least 2 (batch norm needs two images)");

@@ -366,7 +366,8 @@ TrainOptions resumed_options(const TrainOptions& command_line, const FlagSet& fl
                 std::string("holds no training run to continue (no ") + kRunConfigName +
                     " with format " + kRunFormat + ")");
   }
-  TrainOptions options = options_from_config(read_run_config(run_dir / kRunConfigName));
+  const fs::path config_path = run_dir / kRunConfigName;
+  TrainOptions options = options_from_config(read_run_config(config_path), config_path.string());
   // Re-apply what the user typed now: the command line wins over the saved config.
   FlagSet merged("", "");
   add_train_flags(merged, options);

@@ -77,12 +77,34 @@ TEST_CASE("training options come back from the flag values a run saved") {
                                                   {"augment", "false"},
                                                   {"image-size", "96"},
                                                   {"commit", "abc123"}};
-  const TrainOptions options = options_from_config(config);
+  const TrainOptions options = options_from_config(config, "run/config.json");
   CHECK(options.arch == "resnet18");
   CHECK(options.lr == doctest::Approx(0.003));
   CHECK_FALSE(options.augment);
   CHECK(options.image_size == 96);
   CHECK(options.batch == 32);
+}
+
+TEST_CASE("a config.json with absurd values is refused with the flag's message, naming the file") {
+  const std::vector<std::pair<std::map<std::string, std::string>, std::string>> cases = {
+      {{{"image-size", "abc"}}, "--image-size: 'abc' is not a valid number"},
+      {{{"image-size", "20000"}}, "--image-size must be at most 1024"},
+      {{{"image-size", "0"}}, "--image-size must be at least 32"},
+      {{{"width", "100"}}, "--width must be in (0, 4]"},
+      {{{"arch", "resnet7"}}, "--arch 'resnet7'"},
+      {{{"channels", "7"}}, "--channels must be 1 or 3"},
+      {{{"lr", "nan"}}, "--lr: 'nan' is not finite"},
+  };
+  for (const auto& [config, message] : cases) {
+    CAPTURE(message);
+    try {
+      options_from_config(config, "runs/x/config.json");
+      FAIL("accepted");
+    } catch (const Error& error) {
+      CHECK(error.kind() == ErrorKind::bad_config);
+      CHECK(std::string(error.what()).rfind("runs/x/config.json: " + message, 0) == 0);
+    }
+  }
 }
 
 }  // namespace ihd::pipeline

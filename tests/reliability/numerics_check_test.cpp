@@ -79,14 +79,18 @@ TEST_CASE("reliability: ihd_train --check-numerics stops at the diverging step, 
       "--synth-patients 4 --synth-slices 4 --arch resnet18 --width 0.125 "
       "--image-size 32 --batch 4 --epochs 1 --threads 2 --optimizer sgd "
       "--lr 1e39 --data-cache " +
-      (dir / "data").string() + " --out " + (dir / "run").string();
-  REQUIRE(run_ihd_train(flags + " --check-numerics", dir / "checked.log") == 3);
+      (dir / "data").string();
+  REQUIRE(run_ihd_train(flags + " --check-numerics --out " + (dir / "checked").string(),
+                        dir / "checked.log") == 3);
   const std::string checked = read_bytes(dir / "checked.log");
   CAPTURE(checked);
   CHECK(checked.find("ihd_train: stopped: weight ") == 0);
   CHECK(checked.find("after the update at step 1 (epoch 1, batch 0)") != std::string::npos);
+  // Nothing was checkpointed before step 1: the message names no checkpoint that does not exist.
+  CHECK(checked.find("no checkpoint was written before it") != std::string::npos);
 
-  REQUIRE(run_ihd_train(flags, dir / "unchecked.log") == 3);
+  REQUIRE(run_ihd_train(flags + " --out " + (dir / "unchecked").string(), dir / "unchecked.log") ==
+          3);
   const std::string unchecked = read_bytes(dir / "unchecked.log");
   CAPTURE(unchecked);
   CHECK(unchecked.find("ihd_train: stopped: loss is") == 0);
