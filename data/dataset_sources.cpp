@@ -17,7 +17,7 @@ std::unique_ptr<ImageDataset> open_dataset(const std::filesystem::path& source,
     print_preparation_report(report, log);
     return open_prepared_cache(options.cache_dir);
   }
-  return open_png_folders(source, options.png);
+  return open_png_folders(source, options.png, log);
 }
 
 }  // namespace ihd::data

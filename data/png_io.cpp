@@ -38,7 +38,22 @@ void write_png(const std::filesystem::path& path, const std::uint8_t* pixels, in
   write_file_atomically(path, bytes);
 }
 
+PngHeader read_png_header(const std::filesystem::path& path) {
+  PngHeader header;
+  if (!stbi_info(path.c_str(), &header.width, &header.height, &header.channels))
+    throw Error(ErrorKind::bad_image, path.string(),
+                std::string("not a PNG file: ") + stbi_failure_reason());
+  const std::uint64_t decoded = static_cast<std::uint64_t>(header.width) * header.height * 4;
+  if (header.width > kMaxPngSide || header.height > kMaxPngSide || decoded > kMaxPngDecodedBytes)
+    throw Error(ErrorKind::too_large, path.string(),
+                "PNG of " + std::to_string(header.width) + " x " + std::to_string(header.height) +
+                    " pixels exceeds the limit of " + std::to_string(kMaxPngSide) +
+                    " a side and " + std::to_string(kMaxPngDecodedBytes >> 20) + " MiB decoded");
+  return header;
+}
+
 PngImage read_png(const std::filesystem::path& path, int wanted_channels) {
+  read_png_header(path);
   int width = 0, height = 0, file_channels = 0;
   unsigned char* data = stbi_load(path.c_str(), &width, &height, &file_channels, wanted_channels);
   if (!data)

@@ -19,8 +19,23 @@ struct PngImage {
 void write_png(const std::filesystem::path& path, const std::uint8_t* pixels, int height, int width,
                int channels);
 
-// Decodes with the file's own channel count, or converts to wanted_channels when nonzero.
-// Throws Error (bad_image).
+// The largest PNG read: 8192 pixels a side and 256 MiB decoded, the DICOM reader's defaults.
+inline constexpr int kMaxPngSide = 8192;
+inline constexpr std::uint64_t kMaxPngDecodedBytes = std::uint64_t{256} << 20;
+
+struct PngHeader {
+  int height = 0;
+  int width = 0;
+  int channels = 0;  // in the file
+};
+
+// Reads the header only; throws Error (bad_image) for a file that is not a PNG and Error
+// (too_large) for one larger than the limits above.
+PngHeader read_png_header(const std::filesystem::path& path);
+
+// Decodes with the file's own channel count, or converts to wanted_channels when nonzero. The
+// header is checked first, so a PNG that declares a huge image is refused before any allocation.
+// Throws Error (bad_image, too_large).
 PngImage read_png(const std::filesystem::path& path, int wanted_channels = 0);
 
 }  // namespace ihd::data

@@ -26,7 +26,8 @@ void add_train_flags(FlagSet& f, TrainOptions& o) {
   f.add("data-cache", o.data_cache, "folder for prepared/synthetic data (default: <out>/data)");
   f.add("synth-patients", o.synth_patients, "patients in the synthetic set");
   f.add("synth-slices", o.synth_slices, "slices per synthetic patient");
-  f.add("positive-class", o.positive_class, "PNG folders: the class that means hemorrhage");
+  f.add("positive-class", o.positive_class,
+        "PNG folders: the class that means hemorrhage (needed unless they are 0/1)");
   f.add("labels", o.labels, "any (one output) or all (six RSNA labels)");
   f.add("val-fraction", o.val_fraction, "validation share, split by patient (0 allowed)");
   f.add("test-fraction", o.test_fraction, "held-out test share");

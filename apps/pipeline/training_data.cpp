@@ -81,6 +81,8 @@ TrainingData open_training_data(const TrainOptions& o) {
   source_options.png.positive_class = o.positive_class;
   source_options.png.image_size = o.image_size;
   source_options.png.channels = o.channels;
+  source_options.png.fractions = source_options.preparation.fractions;
+  source_options.png.seed = static_cast<std::uint64_t>(o.seed);
 
   TrainingData result;
   result.dataset = data::open_dataset(source, source_options, std::cout);

@@ -226,7 +226,11 @@ TEST_CASE("data: PNG export in the Keras layout reads back through PNG class fol
   std::ostringstream export_log;
   CHECK(export_png_tree(*cache, png_dir, any_label_index, export_log).written == 40);
   CHECK(export_log.str().empty());
-  const auto pngs = open_png_folders(png_dir);
+  std::ostringstream open_log;
+  const auto pngs = open_png_folders(png_dir, {}, open_log);
+  CHECK(open_log.str() ==
+        "PNG class folders: 'positive' is positive (label 1), the others 'negative' negative "
+        "(label 0)\n");
   REQUIRE(pngs->records().size() == 40);
   CHECK(pngs->label_names() == std::vector<std::string>{positive_class_name});
   std::map<std::string, size_t> cache_index;
@@ -350,8 +354,12 @@ TEST_CASE("data: batch loader replicates a grey dataset into 3 channels and reje
   const std::vector<std::uint8_t> grey = {0, 51, 102, 255};
   write_png(png_dir / "a" / "x.png", grey.data(), 2, 2, 1);
   write_png(png_dir / "b" / "y.png", grey.data(), 2, 2, 1);
-  const auto pngs = open_png_folders(png_dir);
-  CHECK(pngs->records()[1].labels[0] == 1.0f);  // "b" is the second class alphabetically
+  PngFolderOptions png_options;
+  png_options.positive_class = "b";
+  png_options.fractions = {0, 0};
+  std::ostringstream log;
+  const auto pngs = open_png_folders(png_dir, png_options, log);
+  CHECK(pngs->records()[1].labels[0] == 1.0f);
   BatchLoaderOptions options;
   options.channels = 3;
   options.shuffle = false;
@@ -362,6 +370,81 @@ TEST_CASE("data: batch loader replicates a grey dataset into 3 channels and reje
   CHECK(batches[0].images[3 * 1 + 2] == doctest::Approx(0.2f));
   options.channels = 2;
   CHECK_THROWS_AS(BatchLoader(*pngs, {0}, options), std::invalid_argument);
+}
+
+TEST_CASE("data: PNG class folders: the positive class is never guessed") {
+  const auto root = scratch_dir("png_classes");
+  const std::vector<std::uint8_t> grey = {0, 51, 102, 255};
+  for (const char* name : {"hem", "normal"}) {
+    std::filesystem::create_directories(root / "train" / name);
+    std::filesystem::create_directories(root / "validation" / name);
+    write_png(root / "train" / name / "x.png", grey.data(), 2, 2, 1);
+    write_png(root / "validation" / name / "y.png", grey.data(), 2, 2, 1);
+  }
+  std::ostringstream log;
+  // Alphabetically "normal" would be class 1: without --positive-class the folders are refused.
+  try {
+    open_png_folders(root, {}, log);
+    FAIL("guessed a positive class");
+  } catch (const Error& error) {
+    CHECK(std::string(error.what()) ==
+          root.string() +
+              ": class folders 'hem', 'normal': name the one whose images show hemorrhage with "
+              "--positive-class (or name the folders 0 and 1)");
+  }
+  PngFolderOptions options;
+  options.positive_class = "hem";
+  const auto pngs = open_png_folders(root, options, log);
+  CHECK(log.str().find("'hem' is positive (label 1), the others 'normal' negative") !=
+        std::string::npos);
+  size_t positives = 0;
+  for (const auto& record : pngs->records()) positives += record.labels[0] > 0;
+  CHECK(positives == 2);  // hem/x.png in train and hem/y.png in validation
+  options.positive_class = "blood";
+  CHECK_THROWS_WITH_AS(open_png_folders(root, options, log),
+                       (root.string() + ": no class folder 'blood' (the class folders are 'hem', "
+                                        "'normal')")
+                           .c_str(),
+                       Error);
+
+  // Folders 0 and 1 say it themselves.
+  const auto numbered = scratch_dir("png_classes_numbered");
+  for (const char* name : {"0", "1"}) {
+    std::filesystem::create_directories(numbered / name);
+    write_png(numbered / name / (std::string("img") + name + ".png"), grey.data(), 2, 2, 1);
+  }
+  PngFolderOptions no_split;
+  no_split.fractions = {0, 0};
+  const auto by_number = open_png_folders(numbered, no_split, log);
+  for (const auto& record : by_number->records())
+    CHECK(record.labels[0] == (record.id == "img1" ? 1.0f : 0.0f));
+}
+
+TEST_CASE("data: PNG class folders without validation/ hold out --val-fraction of train/") {
+  const auto root = scratch_dir("png_holdout");
+  const std::vector<std::uint8_t> grey = {0, 51, 102, 255};
+  for (const char* name : {"0", "1"}) {
+    std::filesystem::create_directories(root / "train" / name);
+    for (int i = 0; i < 50; ++i)
+      write_png(root / "train" / name / (std::string(name) + "_" + std::to_string(i) + ".png"),
+                grey.data(), 2, 2, 1);
+  }
+  // And a file that is not a PNG: named, counted, left out.
+  std::ofstream(root / "train" / "1" / "broken.png") << "not a png";
+  std::ostringstream log;
+  PngFolderOptions options;
+  options.fractions = {0.2, 0.0};
+  const auto pngs = open_png_folders(root, options, log);
+  CHECK(pngs->records().size() == 100);
+  CHECK(pngs->indices_of(Split::validation).size() == 20);
+  CHECK(pngs->indices_of(Split::train).size() == 80);
+  CHECK(log.str().find("broken.png: not a PNG file") != std::string::npos);
+  CHECK(log.str().find("held out 20 validation and 0 test images of 100 at random by image") !=
+        std::string::npos);
+  // The same seed holds out the same images.
+  std::ostringstream again;
+  CHECK(open_png_folders(root, options, again)->indices_of(Split::validation) ==
+        pngs->indices_of(Split::validation));
 }
 
 }  // namespace ihd::data

@@ -72,11 +72,11 @@ TEST_CASE("training on synthetic CT learns, and ihd_predict reproduces the valid
   TrainOptions o = tiny_run("e2e_learn");
   o.synth_patients = 160;
   o.synth_slices = 3;
-  o.epochs = 15;
+  o.epochs = 20;
   const TrainingOutcome outcome = run_training(o);
 
   const auto train = training::records_of_split(outcome.history, "train");
-  REQUIRE(train.size() == 15);
+  REQUIRE(train.size() == 20);
   CHECK(train.back().loss < 0.8 * train.front().loss);
   REQUIRE(outcome.best.has_value());
   CHECK(outcome.best->split == "validation");
