@@ -1,10 +1,12 @@
 // Running a program as a child process for the reliability tests: its output appended to a log
 // file, and IHD_FAULT_KILL (common/fault_injection.h) set in its environment to arm one fault
-// point, or removed from it so that nothing is armed. Exit statuses are read as one number.
+// point, or removed from it so that nothing is armed. Exit statuses are read as one number, with
+// the child's peak resident memory when asked.
 #pragma once
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,6 +53,19 @@ inline int wait_for(pid_t child) {
   int status = 0;
   REQUIRE(::waitpid(child, &status, 0) == child);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+struct ChildOutcome {
+  int exit_code = 0;        // or -signal when a signal ended the child
+  long peak_rss_bytes = 0;  // the child's largest resident set (getrusage's ru_maxrss)
+};
+
+// Waits for `child` and reads its resource use.
+inline ChildOutcome wait_with_usage(pid_t child) {
+  int status = 0;
+  struct rusage usage {};
+  REQUIRE(::wait4(child, &status, 0, &usage) == child);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status), usage.ru_maxrss * 1024L};
 }
 
 }  // namespace ihd::reliability
