@@ -68,7 +68,9 @@ void add_train_flags(FlagSet& f, TrainOptions& o) {
   f.add("check-numerics", o.check_numerics,
         "stop at the first NaN/inf gradient or weight, naming the parameter and step");
   f.add("target-sensitivity", o.target_sensitivity, "sensitivity the operating threshold reaches");
-  f.add("select", o.select, "best epoch by recall (then precision, accuracy) or auc");
+  f.add("select", o.select,
+        "best epoch: specificity at --target-sensitivity (then AUC), recall (the seed's: recall, "
+        "precision, accuracy at 0.5) or auc");
   f.add("summary", o.summary, "print the layer table of the model and exit");
   f.add("sweep", o.sweep, "the seed's learning-rate selection protocol");
   f.add("sweep-lrs", o.sweep_lrs, "learning rates of round 1");
@@ -129,7 +131,7 @@ void validate(const TrainOptions& o) {
   require_one_of("optimizer", o.optimizer, {"adam", "adamw", "sgd"});
   require_one_of("schedule", o.schedule, {"constant", "step", "cosine"});
   require_one_of("precision", o.precision, {"fp32", "bf16"});
-  require_one_of("select", o.select, {"recall", "auc"});
+  require_one_of("select", o.select, {"specificity", "recall", "auc"});
   const Device device = Device::parse(o.device);
   if (device.is_cuda() && !cuda_compiled()) {
     throw Error("--device " + o.device + ": this build has no CUDA backend");

@@ -1,5 +1,6 @@
 // TrainOptions: every setting of a training run, the flags that set them (with defaults that
-// reproduce the seed: ResNet-50, 180 x 180, batch 32, Adam at 1e-4, pixel / 255, 20% validation),
+// reproduce the seed: ResNet-50, 180 x 180, batch 32, Adam at 1e-4, pixel / 255, 20% validation;
+// the best epoch is chosen sensitivity first, in a well-defined way: see model_selection.h),
 // and the checks that refuse an impossible combination before any work starts.
 #pragma once
 
@@ -59,7 +60,9 @@ struct TrainOptions {
   long checkpoint_steps = 0;    // also checkpoint every N steps inside an epoch; 0: per epoch only
   bool check_numerics = false;  // stop at the first NaN/inf gradient or weight, naming it
   double target_sensitivity = 0.95;
-  std::string select = "recall";  // the seed's ranking (recall, precision, accuracy) or "auc"
+  // Best epoch: "specificity" at the target sensitivity (sensitivity first, well defined), the
+  // seed's literal "recall" ranking (recall, precision, accuracy at 0.5), or "auc".
+  std::string select = "specificity";
   bool summary = false;
 
   // The seed's learning-rate sweep.

@@ -124,7 +124,7 @@ class Trainer {
   std::unique_ptr<Optimizer> optimizer_;
   LrSchedule schedule_;
   std::vector<training::EpochRecord> history_;
-  training::SelectionRule rule_ = training::SelectionRule::kRecallPrecisionAccuracy;
+  training::SelectionRule rule_ = training::SelectionRule::kSpecificityAtTargetSensitivity;
   std::string ranking_split_ = "validation";
 };
 

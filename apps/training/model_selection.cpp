@@ -17,18 +17,41 @@ double nan_lowest(double value) {
 }  // namespace
 
 SelectionRule parse_selection_rule(std::string_view name) {
+  if (name == "specificity") return SelectionRule::kSpecificityAtTargetSensitivity;
   if (name == "recall") return SelectionRule::kRecallPrecisionAccuracy;
   if (name == "auc") return SelectionRule::kRocAuc;
   throw std::invalid_argument("unknown selection rule '" + std::string(name) +
-                              "': expected recall or auc");
+                              "': expected specificity, recall or auc");
+}
+
+std::string_view describe_selection_rule(SelectionRule rule) {
+  switch (rule) {
+    case SelectionRule::kSpecificityAtTargetSensitivity:
+      return "specificity at the target sensitivity, then ROC AUC";
+    case SelectionRule::kRecallPrecisionAccuracy:
+      return "recall, then precision, then accuracy (at threshold 0.5)";
+    case SelectionRule::kRocAuc:
+      return "ROC AUC";
+  }
+  return "";
 }
 
 bool ranks_above(const EpochRecord& a, const EpochRecord& b, SelectionRule rule) {
   const auto keys = [rule](const EpochRecord& r) {
     const ThresholdMetrics& m = r.metrics.at_default_threshold;
-    if (rule == SelectionRule::kRocAuc) {
-      return std::array<double, 3>{nan_lowest(r.metrics.roc_auc), nan_lowest(m.recall),
-                                   nan_lowest(m.precision)};
+    switch (rule) {
+      case SelectionRule::kSpecificityAtTargetSensitivity: {
+        const SensitivityOperatingPoint& target = r.metrics.at_target_sensitivity;
+        const double specificity =
+            target.reachable ? target.at_threshold.specificity : kNotANumber;
+        return std::array<double, 3>{nan_lowest(specificity), nan_lowest(r.metrics.roc_auc),
+                                     nan_lowest(-r.metrics.log_loss)};
+      }
+      case SelectionRule::kRocAuc:
+        return std::array<double, 3>{nan_lowest(r.metrics.roc_auc), nan_lowest(m.recall),
+                                     nan_lowest(m.precision)};
+      case SelectionRule::kRecallPrecisionAccuracy:
+        break;
     }
     return std::array<double, 3>{nan_lowest(m.recall), nan_lowest(m.precision),
                                  nan_lowest(m.accuracy)};

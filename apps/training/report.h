@@ -37,7 +37,7 @@ struct RunReport {
   std::string title = "ihd training run";
   ConfigEntries config;              // shown in the given order
   std::vector<EpochRecord> history;  // every epoch, every split
-  SelectionRule selection = SelectionRule::kRecallPrecisionAccuracy;
+  SelectionRule selection = SelectionRule::kSpecificityAtTargetSensitivity;
   std::string selection_split = "validation";   // falls back to "train" when it has no record
   std::optional<BestEpochCurves> best_curves;   // no ROC/PR/confusion figures without it
   std::optional<BootstrapIntervals> intervals;  // shown under the table when present

@@ -30,7 +30,7 @@ struct SweepReport {
   std::string title = "ihd learning-rate sweep";
   ConfigEntries config;
   std::vector<SweepRound> rounds;
-  SelectionRule selection = SelectionRule::kRecallPrecisionAccuracy;
+  SelectionRule selection = SelectionRule::kSpecificityAtTargetSensitivity;
   std::string split = "validation";  // the split whose curves are drawn and ranked
 };
 

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "apps/training/metrics.h"
 #include "apps/training/model_selection.h"
 #include "common/json.h"
 
@@ -153,7 +154,44 @@ TEST_CASE("the seed's ranking: validation recall, then precision, then accuracy"
   by_auc[2].metrics.roc_auc = kNotANumber;
   CHECK(best_record_index(by_auc, "validation", SelectionRule::kRocAuc) == 0);
   CHECK(parse_selection_rule("auc") == SelectionRule::kRocAuc);
+  CHECK(parse_selection_rule("specificity") == SelectionRule::kSpecificityAtTargetSensitivity);
   CHECK_THROWS_AS(parse_selection_rule("f1"), std::invalid_argument);
+}
+
+TEST_CASE("the default ranking: a degenerate all-positive epoch does not win") {
+  // Epoch 1 calls every image positive (all scores just above 0.5, barely ordered); epoch 2
+  // separates the classes well but leaves a few positives below 0.5. Metrics from the scores.
+  std::vector<int> labels;
+  std::vector<double> degenerate, separating;
+  for (int i = 0; i < 200; ++i) {
+    const int label = i % 2;
+    labels.push_back(label);
+    degenerate.push_back(0.55 + 0.001 * ((i * 37) % 11));  // unrelated to the label
+    separating.push_back(label ? (i % 10 == 1 ? 0.4 : 0.9) - 0.001 * (i % 13)
+                               : 0.1 + 0.001 * (i % 17));
+  }
+  std::vector<EpochRecord> records(2);
+  records[0].epoch = 1;
+  records[0].metrics = compute_metric_set(degenerate, labels, 0.95);
+  records[1].epoch = 2;
+  records[1].metrics = compute_metric_set(separating, labels, 0.95);
+  for (EpochRecord& record : records) record.split = "validation";
+  REQUIRE(records[0].metrics.at_default_threshold.recall == 1.0);
+  REQUIRE(records[1].metrics.at_default_threshold.recall < 1.0);
+  // The seed's literal ranking picks the degenerate epoch; the default does not.
+  CHECK(best_record_index(records, "validation", SelectionRule::kRecallPrecisionAccuracy) == 0);
+  CHECK(best_record_index(records, "validation", SelectionRule::kSpecificityAtTargetSensitivity) ==
+        1);
+  CHECK(records[1].metrics.at_target_sensitivity.at_threshold.specificity >
+        records[0].metrics.at_target_sensitivity.at_threshold.specificity);
+
+  // Equal specificity at the target: ROC AUC decides; an unreachable target ranks last.
+  std::vector<EpochRecord> tied = {records[1], records[1]};
+  tied[1].epoch = 3;
+  tied[1].metrics.roc_auc += 0.001;
+  CHECK(best_record_index(tied, "validation", SelectionRule::kSpecificityAtTargetSensitivity) == 1);
+  tied[1].metrics.at_target_sensitivity.reachable = false;
+  CHECK(best_record_index(tied, "validation", SelectionRule::kSpecificityAtTargetSensitivity) == 0);
 }
 
 }  // namespace ihd::training

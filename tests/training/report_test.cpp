@@ -92,8 +92,7 @@ TEST_CASE("report.html shows config, headline tables and every figure inline") {
   CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
   CHECK(html.find("&lt;synthetic &amp; small&gt;") != std::string::npos);
   CHECK(html.find(">resnet50<") != std::string::npos);
-  const auto best =
-      best_record_index(report.history, "validation", SelectionRule::kRecallPrecisionAccuracy);
+  const auto best = best_record_index(report.history, "validation", report.selection);
   REQUIRE(best);
   const std::string best_label = "best (epoch " + std::to_string(report.history[*best].epoch) + ")";
   CHECK(html.find(best_label + " validation") != std::string::npos);
