@@ -13,20 +13,12 @@
 #include "apps/pipeline/run_folder.h"
 #include "child_process.h"
 #include "reliability_util.h"
+#include "tiny_run.h"
 
 namespace ihd::reliability {
 namespace {
 
 namespace fs = std::filesystem;
-
-// One epoch of a tiny model on a tiny synthetic set (shared cache: synthesised once).
-std::vector<std::string> tiny_train(const fs::path& dir, const fs::path& out) {
-  return {IHD_TRAIN_BINARY, "--synth-patients", "4",      "--synth-slices", "4",
-          "--arch",         "resnet18",         "--width", "0.125",          "--image-size",
-          "32",             "--batch",          "4",      "--epochs",       "1",
-          "--threads",      "1",                "--workers", "1",            "--data-cache",
-          (dir / "data").string(),              "--out",  out.string()};
-}
 
 struct Run {
   int exit_code;
@@ -55,11 +47,11 @@ TEST_CASE("run folders: an existing run is refused unless --resume or --overwrit
   const fs::path dir = scratch_dir("run_folder_existing");
   const fs::path out = dir / "run";
   const fs::path log = dir / "log.txt";
-  REQUIRE(run(tiny_train(dir, out), {}, log).exit_code == 0);
+  REQUIRE(run(tiny_train_arguments(dir, out), {}, log).exit_code == 0);
   write_bytes(out / "notes.txt", "my notes on this run");
   const auto before = snapshot(out);
 
-  const Run again = run(tiny_train(dir, out), {}, log);
+  const Run again = run(tiny_train_arguments(dir, out), {}, log);
   CAPTURE(again.output);
   CHECK(again.exit_code == 1);
   CHECK(again.output.find(out.string() +
@@ -67,7 +59,7 @@ TEST_CASE("run folders: an existing run is refused unless --resume or --overwrit
                           "it with --overwrite, or choose another --out") != std::string::npos);
   CHECK(snapshot(out) == before);
 
-  const Run replaced = run(tiny_train(dir, out), {"--overwrite", "--seed", "2"}, log);
+  const Run replaced = run(tiny_train_arguments(dir, out), {"--overwrite", "--seed", "2"}, log);
   CAPTURE(replaced.output);
   CHECK(replaced.exit_code == 0);
   CHECK(read_bytes(out / "notes.txt") == "my notes on this run");
@@ -89,7 +81,7 @@ TEST_CASE("run folders: a folder of someone else's files is refused and left as 
   const auto before = snapshot(out);
   for (const std::vector<std::string>& extra :
        {std::vector<std::string>{}, std::vector<std::string>{"--overwrite"}}) {
-    const Run refused = run(tiny_train(dir, out), extra, dir / "log.txt");
+    const Run refused = run(tiny_train_arguments(dir, out), extra, dir / "log.txt");
     CAPTURE(refused.output);
     CHECK(refused.exit_code == 1);
     CHECK(refused.output.find(out.string() + ": exists and holds files that are not ihd's") !=
@@ -107,7 +99,7 @@ TEST_CASE("run folders: a folder of someone else's files is refused and left as 
 TEST_CASE("run folders: a second process on a locked run folder is refused with the holder's pid") {
   const fs::path dir = scratch_dir("run_folder_locked");
   const fs::path out = dir / "run";
-  REQUIRE(run(tiny_train(dir, out), {}, dir / "log.txt").exit_code == 0);
+  REQUIRE(run(tiny_train_arguments(dir, out), {}, dir / "log.txt").exit_code == 0);
   const auto before = snapshot(out);
   {
     const pipeline::FolderLock held(out);  // this process stands for a run still writing there
@@ -131,7 +123,7 @@ TEST_CASE("run folders: a second process on a locked run folder is refused with 
 TEST_CASE("run folders: a resumed run clears a killed writer's temporaries and nothing else") {
   const fs::path dir = scratch_dir("run_folder_temporaries");
   const fs::path out = dir / "run";
-  REQUIRE(run(tiny_train(dir, out), {}, dir / "log.txt").exit_code == 0);
+  REQUIRE(run(tiny_train_arguments(dir, out), {}, dir / "log.txt").exit_code == 0);
   const pid_t finished = ::fork();  // a process ID that is certainly no longer running
   REQUIRE(finished >= 0);
   if (finished == 0) ::_exit(0);
