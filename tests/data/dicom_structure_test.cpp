@@ -87,7 +87,9 @@ TEST_CASE("dicom structure: depths agree with DCMTK in every encoding and length
   } syntaxes[] = {{Syntax::explicit_little, explicit_little_uid},
                   {Syntax::implicit_little, implicit_little_uid},
                   {Syntax::explicit_big, explicit_big_uid}};
-  for (const auto& [syntax, uid] : syntaxes) {
+  for (const auto& encoding : syntaxes) {
+    const Syntax syntax = encoding.syntax;
+    const std::string uid = encoding.uid;
     for (bool defined : {false, true}) {
       for (int depth : {1, 5, 40}) {
         const fs::path path = dir / "nested.dcm";
