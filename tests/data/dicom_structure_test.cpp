@@ -1,7 +1,9 @@
 // The pre-parse check against DCMTK itself: over every pydicom test file DCMTK loads, the check
 // lets it through and its depth is at least the depth of DCMTK's parsed tree; on files built here
 // (each encoding, defined and undefined lengths, UN, private and encapsulated elements) the depths
-// agree exactly where DCMTK descends and the check counts more only where DCMTK might.
+// agree exactly where DCMTK descends and the check counts more only where DCMTK might; and on
+// thousands of randomly damaged 80-deep files, whenever the check lets one through, DCMTK's tree
+// (even a partial one from a failed parse) is no deeper than the check said.
 #include "data/dicom_structure.h"
 
 #include <dcmtk/dcmdata/dcfilefo.h>
@@ -12,10 +14,13 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/error.h"
+#include "common/random.h"
 #include "data/dicom_bytes.h"
 #include "data/test_paths.h"
 
@@ -27,13 +32,9 @@ using namespace dicom_bytes;
 
 constexpr std::uint64_t default_limit_bytes = std::uint64_t{256} << 20;
 
-// DCMTK's parse as the reader runs it, or nullopt when DCMTK refuses the file; the depth is the
-// deepest count of sequences (SQ or pixel sequences) around any object of the parsed tree.
-std::optional<int> dcmtk_depth(const fs::path& path) {
-  OFLog::configure(OFLogger::OFF_LOG_LEVEL);
-  DcmFileFormat file;
-  if (file.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect).bad())
-    return std::nullopt;
+// The deepest count of sequences (SQ or pixel sequences) around any object DCMTK parsed, also
+// when its parse failed part way.
+int parsed_tree_depth(DcmFileFormat& file) {
   int deepest = 0;
   DcmStack stack;
   while (file.nextObject(stack, OFTrue).good()) {
@@ -45,6 +46,90 @@ std::optional<int> dcmtk_depth(const fs::path& path) {
     deepest = std::max(deepest, depth);
   }
   return deepest;
+}
+
+// DCMTK's parse as the reader runs it: its tree depth, or nullopt when DCMTK refuses the file.
+std::optional<int> dcmtk_depth(const fs::path& path) {
+  OFLog::configure(OFLogger::OFF_LOG_LEVEL);
+  DcmFileFormat file;
+  if (file.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect).bad())
+    return std::nullopt;
+  return parsed_tree_depth(file);
+}
+
+// 80 nested sequences in every encoding and wrapping the check knows (the nesting alone, or
+// inside an undefined-length UN, or a known private SQ; deflated; without preamble or meta group).
+std::vector<std::string> deep_files() {
+  const Syntax ele = Syntax::explicit_little, ile = Syntax::implicit_little;
+  const Syntax ebe = Syntax::explicit_big;
+  const int depth = 80;
+  const std::string private_sequence = item(ile, nested_sequences(ile, depth, true), true);
+  return {
+      part10(explicit_little_uid,
+             image_attributes(ele, 4, 4) + nested_sequences(ele, depth, false)),
+      part10(explicit_little_uid, image_attributes(ele, 4, 4) + nested_sequences(ele, depth, true)),
+      part10(implicit_little_uid,
+             image_attributes(ile, 4, 4) + nested_sequences(ile, depth, false)),
+      part10(explicit_big_uid, image_attributes(ebe, 4, 4) + nested_sequences(ebe, depth, false)),
+      image_attributes(ile, 4, 4) + nested_sequences(ile, depth, false),
+      part10(explicit_little_uid, nested_sequences(ele, depth, false)).substr(128),
+      part10(explicit_little_uid, element_header(ele, {0x0009, 0x1010}, "UN", undefined_length) +
+                                      item(ile, nested_sequences(ile, depth, false), false) +
+                                      tag_bytes(ile, {0xFFFE, 0xE0DD}) + std::string(4, '\0')),
+      part10(implicit_little_uid, text(ile, {0x0009, 0x0010}, "LO", "CARDIO-D.R. 1.0") +
+                                      element(ile, {0x0009, 0x1040}, "SQ", private_sequence)),
+      part10(deflated_uid,
+             RawDeflater()
+                 .bytes(image_attributes(ele, 4, 4) + nested_sequences(ele, depth, false))
+                 .finish()),
+  };
+}
+
+// A few random changes: bytes overwritten, flipped, inserted, deleted or copied from elsewhere,
+// the transfer syntax UID replaced (padded, empty, deflated...), a VR replaced.
+std::string damaged(std::string bytes, Random& random) {
+  const char* uids[] = {implicit_little_uid,
+                        explicit_little_uid,
+                        explicit_big_uid,
+                        deflated_uid,
+                        " 1.2.840.10008.1.2",
+                        "1.2.840.10008.1.2.5",
+                        ""};
+  const char* vrs[] = {"SQ", "UN", "OB", "OW", "LO", "UT", "XX", "ox"};
+  for (int change = random.integer(1, 4); change > 0; --change) {
+    const size_t span = random.chance(0.5) ? std::min<size_t>(bytes.size(), 400) : bytes.size();
+    const size_t at = random.below(span);
+    if (random.chance(0.25)) {
+      const size_t uid = bytes.find("1.2.840.10008.1.2", 128);
+      if (uid != std::string::npos)
+        bytes.replace(uid, bytes.find_first_not_of("0123456789.", uid) - uid,
+                      uids[random.below(std::size(uids))]);
+      continue;
+    }
+    if (random.chance(0.2)) {
+      const size_t vr = bytes.find("SQ", at);
+      if (vr != std::string::npos) bytes.replace(vr, 2, vrs[random.below(std::size(vrs))]);
+      continue;
+    }
+    switch (random.below(5)) {
+      case 0:
+        bytes[at] = static_cast<char>(random.next());
+        break;
+      case 1:
+        bytes[at] = static_cast<char>(bytes[at] ^ (1 << random.below(8)));
+        break;
+      case 2:
+        bytes.insert(at, random.integer(1, 8), static_cast<char>(random.next()));
+        break;
+      case 3:
+        bytes.erase(at, random.integer(1, 8));
+        break;
+      default:
+        bytes.insert(at, bytes.substr(random.below(bytes.size()), random.integer(4, 12)));
+        break;
+    }
+  }
+  return bytes;
 }
 
 int scanned_depth(const fs::path& path) {
@@ -179,6 +264,29 @@ TEST_CASE("dicom structure: a meta group whose first element is a broken sequenc
     CHECK(std::string(error.what()).find("damaged File Meta Information") != std::string::npos);
   }
   CHECK(dcmtk_depth(dir / "first_meta_sequence.dcm") == 80);
+}
+
+TEST_CASE("dicom structure: on damaged deep files the check's depth bounds DCMTK's parse") {
+  OFLog::configure(OFLogger::OFF_LOG_LEVEL);
+  const fs::path path = scratch_dir("dicom_structure_damaged") / "damaged.dcm";
+  const std::vector<std::string> files = deep_files();
+  Random random(20240611);
+  int passed = 0;
+  for (int attempt = 0; attempt < 3000; ++attempt) {
+    write_file(path, damaged(files[random.below(files.size())], random));
+    int checked = 0;
+    try {
+      checked = scanned_depth(path);
+    } catch (const Error&) {
+      continue;
+    }
+    ++passed;
+    DcmFileFormat file;
+    file.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect);
+    CAPTURE(attempt);
+    CHECK(parsed_tree_depth(file) <= checked);
+  }
+  CHECK(passed > 1000);
 }
 
 }  // namespace ihd::data
