@@ -4,7 +4,7 @@
 //   1. the file opens and is not empty (unreadable, empty_file);
 //   2. the pre-parse check of data/dicom_structure.h, before DCMTK walks the file: sequences
 //      nested more than 64 deep, an element value longer than max_decoded_bytes, a deflated data
-//      set inflating past max_decoded_bytes (too_large);
+//      set inflating past max_decoded_bytes (too_large), a broken first meta element (not_dicom);
 //   3. DCMTK parses the file, leaving every value over 4 KiB on disk until it is asked for (lazy
 //      loading: the pixel data is not read yet);
 //   4. Rows, Columns and PixelData present (no_pixel_data); Rows and Columns read as 64-bit

@@ -10,7 +10,9 @@
 //   - an element value longer than max_value_bytes (inside the file: a value that runs past its
 //     end is left to DCMTK, which reports the file truncated),
 //   - a deflated data set that inflates to more than max_value_bytes (inflated in 64 KiB pieces and
-//     counted, never held whole).
+//     counted, never held whole);
+// and (ErrorKind::not_dicom) a meta group whose first element is a sequence that does not parse,
+// the one damage DCMTK reads on from at a place no walk can predict.
 //
 // The depth it finds is an upper bound on the depth DCMTK reaches, so that every file it lets
 // through is safe to parse:
@@ -29,9 +31,9 @@
 //     the value as DCMTK does;
 //   - it stops only where DCMTK's parse fails too (a value past the end of the data, a non-item in
 //     a sequence, a misplaced delimiter), so nothing after that point is parsed by DCMTK either;
-//   - a transfer syntax UID written oddly (padding inside it, or more than one) leaves DCMTK's
-//     choice open: the data set is then walked in all four uncompressed encodings, and inflated
-//     too if the UID could be the deflated one.
+//   - a transfer syntax UID not written plainly (white space in it, empty, another VR than UI,
+//     inside a sequence, more than one) leaves DCMTK's choice open: the data set is then walked in
+//     all four uncompressed encodings, and inflated too if the UID could be the deflated one.
 #pragma once
 
 #include <cstdint>
@@ -49,8 +51,8 @@ struct DicomStructure {
   std::uint64_t inflated_bytes = 0;  // deflated data sets: their inflated size (0 otherwise)
 };
 
-// Walks the file's structure; throws Error (too_large, or unreadable when it cannot be opened).
-// Any other damage is left for DCMTK to report.
+// Walks the file's structure; throws Error (too_large, not_dicom as above, or unreadable when it
+// cannot be opened). Any other damage is left for DCMTK to report.
 DicomStructure check_dicom_structure(const std::filesystem::path& path,
                                      std::uint64_t max_value_bytes);
 
