@@ -9,6 +9,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -181,10 +182,12 @@ class RawDeflater {
   }
 
   RawDeflater& zeros(std::uint64_t count) {
-    const std::string piece(1 << 20, '\0');
-    for (; count > 0; count -= std::min<std::uint64_t>(count, piece.size()))
-      run(std::string_view(piece).substr(0, std::min<std::uint64_t>(count, piece.size())),
-          Z_NO_FLUSH);
+    static const std::string piece(64 * 1024, '\0');
+    while (count > 0) {
+      const size_t taken = static_cast<size_t>(std::min<std::uint64_t>(count, piece.size()));
+      run(std::string_view(piece).substr(0, taken), Z_NO_FLUSH);
+      count -= taken;
+    }
     return *this;
   }
 
