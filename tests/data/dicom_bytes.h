@@ -107,30 +107,29 @@ inline std::string sequence(Syntax syntax, Tag tag, const std::vector<std::strin
 inline std::string nested_sequences(Syntax syntax, int depth, bool defined_length,
                                     const std::string& innermost = "") {
   const bool big = is_big_endian(syntax);
-  const std::string sequence_start = element_header(syntax, sequence_tag, "SQ", 0);
-  const std::string item_start = tag_bytes(syntax, {0xFFFE, 0xE000}) + std::string(4, '\0');
-  const size_t sequence_header_bytes = sequence_start.size();
+  const std::string item_tag = tag_bytes(syntax, {0xFFFE, 0xE000});
+  const size_t levels = static_cast<size_t>(depth);
   std::string bytes;
   if (!defined_length) {
     const std::string open = element_header(syntax, sequence_tag, "SQ", undefined_length) +
-                             tag_bytes(syntax, {0xFFFE, 0xE000}) +
-                             uint_bytes(undefined_length, 4, big);
+                             item_tag + uint_bytes(undefined_length, 4, big);
     const std::string close = tag_bytes(syntax, {0xFFFE, 0xE00D}) + std::string(4, '\0') +
                               tag_bytes(syntax, {0xFFFE, 0xE0DD}) + std::string(4, '\0');
-    bytes.reserve((open.size() + close.size()) * static_cast<size_t>(depth) + innermost.size());
-    for (int level = 0; level < depth; ++level) bytes += open;
+    bytes.reserve((open.size() + close.size()) * levels + innermost.size());
+    for (size_t level = 0; level < levels; ++level) bytes += open;
     bytes += innermost;
-    for (int level = 0; level < depth; ++level) bytes += close;
+    for (size_t level = 0; level < levels; ++level) bytes += close;
     return bytes;
   }
-  const size_t level_bytes = sequence_header_bytes + item_start.size();
-  bytes.reserve(level_bytes * static_cast<size_t>(depth) + innermost.size());
-  for (int level = 0; level < depth; ++level) {
-    const size_t item_content =
-        level_bytes * static_cast<size_t>(depth - level - 1) + innermost.size();
-    const size_t sequence_value = item_start.size() + item_content;
-    bytes += element_header(syntax, sequence_tag, "SQ", static_cast<std::uint32_t>(sequence_value));
-    bytes += tag_bytes(syntax, {0xFFFE, 0xE000}) + uint_bytes(item_content, 4, big);
+  const size_t item_header_bytes = 8;
+  const size_t level_bytes =
+      element_header(syntax, sequence_tag, "SQ", 0).size() + item_header_bytes;
+  bytes.reserve(level_bytes * levels + innermost.size());
+  for (size_t level = 0; level < levels; ++level) {
+    const size_t item_content = level_bytes * (levels - level - 1) + innermost.size();
+    bytes += element_header(syntax, sequence_tag, "SQ",
+                            static_cast<std::uint32_t>(item_header_bytes + item_content));
+    bytes += item_tag + uint_bytes(item_content, 4, big);
   }
   return bytes + innermost;
 }
