@@ -1,6 +1,6 @@
 # Finds the third-party libraries, all from Debian packages (or the CUDA toolkit):
 # OpenBLAS (CPU GEMM), OpenMP (CPU threads), oneDNN (fast CPU convolutions, optional), doctest
-# (tests), Google Benchmark (bench), DCMTK (DICOM) and stb (PNG). IHD_DEPS_ROOT points at a folder of carried headers and libraries
+# (tests), Google Benchmark (bench), DCMTK and zlib (DICOM) and stb (PNG). IHD_DEPS_ROOT points at a folder of carried headers and libraries
 # for machines without Debian's packages (the GPU machine; see scripts/device-check.sh).
 set(IHD_DEPS_ROOT "" CACHE PATH "Optional folder with include/ and lib/ of carried dependencies")
 if(IHD_DEPS_ROOT)
@@ -59,4 +59,5 @@ endif()
 
 if(IHD_DATA)
   find_package(DCMTK REQUIRED CONFIG)
+  find_package(ZLIB REQUIRED)  # the DICOM pre-parse check inflates deflated data sets itself
 endif()

@@ -1,6 +1,6 @@
 // DICOM -> HU through DCMTK's dcmdata and its decompression codecs. See dicom_reader.h for the
-// order of the conversion steps; the pixel arithmetic is done here by hand (not by dcmimgle) so
-// that the RSNA fix, which needs the raw stored values, sits in plain sight.
+// order of the checks and of the conversion steps; the pixel arithmetic is done here by hand (not
+// by dcmimgle) so that the RSNA fix, which needs the raw stored values, sits in plain sight.
 #include "data/dicom_reader.h"
 
 #include <dcmtk/dcmdata/dcdeftag.h>
@@ -12,8 +12,10 @@
 #include <dcmtk/oflog/oflog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <limits>
@@ -21,6 +23,7 @@
 #include <optional>
 
 #include "common/error.h"
+#include "data/dicom_structure.h"
 
 namespace ihd::data {
 namespace {
@@ -58,16 +61,23 @@ bool has_dicm_prefix(const std::filesystem::path& path) {
   return in.good() && std::string_view(magic, 4) == "DICM";
 }
 
-// Loads the file; values longer than max_value_bytes stay on disk (lazy loading) when nonzero.
-void load_file(DcmFileFormat& file, const std::filesystem::path& path, Uint32 max_value_bytes) {
+// Values longer than this stay on disk until they are asked for (DCMTK's lazy loading), so that
+// the pixel data is read only after the header passed every check.
+constexpr Uint32 lazy_value_bytes = 4096;
+
+// Uncompressed PixelData may be this much longer than the header declares (trailing padding).
+constexpr std::uint64_t pixel_padding_tolerance_bytes = std::uint64_t{1} << 20;
+
+// Checks the file's structure, then lets DCMTK parse it.
+void load_file(DcmFileFormat& file, const std::filesystem::path& path, const DicomLimits& limits) {
   register_dcmtk_codecs_once();
   std::error_code size_error;
   const auto size_bytes = std::filesystem::file_size(path, size_error);
   if (size_error) fail(ErrorKind::unreadable, path, "cannot open: " + size_error.message());
   if (size_bytes == 0) fail(ErrorKind::empty_file, path, "empty file");
-  const Uint32 read_length = max_value_bytes ? max_value_bytes : DCM_MaxReadLength;
+  check_dicom_structure(path, limits.max_decoded_bytes);
   const OFCondition status =
-      file.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, read_length, ERM_autoDetect);
+      file.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, lazy_value_bytes, ERM_autoDetect);
   if (status.good()) return;
   if (is_truncation(status) && has_dicm_prefix(path))
     fail(ErrorKind::truncated, path,
@@ -81,20 +91,69 @@ std::string get_string(DcmItem& item, const DcmTagKey& tag) {
   return {};
 }
 
-std::optional<long> get_integer(DcmItem& item, const DcmTagKey& tag) {
-  Uint16 unsigned_value = 0;
-  if (item.findAndGetUint16(tag, unsigned_value).good()) return unsigned_value;
-  Sint16 signed_value = 0;
-  if (item.findAndGetSint16(tag, signed_value).good()) return signed_value;
-  OFString text;
-  if (item.findAndGetOFString(tag, text).good() && !text.empty()) {
-    try {
-      return std::stol(text.c_str());
-    } catch (const std::exception&) {
+// An integer written as text (IS, DS, or any other string VR): surrounding spaces allowed, values
+// beyond 64 bits saturate; nullopt when it is not an integer.
+std::optional<std::int64_t> parse_integer(std::string text) {
+  const auto first = text.find_first_not_of(' ');
+  if (first == std::string::npos) return std::nullopt;
+  text = text.substr(first, text.find_last_not_of(' ') - first + 1);
+  const char* begin = text.data() + (text[0] == '+' ? 1 : 0);
+  const char* end = text.data() + text.size();
+  std::int64_t value = 0;
+  const auto [stop, error] = std::from_chars(begin, end, value);
+  if (stop == end && error == std::errc::result_out_of_range)
+    return text[0] == '-' ? std::numeric_limits<std::int64_t>::min()
+                          : std::numeric_limits<std::int64_t>::max();
+  if (stop == end && error == std::errc()) return value;
+  char* double_end = nullptr;
+  const double as_double = std::strtod(text.c_str(), &double_end);
+  if (double_end != text.c_str() + text.size() || !std::isfinite(as_double) ||
+      as_double != std::floor(as_double))
+    return std::nullopt;
+  if (as_double >= 9.2e18) return std::numeric_limits<std::int64_t>::max();
+  if (as_double <= -9.2e18) return std::numeric_limits<std::int64_t>::min();
+  return static_cast<std::int64_t>(as_double);
+}
+
+// An integer attribute as stored, whatever its VR (US, SS, UL, SL, or text such as IS): nullopt
+// when absent, empty or not a number.
+std::optional<std::int64_t> get_integer(DcmItem& item, const DcmTagKey& tag) {
+  DcmElement* element = nullptr;
+  if (item.findAndGetElement(tag, element).bad() || element == nullptr || element->getLength() == 0)
+    return std::nullopt;
+  switch (element->ident()) {
+    case EVR_US: {
+      Uint16 value = 0;
+      if (element->getUint16(value).good()) return value;
       return std::nullopt;
     }
+    case EVR_SS: {
+      Sint16 value = 0;
+      if (element->getSint16(value).good()) return value;
+      return std::nullopt;
+    }
+    case EVR_UL: {
+      Uint32 value = 0;
+      if (element->getUint32(value).good()) return value;
+      return std::nullopt;
+    }
+    case EVR_SL: {
+      Sint32 value = 0;
+      if (element->getSint32(value).good()) return value;
+      return std::nullopt;
+    }
+    default: {
+      OFString text;
+      if (element->getOFString(text, 0).bad()) return std::nullopt;
+      return parse_integer(text.c_str());
+    }
   }
-  return std::nullopt;
+}
+
+// Narrows a value already checked to lie in int's range, or clamps one that carries no size.
+int to_int(std::int64_t value) {
+  return static_cast<int>(std::clamp<std::int64_t>(value, std::numeric_limits<int>::min(),
+                                                   std::numeric_limits<int>::max()));
 }
 
 std::vector<double> get_doubles(DcmItem& item, const DcmTagKey& tag) {
@@ -117,7 +176,47 @@ std::vector<double> get_doubles(DcmItem& item, const DcmTagKey& tag) {
   return values;
 }
 
-DicomMetadata read_metadata(DcmDataset& dataset, const std::filesystem::path& path) {
+// Rows or Columns: at least 1, at most the limit.
+int checked_side(const char* name, std::int64_t value, const DicomLimits& limits,
+                 const std::filesystem::path& path) {
+  if (value < 1)
+    fail(ErrorKind::bad_value, path,
+         std::string(name) + " " + std::to_string(value) + ": an image needs at least 1");
+  if (value > limits.max_rows_or_columns)
+    fail(ErrorKind::too_large, path,
+         std::string(name) + " " + std::to_string(value) + " exceeds the limit of " +
+             std::to_string(limits.max_rows_or_columns) + " (raise it with --max-image-side)");
+  return static_cast<int>(value);
+}
+
+// What the header says the pixel data decodes to, all frames: at most the limit.
+std::uint64_t checked_pixel_data_bytes(int rows, int columns, std::int64_t frames,
+                                       int bytes_per_sample, const DicomLimits& limits,
+                                       const std::filesystem::path& path) {
+  std::uint64_t bytes = 0;
+  const bool overflow =
+      __builtin_mul_overflow(static_cast<std::uint64_t>(rows), static_cast<std::uint64_t>(columns),
+                             &bytes) ||
+      __builtin_mul_overflow(bytes, static_cast<std::uint64_t>(frames), &bytes) ||
+      __builtin_mul_overflow(bytes, static_cast<std::uint64_t>(bytes_per_sample), &bytes);
+  if (overflow || bytes > limits.max_decoded_bytes)
+    fail(ErrorKind::too_large, path,
+         "the pixel data would decode to " +
+             (overflow ? std::string("more than 2^64") : std::to_string(bytes)) + " bytes (" +
+             std::to_string(rows) + " x " + std::to_string(columns) + " x " +
+             std::to_string(frames) + " frames x " + std::to_string(bytes_per_sample) +
+             " bytes), more than " + decoded_bytes_limit_text(limits.max_decoded_bytes));
+  return bytes;
+}
+
+void check_finite(const char* name, double value, const std::filesystem::path& path) {
+  if (!std::isfinite(value))
+    fail(ErrorKind::bad_value, path,
+         std::string(name) + " is " + std::to_string(value) + ", not a finite number");
+}
+
+DicomMetadata read_metadata(DcmDataset& dataset, const DicomLimits& limits,
+                            const std::filesystem::path& path) {
   DicomMetadata meta;
   meta.patient_id = get_string(dataset, DCM_PatientID);
   meta.study_instance_uid = get_string(dataset, DCM_StudyInstanceUID);
@@ -138,35 +237,46 @@ DicomMetadata read_metadata(DcmDataset& dataset, const std::filesystem::path& pa
 
   const auto rows = get_integer(dataset, DCM_Rows);
   const auto columns = get_integer(dataset, DCM_Columns);
-  if (!rows || !columns || *rows <= 0 || *columns <= 0 || !dataset.tagExists(DCM_PixelData))
+  if (!rows || !columns || !dataset.tagExists(DCM_PixelData))
     fail(ErrorKind::no_pixel_data, path, "no image (Rows, Columns or PixelData missing)");
-  meta.rows = static_cast<int>(*rows);
-  meta.columns = static_cast<int>(*columns);
-  meta.bits_allocated = static_cast<int>(get_integer(dataset, DCM_BitsAllocated).value_or(0));
-  meta.bits_stored =
-      static_cast<int>(get_integer(dataset, DCM_BitsStored).value_or(meta.bits_allocated));
-  meta.high_bit =
-      static_cast<int>(get_integer(dataset, DCM_HighBit).value_or(meta.bits_stored - 1));
-  meta.pixel_representation =
-      static_cast<int>(get_integer(dataset, DCM_PixelRepresentation).value_or(0));
-  const auto slope = get_doubles(dataset, DCM_RescaleSlope);
-  const auto intercept = get_doubles(dataset, DCM_RescaleIntercept);
-  if (!slope.empty() && slope[0] != 0.0) meta.rescale_slope = slope[0];
-  if (!intercept.empty()) meta.rescale_intercept = intercept[0];
+  meta.rows = checked_side("Rows", *rows, limits, path);
+  meta.columns = checked_side("Columns", *columns, limits, path);
+  const std::int64_t frames = get_integer(dataset, DCM_NumberOfFrames).value_or(1);
+  if (frames < 1)
+    fail(ErrorKind::bad_value, path,
+         "NumberOfFrames " + std::to_string(frames) + ": an image has at least one frame");
+  const std::int64_t bits_allocated = get_integer(dataset, DCM_BitsAllocated).value_or(0);
+  const std::int64_t bits_stored = get_integer(dataset, DCM_BitsStored).value_or(bits_allocated);
+  const std::int64_t high_bit = get_integer(dataset, DCM_HighBit).value_or(bits_stored - 1);
+  meta.pixel_representation = to_int(get_integer(dataset, DCM_PixelRepresentation).value_or(0));
 
-  const long samples_per_pixel = get_integer(dataset, DCM_SamplesPerPixel).value_or(1);
+  const std::int64_t samples_per_pixel = get_integer(dataset, DCM_SamplesPerPixel).value_or(1);
   if (samples_per_pixel != 1)
     fail(ErrorKind::unsupported_pixel_format, path,
          "colour image (SamplesPerPixel " + std::to_string(samples_per_pixel) +
              "), expected greyscale");
-  if (meta.bits_allocated != 8 && meta.bits_allocated != 16)
+  if (bits_allocated != 8 && bits_allocated != 16)
     fail(ErrorKind::unsupported_pixel_format, path,
-         "unsupported BitsAllocated " + std::to_string(meta.bits_allocated) + " (need 8 or 16)");
-  if (meta.bits_stored < 1 || meta.bits_stored > meta.bits_allocated ||
-      meta.high_bit < meta.bits_stored - 1 || meta.high_bit >= meta.bits_allocated)
+         "unsupported BitsAllocated " + std::to_string(bits_allocated) + " (need 8 or 16)");
+  if (bits_stored < 1 || bits_stored > bits_allocated || high_bit < bits_stored - 1 ||
+      high_bit >= bits_allocated)
     fail(ErrorKind::unsupported_pixel_format, path,
-         "inconsistent BitsStored " + std::to_string(meta.bits_stored) + " / HighBit " +
-             std::to_string(meta.high_bit));
+         "inconsistent BitsStored " + std::to_string(bits_stored) + " / HighBit " +
+             std::to_string(high_bit));
+  meta.bits_allocated = static_cast<int>(bits_allocated);
+  meta.bits_stored = static_cast<int>(bits_stored);
+  meta.high_bit = static_cast<int>(high_bit);
+
+  meta.pixel_data_bytes = checked_pixel_data_bytes(meta.rows, meta.columns, frames,
+                                                   meta.bits_allocated / 8, limits, path);
+  meta.frames = static_cast<int>(frames);
+
+  const auto slope = get_doubles(dataset, DCM_RescaleSlope);
+  const auto intercept = get_doubles(dataset, DCM_RescaleIntercept);
+  if (!slope.empty()) check_finite("RescaleSlope", slope[0], path);
+  if (!intercept.empty()) check_finite("RescaleIntercept", intercept[0], path);
+  if (!slope.empty() && slope[0] != 0.0) meta.rescale_slope = slope[0];
+  if (!intercept.empty()) meta.rescale_intercept = intercept[0];
   return meta;
 }
 
@@ -194,15 +304,25 @@ struct PixelBytes {
   size_t size_bytes = 0;
 };
 
-PixelBytes pixel_bytes(DcmDataset& dataset, int bits_allocated, const std::filesystem::path& path) {
+// Uncompressed pixel data longer than the header declares (beyond a little padding) is refused
+// before DCMTK reads it from the file.
+PixelBytes pixel_bytes(DcmDataset& dataset, const DicomMetadata& meta,
+                       const std::filesystem::path& path) {
   DcmElement* element = nullptr;
   if (dataset.findAndGetElement(DCM_PixelData, element).bad() || element == nullptr)
     fail(ErrorKind::no_pixel_data, path, "no PixelData element");
   PixelBytes bytes;
   bytes.size_bytes = element->getLength();
+  const std::uint64_t declared_even = (meta.pixel_data_bytes + 1) & ~std::uint64_t{1};
+  if (!DcmXfer(dataset.getOriginalXfer()).isEncapsulated() &&
+      bytes.size_bytes > declared_even + pixel_padding_tolerance_bytes)
+    fail(ErrorKind::too_large, path,
+         "PixelData holds " + std::to_string(bytes.size_bytes) + " bytes, more than the " +
+             std::to_string(meta.pixel_data_bytes) +
+             " the header declares (Rows x Columns x frames x bytes) plus 1 MiB of padding");
   Uint8* as_bytes = nullptr;
   Uint16* as_words = nullptr;
-  const bool words_first = bits_allocated == 16;
+  const bool words_first = meta.bits_allocated == 16;
   if (words_first && element->getUint16Array(as_words).good() && as_words) {
     bytes.data = reinterpret_cast<const std::uint8_t*>(as_words);
   } else if (element->getUint8Array(as_bytes).good() && as_bytes) {
@@ -215,30 +335,44 @@ PixelBytes pixel_bytes(DcmDataset& dataset, int bits_allocated, const std::files
   return bytes;
 }
 
-template <typename Word>
-void stored_values(const std::uint8_t* bytes, size_t count, const DicomMetadata& meta,
-                   std::vector<std::int32_t>& out) {
-  const int shift = meta.high_bit + 1 - meta.bits_stored;
-  const std::uint32_t mask =
-      meta.bits_stored >= 32 ? 0xffffffffu : ((std::uint32_t{1} << meta.bits_stored) - 1);
-  const std::uint32_t sign_bit = std::uint32_t{1} << (meta.bits_stored - 1);
-  const bool is_signed = meta.pixel_representation == 1;
-  out.resize(count);
-  for (size_t i = 0; i < count; ++i) {
-    Word word;
-    std::memcpy(&word, bytes + i * sizeof(Word), sizeof(Word));
-    std::uint32_t value = (static_cast<std::uint32_t>(word) >> shift) & mask;
-    if (is_signed && (value & sign_bit))
-      out[i] = static_cast<std::int32_t>(value) - static_cast<std::int32_t>(mask) - 1;
-    else
-      out[i] = static_cast<std::int32_t>(value);
+// One stored word -> its value: BitsStored bits ending at HighBit, sign-extended when
+// PixelRepresentation is 1.
+class StoredValueDecoder {
+ public:
+  explicit StoredValueDecoder(const DicomMetadata& meta)
+      : shift_(meta.high_bit + 1 - meta.bits_stored),
+        mask_((std::uint32_t{1} << meta.bits_stored) - 1),
+        sign_bit_(std::uint32_t{1} << (meta.bits_stored - 1)),
+        is_signed_(meta.pixel_representation == 1),
+        word_bytes_(static_cast<size_t>(meta.bits_allocated / 8)) {}
+
+  std::int32_t operator()(const std::uint8_t* bytes, size_t index) const {
+    std::uint32_t word = 0;
+    if (word_bytes_ == 1) {
+      word = bytes[index];
+    } else {
+      std::uint16_t word16;
+      std::memcpy(&word16, bytes + index * 2, 2);
+      word = word16;
+    }
+    const std::uint32_t value = (word >> shift_) & mask_;
+    if (is_signed_ && (value & sign_bit_))
+      return static_cast<std::int32_t>(value) - static_cast<std::int32_t>(mask_) - 1;
+    return static_cast<std::int32_t>(value);
   }
-}
+
+ private:
+  int shift_;
+  std::uint32_t mask_;
+  std::uint32_t sign_bit_;
+  bool is_signed_;
+  size_t word_bytes_;
+};
 
 struct PaddingRange {
-  std::int32_t low = 0;
-  std::int32_t high = -1;  // empty when high < low
-  bool contains(std::int32_t v) const { return v >= low && v <= high; }
+  std::int64_t low = 0;
+  std::int64_t high = -1;  // empty when high < low
+  bool contains(std::int64_t v) const { return v >= low && v <= high; }
 };
 
 PaddingRange padding_range(DcmDataset& dataset) {
@@ -246,8 +380,8 @@ PaddingRange padding_range(DcmDataset& dataset) {
   const auto value = get_integer(dataset, DCM_PixelPaddingValue);
   if (!value) return range;
   const auto limit = get_integer(dataset, DCM_PixelPaddingRangeLimit);
-  range.low = static_cast<std::int32_t>(std::min(*value, limit.value_or(*value)));
-  range.high = static_cast<std::int32_t>(std::max(*value, limit.value_or(*value)));
+  range.low = std::min(*value, limit.value_or(*value));
+  range.high = std::max(*value, limit.value_or(*value));
   return range;
 }
 
@@ -262,52 +396,46 @@ int rsna_fixed_stored_value(int stored_value) {
   return shifted >= 4096 ? shifted - 4096 : shifted;
 }
 
-DicomMetadata read_dicom_metadata(const std::filesystem::path& path) {
+DicomMetadata read_dicom_metadata(const std::filesystem::path& path, const DicomLimits& limits) {
   DcmFileFormat file;
-  load_file(file, path, 4096);
-  return read_metadata(*file.getDataset(), path);
+  load_file(file, path, limits);
+  return read_metadata(*file.getDataset(), limits, path);
 }
 
-HuImage read_dicom_hu(const std::filesystem::path& path) {
+HuImage read_dicom_hu(const std::filesystem::path& path, const DicomLimits& limits) {
   DcmFileFormat file;
-  load_file(file, path, 0);
+  load_file(file, path, limits);
   DcmDataset& dataset = *file.getDataset();
   HuImage image;
-  image.metadata = read_metadata(dataset, path);
+  image.metadata = read_metadata(dataset, limits, path);
   DicomMetadata& meta = image.metadata;
   decode_transfer_syntax(dataset, path);
 
   const size_t pixel_count = static_cast<size_t>(meta.rows) * meta.columns;
   const size_t word_bytes = meta.bits_allocated / 8;
-  const PixelBytes bytes = pixel_bytes(dataset, meta.bits_allocated, path);
+  const PixelBytes bytes = pixel_bytes(dataset, meta, path);
   if (bytes.size_bytes < pixel_count * word_bytes)
     fail(ErrorKind::truncated, path,
          "pixel data holds " + std::to_string(bytes.size_bytes) + " bytes, the image needs " +
              std::to_string(pixel_count * word_bytes));
 
-  std::vector<std::int32_t> stored;
-  if (word_bytes == 1)
-    stored_values<std::uint8_t>(bytes.data, pixel_count, meta, stored);
-  else
-    stored_values<std::uint16_t>(bytes.data, pixel_count, meta, stored);
-
   double intercept = meta.rescale_intercept;
   const double slope = meta.rescale_slope;
   meta.rsna_intercept_fixed =
       needs_rsna_intercept_fix(meta.bits_stored, meta.pixel_representation, intercept);
+  if (meta.rsna_intercept_fixed) intercept = -1000.0;
   const PaddingRange padding = padding_range(dataset);
+  const StoredValueDecoder stored_value(meta);
   std::vector<bool> padded(pixel_count, false);
-  for (size_t i = 0; i < pixel_count; ++i) padded[i] = padding.contains(stored[i]);
-  if (meta.rsna_intercept_fixed) {
-    for (auto& value : stored) value = rsna_fixed_stored_value(value);
-    intercept = -1000.0;
-  }
-
   image.rows = meta.rows;
   image.columns = meta.columns;
   image.hu.resize(pixel_count);
-  for (size_t i = 0; i < pixel_count; ++i)
-    image.hu[i] = static_cast<float>(stored[i] * slope + intercept);
+  for (size_t i = 0; i < pixel_count; ++i) {
+    std::int32_t stored = stored_value(bytes.data, i);
+    padded[i] = padding.contains(stored);
+    if (meta.rsna_intercept_fixed) stored = rsna_fixed_stored_value(stored);
+    image.hu[i] = static_cast<float>(stored * slope + intercept);
+  }
 
   if (meta.photometric_interpretation == "MONOCHROME1") {
     const double stored_min =

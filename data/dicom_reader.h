@@ -1,5 +1,26 @@
 // Reads one DICOM slice into Hounsfield units (or, for non-CT images, rescaled modality values).
 //
+// The checks, in order, each before anything it guards is allocated or parsed:
+//   1. the file opens and is not empty (unreadable, empty_file);
+//   2. the pre-parse check of data/dicom_structure.h, before DCMTK walks the file: sequences
+//      nested more than 64 deep, an element value longer than max_decoded_bytes, a deflated data
+//      set inflating past max_decoded_bytes (too_large), a broken first meta element (not_dicom);
+//   3. DCMTK parses the file, leaving every value over 4 KiB on disk until it is asked for (lazy
+//      loading: the pixel data is not read yet);
+//   4. Rows, Columns and PixelData present (no_pixel_data); Rows and Columns read as 64-bit
+//      integers whatever their VR (US, UL, SS, IS text...), at least 1 (bad_value) and at most
+//      max_rows_or_columns (too_large); NumberOfFrames at least 1 (bad_value);
+//   5. greyscale with 8 or 16 bits allocated and a consistent BitsStored / HighBit
+//      (unsupported_pixel_format);
+//   6. Rows x Columns x frames x bytes per sample, computed in 64 bits with overflow checked, at
+//      most max_decoded_bytes (too_large): this bounds what a codec decodes (RLE, JPEG: all frames)
+//      and what uncompressed pixel data may hold;
+//   7. RescaleSlope and RescaleIntercept finite (bad_value; a slope of 0 counts as absent);
+//   8. (pixels) encapsulated data decoded through DCMTK's codecs, or uncompressed PixelData no more
+//      than 1 MiB longer than the header declares (too_large; pydicom accepts and strips any excess
+//      with a warning, writers pad by a byte or to a block; more means the header is wrong about
+//      what the file holds) and not shorter (truncated).
+//
 // The conversion, in order: decode the transfer syntax (uncompressed little/big endian, implicit
 // or explicit VR, deflate, RLE, JPEG baseline/extended/lossless, JPEG-LS through DCMTK's codecs),
 // take each stored word's BitsStored bits ending at HighBit, sign-extend them when
@@ -8,16 +29,28 @@
 // pixels equal to PixelPaddingValue (or inside PixelPaddingRangeLimit) the lowest value of the
 // image's real pixels. Multi-frame files yield their first frame.
 //
-// Every failure is a Error naming the file and the reason (truncated, not DICOM, unsupported
-// transfer syntax such as JPEG 2000, colour image, ...); nothing here aborts the process.
+// Every failure is an Error naming the file and the reason (truncated, not DICOM, unsupported
+// transfer syntax such as JPEG 2000, colour image, a limit exceeded and how to raise it...);
+// nothing here aborts the process.
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 namespace ihd::data {
+
+// What one file may make the reader allocate. The defaults take any real CT, MR, CR or DX image
+// (RSNA slices are 512 x 512 x 2 bytes = 0.5 MiB; detector images reach about 4k x 5k; an enhanced
+// multi-frame CT volume of 500 slices 512 x 512 is 250 MiB) and keep a hostile file's cost to a
+// few hundred MB per file being read (ihd_prepare reads one file per thread).
+struct DicomLimits {
+  int max_rows_or_columns = 8192;  // 8192 x 8192 x 2 bytes = 128 MiB: sides no scanner reaches
+  // Total pixel data decoded (all frames) or data set inflated, and the longest element value.
+  std::uint64_t max_decoded_bytes = std::uint64_t{256} << 20;
+};
 
 struct DicomMetadata {
   std::string patient_id;
@@ -34,6 +67,8 @@ struct DicomMetadata {
   std::vector<double> window_widths;
   int rows = 0;
   int columns = 0;
+  int frames = 1;                      // NumberOfFrames (1 when absent)
+  std::uint64_t pixel_data_bytes = 0;  // rows x columns x frames x bytes per sample, as declared
   int bits_allocated = 0;
   int bits_stored = 0;
   int high_bit = 0;
@@ -53,11 +88,12 @@ struct HuImage {
 };
 
 // Decodes the file's first frame into HU. Throws Error.
-HuImage read_dicom_hu(const std::filesystem::path& path);
+HuImage read_dicom_hu(const std::filesystem::path& path, const DicomLimits& limits = {});
 
-// Reads the header only (pixel data is not loaded or decoded): for ordering slices cheaply.
-// Throws Error when the file is not DICOM or has no image.
-DicomMetadata read_dicom_metadata(const std::filesystem::path& path);
+// Reads the header only (pixel data is not loaded or decoded): for ordering slices cheaply. Runs
+// checks 1 to 7. Throws Error when the file is not DICOM, has no image or exceeds a limit.
+DicomMetadata read_dicom_metadata(const std::filesystem::path& path,
+                                  const DicomLimits& limits = {});
 
 // The RSNA wrong-intercept fix as public solutions apply it: when BitsStored is 12,
 // PixelRepresentation is 0 and RescaleIntercept > -100, the stored value gets 1000 added,

@@ -88,7 +88,7 @@ PngConversionReport export_png_tree(const ImageDataset& dataset,
 PngConversionReport convert_dicom_to_png(const std::vector<std::filesystem::path>& inputs,
                                          const std::filesystem::path& output_dir,
                                          const std::vector<Window>& windows, int size,
-                                         std::ostream& log) {
+                                         std::ostream& log, const DicomLimits& limits) {
   std::filesystem::create_directories(output_dir);
   const auto files = expand_inputs(inputs);
   const auto channels = window_channels(windows);
@@ -96,7 +96,7 @@ PngConversionReport convert_dicom_to_png(const std::vector<std::filesystem::path
 #pragma omp parallel for schedule(dynamic, 4)
   for (long i = 0; i < static_cast<long>(files.size()); ++i) {
     try {
-      const HuImage slice = read_dicom_hu(files[i]);
+      const HuImage slice = read_dicom_hu(files[i], limits);
       std::vector<const HuImage*> slices(channels.size(), &slice);
       const PreparedImage image = prepare_image(slices, channels, size);
       write_png(child_path(output_dir, files[i].stem().string() + ".png"), image.pixels.data(),

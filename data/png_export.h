@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "data/dicom_reader.h"
 #include "data/image_dataset.h"
 #include "data/windowing.h"
 
@@ -34,10 +35,11 @@ PngConversionReport export_png_tree(const ImageDataset& dataset,
                                     std::ostream& log);
 
 // inputs: files (taken as they are) or folders (searched recursively for *.dcm and files without
-// an extension). size 0 keeps the native size. Skipped files go to log, one line each.
+// an extension). size 0 keeps the native size. Skipped files go to log, one line each; files over
+// `limits` are skipped (too_large).
 PngConversionReport convert_dicom_to_png(const std::vector<std::filesystem::path>& inputs,
                                          const std::filesystem::path& output_dir,
                                          const std::vector<Window>& windows, int size,
-                                         std::ostream& log);
+                                         std::ostream& log, const DicomLimits& limits = {});
 
 }  // namespace ihd::data

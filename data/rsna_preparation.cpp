@@ -43,13 +43,14 @@ std::vector<std::filesystem::path> list_dicom_files(const std::filesystem::path&
 
 // Reads headers in parallel; failures land in errors[i] (nullopt on success).
 std::vector<DicomMetadata> read_headers(const std::vector<std::filesystem::path>& files,
+                                        const DicomLimits& limits,
                                         std::vector<std::optional<Error>>& errors) {
   std::vector<DicomMetadata> headers(files.size());
   errors.assign(files.size(), std::nullopt);
 #pragma omp parallel for schedule(dynamic, 16)
   for (long i = 0; i < static_cast<long>(files.size()); ++i) {
     try {
-      headers[i] = read_dicom_metadata(files[i]);
+      headers[i] = read_dicom_metadata(files[i], limits);
     } catch (const std::exception& error) {
       errors[i] = as_file_error(files[i].string(), error);
     }
@@ -60,9 +61,10 @@ std::vector<DicomMetadata> read_headers(const std::vector<std::filesystem::path>
 // For every file, its neighbours at the requested offsets within its series, ordered by
 // ImagePositionPatient z (files without a position keep no neighbours).
 std::map<std::string, std::map<int, std::filesystem::path>> neighbours_by_image(
-    const std::vector<std::filesystem::path>& files, const std::set<int>& offsets) {
+    const std::vector<std::filesystem::path>& files, const std::set<int>& offsets,
+    const DicomLimits& limits) {
   std::vector<std::optional<Error>> errors;
-  const auto headers = read_headers(files, errors);
+  const auto headers = read_headers(files, limits, errors);
   std::map<std::string, std::vector<std::pair<double, size_t>>> series;
   for (size_t i = 0; i < files.size(); ++i)
     if (!errors[i] && headers[i].has_image_position)
@@ -148,12 +150,13 @@ PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
   std::vector<std::filesystem::path> chosen_files;
   for (size_t i : chosen) chosen_files.push_back(labelled[i].path);
   std::vector<std::optional<Error>> header_errors;
-  const auto headers = read_headers(chosen_files, header_errors);
+  const auto headers = read_headers(chosen_files, options.dicom_limits, header_errors);
   std::set<int> offsets;
   for (const ChannelSpec& channel : options.channels)
     if (channel.slice_offset != 0) offsets.insert(channel.slice_offset);
-  const auto neighbours = offsets.empty() ? decltype(neighbours_by_image(files, offsets)){}
-                                          : neighbours_by_image(files, offsets);
+  const auto neighbours =
+      offsets.empty() ? decltype(neighbours_by_image(files, offsets, options.dicom_limits)){}
+                      : neighbours_by_image(files, offsets, options.dicom_limits);
   std::vector<PlannedImage> plan;
   for (size_t k = 0; k < chosen.size(); ++k) {
     if (header_errors[k]) {
@@ -223,11 +226,11 @@ PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
     for (long n = static_cast<long>(begin); n < static_cast<long>(end); ++n) {
       const PlannedImage& image = plan[n];
       try {
-        const HuImage current = read_dicom_hu(image.path);
+        const HuImage current = read_dicom_hu(image.path, options.dicom_limits);
         std::map<int, HuImage> others;
         for (const auto& [offset, path] : image.neighbours) {
           try {
-            others.emplace(offset, read_dicom_hu(path));
+            others.emplace(offset, read_dicom_hu(path, options.dicom_limits));
           } catch (const std::exception&) {
             // An unreadable neighbour is replaced by the slice itself.
           }

@@ -14,6 +14,7 @@
 
 #include "common/error.h"
 #include "data/dataset_selection.h"
+#include "data/dicom_reader.h"
 #include "data/slice_preparation.h"
 
 namespace ihd::data {
@@ -27,6 +28,7 @@ struct PreparationOptions {
   bool split_by_patient = true;  // false: the seed's random split by image
   std::uint64_t seed = 1;
   size_t records_per_shard = 1024;
+  DicomLimits dicom_limits;  // for every header and pixel read
 };
 
 struct PreparationReport {

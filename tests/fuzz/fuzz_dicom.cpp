@@ -1,6 +1,7 @@
-// Fuzz target: the DICOM path we own on top of DCMTK's parser: header-only metadata reading, and
-// the full decode to HU (BitsStored/HighBit extraction, sign extension, the RSNA intercept fix,
-// rescale, MONOCHROME1 inversion, padding). A Error is the expected outcome of bad bytes.
+// Fuzz target: the DICOM path we own on top of DCMTK's parser: the pre-parse structure check and
+// the limits, header-only metadata reading, and the full decode to HU (BitsStored/HighBit
+// extraction, sign extension, the RSNA intercept fix, rescale, MONOCHROME1 inversion, padding).
+// An Error is the expected outcome of bad bytes.
 #include <cstddef>
 #include <cstdint>
 
