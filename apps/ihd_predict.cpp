@@ -26,6 +26,8 @@ struct PredictOptions {
   std::string gradcam;
   std::string device = "cpu";
   int batch = 16;
+  int max_image_side = 8192;
+  int max_decoded_mb = 256;
 };
 
 std::string probability_text(double probability) {
@@ -81,13 +83,24 @@ int main(int argc, char** argv) {
   flags.add("gradcam", options.gradcam, "folder for Grad-CAM heat-map PNGs");
   flags.add("device", options.device, "cpu or cuda[:N]");
   flags.add("batch", options.batch, "images per forward pass");
+  flags.add("max-image-side", options.max_image_side,
+            "refuse DICOM files with Rows or Columns above this");
+  flags.add("max-decoded-mb", options.max_decoded_mb,
+            "refuse DICOM pixel data that decodes or inflates to more MiB than this");
   try {
     if (!flags.parse(argc, argv)) return 0;
     if (options.model.empty()) throw ihd::Error("--model is required (see --help)");
     if (flags.positional().empty()) throw ihd::Error("no INPUT given (DICOM/PNG files or folders)");
     if (options.batch < 1) throw ihd::Error("--batch must be at least 1");
+    if (options.max_image_side < 1 || options.max_decoded_mb < 1 ||
+        options.max_decoded_mb > (1 << 20)) {
+      throw ihd::Error("--max-image-side must be at least 1 and --max-decoded-mb in [1, 1048576]");
+    }
     const ihd::Device device = ihd::Device::parse(options.device);
-    const TrainedModel trained = load_trained_model(options.model, device);
+    TrainedModel trained = load_trained_model(options.model, device);
+    // The limits protect this machine from its inputs: this command's, not the training's.
+    trained.options.max_image_side = options.max_image_side;
+    trained.options.max_decoded_mb = options.max_decoded_mb;
     if (options.submission && trained.label_names.size() != ihd::training::kRsnaSubtypeCount) {
       throw ihd::Error("--submission needs a model trained on all six RSNA labels (--labels all)");
     }

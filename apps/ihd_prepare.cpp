@@ -34,7 +34,8 @@ const char* usage =
     "              [--windows brain/subdural/bone | --adjacent [--window C,W=brain]]\n"
     "              [--no-balance] [--limit N] [--validation F=0.2] [--test F=0]\n"
     "              [--split patient|random] [--seed S=1] [--shard-size N=1024] [--threads N]\n"
-    "              [--export-png OUT_DIR [--label any|epidural|...]]\n";
+    "              [--export-png OUT_DIR [--label any|epidural|...]]\n"
+    "  both:       [--max-image-side PX=8192] [--max-decoded-mb MB=256]  (DICOM input limits)\n";
 
 struct CommandLine {
   std::string png_dir, rsna_dir, cache_dir, export_dir;
@@ -92,6 +93,10 @@ CommandLine parse(int argc, char** argv) {
       line.preparation.records_per_shard = std::stoul(value());
     else if (flag == "--threads")
       line.threads = std::stoi(value());
+    else if (flag == "--max-image-side")
+      line.preparation.dicom_limits.max_rows_or_columns = std::stoi(value());
+    else if (flag == "--max-decoded-mb")
+      line.preparation.dicom_limits.max_decoded_bytes = std::stoull(value()) << 20;
     else if (flag == "--label")
       line.label = value();
     else if (flag == "--help" || flag == "-h")
@@ -106,6 +111,9 @@ CommandLine parse(int argc, char** argv) {
   if (!line.rsna_dir.empty() && line.cache_dir.empty())
     throw std::invalid_argument("--rsna needs --cache");
   if (!line.png_dir.empty() && line.inputs.empty()) throw std::invalid_argument("no INPUT given");
+  const auto& limits = line.preparation.dicom_limits;
+  if (limits.max_rows_or_columns < 1 || limits.max_decoded_bytes < (1u << 20))
+    throw std::invalid_argument("--max-image-side and --max-decoded-mb must be at least 1");
   return line;
 }
 
@@ -123,8 +131,9 @@ int convert_to_png(const CommandLine& line) {
       std::cerr << "ihd_prepare: no such input: " << input.string() << '\n';
       return 1;
     }
-  const auto report = ihd::data::convert_dicom_to_png(inputs, line.png_dir, windows,
-                                                      line.size < 0 ? 0 : line.size, std::cerr);
+  const auto report =
+      ihd::data::convert_dicom_to_png(inputs, line.png_dir, windows, line.size < 0 ? 0 : line.size,
+                                      std::cerr, line.preparation.dicom_limits);
   if (report.inputs == 0) {
     std::cerr << "ihd_prepare: no input files found\n";
     return 1;

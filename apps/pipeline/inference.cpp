@@ -122,7 +122,7 @@ PreparedInput prepare_input(const fs::path& file, const TrainOptions& options) {
     data::resize_image_u8(image.pixels.data(), image.height, image.width, options.channels,
                           bytes.data(), size, size);
   } else {
-    const data::HuImage hu = data::read_dicom_hu(file);
+    const data::HuImage hu = data::read_dicom_hu(file, dicom_limits_for(options));
     std::vector<data::ChannelSpec> channels = data::window_channels(data::default_windows());
     channels.resize(static_cast<size_t>(options.channels));
     std::vector<const data::HuImage*> slices(channels.size(), &hu);

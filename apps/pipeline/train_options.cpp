@@ -35,6 +35,10 @@ void add_train_flags(FlagSet& f, TrainOptions& o) {
   f.add("limit", o.limit, "use at most N images, half positive (0: all)");
   f.add("balance", o.balance, "undersample negatives to the number of positives");
   f.add("augment", o.augment, "flips, small rotation/scale/shift, window jitter");
+  f.add("max-image-side", o.max_image_side,
+        "DICOM files: refuse Rows or Columns above this (hostile or broken headers)");
+  f.add("max-decoded-mb", o.max_decoded_mb,
+        "DICOM files: refuse pixel data that decodes or inflates to more MiB than this");
   f.add("workers", o.workers, "data loader threads");
   f.add("arch", o.arch, "resnet18, resnet34, resnet50, resnet101 or resnet152");
   f.add("image-size", o.image_size, "training image size in pixels");
@@ -167,6 +171,9 @@ void validate(const TrainOptions& o) {
     throw Error("--synth-patients must be at least 2 and --synth-slices at least 1");
   }
   if (o.workers < 1 || o.threads < 0) throw Error("--workers must be >= 1, --threads >= 0");
+  if (o.max_image_side < 1 || o.max_decoded_mb < 1 || o.max_decoded_mb > (1 << 20)) {
+    throw Error("--max-image-side must be at least 1 and --max-decoded-mb in [1, 1048576]");
+  }
   if (o.out.empty()) throw Error("--out must name a run folder");
   if (o.sweep) {
     const auto rates = parse_learning_rates(o.sweep_lrs);

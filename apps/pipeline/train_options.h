@@ -24,6 +24,8 @@ struct TrainOptions {
   std::string split = "patient";  // or "random" (the seed's split by image)
   long limit = 0;
   bool balance = true;
+  int max_image_side = 8192;  // DICOM/PNG inputs: the largest Rows or Columns read
+  int max_decoded_mb = 256;   // DICOM inputs: pixel data decoded or inflated, at most
   bool augment = true;
   int workers = 2;
 

@@ -78,6 +78,7 @@ TrainingData open_training_data(const TrainOptions& o) {
   source_options.preparation.fractions.test = o.test_fraction;
   source_options.preparation.split_by_patient = o.split == "patient";
   source_options.preparation.seed = static_cast<std::uint64_t>(o.seed);
+  source_options.preparation.dicom_limits = dicom_limits_for(o);
   source_options.png.positive_class = o.positive_class;
   source_options.png.image_size = o.image_size;
   source_options.png.channels = o.channels;
@@ -116,6 +117,13 @@ TrainingData open_training_data(const TrainOptions& o) {
                        std::to_string(result.validation.size()) + " validation, " +
                        std::to_string(result.test.size()) + " test)";
   return result;
+}
+
+data::DicomLimits dicom_limits_for(const TrainOptions& o) {
+  data::DicomLimits limits;
+  limits.max_rows_or_columns = o.max_image_side;
+  limits.max_decoded_bytes = static_cast<std::uint64_t>(o.max_decoded_mb) << 20;
+  return limits;
 }
 
 data::BatchLoaderOptions loader_options(const TrainOptions& o, bool training) {

@@ -10,6 +10,7 @@
 
 #include "apps/pipeline/train_options.h"
 #include "data/batch_loader.h"
+#include "data/dicom_reader.h"
 #include "data/image_dataset.h"
 #include "engine/batch_uploader.h"
 #include "engine/tensor.h"
@@ -27,6 +28,9 @@ struct TrainingData {
 
 // Opens (and prepares or synthesises, if needed) the run's data. Messages go to stdout.
 TrainingData open_training_data(const TrainOptions& options);
+
+// The limits on DICOM inputs the options set (--max-image-side, --max-decoded-mb).
+data::DicomLimits dicom_limits_for(const TrainOptions& options);
 
 // The loader options of a run; training shuffles and augments, evaluation does neither.
 data::BatchLoaderOptions loader_options(const TrainOptions& options, bool training);

@@ -53,7 +53,7 @@ std::vector<std::string> lines_naming(const std::string& output, const std::stri
   return lines;
 }
 
-// Every file under `folder`, so that a test can tell what a tool added where.
+// Every file and folder under `folder`, so that a test can tell what a tool added where.
 std::vector<std::string> files_under(const fs::path& folder) {
   std::vector<std::string> files;
   for (const auto& entry : fs::recursive_directory_iterator(folder)) {
@@ -165,24 +165,29 @@ std::map<std::string, HostileFile> build_hostile_dicom_files() {
       image(bytes::image_attributes(le, 64, 64) + bytes::text(le, {0x0028, 0x1052}, "DS", "nan"),
             pixel_element),
       "not a finite number"};
-  // Deflated data sets: 65535 x 32767 declared; a 1 GiB PixelData behind a 64 x 64 header;
-  // 16384 x 16384. Each well under 1 MB, each inflating far past the limits.
-  const auto deflated = [&](const std::string& attributes, std::uint64_t pixel_bytes) {
+  // Deflated data sets, each under 1 MB (deflate shrinks zeros about 1000 times): 65535 x 32767
+  // declared, with 900 MiB of pixels inflating; a 1 GiB PixelData behind a 64 x 64 header, 1000
+  // MiB of it present; 16384 x 16384 x 2 bytes, all present.
+  const auto deflated = [&](const std::string& attributes, std::uint64_t declared_bytes,
+                            std::uint64_t present_bytes) {
     bytes::RawDeflater deflater;
     deflater.bytes(attributes)
         .bytes(bytes::element_header(le, bytes::pixel_data_tag, "OW",
-                                     static_cast<std::uint32_t>(pixel_bytes)))
-        .zeros(pixel_bytes);
+                                     static_cast<std::uint32_t>(declared_bytes)))
+        .zeros(present_bytes);
     return bytes::part10(bytes::deflated_uid, deflater.finish());
   };
-  files["deflate_bomb.dcm"] = {
-      deflated(bytes::image_attributes(le, 65535, 32767), std::uint64_t{65535} * 32767 * 2),
-      "more than 256 MiB"};
+  files["deflate_bomb.dcm"] = {deflated(bytes::image_attributes(le, 65535, 32767),
+                                        std::uint64_t{65535} * 32767 * 2, std::uint64_t{900} << 20),
+                               "more than the limit of 256 MiB"};
   files["deflate_1gb_behind_64x64.dcm"] = {
-      deflated(bytes::image_attributes(le, 64, 64), std::uint64_t{1} << 30), "more than 256 MiB"};
-  files["deflate_16384.dcm"] = {
-      deflated(bytes::image_attributes(le, 16384, 16384), std::uint64_t{16384} * 16384 * 2),
-      "more than 256 MiB"};
+      deflated(bytes::image_attributes(le, 64, 64), std::uint64_t{1} << 30,
+               std::uint64_t{1000} << 20),
+      "more than the limit of 256 MiB"};
+  files["deflate_16384.dcm"] = {deflated(bytes::image_attributes(le, 16384, 16384),
+                                         std::uint64_t{16384} * 16384 * 2,
+                                         std::uint64_t{16384} * 16384 * 2),
+                                "more than the limit of 256 MiB"};
   for (const auto& [name, file] : files) {
     CAPTURE(name);
     REQUIRE(file.content.size() < (1u << 20));
@@ -228,7 +233,7 @@ TEST_CASE("hostile input: crafted DICOM files among good ones, through ihd_prepa
       CHECK(prepare.output.find("skipped 1") != std::string::npos);
       CHECK(fs::exists(pngs / "a_good.png"));
       CHECK(fs::exists(pngs / "z_good.png"));
-      CHECK(files_under(pngs).size() == 2);
+      CHECK(files_under(pngs).size() == 2);  // the PNG folder holds no subfolder
       CHECK(changes_outside(before, dir, {pngs}, log).empty());
 
       const fs::path predictions = dir / "predictions.csv";
@@ -298,7 +303,7 @@ TEST_CASE("hostile input: header strings with TAB, newline and ../ stay in their
     CHECK(record.labels == std::vector<float>(6, 0.0f));  // nothing poisoned
   }
   CHECK(patient_of == patients);
-  CHECK(files_under(exported).size() == 3 + 6);  // three PNGs in the six split/class folders
+  CHECK(files_under(exported).size() == 3 + 9);  // three PNGs in 3 split x 2 class folders
   CHECK(changes_outside(before, dir, {cache, exported}, log).empty());
 
   // A cache that comes from elsewhere with a record whose ID climbs out: the export skips it.
@@ -312,7 +317,7 @@ TEST_CASE("hostile input: header strings with TAB, newline and ../ stay in their
   const ToolRun tampered = run_tool(prepare_export, log);
   check_contained(tampered, 0);
   check_one_line(tampered, "../../../escaped.png", "not usable as a file name");
-  CHECK(files_under(exported).size() == 2 + 6);
+  CHECK(files_under(exported).size() == 2 + 9);
   CHECK(changes_outside(before, dir, {cache, exported}, log).empty());
 }
 
