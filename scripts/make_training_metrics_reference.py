@@ -14,11 +14,15 @@ An "rsna" block holds six-label rows (p_*, y_*) and the weighted log loss: the m
 scikit-learn's per-label log losses weighted 1,1,1,1,1,2.
 
 It also writes tests/fixtures/training/calibration_reference.txt, in the same format, that
-tests/training/calibration_test.cpp reads:
+tests/training/calibration_test.cpp and temperature_scaling_test.cpp read:
 - calibration cases (scores, labels): bin_counts (all ten uniform bins, counted here by explicit
   comparisons with numpy.linspace's edges, bin 0 closed below), prob_true and prob_pred
   (scikit-learn's calibration_curve(n_bins=10, strategy='uniform'): non-empty bins only), ece and
-  mce (from those, weighted by the counts) and brier (brier_score_loss).
+  mce (from those, weighted by the counts) and brier (brier_score_loss);
+- temperature cases (logits, labels): temperature, the T > 0 minimising the mean binary
+  cross-entropy of sigmoid(logit / T), found by scipy.optimize.minimize_scalar on log T with the
+  loss written with numpy.logaddexp, and checked against a dense grid; loss_at_temperature and
+  loss_at_unit_temperature.
 
 Usage: /usr/bin/python3 scripts/make_training_metrics_reference.py [REPO_ROOT]
 """
@@ -26,6 +30,7 @@ import os
 import sys
 
 import numpy as np
+from scipy import optimize
 from sklearn import metrics
 from sklearn.calibration import calibration_curve
 
@@ -99,6 +104,27 @@ def calibration_case(name, scores, labels):
             line("brier", [metrics.brier_score_loss(labels, scores)]), "end"]
 
 
+def temperature_loss(temperature, logits, labels):
+    scaled = logits / temperature
+    return np.mean(np.logaddexp(0.0, scaled) - labels * scaled)
+
+
+def temperature_case(name, logits, labels):
+    bounds = (np.log(1e-3), np.log(1e3))
+    found = optimize.minimize_scalar(lambda u: temperature_loss(np.exp(u), logits, labels),
+                                     bounds=bounds, method="bounded",
+                                     options={"xatol": 1e-10, "maxiter": 1000})
+    assert found.success
+    temperature = float(np.exp(found.x))
+    grid = temperature * np.exp(np.linspace(-0.05, 0.05, 100001))  # steps of 1e-6 in log T
+    grid_best = grid[np.argmin([temperature_loss(t, logits, labels) for t in grid])]
+    assert abs(grid_best / temperature - 1) < 2e-6, (name, grid_best, temperature)
+    return [f"case {name}", line("logits", logits), int_line("labels", labels),
+            line("temperature", [temperature]),
+            line("loss_at_temperature", [temperature_loss(temperature, logits, labels)]),
+            line("loss_at_unit_temperature", [temperature_loss(1.0, logits, labels)]), "end"]
+
+
 def calibration_reference(rng):
     lines = []
     # Exact edges (0, 0.1, 0.3, 0.6, 0.7, 1: an edge belongs to the bin below it), ties, and the
@@ -114,6 +140,14 @@ def calibration_reference(rng):
     scores = np.sqrt(truth)  # over-confident toward positive, as a miscalibrated model is
     scores[:200] = np.round(scores[:200], 1)  # ties on the edges
     lines += calibration_case("random_600", scores, labels)
+
+    truth = rng.normal(0.0, 1.5, 400)
+    labels = (rng.random(400) < 1 / (1 + np.exp(-truth))).astype(int)
+    lines += temperature_case("overconfident_400", 2.5 * truth, labels)
+    lines += temperature_case("underconfident_400", 0.4 * truth, labels)
+    truth = rng.normal(-1.5, 2.0, 300)
+    labels = (rng.random(300) < 1 / (1 + np.exp(-truth))).astype(int)
+    lines += temperature_case("imbalanced_300", 1.7 * truth + rng.normal(0.0, 0.3, 300), labels)
     return lines
 
 
