@@ -127,7 +127,7 @@ TEST_CASE("data: CQ500 reads.csv: a bad row is its one-line error and leaves its
                                        "'CQ500-CT-11' is left out");
 }
 
-TEST_CASE("data: CQ500 reads.csv: columns found by name; a header without them is refused") {
+TEST_CASE("data: CQ500 reads.csv: columns found by name, a header without them refused") {
   const auto dir = scratch_dir("cq500_reads_headers");
   // Only the required columns, in another order, no Category.
   std::string header = "R3:ICH,R3:IPH,R3:IVH,R3:SDH,R3:EDH,R3:SAH,name";
