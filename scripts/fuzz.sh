@@ -9,7 +9,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_json fuzz_safetensors fuzz_rsna_labels fuzz_dicom fuzz_png fuzz_config)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_json fuzz_safetensors fuzz_rsna_labels fuzz_cq500_reads
+  fuzz_dicom fuzz_png fuzz_config)
 build_dir="$root/build-fuzz"
 
 "$root/scripts/install-deps.sh" clang-14 libclang-rt-14-dev

@@ -13,13 +13,26 @@ threshold whose recall >= target, found from scikit-learn's ROC curve).
 An "rsna" block holds six-label rows (p_*, y_*) and the weighted log loss: the mean of
 scikit-learn's per-label log losses weighted 1,1,1,1,1,2.
 
+It also writes tests/fixtures/training/calibration_reference.txt, in the same format, that
+tests/training/calibration_test.cpp and temperature_scaling_test.cpp read:
+- calibration cases (scores, labels): bin_counts (all ten uniform bins, counted here by explicit
+  comparisons with numpy.linspace's edges, bin 0 closed below), prob_true and prob_pred
+  (scikit-learn's calibration_curve(n_bins=10, strategy='uniform'): non-empty bins only), ece and
+  mce (from those, weighted by the counts) and brier (brier_score_loss);
+- temperature cases (logits, labels): temperature, the T > 0 minimising the mean binary
+  cross-entropy of sigmoid(logit / T), found by scipy.optimize.minimize_scalar on log T with the
+  loss written with numpy.logaddexp, and checked against a dense grid; loss_at_temperature and
+  loss_at_unit_temperature.
+
 Usage: /usr/bin/python3 scripts/make_training_metrics_reference.py [REPO_ROOT]
 """
 import os
 import sys
 
 import numpy as np
+from scipy import optimize
 from sklearn import metrics
+from sklearn.calibration import calibration_curve
 
 
 def line(key, values):
@@ -71,6 +84,81 @@ def rsna_case(rng):
     return out
 
 
+def int_line(key, values):
+    return key + " " + " ".join(str(int(v)) for v in values)
+
+
+def calibration_case(name, scores, labels):
+    scores = np.asarray(scores, dtype=float)
+    labels = np.asarray(labels, dtype=int)
+    prob_true, prob_pred = calibration_curve(labels, scores, n_bins=10, strategy="uniform")
+    edges = np.linspace(0.0, 1.0, 11)
+    counts = np.array([np.sum((scores >= edges[0]) & (scores <= edges[1]))] +
+                      [np.sum((scores > edges[k]) & (scores <= edges[k + 1])) for k in range(1, 10)])
+    assert counts.sum() == len(scores) and np.count_nonzero(counts) == len(prob_true)
+    gaps = np.abs(prob_true - prob_pred)
+    ece = np.sum(counts[counts > 0] / len(scores) * gaps)
+    return [f"case {name}", line("scores", scores), int_line("labels", labels),
+            int_line("bin_counts", counts), line("prob_true", prob_true),
+            line("prob_pred", prob_pred), line("ece", [ece]), line("mce", [gaps.max()]),
+            line("brier", [metrics.brier_score_loss(labels, scores)]), "end"]
+
+
+def temperature_loss(temperature, logits, labels):
+    scaled = logits / temperature
+    return np.mean(np.logaddexp(0.0, scaled) - labels * scaled)
+
+
+def temperature_case(name, logits, labels):
+    bounds = (np.log(1e-3), np.log(1e3))
+    found = optimize.minimize_scalar(lambda u: temperature_loss(np.exp(u), logits, labels),
+                                     bounds=bounds, method="bounded",
+                                     options={"xatol": 1e-10, "maxiter": 1000})
+    assert found.success
+    temperature = float(np.exp(found.x))
+    grid = temperature * np.exp(np.linspace(-0.05, 0.05, 100001))  # steps of 1e-6 in log T
+    grid_best = grid[np.argmin([temperature_loss(t, logits, labels) for t in grid])]
+    assert abs(grid_best / temperature - 1) < 2e-6, (name, grid_best, temperature)
+    return [f"case {name}", line("logits", logits), int_line("labels", labels),
+            line("temperature", [temperature]),
+            line("loss_at_temperature", [temperature_loss(temperature, logits, labels)]),
+            line("loss_at_unit_temperature", [temperature_loss(1.0, logits, labels)]), "end"]
+
+
+def calibration_reference(rng):
+    lines = []
+    # Exact edges (0, 0.1, 0.3, 0.6, 0.7, 1: an edge belongs to the bin below it), ties, and the
+    # bins (0.3, 0.4] and (0.7, 0.8] left empty.
+    scores = [0.0, 0.0, 0.1, 0.1, 0.1, 0.15, 0.2, 0.3, 0.3, 0.45, 0.5, 0.5, 0.5, 0.55, 0.6, 0.6,
+              0.65, 0.7, 0.7, 0.9, 0.95, 1.0, 1.0, 1.0]
+    labels = [0, 0, 0, 1, 0, 0, 1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 1, 0]
+    lines += calibration_case("edges_and_ties", scores, labels)
+    lines += calibration_case("only_negatives", [0.0, 0.05, 0.1, 0.5, 0.5, 0.92, 1.0], [0] * 7)
+    lines += calibration_case("only_positives", [0.0, 0.31, 0.5, 0.77, 0.99, 1.0], [1] * 6)
+    truth = rng.beta(0.7, 1.2, 600)
+    labels = (rng.random(600) < truth).astype(int)
+    scores = np.sqrt(truth)  # over-confident toward positive, as a miscalibrated model is
+    scores[:200] = np.round(scores[:200], 1)  # ties on the edges
+    lines += calibration_case("random_600", scores, labels)
+
+    truth = rng.normal(0.0, 1.5, 400)
+    labels = (rng.random(400) < 1 / (1 + np.exp(-truth))).astype(int)
+    lines += temperature_case("overconfident_400", 2.5 * truth, labels)
+    lines += temperature_case("underconfident_400", 0.4 * truth, labels)
+    truth = rng.normal(-1.5, 2.0, 300)
+    labels = (rng.random(300) < 1 / (1 + np.exp(-truth))).astype(int)
+    lines += temperature_case("imbalanced_300", 1.7 * truth + rng.normal(0.0, 0.3, 300), labels)
+    return lines
+
+
+def write_fixture(root, name, lines):
+    path = os.path.join(root, "tests", "fixtures", "training", name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("wrote", path)
+
+
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..")
     rng = np.random.default_rng(20240611)
@@ -93,12 +181,9 @@ def main():
     lines += binary_case("imbalanced_1000", scores, labels)
 
     lines += rsna_case(rng)
-
-    path = os.path.join(root, "tests", "fixtures", "training", "metrics_reference.txt")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    print("wrote", path)
+    write_fixture(root, "metrics_reference.txt", lines)
+    write_fixture(root, "calibration_reference.txt",
+                  calibration_reference(np.random.default_rng(20250301)))
 
 
 if __name__ == "__main__":

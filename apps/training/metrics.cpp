@@ -13,18 +13,6 @@
 namespace ihd::training {
 namespace {
 
-void check_inputs(std::span<const double> scores, std::span<const int> labels) {
-  if (scores.size() != labels.size()) {
-    throw std::invalid_argument("metrics: " + std::to_string(scores.size()) + " scores but " +
-                                std::to_string(labels.size()) + " labels");
-  }
-  for (int label : labels) {
-    if (label != 0 && label != 1) {
-      throw std::invalid_argument("metrics: label " + std::to_string(label) + " is not 0 or 1");
-    }
-  }
-}
-
 double ratio_or_zero(double numerator, double denominator) {
   return denominator == 0 ? 0.0 : numerator / denominator;
 }
@@ -40,7 +28,7 @@ struct CumulativeCounts {
 };
 
 CumulativeCounts cumulative_counts(std::span<const double> scores, std::span<const int> labels) {
-  check_inputs(scores, labels);
+  check_scores_and_labels(scores, labels);
   std::vector<std::size_t> order(scores.size());
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(),
@@ -94,9 +82,21 @@ ConfidenceInterval interval_from(double estimate, std::vector<double> resampled)
 
 }  // namespace
 
+void check_scores_and_labels(std::span<const double> scores, std::span<const int> labels) {
+  if (scores.size() != labels.size()) {
+    throw std::invalid_argument("metrics: " + std::to_string(scores.size()) + " scores but " +
+                                std::to_string(labels.size()) + " labels");
+  }
+  for (int label : labels) {
+    if (label != 0 && label != 1) {
+      throw std::invalid_argument("metrics: label " + std::to_string(label) + " is not 0 or 1");
+    }
+  }
+}
+
 ConfusionCounts confusion_at_threshold(std::span<const double> scores, std::span<const int> labels,
                                        double threshold) {
-  check_inputs(scores, labels);
+  check_scores_and_labels(scores, labels);
   ConfusionCounts counts;
   for (std::size_t i = 0; i < scores.size(); ++i) {
     const bool predicted_positive = scores[i] >= threshold;
@@ -163,7 +163,7 @@ RocCurve roc_curve(std::span<const double> scores, std::span<const int> labels) 
 }
 
 double roc_auc(std::span<const double> scores, std::span<const int> labels) {
-  check_inputs(scores, labels);
+  check_scores_and_labels(scores, labels);
   std::vector<std::size_t> order(scores.size());
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(),
@@ -241,7 +241,7 @@ SensitivityOperatingPoint threshold_for_sensitivity(std::span<const double> scor
 }
 
 double log_loss(std::span<const double> scores, std::span<const int> labels) {
-  check_inputs(scores, labels);
+  check_scores_and_labels(scores, labels);
   if (scores.empty()) return kNotANumber;
   double sum = 0;
   for (std::size_t i = 0; i < scores.size(); ++i) sum += binary_cross_entropy(scores[i], labels[i]);
@@ -259,7 +259,7 @@ double rsna_weighted_log_loss(std::span<const RsnaRow> probabilities,
   double weighted_sum = 0;
   for (std::size_t row = 0; row < probabilities.size(); ++row) {
     for (std::size_t k = 0; k < kRsnaSubtypeCount; ++k) {
-      check_inputs(std::span(&probabilities[row][k], 1), std::span(&labels[row][k], 1));
+      check_scores_and_labels(std::span(&probabilities[row][k], 1), std::span(&labels[row][k], 1));
       weighted_sum +=
           kRsnaSubtypeWeights[k] * binary_cross_entropy(probabilities[row][k], labels[row][k]);
     }
@@ -271,7 +271,7 @@ double rsna_weighted_log_loss(std::span<const RsnaRow> probabilities,
 
 BootstrapIntervals bootstrap_intervals(std::span<const double> scores, std::span<const int> labels,
                                        double threshold, int resample_count, std::uint64_t seed) {
-  check_inputs(scores, labels);
+  check_scores_and_labels(scores, labels);
   BootstrapIntervals result;
   const ConfusionCounts full = confusion_at_threshold(scores, labels, threshold);
   if (scores.empty()) return result;
@@ -302,7 +302,7 @@ BootstrapIntervals bootstrap_intervals(std::span<const double> scores, std::span
 PatientScores aggregate_by_patient(std::span<const std::string> slice_patient_ids,
                                    std::span<const double> slice_scores,
                                    std::span<const int> slice_labels) {
-  check_inputs(slice_scores, slice_labels);
+  check_scores_and_labels(slice_scores, slice_labels);
   if (slice_patient_ids.size() != slice_scores.size()) {
     throw std::invalid_argument(
         "aggregate_by_patient: " + std::to_string(slice_patient_ids.size()) + " patient IDs but " +

@@ -38,7 +38,10 @@ struct ConfusionCounts {
   std::int64_t total() const { return positives() + negatives(); }
 };
 
-// Throws std::invalid_argument when scores and labels differ in length or a label is not 0/1.
+// Throws std::invalid_argument when scores and labels differ in length or a label is not 0/1;
+// every function below that takes scores and labels checks them so.
+void check_scores_and_labels(std::span<const double> scores, std::span<const int> labels);
+
 ConfusionCounts confusion_at_threshold(std::span<const double> scores, std::span<const int> labels,
                                        double threshold);
 

@@ -6,42 +6,13 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
-#include <fstream>
-#include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "training/reference_fixture.h"
+
 namespace ihd::training {
 namespace {
-
-// key -> one vector of numbers per line with that key.
-using ReferenceCase = std::map<std::string, std::vector<std::vector<double>>>;
-
-std::map<std::string, ReferenceCase> load_reference() {
-  std::ifstream in(std::string(IHD_TEST_FIXTURES_DIR) + "/training/metrics_reference.txt");
-  REQUIRE(in.good());
-  std::map<std::string, ReferenceCase> cases;
-  std::string line, current;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string key;
-    fields >> key;
-    if (key == "case") {
-      fields >> current;
-    } else if (key != "end") {
-      std::vector<double> values;
-      std::string token;
-      while (fields >> token) values.push_back(std::stod(token));
-      cases[current][key].push_back(values);
-    }
-  }
-  return cases;
-}
-
-std::vector<int> as_labels(const std::vector<double>& values) {
-  return std::vector<int>(values.begin(), values.end());
-}
 
 void check_close(const std::vector<double>& actual, const std::vector<double>& expected) {
   REQUIRE(actual.size() == expected.size());
@@ -149,7 +120,7 @@ TEST_CASE("per-patient aggregation takes the max score and any positive slice") 
 }
 
 TEST_CASE("metrics match scikit-learn on the reference cases") {
-  const auto cases = load_reference();
+  const auto cases = load_reference("metrics_reference.txt");
   REQUIRE(cases.size() == 5);
   for (const auto& [name, c] : cases) {
     if (name == "rsna") continue;
@@ -201,7 +172,7 @@ TEST_CASE("metrics match scikit-learn on the reference cases") {
 }
 
 TEST_CASE("RSNA weighted log loss matches scikit-learn's weighted per-label losses") {
-  const ReferenceCase c = load_reference().at("rsna");
+  const ReferenceCase c = load_reference("metrics_reference.txt").at("rsna");
   std::vector<RsnaRow> rows;
   std::vector<RsnaLabelRow> labels;
   for (std::size_t r = 0; r < c.at("p").size(); ++r) {
