@@ -2,7 +2,8 @@
 # Builds the libFuzzer targets (clang, ASan + UBSan) in build-fuzz/ and runs each for a while.
 # Usage: scripts/fuzz.sh [seconds per target, default 60] [target...]
 # Seeds: tests/fuzz/corpus/<target>/ (committed), plus pydicom's DICOM files for fuzz_dicom. New
-# inputs go to build-fuzz/corpus/<target>/; a crash leaves build-fuzz/crash-* and fails the script.
+# inputs go to build-fuzz/corpus/<target>/; a crash, or more than 512 MB resident for one input
+# (-rss_limit_mb=512), leaves build-fuzz/crash-* or oom-* and fails the script.
 # Turn each crash into a regression test in tests/reliability/ before fixing it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,7 +35,7 @@ for target in "${targets[@]}"; do
   fi
   echo "== $target: ${seconds} s"
   if ! (cd "$build_dir" && ASAN_OPTIONS=detect_leaks=1 "./tests/fuzz/$target" \
-          -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 -print_final_stats=1 \
+          -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=512 -print_final_stats=1 \
           "$corpus" "${seeds[@]}" 2>&1 | tail -n 25); then
     failed+=("$target")
   fi

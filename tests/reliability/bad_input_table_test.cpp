@@ -100,6 +100,22 @@ TEST_CASE("reliability: a 0-byte or damaged PNG fails naming the file") {
                     "not a PNG file");
   check_clear_error([&] { data::read_png(dir / "half.png"); }, dir / "half.png",
                     "cannot decode PNG");
+  // Found by fuzz_png: a chunk declaring 1.6 GB in a file of a few hundred bytes made stb_image
+  // reserve the 1.6 GB before reading it. Now the chunks are checked against the file first.
+  std::string lying = good;
+  const std::size_t idat = lying.find("IDAT");
+  REQUIRE(idat != std::string::npos);
+  lying.replace(idat - 4, 4, std::string("\x64\x00\x00\x53", 4));
+  write_bytes(dir / "lying_chunk.png", lying);
+  check_clear_error([&] { data::read_png(dir / "lying_chunk.png"); }, dir / "lying_chunk.png",
+                    "PNG chunk declares 1677721683 bytes, more than the file holds after it");
+  // Found by fuzz_png: an IDAT chunk of no bytes made stb_image copy into a null buffer
+  // (undefined behaviour, reported by UBSan).
+  std::string empty_idat = good.substr(0, idat - 4) + std::string("\0\0\0\0IDAT", 8) +
+                           std::string("\x35\xaf\x06\x1e", 4) + good.substr(idat - 4);
+  write_bytes(dir / "empty_idat.png", empty_idat);
+  check_clear_error([&] { data::read_png(dir / "empty_idat.png"); }, dir / "empty_idat.png",
+                    "empty PNG IDAT chunk");
 }
 
 TEST_CASE("reliability: RSNA CSV: a missing column fails; duplicate and conflicting rows count") {
