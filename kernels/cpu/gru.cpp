@@ -21,6 +21,10 @@
 namespace ihd::kernels::cpu {
 namespace {
 
+// A step's gate pass is small (batch x hidden units) and runs 2T times a layer: below this many
+// units it stays on one thread, where starting the team and its barrier would cost more.
+constexpr int64_t kParallelGateUnits = 1 << 14;
+
 float sigmoid(float value) {
   return 1.0f / (1.0f + std::exp(-value));
 }
@@ -35,6 +39,7 @@ void direction_forward(const GruGeometry& g, const int* lengths, bool reverse, i
                        const float* x, const GruDirectionWeights& w, float* y, float* saved) {
   const int batch = g.batch, steps = g.steps, hidden_size = g.hidden_size;
   const int64_t gate_rows = g.gate_rows(), output_width = 2 * static_cast<int64_t>(hidden_size);
+  const bool parallel_gates = static_cast<int64_t>(batch) * hidden_size > kParallelGateUnits;
   std::vector<float> input_gates(static_cast<std::size_t>(g.rows() * gate_rows));
   gemm(false, true, g.rows(), gate_rows, g.input_size, 1.0f, x, w.weight_ih, 0.0f,
        input_gates.data());
@@ -45,7 +50,7 @@ void direction_forward(const GruGeometry& g, const int* lengths, bool reverse, i
   for (int s = 0; s < steps; ++s) {
     gemm(false, true, batch, gate_rows, hidden_size, 1.0f, hidden.data(), w.weight_hh, 0.0f,
          hidden_gates.data());
-#pragma omp parallel for
+#pragma omp parallel for if (parallel_gates)
     for (int n = 0; n < batch; ++n) {
       const int64_t step_row = static_cast<int64_t>(s) * batch + n;
       float* step_gates = gates + step_row * 4 * hidden_size;
@@ -88,6 +93,7 @@ void direction_backward(const GruGeometry& g, const int* lengths, bool reverse, 
                         const GruDirectionGradients& grad) {
   const int batch = g.batch, steps = g.steps, hidden_size = g.hidden_size;
   const int64_t gate_rows = g.gate_rows(), output_width = 2 * static_cast<int64_t>(hidden_size);
+  const bool parallel_gates = static_cast<int64_t>(batch) * hidden_size > kParallelGateUnits;
   const float* gates = saved;
   const float* hidden_before = saved + g.rows() * 4 * hidden_size;
   // d(pre-activation) of the input side at each position, of the hidden side at each step.
@@ -99,7 +105,7 @@ void direction_backward(const GruGeometry& g, const int* lengths, bool reverse, 
   for (int s = steps - 1; s >= 0; --s) {
     float* step_hidden_grads =
         hidden_gate_grads.data() + static_cast<int64_t>(s) * batch * gate_rows;
-#pragma omp parallel for
+#pragma omp parallel for if (parallel_gates)
     for (int n = 0; n < batch; ++n) {
       const int64_t step_row = static_cast<int64_t>(s) * batch + n;
       float* dgh = step_hidden_grads + n * gate_rows;
