@@ -1,4 +1,5 @@
-// The lengths first, padded to 256 bytes (cudaMalloc's alignment), then the floats.
+// sequence_scratch: one workspace block, the lengths first, padded to 256 bytes (cudaMalloc's
+// alignment, so that the floats after them are aligned too), then the floats.
 #include "kernels/cuda/sequence_scratch.h"
 
 #include <cstddef>

@@ -5,6 +5,7 @@
 // layers carry PyTorch's names, and outputs and every gradient match PyTorch's float64 run of a
 // 2-layer bidirectional torch.nn.GRU on packed sequences and a dilated torch.nn.Conv1d
 // (tests/fixtures/engine/sequence_reference.safetensors, from make_sequence_reference.py).
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -17,7 +18,6 @@
 
 namespace ihd {
 namespace {
-using testing::random_leaf;
 using testing::random_tensor;
 using testing::relative_error;
 
