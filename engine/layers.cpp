@@ -1,8 +1,12 @@
 // Layer constructors (PyTorch's default initialisation: uniform in +-1/sqrt(fan_in), which is
-// kaiming_uniform with a = sqrt(5)) and forward passes.
+// kaiming_uniform with a = sqrt(5); for the GRU uniform in +-1/sqrt(hidden_size)) and forward
+// passes.
 #include "engine/layers.h"
 
 #include <cmath>
+#include <string>
+
+#include "common/error.h"
 
 namespace ihd {
 
@@ -51,6 +55,54 @@ Linear::Linear(int in_features, int out_features, bool with_bias, Random& genera
 
 Tensor Linear::forward(const Tensor& x) const {
   return linear(x, weight, bias);
+}
+
+GRU::GRU(int input_size, int hidden_size_, int num_layers, Random& generator)
+    : hidden_size(hidden_size_) {
+  IHD_CHECK(input_size >= 1 && hidden_size >= 1 && num_layers >= 1,
+            "GRU: input_size, hidden_size and num_layers must be positive");
+  const float bound = 1.0f / std::sqrt(static_cast<float>(hidden_size));
+  const auto parameter = [&](const std::string& name, Shape shape) {
+    Tensor tensor = register_parameter(name, Tensor::empty(std::move(shape)));
+    fill_uniform(tensor, generator, -bound, bound);
+    return tensor;
+  };
+  const int gate_rows = 3 * hidden_size;
+  for (int l = 0; l < num_layers; ++l) {
+    const int layer_input = l == 0 ? input_size : 2 * hidden_size;
+    Layer layer;
+    for (const bool reverse : {false, true}) {
+      const std::string suffix = "_l" + std::to_string(l) + (reverse ? "_reverse" : "");
+      GruWeights& w = reverse ? layer.reverse : layer.forward;
+      w.weight_ih = parameter("weight_ih" + suffix, Shape{gate_rows, layer_input});
+      w.weight_hh = parameter("weight_hh" + suffix, Shape{gate_rows, hidden_size});
+      w.bias_ih = parameter("bias_ih" + suffix, Shape{gate_rows});
+      w.bias_hh = parameter("bias_hh" + suffix, Shape{gate_rows});
+    }
+    layers.push_back(layer);
+  }
+}
+
+Tensor GRU::forward(const Tensor& x, const std::vector<int>& lengths) const {
+  Tensor h = x;
+  for (const Layer& layer : layers) h = gru_bidirectional(h, lengths, layer.forward, layer.reverse);
+  return h;
+}
+
+TemporalConv1d::TemporalConv1d(int in_channels, int out_channels, int kernel, int dilation_,
+                               bool with_bias, Random& generator)
+    : dilation(dilation_) {
+  const float bound = 1.0f / std::sqrt(static_cast<float>(in_channels * kernel));
+  weight = register_parameter("weight", Tensor::empty(Shape{out_channels, kernel, in_channels}));
+  fill_uniform(weight, generator, -bound, bound);
+  if (with_bias) {
+    bias = register_parameter("bias", Tensor::empty(Shape{out_channels}));
+    fill_uniform(bias, generator, -bound, bound);
+  }
+}
+
+Tensor TemporalConv1d::forward(const Tensor& x, const std::vector<int>& lengths) const {
+  return temporal_conv1d(x, lengths, weight, bias, dilation);
 }
 
 }  // namespace ihd

@@ -3,7 +3,8 @@
 // attaches the backward closure (see autograd.h). Implementations: engine/ops/<family>.cpp.
 //
 // Layouts: activations NHWC [batch, height, width, channels]; conv weights OHWI
-// [out_channels, kernel_h, kernel_w, in_channels]; linear weights [out_features, in_features].
+// [out_channels, kernel_h, kernel_w, in_channels]; linear weights [out_features, in_features];
+// sequences [batch, steps, channels], temporal conv weights [out_channels, kernel, in_channels].
 //
 // Element types: float32 everywhere. Mixed precision (engine/autocast.h) adds bfloat16
 // activations to the ops a ResNet's body runs: conv2d, batch_norm, max_pool2d, global_avg_pool
@@ -12,6 +13,7 @@
 #pragma once
 
 #include <optional>
+#include <vector>
 
 #include "engine/tensor.h"
 
@@ -73,6 +75,30 @@ Tensor global_avg_pool(const Tensor& x);                       // [N,H,W,C] -> [
 // ---- linear (engine/ops/linear.cpp) ----
 // x [N, in], weight [out, in], bias [out] or undefined -> [N, out].
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias);
+
+// ---- sequence models (engine/ops/gru.cpp, engine/ops/temporal_conv.cpp) ----
+// Over padded batches of variable-length series: x [N, T, C] float32 and `lengths`, N values in
+// 1..T. Positions t >= lengths[n] of sequence n are padding: never read (x and the output's
+// gradient may hold anything there), no part of any result, their outputs 0 and their input
+// gradients 0. A series gives the same outputs at its real positions in any padded batch.
+
+// One direction of a GRU layer: PyTorch's parameters, gate rows in the order r, z, n.
+struct GruWeights {
+  Tensor weight_ih;  // [3H, C]
+  Tensor weight_hh;  // [3H, H]
+  Tensor bias_ih;    // [3H]
+  Tensor bias_hh;    // [3H]
+};
+// Bidirectional GRU layer, h0 = 0 -> [N, T, 2H]: the forward direction's states in [0, H), the
+// reverse direction's (which starts at each sequence's last real step) in [H, 2H); what
+// torch.nn.GRU(bidirectional=True, batch_first=True) gives on packed sequences, zero-padded.
+Tensor gru_bidirectional(const Tensor& x, const std::vector<int>& lengths,
+                         const GruWeights& forward, const GruWeights& reverse);
+// 1-D convolution along the steps -> [N, T, O]: weight [O, k, C] with k odd, bias [O] or
+// undefined, `dilation` >= 1, 'same' zero padding of (k - 1) dilation / 2 steps each side; padded
+// positions read as 0 (torch.nn.Conv1d on the masked input, its output masked).
+Tensor temporal_conv1d(const Tensor& x, const std::vector<int>& lengths, const Tensor& weight,
+                       const Tensor& bias, int dilation);
 
 // ---- loss (engine/ops/loss.cpp) ----
 // Binary cross-entropy on logits, as torch.nn.BCEWithLogitsLoss: logits and targets [N, K].

@@ -39,6 +39,15 @@ void sum(int64_t n, const float* x, float* out) {
   *out = static_cast<float>(total);
 }
 
+void column_sum(int64_t rows, int64_t columns, const float* x, float* out) {
+#pragma omp parallel for if (rows * columns > kParallelThreshold)
+  for (int64_t c = 0; c < columns; ++c) {
+    double total = 0.0;
+    for (int64_t r = 0; r < rows; ++r) total += x[r * columns + c];
+    out[c] = static_cast<float>(total);
+  }
+}
+
 void relu_forward(int64_t n, const float* x, float* y) {
 #pragma omp parallel for simd if (n > kParallelThreshold)
   for (int64_t i = 0; i < n; ++i) y[i] = x[i] > 0.0f ? x[i] : 0.0f;

@@ -1,6 +1,7 @@
-// Linear layer as two or three GEMMs.
+// Linear layer as BLAS GEMMs (forward one, backward two); the bias gradient is a column sum.
 #include "kernels/cpu/linear.h"
 
+#include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/gemm.h"
 
 namespace ihd::kernels::cpu {
@@ -18,12 +19,7 @@ void linear_backward(int batch, int in_features, int out_features, const float* 
                      const float* dy, float* dx, float* dw, float* dbias) {
   if (dx) gemm(false, false, batch, in_features, out_features, 1.0f, dy, w, 0.0f, dx);
   gemm(true, false, out_features, in_features, batch, 1.0f, dy, x, 0.0f, dw);
-  if (!dbias) return;
-  for (int o = 0; o < out_features; ++o) {
-    double total = 0.0;
-    for (int n = 0; n < batch; ++n) total += dy[static_cast<long>(n) * out_features + o];
-    dbias[o] = static_cast<float>(total);
-  }
+  if (dbias) column_sum(batch, out_features, dy, dbias);
 }
 
 }  // namespace ihd::kernels::cpu

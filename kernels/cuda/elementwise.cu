@@ -1,6 +1,7 @@
-// Elementwise CUDA kernels: one grid-stride loop each (launch.cuh), plus the deterministic sum:
-// each of a fixed number of blocks adds its strided share in double, then one block adds the
-// block totals in order. The bfloat16 conversions and addition move 8 bfloat16 (16 bytes) per
+// Elementwise CUDA kernels: one grid-stride loop each (launch.cuh), plus the deterministic sums:
+// for the whole tensor, each of a fixed number of blocks adds its strided share in double, then
+// one block adds the block totals in order; per column, one thread a column adds its rows in
+// order (the CPU's order). The bfloat16 conversions and addition move 8 bfloat16 (16 bytes) per
 // load and store where the pointers are aligned for it (bfloat16.cuh), one element otherwise;
 // every result is computed in float32 and rounded once, to nearest even.
 #include "kernels/cuda/bfloat16.cuh"
@@ -92,6 +93,14 @@ void sum(int64_t n, const float* x, float* out) {
   IHD_CUDA_CHECK_LAUNCH();
   sum_finish_kernel<<<1, kThreadsPerBlock, 0, compute_stream()>>>(blocks, partials, out);
   IHD_CUDA_CHECK_LAUNCH();
+}
+
+void column_sum(int64_t rows, int64_t columns, const float* x, float* out) {
+  for_each_index(columns, [=] __device__(int64_t c) {
+    double total = 0.0;
+    for (int64_t r = 0; r < rows; ++r) total += x[r * columns + c];
+    out[c] = static_cast<float>(total);
+  });
 }
 
 void relu_forward(int64_t n, const float* x, float* y) {

@@ -1,10 +1,11 @@
-// Elementwise kernels and the whole-tensor sum on the GPU. Same contracts as
-// kernels/cpu/elementwise.h; pointers (the `scalar` ones too) are device pointers. sum reduces in
-// double, in a fixed order: the same input gives the same bits on every run.
+// Elementwise kernels and the sums (whole tensor, per column) on the GPU. Same contracts as
+// kernels/cpu/elementwise.h; pointers (the `scalar` ones too) are device pointers. The sums reduce
+// in double, in a fixed order: the same input gives the same bits on every run.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+
 #include "kernels/bfloat16.h"
 
 namespace ihd::kernels::cuda {
@@ -17,13 +18,15 @@ void scale(int64_t n, const float* x, float factor, float* out);
 void broadcast_scalar(int64_t n, const float* scalar, float factor, float* out);
 // *out = sum of x, accumulated in double.
 void sum(int64_t n, const float* x, float* out);
+// out[c] = sum over r of x[r, c] for a row-major [rows, columns] matrix (a bias gradient),
+// accumulated in double, rows in order.
+void column_sum(int64_t rows, int64_t columns, const float* x, float* out);
 
 void relu_forward(int64_t n, const float* x, float* y);
 // dx = dy where y > 0, else 0 (the mask comes from the output).
 void relu_backward(int64_t n, const float* y, const float* dy, float* dx);
 void sigmoid_forward(int64_t n, const float* x, float* y);
 void sigmoid_backward(int64_t n, const float* y, const float* dy, float* dx);
-
 
 // bfloat16 storage (mixed precision; see kernels/bfloat16.h). convert rounds to nearest even.
 void convert(int64_t n, const float* x, bfloat16* y);

@@ -1,5 +1,6 @@
-// Linear layer on the GPU: the products through cuBLAS (gemm.h), the bias by two small kernels:
-// a broadcast add over rows, and a per-feature column sum in double (deterministic).
+// Linear layer on the GPU: the products through cuBLAS (gemm.h), the bias by a broadcast add over
+// rows, and its gradient by the deterministic column sum (elementwise.h).
+#include "kernels/cuda/elementwise.h"
 #include "kernels/cuda/gemm.h"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/linear.h"
@@ -18,12 +19,7 @@ void linear_backward(int batch, int in_features, int out_features, const float* 
                      const float* dy, float* dx, float* dw, float* dbias) {
   if (dx) gemm(false, false, batch, in_features, out_features, 1.0f, dy, w, 0.0f, dx);
   gemm(true, false, out_features, in_features, batch, 1.0f, dy, x, 0.0f, dw);
-  if (!dbias) return;
-  for_each_index(out_features, [=] __device__(int64_t o) {
-    double total = 0.0;
-    for (int n = 0; n < batch; ++n) total += dy[static_cast<int64_t>(n) * out_features + o];
-    dbias[o] = static_cast<float>(total);
-  });
+  if (dbias) column_sum(batch, out_features, dy, dbias);
 }
 
 }  // namespace ihd::kernels::cuda

@@ -1,5 +1,6 @@
 // The shapes both CPU-versus-CUDA op tables (float32 and bfloat16) run every kernel at: batch 1,
-// odd sizes, channel counts that are not multiples of 8, and real ResNet-50 layer shapes.
+// odd sizes, channel counts that are not multiples of 8, real ResNet-50 layer shapes, and (float32
+// only) the sequence kernels' padded batches.
 #pragma once
 
 #include <cstdint>
@@ -50,5 +51,24 @@ struct GlobalPoolShape {
   int channels;
 };
 constexpr GlobalPoolShape kGlobalPools[] = {{2, 7 * 7, 2048}, {1, 1, 3}, {3, 15, 13}};
+
+// The sequence kernels (float32 only). The first series of each batch is full length, the
+// others draw theirs from 1..steps; their padding holds NaN.
+// batch, steps, input_size, hidden_size
+constexpr kernels::GruGeometry kGrus[] = {
+    {1, 1, 3, 2},       // one step, batch 1
+    {3, 7, 5, 4},       // odd sizes, masked tails
+    {5, 13, 33, 17},    // hidden size not a multiple of 8
+    {8, 24, 256, 128},  // the study model: 24 slices of 256-feature embeddings
+    {2, 60, 512, 64},   // long series
+};
+// batch, steps, in_channels, out_channels, kernel, dilation
+constexpr kernels::TemporalConvGeometry kTemporalConvs[] = {
+    {1, 1, 3, 2, 3, 1},       // one step, batch 1
+    {3, 9, 5, 7, 3, 2},       // odd sizes, dilation 2
+    {2, 8, 4, 3, 5, 4},       // taps past both ends of every series
+    {8, 24, 256, 256, 3, 1},  // study-model shapes
+    {8, 24, 256, 256, 5, 4},  // dilated
+};
 
 }  // namespace ihd::cuda_test

@@ -1,7 +1,8 @@
 // The CPU-versus-CUDA op table: every kernel of kernels/cpu/kernels.h runs on both backends from
 // the same random inputs (never all zeros), and every output, gradients included, is compared by
 // normalised error sum (a - b)^2 / sum a^2. Shapes cover batch 1, odd sizes, channel counts that
-// are not multiples of 8, and real ResNet-50 layer shapes at small batch.
+// are not multiples of 8, and real ResNet-50 layer shapes at small batch; the sequence kernels
+// run padded batches whose padding is NaN, so that a twin reading it fails.
 //
 // Tolerances (float32, TF32 off: the CUDA backend's default, see kernels/cuda/context.h):
 //   kExact 1e-12: each output is the same short formula on both sides (elementwise ops, pooling,
@@ -9,7 +10,9 @@
 //   kReduced 1e-10: per-channel statistics and their gradients (float terms summed in a
 //     different order);
 //   kProduct 1e-9: convolutions and matrix products, whose dot products of up to ~6,000 terms
-//     are summed in a different order (expected error about 1e-11).
+//     are summed in a different order (expected error about 1e-11), and the sequence kernels
+//     built on them (a GRU's recurrence carries each step's rounding into the next; its gates
+//     use expf and tanhf on the GPU, std::exp and std::tanh on the CPU).
 #include "op_table_shapes.h"
 #include "twin.h"
 
@@ -56,6 +59,21 @@ TEST_CASE("elementwise: sum, in place of a scalar too") {
     Twin x = Twin::random(n, engine, 0.1f, 1.0f), total = Twin::poisoned(1);
     for (const Side side : kBothSides) IHD_ON_SIDE(side, sum(n, x[side], total[side]));
     expect_close("sum", total, kExact);
+  }
+}
+
+TEST_CASE("elementwise: column_sum") {
+  IHD_SKIP_WITHOUT_GPU();
+  std::mt19937 engine(14);
+  for (const auto& [rows, columns] :
+       {std::pair<int64_t, int64_t>{1, 1}, {7, 13}, {192, 384}, {4097, 3}}) {
+    CAPTURE(rows);
+    CAPTURE(columns);
+    Twin x = Twin::random(rows * columns, engine), totals = Twin::poisoned(columns);
+    for (const Side side : kBothSides) {
+      IHD_ON_SIDE(side, column_sum(rows, columns, x[side], totals[side]));
+    }
+    expect_close("column_sum", totals, kExact);
   }
 }
 
@@ -283,6 +301,142 @@ TEST_CASE("global average pool: forward and backward") {
     }
     expect_close("y", y, kExact);
     expect_close("dx", dx, kExact);
+  }
+}
+
+// ---- sequence ops ----
+
+// Lengths of a batch: the first series full, the others drawn from 1..steps.
+std::vector<int> random_lengths(int batch, int steps, std::mt19937& engine) {
+  std::uniform_int_distribution<int> length(1, steps);
+  std::vector<int> lengths(static_cast<std::size_t>(batch), steps);
+  for (std::size_t n = 1; n < lengths.size(); ++n) lengths[n] = length(engine);
+  return lengths;
+}
+
+// Random [batch, steps, width] values with NaN at the padded positions, which the kernels must
+// never read.
+Twin random_padded(const std::vector<int>& lengths, int steps, int64_t width,
+                   std::mt19937& engine) {
+  std::uniform_real_distribution<float> distribution(-1.0f, 1.0f);
+  std::vector<float> values(lengths.size() * steps * width);
+  for (std::size_t n = 0; n < lengths.size(); ++n) {
+    for (int t = 0; t < steps; ++t) {
+      for (int64_t k = 0; k < width; ++k) {
+        values[(n * steps + t) * width + k] =
+            t < lengths[n] ? distribution(engine) : std::numeric_limits<float>::quiet_NaN();
+      }
+    }
+  }
+  return Twin(values);
+}
+
+// One direction's weights and gradients as twins.
+struct GruDirectionTwins {
+  GruDirectionTwins(const kernels::GruGeometry& g, int64_t input_size, std::mt19937& engine)
+      : weight_ih(Twin::random(g.gate_rows() * input_size, engine, -0.3f, 0.3f)),
+        weight_hh(Twin::random(g.gate_rows() * g.hidden_size, engine, -0.3f, 0.3f)),
+        bias_ih(Twin::random(g.gate_rows(), engine, -0.3f, 0.3f)),
+        bias_hh(Twin::random(g.gate_rows(), engine, -0.3f, 0.3f)),
+        grad_weight_ih(Twin::poisoned(weight_ih.size())),
+        grad_weight_hh(Twin::poisoned(weight_hh.size())),
+        grad_bias_ih(Twin::poisoned(g.gate_rows())),
+        grad_bias_hh(Twin::poisoned(g.gate_rows())) {}
+  kernels::GruDirectionWeights weights(Side side) {
+    return {weight_ih[side], weight_hh[side], bias_ih[side], bias_hh[side]};
+  }
+  kernels::GruDirectionGradients gradients(Side side) {
+    return {grad_weight_ih[side], grad_weight_hh[side], grad_bias_ih[side], grad_bias_hh[side]};
+  }
+  void expect_gradients_close(const std::string& direction) const {
+    expect_close(direction + " dweight_ih", grad_weight_ih, kProduct);
+    expect_close(direction + " dweight_hh", grad_weight_hh, kProduct);
+    expect_close(direction + " dbias_ih", grad_bias_ih, kProduct);
+    expect_close(direction + " dbias_hh", grad_bias_hh, kProduct);
+  }
+
+  Twin weight_ih, weight_hh, bias_ih, bias_hh;
+  Twin grad_weight_ih, grad_weight_hh, grad_bias_ih, grad_bias_hh;
+};
+
+TEST_CASE("bidirectional GRU: forward (outputs and saved gates), backward with and without dx") {
+  IHD_SKIP_WITHOUT_GPU();
+  std::mt19937 engine(15);
+  for (const kernels::GruGeometry& g : kGrus) {
+    CAPTURE(g.batch);
+    CAPTURE(g.steps);
+    CAPTURE(g.input_size);
+    CAPTURE(g.hidden_size);
+    const std::vector<int> lengths = random_lengths(g.batch, g.steps, engine);
+    Twin x = random_padded(lengths, g.steps, g.input_size, engine);
+    Twin dy = random_padded(lengths, g.steps, 2 * g.hidden_size, engine);
+    GruDirectionTwins forward(g, g.input_size, engine), reverse(g, g.input_size, engine);
+    Twin y = Twin::poisoned(g.output_elements());
+    Twin saved = Twin::poisoned(2 * g.saved_elements_per_direction());
+    for (const Side side : kBothSides) {
+      IHD_ON_SIDE(side, gru_bidirectional_forward(g, lengths.data(), x[side], forward.weights(side),
+                                                  reverse.weights(side), y[side], saved[side]));
+    }
+    expect_close("y", y, kProduct);
+    expect_close("saved", saved, kProduct);
+    // The backward reads the saved gates: both sides get the CPU's, so it is compared alone.
+    Twin cpu_saved(saved.cpu_values());
+    Twin dx = Twin::poisoned(g.input_elements());
+    for (const Side side : kBothSides) {
+      IHD_ON_SIDE(side, gru_bidirectional_backward(
+                            g, lengths.data(), x[side], forward.weights(side),
+                            reverse.weights(side), cpu_saved[side], dy[side], dx[side],
+                            forward.gradients(side), reverse.gradients(side)));
+    }
+    expect_close("dx", dx, kProduct);
+    forward.expect_gradients_close("forward");
+    reverse.expect_gradients_close("reverse");
+    GruDirectionTwins forward_alone(g, g.input_size, engine),
+        reverse_alone(g, g.input_size, engine);
+    for (const Side side : kBothSides) {
+      IHD_ON_SIDE(side, gru_bidirectional_backward(
+                            g, lengths.data(), x[side], forward_alone.weights(side),
+                            reverse_alone.weights(side), cpu_saved[side], dy[side], nullptr,
+                            forward_alone.gradients(side), reverse_alone.gradients(side)));
+    }
+    forward_alone.expect_gradients_close("forward without dx");
+    reverse_alone.expect_gradients_close("reverse without dx");
+  }
+}
+
+TEST_CASE("temporal conv: forward (with and without bias), backward (dx and dbias optional)") {
+  IHD_SKIP_WITHOUT_GPU();
+  std::mt19937 engine(16);
+  for (const kernels::TemporalConvGeometry& g : kTemporalConvs) {
+    CAPTURE(g.batch);
+    CAPTURE(g.steps);
+    CAPTURE(g.in_channels);
+    CAPTURE(g.out_channels);
+    CAPTURE(g.kernel);
+    CAPTURE(g.dilation);
+    const std::vector<int> lengths = random_lengths(g.batch, g.steps, engine);
+    Twin x = random_padded(lengths, g.steps, g.in_channels, engine);
+    Twin dy = random_padded(lengths, g.steps, g.out_channels, engine);
+    Twin w = Twin::random(g.weight_elements(), engine), bias = Twin::random(g.out_channels, engine);
+    Twin y = Twin::poisoned(g.output_elements()), y_plain = Twin::poisoned(g.output_elements());
+    Twin dx = Twin::poisoned(g.input_elements()), dw = Twin::poisoned(g.weight_elements());
+    Twin dbias = Twin::poisoned(g.out_channels), dw_alone = Twin::poisoned(g.weight_elements());
+    for (const Side side : kBothSides) {
+      IHD_ON_SIDE(
+          side, temporal_conv1d_forward(g, lengths.data(), x[side], w[side], bias[side], y[side]));
+      IHD_ON_SIDE(side, temporal_conv1d_forward(g, lengths.data(), x[side], w[side], nullptr,
+                                                y_plain[side]));
+      IHD_ON_SIDE(side, temporal_conv1d_backward(g, lengths.data(), x[side], w[side], dy[side],
+                                                 dx[side], dw[side], dbias[side]));
+      IHD_ON_SIDE(side, temporal_conv1d_backward(g, lengths.data(), x[side], w[side], dy[side],
+                                                 nullptr, dw_alone[side], nullptr));
+    }
+    expect_close("y", y, kProduct);
+    expect_close("y without bias", y_plain, kProduct);
+    expect_close("dx", dx, kProduct);
+    expect_close("dw", dw, kProduct);
+    expect_close("dbias", dbias, kExact);
+    expect_close("dw alone", dw_alone, kProduct);
   }
 }
 

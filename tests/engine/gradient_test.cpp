@@ -1,5 +1,6 @@
 // Every op's backward pass against central finite differences, on small random inputs with odd
-// sizes, stride 2, padding and batch 1.
+// sizes, stride 2, padding and batch 1; the sequence ops on padded batches with masked tails,
+// length 1, one step and batch 1.
 #include "test_util.h"
 
 namespace ihd {
@@ -108,6 +109,68 @@ TEST_CASE("linear: gradients of input, weight and bias match finite differences"
   Tensor x = random_leaf(Shape{3, 6}, g);
   Tensor w = random_leaf(Shape{4, 6}, g), b = random_leaf(Shape{4}, g);
   check_gradients([](const auto& in) { return linear(in[0], in[1], in[2]); }, {x, w, b});
+}
+
+TEST_CASE("gru_bidirectional: gradients of input and both directions' weights") {
+  struct Case {
+    int batch, steps, input_size, hidden_size;
+    std::vector<int> lengths;
+  };
+  const Case cases[] = {
+      {3, 5, 4, 3, {5, 2, 3}},  // odd lengths, masked tails
+      {2, 4, 3, 2, {1, 4}},     // a series of length 1 beside a full one
+      {1, 1, 2, 2, {1}},        // one step, batch 1
+      {1, 6, 3, 4, {6}},        // batch 1, no padding
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.batch);
+    CAPTURE(c.steps);
+    CAPTURE(c.hidden_size);
+    Random g(9);
+    const int gate_rows = 3 * c.hidden_size;
+    std::vector<Tensor> inputs{random_leaf(Shape{c.batch, c.steps, c.input_size}, g)};
+    for (int direction = 0; direction < 2; ++direction) {
+      inputs.push_back(random_leaf(Shape{gate_rows, c.input_size}, g, 0.5f));
+      // With one step the recurrent weights meet only h0 = 0: their gradient is exactly zero.
+      Tensor weight_hh = random_leaf(Shape{gate_rows, c.hidden_size}, g, 0.5f);
+      inputs.push_back(weight_hh.set_requires_grad(c.steps > 1));
+      inputs.push_back(random_leaf(Shape{gate_rows}, g, 0.5f));
+      inputs.push_back(random_leaf(Shape{gate_rows}, g, 0.5f));
+    }
+    check_gradients(
+        [&](const auto& in) {
+          return gru_bidirectional(in[0], c.lengths, GruWeights{in[1], in[2], in[3], in[4]},
+                                   GruWeights{in[5], in[6], in[7], in[8]});
+        },
+        inputs);
+  }
+}
+
+TEST_CASE("temporal_conv1d: gradients of input, weight and bias, kernels 3 and 5, dilations") {
+  struct Case {
+    int batch, steps, in_channels, out_channels, kernel, dilation;
+    std::vector<int> lengths;
+    bool bias;
+  };
+  const Case cases[] = {
+      {3, 7, 4, 5, 3, 1, {7, 3, 1}, true},  // masked tails, length 1
+      {2, 9, 3, 2, 3, 2, {9, 5}, true},     // dilation 2
+      {2, 8, 2, 3, 5, 4, {8, 6}, false},    // dilation 4: taps reach past both ends, no bias
+      {1, 1, 3, 2, 5, 1, {1}, true},        // one step, batch 1
+      {1, 6, 5, 4, 5, 2, {6}, true},        // batch 1, no padding
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.steps);
+    CAPTURE(c.kernel);
+    CAPTURE(c.dilation);
+    Random g(10);
+    Tensor x = random_leaf(Shape{c.batch, c.steps, c.in_channels}, g);
+    Tensor w = random_leaf(Shape{c.out_channels, c.kernel, c.in_channels}, g, 0.5f);
+    Tensor b = c.bias ? random_leaf(Shape{c.out_channels}, g) : Tensor();
+    check_gradients(
+        [&](const auto& in) { return temporal_conv1d(in[0], c.lengths, in[1], in[2], c.dilation); },
+        {x, w, b});
+  }
 }
 
 TEST_CASE("binary cross-entropy with logits: gradients, with and without weights") {

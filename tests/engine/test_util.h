@@ -1,5 +1,5 @@
-// Helpers shared by the engine tests: seeded random tensors, a finite-difference gradient check,
-// and vector comparisons.
+// Helpers shared by the engine tests (and the model's parity tests): seeded random tensors, a
+// finite-difference gradient check, and vector comparisons.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -33,6 +33,17 @@ inline double max_abs_difference(const std::vector<float>& a, const std::vector<
   double worst = 0.0;
   for (std::size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::abs(double(a[i]) - b[i]));
   return worst;
+}
+
+// ||ours - truth|| / ||truth||, in double: the error measure of the PyTorch parity tests.
+inline double relative_error(const std::vector<float>& ours, const std::vector<double>& truth) {
+  REQUIRE(ours.size() == truth.size());
+  double difference = 0.0, norm = 0.0;
+  for (std::size_t i = 0; i < ours.size(); ++i) {
+    difference += (ours[i] - truth[i]) * (ours[i] - truth[i]);
+    norm += truth[i] * truth[i];
+  }
+  return std::sqrt(difference / norm);
 }
 
 // Checks every input's gradient of L = sum(f(inputs) * R), R a fixed random tensor, against

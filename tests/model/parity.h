@@ -24,6 +24,7 @@
 #include "engine/autograd.h"
 #include "engine/ops.h"
 #include "engine/safetensors.h"
+#include "engine/test_util.h"
 #include "model/resnet.h"
 #include "model/weights.h"
 
@@ -32,17 +33,6 @@ namespace ihd::testing {
 constexpr double kRoundingFloor = 1e-6;
 constexpr double kOverallFactor = 3.0;
 constexpr double kTensorFactor = 10.0;
-
-// ||ours - truth|| / ||truth||, in double.
-inline double relative_error(const std::vector<float>& ours, const std::vector<double>& truth) {
-  REQUIRE(ours.size() == truth.size());
-  double difference = 0.0, norm = 0.0;
-  for (std::size_t i = 0; i < ours.size(); ++i) {
-    difference += (ours[i] - truth[i]) * (ours[i] - truth[i]);
-    norm += truth[i] * truth[i];
-  }
-  return std::sqrt(difference / norm);
-}
 
 struct ParityResult {
   std::string key;
