@@ -34,7 +34,8 @@ for target in "${targets[@]}"; do
     seeds+=("$build_dir/seeds/pydicom")
   fi
   echo "== $target: ${seconds} s"
-  if ! (cd "$build_dir" && ASAN_OPTIONS=detect_leaks=1 "./tests/fuzz/$target" \
+  # A small quarantine: ASan's default (256 MB) alone would fill most of the 512 MB limit.
+  if ! (cd "$build_dir" && ASAN_OPTIONS=detect_leaks=1:quarantine_size_mb=16 "./tests/fuzz/$target" \
           -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=512 -print_final_stats=1 \
           "$corpus" "${seeds[@]}" 2>&1 | tail -n 25); then
     failed+=("$target")

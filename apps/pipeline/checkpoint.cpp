@@ -26,7 +26,7 @@ const std::string& metadata_at(const SafetensorsFile& file, const std::string& k
 
 }  // namespace
 
-void save_resume_checkpoint(const std::filesystem::path& run_dir, const ResNet& model,
+void save_resume_checkpoint(const std::filesystem::path& run_dir, const Module& model,
                             const Optimizer& optimizer, const TrainingPosition& position) {
   std::vector<NamedTensor> tensors;
   for (const auto& [name, tensor] : model.state()) tensors.emplace_back("model." + name, tensor);
@@ -55,7 +55,7 @@ void save_resume_checkpoint(const std::filesystem::path& run_dir, const ResNet& 
   write_safetensors((run_dir / kResumeCheckpointName).string(), tensors, metadata);
 }
 
-void load_resume_checkpoint(const std::filesystem::path& run_dir, const ResNet& model,
+void load_resume_checkpoint(const std::filesystem::path& run_dir, const Module& model,
                             Optimizer& optimizer, TrainingPosition& position,
                             const std::vector<std::string>& record_ids) {
   const SafetensorsFile file = read_safetensors((run_dir / kResumeCheckpointName).string());

@@ -12,7 +12,7 @@
 
 #include "apps/pipeline/evaluation.h"
 #include "engine/optim/optimizer.h"
-#include "model/resnet.h"
+#include "engine/module.h"
 
 namespace ihd::pipeline {
 
@@ -30,11 +30,11 @@ inline constexpr const char* kResumeCheckpointName = "resume.safetensors";
 inline constexpr const char* kLastCheckpointName = "last.safetensors";
 inline constexpr const char* kBestCheckpointName = "best.safetensors";
 
-void save_resume_checkpoint(const std::filesystem::path& run_dir, const ResNet& model,
+void save_resume_checkpoint(const std::filesystem::path& run_dir, const Module& model,
                             const Optimizer& optimizer, const TrainingPosition& position);
-// Restores model, optimizer and position from run_dir; throws ihd::Error naming the file when it
+// Restores model (a slice or a sequence model), optimizer and position from run_dir; throws ihd::Error naming the file when it
 // is missing, damaged or made for another model.
-void load_resume_checkpoint(const std::filesystem::path& run_dir, const ResNet& model,
+void load_resume_checkpoint(const std::filesystem::path& run_dir, const Module& model,
                             Optimizer& optimizer, TrainingPosition& position,
                             const std::vector<std::string>& record_ids);
 
