@@ -103,11 +103,17 @@ Tensor temporal_conv1d(const Tensor& x, const std::vector<int>& lengths, const T
 // ---- loss (engine/ops/loss.cpp) ----
 // Binary cross-entropy on logits, as torch.nn.BCEWithLogitsLoss: logits and targets [N, K].
 // pos_weight [K] multiplies the positive term; class_weight [K] weighs each label's loss, and the
-// result is the mean over images of sum_k w_k l_k / sum_k w_k (the RSNA weighted log loss).
-// Without class weights the result is the mean over all N*K elements.
+// result is the mean over rows of sum_k w_k l_k / sum_k w_k (the RSNA weighted log loss).
+// Without class weights the result is the mean over all N*K elements. row_weight [N] (>= 0)
+// weighs each row's loss and the mean is taken over the total row weight,
+// sum_n r_n (sum_k w_k l_nk / sum_k w_k) / sum_n r_n: rows of weight 0 (the padded steps of a
+// flattened [N*T, K] sequence batch) are never read, get gradient 0, and the result equals the
+// loss of the other rows alone; the loss is 0 when the row weights sum to 0. The weights are
+// constants (no gradient) on the logits' device.
 struct BceOptions {
   Tensor pos_weight;
   Tensor class_weight;
+  Tensor row_weight;
 };
 Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targets,
                                         const BceOptions& options = {});

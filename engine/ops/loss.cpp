@@ -1,4 +1,5 @@
-// binary_cross_entropy_with_logits.
+// binary_cross_entropy_with_logits: checks the logits, targets and the optional per-label and
+// per-row weights, runs the kernel of their device and wires the backward pass.
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "engine/ops.h"
@@ -17,21 +18,32 @@ Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targ
     IHD_CHECK(!weights->defined() || weights->shape() == Shape{labels},
               "bce: per-label weights must have shape [", labels, "]");
   }
-  const float* pos_weight = options.pos_weight.defined() ? options.pos_weight.data() : nullptr;
-  const float* class_weight =
-      options.class_weight.defined() ? options.class_weight.data() : nullptr;
+  IHD_CHECK(!options.row_weight.defined() || options.row_weight.shape() == Shape{rows},
+            "bce: row weights must have shape [", rows, "] (one per row of the logits), got ",
+            options.row_weight.shape().to_string());
+  for (const Tensor* weights : {&options.pos_weight, &options.class_weight, &options.row_weight}) {
+    IHD_CHECK(!weights->defined() || weights->device() == logits.device(),
+              "bce: weights must be on the logits' device, ", logits.device().to_string());
+  }
+  const auto data_or_null = [](const Tensor& tensor) {
+    return tensor.defined() ? tensor.data() : nullptr;
+  };
+  const float* pos_weight = data_or_null(options.pos_weight);
+  const float* class_weight = data_or_null(options.class_weight);
+  const float* row_weight = data_or_null(options.row_weight);
   Tensor loss = Tensor::empty(Shape{}, logits.device());
   IHD_ON_DEVICE(logits.device(),
                 bce_with_logits_forward(rows, labels, logits.data(), targets.data(), pos_weight,
-                                        class_weight, loss.data()));
+                                        class_weight, row_weight, loss.data()));
   if (any_requires_grad({&logits})) {
+    // The closure holds the weight tensors (kept_weights) so that their pointers stay valid.
     attach_grad_fn(loss, "binary_cross_entropy_with_logits", {logits},
-                   [=, pos = options.pos_weight, cls = options.class_weight](const Tensor& grad) {
+                   [=, kept_weights = options](const Tensor& grad) {
                      Tensor grad_logits = Tensor::empty(logits.shape(), logits.device());
                      IHD_ON_DEVICE(logits.device(),
                                    bce_with_logits_backward(
                                        rows, labels, logits.data(), targets.data(), pos_weight,
-                                       class_weight, grad.data(), grad_logits.data()));
+                                       class_weight, row_weight, grad.data(), grad_logits.data()));
                      return std::vector<Tensor>{grad_logits};
                    });
   }

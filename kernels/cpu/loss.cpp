@@ -1,8 +1,10 @@
 // BCE with logits in its stable form:
 //   l = (1 - t) x + (1 + (p - 1) t) (log(1 + exp(-|x|)) + max(-x, 0)),  p = pos_weight
 //   dl/dx = sigmoid(x) (p t + 1 - t) - p t
-// Reduction: weight w_k per label; each element's factor is w_k / (N sum_k w_k), which is the
-// plain mean 1 / (N K) when all w_k = 1.
+// Reduction: weight r_n per row and w_k per label; element (n, k) counts with the factor
+// r_n w_k / (sum_n r_n sum_k w_k), which is the plain mean 1 / (N K) when all weights are 1.
+// Rows run in order, labels within a row in order, so that leaving out rows of weight 0 sums the
+// same terms in the same order as a batch that never had them.
 #include "kernels/cpu/loss.h"
 
 #include <algorithm>
@@ -11,22 +13,33 @@
 namespace ihd::kernels::cpu {
 namespace {
 
-float element_factor(int rows, int labels, const float* class_weight, int k) {
-  if (!class_weight) return 1.0f / (static_cast<float>(rows) * labels);
-  double total = 0.0;
-  for (int j = 0; j < labels; ++j) total += class_weight[j];
-  return static_cast<float>(class_weight[k] / (total * rows));
+// 1 / (sum_n r_n sum_k w_k), or 0 when the row weights sum to 0 (nothing to average).
+double normaliser(int rows, int labels, const float* class_weight, const float* row_weight) {
+  double total_class = labels, total_row = rows;
+  if (class_weight) {
+    total_class = 0.0;
+    for (int k = 0; k < labels; ++k) total_class += class_weight[k];
+  }
+  if (row_weight) {
+    total_row = 0.0;
+    for (int n = 0; n < rows; ++n) total_row += row_weight[n];
+  }
+  return total_row == 0.0 ? 0.0 : 1.0 / (total_row * total_class);
 }
 
 }  // namespace
 
 void bce_with_logits_forward(int rows, int labels, const float* logits, const float* targets,
-                             const float* pos_weight, const float* class_weight, float* loss) {
+                             const float* pos_weight, const float* class_weight,
+                             const float* row_weight, float* loss) {
+  const double scale = normaliser(rows, labels, class_weight, row_weight);
   double total = 0.0;
-  for (int k = 0; k < labels; ++k) {
-    const double factor = element_factor(rows, labels, class_weight, k);
-    const double p = pos_weight ? pos_weight[k] : 1.0;
-    for (int n = 0; n < rows; ++n) {
+  for (int n = 0; n < rows; ++n) {
+    const double r = row_weight ? row_weight[n] : 1.0;
+    if (r == 0.0) continue;
+    for (int k = 0; k < labels; ++k) {
+      const double factor = r * (class_weight ? class_weight[k] : 1.0) * scale;
+      const double p = pos_weight ? pos_weight[k] : 1.0;
       const double x = logits[static_cast<long>(n) * labels + k];
       const double t = targets[static_cast<long>(n) * labels + k];
       const double softplus_neg = std::log1p(std::exp(-std::abs(x))) + std::max(-x, 0.0);
@@ -38,12 +51,19 @@ void bce_with_logits_forward(int rows, int labels, const float* logits, const fl
 
 void bce_with_logits_backward(int rows, int labels, const float* logits, const float* targets,
                               const float* pos_weight, const float* class_weight,
-                              const float* grad_loss, float* grad_logits) {
-  for (int k = 0; k < labels; ++k) {
-    const float factor = element_factor(rows, labels, class_weight, k) * *grad_loss;
-    const float p = pos_weight ? pos_weight[k] : 1.0f;
-    for (int n = 0; n < rows; ++n) {
+                              const float* row_weight, const float* grad_loss, float* grad_logits) {
+  const double scale = normaliser(rows, labels, class_weight, row_weight);
+  for (int n = 0; n < rows; ++n) {
+    const double r = row_weight ? row_weight[n] : 1.0;
+    for (int k = 0; k < labels; ++k) {
       const long i = static_cast<long>(n) * labels + k;
+      if (r == 0.0) {
+        grad_logits[i] = 0.0f;
+        continue;
+      }
+      const float factor =
+          static_cast<float>(r * (class_weight ? class_weight[k] : 1.0) * scale) * *grad_loss;
+      const float p = pos_weight ? pos_weight[k] : 1.0f;
       const float t = targets[i];
       const float s = 1.0f / (1.0f + std::exp(-logits[i]));
       grad_logits[i] = factor * (s * (p * t + 1.0f - t) - p * t);

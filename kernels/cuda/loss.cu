@@ -1,30 +1,44 @@
 // BCE with logits on the GPU, in the CPU twin's stable form (kernels/cpu/loss.cpp):
 //   l = (1 - t) x + (1 + (p - 1) t) (log(1 + exp(-|x|)) + max(-x, 0)),  p = pos_weight
 //   dl/dx = sigmoid(x) (p t + 1 - t) - p t
-// each element weighted by w_k / (N sum_k w_k). The loss is small ([N, K] with K <= a few), so
-// the forward is one block adding in double in a fixed order; the backward is elementwise.
+// each element weighted by r_n w_k / (sum_n r_n sum_k w_k), rows of weight 0 never read. The
+// loss is small ([N, K] with K <= a few, N a batch of images or of slices), so both passes are
+// one block: it sums the row weights (block_sum, fixed order), then strides over the elements;
+// the forward adds their terms in double in a fixed order.
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/loss.h"
 
 namespace ihd::kernels::cuda {
 namespace {
 
-// w_k / (N sum_j w_j), or 1 / (N K) without class weights; computed in double as on the CPU.
-__device__ float element_factor(int rows, int labels, const float* class_weight, int k) {
-  if (!class_weight) return 1.0f / (static_cast<float>(rows) * labels);
-  double total = 0.0;
-  for (int j = 0; j < labels; ++j) total += class_weight[j];
-  return static_cast<float>(class_weight[k] / (total * rows));
+// 1 / (sum_n r_n sum_k w_k), or 0 when the row weights sum to 0; every thread of the block must
+// call it (it sums the row weights with block_sum).
+__device__ double normaliser(int rows, int labels, const float* class_weight,
+                             const float* row_weight) {
+  double total_class = labels, total_row = rows;
+  if (class_weight) {
+    total_class = 0.0;
+    for (int k = 0; k < labels; ++k) total_class += class_weight[k];
+  }
+  if (row_weight) {
+    double partial = 0.0;
+    for (int n = threadIdx.x; n < rows; n += blockDim.x) partial += row_weight[n];
+    total_row = block_sum(partial);
+  }
+  return total_row == 0.0 ? 0.0 : 1.0 / (total_row * total_class);
 }
 
 __global__ void bce_forward_kernel(int rows, int labels, const float* logits, const float* targets,
                                    const float* pos_weight, const float* class_weight,
-                                   float* loss) {
+                                   const float* row_weight, float* loss) {
+  const double scale = normaliser(rows, labels, class_weight, row_weight);
   const int64_t elements = static_cast<int64_t>(rows) * labels;
   double total = 0.0;
   for (int64_t i = threadIdx.x; i < elements; i += blockDim.x) {
+    const double r = row_weight ? row_weight[i / labels] : 1.0;
+    if (r == 0.0) continue;
     const int k = static_cast<int>(i % labels);
-    const double factor = element_factor(rows, labels, class_weight, k);
+    const double factor = r * (class_weight ? class_weight[k] : 1.0) * scale;
     const double p = pos_weight ? pos_weight[k] : 1.0;
     const double x = logits[i], t = targets[i];
     const double softplus_neg = log1p(exp(-fabs(x))) + fmax(-x, 0.0);
@@ -34,26 +48,44 @@ __global__ void bce_forward_kernel(int rows, int labels, const float* logits, co
   if (threadIdx.x == 0) *loss = static_cast<float>(total);
 }
 
+__global__ void bce_backward_kernel(int rows, int labels, const float* logits, const float* targets,
+                                    const float* pos_weight, const float* class_weight,
+                                    const float* row_weight, const float* grad_loss,
+                                    float* grad_logits) {
+  const double scale = normaliser(rows, labels, class_weight, row_weight);
+  const int64_t elements = static_cast<int64_t>(rows) * labels;
+  for (int64_t i = threadIdx.x; i < elements; i += blockDim.x) {
+    const double r = row_weight ? row_weight[i / labels] : 1.0;
+    if (r == 0.0) {
+      grad_logits[i] = 0.0f;
+      continue;
+    }
+    const int k = static_cast<int>(i % labels);
+    const float factor =
+        static_cast<float>(r * (class_weight ? class_weight[k] : 1.0) * scale) * *grad_loss;
+    const float p = pos_weight ? pos_weight[k] : 1.0f;
+    const float t = targets[i];
+    const float s = 1.0f / (1.0f + expf(-logits[i]));
+    grad_logits[i] = factor * (s * (p * t + 1.0f - t) - p * t);
+  }
+}
+
 }  // namespace
 
 void bce_with_logits_forward(int rows, int labels, const float* logits, const float* targets,
-                             const float* pos_weight, const float* class_weight, float* loss) {
-  bce_forward_kernel<<<1, kThreadsPerBlock, 0, compute_stream()>>>(rows, labels, logits, targets,
-                                                                   pos_weight, class_weight, loss);
+                             const float* pos_weight, const float* class_weight,
+                             const float* row_weight, float* loss) {
+  bce_forward_kernel<<<1, kThreadsPerBlock, 0, compute_stream()>>>(
+      rows, labels, logits, targets, pos_weight, class_weight, row_weight, loss);
   IHD_CUDA_CHECK_LAUNCH();
 }
 
 void bce_with_logits_backward(int rows, int labels, const float* logits, const float* targets,
                               const float* pos_weight, const float* class_weight,
-                              const float* grad_loss, float* grad_logits) {
-  for_each_index(static_cast<int64_t>(rows) * labels, [=] __device__(int64_t i) {
-    const int k = static_cast<int>(i % labels);
-    const float factor = element_factor(rows, labels, class_weight, k) * *grad_loss;
-    const float p = pos_weight ? pos_weight[k] : 1.0f;
-    const float t = targets[i];
-    const float s = 1.0f / (1.0f + expf(-logits[i]));
-    grad_logits[i] = factor * (s * (p * t + 1.0f - t) - p * t);
-  });
+                              const float* row_weight, const float* grad_loss, float* grad_logits) {
+  bce_backward_kernel<<<1, kThreadsPerBlock, 0, compute_stream()>>>(
+      rows, labels, logits, targets, pos_weight, class_weight, row_weight, grad_loss, grad_logits);
+  IHD_CUDA_CHECK_LAUNCH();
 }
 
 }  // namespace ihd::kernels::cuda

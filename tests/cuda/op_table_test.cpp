@@ -442,11 +442,12 @@ TEST_CASE("temporal conv: forward (with and without bias), backward (dx and dbia
 
 // ---- loss ----
 
-TEST_CASE("BCE with logits: forward and backward, with and without weights") {
+TEST_CASE("BCE with logits: forward and backward, with and without label and row weights") {
   IHD_SKIP_WITHOUT_GPU();
   std::mt19937 engine(10);
-  std::bernoulli_distribution positive(0.3);
-  for (const auto& [rows, labels] : {std::pair{1, 1}, std::pair{7, 6}, std::pair{256, 1}}) {
+  std::bernoulli_distribution positive(0.3), padded(0.4);
+  for (const auto& [rows, labels] :
+       {std::pair{1, 1}, std::pair{7, 6}, std::pair{256, 1}, std::pair{1000, 6}}) {
     for (const bool weighted : {false, true}) {
       CAPTURE(rows);
       CAPTURE(labels);
@@ -457,20 +458,47 @@ TEST_CASE("BCE with logits: forward and backward, with and without weights") {
       Twin logits = Twin::random(n, engine, -6.0f, 6.0f), targets(truth);
       Twin pos_weight = Twin::random(labels, engine, 0.5f, 3.0f);
       Twin class_weight = Twin::random(labels, engine, 0.5f, 2.0f);
+      // Row weights as a padded sequence batch gives them, 0 or 1, with the 0 rows' logits NaN
+      // (never read); and positive row weights of any size. Row 0 is real.
+      std::vector<float> mask(rows), logit_values = logits.cpu_values();
+      std::uniform_real_distribution<float> any_weight(0.25f, 2.0f);
+      for (int row = 0; row < rows; ++row) {
+        mask[row] = row > 0 && padded(engine) ? 0.0f : 1.0f;
+        for (int k = 0; mask[row] == 0.0f && k < labels; ++k) {
+          logit_values[row * labels + k] = std::numeric_limits<float>::quiet_NaN();
+        }
+      }
+      Twin masked_logits(logit_values), steps(mask);
+      Twin row_weight = Twin::random(rows, engine, 0.25f, 2.0f);
       Twin grad_loss = Twin::random(1, engine, 0.5f, 2.0f);
       Twin loss = Twin::poisoned(1), grad_logits = Twin::poisoned(n);
+      Twin masked_loss = Twin::poisoned(1), masked_grad = Twin::poisoned(n);
+      Twin row_loss = Twin::poisoned(1), row_grad = Twin::poisoned(n);
       for (const Side side : kBothSides) {
+        const float* pos = weighted ? pos_weight[side] : nullptr;
+        const float* cls = weighted ? class_weight[side] : nullptr;
+        IHD_ON_SIDE(side, bce_with_logits_forward(rows, labels, logits[side], targets[side], pos,
+                                                  cls, nullptr, loss[side]));
         IHD_ON_SIDE(side,
-                    bce_with_logits_forward(rows, labels, logits[side], targets[side],
-                                            weighted ? pos_weight[side] : nullptr,
-                                            weighted ? class_weight[side] : nullptr, loss[side]));
-        IHD_ON_SIDE(side, bce_with_logits_backward(rows, labels, logits[side], targets[side],
-                                                   weighted ? pos_weight[side] : nullptr,
-                                                   weighted ? class_weight[side] : nullptr,
-                                                   grad_loss[side], grad_logits[side]));
+                    bce_with_logits_backward(rows, labels, logits[side], targets[side], pos, cls,
+                                             nullptr, grad_loss[side], grad_logits[side]));
+        IHD_ON_SIDE(side, bce_with_logits_forward(rows, labels, masked_logits[side], targets[side],
+                                                  pos, cls, steps[side], masked_loss[side]));
+        IHD_ON_SIDE(side,
+                    bce_with_logits_backward(rows, labels, masked_logits[side], targets[side], pos,
+                                             cls, steps[side], grad_loss[side], masked_grad[side]));
+        IHD_ON_SIDE(side, bce_with_logits_forward(rows, labels, logits[side], targets[side], pos,
+                                                  cls, row_weight[side], row_loss[side]));
+        IHD_ON_SIDE(side,
+                    bce_with_logits_backward(rows, labels, logits[side], targets[side], pos, cls,
+                                             row_weight[side], grad_loss[side], row_grad[side]));
       }
       expect_close("loss", loss, kExact);
       expect_close("grad_logits", grad_logits, kExact);
+      expect_close("loss, padded rows masked", masked_loss, kExact);
+      expect_close("grad_logits, padded rows masked", masked_grad, kExact);
+      expect_close("loss, row weights", row_loss, kExact);
+      expect_close("grad_logits, row weights", row_grad, kExact);
     }
   }
 }

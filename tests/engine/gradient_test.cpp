@@ -173,7 +173,7 @@ TEST_CASE("temporal_conv1d: gradients of input, weight and bias, kernels 3 and 5
   }
 }
 
-TEST_CASE("binary cross-entropy with logits: gradients, with and without weights") {
+TEST_CASE("binary cross-entropy with logits: gradients, with and without label and row weights") {
   Random g(8);
   Tensor logits = random_leaf(Shape{5, 3}, g, 2.0f);
   Tensor targets = Tensor::from_vector(Shape{5, 3}, {1, 0, 1, 0, 0, 1, 1, 1, 0, 0, 1, 0, 1, 0, 0});
@@ -188,6 +188,14 @@ TEST_CASE("binary cross-entropy with logits: gradients, with and without weights
   check_gradients(
       [&](const auto& in) {
         return reshape(binary_cross_entropy_with_logits(in[0], targets, weighted), Shape{1});
+      },
+      {logits});
+  logits.zero_grad();
+  BceOptions row_weighted = weighted;
+  row_weighted.row_weight = Tensor::from_vector(Shape{5}, {1.0f, 0.0f, 2.5f, 0.5f, 0.0f});
+  check_gradients(
+      [&](const auto& in) {
+        return reshape(binary_cross_entropy_with_logits(in[0], targets, row_weighted), Shape{1});
       },
       {logits});
 }
