@@ -17,6 +17,7 @@ namespace ihd::pipeline {
 Predictions make_predictions(int outputs) {
   Predictions predictions;
   predictions.scores.resize(outputs);
+  predictions.logits.resize(outputs);
   predictions.labels.resize(outputs);
   return predictions;
 }
@@ -29,6 +30,7 @@ void append_batch(Predictions& predictions, const std::vector<float>& logits,
     predictions.indices.push_back(batch.indices[n]);
     for (size_t k = 0; k < outputs; ++k) {
       const double logit = logits[n * outputs + k];
+      predictions.logits[k].push_back(logit);
       predictions.scores[k].push_back(1.0 / (1.0 + std::exp(-logit)));
       predictions.labels[k].push_back(targets[n * outputs + k] > 0.5f ? 1 : 0);
     }

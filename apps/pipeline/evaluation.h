@@ -18,6 +18,7 @@ struct Predictions {
   std::vector<std::string> ids;
   std::vector<size_t> indices;              // dataset record indices
   std::vector<std::vector<double>> scores;  // [output][sample], probabilities
+  std::vector<std::vector<double>> logits;  // [output][sample], what the scores are sigmoids of
   std::vector<std::vector<int>> labels;     // [output][sample], 0/1
   double loss_sum = 0;                      // sum over batches of mean loss x batch size
   size_t count() const { return ids.size(); }
