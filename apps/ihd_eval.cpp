@@ -9,6 +9,7 @@
 #include "apps/pipeline/evaluation.h"     // predict, epoch_record, write_predictions_csv
 #include "apps/pipeline/flags.h"          // FlagSet
 #include "apps/pipeline/inference.h"      // load_trained_model
+#include "apps/pipeline/run_calibration.h"  // apply_temperatures
 #include "apps/pipeline/run_config.h"     // write_run_config, build_commit
 #include "apps/pipeline/run_folder.h"     // open_owned_folder
 #include "apps/pipeline/training_data.h"  // open_training_data, loader_options
@@ -84,8 +85,10 @@ int main(int argc, char** argv) {
     if (indices.empty()) throw ihd::Error("the " + split + " split of the data is empty");
 
     ihd::data::BatchLoader loader(*data.dataset, indices, loader_options(options, false));
-    const Predictions predictions =
+    Predictions predictions =
         predict(*trained.model, loader, data.label_columns, options.normalize, device);
+    // The run's calibration, as ihd_predict applies it: its threshold is on these probabilities.
+    apply_temperatures(predictions, trained.temperatures);
     const int headline = data.headline_output;
     const training::EpochRecord record =
         epoch_record(0, split, 0, predictions, headline, data.label_names, target_sensitivity);

@@ -107,4 +107,23 @@ void write_predictions_csv(const std::filesystem::path& path, const Predictions&
   write_file_atomically(path, out);
 }
 
+bool read_prediction_columns(const std::filesystem::path& path, int output, std::vector<double>& scores,
+                             std::vector<int>& labels) {
+  if (!std::filesystem::exists(path)) return false;
+  try {
+    RecordReader reader(path, TextFormat::csv, ErrorKind::bad_csv);
+    std::vector<std::string> fields;
+    if (!reader.next(fields)) return false;
+    const size_t label_field = 1 + 2 * static_cast<size_t>(output);
+    while (reader.next(fields)) {
+      if (fields.size() < label_field + 2) return false;
+      labels.push_back(std::stoi(fields[label_field]));
+      scores.push_back(std::stod(fields[label_field + 1]));
+    }
+  } catch (const std::exception&) {
+    return false;
+  }
+  return true;
+}
+
 }  // namespace ihd::pipeline

@@ -50,4 +50,9 @@ training::EpochRecord epoch_record(int epoch, const std::string& split, double l
 void write_predictions_csv(const std::filesystem::path& path, const Predictions& predictions,
                            const std::vector<std::string>& label_names);
 
+// Reads back one output's label and score columns of such a file (for the report of a resumed
+// run); false when the file is absent or not what write_predictions_csv writes.
+bool read_prediction_columns(const std::filesystem::path& path, int output,
+                             std::vector<double>& scores, std::vector<int>& labels);
+
 }  // namespace ihd::pipeline

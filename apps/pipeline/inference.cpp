@@ -2,11 +2,10 @@
 #include "apps/pipeline/inference.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
-#include <sstream>
 
 #include "apps/pipeline/model_setup.h"
+#include "apps/pipeline/run_calibration.h"
 #include "apps/pipeline/run_config.h"
 #include "apps/pipeline/training_data.h"
 #include "common/error.h"
@@ -29,23 +28,6 @@ std::string lowercase_extension(const fs::path& path) {
   return extension;
 }
 
-// A decision threshold as config.json stores it: a probability.
-double parse_threshold(const std::string& text, const fs::path& config_path) {
-  double value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || !(value >= 0 && value <= 1)) {
-    throw Error(ErrorKind::bad_config, config_path.string(),
-                "decision_threshold '" + text + "' is not a number in [0, 1]");
-  }
-  return value;
-}
-
-std::vector<std::string> split_names(const std::string& text) {
-  std::vector<std::string> names;
-  std::stringstream stream(text);
-  for (std::string name; std::getline(stream, name, ';');) names.push_back(name);
-  return names;
-}
 
 }  // namespace
 
@@ -76,20 +58,11 @@ TrainedModel load_trained_model(const fs::path& source, Device device) {
   trained.model->eval();
   trained.model->to(device);
   trained.weights_path = weights.string();
-  if (const auto found = config.find("decision_threshold"); found != config.end()) {
-    trained.decision_threshold = parse_threshold(found->second, config_path);
-  }
-  const size_t outputs = static_cast<size_t>(output_count(trained.options));
-  if (const auto found = config.find("label_names"); found != config.end()) {
-    trained.label_names = split_names(found->second);
-    if (trained.label_names.size() != outputs) {
-      throw Error(ErrorKind::bad_config, config_path.string(),
-                  "label_names lists " + std::to_string(trained.label_names.size()) +
-                      " names for a model of " + std::to_string(outputs) + " outputs");
-    }
-  } else {
-    trained.label_names.assign(outputs, "any");
-  }
+  const RunCalibration calibration = read_run_calibration(
+      config, config_path.string(), static_cast<size_t>(output_count(trained.options)));
+  trained.decision_threshold = calibration.decision_threshold;
+  trained.label_names = calibration.label_names;
+  trained.temperatures = calibration.temperatures;
   return trained;
 }
 
@@ -153,7 +126,8 @@ std::vector<std::vector<double>> predict_probabilities(const TrainedModel& train
   std::vector<std::vector<double>> probabilities(inputs.size(), std::vector<double>(outputs));
   for (size_t i = 0; i < inputs.size(); ++i) {
     for (size_t k = 0; k < outputs; ++k) {
-      probabilities[i][k] = 1.0 / (1.0 + std::exp(-static_cast<double>(logits[i * outputs + k])));
+      probabilities[i][k] = 1.0 / (1.0 + std::exp(-static_cast<double>(logits[i * outputs + k]) /
+                                                   trained.temperatures[k]));
     }
   }
   return probabilities;

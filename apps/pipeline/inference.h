@@ -17,8 +17,9 @@ struct TrainedModel {
   TrainOptions options;  // the training run's settings (preprocessing, architecture)
   std::unique_ptr<ResNet> model;
   std::string weights_path;
-  double decision_threshold = 0.5;
-  std::vector<std::string> label_names;  // one per output
+  double decision_threshold = 0.5;        // on calibrated probabilities of the headline output
+  std::vector<std::string> label_names;   // one per output
+  std::vector<double> temperatures;       // one per output (run_calibration.h)
 };
 
 // `source` is a run folder (best.safetensors, else last.safetensors) or a .safetensors file with
@@ -36,7 +37,7 @@ std::vector<std::filesystem::path> list_image_files(const std::vector<std::strin
 // Reads and prepares one file; throws (ihd::Error or Error) with a one-line reason.
 PreparedInput prepare_input(const std::filesystem::path& file, const TrainOptions& options);
 
-// Probabilities [image][output] for a batch of prepared inputs.
+// Calibrated probabilities [image][output] for a batch of prepared inputs: sigmoid(logit / T).
 std::vector<std::vector<double>> predict_probabilities(const TrainedModel& trained,
                                                        const std::vector<PreparedInput>& inputs,
                                                        Device device);

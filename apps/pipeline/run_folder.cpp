@@ -20,13 +20,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Every name ihd writes at the top of an owned folder (runs, sweeps, evaluations); --overwrite
-// removes these and nothing else. Names ending in '*' match a prefix (eval-validation, ...).
-constexpr std::array<std::string_view, 14> kOwnedNames = {
-    kRunConfigName,      "history.csv",      "history.json", "report.html",
+// Every name ihd writes at the top of an owned folder (runs, sweeps, evaluations, features);
+// --overwrite removes these and nothing else. Names ending in '*' match a prefix (eval-test...).
+constexpr std::array<std::string_view, 18> kOwnedNames = {
+    kRunConfigName,      "history.csv",      "history.json",     "report.html",
     "plots",             "best.safetensors", "last.safetensors", "resume.safetensors",
-    "best_predictions.csv", "predictions.csv", "eval-*",     "round1",
-    "round2",            "final"};
+    "best_predictions.csv", "predictions.csv", "eval-*",         "round1",
+    "round2",            "final",            "features",         "sequence",
+    "slices.tsv",        "features.safetensors"};
 
 bool is_owned_name(const std::string& name) {
   for (std::string_view owned : kOwnedNames) {

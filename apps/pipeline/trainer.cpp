@@ -11,6 +11,7 @@
 #include "apps/pipeline/evaluation.h"
 #include "apps/pipeline/model_setup.h"
 #include "apps/pipeline/numerics_check.h"
+#include "apps/pipeline/run_calibration.h"
 #include "apps/pipeline/run_config.h"
 #include "apps/pipeline/run_folder.h"
 #include "apps/pipeline/training_data.h"
@@ -57,42 +58,6 @@ LrSchedule make_schedule(const TrainOptions& o, long steps_per_epoch) {
   return schedule;
 }
 
-ConfigValues config_values(const TrainOptions& o, const std::vector<std::string>& label_names,
-                           double threshold) {
-  ConfigValues values = {{"format", kRunFormat}};
-  for (auto& value : option_values(o)) values.push_back(std::move(value));
-  std::string names;
-  for (const std::string& name : label_names) names += (names.empty() ? "" : ";") + name;
-  values.emplace_back("label_names", names);
-  values.emplace_back("commit", build_commit());
-  values.emplace_back("device_used", o.device);
-  values.emplace_back("threads_used", std::to_string(kernels::cpu::num_threads()));
-  char text[32];
-  std::snprintf(text, sizeof text, "%.17g", threshold);  // exact: the threshold is a score
-  values.emplace_back("decision_threshold", text);
-  return values;
-}
-
-// Reads back write_predictions_csv's headline columns (for the report of a resumed run); false
-// when the file is absent or not what write_predictions_csv writes.
-bool read_prediction_columns(const fs::path& path, int output, std::vector<double>& scores,
-                             std::vector<int>& labels) {
-  if (!fs::exists(path)) return false;
-  try {
-    RecordReader reader(path, TextFormat::csv, ErrorKind::bad_csv);
-    std::vector<std::string> fields;
-    if (!reader.next(fields)) return false;
-    const size_t label_field = 1 + 2 * static_cast<size_t>(output);
-    while (reader.next(fields)) {
-      if (fields.size() < label_field + 2) return false;
-      labels.push_back(std::stoi(fields[label_field]));
-      scores.push_back(std::stod(fields[label_field + 1]));
-    }
-  } catch (const std::exception&) {
-    return false;
-  }
-  return true;
-}
 
 class Trainer {
  public:
@@ -145,7 +110,7 @@ TrainingOutcome Trainer::run() {
       run_dir_, kRunFormat,
       resuming ? FolderUse::resume : (o_.overwrite ? FolderUse::overwrite : FolderUse::fresh));
   // The folder is marked as this run's before any long work starts.
-  if (!resuming) write_run_config(run_dir_ / kRunConfigName, config_values(o_, {}, 0.5));
+  if (!resuming) write_run_config(run_dir_ / kRunConfigName, run_config_values(o_, {}));
   rule_ = training::parse_selection_rule(o_.select);
   data_ = open_training_data(o_);
   ranking_split_ = data_.validation.empty() ? "train" : "validation";
@@ -185,8 +150,10 @@ TrainingOutcome Trainer::run() {
     std::printf("resuming %s at epoch %d, batch %zu (step %ld)\n", run_dir_.string().c_str(),
                 position.next_epoch, position.next_batch, position.global_step);
   }
-  write_run_config(run_dir_ / kRunConfigName,
-                   config_values(o_, data_.label_names, current_threshold()));
+  RunCalibration uncalibrated;
+  uncalibrated.label_names = data_.label_names;
+  uncalibrated.decision_threshold = current_threshold();
+  write_run_config(run_dir_ / kRunConfigName, run_config_values(o_, uncalibrated));
   std::printf("training %s (%.2f M parameters) on %s in %s, %ld steps per epoch\n", o_.arch.c_str(),
               model_->parameter_count() / 1e6, device_.to_string().c_str(), o_.precision.c_str(),
               steps_per_epoch);
@@ -203,9 +170,20 @@ TrainingOutcome Trainer::run() {
   if (const auto best = training::best_record_index(history_, ranking_split_, rule_)) {
     outcome.best = history_[*best];
   }
-  outcome.decision_threshold = current_threshold();
-  write_run_config(run_dir_ / kRunConfigName,
-                   config_values(o_, data_.label_names, outcome.decision_threshold));
+  RunCalibration calibration;
+  calibration.label_names = data_.label_names;
+  calibration.decision_threshold = current_threshold();
+  if (validation_loader && outcome.best && fs::exists(run_dir_ / kBestCheckpointName)) {
+    // The selected epoch's weights, and the temperatures that calibrate them on validation.
+    load_weights(*model_, (run_dir_ / kBestCheckpointName).string());
+    model_->eval();
+    calibration.temperatures = fit_output_temperatures(
+        predict(*model_, *validation_loader, data_.label_columns, o_.normalize, device_));
+    calibration.decision_threshold = calibrated_probability(
+        calibration.decision_threshold, calibration.temperatures[data_.headline_output]);
+  }
+  outcome.decision_threshold = calibration.decision_threshold;
+  write_run_config(run_dir_ / kRunConfigName, run_config_values(o_, calibration));
   return outcome;
 }
 

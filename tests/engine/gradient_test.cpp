@@ -183,8 +183,9 @@ TEST_CASE("binary cross-entropy with logits: gradients, with and without label a
       },
       {logits});
   logits.zero_grad();
-  BceOptions weighted{Tensor::from_vector(Shape{3}, {3.0f, 1.0f, 0.5f}),
-                      Tensor::from_vector(Shape{3}, {1.0f, 1.0f, 2.0f})};
+  BceOptions weighted;
+  weighted.pos_weight = Tensor::from_vector(Shape{3}, {3.0f, 1.0f, 0.5f});
+  weighted.class_weight = Tensor::from_vector(Shape{3}, {1.0f, 1.0f, 2.0f});
   check_gradients(
       [&](const auto& in) {
         return reshape(binary_cross_entropy_with_logits(in[0], targets, weighted), Shape{1});

@@ -1,0 +1,141 @@
+// Temperatures, calibrated thresholds, and their config.json values.
+#include "apps/pipeline/run_calibration.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+#include "apps/pipeline/run_folder.h"
+#include "apps/training/temperature_scaling.h"
+#include "common/error.h"
+#include "kernels/cpu/threads.h"
+
+namespace ihd::pipeline {
+namespace {
+
+std::string exact_text(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", value);
+  return text;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string text;
+  for (const std::string& name : names) text += (text.empty() ? "" : ";") + name;
+  return text;
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  if (text.empty()) return items;
+  size_t start = 0;
+  while (true) {
+    const size_t end = text.find(';', start);
+    items.push_back(text.substr(start, end - start));
+    if (end == std::string::npos) return items;
+    start = end + 1;
+  }
+}
+
+double parse_number_in(const std::string& text, double low, double high, const std::string& key,
+                       const std::string& config_path) {
+  double value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || !(value >= low && value <= high)) {
+    throw Error(ErrorKind::bad_config, config_path,
+                key + " '" + text + "' is not a number in [" + exact_text(low) + ", " +
+                    exact_text(high) + "]");
+  }
+  return value;
+}
+
+}  // namespace
+
+std::vector<double> fit_output_temperatures(const Predictions& validation) {
+  std::vector<double> temperatures;
+  for (size_t k = 0; k < validation.logits.size(); ++k) {
+    double temperature = 1.0;
+    try {
+      const training::TemperatureFit fit =
+          training::fit_temperature(validation.logits[k], validation.labels[k]);
+      temperature = fit.temperature;
+      std::printf("calibration: output %zu temperature %.4f (validation log loss %.4f -> %.4f)\n",
+                  k, fit.temperature, fit.loss_at_unit_temperature, fit.loss_at_temperature);
+    } catch (const std::exception& error) {
+      std::printf("calibration: output %zu keeps temperature 1 (%s)\n", k, error.what());
+    }
+    temperatures.push_back(temperature);
+  }
+  return temperatures;
+}
+
+double calibrated_probability(double probability, double temperature) {
+  if (probability <= 0 || probability >= 1) return probability;
+  const double logit = std::log(probability / (1 - probability));
+  return 1 / (1 + std::exp(-logit / temperature));
+}
+
+void apply_temperatures(Predictions& predictions, const std::vector<double>& temperatures) {
+  for (size_t k = 0; k < predictions.scores.size() && k < temperatures.size(); ++k) {
+    for (size_t i = 0; i < predictions.scores[k].size(); ++i) {
+      predictions.scores[k][i] = 1 / (1 + std::exp(-predictions.logits[k][i] / temperatures[k]));
+    }
+  }
+}
+
+ConfigValues run_config_values(const TrainOptions& options, const RunCalibration& calibration) {
+  ConfigValues values = {{"format", kRunFormat}};
+  for (auto& value : option_values(options)) values.push_back(std::move(value));
+  values.emplace_back("label_names", joined(calibration.label_names));
+  values.emplace_back("commit", build_commit());
+  values.emplace_back("device_used", options.device);
+  values.emplace_back("threads_used", std::to_string(kernels::cpu::num_threads()));
+  values.emplace_back("decision_threshold", exact_text(calibration.decision_threshold));
+  std::vector<std::string> temperatures;
+  for (double temperature : calibration.temperatures) temperatures.push_back(exact_text(temperature));
+  values.emplace_back("temperatures", joined(temperatures));
+  if (calibration.study_decision_threshold) {
+    values.emplace_back("study_decision_threshold",
+                        exact_text(*calibration.study_decision_threshold));
+  }
+  return values;
+}
+
+RunCalibration read_run_calibration(const std::map<std::string, std::string>& config,
+                                    const std::string& config_path, size_t outputs) {
+  RunCalibration calibration;
+  if (const auto found = config.find("decision_threshold"); found != config.end()) {
+    calibration.decision_threshold =
+        parse_number_in(found->second, 0, 1, "decision_threshold", config_path);
+  }
+  if (const auto found = config.find("study_decision_threshold"); found != config.end()) {
+    calibration.study_decision_threshold =
+        parse_number_in(found->second, 0, 1, "study_decision_threshold", config_path);
+  }
+  if (const auto found = config.find("label_names"); found != config.end()) {
+    calibration.label_names = split_list(found->second);
+    if (calibration.label_names.size() != outputs) {
+      throw Error(ErrorKind::bad_config, config_path,
+                  "label_names lists " + std::to_string(calibration.label_names.size()) +
+                      " names for a model of " + std::to_string(outputs) + " outputs");
+    }
+  } else {
+    calibration.label_names.assign(outputs, "any");
+  }
+  calibration.temperatures.assign(outputs, 1.0);
+  if (const auto found = config.find("temperatures");
+      found != config.end() && !found->second.empty()) {
+    const std::vector<std::string> values = split_list(found->second);
+    if (values.size() != outputs) {
+      throw Error(ErrorKind::bad_config, config_path,
+                  "temperatures lists " + std::to_string(values.size()) + " values for a model of " +
+                      std::to_string(outputs) + " outputs");
+    }
+    for (size_t k = 0; k < outputs; ++k) {
+      calibration.temperatures[k] = parse_number_in(values[k], 1e-3, 1e3, "temperature", config_path);
+    }
+  }
+  return calibration;
+}
+
+}  // namespace ihd::pipeline
