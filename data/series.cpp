@@ -58,57 +58,82 @@ double median(std::vector<double> values) {
   return values.size() % 2 ? values[middle] : 0.5 * (values[middle - 1] + values[middle]);
 }
 
-// Orders one series' members (by_name: sorted by file name; name_rank: each input slice's rank in
+// Each member's position along the series' key (members: the series' slices by file name).
+void place_members(const std::vector<SliceLocation>& slices, const std::vector<size_t>& members,
+                   SeriesOrderKey key, std::vector<SlicePlace>& places) {
+  Vector3 normal{0, 0, 1};  // position_z: the z of ImagePositionPatient
+  if (key == SeriesOrderKey::slice_normal)
+    slice_normal(slices[members.front()].image_orientation_patient, normal);
+  for (size_t rank = 0; rank < members.size(); ++rank) {
+    const SliceLocation& slice = slices[members[rank]];
+    double& position = places[members[rank]].position_mm;
+    switch (key) {
+      case SeriesOrderKey::slice_normal:
+      case SeriesOrderKey::position_z:
+        position = dot(slice.image_position_patient_mm, normal);
+        break;
+      case SeriesOrderKey::instance_number:
+        position = static_cast<double>(slice.instance_number);
+        break;
+      case SeriesOrderKey::file_name:
+        position = static_cast<double>(rank);
+        break;
+    }
+  }
+}
+
+// The members whose SOPInstanceUID (when not empty) no earlier member by file name has; the
+// others go to duplicates as (duplicate, original).
+std::vector<size_t> first_of_each_sop_instance(const std::vector<SliceLocation>& slices,
+                                               const std::vector<size_t>& members,
+                                               std::vector<std::pair<size_t, size_t>>& duplicates) {
+  std::map<std::string, size_t> original_of_sop;
+  std::vector<size_t> firsts;
+  for (size_t i : members) {
+    const std::string& sop = slices[i].sop_instance_uid;
+    if (!sop.empty()) {
+      const auto [found, inserted] = original_of_sop.emplace(sop, i);
+      if (!inserted) {
+        duplicates.emplace_back(i, found->second);
+        continue;
+      }
+    }
+    firsts.push_back(i);
+  }
+  return firsts;
+}
+
+// The series' median step and its gaps.
+void measure_steps(OrderedSeries& series) {
+  std::vector<double> steps;
+  for (size_t k = 1; k < series.positions_mm.size(); ++k)
+    steps.push_back(series.positions_mm[k] - series.positions_mm[k - 1]);
+  if (steps.empty()) return;
+  series.median_step_mm = median(steps);
+  for (double step : steps) series.gaps += step > gap_step_factor * series.median_step_mm;
+}
+
+// Orders one series (members: its slices by file name; name_rank: each input slice's rank in
 // file-name order over all slices); fills the members' places.
 OrderedSeries order_one_series(const std::vector<SliceLocation>& slices,
-                               const std::vector<size_t>& by_name,
+                               const std::vector<size_t>& members,
                                const std::vector<size_t>& name_rank, size_t series_number,
                                SeriesReport& report, std::vector<SlicePlace>& places) {
-  const SliceLocation& first = slices[by_name.front()];
+  const SliceLocation& first = slices[members.front()];
   OrderedSeries series;
   series.patient_id = first.patient_id;
   series.study_instance_uid = first.study_instance_uid;
   series.series_instance_uid = first.series_instance_uid;
-  series.ordered_by = best_key(slices, by_name);
+  series.ordered_by = best_key(slices, members);
+  for (size_t i : members) places[i].series = series_number;
+  place_members(slices, members, series.ordered_by, places);
 
-  Vector3 normal{0, 0, 1};
-  if (series.ordered_by == SeriesOrderKey::slice_normal)
-    slice_normal(first.image_orientation_patient, normal);
-  for (size_t rank = 0; rank < by_name.size(); ++rank) {
-    const size_t i = by_name[rank];
-    const SliceLocation& slice = slices[i];
-    SlicePlace& place = places[i];
-    place.series = series_number;
-    switch (series.ordered_by) {
-      case SeriesOrderKey::slice_normal:
-      case SeriesOrderKey::position_z:
-        place.position_mm = dot(slice.image_position_patient_mm, normal);
-        break;
-      case SeriesOrderKey::instance_number:
-        place.position_mm = static_cast<double>(slice.instance_number);
-        break;
-      case SeriesOrderKey::file_name:
-        place.position_mm = static_cast<double>(rank);
-        break;
-    }
-  }
-
-  // Duplicates by SOPInstanceUID: the first by file name is the original.
-  std::map<std::string, size_t> original_of_sop;
-  std::vector<std::pair<size_t, size_t>> sop_duplicates;  // (duplicate, original)
-  std::vector<size_t> candidates;
-  for (size_t i : by_name) {
-    const std::string& sop = slices[i].sop_instance_uid;
-    const auto [found, inserted] = original_of_sop.emplace(sop, i);
-    if (!sop.empty() && !inserted) {
-      sop_duplicates.emplace_back(i, found->second);
-      continue;
-    }
-    candidates.push_back(i);
-  }
+  std::vector<std::pair<size_t, size_t>> sop_duplicates;
+  std::vector<size_t> candidates = first_of_each_sop_instance(slices, members, sop_duplicates);
   report.duplicate_sop_instance += sop_duplicates.size();
 
-  // Along the normal; runs of positions within the tolerance keep their first by file name.
+  // Along the key; a run of positions each within the tolerance of the last keeps its first by
+  // file name.
   std::sort(candidates.begin(), candidates.end(), [&](size_t a, size_t b) {
     return std::make_pair(places[a].position_mm, name_rank[a]) <
            std::make_pair(places[b].position_mm, name_rank[b]);
@@ -142,13 +167,7 @@ OrderedSeries order_one_series(const std::vector<SliceLocation>& slices,
   std::sort(series.duplicates.begin(), series.duplicates.end(),
             [&](size_t a, size_t b) { return name_rank[a] < name_rank[b]; });
 
-  std::vector<double> steps;
-  for (size_t k = 1; k < series.positions_mm.size(); ++k)
-    steps.push_back(series.positions_mm[k] - series.positions_mm[k - 1]);
-  if (!steps.empty()) {
-    series.median_step_mm = median(steps);
-    for (double step : steps) series.gaps += step > gap_step_factor * series.median_step_mm;
-  }
+  measure_steps(series);
   report.gaps += series.gaps;
   ++report.series_ordered_by[static_cast<int>(series.ordered_by)];
   return series;
