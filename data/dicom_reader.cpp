@@ -209,6 +209,10 @@ std::uint64_t checked_pixel_data_bytes(int rows, int columns, std::int64_t frame
   return bytes;
 }
 
+bool all_finite(const std::vector<double>& values) {
+  return std::all_of(values.begin(), values.end(), [](double v) { return std::isfinite(v); });
+}
+
 void check_finite(const char* name, double value, const std::filesystem::path& path) {
   if (!std::isfinite(value))
     fail(ErrorKind::bad_value, path,
@@ -226,9 +230,18 @@ DicomMetadata read_metadata(DcmDataset& dataset, const DicomLimits& limits,
   meta.photometric_interpretation = get_string(dataset, DCM_PhotometricInterpretation);
   meta.transfer_syntax_uid = DcmXfer(dataset.getOriginalXfer()).getXferID();
   const auto position = get_doubles(dataset, DCM_ImagePositionPatient);
-  if (position.size() == 3) {
+  if (position.size() == 3 && all_finite(position)) {
     meta.has_image_position = true;
     std::copy(position.begin(), position.end(), meta.image_position_patient_mm.begin());
+  }
+  const auto orientation = get_doubles(dataset, DCM_ImageOrientationPatient);
+  if (orientation.size() == 6 && all_finite(orientation)) {
+    meta.has_image_orientation = true;
+    std::copy(orientation.begin(), orientation.end(), meta.image_orientation_patient.begin());
+  }
+  if (const auto instance = get_integer(dataset, DCM_InstanceNumber)) {
+    meta.has_instance_number = true;
+    meta.instance_number = static_cast<long>(*instance);
   }
   const auto spacing = get_doubles(dataset, DCM_PixelSpacing);
   if (spacing.size() == 2) std::copy(spacing.begin(), spacing.end(), meta.pixel_spacing_mm.begin());

@@ -60,10 +60,18 @@ struct DicomMetadata {
   std::string modality;
   std::string photometric_interpretation;
   std::string transfer_syntax_uid;
+  // Geometry, for ordering a series' slices (data/series.h). A value that is absent, has the
+  // wrong number of components or holds a NaN or an infinity counts as absent (the slice is still
+  // read: only its place in the series falls back to a coarser key).
   bool has_image_position = false;
   std::array<double, 3> image_position_patient_mm{};  // x, y, z of the first pixel's centre
-  std::array<double, 2> pixel_spacing_mm{};           // row spacing, column spacing; 0 if absent
-  std::vector<double> window_centers;                 // WindowCenter, every value (VM 1-n)
+  bool has_image_orientation = false;
+  // ImageOrientationPatient: the row direction's x, y, z cosines, then the column direction's.
+  std::array<double, 6> image_orientation_patient{};
+  bool has_instance_number = false;
+  long instance_number = 0;  // InstanceNumber (IS); a value beyond 64 bits saturates
+  std::array<double, 2> pixel_spacing_mm{};  // row spacing, column spacing; 0 if absent
+  std::vector<double> window_centers;        // WindowCenter, every value (VM 1-n)
   std::vector<double> window_widths;
   int rows = 0;
   int columns = 0;

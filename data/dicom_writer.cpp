@@ -50,8 +50,11 @@ void write_ct_dicom(const std::filesystem::path& path, const HuImage& image, CtE
   put(DCM_PatientID, meta.patient_id);
   put(DCM_StudyInstanceUID, meta.study_instance_uid);
   put(DCM_SeriesInstanceUID, meta.series_instance_uid);
-  put(DCM_ImagePositionPatient, join_numbers(meta.image_position_patient_mm.data(), 3));
-  put(DCM_ImageOrientationPatient, "1\\0\\0\\0\\1\\0");
+  if (meta.has_image_position)
+    put(DCM_ImagePositionPatient, join_numbers(meta.image_position_patient_mm.data(), 3));
+  if (meta.has_image_orientation)
+    put(DCM_ImageOrientationPatient, join_numbers(meta.image_orientation_patient.data(), 6));
+  if (meta.has_instance_number) put(DCM_InstanceNumber, std::to_string(meta.instance_number));
   put(DCM_PixelSpacing, join_numbers(meta.pixel_spacing_mm.data(), 2));
   put(DCM_WindowCenter, join_numbers(meta.window_centers.data(), meta.window_centers.size()));
   put(DCM_WindowWidth, join_numbers(meta.window_widths.data(), meta.window_widths.size()));

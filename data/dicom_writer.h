@@ -1,7 +1,8 @@
 // Writes a CT slice in HU as a real DICOM file (CT Image Storage, explicit VR little endian)
 // through DCMTK, storing the pixels in one of the encodings real scanners and the RSNA set use,
 // with the metadata of HuImage (IDs kept verbatim even when they are not valid UIDs, position,
-// spacing, multi-valued window). Used by ihd_synth and by the round-trip tests.
+// orientation and instance number where the metadata has them, spacing, multi-valued window).
+// Used by ihd_synth and by the round-trip tests.
 #pragma once
 
 #include <filesystem>

@@ -17,6 +17,12 @@ struct ImageRecord {
   std::vector<float> labels;  // label_count() values, 0 or 1
   std::string patient_id;     // empty when unknown
   Split split = Split::train;
+  // The slice's place in its CT series (data/series.h), from a prepared cache; empty and 0 for
+  // PNG folders, which know no series.
+  std::string study_id;
+  std::string series_id;
+  double position_mm = 0;  // along the series' slice normal
+  size_t slice_index = 0;  // rank in the series (0 = lowest)
 };
 
 class ImageDataset {

@@ -1,6 +1,7 @@
 // Phantom rendering: one pass over the pixels builds the normal anatomy in polar coordinates
 // around the head centre and marks which hemorrhage (if any) covers each pixel; a second pass
-// keeps only the hemorrhages large enough to be visible and adds CT noise.
+// keeps only the hemorrhages with enough blood pixels, blends faint ends with the tissue under
+// them and adds CT noise.
 #include "data/phantom.h"
 
 #include <algorithm>
@@ -70,10 +71,12 @@ double run_profile(const PhantomHemorrhage& h, int slice) {
   return std::sqrt(std::max(0.0, 1 - x * x));
 }
 
-// A hemorrhage present on the slice being drawn, with its size there (0..1 of its largest).
+// A hemorrhage present on the slice being drawn, with its size there (0..1 of its largest) and
+// its contrast (1 full, end_contrast on a faint end).
 struct ActiveHemorrhage {
   const PhantomHemorrhage* h;
   double scale;
+  double contrast;
 };
 
 // Subarachnoid blood distends the sulci and the surface CSF space it fills: extra half-width in
@@ -90,7 +93,7 @@ double subarachnoid_widening(const std::vector<ActiveHemorrhage>& active, double
 }  // namespace
 
 PhantomPatient make_phantom_patient(std::uint64_t seed, int patient_index, int slice_count,
-                                    double positive_probability) {
+                                    double positive_probability, double faint_end_probability) {
   Random random(mix_seed(seed * 1000003ull + static_cast<std::uint64_t>(patient_index)));
   PhantomPatient p;
   p.patient_id = hex_id(random.next(), 8);
@@ -166,7 +169,18 @@ PhantomPatient make_phantom_patient(std::uint64_t seed, int patient_index, int s
     }
     p.hemorrhages.push_back(h);
   }
+  for (PhantomHemorrhage& h : p.hemorrhages) {
+    const bool faint = random.chance(faint_end_probability);
+    const double contrast = random.uniform(0.12, 0.3);
+    if (faint && h.last_slice - h.first_slice >= 2) h.end_contrast = contrast;
+  }
   return p;
+}
+
+double hemorrhage_contrast(const PhantomHemorrhage& h, int slice_index) {
+  if (slice_index < h.first_slice || slice_index > h.last_slice) return 0;
+  const bool is_end = slice_index == h.first_slice || slice_index == h.last_slice;
+  return is_end && h.last_slice - h.first_slice >= 2 ? h.end_contrast : 1;
 }
 
 PhantomSlice render_phantom_slice(const PhantomPatient& p, int slice_index, int size) {
@@ -184,12 +198,14 @@ PhantomSlice render_phantom_slice(const PhantomPatient& p, int slice_index, int 
 
   std::vector<ActiveHemorrhage> active;
   for (const auto& h : p.hemorrhages)
-    if (double s = run_profile(h, slice_index); s > 0) active.push_back({&h, s});
+    if (double s = run_profile(h, slice_index); s > 0)
+      active.push_back({&h, s, hemorrhage_contrast(h, slice_index)});
 
   const size_t pixel_count = static_cast<size_t>(size) * size;
   std::vector<float> hu(pixel_count);
-  std::vector<std::uint8_t> bleed(pixel_count, 0);  // 1 + index into active, 0 none
-  std::vector<float> bleed_hu(pixel_count, 0);
+  std::vector<std::uint8_t> bleed(pixel_count, 0);     // 1 + index into active, 0 none
+  std::vector<float> bleed_hu(pixel_count, 0);         // at full contrast
+  std::vector<std::uint8_t> is_blood(pixel_count, 0);  // bleed pixels but the oedema rim
 
   for (int y = 0; y < size; ++y) {
     for (int x = 0; x < size; ++x) {
@@ -266,6 +282,7 @@ PhantomSlice render_phantom_slice(const PhantomPatient& p, int slice_index, int 
         const PhantomHemorrhage& h = *active[k].h;
         const double s = active[k].scale;
         bool covered = false;
+        bool blood_pixel = true;
         double blood = h.blood_hu;
         switch (h.type) {
           case HemorrhageType::epidural:
@@ -293,6 +310,7 @@ PhantomSlice render_phantom_slice(const PhantomPatient& p, int slice_index, int 
               covered = true;
             } else if (distance < radius * 1.55) {
               covered = true;
+              blood_pixel = false;
               blood = std::min(value, p.white_hu) - 10;  // oedema rim, hypodense
             }
             break;
@@ -310,27 +328,35 @@ PhantomSlice render_phantom_slice(const PhantomPatient& p, int slice_index, int 
         if (covered) {
           bleed[i] = static_cast<std::uint8_t>(k + 1);
           bleed_hu[i] = static_cast<float>(blood);
+          is_blood[i] = blood_pixel;
         }
       }
     }
   }
 
-  std::vector<int> visible_pixels(active.size(), 0);
+  std::vector<int> blood_pixels(active.size(), 0);
   for (size_t i = 0; i < pixel_count; ++i)
-    if (bleed[i] && bleed_hu[i] > 45) ++visible_pixels[bleed[i] - 1];
+    if (bleed[i] && is_blood[i]) ++blood_pixels[bleed[i] - 1];
   const int min_pixels =
-      std::max(8, static_cast<int>(phantom_min_visible_pixels * pixel_scale * pixel_scale));
+      std::max(8, static_cast<int>(phantom_min_blood_pixels * pixel_scale * pixel_scale));
   PhantomSlice slice;
-  for (size_t k = 0; k < active.size(); ++k)
-    if (visible_pixels[k] >= min_pixels) slice.labels[static_cast<int>(active[k].h->type)] = 1;
+  bool any_full_blood = false;
+  for (size_t k = 0; k < active.size(); ++k) {
+    if (blood_pixels[k] < min_pixels) continue;
+    slice.labels[static_cast<int>(active[k].h->type)] = 1;
+    any_full_blood = any_full_blood || active[k].contrast >= 1;
+  }
   for (int type = 0; type < any_label_index; ++type)
     slice.labels[any_label_index] = std::max(slice.labels[any_label_index], slice.labels[type]);
+  slice.only_faint_blood = slice.labels[any_label_index] > 0 && !any_full_blood;
 
   Random noise(p.texture_seed * 31 + static_cast<std::uint64_t>(slice_index) + 7);
   const float noise_hu = static_cast<float>(p.noise_hu);
   for (size_t i = 0; i < pixel_count; ++i) {
     float value = hu[i];
-    if (bleed[i] && visible_pixels[bleed[i] - 1] >= min_pixels) value = bleed_hu[i];
+    if (bleed[i] && blood_pixels[bleed[i] - 1] >= min_pixels)
+      value = bleed_hu[i] -
+              static_cast<float>(1 - active[bleed[i] - 1].contrast) * (bleed_hu[i] - value);
     if (value > -900) value += noise_hu * noise.fast_normal();
     hu[i] = std::nearbyint(value);
   }
@@ -351,6 +377,10 @@ PhantomSlice render_phantom_slice(const PhantomPatient& p, int slice_index, int 
   const double spacing = p.pixel_spacing_mm * 512.0 / size;
   meta.image_position_patient_mm = {-0.5 * size * spacing, -0.5 * size * spacing,
                                     p.first_z_mm + slice_index * p.slice_spacing_mm};
+  meta.has_image_orientation = true;
+  meta.image_orientation_patient = {1, 0, 0, 0, 1, 0};  // axial, no gantry tilt
+  meta.has_instance_number = true;
+  meta.instance_number = slice_index + 1;
   meta.pixel_spacing_mm = {spacing, spacing};
   meta.window_centers = {40, 40};
   meta.window_widths = {80, 80};

@@ -85,14 +85,17 @@ class PngFolderDataset final : public ImageDataset {
             ++skipped;
             continue;
           }
-          records_.push_back({file.stem().string(), {label}, "", split});
+          ImageRecord record;  // no patient, study or series: a PNG does not say
+          record.id = file.stem().string();
+          record.labels = {label};
+          record.split = split;
+          records_.push_back(std::move(record));
           files_.push_back(file);
         }
       }
     }
     if (skipped > 0) log << "PNG class folders: " << skipped << " file(s) skipped\n";
-    if (files_.empty())
-      throw Error(ErrorKind::bad_image, root.string(), "no PNG files found");
+    if (files_.empty()) throw Error(ErrorKind::bad_image, root.string(), "no PNG files found");
     hold_out_missing_splits(split_folders, options, log);
     const PngImage first = read_png(files_[0], options.channels);
     height_ = options.image_size ? options.image_size : first.height;

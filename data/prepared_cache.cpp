@@ -100,7 +100,8 @@ class PreparedCacheDataset final : public ImageDataset {
         throw Error(ErrorKind::bad_cache, shard_pixels_path(dir, record.shard).string(),
                     "shard is shorter than its records need");
       records_.push_back({record.id, std::vector<float>(record.labels.begin(), record.labels.end()),
-                          record.patient_id, record.split});
+                          record.patient_id, record.split, record.study_id, record.series_id,
+                          record.position_mm, record.slice_index});
     }
   }
 
@@ -145,8 +146,10 @@ CacheGeometry read_cache_geometry(const std::filesystem::path& cache_dir) {
   }
   if (values["format"] != cache_format_version)
     throw Error(ErrorKind::bad_cache, path,
-                "unknown cache format '" + values["format"] + "' (this ihd reads " +
-                    cache_format_version + "; prepare the cache again)");
+                "cache format '" + values["format"] + "' is not the one this ihd reads (" +
+                    cache_format_version +
+                    ": each slice's position and index along its series); remove the cache "
+                    "folder and prepare it again");
   try {
     geometry.height = std::stoi(values.at("height"));
     geometry.width = std::stoi(values.at("width"));
@@ -192,8 +195,8 @@ std::filesystem::path shard_records_path(const std::filesystem::path& cache_dir,
 }
 
 std::vector<std::string> cache_record_columns() {
-  std::vector<std::string> columns = {"id",      "shard", "slot",   "split",
-                                      "patient", "study", "series", "position_z_mm"};
+  std::vector<std::string> columns = {"id",    "shard",  "slot",        "split",      "patient",
+                                      "study", "series", "position_mm", "slice_index"};
   for (auto subtype : rsna_subtypes) columns.emplace_back(subtype);
   return columns;
 }
@@ -210,7 +213,8 @@ std::string format_cache_record(const CacheRecord& r) {
                                      r.patient_id,
                                      r.study_id,
                                      r.series_id,
-                                     format_decimal(r.position_z_mm)};
+                                     format_decimal(r.position_mm),
+                                     std::to_string(r.slice_index)};
   for (float label : r.labels) fields.push_back(label > 0 ? "1" : "0");
   return join_record(fields, TextFormat::tsv);
 }
@@ -223,10 +227,11 @@ std::vector<CacheRecord> read_cache_records(const std::filesystem::path& tsv_pat
   std::vector<CacheRecord> records;
   while (reader.next(fields)) {
     const std::string line = "line " + std::to_string(reader.line_number());
-    if (fields.size() != 8 + rsna_label_count)
+    const size_t columns = cache_record_columns().size();
+    if (fields.size() != columns)
       throw Error(ErrorKind::bad_cache, tsv_path.string(),
                   line + " has " + std::to_string(fields.size()) + " fields, expected " +
-                      std::to_string(8 + rsna_label_count));
+                      std::to_string(columns));
     CacheRecord r;
     r.id = fields[0];
     r.patient_id = fields[4];
@@ -234,10 +239,11 @@ std::vector<CacheRecord> read_cache_records(const std::filesystem::path& tsv_pat
     r.series_id = fields[6];
     const bool numbers_ok = parse_count(fields[1], r.shard) && parse_count(fields[2], r.slot) &&
                             parse_split_name(fields[3], r.split) &&
-                            parse_finite(fields[7], r.position_z_mm);
+                            parse_finite(fields[7], r.position_mm) &&
+                            parse_count(fields[8], r.slice_index);
     bool labels_ok = true;
     for (int i = 0; i < rsna_label_count; ++i) {
-      const std::string& label = fields[8 + i];
+      const std::string& label = fields[columns - rsna_label_count + i];
       labels_ok = labels_ok && (label == "0" || label == "1");
       r.labels[i] = label == "1" ? 1.0f : 0.0f;
     }

@@ -4,7 +4,13 @@
 //   shard_00000.tsv ...      one line per record in that shard (written after the .bin: a shard
 //                            whose .tsv exists is finished)
 //   manifest.tsv             all records: id, shard, slot, split, patient, study, series,
-//                            position z (mm), the six RSNA labels (0 or 1)
+//                            position_mm, slice_index, the six RSNA labels (0 or 1)
+// position_mm and slice_index place a slice in its series as data/series.h orders the whole
+// source folder (every file, not only the records chosen for the cache): position_mm along the
+// slice normal (mm; the InstanceNumber or file-name rank for a series without positions) and
+// slice_index its rank (0 = lowest; a duplicate slice has its original's), so a record's
+// neighbours are the records of its study and series with slice_index one less or one more, when
+// the cache holds them.
 // Record files are TSV with backslash escapes (common/delimited.h): an ID from a DICOM header
 // holding a TAB or a newline stays inside its field.
 // Every file is written atomically (temporary + rename), so an interrupted build leaves only
@@ -21,7 +27,9 @@
 
 namespace ihd::data {
 
-inline constexpr const char* cache_format_version = "ihd-cache-2";
+// ihd-cache-3 added slice_index and made position_mm the position along the slice normal (it was
+// the z of ImagePositionPatient); an older cache is refused with a message to prepare it again.
+inline constexpr const char* cache_format_version = "ihd-cache-3";
 // The largest height or width a cache accepts (DICOM images are capped at the same size).
 inline constexpr int kMaxCacheImageSide = 8192;
 
@@ -43,7 +51,8 @@ struct CacheRecord {
   std::string patient_id;
   std::string study_id;
   std::string series_id;
-  double position_z_mm = 0;
+  double position_mm = 0;  // along the series' slice normal (see above)
+  size_t slice_index = 0;
   RsnaLabels labels{};
 };
 

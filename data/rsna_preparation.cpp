@@ -13,6 +13,7 @@
 #include "data/dicom_reader.h"
 #include "data/prepared_cache.h"
 #include "data/rsna_labels.h"
+#include "data/series.h"
 
 namespace ihd::data {
 namespace {
@@ -20,8 +21,10 @@ namespace {
 struct PlannedImage {
   std::string id;
   std::filesystem::path path;
+  size_t file = 0;  // index in the folder's file list
   RsnaLabels labels{};
   DicomMetadata header;
+  SlicePlace place;
   Split split = Split::train;
   std::map<int, std::filesystem::path> neighbours;  // slice offset -> file (absent: use itself)
 };
@@ -58,31 +61,42 @@ std::vector<DicomMetadata> read_headers(const std::vector<std::filesystem::path>
   return headers;
 }
 
-// For every file, its neighbours at the requested offsets within its series, ordered by
-// ImagePositionPatient z (files without a position keep no neighbours).
-std::map<std::string, std::map<int, std::filesystem::path>> neighbours_by_image(
-    const std::vector<std::filesystem::path>& files, const std::set<int>& offsets,
-    const DicomLimits& limits) {
-  std::vector<std::optional<Error>> errors;
-  const auto headers = read_headers(files, limits, errors);
-  std::map<std::string, std::vector<std::pair<double, size_t>>> series;
-  for (size_t i = 0; i < files.size(); ++i)
-    if (!errors[i] && headers[i].has_image_position)
-      series[headers[i].series_instance_uid].push_back(
-          {headers[i].image_position_patient_mm[2], i});
-  std::map<std::string, std::map<int, std::filesystem::path>> neighbours;
-  for (auto& [uid, slices] : series) {
-    std::sort(slices.begin(), slices.end());
-    for (size_t k = 0; k < slices.size(); ++k) {
-      auto& of_image = neighbours[files[slices[k].second].stem().string()];
-      for (int offset : offsets) {
-        const long other = static_cast<long>(k) + offset;
-        if (other >= 0 && other < static_cast<long>(slices.size()))
-          of_image[offset] = files[slices[other].second];
-      }
+// Every readable file's place in its series (data/series.h), and each file's neighbours at the
+// requested offsets along it (none beyond the series' ends: the slice itself stands in).
+struct SeriesPlan {
+  std::vector<std::optional<SlicePlace>> places;  // by file; nullopt: header unreadable
+  std::vector<std::map<int, std::filesystem::path>> neighbours;  // by file
+  SeriesReport report;
+};
+
+SeriesPlan plan_series(const std::vector<std::filesystem::path>& files,
+                       const std::vector<DicomMetadata>& headers,
+                       const std::vector<std::optional<Error>>& header_errors,
+                       const std::set<int>& offsets) {
+  std::vector<SliceLocation> locations;
+  std::vector<size_t> file_of_location;
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (header_errors[i]) continue;
+    locations.push_back(slice_location(headers[i], files[i].filename().string()));
+    file_of_location.push_back(i);
+  }
+  const SeriesIndex index = order_series(locations);
+  SeriesPlan plan;
+  plan.places.resize(files.size());
+  plan.neighbours.resize(files.size());
+  plan.report = index.report;
+  for (size_t k = 0; k < locations.size(); ++k) {
+    const SlicePlace& place = index.places[k];
+    const size_t file = file_of_location[k];
+    plan.places[file] = place;
+    const std::vector<size_t>& ordered = index.series[place.series].slices;
+    for (int offset : offsets) {
+      const long other = static_cast<long>(place.slice_index) + offset;
+      if (other >= 0 && other < static_cast<long>(ordered.size()))
+        plan.neighbours[file][offset] = files[file_of_location[ordered[other]]];
     }
   }
-  return neighbours;
+  return plan;
 }
 
 void add_skip(PreparationReport& report, std::ostream& log, const Error& error) {
@@ -119,15 +133,20 @@ PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
   report.dicom_files = files.size();
   std::vector<PlannedImage> labelled;
   std::set<std::string> file_ids;
-  for (const auto& file : files) {
-    const std::string id = file.stem().string();
+  for (size_t i = 0; i < files.size(); ++i) {
+    const std::string id = files[i].stem().string();
     file_ids.insert(id);
     const auto found = table.by_image.find(id);
     if (found == table.by_image.end()) {
       ++report.unlabelled;
       continue;
     }
-    labelled.push_back({id, file, found->second, {}, Split::train, {}});
+    PlannedImage image;
+    image.id = id;
+    image.path = files[i];
+    image.file = i;
+    image.labels = found->second;
+    labelled.push_back(std::move(image));
   }
   report.labelled = labelled.size();
   for (const auto& [id, labels] : table.by_image) report.labels_without_file += !file_ids.count(id);
@@ -146,27 +165,26 @@ PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
   }
   if (options.limit) chosen = limit_balanced(chosen, is_positive, options.limit);
 
-  // 3. Headers of the chosen files (bad files leave the plan here), neighbours if needed.
-  std::vector<std::filesystem::path> chosen_files;
-  for (size_t i : chosen) chosen_files.push_back(labelled[i].path);
+  // 3. Headers of every file (the series order needs all of a series' slices, chosen or not);
+  // bad chosen files leave the plan here.
   std::vector<std::optional<Error>> header_errors;
-  const auto headers = read_headers(chosen_files, options.dicom_limits, header_errors);
+  const auto headers = read_headers(files, options.dicom_limits, header_errors);
   std::set<int> offsets;
   for (const ChannelSpec& channel : options.channels)
     if (channel.slice_offset != 0) offsets.insert(channel.slice_offset);
-  const auto neighbours =
-      offsets.empty() ? decltype(neighbours_by_image(files, offsets, options.dicom_limits)){}
-                      : neighbours_by_image(files, offsets, options.dicom_limits);
+  const SeriesPlan series = plan_series(files, headers, header_errors, offsets);
+  report.series = series.report;
   std::vector<PlannedImage> plan;
-  for (size_t k = 0; k < chosen.size(); ++k) {
-    if (header_errors[k]) {
-      add_skip(report, log, *header_errors[k]);
+  for (size_t k : chosen) {
+    const size_t file = labelled[k].file;
+    if (header_errors[file]) {
+      add_skip(report, log, *header_errors[file]);
       continue;
     }
-    PlannedImage image = labelled[chosen[k]];
-    image.header = headers[k];
-    if (const auto found = neighbours.find(image.id); found != neighbours.end())
-      image.neighbours = found->second;
+    PlannedImage image = labelled[k];
+    image.header = headers[file];
+    image.place = *series.places[file];
+    image.neighbours = series.neighbours[file];
     plan.push_back(std::move(image));
   }
   report.selected = chosen.size();
@@ -270,7 +288,8 @@ PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
                          image.header.patient_id,
                          image.header.study_instance_uid,
                          image.header.series_instance_uid,
-                         image.header.image_position_patient_mm[2],
+                         image.place.position_mm,
+                         image.place.slice_index,
                          image.labels};
       shard_bytes.insert(shard_bytes.end(), pixels[n - begin].begin(), pixels[n - begin].end());
       shard_lines << format_cache_record(record) << '\n';
@@ -303,6 +322,12 @@ void print_preparation_report(const PreparationReport& r, std::ostream& out) {
       << "  selected " << r.selected << ", written " << r.written << " (" << r.positives_written
       << " with hemorrhage): train " << r.written_per_split[0] << ", validation "
       << r.written_per_split[1] << ", test " << r.written_per_split[2] << "\n"
+      << "  series " << r.series.series << " (ordered by slice normal "
+      << r.series.series_ordered_by[0] << ", by z " << r.series.series_ordered_by[1]
+      << ", by InstanceNumber " << r.series.series_ordered_by[2] << ", by file name "
+      << r.series.series_ordered_by[3] << "), duplicate slices " << r.series.duplicate_sop_instance
+      << " by SOPInstanceUID and " << r.series.duplicate_position << " by position, gaps "
+      << r.series.gaps << "\n"
       << "  shards " << r.shards_total << " (" << r.shards_reused
       << " reused from an earlier run)\n"
       << "  skipped " << r.skipped();

@@ -1,7 +1,9 @@
 // From an RSNA-layout folder (stage_2_train/ID_<image>.dcm + stage_2_train.csv) to a prepared
 // cache: join files with labels, balance by undersampling (or keep all), apply --limit, read the
-// headers for patient/series/position, split by patient (or at random), then decode, window,
-// stack and resize every selected slice in parallel (OpenMP) into shards. Bad files are reported
+// headers of every file in the folder and order each series along its slice normal (data/series.h:
+// the records' position_mm and slice_index, and the slices that adjacent-slice channels read),
+// split by patient (or at random), then decode, window, stack and resize every selected slice in
+// parallel (OpenMP) into shards. Bad files are reported
 // one line each ("<file>: <reason>"), counted by kind and skipped; the run never stops for them.
 #pragma once
 
@@ -15,6 +17,7 @@
 #include "common/error.h"
 #include "data/dataset_selection.h"
 #include "data/dicom_reader.h"
+#include "data/series.h"
 #include "data/slice_preparation.h"
 
 namespace ihd::data {
@@ -47,6 +50,7 @@ struct PreparationReport {
   size_t shards_total = 0;
   size_t shards_reused = 0;  // finished by an earlier run
   std::array<size_t, 3> written_per_split{};
+  SeriesReport series;  // every readable file of the folder, chosen or not
   std::map<ErrorKind, size_t> skipped_by_kind;
   size_t skipped() const;
 };

@@ -1,11 +1,15 @@
 // The prepared cache and the batch loader on a small synthetic RSNA folder: cache contents equal
-// direct preparation, resuming reuses finished shards, bad files are skipped and counted, PNG
-// export/reading round-trips, and the loader is deterministic across thread counts and resumes
-// mid-epoch via start_batch.
+// direct preparation, records carry their study, series and place along the series, adjacent-slice
+// channels follow the slice normal of a tilted series, an older cache format is refused, resuming
+// reuses finished shards, bad files are skipped and counted, PNG export/reading round-trips, and
+// the loader is deterministic across thread counts and resumes mid-epoch via start_batch.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <map>
+#include <numbers>
 #include <set>
 #include <sstream>
 
@@ -14,6 +18,8 @@
 #include "data/batch_loader.h"
 #include "data/dataset_sources.h"
 #include "data/dicom_reader.h"
+#include "data/dicom_writer.h"
+#include "data/phantom.h"
 #include "data/png_export.h"
 #include "data/png_folder_dataset.h"
 #include "data/png_io.h"
@@ -63,7 +69,7 @@ std::vector<Batch> whole_epoch(BatchLoader& loader, int epoch, size_t start_batc
 TEST_CASE("data: manifest records keep header strings with TABs, newlines and backslashes intact") {
   const auto dir = scratch_dir("manifest_strings");
   // A PatientID that tries to end its record and inject another one, all labels 1.
-  const std::string injected = "P1\nID_evil\t0\t0\ttrain\tP\tS\tS\t0\t1\t1\t1\t1\t1\t1";
+  const std::string injected = "P1\nID_evil\t0\t0\ttrain\tP\tS\tS\t0\t0\t1\t1\t1\t1\t1\t1";
   CacheRecord record{"ID_a",
                      0,
                      3,
@@ -72,6 +78,7 @@ TEST_CASE("data: manifest records keep header strings with TABs, newlines and ba
                      "study\twith\ttabs",
                      "series\\with\\backslashes",
                      -12.5,
+                     17,
                      RsnaLabels{0, 0, 0, 0, 1, 1}};
   std::ofstream(dir / "manifest.tsv") << cache_record_header() << '\n'
                                       << format_cache_record(record) << '\n';
@@ -83,16 +90,19 @@ TEST_CASE("data: manifest records keep header strings with TABs, newlines and ba
   CHECK(records[0].patient_id == injected);
   CHECK(records[0].study_id == record.study_id);
   CHECK(records[0].series_id == record.series_id);
-  CHECK(records[0].position_z_mm == -12.5);
+  CHECK(records[0].position_mm == -12.5);
+  CHECK(records[0].slice_index == 17);
   CHECK(records[0].labels == record.labels);
 }
 
 TEST_CASE("data: a damaged manifest line is a bad_cache error naming the file and line") {
   const auto dir = scratch_dir("manifest_damaged");
-  CacheRecord record{"ID_a", 0, 0, Split::train, "P", "S", "S", 0, RsnaLabels{}};
+  CacheRecord record{"ID_a", 0, 0, Split::train, "P", "S", "S", 0, 0, RsnaLabels{}};
   const std::string good = format_cache_record(record);
   for (const std::string& line : {good + "\textra",
-                                  std::string("ID_a\tx\t0\ttrain\tP\tS\tS\t0"
+                                  std::string("ID_a\tx\t0\ttrain\tP\tS\tS\t0\t0"
+                                              "\t0\t0\t0\t0\t0\t0"),
+                                  std::string("ID_a\t0\t0\ttrain\tP\tS\tS\t0\t-1"
                                               "\t0\t0\t0\t0\t0\t0"),
                                   good.substr(0, good.size() - 1) + "0.5"}) {
     CAPTURE(line);
@@ -132,6 +142,106 @@ TEST_CASE("data: cache pixels equal direct preparation of the same DICOM files")
     CHECK(pixels == direct.pixels);
     CHECK(record.labels.size() == 6);
   }
+}
+
+TEST_CASE("data: cache records carry study, series, position along the normal and slice index") {
+  const auto cache_dir = scratch_dir("cache_series");
+  std::ostringstream log;
+  const auto report =
+      prepare_rsna_cache(synthetic_rsna_folder(), cache_dir, small_preparation(), log);
+  CHECK(report.series.series == 10);
+  CHECK(report.series.series_ordered_by[static_cast<int>(SeriesOrderKey::slice_normal)] == 10);
+  CHECK(report.series.gaps == 0);
+  const auto cache = open_prepared_cache(cache_dir);
+  REQUIRE(cache->records().size() == 40);
+  for (const ImageRecord& record : cache->records()) {
+    CAPTURE(record.id);
+    const DicomMetadata header =
+        read_dicom_metadata(synthetic_rsna_folder() / "stage_2_train" / (record.id + ".dcm"));
+    CHECK(record.study_id == header.study_instance_uid);
+    CHECK(record.series_id == header.series_instance_uid);
+    CHECK(record.position_mm == header.image_position_patient_mm[2]);  // axial: the normal is z
+    CHECK(record.slice_index == static_cast<size_t>(header.instance_number - 1));
+  }
+}
+
+TEST_CASE("data: adjacent-slice channels read the neighbours along a tilted series' normal") {
+  // Five slices of a gantry tilted by 20 degrees, 4 mm apart, whose first pixel moves 25 mm up and
+  // down the column direction from slice to slice: sorted by z they would interleave.
+  const auto dir = scratch_dir("rsna_tilted");
+  std::filesystem::create_directories(dir / "stage_2_train");
+  const PhantomPatient patient = make_phantom_patient(6, 0, 5, 0.0);
+  const double tilt = 20 * std::numbers::pi / 180;
+  const std::array<double, 3> column{0, std::cos(tilt), std::sin(tilt)};
+  const std::array<double, 3> normal{0, -std::sin(tilt), std::cos(tilt)};
+  std::vector<std::pair<std::string, RsnaLabels>> rows;
+  std::map<std::string, int> slice_of_id;
+  std::vector<double> z;
+  for (int k = 0; k < 5; ++k) {
+    PhantomSlice slice = render_phantom_slice(patient, k, 32);
+    DicomMetadata& meta = slice.image.metadata;
+    const double shift = k % 2 ? 25.0 : -25.0;
+    for (int i = 0; i < 3; ++i)
+      meta.image_position_patient_mm[i] = 4.0 * k * normal[i] + shift * column[i];
+    meta.image_orientation_patient = {1, 0, 0, column[0], column[1], column[2]};
+    meta.has_instance_number = false;
+    z.push_back(meta.image_position_patient_mm[2]);
+    write_ct_dicom(dir / "stage_2_train" / (slice.image_id + ".dcm"), slice.image,
+                   patient.encoding);
+    rows.push_back({slice.image_id, slice.labels});
+    slice_of_id[slice.image_id] = k;
+  }
+  REQUIRE_FALSE(std::is_sorted(z.begin(), z.end()));
+  write_rsna_labels(dir / "stage_2_train.csv", rows);
+
+  PreparationOptions options = small_preparation();
+  options.channels = adjacent_slice_channels(brain_window);
+  std::ostringstream log;
+  prepare_rsna_cache(dir, dir / "cache", options, log);
+  const auto cache = open_prepared_cache(dir / "cache");
+  REQUIRE(cache->records().size() == 5);
+  std::map<size_t, std::vector<std::uint8_t>> pixels_at;  // slice index -> HWC pixels
+  for (size_t i = 0; i < 5; ++i) {
+    const ImageRecord& record = cache->records()[i];
+    CHECK(record.slice_index == static_cast<size_t>(slice_of_id.at(record.id)));
+    CHECK(record.position_mm == doctest::Approx(4.0 * record.slice_index));
+    std::vector<std::uint8_t> pixels(32 * 32 * 3);
+    cache->read_pixels(i, pixels.data());
+    pixels_at[record.slice_index] = pixels;
+  }
+  // Channel 0 is the previous slice, 1 the slice, 2 the next, all through one window: the
+  // previous channel of slice k is the middle channel of slice k - 1 (at the ends, the slice).
+  const auto channel = [&](size_t k, int c) {
+    std::vector<std::uint8_t> plane;
+    for (size_t p = 0; p < 32 * 32; ++p) plane.push_back(pixels_at.at(k)[p * 3 + c]);
+    return plane;
+  };
+  for (size_t k = 0; k < 5; ++k) {
+    CAPTURE(k);
+    CHECK(channel(k, 0) == channel(k == 0 ? 0 : k - 1, 1));
+    CHECK(channel(k, 2) == channel(k == 4 ? 4 : k + 1, 1));
+  }
+}
+
+TEST_CASE("data: a cache of an older format is refused with a message to prepare it again") {
+  const auto cache_dir = scratch_dir("cache_old_format");
+  std::ostringstream log;
+  prepare_rsna_cache(synthetic_rsna_folder(), cache_dir, small_preparation(), log);
+  std::ifstream in(cache_dir / "cache_info.txt");
+  std::string info((std::istreambuf_iterator<char>(in)), {});
+  info.replace(info.find(cache_format_version), std::string(cache_format_version).size(),
+               "ihd-cache-2");
+  write_file_atomically(cache_dir / "cache_info.txt", info);
+  try {
+    open_prepared_cache(cache_dir);
+    FAIL("accepted");
+  } catch (const Error& error) {
+    CHECK(error.kind() == ErrorKind::bad_cache);
+    CHECK(error.reason().find("'ihd-cache-2'") != std::string::npos);
+    CHECK(error.reason().find("prepare it again") != std::string::npos);
+  }
+  CHECK_THROWS_AS(prepare_rsna_cache(synthetic_rsna_folder(), cache_dir, small_preparation(), log),
+                  Error);
 }
 
 TEST_CASE(

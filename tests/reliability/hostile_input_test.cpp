@@ -281,7 +281,7 @@ TEST_CASE("hostile input: header strings with TAB, newline and ../ stay in their
   // A PatientID that ends its manifest record and appends a poisoned one (all labels 1, an ID
   // that climbs out of the export folder), one with a TAB, one that is a path.
   const std::string injected =
-      "P1\n../../../escaped\t0\t0\ttrain\tP\tS\tS\t0\t1\t1\t1\t1\t1\t1";
+      "P1\n../../../escaped\t0\t0\ttrain\tP\tS\tS\t0\t0\t1\t1\t1\t1\t1\t1";
   const std::map<std::string, std::string> patients = {
       {"ID_a", injected}, {"ID_b", "P2\twith\ttabs"}, {"ID_c", "../../../etc"}};
   std::string labels;
