@@ -189,12 +189,22 @@ PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
   }
   report.selected = chosen.size();
 
-  // 4. Splits.
+  // 4. Splits, drawn over every labelled image with a header, so that any selection of this
+  // folder (balanced or not, limited or not) puts each patient in the same split: the sequence
+  // stage embeds every slice of a series while the slice stage trained on a balanced subset.
   std::vector<std::string> groups;
-  for (const auto& image : plan)
-    groups.push_back(options.split_by_patient ? image.header.patient_id : image.id);
+  std::vector<size_t> labelled_with_header;
+  for (size_t i = 0; i < labelled.size(); ++i) {
+    const size_t file = labelled[i].file;
+    if (header_errors[file]) continue;
+    labelled_with_header.push_back(i);
+    groups.push_back(options.split_by_patient ? headers[file].patient_id : labelled[i].id);
+  }
   const auto splits = split_by_group(groups, options.fractions, options.seed + 2);
-  for (size_t i = 0; i < plan.size(); ++i) plan[i].split = splits[i];
+  std::map<std::string, Split> split_of_image;
+  for (size_t k = 0; k < labelled_with_header.size(); ++k)
+    split_of_image[labelled[labelled_with_header[k]].id] = splits[k];
+  for (PlannedImage& image : plan) image.split = split_of_image.at(image.id);
 
   // 5. Cache geometry and fingerprint; refuse to mix with a cache built differently.
   std::error_code error;

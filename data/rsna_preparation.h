@@ -2,9 +2,10 @@
 // cache: join files with labels, balance by undersampling (or keep all), apply --limit, read the
 // headers of every file in the folder and order each series along its slice normal (data/series.h:
 // the records' position_mm and slice_index, and the slices that adjacent-slice channels read),
-// split by patient (or at random), then decode, window, stack and resize every selected slice in
-// parallel (OpenMP) into shards. Bad files are reported
-// one line each ("<file>: <reason>"), counted by kind and skipped; the run never stops for them.
+// split by patient (or at random; drawn over every labelled image, so that every selection of one
+// folder with one seed puts a patient in the same split), then decode, window, stack and resize
+// every selected slice in parallel (OpenMP) into shards. Bad files are reported one line each
+// ("<file>: <reason>"), counted by kind and skipped; the run never stops for them.
 #pragma once
 
 #include <array>
