@@ -1,13 +1,17 @@
 // ihd_predict: scores DICOM or PNG images with a trained run. Writes a CSV with a header row
 // (id, then the probability and the predicted label of each output at the run's decision
-// threshold), or with --submission the RSNA format (ID_<image>_<subtype>,<probability>).
+// threshold), or with --submission the RSNA format (ID_<image>_<subtype>,<probability>). With a
+// two-stage run (ihd_train --sequence-stage) the inputs are grouped into series and scored by
+// both stages (the sequence stage's probabilities); --studies FILE adds one row per study.
 // --gradcam DIR writes each image with a Grad-CAM heat map over it. Unreadable inputs are named
 // on stderr with the reason and skipped; the run goes on.
 #include <cstdio>
+#include <optional>
 
 #include "apps/pipeline/flags.h"      // FlagSet
 #include "apps/pipeline/grad_cam.h"   // write_grad_cam
 #include "apps/pipeline/inference.h"  // load_trained_model, list_image_files, prepare_input
+#include "apps/pipeline/two_stage_inference.h"  // load_sequence_stage, predict_series
 #include "apps/training/metrics.h"    // kRsnaSubtypes
 #include "common/atomic_file.h"       // AtomicFileWriter
 #include "common/delimited.h"         // join_record
@@ -24,6 +28,8 @@ struct PredictOptions {
   double threshold = -1;  // < 0: the run's decision threshold
   bool submission = false;
   std::string gradcam;
+  std::string studies;
+  bool slice_only = false;
   std::string device = "cpu";
   int batch = 16;
   int max_image_side = 8192;
@@ -36,22 +42,22 @@ std::string probability_text(double probability) {
   return number;
 }
 
-// The CSV rows of one batch of inputs.
-std::string rows_of(const TrainedModel& trained, const PredictOptions& options, double threshold,
-                    const std::vector<PreparedInput>& inputs,
+// The CSV rows of scored images: per image its ID, then per label its probability and decision
+// (or the submission's rows).
+std::string rows_of(const std::vector<std::string>& label_names, const PredictOptions& options,
+                    double threshold, const std::vector<std::string>& ids,
                     const std::vector<std::vector<double>>& probabilities) {
   std::string rows;
-  for (size_t i = 0; i < inputs.size(); ++i) {
+  for (size_t i = 0; i < ids.size(); ++i) {
     if (options.submission) {
       for (size_t k = 0; k < probabilities[i].size(); ++k) {
-        rows += join_record({inputs[i].id + "_" + trained.label_names[k],
-                             probability_text(probabilities[i][k])},
+        rows += join_record({ids[i] + "_" + label_names[k], probability_text(probabilities[i][k])},
                             ihd::TextFormat::csv) +
                 "\n";
       }
       continue;
     }
-    std::vector<std::string> row{inputs[i].id};
+    std::vector<std::string> row{ids[i]};
     for (double probability : probabilities[i]) {
       row.push_back(probability_text(probability));
       row.push_back(probability >= threshold ? "1" : "0");
@@ -61,10 +67,10 @@ std::string rows_of(const TrainedModel& trained, const PredictOptions& options, 
   return rows;
 }
 
-std::string header_of(const TrainedModel& trained, const PredictOptions& options) {
+std::string header_of(const std::vector<std::string>& label_names, const PredictOptions& options) {
   if (options.submission) return "ID,Label\n";
   std::vector<std::string> header{"id"};
-  for (const std::string& name : trained.label_names) {
+  for (const std::string& name : label_names) {
     header.push_back(name + "_probability");
     header.push_back(name + "_label");
   }
@@ -80,7 +86,10 @@ int main(int argc, char** argv) {
   flags.add("out", options.out, "output CSV");
   flags.add("threshold", options.threshold, "decision threshold (default: the run's chosen one)");
   flags.add("submission", options.submission, "write the RSNA submission format (six outputs)");
-  flags.add("gradcam", options.gradcam, "folder for Grad-CAM heat-map PNGs");
+  flags.add("gradcam", options.gradcam, "folder for Grad-CAM heat-map PNGs (the slice model)");
+  flags.add("studies", options.studies,
+            "two-stage runs: also write one row per study (probability, decision, key slices)");
+  flags.add("slice-only", options.slice_only, "use the slice model even if the run has a sequence stage");
   flags.add("device", options.device, "cpu or cuda[:N]");
   flags.add("batch", options.batch, "images per forward pass");
   flags.add("max-image-side", options.max_image_side,
@@ -101,48 +110,102 @@ int main(int argc, char** argv) {
     // The limits protect this machine from its inputs: this command's, not the training's.
     trained.options.max_image_side = options.max_image_side;
     trained.options.max_decoded_mb = options.max_decoded_mb;
-    if (options.submission && trained.label_names.size() != ihd::training::kRsnaSubtypeCount) {
+    const std::optional<TrainedSequenceStage> stage =
+        options.slice_only ? std::nullopt
+                           : load_sequence_stage(run_folder_of(options.model), trained, device);
+    const std::vector<std::string>& label_names =
+        stage ? stage->calibration.label_names : trained.label_names;
+    if (options.submission && label_names.size() != ihd::training::kRsnaSubtypeCount) {
       throw ihd::Error("--submission needs a model trained on all six RSNA labels (--labels all)");
     }
-    const double threshold =
-        options.threshold >= 0 ? options.threshold : trained.decision_threshold;
+    if (stage && !options.gradcam.empty()) {
+      throw ihd::Error("--gradcam shows the slice model's evidence: add --slice-only");
+    }
+    if (!stage && !options.studies.empty()) {
+      throw ihd::Error("--studies needs a two-stage run (ihd_train --sequence-stage)");
+    }
+    const double threshold = options.threshold >= 0 ? options.threshold
+                             : stage                 ? stage->calibration.decision_threshold
+                                                     : trained.decision_threshold;
     const std::vector<fs::path> files = list_image_files(flags.positional());
     if (files.empty()) throw ihd::Error("no .dcm or .png files in the inputs");
     if (!options.gradcam.empty()) fs::create_directories(options.gradcam);
 
     ihd::AtomicFileWriter out(options.out);
-    const std::string header = header_of(trained, options);
+    const std::string header = header_of(label_names, options);
     out.write(header.data(), header.size());
     size_t written = 0, skipped = 0;
-    std::vector<PreparedInput> pending;
-    auto flush = [&] {
-      if (pending.empty()) return;
-      const std::string rows = rows_of(trained, options, threshold, pending,
-                                       predict_probabilities(trained, pending, device));
-      out.write(rows.data(), rows.size());
-      if (!options.gradcam.empty()) {
-        for (const PreparedInput& input : pending) {
-          try {
-            write_grad_cam(trained, input, options.gradcam, device);
-          } catch (const std::exception& error) {
-            std::fprintf(stderr, "no Grad-CAM for %s\n",
-                         ihd::as_file_error(input.id, error).what());
+    auto skip = [&](const fs::path& file, const std::exception& error) {
+      std::fprintf(stderr, "skipped %s\n", ihd::as_file_error(file.string(), error).what());
+      ++skipped;
+    };
+    if (stage) {
+      std::optional<ihd::AtomicFileWriter> studies;
+      if (!options.studies.empty()) {
+        studies.emplace(options.studies);
+        const std::string study_header =
+            join_record({"study", "series", "slices", "any_probability", "decision", "key_slices"},
+                        ihd::TextFormat::csv) +
+            "\n";
+        studies->write(study_header.data(), study_header.size());
+      }
+      const double study_threshold =
+          stage->calibration.study_decision_threshold.value_or(threshold);
+      predict_series(
+          trained, *stage, files, options.batch, device,
+          [&](const SeriesPrediction& series) {
+            const std::string rows =
+                rows_of(label_names, options, threshold, series.slice_ids, series.probabilities);
+            out.write(rows.data(), rows.size());
+            written += series.slice_ids.size();
+            if (!studies) return;
+            std::string key_slices;
+            for (const std::string& id : series.key_slices) {
+              key_slices += (key_slices.empty() ? "" : ";") + id;
+            }
+            const std::string row =
+                join_record({series.study_id, series.series_id,
+                             std::to_string(series.slice_ids.size()),
+                             probability_text(series.study_probability),
+                             series.study_probability >= study_threshold ? "1" : "0", key_slices},
+                            ihd::TextFormat::csv) +
+                "\n";
+            studies->write(row.data(), row.size());
+          },
+          skip);
+      if (studies) studies->commit();
+    } else {
+      std::vector<PreparedInput> pending;
+      auto flush = [&] {
+        if (pending.empty()) return;
+        std::vector<std::string> ids;
+        for (const PreparedInput& input : pending) ids.push_back(input.id);
+        const std::string rows = rows_of(label_names, options, threshold, ids,
+                                         predict_probabilities(trained, pending, device));
+        out.write(rows.data(), rows.size());
+        if (!options.gradcam.empty()) {
+          for (const PreparedInput& input : pending) {
+            try {
+              write_grad_cam(trained, input, options.gradcam, device);
+            } catch (const std::exception& error) {
+              std::fprintf(stderr, "no Grad-CAM for %s\n",
+                           ihd::as_file_error(input.id, error).what());
+            }
           }
         }
+        written += pending.size();
+        pending.clear();
+      };
+      for (const fs::path& file : files) {
+        try {
+          pending.push_back(prepare_input(file, trained.options));
+        } catch (const std::exception& error) {
+          skip(file, error);
+        }
+        if (static_cast<int>(pending.size()) == options.batch) flush();
       }
-      written += pending.size();
-      pending.clear();
-    };
-    for (const fs::path& file : files) {
-      try {
-        pending.push_back(prepare_input(file, trained.options));
-      } catch (const std::exception& error) {
-        std::fprintf(stderr, "skipped %s\n", ihd::as_file_error(file.string(), error).what());
-        ++skipped;
-      }
-      if (static_cast<int>(pending.size()) == options.batch) flush();
+      flush();
     }
-    flush();
     out.commit();
     std::printf("%zu images scored, %zu skipped -> %s (threshold %.4f)\n", written, skipped,
                 options.out.c_str(), threshold);

@@ -1,10 +1,13 @@
 // ihd_train: trains ResNet to detect intracranial hemorrhage. With no --data it synthesises a
-// head-CT set and trains on it (the demo). See `ihd_train --help` for every flag and its default.
+// head-CT set and trains on it (the demo). --sequence-stage adds the study-level sequence stage
+// after the slice model; --stage sequence trains that stage alone. See `ihd_train --help` for
+// every flag and its default.
 #include <cstdio>
 #include <exception>
 
 #include "apps/pipeline/flags.h"          // FlagSet
 #include "apps/pipeline/model_setup.h"    // resnet_config_for
+#include "apps/pipeline/sequence_trainer.h"  // run_sequence_training, run_two_stage_training
 #include "apps/pipeline/sweep.h"          // run_sweep
 #include "apps/pipeline/train_options.h"  // TrainOptions, add_train_flags, validate
 #include "apps/pipeline/trainer.h"        // run_training, resumed_options, NonFiniteLoss
@@ -28,7 +31,11 @@ int main(int argc, char** argv) {
                  stdout);
       return 0;
     }
-    const TrainingOutcome outcome = options.sweep ? run_sweep(options) : run_training(options);
+    const TrainingOutcome outcome = options.sweep            ? run_sweep(options)
+                                    : options.sequence_stage ? run_two_stage_training(options)
+                                    : options.stage == "sequence"
+                                        ? run_sequence_training(options)
+                                        : run_training(options);
     if (outcome.best) {
       const auto& best = *outcome.best;
       std::printf(

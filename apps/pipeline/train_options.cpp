@@ -26,6 +26,8 @@ void add_train_flags(FlagSet& f, TrainOptions& o) {
   f.add("data-cache", o.data_cache, "folder for prepared/synthetic data (default: <out>/data)");
   f.add("synth-patients", o.synth_patients, "patients in the synthetic set");
   f.add("synth-slices", o.synth_slices, "slices per synthetic patient");
+  f.add("synth-faint-ends", o.synth_faint_ends,
+        "chance that a synthetic bleed of 3+ slices has faint ends (context tells them apart)");
   f.add("positive-class", o.positive_class,
         "PNG folders: the class that means hemorrhage (needed unless they are 0/1)");
   f.add("labels", o.labels, "any (one output) or all (six RSNA labels)");
@@ -76,6 +78,17 @@ void add_train_flags(FlagSet& f, TrainOptions& o) {
         "best epoch: specificity at --target-sensitivity (then AUC), recall (the seed's: recall, "
         "precision, accuracy at 0.5) or auc");
   f.add("summary", o.summary, "print the layer table of the model and exit");
+  f.add("stage", o.stage,
+        "slice (the slice model) or sequence (the sequence model alone, from --features)");
+  f.add("features", o.features, "--stage sequence: the features folder ihd_embed wrote");
+  f.add("sequence-stage", o.sequence_stage,
+        "after the slice model, embed every slice and train the sequence model (RUN/sequence)");
+  f.add("sequence-model", o.sequence_model, "the sequence model: gru (BiGRU) or tcn");
+  f.add("sequence-hidden", o.sequence_hidden, "the sequence model's width");
+  f.add("sequence-length", o.sequence_length, "longest chunk of a series the model reads");
+  f.add("sequence-epochs", o.sequence_epochs, "epochs of the sequence stage");
+  f.add("sequence-lr", o.sequence_lr, "learning rate of the sequence stage (Adam)");
+  f.add("sequence-batch", o.sequence_batch, "series chunks per step of the sequence stage");
   f.add("sweep", o.sweep, "the seed's learning-rate selection protocol");
   f.add("sweep-lrs", o.sweep_lrs, "learning rates of round 1");
   f.add("sweep-round1-limit", o.sweep_round1_limit, "images in round 1");
@@ -167,6 +180,9 @@ void validate(const TrainOptions& o) {
   if (!(o.target_sensitivity > 0) || o.target_sensitivity > 1) {
     throw Error("--target-sensitivity must be in (0, 1]");
   }
+  if (o.synth_faint_ends < 0 || o.synth_faint_ends > 1) {
+    throw Error("--synth-faint-ends must be in [0, 1]");
+  }
   if (o.synth_patients < 2 || o.synth_slices < 1) {
     throw Error("--synth-patients must be at least 2 and --synth-slices at least 1");
   }
@@ -184,6 +200,24 @@ void validate(const TrainOptions& o) {
       throw Error("sweep epochs must be at least 1");
     }
     if (!o.resume.empty()) throw Error("--sweep cannot be combined with --resume");
+  }
+  require_one_of("stage", o.stage, {"slice", "sequence"});
+  require_one_of("sequence-model", o.sequence_model, {"gru", "tcn"});
+  if (o.stage == "sequence" && o.features.empty() && o.resume.empty()) {
+    throw Error("--stage sequence needs --features (a folder ihd_embed wrote)");
+  }
+  if (o.stage == "sequence" && o.sequence_stage) {
+    throw Error("--sequence-stage trains both stages; --stage sequence trains the second alone: "
+                "give only one of them");
+  }
+  if (o.sequence_hidden < 1 || o.sequence_hidden > 4096 || o.sequence_length < 4 ||
+      o.sequence_length > 4096 || o.sequence_epochs < 1 || o.sequence_batch < 1 ||
+      !(o.sequence_lr > 0)) {
+    throw Error("--sequence-hidden in [1, 4096], --sequence-length in [4, 4096], "
+                "--sequence-epochs and --sequence-batch at least 1, --sequence-lr positive");
+  }
+  if (o.sweep && (o.stage == "sequence" || o.sequence_stage)) {
+    throw Error("--sweep tunes the slice stage alone: without --stage sequence or --sequence-stage");
   }
   if (!o.resume.empty() && o.overwrite) {
     throw Error("--resume continues a run and --overwrite replaces one: give only one of them");

@@ -17,6 +17,7 @@ struct TrainOptions {
   std::string data_cache;  // where RSNA/synthetic data is prepared; empty: <out>/data
   int synth_patients = 60;
   int synth_slices = 12;
+  double synth_faint_ends = 0;  // chance that a synthetic bleed has faint end slices
   std::string positive_class;
   std::string labels = "any";  // "any" (one output) or "all" (the six RSNA labels)
   double val_fraction = 0.2;
@@ -66,6 +67,19 @@ struct TrainOptions {
   // seed's literal "recall" ranking (recall, precision, accuracy at 0.5), or "auc".
   std::string select = "specificity";
   bool summary = false;
+
+  // The sequence stage (apps/pipeline/sequence_trainer.h): a sequence model over each series'
+  // slice embeddings. --stage sequence trains it alone from --features; --sequence-stage trains
+  // the slice model, embeds every slice and trains the sequence model, in one run folder.
+  std::string stage = "slice";  // or "sequence"
+  std::string features;         // --stage sequence: the features folder ihd_embed wrote
+  bool sequence_stage = false;
+  std::string sequence_model = "gru";  // or "tcn"
+  int sequence_hidden = 64;
+  int sequence_length = 48;  // longest chunk of a series the model reads at once
+  int sequence_epochs = 30;
+  double sequence_lr = 1e-3;
+  int sequence_batch = 16;  // chunks per optimiser step
 
   // The seed's learning-rate sweep.
   bool sweep = false;

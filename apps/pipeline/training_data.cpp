@@ -18,14 +18,23 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The synthetic set lives in <cache>/synthetic-p<patients>-s<slices>-seed<seed>. It is written
-// into a temporary folder (named like every ihd temporary) and renamed into place when complete,
-// so an interrupted run or a second process never sees half a set; what a killed run left is
-// removed first.
+// "-f<probability>" in a synthetic set's folder name when its bleeds may have faint ends.
+std::string faint_ends_tag(double probability) {
+  if (probability == 0) return "";
+  char tag[32];
+  std::snprintf(tag, sizeof tag, "-f%g", probability);
+  return tag;
+}
+
+// The synthetic set lives in <cache>/synthetic-p<patients>-s<slices>[-f<faint ends>]-seed<seed>.
+// It is written into a temporary folder (named like every ihd temporary) and renamed into place
+// when complete, so an interrupted run or a second process never sees half a set; what a killed
+// run left is removed first.
 fs::path synthesize_if_needed(const TrainOptions& o, const fs::path& cache_root) {
   const fs::path folder =
       cache_root / ("synthetic-p" + std::to_string(o.synth_patients) + "-s" +
-                    std::to_string(o.synth_slices) + "-seed" + std::to_string(o.seed));
+                    std::to_string(o.synth_slices) + faint_ends_tag(o.synth_faint_ends) + "-seed" +
+                    std::to_string(o.seed));
   if (fs::exists(folder)) return folder;
   remove_abandoned_temporaries(cache_root);
   const fs::path temporary = temporary_path_for(folder);
@@ -36,6 +45,7 @@ fs::path synthesize_if_needed(const TrainOptions& o, const fs::path& cache_root)
   synth.patients = o.synth_patients;
   synth.slices_per_patient = o.synth_slices;
   synth.seed = static_cast<std::uint64_t>(o.seed);
+  synth.faint_end_probability = o.synth_faint_ends;
   const data::SyntheticDatasetSummary summary = data::write_synthetic_dataset(synth);
   std::printf("synthetic set: %zu slices, %zu with hemorrhage\n", summary.images,
               summary.positive_images);

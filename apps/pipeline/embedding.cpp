@@ -1,0 +1,203 @@
+// Embedding a data set with a slice model, and the features folder on disk.
+#include "apps/pipeline/embedding.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+
+#include "apps/pipeline/run_folder.h"
+#include "apps/pipeline/training_data.h"
+#include "apps/training/progress.h"
+#include "common/atomic_file.h"
+#include "common/delimited.h"
+#include "engine/autograd.h"
+#include "engine/batch_uploader.h"
+#include "engine/safetensors.h"
+
+namespace ihd::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::vector<std::string> kSliceColumns = {"id",     "split",  "patient",
+                                                "study",  "series", "position_mm"};
+
+std::string join_names(const std::vector<std::string>& names) {
+  std::string text;
+  for (const std::string& name : names) text += (text.empty() ? "" : ";") + name;
+  return text;
+}
+
+std::vector<std::string> split_names(const std::string& text) {
+  std::vector<std::string> names;
+  size_t start = 0;
+  while (start <= text.size() && !text.empty()) {
+    const size_t end = std::min(text.find(';', start), text.size());
+    names.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return names;
+}
+
+std::string exact_text(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", value);
+  return text;
+}
+
+}  // namespace
+
+TrainOptions every_slice_options(const TrainOptions& run_options) {
+  TrainOptions options = run_options;
+  options.balance = false;
+  options.limit = 0;
+  return options;
+}
+
+SliceEmbeddings embed_dataset(const TrainedModel& trained, const data::ImageDataset& dataset,
+                              int batch, Device device) {
+  NoGradGuard no_grad;
+  SliceEmbeddings result;
+  result.records = dataset.records();
+  result.label_names = dataset.label_names();
+  result.output_names = trained.label_names;
+  result.feature_count = feature_channels(trained.model->config());
+  std::vector<size_t> all(dataset.records().size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  TrainOptions options = trained.options;
+  options.batch = batch;
+  data::BatchLoader loader(dataset, all, loader_options(options, false));
+  BatchUploader uploader(device);
+  std::vector<int> all_labels(static_cast<size_t>(dataset.label_count()));
+  for (size_t k = 0; k < all_labels.size(); ++k) all_labels[k] = static_cast<int>(k);
+  training::EpochProgress progress(
+      std::cout, "embedding", static_cast<std::int64_t>(all.size()),
+      training::ProgressStyle{.terminal = training::stdout_is_terminal()});
+  result.features.resize(all.size() * static_cast<size_t>(result.feature_count));
+  result.logits.resize(all.size() * result.output_names.size());
+  loader.begin_epoch(0);
+  data::Batch images;
+  size_t done = 0;
+  while (loader.next(images)) {
+    const BatchTensors tensors = to_tensors(images, all_labels, options.normalize, uploader);
+    const Tensor pooled = trained.model->features(tensors.images);
+    const std::vector<float> features = pooled.to_vector();
+    const std::vector<float> logits = trained.model->head(pooled).to_vector();
+    for (int n = 0; n < images.n; ++n) {
+      const size_t slice = images.indices[static_cast<size_t>(n)];
+      std::copy_n(features.begin() + n * result.feature_count, result.feature_count,
+                  result.features.begin() + slice * result.feature_count);
+      const size_t outputs = result.output_names.size();
+      std::copy_n(logits.begin() + n * outputs, outputs, result.logits.begin() + slice * outputs);
+    }
+    done += static_cast<size_t>(images.n);
+    progress.update(static_cast<std::int64_t>(done), 0.0);
+  }
+  progress.finish(0.0);
+  return result;
+}
+
+void write_embeddings(const fs::path& folder, const SliceEmbeddings& embeddings,
+                      const ConfigValues& provenance) {
+  const FolderLock lock = open_owned_folder(folder, kFeaturesFormat, FolderUse::overwrite);
+  ConfigValues config = {{"format", kFeaturesFormat}};
+  config.insert(config.end(), provenance.begin(), provenance.end());
+  write_run_config(folder / kRunConfigName, config);
+
+  std::string slices = join_record(kSliceColumns, TextFormat::tsv) + "\n";
+  std::vector<float> labels;
+  for (const data::ImageRecord& record : embeddings.records) {
+    slices += join_record({record.id, std::string(data::to_string(record.split)),
+                           record.patient_id, record.study_id, record.series_id,
+                           exact_text(record.position_mm)},
+                          TextFormat::tsv) +
+              "\n";
+    labels.insert(labels.end(), record.labels.begin(), record.labels.end());
+  }
+  const auto count = static_cast<int64_t>(embeddings.count());
+  const auto label_count = static_cast<int64_t>(embeddings.label_names.size());
+  write_safetensors(
+      (folder / "features.safetensors").string(),
+      {{"features", Tensor::from_vector(Shape{count, embeddings.feature_count},
+                                        embeddings.features)},
+       {"logits", Tensor::from_vector(
+                      Shape{count, static_cast<int64_t>(embeddings.output_names.size())},
+                      embeddings.logits)},
+       {"labels", Tensor::from_vector(Shape{count, label_count}, labels)}},
+      {{"format", kFeaturesFormat},
+       {"label_names", join_names(embeddings.label_names)},
+       {"output_names", join_names(embeddings.output_names)}});
+  write_file_atomically(folder / "slices.tsv", slices);
+}
+
+SliceEmbeddings read_embeddings(const fs::path& folder) {
+  if (folder_format(folder) != kFeaturesFormat) {
+    throw Error(ErrorKind::bad_config, folder.string(),
+                std::string("not a features folder (no config.json with format ") +
+                    kFeaturesFormat + "; ihd_embed writes one)");
+  }
+  const fs::path tensors_path = folder / "features.safetensors";
+  const SafetensorsFile file = read_safetensors(tensors_path.string());
+  SliceEmbeddings embeddings;
+  embeddings.label_names = split_names(file.metadata.count("label_names")
+                                           ? file.metadata.at("label_names")
+                                           : std::string());
+  embeddings.output_names = split_names(file.metadata.count("output_names")
+                                            ? file.metadata.at("output_names")
+                                            : std::string());
+  const SafetensorsEntry& features = file.at("features");
+  const SafetensorsEntry& logits = file.at("logits");
+  const SafetensorsEntry& labels = file.at("labels");
+  const auto count = features.shape.rank() == 2 ? features.shape[0] : -1;
+  if (count < 0 || logits.shape != Shape({count, static_cast<int64_t>(embeddings.output_names.size())}) ||
+      labels.shape != Shape({count, static_cast<int64_t>(embeddings.label_names.size())})) {
+    throw Error(ErrorKind::bad_value, tensors_path.string(),
+                "features, logits and labels do not describe the same slices");
+  }
+  embeddings.feature_count = static_cast<int>(features.shape[1]);
+  embeddings.features = features.to_tensor().to_vector();
+  embeddings.logits = logits.to_tensor().to_vector();
+  const std::vector<float> label_values = labels.to_tensor().to_vector();
+
+  const fs::path slices_path = folder / "slices.tsv";
+  RecordReader reader(slices_path, TextFormat::tsv, ErrorKind::bad_value);
+  std::vector<std::string> fields;
+  if (!reader.next(fields) || fields != kSliceColumns) {
+    throw Error(ErrorKind::bad_value, slices_path.string(), "unexpected header");
+  }
+  const size_t label_count = embeddings.label_names.size();
+  while (reader.next(fields)) {
+    const std::string line = "line " + std::to_string(reader.line_number());
+    if (fields.size() != kSliceColumns.size()) {
+      throw Error(ErrorKind::bad_value, slices_path.string(), line + " is malformed");
+    }
+    data::ImageRecord record;
+    record.id = fields[0];
+    record.patient_id = fields[2];
+    record.study_id = fields[3];
+    record.series_id = fields[4];
+    try {
+      record.split = data::parse_split(fields[1]);
+      size_t used = 0;
+      record.position_mm = std::stod(fields[5], &used);
+      if (used != fields[5].size()) throw std::invalid_argument("position");
+    } catch (const std::exception&) {
+      throw Error(ErrorKind::bad_value, slices_path.string(), line + " is malformed");
+    }
+    const size_t index = embeddings.records.size();
+    if (index >= static_cast<size_t>(count)) {
+      throw Error(ErrorKind::bad_value, slices_path.string(),
+                  "lists more slices than features.safetensors holds");
+    }
+    record.labels.assign(label_values.begin() + index * label_count,
+                         label_values.begin() + (index + 1) * label_count);
+    embeddings.records.push_back(std::move(record));
+  }
+  if (embeddings.records.size() != static_cast<size_t>(count)) {
+    throw Error(ErrorKind::bad_value, slices_path.string(),
+                "lists fewer slices than features.safetensors holds");
+  }
+  return embeddings;
+}
+
+}  // namespace ihd::pipeline

@@ -1,0 +1,53 @@
+// Slice embeddings: what the sequence stage reads. A trained slice model runs over every slice of
+// a data set (evaluation mode, no graph, batched) and keeps, per slice, its pooled backbone
+// features and its logits, with the slice's ID, split, patient, study, series and position along
+// the series, so that the sequence stage can put each series back in order.
+//
+// A features folder is owned like a run folder (config.json, format ihd-features-1, recording
+// which model and data made it) and holds
+//   slices.tsv            one record per slice: id, split, patient, study, series, position_mm
+//   features.safetensors  "features" [S, F], "logits" [S, K], "labels" [S, L] (float32), with
+//                         label_names and output_names in its metadata
+// in the same slice order.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "apps/pipeline/inference.h"
+#include "apps/pipeline/run_config.h"
+#include "data/image_dataset.h"
+
+namespace ihd::pipeline {
+
+inline constexpr const char* kFeaturesFormat = "ihd-features-1";
+
+struct SliceEmbeddings {
+  std::vector<data::ImageRecord> records;  // one per slice
+  std::vector<std::string> label_names;    // of records[i].labels (the data set's labels)
+  std::vector<std::string> output_names;   // of the slice model's logits
+  int feature_count = 0;                   // F
+  std::vector<float> features;             // [S, F]
+  std::vector<float> logits;               // [S, K], K = output_names.size()
+
+  size_t count() const { return records.size(); }
+};
+
+// The data options of a run, reading every slice of its data: the sequence stage needs whole
+// series, while the slice stage may have trained on a balanced or limited subset (the patient
+// splits agree: data/rsna_preparation.h draws them over every labelled image).
+TrainOptions every_slice_options(const TrainOptions& run_options);
+
+// Runs `trained` over every record of `dataset`, `batch` images at a time, printing progress.
+SliceEmbeddings embed_dataset(const TrainedModel& trained, const data::ImageDataset& dataset,
+                              int batch, Device device);
+
+// Writes a features folder (owned: see run_folder.h; an earlier features folder is replaced).
+void write_embeddings(const std::filesystem::path& folder, const SliceEmbeddings& embeddings,
+                      const ConfigValues& provenance);
+// Reads one back; throws ihd::Error naming the file when it is not a features folder or its
+// files disagree.
+SliceEmbeddings read_embeddings(const std::filesystem::path& folder);
+
+}  // namespace ihd::pipeline
