@@ -1,6 +1,6 @@
 // End to end on small synthetic head-CT sets, CPU, tiny models: training learns (loss falls,
 // validation AUC above 0.9), in float32 and in bfloat16 mixed precision, and ihd_predict
-// reproduces the validation scores from the DICOM files;
+// reproduces the validation scores (calibrated with the run's temperature) from the DICOM files;
 // a run stopped part-way and resumed ends bit-identical to an uninterrupted one; a six-label run
 // reports per-subtype metrics and ihd_predict --submission writes the exact RSNA format.
 #include <doctest/doctest.h>
@@ -14,6 +14,8 @@
 #include <regex>
 #include <sstream>
 
+#include "apps/pipeline/run_calibration.h"
+#include "apps/pipeline/run_config.h"
 #include "apps/pipeline/trainer.h"
 #include "apps/training/history.h"
 
@@ -83,15 +85,18 @@ TEST_CASE("training on synthetic CT learns, and ihd_predict reproduces the valid
   CHECK(outcome.best->metrics.roc_auc > 0.9);
 
   // best_predictions.csv holds the best epoch's validation scores; score the same DICOM files
-  // with the best checkpoint through the command-line tool.
+  // with the best checkpoint through the command-line tool, which calibrates them with the run's
+  // temperature (config.json).
   const auto expected = read_lines(fs::path(o.out) / "best_predictions.csv");
+  const auto config = read_run_config(fs::path(o.out) / "config.json");
+  const double temperature = std::stod(config.at("temperatures"));
   REQUIRE(expected.size() > 20);
   const fs::path dicom_dir = fs::path(o.data_cache) / "synthetic-p160-s3-seed1" / "stage_2_train";
   std::string files;
   std::map<std::string, double> expected_scores;
   for (size_t i = 1; i < expected.size(); ++i) {
     const auto fields = split_csv(expected[i]);
-    expected_scores[fields[0]] = std::stod(fields[2]);
+    expected_scores[fields[0]] = calibrated_probability(std::stod(fields[2]), temperature);
     files += " " + (dicom_dir / (fields[0] + ".dcm")).string();
   }
   const fs::path predictions = fs::path("e2e_learn") / "predictions.csv";
