@@ -7,8 +7,9 @@
 #include <cmath>
 #include <map>
 #include <numeric>
-#include <random>
 #include <stdexcept>
+
+#include "common/random.h"
 
 namespace ihd::training {
 namespace {
@@ -275,14 +276,13 @@ BootstrapIntervals bootstrap_intervals(std::span<const double> scores, std::span
   BootstrapIntervals result;
   const ConfusionCounts full = confusion_at_threshold(scores, labels, threshold);
   if (scores.empty()) return result;
-  std::mt19937_64 generator(seed);
-  std::uniform_int_distribution<std::size_t> pick(0, scores.size() - 1);
+  Random random(seed);
   std::vector<double> resampled_scores(scores.size());
   std::vector<int> resampled_labels(scores.size());
   std::vector<double> aucs, sensitivities, specificities;
   for (int r = 0; r < resample_count; ++r) {
     for (std::size_t i = 0; i < scores.size(); ++i) {
-      const std::size_t j = pick(generator);
+      const std::size_t j = random.below(scores.size());
       resampled_scores[i] = scores[j];
       resampled_labels[i] = labels[j];
     }

@@ -118,7 +118,7 @@ double rsna_weighted_log_loss(std::span<const RsnaRow> probabilities,
                               std::span<const RsnaLabelRow> labels);
 
 // Percentile bootstrap: resample (with replacement) samples of the same size, resample_count
-// times, from a std::mt19937_64 seeded with seed; the interval is the 2.5th and 97.5th percentile
+// times, drawn by ihd::Random(seed); the interval is the 2.5th and 97.5th percentile
 // (linear interpolation between order statistics, numpy's default). Resamples that miss a class
 // are skipped for AUC only; valid_resamples says how many counted.
 struct ConfidenceInterval {
