@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
     TrainOptions options = every_slice_options(trained.options);
     if (!data_path.empty()) options.data = data_path;
     const TrainingData data = open_training_data(options);
-    const SliceEmbeddings embeddings = embed_dataset(trained, *data.dataset, batch, device);
+    const SliceEmbeddings embeddings = embed_dataset(trained, *data.dataset, {}, batch, device);
     write_embeddings(out, embeddings,
                      {{"model", trained.weights_path},
                       {"data", options.data.empty() ? "synthetic" : options.data},

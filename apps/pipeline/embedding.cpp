@@ -55,15 +55,22 @@ TrainOptions every_slice_options(const TrainOptions& run_options) {
 }
 
 SliceEmbeddings embed_dataset(const TrainedModel& trained, const data::ImageDataset& dataset,
-                              int batch, Device device) {
+                              const std::vector<size_t>& indices, int batch, Device device) {
   NoGradGuard no_grad;
   SliceEmbeddings result;
-  result.records = dataset.records();
+  std::vector<size_t> all = indices;
+  if (all.empty()) {
+    all.resize(dataset.records().size());
+    for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  }
+  std::vector<size_t> position_of(dataset.records().size(), 0);
+  for (size_t k = 0; k < all.size(); ++k) {
+    result.records.push_back(dataset.records()[all[k]]);
+    position_of[all[k]] = k;
+  }
   result.label_names = dataset.label_names();
   result.output_names = trained.label_names;
   result.feature_count = feature_channels(trained.model->config());
-  std::vector<size_t> all(dataset.records().size());
-  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
   TrainOptions options = trained.options;
   options.batch = batch;
   data::BatchLoader loader(dataset, all, loader_options(options, false));
@@ -84,7 +91,7 @@ SliceEmbeddings embed_dataset(const TrainedModel& trained, const data::ImageData
     const std::vector<float> features = pooled.to_vector();
     const std::vector<float> logits = trained.model->head(pooled).to_vector();
     for (int n = 0; n < images.n; ++n) {
-      const size_t slice = images.indices[static_cast<size_t>(n)];
+      const size_t slice = position_of[images.indices[static_cast<size_t>(n)]];
       std::copy_n(features.begin() + n * result.feature_count, result.feature_count,
                   result.features.begin() + slice * result.feature_count);
       const size_t outputs = result.output_names.size();

@@ -39,9 +39,10 @@ struct SliceEmbeddings {
 // splits agree: data/rsna_preparation.h draws them over every labelled image).
 TrainOptions every_slice_options(const TrainOptions& run_options);
 
-// Runs `trained` over every record of `dataset`, `batch` images at a time, printing progress.
+// Runs `trained` over the records `indices` of `dataset` (every record when empty), `batch`
+// images at a time, printing progress; the result's records are those, in that order.
 SliceEmbeddings embed_dataset(const TrainedModel& trained, const data::ImageDataset& dataset,
-                              int batch, Device device);
+                              const std::vector<size_t>& indices, int batch, Device device);
 
 // Writes a features folder (owned: see run_folder.h; an earlier features folder is replaced).
 void write_embeddings(const std::filesystem::path& folder, const SliceEmbeddings& embeddings,

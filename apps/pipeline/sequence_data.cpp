@@ -2,9 +2,11 @@
 #include "apps/pipeline/sequence_data.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <tuple>
 
+#include "apps/training/metrics.h"
 #include "common/error.h"
 #include "engine/autograd.h"
 #include "engine/ops.h"
@@ -167,6 +169,71 @@ std::vector<std::vector<float>> sequence_logits(const SequenceModel& model,
     for (float& value : sums[slice]) value /= static_cast<float>(counts[slice]);
   }
   return sums;
+}
+
+SequenceLabels sequence_labels(const SliceEmbeddings& embeddings) {
+  SequenceLabels labels;
+  labels.names = embeddings.label_names;
+  for (size_t k = 0; k < labels.names.size(); ++k) labels.columns.push_back(static_cast<int>(k));
+  IHD_CHECK_INPUT(!labels.names.empty(), "the features folder holds no labels");
+  const auto any = std::find(labels.names.begin(), labels.names.end(), "any");
+  labels.headline = static_cast<int>(any == labels.names.end() ? labels.names.size() - 1
+                                                                : any - labels.names.begin());
+  if (labels.names.size() == training::kRsnaSubtypeCount) {
+    for (double weight : training::kRsnaSubtypeWeights) {
+      labels.class_weights.push_back(static_cast<float>(weight));
+    }
+  }
+  return labels;
+}
+
+void append_slice_prediction(Predictions& predictions, const data::ImageRecord& record,
+                             size_t slice, const float* logits, const SequenceLabels& labels) {
+  predictions.ids.push_back(record.id);
+  predictions.indices.push_back(slice);
+  double loss = 0, weights = 0;
+  for (size_t k = 0; k < labels.columns.size(); ++k) {
+    const double logit = logits[k];
+    const int label = record.labels.at(labels.columns[k]) > 0.5f ? 1 : 0;
+    predictions.logits[k].push_back(logit);
+    predictions.scores[k].push_back(1 / (1 + std::exp(-logit)));
+    predictions.labels[k].push_back(label);
+    const double weight = labels.class_weights.empty() ? 1.0 : labels.class_weights[k];
+    loss += weight * (std::max(logit, 0.0) - logit * label + std::log1p(std::exp(-std::abs(logit))));
+    weights += weight;
+  }
+  predictions.loss_sum += loss / weights;
+}
+
+Predictions predictions_of(const SliceEmbeddings& embeddings,
+                           const std::vector<SliceSeries>& series, const std::vector<size_t>& which,
+                           const std::vector<std::vector<float>>& logits,
+                           const SequenceLabels& labels) {
+  Predictions predictions = make_predictions(static_cast<int>(labels.columns.size()));
+  for (size_t s : which) {
+    for (size_t slice : series[s].slices) {
+      append_slice_prediction(predictions, embeddings.records[slice], slice, logits[slice].data(),
+                              labels);
+    }
+  }
+  return predictions;
+}
+
+StudyScores study_scores(const Predictions& predictions, const std::vector<SliceSeries>& series,
+                         const std::vector<size_t>& which, int headline) {
+  StudyScores study;
+  size_t row = 0;
+  for (size_t s : which) {
+    double score = 0;
+    int label = 0;
+    for (size_t k = 0; k < series[s].slices.size(); ++k, ++row) {
+      score = std::max(score, predictions.scores[headline][row]);
+      label = std::max(label, predictions.labels[headline][row]);
+    }
+    study.scores.push_back(score);
+    study.labels.push_back(label);
+  }
+  return study;
 }
 
 }  // namespace ihd::pipeline

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "apps/pipeline/embedding.h"
+#include "apps/pipeline/evaluation.h"
 #include "engine/device.h"
 #include "engine/tensor.h"
 #include "model/sequence_model.h"
@@ -77,5 +78,35 @@ std::vector<std::vector<float>> sequence_logits(const SequenceModel& model,
                                                 const std::vector<size_t>& which,
                                                 const std::vector<float>& base_logits,
                                                 int max_length, int batch, Device device);
+
+// The labels the sequence stage learns (every label of the data set), the one that ranks epochs
+// and decides studies (`any`, else the last), and the RSNA weighting (any x2) when the labels are
+// RSNA's.
+struct SequenceLabels {
+  std::vector<int> columns;
+  std::vector<std::string> names;
+  int headline = 0;
+  std::vector<float> class_weights;  // empty: all equal
+};
+SequenceLabels sequence_labels(const SliceEmbeddings& embeddings);
+
+// Appends one slice's row: its logits for each label (sigmoid for the scores), its labels, and
+// its weighted binary cross-entropy (the training objective) to loss_sum.
+void append_slice_prediction(Predictions& predictions, const data::ImageRecord& record,
+                             size_t slice, const float* logits, const SequenceLabels& labels);
+// Every slice of the series `which`, in series order, with the logits given per slice.
+Predictions predictions_of(const SliceEmbeddings& embeddings,
+                           const std::vector<SliceSeries>& series, const std::vector<size_t>& which,
+                           const std::vector<std::vector<float>>& logits,
+                           const SequenceLabels& labels);
+
+// The study level of predictions_of's rows: a series' score is its highest score of the
+// headline label, its label whether any of its slices is positive.
+struct StudyScores {
+  std::vector<double> scores;
+  std::vector<int> labels;
+};
+StudyScores study_scores(const Predictions& predictions, const std::vector<SliceSeries>& series,
+                         const std::vector<size_t>& which, int headline);
 
 }  // namespace ihd::pipeline

@@ -32,99 +32,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The labels the sequence model learns (every label of the data set), the one that ranks epochs
-// (`any`, else the last), and the RSNA weighting when the labels are RSNA's.
-struct SequenceLabels {
-  std::vector<int> columns;
-  std::vector<std::string> names;
-  int headline = 0;
-  std::vector<float> class_weights;  // empty: all equal
-};
-
-SequenceLabels sequence_labels(const SliceEmbeddings& embeddings) {
-  SequenceLabels labels;
-  labels.names = embeddings.label_names;
-  for (size_t k = 0; k < labels.names.size(); ++k) labels.columns.push_back(static_cast<int>(k));
-  IHD_CHECK_INPUT(!labels.names.empty(), "the features folder holds no labels");
-  const auto any = std::find(labels.names.begin(), labels.names.end(), "any");
-  labels.headline = static_cast<int>(any == labels.names.end() ? labels.names.size() - 1
-                                                                : any - labels.names.begin());
-  if (labels.names.size() == training::kRsnaSubtypeCount) {
-    for (double weight : training::kRsnaSubtypeWeights) {
-      labels.class_weights.push_back(static_cast<float>(weight));
-    }
-  }
-  return labels;
-}
-
-// One row of predictions: a slice's logits (any count of outputs) and its labels.
-void append_slice(Predictions& predictions, const data::ImageRecord& record, size_t slice,
-                  const float* logits, const std::vector<int>& label_columns) {
-  predictions.ids.push_back(record.id);
-  predictions.indices.push_back(slice);
-  for (size_t k = 0; k < label_columns.size(); ++k) {
-    const double logit = logits[k];
-    predictions.logits[k].push_back(logit);
-    predictions.scores[k].push_back(1 / (1 + std::exp(-logit)));
-    predictions.labels[k].push_back(record.labels.at(label_columns[k]) > 0.5f ? 1 : 0);
-  }
-}
-
-// The weighted binary cross-entropy of one slice's row (the training objective), summed into
-// predictions.loss_sum so that mean_loss() is the loss of these predictions.
-void add_loss_of_last_row(Predictions& predictions, const std::vector<float>& class_weights) {
-  double loss = 0, weights = 0;
-  for (size_t k = 0; k < predictions.logits.size(); ++k) {
-    const double x = predictions.logits[k].back();
-    const int y = predictions.labels[k].back();
-    const double element = std::max(x, 0.0) - x * y + std::log1p(std::exp(-std::abs(x)));
-    const double weight = class_weights.empty() ? 1.0 : class_weights[k];
-    loss += weight * element;
-    weights += weight;
-  }
-  predictions.loss_sum += loss / weights;
-}
-
-// Every slice of the series `which`, in series order, with the logits given per slice.
-Predictions predictions_of(const SliceEmbeddings& embeddings,
-                           const std::vector<SliceSeries>& series, const std::vector<size_t>& which,
-                           const std::vector<std::vector<float>>& logits,
-                           const SequenceLabels& labels) {
-  Predictions predictions = make_predictions(static_cast<int>(labels.columns.size()));
-  for (size_t s : which) {
-    for (size_t slice : series[s].slices) {
-      append_slice(predictions, embeddings.records[slice], slice, logits[slice].data(),
-                   labels.columns);
-      add_loss_of_last_row(predictions, labels.class_weights);
-    }
-  }
-  return predictions;
-}
-
-struct StudyScores {
-  std::vector<double> scores;
-  std::vector<int> labels;
-};
-
-// A series' probability is its highest slice probability of the headline label; its label is
-// whether any of its slices is positive.
-StudyScores study_scores(const Predictions& predictions, const std::vector<SliceSeries>& series,
-                         const std::vector<size_t>& which, int headline) {
-  StudyScores study;
-  size_t row = 0;
-  for (size_t s : which) {
-    double score = 0;
-    int label = 0;
-    for (size_t k = 0; k < series[s].slices.size(); ++k, ++row) {
-      score = std::max(score, predictions.scores[headline][row]);
-      label = std::max(label, predictions.labels[headline][row]);
-    }
-    study.scores.push_back(score);
-    study.labels.push_back(label);
-  }
-  return study;
-}
-
 // The record extras that compare the levels: study AUC and log loss, and the same of the slice
 // model's outputs on the same slices.
 void add_study_extras(training::EpochRecord& record, const std::string& prefix,
@@ -344,9 +251,8 @@ void SequenceTrainer::train_epoch(int epoch, TrainingPosition& position,
       for (int t = 0; t < inputs.lengths[c]; ++t) {
         const size_t row = c * static_cast<size_t>(inputs.steps) + static_cast<size_t>(t);
         const size_t slice = inputs.row_slices[row];
-        append_slice(seen, embeddings_.records[slice], slice, &values[row * outputs],
-                     labels_.columns);
-        add_loss_of_last_row(seen, labels_.class_weights);
+        append_slice_prediction(seen, embeddings_.records[slice], slice,
+                                &values[row * outputs], labels_);
       }
     }
   }
@@ -412,7 +318,7 @@ TrainingOutcome run_two_stage_training(const TrainOptions& options) {
     const Device device = Device::parse(options.device);
     const TrainedModel trained = load_trained_model(run_dir, device);
     const TrainingData data = open_training_data(every_slice_options(trained.options));
-    write_embeddings(features, embed_dataset(trained, *data.dataset, options.batch, device),
+    write_embeddings(features, embed_dataset(trained, *data.dataset, {}, options.batch, device),
                      {{"model", trained.weights_path},
                       {"data", options.data.empty() ? "synthetic" : options.data},
                       {"data_description", data.description},

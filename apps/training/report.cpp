@@ -7,6 +7,7 @@
 
 #include "apps/training/html_page.h"
 #include "apps/training/plot.h"
+#include "apps/training/svg.h"
 #include "common/atomic_file.h"
 
 namespace ihd::training {
@@ -176,6 +177,17 @@ std::filesystem::path write_run_report(const std::filesystem::path& run_dir,
     body += "<p>No epoch has been recorded yet.</p>\n";
   }
   if (report.intervals) body += intervals_table(*report.intervals);
+  for (const ReportTable& table : report.tables) {
+    body += "<h2>" + escape_xml(table.title) + "</h2>\n" + html_table(table.header, table.rows);
+    if (!table.note.empty()) body += "<p>" + escape_xml(table.note) + "</p>\n";
+  }
+  if (!report.charts.empty()) {
+    body += "<div class=\"figures\">\n";
+    for (const auto& [name, chart] : report.charts) {
+      body += html_figure(draw_line_chart(chart), plots, kPlotsDirName, name, chart.title);
+    }
+    body += "</div>\n";
+  }
 
   body += "<h2 id=\"per-epoch\">Per epoch</h2>\n<div class=\"figures\">\n";
   const std::vector<std::string> splits = splits_in(report.history);

@@ -15,6 +15,7 @@
 #include "apps/training/history.h"
 #include "apps/training/metrics.h"
 #include "apps/training/model_selection.h"
+#include "apps/training/plot.h"
 
 namespace ihd::training {
 
@@ -33,6 +34,14 @@ BestEpochCurves best_epoch_curves(const std::string& split, std::span<const doub
                                   std::span<const int> labels, double target_sensitivity,
                                   double default_threshold = 0.5);
 
+// A table of its own on the page (an evaluation's calibration, its two levels side by side).
+struct ReportTable {
+  std::string title;
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  std::string note;  // a sentence under the table; empty: none
+};
+
 struct RunReport {
   std::string title = "ihd training run";
   ConfigEntries config;              // shown in the given order
@@ -41,6 +50,8 @@ struct RunReport {
   std::string selection_split = "validation";   // falls back to "train" when it has no record
   std::optional<BestEpochCurves> best_curves;   // no ROC/PR/confusion figures without it
   std::optional<BootstrapIntervals> intervals;  // shown under the table when present
+  std::vector<ReportTable> tables;               // after the headline tables, in order
+  std::vector<std::pair<std::string, LineChart>> charts;  // (file name, chart), after them
 };
 
 inline constexpr const char* kReportFileName = "report.html";

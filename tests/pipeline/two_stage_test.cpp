@@ -3,7 +3,8 @@
 // seed: on the same validation split the sequence stage lowers the RSNA weighted log loss of the
 // slice model and raises its per-slice and study-level AUC; ihd_predict on the validation
 // series' DICOM files reproduces the sequence stage's validation probabilities (calibrated with
-// its temperatures); its --studies rows and --submission rows are what they say; and a sequence
+// its temperatures); its --studies rows and --submission rows are what they say; ihd_eval
+// --study-labels scores the same studies laid out as CQ500 against a reads.csv; and a sequence
 // stage continued with --resume ends byte-identical to one run in one go.
 #include <doctest/doctest.h>
 
@@ -61,6 +62,82 @@ TrainOptions two_stage_options(const fs::path& folder) {
   o.sequence_stage = true;
   o.sequence_epochs = 20;
   return o;
+}
+
+// ihd_eval --study-labels on the validation studies of the run in `folder`, laid out as CQ500
+// is (a folder per study named "CQ500CT<n> CQ500CT<n>") with a reads.csv of three readers: two
+// say the truth, the third disagrees on every other study, so only the majority gives the truth.
+// Each study's probability must be the one ihd_predict gave its series (studies.csv).
+void check_external_studies(const fs::path& folder, const TrainOptions& o) {
+  // The validation studies of the first case, laid out as CQ500 is (a folder per study named
+  // "CQ500CT<n> CQ500CT<n>") with a reads.csv of three readers: two say the truth, the third
+  // disagrees on every other study, so only the majority gives the truth.
+  const fs::path external = folder / "external";
+  const fs::path dicom_dir =
+      fs::path(o.data_cache) / "synthetic-p120-s16-f1-seed1" / "stage_2_train";
+  std::map<std::string, int> label_of_series;
+  for (const auto& record :
+       read_records(dicom_dir.parent_path() / "series_labels.csv", TextFormat::csv)) {
+    if (record[0] != "study") label_of_series[record[1]] = std::stoi(record[7]);
+  }
+  std::map<std::string, std::string> name_of_series;
+  std::string reads = "name,Category";
+  const std::vector<std::string> findings = {"ICH", "IPH", "IVH", "SDH", "EDH", "SAH",
+                                             "BleedLocation-Left", "BleedLocation-Right",
+                                             "ChronicBleed", "Fracture", "CalvarialFracture",
+                                             "OtherFracture", "MassEffect", "MidlineShift"};
+  for (const char* reader : {"R1", "R2", "R3"}) {
+    for (const std::string& finding : findings) reads += std::string(",") + reader + ":" + finding;
+  }
+  reads += "\n";
+  for (const auto& record : read_records(o.out / fs::path(kFeaturesFolderName) / "slices.tsv",
+                                         TextFormat::tsv)) {
+    if (record[1] != "validation") continue;
+    if (!name_of_series.count(record[4])) {
+      const std::string number = std::to_string(name_of_series.size());
+      name_of_series[record[4]] = "CQ500-CT-" + number;
+      const int truth = label_of_series.at(record[4]);
+      reads += "CQ500-CT-" + number + ",B1";
+      for (int reader = 0; reader < 3; ++reader) {
+        const int said = reader == 2 && name_of_series.size() % 2 ? 1 - truth : truth;
+        reads += "," + std::to_string(said);
+        for (size_t f = 1; f < findings.size(); ++f) reads += ",0";
+      }
+      reads += "\n";
+    }
+    const std::string name = name_of_series[record[4]];
+    const std::string compact = "CQ500CT" + name.substr(9);
+    const fs::path study_dir = external / (compact + " " + compact) / "Unknown Study";
+    fs::create_directories(study_dir);
+    fs::copy_file(dicom_dir / (record[0] + ".dcm"), study_dir / (record[0] + ".dcm"));
+  }
+  std::ofstream(external / "reads.csv") << reads;
+
+  const std::string eval = std::string(IHD_EVAL_BINARY) + " --model " + o.out +
+                           " --bootstrap 100 --out " + (folder / "eval-external").string() +
+                           " --study-labels " + (external / "reads.csv").string() + " " +
+                           external.string() + " > " + (folder / "eval.log").string();
+  REQUIRE(std::system(eval.c_str()) == 0);
+  // Each study's probability is the one ihd_predict gave its series; its label the majority.
+  std::map<std::string, std::string> predicted;
+  for (const auto& record : read_records(folder / "studies.csv", TextFormat::csv)) {
+    if (record[0] != "study") predicted[name_of_series.at(record[1])] = record[3];
+  }
+  const auto rows = read_records(folder / "eval-external" / "study_predictions.csv", TextFormat::csv);
+  REQUIRE(rows.size() == 1 + name_of_series.size());
+  for (size_t i = 1; i < rows.size(); ++i) {
+    CAPTURE(rows[i][0]);
+    CHECK(rows[i][3] == predicted.at(rows[i][0]));
+    const std::string series = [&] {
+      for (const auto& [id, name] : name_of_series) {
+        if (name == rows[i][0]) return id;
+      }
+      return std::string();
+    }();
+    CHECK(rows[i][2] == std::to_string(label_of_series.at(series)));
+  }
+  CHECK(read_file(folder / "eval.log").find("ICH (any): " + std::to_string(rows.size() - 1) +
+                                            " studies") != std::string::npos);
 }
 
 }  // namespace
@@ -157,6 +234,8 @@ TEST_CASE("two stages: the sequence stage beats the slice model, and ihd_predict
     CHECK(submission[i][0] == row[0] + "_" + labels[(i - 1) % 6]);
     CHECK(submission[i][1] == row[1 + 2 * ((i - 1) % 6)]);
   }
+
+  check_external_studies(folder, o);
 }
 
 TEST_CASE("two stages: a sequence stage continued with --resume ends as one run in one go") {
