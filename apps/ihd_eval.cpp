@@ -89,14 +89,12 @@ fs::path evaluation_folder(const EvalOptions& o, const std::string& name) {
 }
 
 // Calibration before and after the temperatures, and the headline's reliability chart.
-void add_calibration(training::RunReport& report, const std::string& title,
-                     const Predictions& raw, const std::vector<std::string>& names,
-                     const std::vector<double>& temperatures, int headline,
-                     const std::string& chart_name) {
+void add_calibration(training::RunReport& report, const std::string& title, const Predictions& raw,
+                     const std::vector<std::string>& names, const std::vector<double>& temperatures,
+                     int headline, const std::string& chart_name) {
   report.tables.push_back(calibration_table(title, raw, names, temperatures));
-  report.charts.emplace_back(
-      chart_name, reliability_chart(title + ": " + names[headline], raw, headline,
-                                    temperatures[headline]));
+  report.charts.emplace_back(chart_name, reliability_chart(title + ": " + names[headline], raw,
+                                                           headline, temperatures[headline]));
 }
 
 // The labelled split of the run's data (or --data): slice metrics, calibration, and for a
@@ -117,15 +115,15 @@ int evaluate_split(const EvalOptions& o, const TrainedModel& trained,
   Predictions predictions = raw;
   apply_temperatures(predictions, trained.temperatures);
   const int headline = data.headline_output;
-  const training::EpochRecord record = epoch_record(0, split, 0, predictions, headline,
-                                                    data.label_names, o.target_sensitivity);
+  const training::EpochRecord record =
+      epoch_record(0, split, 0, predictions, headline, data.label_names, o.target_sensitivity);
   print_metrics(stage ? "slice model" : split.c_str(), record.metrics);
   for (const auto& [name, value] : record.extra) std::printf("  %s %.4f\n", name.c_str(), value);
 
   const auto& scores = predictions.scores[headline];
   const auto& labels = predictions.labels[headline];
-  const training::BootstrapIntervals intervals = training::bootstrap_intervals(
-      scores, labels, trained.decision_threshold, o.bootstrap, 1);
+  const training::BootstrapIntervals intervals =
+      training::bootstrap_intervals(scores, labels, trained.decision_threshold, o.bootstrap, 1);
   std::printf("bootstrap 95%% intervals (%d resamples, threshold %.4f):", o.bootstrap,
               trained.decision_threshold);
   print_interval("AUC", intervals.roc_auc);
@@ -179,18 +177,16 @@ int evaluate_split(const EvalOptions& o, const TrainedModel& trained,
     Predictions stage2 = stage2_raw;
     apply_temperatures(stage2, stage->calibration.temperatures);
     const int stage_headline = stage_labels.headline;
-    const training::EpochRecord stage1_record = epoch_record(
-        0, split, 0, stage1, stage_headline, stage_labels.names, o.target_sensitivity);
-    const training::EpochRecord stage2_record = epoch_record(
-        0, split, 0, stage2, stage_headline, stage_labels.names, o.target_sensitivity);
+    const training::EpochRecord stage1_record =
+        epoch_record(0, split, 0, stage1, stage_headline, stage_labels.names, o.target_sensitivity);
+    const training::EpochRecord stage2_record =
+        epoch_record(0, split, 0, stage2, stage_headline, stage_labels.names, o.target_sensitivity);
     print_metrics("sequence stage", stage2_record.metrics);
     const double study_threshold = stage->calibration.study_decision_threshold.value_or(0.5);
     const std::vector<StudyEvaluation> studies = {
-        evaluate_studies("slice model",
-                         study_scores(stage1, series, all_series, stage_headline),
+        evaluate_studies("slice model", study_scores(stage1, series, all_series, stage_headline),
                          study_threshold, o.bootstrap),
-        evaluate_studies("sequence stage",
-                         study_scores(stage2, series, all_series, stage_headline),
+        evaluate_studies("sequence stage", study_scores(stage2, series, all_series, stage_headline),
                          study_threshold, o.bootstrap)};
     for (const StudyEvaluation& level : studies) {
       std::printf("%s, %zu studies, threshold %.4f:", level.name.c_str(),
@@ -259,7 +255,8 @@ int evaluate_studies_with_labels(const EvalOptions& o, const std::vector<std::st
                                  const std::optional<TrainedSequenceStage>& stage,
                                  ihd::Device device) {
   const ihd::data::StudyLabelTable table = ihd::data::read_cq500_reads(o.study_labels);
-  for (const std::string& problem : table.first_problems) std::printf("labels: %s\n", problem.c_str());
+  for (const std::string& problem : table.first_problems)
+    std::printf("labels: %s\n", problem.c_str());
   std::map<std::string, std::string> by_normalised;
   for (const auto& [study, labels] : table.by_study) by_normalised[normalised(study)] = study;
   const std::vector<fs::path> files = list_image_files(inputs);
@@ -291,11 +288,12 @@ int evaluate_studies_with_labels(const EvalOptions& o, const std::vector<std::st
       for (size_t k = 0; k < names.size(); ++k) highest[k] = std::max(highest[k], probabilities[k]);
     };
     if (stage) {
-      predict_series(trained, *stage, study_files, trained.options.batch, device,
-                     [&](const SeriesPrediction& series) {
-                       for (const auto& probabilities : series.probabilities) take(probabilities);
-                     },
-                     skip);
+      predict_series(
+          trained, *stage, study_files, trained.options.batch, device,
+          [&](const SeriesPrediction& series) {
+            for (const auto& probabilities : series.probabilities) take(probabilities);
+          },
+          skip);
       continue;
     }
     for (const fs::path& file : study_files) {
@@ -321,8 +319,8 @@ int evaluate_studies_with_labels(const EvalOptions& o, const std::vector<std::st
     const auto output = std::find(names.begin(), names.end(), std::string(finding.rsna_subtype));
     if (output == names.end()) continue;
     const size_t k = static_cast<size_t>(output - names.begin());
-    const auto subtype = std::find(ihd::data::rsna_subtypes.begin(),
-                                   ihd::data::rsna_subtypes.end(), finding.rsna_subtype);
+    const auto subtype = std::find(ihd::data::rsna_subtypes.begin(), ihd::data::rsna_subtypes.end(),
+                                   finding.rsna_subtype);
     const size_t column = static_cast<size_t>(subtype - ihd::data::rsna_subtypes.begin());
     StudyScores studies;
     for (const auto& [study, highest] : probability_of) {
@@ -344,7 +342,8 @@ int evaluate_studies_with_labels(const EvalOptions& o, const std::vector<std::st
   }
   if (!any_level) throw ihd::Error("the model has no `any` output to score studies with");
   for (const auto& [study, highest] : probability_of) {
-    const auto any = static_cast<size_t>(std::find(names.begin(), names.end(), "any") - names.begin());
+    const auto any =
+        static_cast<size_t>(std::find(names.begin(), names.end(), "any") - names.begin());
     const ihd::data::StudyLabels& labels = table.by_study.at(study);
     char probability[32];
     std::snprintf(probability, sizeof probability, "%.6f", highest[any]);
@@ -392,13 +391,15 @@ int main(int argc, char** argv) {
   FlagSet flags("ihd_eval", "--model RUN_DIR [flags]   |   --study-labels reads.csv INPUT...");
   flags.add("model", o.model, "training run folder or .safetensors checkpoint");
   flags.add("data", o.data, "labelled set (default: the run's own data)");
-  flags.add("split", o.split, "auto (test if any, else validation), train, validation, test or all");
+  flags.add("split", o.split,
+            "auto (test if any, else validation), train, validation, test or all");
   flags.add("out", o.out, "evaluation folder (default: <run>/eval-<split>)");
   flags.add("target-sensitivity", o.target_sensitivity, "sensitivity of the operating point");
   flags.add("bootstrap", o.bootstrap, "bootstrap resamples for the confidence intervals");
   flags.add("study-labels", o.study_labels,
             "study-level labels (CQ500 reads.csv) for the DICOM INPUT files or folders");
-  flags.add("slice-only", o.slice_only, "evaluate the slice model even if the run has a sequence stage");
+  flags.add("slice-only", o.slice_only,
+            "evaluate the slice model even if the run has a sequence stage");
   flags.add("device", o.device, "cpu or cuda[:N]");
   try {
     if (!flags.parse(argc, argv)) return 0;

@@ -12,10 +12,10 @@
 #include "apps/pipeline/grad_cam.h"   // write_grad_cam
 #include "apps/pipeline/inference.h"  // load_trained_model, list_image_files, prepare_input
 #include "apps/pipeline/two_stage_inference.h"  // load_sequence_stage, predict_series
-#include "apps/training/metrics.h"    // kRsnaSubtypes
-#include "common/atomic_file.h"       // AtomicFileWriter
-#include "common/delimited.h"         // join_record
-#include "common/error.h"             // ihd::Error, as_file_error
+#include "apps/training/metrics.h"              // kRsnaSubtypes
+#include "common/atomic_file.h"                 // AtomicFileWriter
+#include "common/delimited.h"                   // join_record
+#include "common/error.h"                       // ihd::Error, as_file_error
 
 namespace {
 
@@ -89,7 +89,8 @@ int main(int argc, char** argv) {
   flags.add("gradcam", options.gradcam, "folder for Grad-CAM heat-map PNGs (the slice model)");
   flags.add("studies", options.studies,
             "two-stage runs: also write one row per study (probability, decision, key slices)");
-  flags.add("slice-only", options.slice_only, "use the slice model even if the run has a sequence stage");
+  flags.add("slice-only", options.slice_only,
+            "use the slice model even if the run has a sequence stage");
   flags.add("device", options.device, "cpu or cuda[:N]");
   flags.add("batch", options.batch, "images per forward pass");
   flags.add("max-image-side", options.max_image_side,
@@ -125,8 +126,8 @@ int main(int argc, char** argv) {
       throw ihd::Error("--studies needs a two-stage run (ihd_train --sequence-stage)");
     }
     const double threshold = options.threshold >= 0 ? options.threshold
-                             : stage                 ? stage->calibration.decision_threshold
-                                                     : trained.decision_threshold;
+                             : stage                ? stage->calibration.decision_threshold
+                                                    : trained.decision_threshold;
     const std::vector<fs::path> files = list_image_files(flags.positional());
     if (files.empty()) throw ihd::Error("no .dcm or .png files in the inputs");
     if (!options.gradcam.empty()) fs::create_directories(options.gradcam);
@@ -164,11 +165,11 @@ int main(int argc, char** argv) {
               key_slices += (key_slices.empty() ? "" : ";") + id;
             }
             const std::string row =
-                join_record({series.study_id, series.series_id,
-                             std::to_string(series.slice_ids.size()),
-                             probability_text(series.study_probability),
-                             series.study_probability >= study_threshold ? "1" : "0", key_slices},
-                            ihd::TextFormat::csv) +
+                join_record(
+                    {series.study_id, series.series_id, std::to_string(series.slice_ids.size()),
+                     probability_text(series.study_probability),
+                     series.study_probability >= study_threshold ? "1" : "0", key_slices},
+                    ihd::TextFormat::csv) +
                 "\n";
             studies->write(row.data(), row.size());
           },

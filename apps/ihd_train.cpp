@@ -5,14 +5,14 @@
 #include <cstdio>
 #include <exception>
 
-#include "apps/pipeline/flags.h"          // FlagSet
-#include "apps/pipeline/model_setup.h"    // resnet_config_for
+#include "apps/pipeline/flags.h"             // FlagSet
+#include "apps/pipeline/model_setup.h"       // resnet_config_for
 #include "apps/pipeline/sequence_trainer.h"  // run_sequence_training, run_two_stage_training
-#include "apps/pipeline/sweep.h"          // run_sweep
-#include "apps/pipeline/train_options.h"  // TrainOptions, add_train_flags, validate
-#include "apps/pipeline/trainer.h"        // run_training, resumed_options, NonFiniteLoss
-#include "common/error.h"                 // ihd::Error
-#include "model/summary.h"                // resnet_summary
+#include "apps/pipeline/sweep.h"             // run_sweep
+#include "apps/pipeline/train_options.h"     // TrainOptions, add_train_flags, validate
+#include "apps/pipeline/trainer.h"           // run_training, resumed_options, NonFiniteLoss
+#include "common/error.h"                    // ihd::Error
+#include "model/summary.h"                   // resnet_summary
 
 int main(int argc, char** argv) {
   using namespace ihd::pipeline;
@@ -31,11 +31,10 @@ int main(int argc, char** argv) {
                  stdout);
       return 0;
     }
-    const TrainingOutcome outcome = options.sweep            ? run_sweep(options)
-                                    : options.sequence_stage ? run_two_stage_training(options)
-                                    : options.stage == "sequence"
-                                        ? run_sequence_training(options)
-                                        : run_training(options);
+    const TrainingOutcome outcome = options.sweep                 ? run_sweep(options)
+                                    : options.sequence_stage      ? run_two_stage_training(options)
+                                    : options.stage == "sequence" ? run_sequence_training(options)
+                                                                  : run_training(options);
     if (outcome.best) {
       const auto& best = *outcome.best;
       std::printf(

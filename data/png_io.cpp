@@ -82,8 +82,8 @@ PngHeader read_png_header(const std::filesystem::path& path) {
   if (header.width > kMaxPngSide || header.height > kMaxPngSide || decoded > kMaxPngDecodedBytes)
     throw Error(ErrorKind::too_large, path.string(),
                 "PNG of " + std::to_string(header.width) + " x " + std::to_string(header.height) +
-                    " pixels exceeds the limit of " + std::to_string(kMaxPngSide) +
-                    " a side and " + std::to_string(kMaxPngDecodedBytes >> 20) + " MiB decoded");
+                    " pixels exceeds the limit of " + std::to_string(kMaxPngSide) + " a side and " +
+                    std::to_string(kMaxPngDecodedBytes >> 20) + " MiB decoded");
   return header;
 }
 

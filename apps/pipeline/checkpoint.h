@@ -11,8 +11,8 @@
 #include <filesystem>
 
 #include "apps/pipeline/evaluation.h"
-#include "engine/optim/optimizer.h"
 #include "engine/module.h"
+#include "engine/optim/optimizer.h"
 
 namespace ihd::pipeline {
 
@@ -32,8 +32,8 @@ inline constexpr const char* kBestCheckpointName = "best.safetensors";
 
 void save_resume_checkpoint(const std::filesystem::path& run_dir, const Module& model,
                             const Optimizer& optimizer, const TrainingPosition& position);
-// Restores model (a slice or a sequence model), optimizer and position from run_dir; throws ihd::Error naming the file when it
-// is missing, damaged or made for another model.
+// Restores model (a slice or a sequence model), optimizer and position from run_dir; throws
+// ihd::Error naming the file when it is missing, damaged or made for another model.
 void load_resume_checkpoint(const std::filesystem::path& run_dir, const Module& model,
                             Optimizer& optimizer, TrainingPosition& position,
                             const std::vector<std::string>& record_ids);

@@ -19,8 +19,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::vector<std::string> kSliceColumns = {"id",     "split",  "patient",
-                                                "study",  "series", "position_mm"};
+const std::vector<std::string> kSliceColumns = {"id",    "split",  "patient",
+                                                "study", "series", "position_mm"};
 
 std::string join_names(const std::vector<std::string>& names) {
   std::string text;
@@ -114,9 +114,8 @@ void write_embeddings(const fs::path& folder, const SliceEmbeddings& embeddings,
   std::string slices = join_record(kSliceColumns, TextFormat::tsv) + "\n";
   std::vector<float> labels;
   for (const data::ImageRecord& record : embeddings.records) {
-    slices += join_record({record.id, std::string(data::to_string(record.split)),
-                           record.patient_id, record.study_id, record.series_id,
-                           exact_text(record.position_mm)},
+    slices += join_record({record.id, std::string(data::to_string(record.split)), record.patient_id,
+                           record.study_id, record.series_id, exact_text(record.position_mm)},
                           TextFormat::tsv) +
               "\n";
     labels.insert(labels.end(), record.labels.begin(), record.labels.end());
@@ -125,11 +124,11 @@ void write_embeddings(const fs::path& folder, const SliceEmbeddings& embeddings,
   const auto label_count = static_cast<int64_t>(embeddings.label_names.size());
   write_safetensors(
       (folder / "features.safetensors").string(),
-      {{"features", Tensor::from_vector(Shape{count, embeddings.feature_count},
-                                        embeddings.features)},
-       {"logits", Tensor::from_vector(
-                      Shape{count, static_cast<int64_t>(embeddings.output_names.size())},
-                      embeddings.logits)},
+      {{"features",
+        Tensor::from_vector(Shape{count, embeddings.feature_count}, embeddings.features)},
+       {"logits",
+        Tensor::from_vector(Shape{count, static_cast<int64_t>(embeddings.output_names.size())},
+                            embeddings.logits)},
        {"labels", Tensor::from_vector(Shape{count, label_count}, labels)}},
       {{"format", kFeaturesFormat},
        {"label_names", join_names(embeddings.label_names)},
@@ -146,17 +145,16 @@ SliceEmbeddings read_embeddings(const fs::path& folder) {
   const fs::path tensors_path = folder / "features.safetensors";
   const SafetensorsFile file = read_safetensors(tensors_path.string());
   SliceEmbeddings embeddings;
-  embeddings.label_names = split_names(file.metadata.count("label_names")
-                                           ? file.metadata.at("label_names")
-                                           : std::string());
-  embeddings.output_names = split_names(file.metadata.count("output_names")
-                                            ? file.metadata.at("output_names")
-                                            : std::string());
+  embeddings.label_names = split_names(
+      file.metadata.count("label_names") ? file.metadata.at("label_names") : std::string());
+  embeddings.output_names = split_names(
+      file.metadata.count("output_names") ? file.metadata.at("output_names") : std::string());
   const SafetensorsEntry& features = file.at("features");
   const SafetensorsEntry& logits = file.at("logits");
   const SafetensorsEntry& labels = file.at("labels");
   const auto count = features.shape.rank() == 2 ? features.shape[0] : -1;
-  if (count < 0 || logits.shape != Shape({count, static_cast<int64_t>(embeddings.output_names.size())}) ||
+  if (count < 0 ||
+      logits.shape != Shape({count, static_cast<int64_t>(embeddings.output_names.size())}) ||
       labels.shape != Shape({count, static_cast<int64_t>(embeddings.label_names.size())})) {
     throw Error(ErrorKind::bad_value, tensors_path.string(),
                 "features, logits and labels do not describe the same slices");

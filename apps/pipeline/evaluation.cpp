@@ -107,8 +107,8 @@ void write_predictions_csv(const std::filesystem::path& path, const Predictions&
   write_file_atomically(path, out);
 }
 
-bool read_prediction_columns(const std::filesystem::path& path, int output, std::vector<double>& scores,
-                             std::vector<int>& labels) {
+bool read_prediction_columns(const std::filesystem::path& path, int output,
+                             std::vector<double>& scores, std::vector<int>& labels) {
   if (!std::filesystem::exists(path)) return false;
   try {
     RecordReader reader(path, TextFormat::csv, ErrorKind::bad_csv);

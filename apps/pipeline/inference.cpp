@@ -28,7 +28,6 @@ std::string lowercase_extension(const fs::path& path) {
   return extension;
 }
 
-
 }  // namespace
 
 TrainedModel load_trained_model(const fs::path& source, Device device) {
@@ -126,8 +125,9 @@ std::vector<std::vector<double>> predict_probabilities(const TrainedModel& train
   std::vector<std::vector<double>> probabilities(inputs.size(), std::vector<double>(outputs));
   for (size_t i = 0; i < inputs.size(); ++i) {
     for (size_t k = 0; k < outputs; ++k) {
-      probabilities[i][k] = 1.0 / (1.0 + std::exp(-static_cast<double>(logits[i * outputs + k]) /
-                                                   trained.temperatures[k]));
+      probabilities[i][k] =
+          1.0 /
+          (1.0 + std::exp(-static_cast<double>(logits[i * outputs + k]) / trained.temperatures[k]));
     }
   }
   return probabilities;

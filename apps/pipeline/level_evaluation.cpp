@@ -25,19 +25,18 @@ training::ReportTable calibration_table(const std::string& title, const Predicti
                                         const std::vector<double>& temperatures) {
   training::ReportTable table;
   table.title = title;
-  table.header = {"output",        "temperature",     "ECE before", "ECE after",
-                  "MCE before",    "MCE after",       "Brier before", "Brier after"};
+  table.header = {"output",     "temperature", "ECE before",   "ECE after",
+                  "MCE before", "MCE after",   "Brier before", "Brier after"};
   Predictions calibrated = raw;
   apply_temperatures(calibrated, temperatures);
   for (size_t k = 0; k < raw.scores.size(); ++k) {
     const auto before = training::calibration_summary(raw.scores[k], raw.labels[k]);
     const auto after = training::calibration_summary(calibrated.scores[k], calibrated.labels[k]);
-    table.rows.push_back({names[k], number(temperatures[k]),
-                          number(before.expected_calibration_error),
-                          number(after.expected_calibration_error),
-                          number(before.maximum_calibration_error),
-                          number(after.maximum_calibration_error), number(before.brier_score),
-                          number(after.brier_score)});
+    table.rows.push_back(
+        {names[k], number(temperatures[k]), number(before.expected_calibration_error),
+         number(after.expected_calibration_error), number(before.maximum_calibration_error),
+         number(after.maximum_calibration_error), number(before.brier_score),
+         number(after.brier_score)});
   }
   table.note =
       "Reliability in 10 equal bins of predicted probability; ECE weighs each bin's gap between "
@@ -46,8 +45,8 @@ training::ReportTable calibration_table(const std::string& title, const Predicti
   return table;
 }
 
-training::LineChart reliability_chart(const std::string& title, const Predictions& raw,
-                                      int output, double temperature) {
+training::LineChart reliability_chart(const std::string& title, const Predictions& raw, int output,
+                                      double temperature) {
   Predictions calibrated = raw;
   std::vector<double> temperatures(raw.scores.size(), 1.0);
   temperatures[static_cast<size_t>(output)] = temperature;
@@ -61,8 +60,8 @@ training::LineChart reliability_chart(const std::string& title, const Prediction
   chart.chance_diagonal = true;
   for (const auto& [name, predictions] : {std::pair<std::string, const Predictions*>{"raw", &raw},
                                           {"temperature-scaled", &calibrated}}) {
-    const auto diagram = training::reliability_diagram(predictions->scores[output],
-                                                       predictions->labels[output]);
+    const auto diagram =
+        training::reliability_diagram(predictions->scores[output], predictions->labels[output]);
     training::Series series{name, {}, {}};
     for (const auto& bin : diagram.bins) {
       if (bin.empty()) continue;
@@ -91,8 +90,13 @@ training::ReportTable levels_table(const std::vector<training::EpochRecord>& sli
                                    const std::vector<StudyEvaluation>& studies) {
   training::ReportTable table;
   table.title = "Slices and studies";
-  table.header = {"model",          "slice AUC", "slice weighted log loss", "studies",
-                  "study AUC [95% CI]", "threshold", "study sensitivity [95% CI]",
+  table.header = {"model",
+                  "slice AUC",
+                  "slice weighted log loss",
+                  "studies",
+                  "study AUC [95% CI]",
+                  "threshold",
+                  "study sensitivity [95% CI]",
                   "study specificity [95% CI]"};
   for (size_t i = 0; i < studies.size(); ++i) {
     const training::EpochRecord& slices = slice_records[i];
@@ -100,7 +104,8 @@ training::ReportTable levels_table(const std::vector<training::EpochRecord>& sli
     table.rows.push_back({studies[i].name, number(slices.metrics.roc_auc),
                           loss == slices.extra.end() ? "" : number(loss->second),
                           std::to_string(studies[i].studies.scores.size()),
-                          format_interval(studies[i].intervals.roc_auc), number(studies[i].threshold),
+                          format_interval(studies[i].intervals.roc_auc),
+                          number(studies[i].threshold),
                           format_interval(studies[i].intervals.sensitivity),
                           format_interval(studies[i].intervals.specificity)});
   }

@@ -21,8 +21,8 @@ training::ReportTable calibration_table(const std::string& title, const Predicti
                                         const std::vector<std::string>& names,
                                         const std::vector<double>& temperatures);
 // The reliability diagram of one output before and after its temperature, with the diagonal.
-training::LineChart reliability_chart(const std::string& title, const Predictions& raw,
-                                      int output, double temperature);
+training::LineChart reliability_chart(const std::string& title, const Predictions& raw, int output,
+                                      double temperature);
 
 // "0.9123 [0.8901, 0.9345]".
 std::string format_interval(const training::ConfidenceInterval& interval);

@@ -41,7 +41,8 @@ double parse_number_in(const std::string& text, double low, double high, const s
                        const std::string& config_path) {
   double value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || !(value >= low && value <= high)) {
+  if (error != std::errc() || end != text.data() + text.size() ||
+      !(value >= low && value <= high)) {
     throw Error(ErrorKind::bad_config, config_path,
                 key + " '" + text + "' is not a number in [" + exact_text(low) + ", " +
                     exact_text(high) + "]");
@@ -92,7 +93,8 @@ ConfigValues run_config_values(const TrainOptions& options, const RunCalibration
   values.emplace_back("threads_used", std::to_string(kernels::cpu::num_threads()));
   values.emplace_back("decision_threshold", exact_text(calibration.decision_threshold));
   std::vector<std::string> temperatures;
-  for (double temperature : calibration.temperatures) temperatures.push_back(exact_text(temperature));
+  for (double temperature : calibration.temperatures)
+    temperatures.push_back(exact_text(temperature));
   values.emplace_back("temperatures", joined(temperatures));
   if (calibration.study_decision_threshold) {
     values.emplace_back("study_decision_threshold",
@@ -128,11 +130,12 @@ RunCalibration read_run_calibration(const std::map<std::string, std::string>& co
     const std::vector<std::string> values = split_list(found->second);
     if (values.size() != outputs) {
       throw Error(ErrorKind::bad_config, config_path,
-                  "temperatures lists " + std::to_string(values.size()) + " values for a model of " +
-                      std::to_string(outputs) + " outputs");
+                  "temperatures lists " + std::to_string(values.size()) +
+                      " values for a model of " + std::to_string(outputs) + " outputs");
     }
     for (size_t k = 0; k < outputs; ++k) {
-      calibration.temperatures[k] = parse_number_in(values[k], 1e-3, 1e3, "temperature", config_path);
+      calibration.temperatures[k] =
+          parse_number_in(values[k], 1e-3, 1e3, "temperature", config_path);
     }
   }
   return calibration;

@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <array>
-#include <cstdio>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <string_view>
 
@@ -22,12 +22,24 @@ namespace fs = std::filesystem;
 
 // Every name ihd writes at the top of an owned folder (runs, sweeps, evaluations, features);
 // --overwrite removes these and nothing else. Names ending in '*' match a prefix (eval-test...).
-constexpr std::array<std::string_view, 18> kOwnedNames = {
-    kRunConfigName,      "history.csv",      "history.json",     "report.html",
-    "plots",             "best.safetensors", "last.safetensors", "resume.safetensors",
-    "best_predictions.csv", "predictions.csv", "eval-*",         "round1",
-    "round2",            "final",            "features",         "sequence",
-    "slices.tsv",        "features.safetensors"};
+constexpr std::array<std::string_view, 18> kOwnedNames = {kRunConfigName,
+                                                          "history.csv",
+                                                          "history.json",
+                                                          "report.html",
+                                                          "plots",
+                                                          "best.safetensors",
+                                                          "last.safetensors",
+                                                          "resume.safetensors",
+                                                          "best_predictions.csv",
+                                                          "predictions.csv",
+                                                          "eval-*",
+                                                          "round1",
+                                                          "round2",
+                                                          "final",
+                                                          "features",
+                                                          "sequence",
+                                                          "slices.tsv",
+                                                          "features.safetensors"};
 
 bool is_owned_name(const std::string& name) {
   for (std::string_view owned : kOwnedNames) {
@@ -127,7 +139,9 @@ FolderLock::FolderLock(const fs::path& folder) {
   }
 }
 
-FolderLock::FolderLock(FolderLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+FolderLock::FolderLock(FolderLock&& other) noexcept : fd_(other.fd_) {
+  other.fd_ = -1;
+}
 
 FolderLock::~FolderLock() {
   if (fd_ >= 0) ::close(fd_);  // closing the last descriptor releases the flock

@@ -79,8 +79,8 @@ std::vector<float> slice_model_base_logits(const SliceEmbeddings& embeddings,
   const size_t outputs = embeddings.output_names.size(), labels = label_names.size();
   std::vector<float> base(embeddings.count() * labels, 0.0f);
   for (size_t k = 0; k < labels; ++k) {
-    const auto found = std::find(embeddings.output_names.begin(), embeddings.output_names.end(),
-                                 label_names[k]);
+    const auto found =
+        std::find(embeddings.output_names.begin(), embeddings.output_names.end(), label_names[k]);
     if (found == embeddings.output_names.end()) continue;
     const size_t output = static_cast<size_t>(found - embeddings.output_names.begin());
     for (size_t slice = 0; slice < embeddings.count(); ++slice) {
@@ -178,7 +178,7 @@ SequenceLabels sequence_labels(const SliceEmbeddings& embeddings) {
   IHD_CHECK_INPUT(!labels.names.empty(), "the features folder holds no labels");
   const auto any = std::find(labels.names.begin(), labels.names.end(), "any");
   labels.headline = static_cast<int>(any == labels.names.end() ? labels.names.size() - 1
-                                                                : any - labels.names.begin());
+                                                               : any - labels.names.begin());
   if (labels.names.size() == training::kRsnaSubtypeCount) {
     for (double weight : training::kRsnaSubtypeWeights) {
       labels.class_weights.push_back(static_cast<float>(weight));
@@ -199,7 +199,8 @@ void append_slice_prediction(Predictions& predictions, const data::ImageRecord& 
     predictions.scores[k].push_back(1 / (1 + std::exp(-logit)));
     predictions.labels[k].push_back(label);
     const double weight = labels.class_weights.empty() ? 1.0 : labels.class_weights[k];
-    loss += weight * (std::max(logit, 0.0) - logit * label + std::log1p(std::exp(-std::abs(logit))));
+    loss +=
+        weight * (std::max(logit, 0.0) - logit * label + std::log1p(std::exp(-std::abs(logit))));
     weights += weight;
   }
   predictions.loss_sum += loss / weights;

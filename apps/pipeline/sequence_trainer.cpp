@@ -114,8 +114,8 @@ TrainingOutcome SequenceTrainer::run() {
   hyper.lr = static_cast<float>(o_.sequence_lr);
   optimizer_ = std::make_unique<Adam>(model_->named_parameters(), hyper);
 
-  const bool slice_model_has_every_label = std::all_of(
-      labels_.names.begin(), labels_.names.end(), [&](const std::string& name) {
+  const bool slice_model_has_every_label =
+      std::all_of(labels_.names.begin(), labels_.names.end(), [&](const std::string& name) {
         return std::find(embeddings_.output_names.begin(), embeddings_.output_names.end(), name) !=
                embeddings_.output_names.end();
       });
@@ -126,8 +126,7 @@ TrainingOutcome SequenceTrainer::run() {
       stage1[slice].assign(base_logits_.begin() + slice * label_count,
                            base_logits_.begin() + (slice + 1) * label_count);
     }
-    const Predictions baseline =
-        predictions_of(embeddings_, series_, validation_, stage1, labels_);
+    const Predictions baseline = predictions_of(embeddings_, series_, validation_, stage1, labels_);
     training::EpochRecord record = epoch_record(0, "validation", 0, baseline, labels_.headline,
                                                 labels_.names, o_.target_sensitivity);
     add_study_extras(record, "", baseline, series_, validation_, labels_);
@@ -136,25 +135,27 @@ TrainingOutcome SequenceTrainer::run() {
     if (record.extra.count("rsna_weighted_log_loss")) {
       stage1_extras_["stage1_rsna_weighted_log_loss"] = record.extra["rsna_weighted_log_loss"];
     }
-    std::printf("the slice model on validation: AUC %.4f, study AUC %.4f%s\n",
-                record.metrics.roc_auc, record.extra["study_roc_auc"],
-                record.extra.count("rsna_weighted_log_loss")
-                    ? (", weighted log loss " +
-                       std::to_string(record.extra["rsna_weighted_log_loss"]))
-                          .c_str()
-                    : "");
+    std::printf(
+        "the slice model on validation: AUC %.4f, study AUC %.4f%s\n", record.metrics.roc_auc,
+        record.extra["study_roc_auc"],
+        record.extra.count("rsna_weighted_log_loss")
+            ? (", weighted log loss " + std::to_string(record.extra["rsna_weighted_log_loss"]))
+                  .c_str()
+            : "");
   }
 
   TrainingPosition position;
   position.partial = make_predictions(config.outputs);
   if (resuming && fs::exists(run_dir_ / kResumeCheckpointName)) {
     load_resume_checkpoint(run_dir_, *model_, *optimizer_, position, {});
-    if (fs::exists(run_dir_ / training::kHistoryCsvName)) history_ = training::read_history(run_dir_);
+    if (fs::exists(run_dir_ / training::kHistoryCsvName))
+      history_ = training::read_history(run_dir_);
     std::erase_if(history_, [&](const auto& r) { return r.epoch >= position.next_epoch; });
     std::printf("resuming %s at epoch %d\n", run_dir_.string().c_str(), position.next_epoch);
   }
-  std::printf("training the %s sequence model (%.3f M parameters) on %s\n", o_.sequence_model.c_str(),
-              model_->parameter_count() / 1e6, device_.to_string().c_str());
+  std::printf("training the %s sequence model (%.3f M parameters) on %s\n",
+              o_.sequence_model.c_str(), model_->parameter_count() / 1e6,
+              device_.to_string().c_str());
 
   std::optional<Predictions> best_validation;
   for (int epoch = position.next_epoch; epoch <= o_.sequence_epochs; ++epoch) {
@@ -164,10 +165,10 @@ TrainingOutcome SequenceTrainer::run() {
     Predictions validation = make_predictions(config.outputs);
     if (!validation_.empty()) history_.push_back(validate(epoch, validation));
     training::write_history(run_dir_, history_);
-    std::printf("%s\n", training::format_epoch_summary(o_.sequence_epochs, train_record,
-                                                       validation_.empty() ? nullptr
-                                                                           : &history_.back())
-                            .c_str());
+    std::printf("%s\n",
+                training::format_epoch_summary(o_.sequence_epochs, train_record,
+                                               validation_.empty() ? nullptr : &history_.back())
+                    .c_str());
     save_weights(*model_, (run_dir_ / kLastCheckpointName).string(),
                  {{"epoch", std::to_string(epoch)}, {"stage", "sequence"}});
     const auto best = training::best_record_index(history_, ranking_split_, rule_);
@@ -214,8 +215,8 @@ void SequenceTrainer::train_epoch(int epoch, TrainingPosition& position,
   std::vector<SeriesChunk> chunks = chunk_series(series_, train_, o_.sequence_length);
   std::vector<size_t> order(chunks.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  data::deterministic_shuffle(order, mix_seed(static_cast<uint64_t>(o_.seed)) ^
-                                         mix_seed(static_cast<uint64_t>(epoch)));
+  data::deterministic_shuffle(
+      order, mix_seed(static_cast<uint64_t>(o_.seed)) ^ mix_seed(static_cast<uint64_t>(epoch)));
   std::vector<SeriesChunk> shuffled;
   for (size_t i : order) shuffled.push_back(chunks[i]);
 
@@ -251,8 +252,8 @@ void SequenceTrainer::train_epoch(int epoch, TrainingPosition& position,
       for (int t = 0; t < inputs.lengths[c]; ++t) {
         const size_t row = c * static_cast<size_t>(inputs.steps) + static_cast<size_t>(t);
         const size_t slice = inputs.row_slices[row];
-        append_slice_prediction(seen, embeddings_.records[slice], slice,
-                                &values[row * outputs], labels_);
+        append_slice_prediction(seen, embeddings_.records[slice], slice, &values[row * outputs],
+                                labels_);
       }
     }
   }
@@ -266,12 +267,12 @@ training::EpochRecord SequenceTrainer::validate(int epoch, Predictions& predicti
   model_->eval();
   const double start = training::steady_clock_seconds();
   const std::vector<std::vector<float>> logits =
-      sequence_logits(*model_, embeddings_, series_, validation_, base_logits_,
-                      o_.sequence_length, o_.sequence_batch, device_);
+      sequence_logits(*model_, embeddings_, series_, validation_, base_logits_, o_.sequence_length,
+                      o_.sequence_batch, device_);
   predictions = predictions_of(embeddings_, series_, validation_, logits, labels_);
-  training::EpochRecord record = epoch_record(epoch, "validation", o_.sequence_lr, predictions,
-                                              labels_.headline, labels_.names,
-                                              o_.target_sensitivity);
+  training::EpochRecord record =
+      epoch_record(epoch, "validation", o_.sequence_lr, predictions, labels_.headline,
+                   labels_.names, o_.target_sensitivity);
   add_study_extras(record, "", predictions, series_, validation_, labels_);
   for (const auto& [name, value] : stage1_extras_) record.extra[name] = value;
   record.seconds = training::steady_clock_seconds() - start;

@@ -207,17 +207,20 @@ void validate(const TrainOptions& o) {
     throw Error("--stage sequence needs --features (a folder ihd_embed wrote)");
   }
   if (o.stage == "sequence" && o.sequence_stage) {
-    throw Error("--sequence-stage trains both stages; --stage sequence trains the second alone: "
-                "give only one of them");
+    throw Error(
+        "--sequence-stage trains both stages; --stage sequence trains the second alone: "
+        "give only one of them");
   }
   if (o.sequence_hidden < 1 || o.sequence_hidden > 4096 || o.sequence_length < 4 ||
       o.sequence_length > 4096 || o.sequence_epochs < 1 || o.sequence_batch < 1 ||
       !(o.sequence_lr > 0)) {
-    throw Error("--sequence-hidden in [1, 4096], --sequence-length in [4, 4096], "
-                "--sequence-epochs and --sequence-batch at least 1, --sequence-lr positive");
+    throw Error(
+        "--sequence-hidden in [1, 4096], --sequence-length in [4, 4096], "
+        "--sequence-epochs and --sequence-batch at least 1, --sequence-lr positive");
   }
   if (o.sweep && (o.stage == "sequence" || o.sequence_stage)) {
-    throw Error("--sweep tunes the slice stage alone: without --stage sequence or --sequence-stage");
+    throw Error(
+        "--sweep tunes the slice stage alone: without --stage sequence or --sequence-stage");
   }
   if (!o.resume.empty() && o.overwrite) {
     throw Error("--resume continues a run and --overwrite replaces one: give only one of them");

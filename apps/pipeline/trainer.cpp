@@ -58,7 +58,6 @@ LrSchedule make_schedule(const TrainOptions& o, long steps_per_epoch) {
   return schedule;
 }
 
-
 class Trainer {
  public:
   explicit Trainer(const TrainOptions& options)

@@ -2,7 +2,6 @@
 // "data" just before a synthesised set is renamed into place).
 #include "apps/pipeline/training_data.h"
 
-
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -32,9 +31,9 @@ std::string faint_ends_tag(double probability) {
 // run left is removed first.
 fs::path synthesize_if_needed(const TrainOptions& o, const fs::path& cache_root) {
   const fs::path folder =
-      cache_root / ("synthetic-p" + std::to_string(o.synth_patients) + "-s" +
-                    std::to_string(o.synth_slices) + faint_ends_tag(o.synth_faint_ends) + "-seed" +
-                    std::to_string(o.seed));
+      cache_root /
+      ("synthetic-p" + std::to_string(o.synth_patients) + "-s" + std::to_string(o.synth_slices) +
+       faint_ends_tag(o.synth_faint_ends) + "-seed" + std::to_string(o.seed));
   if (fs::exists(folder)) return folder;
   remove_abandoned_temporaries(cache_root);
   const fs::path temporary = temporary_path_for(folder);

@@ -83,12 +83,13 @@ std::optional<TrainedSequenceStage> load_sequence_stage(const fs::path& run_dir,
   stage.options = options_from_config(config, config_path.string());
   const auto names = config.find("label_names");
   const size_t outputs =
-      names == config.end() ? 0 : static_cast<size_t>(std::count(names->second.begin(),
-                                                                  names->second.end(), ';') + 1);
+      names == config.end()
+          ? 0
+          : static_cast<size_t>(std::count(names->second.begin(), names->second.end(), ';') + 1);
   stage.calibration = read_run_calibration(config, config_path.string(), outputs);
   SequenceModelConfig model_config;
-  model_config.input_features = feature_channels(slice.model->config()) +
-                                static_cast<int>(slice.label_names.size());
+  model_config.input_features =
+      feature_channels(slice.model->config()) + static_cast<int>(slice.label_names.size());
   model_config.kind = parse_sequence_kind(stage.options.sequence_model);
   model_config.hidden = stage.options.sequence_hidden;
   model_config.outputs = static_cast<int>(outputs);
@@ -104,8 +105,8 @@ std::optional<TrainedSequenceStage> load_sequence_stage(const fs::path& run_dir,
   stage.model->eval();
   stage.model->to(device);
   stage.weights_path = weights.string();
-  const auto any = std::find(stage.calibration.label_names.begin(),
-                             stage.calibration.label_names.end(), "any");
+  const auto any =
+      std::find(stage.calibration.label_names.begin(), stage.calibration.label_names.end(), "any");
   stage.headline = static_cast<int>(any == stage.calibration.label_names.end()
                                         ? outputs - 1
                                         : any - stage.calibration.label_names.begin());
@@ -150,8 +151,11 @@ void predict_series(const TrainedModel& slice, const TrainedSequenceStage& stage
     }
     flush();
     if (embeddings.records.empty()) continue;
-    SliceSeries series{ordered.study_instance_uid, ordered.series_instance_uid,
-                       ordered.patient_id, data::Split::test, {}};
+    SliceSeries series{ordered.study_instance_uid,
+                       ordered.series_instance_uid,
+                       ordered.patient_id,
+                       data::Split::test,
+                       {}};
     series.slices.resize(embeddings.count());
     std::iota(series.slices.begin(), series.slices.end(), size_t{0});
     const std::vector<std::vector<float>> logits = sequence_logits(
@@ -165,8 +169,7 @@ void predict_series(const TrainedModel& slice, const TrainedSequenceStage& stage
     for (size_t s = 0; s < embeddings.count(); ++s) {
       std::vector<double> probabilities(labels.size());
       for (size_t k = 0; k < labels.size(); ++k) {
-        probabilities[k] =
-            1 / (1 + std::exp(-logits[s][k] / stage.calibration.temperatures[k]));
+        probabilities[k] = 1 / (1 + std::exp(-logits[s][k] / stage.calibration.temperatures[k]));
       }
       const double any = probabilities[stage.headline];
       prediction.study_probability = std::max(prediction.study_probability, any);

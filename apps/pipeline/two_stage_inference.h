@@ -38,18 +38,18 @@ std::optional<TrainedSequenceStage> load_sequence_stage(const std::filesystem::p
 
 struct SeriesPrediction {
   std::string study_id, series_id;
-  std::vector<std::string> slice_ids;                // in order along the series
-  std::vector<std::vector<double>> probabilities;    // [slice][label], calibrated
-  double study_probability = 0;                      // the highest `any`
-  std::vector<std::string> key_slices;               // up to 5, highest `any` first
+  std::vector<std::string> slice_ids;              // in order along the series
+  std::vector<std::vector<double>> probabilities;  // [slice][label], calibrated
+  double study_probability = 0;                    // the highest `any`
+  std::vector<std::string> key_slices;             // up to 5, highest `any` first
 };
 
 // Predicts `files` series by series: `emit` gets each series' prediction, `skipped` each file
 // that cannot be read (the rest of its series goes on).
-void predict_series(const TrainedModel& slice, const TrainedSequenceStage& stage,
-                    const std::vector<std::filesystem::path>& files, int batch, Device device,
-                    const std::function<void(const SeriesPrediction&)>& emit,
-                    const std::function<void(const std::filesystem::path&, const std::exception&)>&
-                        skipped);
+void predict_series(
+    const TrainedModel& slice, const TrainedSequenceStage& stage,
+    const std::vector<std::filesystem::path>& files, int batch, Device device,
+    const std::function<void(const SeriesPrediction&)>& emit,
+    const std::function<void(const std::filesystem::path&, const std::exception&)>& skipped);
 
 }  // namespace ihd::pipeline

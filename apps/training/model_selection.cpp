@@ -42,8 +42,7 @@ bool ranks_above(const EpochRecord& a, const EpochRecord& b, SelectionRule rule)
     switch (rule) {
       case SelectionRule::kSpecificityAtTargetSensitivity: {
         const SensitivityOperatingPoint& target = r.metrics.at_target_sensitivity;
-        const double specificity =
-            target.reachable ? target.at_threshold.specificity : kNotANumber;
+        const double specificity = target.reachable ? target.at_threshold.specificity : kNotANumber;
         return std::array<double, 3>{nan_lowest(specificity), nan_lowest(r.metrics.roc_auc),
                                      nan_lowest(-r.metrics.log_loss)};
       }

@@ -168,9 +168,9 @@ std::filesystem::path write_run_report(const std::filesystem::path& run_dir,
     const int best_epoch = report.history[*best].epoch;
     int last_epoch = 0;
     for (const EpochRecord& r : report.history) last_epoch = std::max(last_epoch, r.epoch);
-    body += "<p>Best epoch by " + std::string(describe_selection_rule(report.selection)) +
-            " on " + split + ": <b>" + std::to_string(best_epoch) + "</b> of " +
-            std::to_string(last_epoch) + ".</p>\n";
+    body += "<p>Best epoch by " + std::string(describe_selection_rule(report.selection)) + " on " +
+            split + ": <b>" + std::to_string(best_epoch) + "</b> of " + std::to_string(last_epoch) +
+            ".</p>\n";
     body += headline_tables(report, best_epoch, last_epoch);
     body += extra_metrics_table(report.history, best_epoch);
   } else {

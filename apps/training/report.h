@@ -50,7 +50,7 @@ struct RunReport {
   std::string selection_split = "validation";   // falls back to "train" when it has no record
   std::optional<BestEpochCurves> best_curves;   // no ROC/PR/confusion figures without it
   std::optional<BootstrapIntervals> intervals;  // shown under the table when present
-  std::vector<ReportTable> tables;               // after the headline tables, in order
+  std::vector<ReportTable> tables;              // after the headline tables, in order
   std::vector<std::pair<std::string, LineChart>> charts;  // (file name, chart), after them
 };
 

@@ -42,8 +42,8 @@ data::ImageRecord slice_record(const std::string& id, const std::string& series,
 SliceEmbeddings random_embeddings(std::vector<data::ImageRecord> records, std::uint64_t seed) {
   SliceEmbeddings embeddings;
   embeddings.records = std::move(records);
-  embeddings.label_names = {"epidural", "intraparenchymal", "intraventricular",
-                            "subarachnoid", "subdural", "any"};
+  embeddings.label_names = {"epidural",     "intraparenchymal", "intraventricular",
+                            "subarachnoid", "subdural",         "any"};
   embeddings.output_names = embeddings.label_names;
   embeddings.feature_count = 8;
   Random random(seed);
@@ -117,13 +117,13 @@ TEST_CASE("sequence stage: a series' logits are the same in any batch, chunked o
   const std::vector<float> base = slice_model_base_logits(embeddings, embeddings.label_names);
   for (SequenceKind kind : {SequenceKind::gru, SequenceKind::tcn}) {
     const SequenceModel model = small_model(kind);
-    const auto together = sequence_logits(model, embeddings, series, {0, 1}, base, 64, 4,
-                                          Device::cpu());
+    const auto together =
+        sequence_logits(model, embeddings, series, {0, 1}, base, 64, 4, Device::cpu());
     const auto alone = sequence_logits(model, embeddings, series, {1}, base, 64, 1, Device::cpu());
     for (size_t slice : series[1].slices) CHECK(together[slice] == alone[slice]);
     // Chunks of 12 over the 30-slice series: every slice gets logits, averaged where chunks meet.
-    const auto chunked = sequence_logits(model, embeddings, series, {0}, base, 12, 2,
-                                         Device::cpu());
+    const auto chunked =
+        sequence_logits(model, embeddings, series, {0}, base, 12, 2, Device::cpu());
     for (size_t slice : series[0].slices) CHECK(chunked[slice].size() == 6);
   }
 }
@@ -133,15 +133,13 @@ TEST_CASE("sequence stage: reversing a series' order changes its logits (the ord
   for (int i = 0; i < 12; ++i) records.push_back(slice_record(numbered('s', i), "A", i));
   SliceEmbeddings embeddings = random_embeddings(records, 5);
   const SequenceModel model = small_model(SequenceKind::gru);
-  const auto in_order = sequence_logits(model, embeddings, group_into_series(embeddings.records),
-                                        {0}, slice_model_base_logits(embeddings,
-                                                                     embeddings.label_names),
-                                        64, 1, Device::cpu());
+  const auto in_order = sequence_logits(
+      model, embeddings, group_into_series(embeddings.records), {0},
+      slice_model_base_logits(embeddings, embeddings.label_names), 64, 1, Device::cpu());
   for (auto& record : embeddings.records) record.position_mm = -record.position_mm;
-  const auto reversed = sequence_logits(model, embeddings, group_into_series(embeddings.records),
-                                        {0}, slice_model_base_logits(embeddings,
-                                                                     embeddings.label_names),
-                                        64, 1, Device::cpu());
+  const auto reversed = sequence_logits(
+      model, embeddings, group_into_series(embeddings.records), {0},
+      slice_model_base_logits(embeddings, embeddings.label_names), 64, 1, Device::cpu());
   size_t differing = 0;
   for (size_t slice = 0; slice < embeddings.count(); ++slice) {
     differing += in_order[slice] != reversed[slice];
@@ -150,12 +148,12 @@ TEST_CASE("sequence stage: reversing a series' order changes its logits (the ord
 }
 
 TEST_CASE("sequence stage: embeddings round-trip through a features folder") {
-  const fs::path dir = fs::temp_directory_path() /
-                       ("ihd_sequence_stage_test." + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("ihd_sequence_stage_test." + std::to_string(::getpid()));
   fs::remove_all(dir);
-  std::vector<data::ImageRecord> records = {slice_record("ID_a", "S\tTAB", 1.25),
-                                            slice_record("ID_b", "S\tTAB", -3.5,
-                                                         data::Split::train)};
+  std::vector<data::ImageRecord> records = {
+      slice_record("ID_a", "S\tTAB", 1.25),
+      slice_record("ID_b", "S\tTAB", -3.5, data::Split::train)};
   records[1].labels = {0, 1, 0, 0, 0, 1};
   const SliceEmbeddings written = random_embeddings(records, 2);
   write_embeddings(dir / "features", written, {{"model", "a run"}});

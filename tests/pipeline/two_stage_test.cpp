@@ -82,16 +82,26 @@ void check_external_studies(const fs::path& folder, const TrainOptions& o) {
   }
   std::map<std::string, std::string> name_of_series;
   std::string reads = "name,Category";
-  const std::vector<std::string> findings = {"ICH", "IPH", "IVH", "SDH", "EDH", "SAH",
-                                             "BleedLocation-Left", "BleedLocation-Right",
-                                             "ChronicBleed", "Fracture", "CalvarialFracture",
-                                             "OtherFracture", "MassEffect", "MidlineShift"};
+  const std::vector<std::string> findings = {"ICH",
+                                             "IPH",
+                                             "IVH",
+                                             "SDH",
+                                             "EDH",
+                                             "SAH",
+                                             "BleedLocation-Left",
+                                             "BleedLocation-Right",
+                                             "ChronicBleed",
+                                             "Fracture",
+                                             "CalvarialFracture",
+                                             "OtherFracture",
+                                             "MassEffect",
+                                             "MidlineShift"};
   for (const char* reader : {"R1", "R2", "R3"}) {
     for (const std::string& finding : findings) reads += std::string(",") + reader + ":" + finding;
   }
   reads += "\n";
-  for (const auto& record : read_records(o.out / fs::path(kFeaturesFolderName) / "slices.tsv",
-                                         TextFormat::tsv)) {
+  for (const auto& record :
+       read_records(o.out / fs::path(kFeaturesFolderName) / "slices.tsv", TextFormat::tsv)) {
     if (record[1] != "validation") continue;
     if (!name_of_series.count(record[4])) {
       const std::string number = std::to_string(name_of_series.size());
@@ -123,7 +133,8 @@ void check_external_studies(const fs::path& folder, const TrainOptions& o) {
   for (const auto& record : read_records(folder / "studies.csv", TextFormat::csv)) {
     if (record[0] != "study") predicted[name_of_series.at(record[1])] = record[3];
   }
-  const auto rows = read_records(folder / "eval-external" / "study_predictions.csv", TextFormat::csv);
+  const auto rows =
+      read_records(folder / "eval-external" / "study_predictions.csv", TextFormat::csv);
   REQUIRE(rows.size() == 1 + name_of_series.size());
   for (size_t i = 1; i < rows.size(); ++i) {
     CAPTURE(rows[i][0]);
@@ -136,8 +147,9 @@ void check_external_studies(const fs::path& folder, const TrainOptions& o) {
     }();
     CHECK(rows[i][2] == std::to_string(label_of_series.at(series)));
   }
-  CHECK(read_file(folder / "eval.log").find("ICH (any): " + std::to_string(rows.size() - 1) +
-                                            " studies") != std::string::npos);
+  CHECK(read_file(folder / "eval.log")
+            .find("ICH (any): " + std::to_string(rows.size() - 1) + " studies") !=
+        std::string::npos);
 }
 
 }  // namespace
@@ -199,11 +211,11 @@ TEST_CASE("two stages: the sequence stage beats the slice model, and ihd_predict
   // slices with the highest `any`.
   const auto studies = read_records(folder / "studies.csv", TextFormat::csv);
   REQUIRE(studies.size() > 1);
-  CHECK(studies[0] ==
-        std::vector<std::string>{"study", "series", "slices", "any_probability", "decision",
-                                 "key_slices"});
+  CHECK(studies[0] == std::vector<std::string>{"study", "series", "slices", "any_probability",
+                                               "decision", "key_slices"});
   std::map<std::string, std::vector<std::string>> slices_of_series;
-  for (const auto& record : read_records(run / kFeaturesFolderName / "slices.tsv", TextFormat::tsv)) {
+  for (const auto& record :
+       read_records(run / kFeaturesFolderName / "slices.tsv", TextFormat::tsv)) {
     if (record[1] == "validation") slices_of_series[record[4]].push_back(record[0]);
   }
   CHECK(studies.size() == 1 + slices_of_series.size());
@@ -260,7 +272,8 @@ TEST_CASE("two stages: a sequence stage continued with --resume ends as one run 
   rest.resume = part.out;
   rest.sequence_epochs = 4;
   run_sequence_training(rest);
-  CHECK(read_file(fs::path(part.out) / "last.safetensors") == read_file(whole / "last.safetensors"));
+  CHECK(read_file(fs::path(part.out) / "last.safetensors") ==
+        read_file(whole / "last.safetensors"));
   CHECK(training::read_history(part.out).size() == training::read_history(whole).size());
 }
 

@@ -145,10 +145,10 @@ std::map<std::string, HostileFile> build_hostile_dicom_files() {
   };
   const std::string pixel_element = bytes::element(le, bytes::pixel_data_tag, "OW", pixels_64);
   std::map<std::string, HostileFile> files;
-  files["nested_10000.dcm"] = {image(bytes::nested_sequences(le, 10000, false) +
-                                         bytes::image_attributes(le, 64, 64),
-                                     pixel_element),
-                               "sequences nest more than 64 levels deep"};
+  files["nested_10000.dcm"] = {
+      image(bytes::nested_sequences(le, 10000, false) + bytes::image_attributes(le, 64, 64),
+            pixel_element),
+      "sequences nest more than 64 levels deep"};
   files["rows_ul_max.dcm"] = {
       image(bytes::image_attributes(le, 0, 64) + bytes::ul(le, bytes::rows_tag, 0xFFFFFFFFu),
             pixel_element),
@@ -184,10 +184,10 @@ std::map<std::string, HostileFile> build_hostile_dicom_files() {
       deflated(bytes::image_attributes(le, 64, 64), std::uint64_t{1} << 30,
                std::uint64_t{1000} << 20),
       "more than the limit of 256 MiB"};
-  files["deflate_16384.dcm"] = {deflated(bytes::image_attributes(le, 16384, 16384),
-                                         std::uint64_t{16384} * 16384 * 2,
-                                         std::uint64_t{16384} * 16384 * 2),
-                                "more than the limit of 256 MiB"};
+  files["deflate_16384.dcm"] = {
+      deflated(bytes::image_attributes(le, 16384, 16384), std::uint64_t{16384} * 16384 * 2,
+               std::uint64_t{16384} * 16384 * 2),
+      "more than the limit of 256 MiB"};
   for (const auto& [name, file] : files) {
     CAPTURE(name);
     REQUIRE(file.content.size() < (1u << 20));
@@ -214,7 +214,8 @@ const fs::path& tiny_run_folder() {
 
 }  // namespace
 
-TEST_CASE("hostile input: crafted DICOM files among good ones, through ihd_prepare and ihd_predict") {
+TEST_CASE(
+    "hostile input: crafted DICOM files among good ones, through ihd_prepare and ihd_predict") {
   for (const auto& [name, file] : hostile_dicom_files()) {
     SUBCASE(name.c_str()) {
       const fs::path dir = scratch_dir("hostile_dicom");
@@ -280,8 +281,7 @@ TEST_CASE("hostile input: header strings with TAB, newline and ../ stay in their
   const fs::path dir = scratch_dir("hostile_strings");
   // A PatientID that ends its manifest record and appends a poisoned one (all labels 1, an ID
   // that climbs out of the export folder), one with a TAB, one that is a path.
-  const std::string injected =
-      "P1\n../../../escaped\t0\t0\ttrain\tP\tS\tS\t0\t0\t1\t1\t1\t1\t1\t1";
+  const std::string injected = "P1\n../../../escaped\t0\t0\ttrain\tP\tS\tS\t0\t0\t1\t1\t1\t1\t1\t1";
   const std::map<std::string, std::string> patients = {
       {"ID_a", injected}, {"ID_b", "P2\twith\ttabs"}, {"ID_c", "../../../etc"}};
   std::string labels;
@@ -290,9 +290,9 @@ TEST_CASE("hostile input: header strings with TAB, newline and ../ stay in their
   const fs::path cache = dir / "cache", exported = dir / "exported", log = dir / "log.txt";
   const std::vector<std::string> before = files_under(dir);
   const std::vector<std::string> prepare_export = {
-      IHD_PREPARE_BINARY, "--rsna",     rsna.string(),     "--cache", cache.string(),
-      "--size",           "32",         "--no-balance",    "--validation", "0",
-      "--export-png",     exported.string()};
+      IHD_PREPARE_BINARY, "--rsna", rsna.string(),  "--cache",
+      cache.string(),     "--size", "32",           "--no-balance",
+      "--validation",     "0",      "--export-png", exported.string()};
   const ToolRun prepare = run_tool(prepare_export, log);
   check_contained(prepare, 0);
   const auto dataset = data::open_prepared_cache(cache);

@@ -3,6 +3,8 @@
 // refused even with --overwrite and left byte for byte as it was; a second process on a locked
 // folder is refused with the holder's pid; a resumed run clears the temporaries a killed writer
 // left and nothing else (a user's "thesis.tmp.999999" stays).
+#include "apps/pipeline/run_folder.h"
+
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -10,7 +12,6 @@
 #include <string>
 #include <vector>
 
-#include "apps/pipeline/run_folder.h"
 #include "child_process.h"
 #include "reliability_util.h"
 #include "tiny_run.h"
@@ -103,8 +104,8 @@ TEST_CASE("run folders: a second process on a locked run folder is refused with 
   const auto before = snapshot(out);
   {
     const pipeline::FolderLock held(out);  // this process stands for a run still writing there
-    const Run second = run({IHD_TRAIN_BINARY, "--resume", out.string(), "--epochs", "2"}, {},
-                           dir / "log.txt");
+    const Run second =
+        run({IHD_TRAIN_BINARY, "--resume", out.string(), "--epochs", "2"}, {}, dir / "log.txt");
     CAPTURE(second.output);
     CHECK(second.exit_code == 1);
     CHECK(second.output.find(out.string() + ": in use by another ihd process (pid " +

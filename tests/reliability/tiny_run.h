@@ -11,11 +11,15 @@ namespace ihd::reliability {
 
 inline std::vector<std::string> tiny_train_arguments(const std::filesystem::path& dir,
                                                      const std::filesystem::path& out) {
-  return {IHD_TRAIN_BINARY, "--synth-patients", "4",       "--synth-slices", "4",
-          "--arch",         "resnet18",         "--width", "0.125",          "--image-size",
-          "32",             "--batch",          "4",       "--epochs",       "1",
-          "--threads",      "1",                "--workers", "1",            "--data-cache",
-          (dir / "data").string(),              "--out",   out.string()};
+  std::vector<std::string> arguments = {IHD_TRAIN_BINARY};
+  for (const char* flag :
+       {"--synth-patients=4", "--synth-slices=4", "--arch=resnet18", "--width=0.125",
+        "--image-size=32", "--batch=4", "--epochs=1", "--threads=1", "--workers=1"}) {
+    arguments.emplace_back(flag);
+  }
+  arguments.push_back("--data-cache=" + (dir / "data").string());
+  arguments.push_back("--out=" + out.string());
+  return arguments;
 }
 
 }  // namespace ihd::reliability
