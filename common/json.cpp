@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "common/decimal.h"
 #include "common/text.h"
 
 namespace ihd {
@@ -496,10 +497,7 @@ std::string json_quote(std::string_view text) {
 }
 
 std::string json_number(double value) {
-  if (!std::isfinite(value)) return "null";
-  char buffer[32];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, result.ptr);
+  return std::isfinite(value) ? shortest_decimal(value) : "null";
 }
 
 }  // namespace ihd

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "common/atomic_file.h"
+#include "common/decimal.h"
 #include "common/delimited.h"
 #include "common/error.h"
 
@@ -39,13 +40,6 @@ bool parse_split_name(const std::string& text, Split& split) {
     }
   }
   return false;
-}
-
-// Shortest text that reads back to the same double.
-std::string format_decimal(double value) {
-  char text[32];
-  const auto result = std::to_chars(text, text + sizeof text, value);
-  return std::string(text, result.ptr);
 }
 
 // One shard file mapped read-only for the life of the dataset.
@@ -213,7 +207,7 @@ std::string format_cache_record(const CacheRecord& r) {
                                      r.patient_id,
                                      r.study_id,
                                      r.series_id,
-                                     format_decimal(r.position_mm),
+                                     shortest_decimal(r.position_mm),
                                      std::to_string(r.slice_index)};
   for (float label : r.labels) fields.push_back(label > 0 ? "1" : "0");
   return join_record(fields, TextFormat::tsv);

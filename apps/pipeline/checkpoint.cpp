@@ -5,17 +5,12 @@
 #include <cstdio>
 #include <string>
 
+#include "common/decimal.h"
 #include "common/error.h"
 #include "engine/safetensors.h"
 
 namespace ihd::pipeline {
 namespace {
-
-std::string exact_text(double value) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.17g", value);
-  return text;
-}
 
 const std::string& metadata_at(const SafetensorsFile& file, const std::string& key) {
   const auto found = file.metadata.find(key);
@@ -50,8 +45,8 @@ void save_resume_checkpoint(const std::filesystem::path& run_dir, const Module& 
       {"next_batch", std::to_string(position.next_batch)},
       {"global_step", std::to_string(position.global_step)},
       {"optimizer_steps", std::to_string(optimizer.steps_taken())},
-      {"partial_loss_sum", exact_text(position.partial.loss_sum)},
-      {"partial_seconds", exact_text(position.partial_seconds)}};
+      {"partial_loss_sum", shortest_decimal(position.partial.loss_sum)},
+      {"partial_seconds", shortest_decimal(position.partial_seconds)}};
   write_safetensors((run_dir / kResumeCheckpointName).string(), tensors, metadata);
 }
 

@@ -9,6 +9,7 @@
 #include "apps/pipeline/training_data.h"
 #include "apps/training/progress.h"
 #include "common/atomic_file.h"
+#include "common/decimal.h"
 #include "common/delimited.h"
 #include "engine/autograd.h"
 #include "engine/batch_uploader.h"
@@ -21,29 +22,6 @@ namespace fs = std::filesystem;
 
 const std::vector<std::string> kSliceColumns = {"id",    "split",  "patient",
                                                 "study", "series", "position_mm"};
-
-std::string join_names(const std::vector<std::string>& names) {
-  std::string text;
-  for (const std::string& name : names) text += (text.empty() ? "" : ";") + name;
-  return text;
-}
-
-std::vector<std::string> split_names(const std::string& text) {
-  std::vector<std::string> names;
-  size_t start = 0;
-  while (start <= text.size() && !text.empty()) {
-    const size_t end = std::min(text.find(';', start), text.size());
-    names.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return names;
-}
-
-std::string exact_text(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.17g", value);
-  return text;
-}
 
 }  // namespace
 
@@ -115,7 +93,7 @@ void write_embeddings(const fs::path& folder, const SliceEmbeddings& embeddings,
   std::vector<float> labels;
   for (const data::ImageRecord& record : embeddings.records) {
     slices += join_record({record.id, std::string(data::to_string(record.split)), record.patient_id,
-                           record.study_id, record.series_id, exact_text(record.position_mm)},
+                           record.study_id, record.series_id, shortest_decimal(record.position_mm)},
                           TextFormat::tsv) +
               "\n";
     labels.insert(labels.end(), record.labels.begin(), record.labels.end());
@@ -131,8 +109,8 @@ void write_embeddings(const fs::path& folder, const SliceEmbeddings& embeddings,
                             embeddings.logits)},
        {"labels", Tensor::from_vector(Shape{count, label_count}, labels)}},
       {{"format", kFeaturesFormat},
-       {"label_names", join_names(embeddings.label_names)},
-       {"output_names", join_names(embeddings.output_names)}});
+       {"label_names", join_list(embeddings.label_names)},
+       {"output_names", join_list(embeddings.output_names)}});
   write_file_atomically(folder / "slices.tsv", slices);
 }
 
@@ -145,9 +123,9 @@ SliceEmbeddings read_embeddings(const fs::path& folder) {
   const fs::path tensors_path = folder / "features.safetensors";
   const SafetensorsFile file = read_safetensors(tensors_path.string());
   SliceEmbeddings embeddings;
-  embeddings.label_names = split_names(
+  embeddings.label_names = split_list(
       file.metadata.count("label_names") ? file.metadata.at("label_names") : std::string());
-  embeddings.output_names = split_names(
+  embeddings.output_names = split_list(
       file.metadata.count("output_names") ? file.metadata.at("output_names") : std::string());
   const SafetensorsEntry& features = file.at("features");
   const SafetensorsEntry& logits = file.at("logits");

@@ -7,35 +7,12 @@
 
 #include "apps/pipeline/run_folder.h"
 #include "apps/training/temperature_scaling.h"
+#include "common/decimal.h"
 #include "common/error.h"
 #include "kernels/cpu/threads.h"
 
 namespace ihd::pipeline {
 namespace {
-
-std::string exact_text(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.17g", value);
-  return text;
-}
-
-std::string joined(const std::vector<std::string>& names) {
-  std::string text;
-  for (const std::string& name : names) text += (text.empty() ? "" : ";") + name;
-  return text;
-}
-
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> items;
-  if (text.empty()) return items;
-  size_t start = 0;
-  while (true) {
-    const size_t end = text.find(';', start);
-    items.push_back(text.substr(start, end - start));
-    if (end == std::string::npos) return items;
-    start = end + 1;
-  }
-}
 
 double parse_number_in(const std::string& text, double low, double high, const std::string& key,
                        const std::string& config_path) {
@@ -44,8 +21,8 @@ double parse_number_in(const std::string& text, double low, double high, const s
   if (error != std::errc() || end != text.data() + text.size() ||
       !(value >= low && value <= high)) {
     throw Error(ErrorKind::bad_config, config_path,
-                key + " '" + text + "' is not a number in [" + exact_text(low) + ", " +
-                    exact_text(high) + "]");
+                key + " '" + text + "' is not a number in [" + shortest_decimal(low) + ", " +
+                    shortest_decimal(high) + "]");
   }
   return value;
 }
@@ -87,18 +64,18 @@ void apply_temperatures(Predictions& predictions, const std::vector<double>& tem
 ConfigValues run_config_values(const TrainOptions& options, const RunCalibration& calibration) {
   ConfigValues values = {{"format", kRunFormat}};
   for (auto& value : option_values(options)) values.push_back(std::move(value));
-  values.emplace_back("label_names", joined(calibration.label_names));
+  values.emplace_back("label_names", join_list(calibration.label_names));
   values.emplace_back("commit", build_commit());
   values.emplace_back("device_used", options.device);
   values.emplace_back("threads_used", std::to_string(kernels::cpu::num_threads()));
-  values.emplace_back("decision_threshold", exact_text(calibration.decision_threshold));
+  values.emplace_back("decision_threshold", shortest_decimal(calibration.decision_threshold));
   std::vector<std::string> temperatures;
   for (double temperature : calibration.temperatures)
-    temperatures.push_back(exact_text(temperature));
-  values.emplace_back("temperatures", joined(temperatures));
+    temperatures.push_back(shortest_decimal(temperature));
+  values.emplace_back("temperatures", join_list(temperatures));
   if (calibration.study_decision_threshold) {
     values.emplace_back("study_decision_threshold",
-                        exact_text(*calibration.study_decision_threshold));
+                        shortest_decimal(*calibration.study_decision_threshold));
   }
   return values;
 }

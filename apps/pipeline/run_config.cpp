@@ -59,4 +59,21 @@ std::map<std::string, std::string> read_run_config(const std::filesystem::path& 
   return values;
 }
 
+std::string join_list(const std::vector<std::string>& items) {
+  std::string text;
+  for (const std::string& item : items) text += (text.empty() ? "" : ";") + item;
+  return text;
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  if (text.empty()) return items;
+  for (size_t start = 0;;) {
+    const size_t end = text.find(';', start);
+    items.push_back(text.substr(start, end - start));
+    if (end == std::string::npos) return items;
+    start = end + 1;
+  }
+}
+
 }  // namespace ihd::pipeline

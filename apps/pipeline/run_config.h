@@ -17,6 +17,10 @@ using ConfigValues = std::vector<std::pair<std::string, std::string>>;
 void write_run_config(const std::filesystem::path& path, const ConfigValues& values);
 // Reads a file written by write_run_config; throws ihd::Error naming the file on bad input.
 std::map<std::string, std::string> read_run_config(const std::filesystem::path& path);
+// A list in one config value (label names, temperatures), its items joined by ';' (an item holds
+// no ';'); "" is the empty list.
+std::string join_list(const std::vector<std::string>& items);
+std::vector<std::string> split_list(const std::string& text);
 // The commit this binary was built from, "+dirty" when tracked files differed from it ("unknown"
 // outside a git checkout); recorded at build time (cmake/WriteCommit.cmake).
 std::string build_commit();

@@ -93,10 +93,7 @@ class Trainer {
 };
 
 double Trainer::current_threshold() const {
-  const auto best = training::best_record_index(history_, ranking_split_, rule_);
-  if (!best) return 0.5;
-  const auto& point = history_[*best].metrics.at_target_sensitivity;
-  return point.reachable ? point.at_threshold.threshold : 0.5;
+  return training::best_record_threshold(history_, ranking_split_, rule_);
 }
 
 TrainingOutcome Trainer::run() {

@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "common/atomic_file.h"
+#include "common/decimal.h"
 #include "common/delimited.h"
 #include "common/error.h"
 #include "common/json.h"
@@ -111,14 +112,6 @@ const std::vector<NumericColumn>& numeric_columns() {
   return columns;
 }
 
-std::string format_number(double value) {
-  if (std::isnan(value)) return "nan";
-  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-  char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, result.ptr);
-}
-
 double parse_number(std::string_view text, const RecordReader& reader, std::string_view column) {
   double value = 0;
   const auto result = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -156,12 +149,12 @@ std::string history_csv(std::span<const EpochRecord> records) {
   std::string out = join_record(header, TextFormat::csv) + "\n";
   const auto& columns = numeric_columns();
   for (const EpochRecord& r : records) {
-    std::vector<std::string> row{format_number(columns[0].read(r)), r.split};
+    std::vector<std::string> row{shortest_decimal(columns[0].read(r)), r.split};
     for (std::size_t i = 1; i < columns.size(); ++i)
-      row.push_back(format_number(columns[i].read(r)));
+      row.push_back(shortest_decimal(columns[i].read(r)));
     for (const std::string& name : extras) {
       const auto found = r.extra.find(name);
-      row.push_back(format_number(found == r.extra.end() ? kNotANumber : found->second));
+      row.push_back(shortest_decimal(found == r.extra.end() ? kNotANumber : found->second));
     }
     out += join_record(row, TextFormat::csv) + "\n";
   }

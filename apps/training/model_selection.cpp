@@ -68,4 +68,12 @@ std::optional<std::size_t> best_record_index(std::span<const EpochRecord> record
   return best;
 }
 
+double best_record_threshold(std::span<const EpochRecord> records, std::string_view split,
+                             SelectionRule rule) {
+  const auto best = best_record_index(records, split, rule);
+  if (!best) return 0.5;
+  const SensitivityOperatingPoint& point = records[*best].metrics.at_target_sensitivity;
+  return point.reachable ? point.at_threshold.threshold : 0.5;
+}
+
 }  // namespace ihd::training

@@ -35,4 +35,9 @@ bool ranks_above(const EpochRecord& a, const EpochRecord& b, SelectionRule rule)
 std::optional<std::size_t> best_record_index(std::span<const EpochRecord> records,
                                              std::string_view split, SelectionRule rule);
 
+// The threshold at which the best record of `split` reaches its target sensitivity: what a run
+// decides with. 0.5 when there is no record or the target was not reachable.
+double best_record_threshold(std::span<const EpochRecord> records, std::string_view split,
+                             SelectionRule rule);
+
 }  // namespace ihd::training
