@@ -139,7 +139,7 @@ TEST_CASE("data: series: a sagittal series sorts along x, where every z is the s
   CHECK(by_z.report.duplicate_position == 5);
 }
 
-TEST_CASE("data: series: a missing slice is a gap, counted; the series stays whole") {
+TEST_CASE("data: series: a missing slice is a gap, counted, the series stays whole") {
   std::vector<SliceLocation> slices;
   for (int k : {0, 1, 2, 4, 5, 6, 9}) slices.push_back(series_slice(k, x_axis, y_axis, 5.0));
   const SeriesIndex index = order_series(slices);
@@ -268,7 +268,7 @@ TEST_CASE("data: series: orientation and InstanceNumber read from DICOM order a 
   CHECK(index.series[0].slices == std::vector<size_t>{0, 1, 2, 3, 4});
 }
 
-TEST_CASE("data: geometry holding NaN or infinity reads as absent; the slice still reads") {
+TEST_CASE("data: geometry holding NaN or infinity reads as absent, the slice still reads") {
   const auto dir = scratch_dir("series_nan");
   PhantomSlice slice = render_phantom_slice(make_phantom_patient(3, 0, 1, 0.0), 0, 16);
   DicomMetadata& meta = slice.image.metadata;

@@ -209,7 +209,7 @@ TEST_CASE("data: faint bleed ends are fainter than the middle, partial, and stil
   }
 }
 
-TEST_CASE("data: faint ends change only the HU of end slices' blood; probability 0 draws none") {
+TEST_CASE("data: faint ends change only the HU of end slices' blood, probability 0 draws none") {
   for (int p = 0; p < 40; ++p) {
     CAPTURE(p);
     const PhantomPatient dense = make_phantom_patient(8, p, 6, 1.0, 0.0);

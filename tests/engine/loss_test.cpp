@@ -68,7 +68,7 @@ TEST_CASE("bce: padded rows of weight 0 leave exactly the loss and gradients of 
   }
 }
 
-TEST_CASE("bce: a row of weight 2 counts as that row twice; all-zero row weights give 0") {
+TEST_CASE("bce: a row of weight 2 counts as that row twice, all-zero row weights give 0") {
   Random g(42);
   const Tensor logits = random_tensor(Shape{3, 2}, g, 2.0f);
   const Tensor targets = random_targets(Shape{3, 2}, g);

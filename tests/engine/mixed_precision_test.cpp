@@ -71,7 +71,7 @@ TEST_CASE("bfloat16 rounds to nearest, ties to even, as __float2bfloat16_rn") {
   CHECK(std::isnan(to_float(to_bfloat16(-std::numeric_limits<float>::quiet_NaN()))));
 }
 
-TEST_CASE("cast rounds to bfloat16 and back; its gradient is cast back to float32") {
+TEST_CASE("cast rounds to bfloat16 and back, its gradient is cast back to float32") {
   Tensor x = Tensor::from_vector(Shape{4}, {1.0f, 1.0f + 0x1p-8f + 0x1p-20f, -2.5f, 1e-3f});
   x.set_requires_grad(true);
   const Tensor half = cast(x, DType::bf16);

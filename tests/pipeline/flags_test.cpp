@@ -55,7 +55,7 @@ TEST_CASE("bad flags are refused with the reason") {
   CHECK_THROWS_AS(Parsed().parse({"--no-count"}), Error);
 }
 
-TEST_CASE("help lists every flag with its default; values() reports current values") {
+TEST_CASE("help lists every flag with its default, values() reports current values") {
   Parsed p;
   const std::string help = p.flags.help();
   CHECK(help.find("--name VALUE") != std::string::npos);

@@ -27,7 +27,7 @@ TEST_CASE("config.json round trip, with quotes, backslashes and control characte
   std::filesystem::remove(path);
 }
 
-TEST_CASE("config.json: full Unicode escapes are read; bytes that are not UTF-8 become Latin-1") {
+TEST_CASE("config.json: full Unicode escapes are read, bytes that are not UTF-8 become Latin-1") {
   const auto path = std::filesystem::temp_directory_path() / "ihd_config_unicode_test.json";
   std::ofstream(path) << R"({"note": "caf\u00e9 \u20ac \ud83d\ude00", "raw": ")"
                       << "caf\xC3\xA9\"}";

@@ -118,7 +118,7 @@ TEST_CASE("reliability: a 0-byte or damaged PNG fails naming the file") {
                     "empty PNG IDAT chunk");
 }
 
-TEST_CASE("reliability: RSNA CSV: a missing column fails; duplicate and conflicting rows count") {
+TEST_CASE("reliability: RSNA CSV: a missing column fails, duplicate and conflicting rows count") {
   const fs::path dir = scratch_dir("csv");
   write_bytes(dir / "no_label.csv", "ID\nID_1_any\n");
   write_bytes(dir / "zero_bytes.csv", "");
@@ -133,7 +133,9 @@ TEST_CASE("reliability: RSNA CSV: a missing column fails; duplicate and conflict
   CHECK(table.rows == 5);
   CHECK(table.duplicate_rows == 1);
   CHECK(table.conflicting_rows == 1);
-  CHECK(table.malformed_rows == 2);
+  CHECK(table.malformed_rows == 1);  // ID_a_subdural: one field
+  CHECK(table.bad_label_rows == 1);  // ID_b_any,x: a label that is not 0 or 1
+  CHECK(table.excluded_images == 1);  // ID_b
   CHECK(table.by_image.at("ID_a")[data::any_label_index] == 1.0f);  // a missed bleed is worse
 }
 

@@ -133,7 +133,7 @@ TEST_CASE("SVG carries the title, axis labels, legend names and one polyline per
   CHECK(escape_xml("a\x01 b\tc\n") == "a" + replacement + " b\tc\n");
 }
 
-TEST_CASE("ROC and PR charts name their areas; the confusion matrix shows its counts") {
+TEST_CASE("ROC and PR charts name their areas, the confusion matrix shows its counts") {
   const std::vector<double> scores = {0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2};
   const std::vector<int> labels = {1, 1, 0, 1, 0, 1, 0, 0};
   const LineChart roc = roc_chart("ROC", {{"validation", roc_curve(scores, labels)}});
