@@ -1,4 +1,4 @@
-// Device parsing and printing, and whether CUDA is compiled in and usable.
+// Device parsing and printing, whether CUDA is compiled in and usable, and the GPUs seen.
 #include "engine/device.h"
 
 #include "common/error.h"
@@ -39,6 +39,17 @@ bool cuda_available() {
 #else
   return false;
 #endif
+}
+
+std::vector<std::string> cuda_device_descriptions() {
+  std::vector<std::string> lines;
+#ifdef IHD_WITH_CUDA
+  for (int index = 0; index < kernels::cuda::device_count(); ++index) {
+    lines.push_back("cuda:" + std::to_string(index) + ": " +
+                    kernels::cuda::device_description(index));
+  }
+#endif
+  return lines;
 }
 
 }  // namespace ihd

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace ihd {
 
@@ -26,5 +27,8 @@ struct Device {
 bool cuda_compiled();
 // True when the CUDA backend is compiled and at least one GPU is usable.
 bool cuda_available();
+// One line per GPU this process sees ("cuda:0: NVIDIA H200, 139.8 GiB, compute capability 9.0");
+// none without the CUDA backend or a GPU.
+std::vector<std::string> cuda_device_descriptions();
 
 }  // namespace ihd
