@@ -6,9 +6,8 @@
 #   - after any other flag that takes a value, file names (paths, or nothing useful to offer);
 #   - otherwise, while the word starts with '-', the flags (switches also as --no-...);
 #   - else file names (the INPUT arguments of ihd_predict, ihd_eval and ihd_prepare).
-# Use: `source scripts/ihd-completion.bash` (e.g. from ~/.bashrc), or install it as
-# <datadir>/bash-completion/completions/<tool> for each tool (see IHD_BASH_COMPLETION_FILE in
-# apps/CMakeLists.txt).
+# `cmake --install` puts it in <datadir>/bash-completion/completions/<tool> for each tool
+# (apps/CMakeLists.txt); or `source scripts/ihd-completion.bash`, e.g. from ~/.bashrc.
 
 _ihd_complete() {
   local cur=${COMP_WORDS[COMP_CWORD]}

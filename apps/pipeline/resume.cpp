@@ -78,10 +78,13 @@ fs::path run_behind_link(const fs::path& path) {
 
 TrainOptions resumed_options(const TrainOptions& command_line, const FlagSet& flags) {
   const fs::path run_dir = run_behind_link(command_line.resume);
+  if (!fs::is_directory(run_dir)) {
+    throw Error(ErrorKind::bad_config, run_dir.string(), "no such run folder: nothing to resume");
+  }
   if (folder_format(run_dir) != kRunFormat) {
     throw Error(ErrorKind::bad_config, run_dir.string(),
-                std::string("holds no training run to continue (no ") + kRunConfigName +
-                    " with format " + kRunFormat + ")");
+                std::string("not a run folder (no ") + kRunConfigName + " of format " + kRunFormat +
+                    "): nothing to resume");
   }
   const fs::path config_path = run_dir / kRunConfigName;
   TrainOptions options = options_from_config(read_run_config(config_path), config_path.string());

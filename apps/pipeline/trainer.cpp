@@ -137,8 +137,10 @@ TrainingOutcome Trainer::run() {
   position.partial = make_predictions(static_cast<int>(data_.label_columns.size()));
   const bool has_checkpoint = fs::exists(run_dir_ / kResumeCheckpointName);
   if (resuming && !has_checkpoint) {
-    std::printf("resuming %s from the start: it was stopped before its first checkpoint\n",
-                run_dir_.string().c_str());
+    std::printf(
+        "resuming %s from the start with its saved config.json: it was stopped before its "
+        "first checkpoint\n",
+        run_dir_.string().c_str());
   }
   if (resuming && has_checkpoint) {
     std::vector<std::string> ids;
