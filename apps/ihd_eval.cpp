@@ -388,7 +388,9 @@ int evaluate_studies_with_labels(const EvalOptions& o, const std::vector<std::st
 
 int main(int argc, char** argv) {
   EvalOptions o;
-  FlagSet flags("ihd_eval", "--model RUN_DIR [flags]   |   --study-labels reads.csv INPUT...",
+  FlagSet flags("ihd_eval",
+                "--model RUN_DIR [flags]\n   or: ihd_eval --model RUN_DIR --study-labels reads.csv "
+                "[flags] INPUT...",
                 "Scores a trained run on a labelled set: metrics with bootstrap intervals, "
                 "calibration, per patient and per study; writes an evaluation folder.");
   flags.group("model and data");
