@@ -11,6 +11,7 @@
 #include "apps/pipeline/run_config.h"     // build_commit
 #include "apps/pipeline/training_data.h"  // open_training_data
 #include "common/error.h"                 // ihd::Error
+#include "engine/device.h"                // device_refusal
 
 int main(int argc, char** argv) {
   using namespace ihd::pipeline;
@@ -26,7 +27,8 @@ int main(int argc, char** argv) {
   flags.add("out", out, "DIR", "features folder to write (required)");
   flags.group("run");
   flags.add("batch", batch, "N", "images per forward pass").range(1, 65536);
-  flags.add("device", device_name, "cpu|cuda[:N]", "where to run the model");
+  flags.add("device", device_name, "cpu|cuda[:N]", "where to run the model")
+      .validated_by(ihd::device_refusal);
   flags.example("ihd_embed --model runs/latest --out features",
                 "every slice of the newest run's data, as features/slices.tsv and "
                 "features/features.safetensors");

@@ -30,6 +30,7 @@
 #include "common/delimited.h"                   // join_record
 #include "common/error.h"                       // ihd::Error
 #include "data/study_labels.h"                  // read_cq500_reads
+#include "engine/device.h"                      // device_refusal
 
 namespace {
 
@@ -413,7 +414,8 @@ int main(int argc, char** argv) {
   flags.group("output");
   flags.add("out", o.out, "DIR", "evaluation folder").shown_default("<run>/eval-<split>");
   flags.group("run");
-  flags.add("device", o.device, "cpu|cuda[:N]", "where to run the model");
+  flags.add("device", o.device, "cpu|cuda[:N]", "where to run the model")
+      .validated_by(ihd::device_refusal);
   flags.example("ihd_eval --model runs/latest",
                 "the newest run on its test split (or validation), into runs/latest/eval-test");
   flags.example("ihd_eval --model runs/latest --data RSNA_DIR --split all",

@@ -16,6 +16,7 @@
 #include "common/atomic_file.h"                 // AtomicFileWriter
 #include "common/delimited.h"                   // join_record
 #include "common/error.h"                       // ihd::Error, as_file_error
+#include "engine/device.h"                      // device_refusal
 
 namespace {
 
@@ -100,7 +101,8 @@ int main(int argc, char** argv) {
   flags.add("studies", options.studies, "FILE",
             "two-stage runs: also write one row per study (probability, decision, key slices)");
   flags.group("run");
-  flags.add("device", options.device, "cpu|cuda[:N]", "where to run the model");
+  flags.add("device", options.device, "cpu|cuda[:N]", "where to run the model")
+      .validated_by(ihd::device_refusal);
   flags.add("batch", options.batch, "N", "images per forward pass").range(1, 65536);
   flags.group("input limits");
   flags

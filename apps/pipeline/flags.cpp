@@ -146,6 +146,11 @@ FlagSet::Flag& FlagSet::Flag::shown_default(std::string text) {
   return *this;
 }
 
+FlagSet::Flag& FlagSet::Flag::validated_by(std::function<std::string(const std::string&)> reason) {
+  validator = std::move(reason);
+  return *this;
+}
+
 std::string FlagSet::Flag::limits_text() const {
   const bool has_lower = std::isfinite(lower), has_upper = std::isfinite(upper);
   if (has_lower && has_upper) {
@@ -162,6 +167,11 @@ std::string FlagSet::Flag::refusal(const std::string& text) const {
     std::string list;
     for (const std::string& value : allowed) list += (list.empty() ? "" : ", ") + value;
     return "--" + name + " '" + text + "': expected one of " + list;
+  }
+  if (validator) {
+    if (const std::string why = validator(text); !why.empty()) {
+      return "--" + name + " '" + text + "': " + why;
+    }
   }
   if (!is_number) return "";
   double value = 0;

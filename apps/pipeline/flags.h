@@ -39,6 +39,9 @@ class FlagSet {
     Flag& choices(std::vector<std::string> allowed);
     // What --help shows as the default instead of the variable's initial value.
     Flag& shown_default(std::string text);
+    // For values a range or choices cannot describe (a device name): `reason` says why a value
+    // is refused ("expected cpu, cuda or cuda:N"), or "" when it is accepted.
+    Flag& validated_by(std::function<std::string(const std::string&)> reason);
 
    private:
     friend class FlagSet;
@@ -59,6 +62,7 @@ class FlagSet {
     bool lower_open = false;
     bool upper_open = false;
     std::vector<std::string> allowed;
+    std::function<std::string(const std::string&)> validator;
     std::function<void(const std::string&)> assign;  // throws on malformed text
     std::function<std::string()> current;
   };

@@ -72,7 +72,7 @@ void add_train_flags(FlagSet& f, TrainOptions& o) {
   f.add("max-steps", o.max_steps, "N", "stop after N optimiser steps (0: no limit)").at_least(0);
   f.add("pos-weight", o.pos_weight, "W", "weight of the positive term of the loss").above(0);
   f.group("run");
-  f.add("device", o.device, "cpu|cuda[:N]", "where to train");
+  f.add("device", o.device, "cpu|cuda[:N]", "where to train").validated_by(ihd::device_refusal);
   f.add("precision", o.precision, "",
         "fp32, or bf16: bfloat16 activations and convolutions with fp32 weights (tensor cores on "
         "CUDA; on the CPU it gives the same numbers, slower, for checking)")

@@ -107,6 +107,17 @@ TEST_CASE("every tool refuses a number out of range naming the flag and its rang
   }
 }
 
+TEST_CASE("every tool that runs a model refuses a device it cannot name, naming --device") {
+  const fs::path log = scratch_dir("tool_device") / "log.txt";
+  for (const char* name : {"ihd_train", "ihd_predict", "ihd_eval", "ihd_embed"}) {
+    CAPTURE(name);
+    const ToolRun run = run_tool({tool(name), "--device", "gpu"}, log);
+    CAPTURE(run.output);
+    CHECK(run.exit_code == 1);
+    CHECK(contains(run.output, "--device 'gpu': expected cpu, cuda or cuda:N"));
+  }
+}
+
 TEST_CASE("every tool's --version names the version, commit, build, libraries and GPUs") {
   const fs::path log = scratch_dir("tool_version") / "log.txt";
   for (const ToolTable& table : kTools) {

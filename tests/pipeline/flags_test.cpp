@@ -94,6 +94,14 @@ TEST_CASE("numbers out of range and words not among the choices are refused nami
   CHECK_THROWS_WITH_AS(Parsed().parse({"--rate", "1"}), "--rate must be in (0, 1), got 1", Error);
   CHECK_THROWS_WITH_AS(Parsed().parse({"--colour", "blue"}),
                        "--colour 'blue': expected one of red, green", Error);
+  std::string even = "2";
+  FlagSet checked("tool", "");
+  checked.add("even", even, "N", "an even digit").validated_by([](const std::string& text) {
+    return text.size() == 1 && (text[0] - '0') % 2 == 0 ? "" : "expected 0, 2, 4, 6 or 8";
+  });
+  const char* odd[] = {"tool", "--even=3"};
+  CHECK_THROWS_WITH_AS(checked.parse(2, odd), "--even '3': expected 0, 2, 4, 6 or 8", Error);
+  CHECK(even == "2");
   Parsed p;
   CHECK(p.parse({"--count", "10", "--rate", "0.999", "--colour", "green"}));
   CHECK_NOTHROW(p.flags.check_values());
