@@ -4,7 +4,8 @@
 // stopped run, resumed with that command, ends with weights, predictions and history (less its
 // wall-clock columns) byte-identical to an uninterrupted run's. The signals come from the fault
 // points (IHD_FAULT_KILL="step:N:INT"), raised by the process on itself at its N-th optimiser
-// step, so the test needs no clock and does the same on a machine of any speed or load.
+// step, so the test needs no clock and does the same on a machine of any speed or load. A
+// two-stage run stopped in its slice stage goes on through both stages when resumed.
 #include <doctest/doctest.h>
 
 #include <csignal>
@@ -112,6 +113,30 @@ TEST_CASE("a second signal stops at once, and the run resumes from its last chec
   REQUIRE(resumed.exit_code == 0);
   CHECK(contains(resumed.output, "resuming " + twice.string() + " at epoch 2, batch 0 (step 7)"));
   check_same_run(whole, twice);
+}
+
+TEST_CASE("a two-stage run stopped in its slice stage resumes through both stages identical") {
+  const fs::path dir = scratch_dir("interrupt_two_stage");
+  const fs::path data = dir / "data", log = dir / "log.txt";
+  const fs::path whole = dir / "whole", stopped_dir = dir / "stopped";
+  auto two_stage = [&](const fs::path& out) {
+    std::vector<std::string> arguments = tiny_train(out, data);
+    arguments.insert(arguments.end(), {"--sequence-stage", "--sequence-epochs=2"});
+    return arguments;
+  };
+  REQUIRE(run_tool(two_stage(whole), log).exit_code == 0);
+  const ToolRun stopped = run_tool(two_stage(stopped_dir), log, "step:10:INT");
+  CAPTURE(stopped.output);
+  CHECK(stopped.exit_code == 130);
+  CHECK(contains(stopped.output, "stopped at epoch 2 step 10; resume with: ihd_train --resume " +
+                                     stopped_dir.string()));
+  CHECK_FALSE(fs::exists(stopped_dir / "sequence"));
+  const ToolRun resumed = run_tool({tool("ihd_train"), "--resume", stopped_dir.string()}, log);
+  CAPTURE(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  check_same_run(whole, stopped_dir);
+  CHECK(read_bytes(stopped_dir / "sequence" / pipeline::kLastCheckpointName) ==
+        read_bytes(whole / "sequence" / pipeline::kLastCheckpointName));
 }
 
 }  // namespace ihd::cli
