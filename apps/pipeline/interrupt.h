@@ -4,8 +4,10 @@
 // the loop finishes its current step (the sequence stage: its epoch), writes the resume
 // checkpoint and throws Interrupted, and ihd_train exits 128 + the signal (130 for SIGINT, 143
 // for SIGTERM) with the command that resumes the run. A second signal ends the process at once
-// with the same exit status; the run then resumes from its last checkpoint. Outside a section
-// (data preparation, embedding, the final calibration) a signal ends the process as by default.
+// with the same exit status; the run then resumes from its last checkpoint. A stop asked for in
+// the run's very last step lets it finish (calibration and report included) and exit 0. Outside
+// a section (data preparation, embedding, the final calibration) a signal ends the process as by
+// default.
 #pragma once
 
 #include <stdexcept>
