@@ -11,23 +11,32 @@
 #include "apps/pipeline/run_config.h"     // build_commit
 #include "apps/pipeline/training_data.h"  // open_training_data
 #include "common/error.h"                 // ihd::Error
+#include "engine/device.h"                // device_refusal
 
 int main(int argc, char** argv) {
   using namespace ihd::pipeline;
   std::string model_path, data_path, out, device_name = "cpu";
   int batch = 32;
-  FlagSet flags("ihd_embed", "--model RUN_DIR --out FEATURES_DIR [flags]");
-  flags.add("model", model_path, "training run folder or .safetensors checkpoint");
-  flags.add("data", data_path, "the data set to embed (default: the run's own data)");
-  flags.add("out", out, "features folder to write");
-  flags.add("batch", batch, "images per forward pass");
-  flags.add("device", device_name, "cpu or cuda[:N]");
+  FlagSet flags("ihd_embed", "--model RUN_DIR --out FEATURES_DIR [flags]",
+                "Embeds every slice of a data set with a trained slice model, for the sequence "
+                "stage (ihd_train --stage sequence --features FEATURES_DIR).");
+  flags.group("model and data");
+  flags.add("model", model_path, "RUN_DIR|FILE", "training run folder or .safetensors checkpoint");
+  flags.add("data", data_path, "PATH", "the data set to embed").shown_default("the run's own data");
+  flags.group("output");
+  flags.add("out", out, "DIR", "features folder to write (required)");
+  flags.group("run");
+  flags.add("batch", batch, "N", "images per forward pass").range(1, 65536);
+  flags.add("device", device_name, "cpu|cuda[:N]", "where to run the model")
+      .validated_by(ihd::device_refusal);
+  flags.example("ihd_embed --model runs/latest --out features",
+                "every slice of the newest run's data, as features/slices.tsv and "
+                "features/features.safetensors");
   try {
     if (!flags.parse(argc, argv)) return 0;
     if (model_path.empty() || out.empty()) {
       throw ihd::Error("--model and --out are required (see --help)");
     }
-    if (batch < 1) throw ihd::Error("--batch must be at least 1");
     const ihd::Device device = ihd::Device::parse(device_name);
     const TrainedModel trained = load_trained_model(model_path, device);
     TrainOptions options = every_slice_options(trained.options);

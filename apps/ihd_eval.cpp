@@ -30,6 +30,7 @@
 #include "common/delimited.h"                   // join_record
 #include "common/error.h"                       // ihd::Error
 #include "data/study_labels.h"                  // read_cq500_reads
+#include "engine/device.h"                      // device_refusal
 
 namespace {
 
@@ -388,23 +389,42 @@ int evaluate_studies_with_labels(const EvalOptions& o, const std::vector<std::st
 
 int main(int argc, char** argv) {
   EvalOptions o;
-  FlagSet flags("ihd_eval", "--model RUN_DIR [flags]   |   --study-labels reads.csv INPUT...");
-  flags.add("model", o.model, "training run folder or .safetensors checkpoint");
-  flags.add("data", o.data, "labelled set (default: the run's own data)");
-  flags.add("split", o.split,
-            "auto (test if any, else validation), train, validation, test or all");
-  flags.add("out", o.out, "evaluation folder (default: <run>/eval-<split>)");
-  flags.add("target-sensitivity", o.target_sensitivity, "sensitivity of the operating point");
-  flags.add("bootstrap", o.bootstrap, "bootstrap resamples for the confidence intervals");
-  flags.add("study-labels", o.study_labels,
+  FlagSet flags("ihd_eval",
+                "--model RUN_DIR [flags]\n   or: ihd_eval --model RUN_DIR --study-labels reads.csv "
+                "[flags] INPUT...",
+                "Scores a trained run on a labelled set: metrics with bootstrap intervals, "
+                "calibration, per patient and per study; writes an evaluation folder.");
+  flags.group("model and data");
+  flags.add("model", o.model, "RUN_DIR|FILE", "training run folder or .safetensors checkpoint");
+  flags.add("data", o.data, "PATH", "labelled set").shown_default("the run's own data");
+  flags
+      .add("split", o.split, "",
+           "auto (test if any, else validation), train, validation, test or all")
+      .choices({"auto", "train", "validation", "test", "all"});
+  flags.add("study-labels", o.study_labels, "FILE",
             "study-level labels (CQ500 reads.csv) for the DICOM INPUT files or folders");
   flags.add("slice-only", o.slice_only,
             "evaluate the slice model even if the run has a sequence stage");
-  flags.add("device", o.device, "cpu or cuda[:N]");
+  flags.group("evaluation");
+  flags.add("target-sensitivity", o.target_sensitivity, "S", "sensitivity of the operating point")
+      .above(0)
+      .at_most(1);
+  flags.add("bootstrap", o.bootstrap, "N", "bootstrap resamples for the confidence intervals")
+      .range(0, 1000000);
+  flags.group("output");
+  flags.add("out", o.out, "DIR", "evaluation folder").shown_default("<run>/eval-<split>");
+  flags.group("run");
+  flags.add("device", o.device, "cpu|cuda[:N]", "where to run the model")
+      .validated_by(ihd::device_refusal);
+  flags.example("ihd_eval --model runs/latest",
+                "the newest run on its test split (or validation), into runs/latest/eval-test");
+  flags.example("ihd_eval --model runs/latest --data RSNA_DIR --split all",
+                "another labelled set, every image of it");
+  flags.example("ihd_eval --model runs/two-stage --study-labels reads.csv CQ500_DIR",
+                "an external set of studies against its readers' majority, per finding");
   try {
     if (!flags.parse(argc, argv)) return 0;
     if (o.model.empty()) throw ihd::Error("--model is required (see --help)");
-    if (o.bootstrap < 0) throw ihd::Error("--bootstrap must not be negative");
     if (o.study_labels.empty() != flags.positional().empty()) {
       throw ihd::Error("--study-labels and INPUT files go together (an external set of studies)");
     }

@@ -16,6 +16,7 @@
 #include "common/atomic_file.h"                 // AtomicFileWriter
 #include "common/delimited.h"                   // join_record
 #include "common/error.h"                       // ihd::Error, as_file_error
+#include "engine/device.h"                      // device_refusal
 
 namespace {
 
@@ -81,31 +82,47 @@ std::string header_of(const std::vector<std::string>& label_names, const Predict
 
 int main(int argc, char** argv) {
   PredictOptions options;
-  FlagSet flags("ihd_predict", "--model RUN_DIR|CHECKPOINT [flags] INPUT...");
-  flags.add("model", options.model, "training run folder or .safetensors checkpoint");
-  flags.add("out", options.out, "output CSV");
-  flags.add("threshold", options.threshold, "decision threshold (default: the run's chosen one)");
-  flags.add("submission", options.submission, "write the RSNA submission format (six outputs)");
-  flags.add("gradcam", options.gradcam, "folder for Grad-CAM heat-map PNGs (the slice model)");
-  flags.add("studies", options.studies,
-            "two-stage runs: also write one row per study (probability, decision, key slices)");
+  FlagSet flags("ihd_predict", "--model RUN_DIR|CHECKPOINT [flags] INPUT...",
+                "Scores DICOM or PNG files and folders (INPUT) with a trained run; writes one CSV "
+                "row per image.");
+  flags.group("model");
+  flags.add("model", options.model, "RUN_DIR|FILE",
+            "training run folder or .safetensors checkpoint");
+  flags.add("threshold", options.threshold, "T", "decision threshold")
+      .range(0, 1)
+      .shown_default("the run's chosen one");
   flags.add("slice-only", options.slice_only,
             "use the slice model even if the run has a sequence stage");
-  flags.add("device", options.device, "cpu or cuda[:N]");
-  flags.add("batch", options.batch, "images per forward pass");
-  flags.add("max-image-side", options.max_image_side,
-            "refuse DICOM files with Rows or Columns above this");
-  flags.add("max-decoded-mb", options.max_decoded_mb,
-            "refuse DICOM pixel data that decodes or inflates to more MiB than this");
+  flags.group("output");
+  flags.add("out", options.out, "FILE", "output CSV");
+  flags.add("submission", options.submission, "write the RSNA submission format (six outputs)");
+  flags.add("gradcam", options.gradcam, "DIR",
+            "folder for Grad-CAM heat-map PNGs (the slice model)");
+  flags.add("studies", options.studies, "FILE",
+            "two-stage runs: also write one row per study (probability, decision, key slices)");
+  flags.group("run");
+  flags.add("device", options.device, "cpu|cuda[:N]", "where to run the model")
+      .validated_by(ihd::device_refusal);
+  flags.add("batch", options.batch, "N", "images per forward pass").range(1, 65536);
+  flags.group("input limits");
+  flags
+      .add("max-image-side", options.max_image_side, "PX",
+           "refuse DICOM files with Rows or Columns above this")
+      .range(1, 65535);
+  flags
+      .add("max-decoded-mb", options.max_decoded_mb, "MB",
+           "refuse DICOM pixel data that decodes or inflates to more MiB than this")
+      .range(1, 1 << 20);
+  flags.example("ihd_predict --model runs/latest --out preds.csv scans/",
+                "every DICOM and PNG file under scans/, at the run's decision threshold");
+  flags.example("ihd_predict --model runs/two-stage --studies studies.csv --out slices.csv scans/",
+                "a two-stage run: slices scored in their series, and one row per study");
+  flags.example("ihd_predict --model runs/six --submission --out submission.csv stage_2_test/",
+                "the RSNA submission format (a run trained with --labels all)");
   try {
     if (!flags.parse(argc, argv)) return 0;
     if (options.model.empty()) throw ihd::Error("--model is required (see --help)");
     if (flags.positional().empty()) throw ihd::Error("no INPUT given (DICOM/PNG files or folders)");
-    if (options.batch < 1) throw ihd::Error("--batch must be at least 1");
-    if (options.max_image_side < 1 || options.max_decoded_mb < 1 ||
-        options.max_decoded_mb > (1 << 20)) {
-      throw ihd::Error("--max-image-side must be at least 1 and --max-decoded-mb in [1, 1048576]");
-    }
     const ihd::Device device = ihd::Device::parse(options.device);
     TrainedModel trained = load_trained_model(options.model, device);
     // The limits protect this machine from its inputs: this command's, not the training's.

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "apps/pipeline/flags.h"    // FlagSet
 #include "common/error.h"           // Error
 #include "data/png_export.h"        // convert_dicom_to_png, export_png_tree
 #include "data/prepared_cache.h"    // open_prepared_cache
@@ -27,100 +28,106 @@
 
 namespace {
 
-const char* usage =
-    "usage:\n"
-    "  ihd_prepare --png OUT_DIR [--window C,W | --windows A/B/C] [--size PX=0] INPUT...\n"
-    "  ihd_prepare --rsna RSNA_DIR --cache CACHE_DIR [--size PX=180]\n"
-    "              [--windows brain/subdural/bone | --adjacent [--window C,W=brain]]\n"
-    "              [--no-balance] [--limit N] [--validation F=0.2] [--test F=0]\n"
-    "              [--split patient|random] [--seed S=1] [--shard-size N=1024] [--threads N]\n"
-    "              [--export-png OUT_DIR [--label any|epidural|...]]\n"
-    "  both:       [--max-image-side PX=8192] [--max-decoded-mb MB=256]  (DICOM input limits)\n";
-
 struct CommandLine {
   std::string png_dir, rsna_dir, cache_dir, export_dir;
   std::string windows = "brain/subdural/bone";
   bool window_given = false, adjacent = false;
-  int size = -1;
+  int size = 0;  // --png: 0 keeps the native size; --rsna: 180 unless given
   std::string label = "any";
   std::vector<std::string> inputs;
   ihd::data::PreparationOptions preparation;
   int threads = 0;
 };
 
-CommandLine parse(int argc, char** argv) {
-  CommandLine line;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    const auto value = [&]() -> std::string {
-      if (i + 1 >= argc) throw std::invalid_argument("missing value after " + flag);
-      return argv[++i];
-    };
-    if (flag == "--png")
-      line.png_dir = value();
-    else if (flag == "--rsna")
-      line.rsna_dir = value();
-    else if (flag == "--cache")
-      line.cache_dir = value();
-    else if (flag == "--export-png")
-      line.export_dir = value();
-    else if (flag == "--window") {
-      line.windows = value();
-      line.window_given = true;
-    } else if (flag == "--windows") {
-      line.windows = value();
-      line.window_given = true;
-    } else if (flag == "--adjacent")
-      line.adjacent = true;
-    else if (flag == "--size")
-      line.size = std::stoi(value());
-    else if (flag == "--no-balance")
-      line.preparation.balance = false;
-    else if (flag == "--limit")
-      line.preparation.limit = std::stoul(value());
-    else if (flag == "--validation")
-      line.preparation.fractions.validation = std::stod(value());
-    else if (flag == "--test")
-      line.preparation.fractions.test = std::stod(value());
-    else if (flag == "--split") {
-      const std::string split = value();
-      if (split != "patient" && split != "random")
-        throw std::invalid_argument("--split patient|random");
-      line.preparation.split_by_patient = split == "patient";
-    } else if (flag == "--seed")
-      line.preparation.seed = std::stoull(value());
-    else if (flag == "--shard-size")
-      line.preparation.records_per_shard = std::stoul(value());
-    else if (flag == "--threads")
-      line.threads = std::stoi(value());
-    else if (flag == "--max-image-side")
-      line.preparation.dicom_limits.max_rows_or_columns = std::stoi(value());
-    else if (flag == "--max-decoded-mb")
-      line.preparation.dicom_limits.max_decoded_bytes = std::stoull(value()) << 20;
-    else if (flag == "--label")
-      line.label = value();
-    else if (flag == "--help" || flag == "-h")
-      throw std::invalid_argument("");
-    else if (!flag.empty() && flag[0] == '-')
-      throw std::invalid_argument("unknown option " + flag);
-    else
-      line.inputs.push_back(flag);
+// The flag table, bound to `line` and to the numbers the preparation options hold in wider types.
+struct Flags {
+  ihd::pipeline::FlagSet flags{
+      "ihd_prepare",
+      "--png OUT_DIR [flags] INPUT...\n   or: ihd_prepare --rsna RSNA_DIR --cache CACHE_DIR "
+      "[flags]",
+      "DICOM -> PNG conversion, or an RSNA folder -> a balanced, split, preprocessed cache "
+      "(resumable), optionally exported as Keras-layout PNG folders."};
+  long limit = 0, seed = 1, shard_size = 1024;
+  int max_decoded_mb = 256;
+  std::string split = "patient";
+
+  explicit Flags(CommandLine& line) {
+    auto& f = flags;
+    auto& p = line.preparation;
+    f.group("mode");
+    f.add("png", line.png_dir, "OUT_DIR", "convert the DICOM INPUT files and folders to PNGs here");
+    f.add("rsna", line.rsna_dir, "RSNA_DIR",
+          "prepare this RSNA folder (stage_2_train/*.dcm + stage_2_train.csv)");
+    f.add("cache", line.cache_dir, "CACHE_DIR", "--rsna: the prepared cache to write");
+    f.add("export-png", line.export_dir, "OUT_DIR",
+          "--rsna: also export the cache as Keras-layout PNG class folders");
+    f.group("images");
+    f.add("window", line.windows, "C,W", "one CT window, centre and width in HU, or a name")
+        .shown_default("brain");
+    f.add("windows", line.windows, "A/B/C", "three windows, one per channel")
+        .shown_default("brain/subdural/bone");
+    f.add("adjacent", line.adjacent,
+          "--rsna: channels are the slice and its neighbours in one window (--window)");
+    f.add("size", line.size, "PX", "resize to PX x PX (0: the native size)")
+        .range(0, 8192)
+        .shown_default("0 with --png, 180 with --rsna");
+    f.group("selection and split");
+    f.add("balance", p.balance, "all positives and as many random negatives");
+    f.add("limit", limit, "N", "at most N images, half positive (0: all)").at_least(0);
+    f.add("validation", p.fractions.validation, "F", "validation share").at_least(0).below(1);
+    f.add("test", p.fractions.test, "F", "held-out test share").at_least(0).below(1);
+    f.add("split", split, "", "by patient, or random (the seed's split by image)")
+        .choices({"patient", "random"});
+    f.add("seed", seed, "N", "seed of balancing and splits").at_least(0);
+    std::vector<std::string> labels;
+    for (const auto& subtype : ihd::data::rsna_subtypes) labels.emplace_back(subtype);
+    f.add("label", line.label, "LABEL", "--export-png: the label the class folders follow")
+        .choices(labels);
+    f.group("run");
+    f.add("shard-size", shard_size, "N", "records per cache shard").range(1, 1 << 20);
+    f.add("threads", line.threads, "N", "threads (0: all cores)").range(0, 1024);
+    f.group("input limits");
+    f.add("max-image-side", p.dicom_limits.max_rows_or_columns, "PX",
+          "refuse DICOM files with Rows or Columns above this")
+        .range(1, 65535);
+    f.add("max-decoded-mb", max_decoded_mb, "MB",
+          "refuse DICOM pixel data that decodes or inflates to more MiB than this")
+        .range(1, 1 << 20);
+    f.example("ihd_prepare --png pngs --window 40,80 scans/",
+              "every DICOM file under scans/ as an 8-bit PNG in the brain window, native size");
+    f.example("ihd_prepare --rsna RSNA_DIR --cache cache --size 224 --limit 20000",
+              "20000 balanced slices at 224 x 224, three windows, split by patient");
+    f.example("ihd_prepare --rsna RSNA_DIR --cache cache --export-png keras --label subdural",
+              "the cache, and PNG class folders for the seed's Keras code");
   }
+};
+
+// Parses the command line into `line`; returns false for --help, --version or --complete-flags.
+bool parse(int argc, char** argv, CommandLine& line) {
+  Flags table(line);
+  ihd::pipeline::FlagSet& flags = table.flags;
+  if (!flags.parse(argc, argv)) return false;
+  line.inputs = flags.positional();
+  line.window_given = flags.was_set("window") || flags.was_set("windows");
+  if (!flags.was_set("size")) line.size = line.png_dir.empty() ? 180 : 0;
+  line.preparation.limit = static_cast<size_t>(table.limit);
+  line.preparation.seed = static_cast<std::uint64_t>(table.seed);
+  line.preparation.records_per_shard = static_cast<size_t>(table.shard_size);
+  line.preparation.dicom_limits.max_decoded_bytes = std::uint64_t(table.max_decoded_mb) << 20;
+  line.preparation.split_by_patient = table.split == "patient";
   if (line.png_dir.empty() == line.rsna_dir.empty())
-    throw std::invalid_argument("give exactly one of --png OUT_DIR INPUT... or --rsna RSNA_DIR");
-  if (!line.rsna_dir.empty() && line.cache_dir.empty())
-    throw std::invalid_argument("--rsna needs --cache");
-  if (!line.png_dir.empty() && line.inputs.empty()) throw std::invalid_argument("no INPUT given");
-  const auto& limits = line.preparation.dicom_limits;
-  if (limits.max_rows_or_columns < 1 || limits.max_decoded_bytes < (1u << 20))
-    throw std::invalid_argument("--max-image-side and --max-decoded-mb must be at least 1");
-  return line;
+    throw ihd::Error("give exactly one of --png OUT_DIR INPUT... or --rsna RSNA_DIR");
+  if (!line.rsna_dir.empty() && line.cache_dir.empty()) throw ihd::Error("--rsna needs --cache");
+  if (!line.png_dir.empty() && line.inputs.empty()) throw ihd::Error("no INPUT given");
+  if (!line.rsna_dir.empty() && !line.inputs.empty())
+    throw ihd::Error("--rsna reads its folder: unexpected argument '" + line.inputs.front() + "'");
+  return true;
 }
 
 int label_index_of(const std::string& name) {
   for (int i = 0; i < ihd::data::rsna_label_count; ++i)
     if (ihd::data::rsna_subtypes[i] == name) return i;
-  throw std::invalid_argument("unknown label " + name);
+  throw ihd::Error("unknown label " + name);
 }
 
 int convert_to_png(const CommandLine& line) {
@@ -131,9 +138,8 @@ int convert_to_png(const CommandLine& line) {
       std::cerr << "ihd_prepare: no such input: " << input.string() << '\n';
       return 1;
     }
-  const auto report =
-      ihd::data::convert_dicom_to_png(inputs, line.png_dir, windows, line.size < 0 ? 0 : line.size,
-                                      std::cerr, line.preparation.dicom_limits);
+  const auto report = ihd::data::convert_dicom_to_png(inputs, line.png_dir, windows, line.size,
+                                                      std::cerr, line.preparation.dicom_limits);
   if (report.inputs == 0) {
     std::cerr << "ihd_prepare: no input files found\n";
     return 1;
@@ -149,7 +155,7 @@ int convert_to_png(const CommandLine& line) {
 }
 
 int prepare_rsna(CommandLine line) {
-  line.preparation.image_size = line.size < 0 ? 180 : line.size;
+  line.preparation.image_size = line.size;
   const auto windows = ihd::data::parse_windows(line.windows);
   line.preparation.channels = line.adjacent
                                   ? ihd::data::adjacent_slice_channels(
@@ -174,17 +180,16 @@ int prepare_rsna(CommandLine line) {
 int main(int argc, char** argv) {
   CommandLine line;
   try {
-    line = parse(argc, argv);
+    if (!parse(argc, argv, line)) return 0;
   } catch (const std::exception& error) {
-    if (*error.what()) std::cerr << "ihd_prepare: " << error.what() << '\n';
-    std::cerr << usage;
+    std::cerr << "ihd_prepare: " << error.what() << '\n';
     return 2;
   }
   if (line.threads > 0) omp_set_num_threads(line.threads);
   try {
     return line.png_dir.empty() ? prepare_rsna(line) : convert_to_png(line);
   } catch (const std::invalid_argument& error) {
-    std::cerr << "ihd_prepare: " << error.what() << '\n' << usage;
+    std::cerr << "ihd_prepare: " << error.what() << " (see ihd_prepare --help)\n";
     return 2;
   } catch (const std::exception& error) {
     std::cerr << "ihd_prepare: fatal: " << error.what() << '\n';

@@ -5,65 +5,57 @@
 //
 //   ihd_synth --out DIR [--patients N] [--slices-per-patient K] [--seed S] [--size PX]
 //             [--positive-probability P] [--faint-end-probability F]
+//
+// Exit status: 0 on success, 1 when the set cannot be written, 2 for a bad command line.
 #include <cstdio>
-#include <cstdlib>
 #include <exception>
 #include <string>
 
+#include "apps/pipeline/flags.h"     // FlagSet
 #include "common/error.h"            // Error
 #include "data/synthetic_dataset.h"  // write_synthetic_dataset, SyntheticDatasetOptions
 
-namespace {
-
-void print_usage() {
-  std::fprintf(
-      stderr,
-      "usage: ihd_synth --out DIR [--patients N=20] [--slices-per-patient K=10] [--seed S=1]\n"
-      "                 [--size PX=512] [--positive-probability P=0.65]\n"
-      "                 [--faint-end-probability F=0]\n");
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   ihd::data::SyntheticDatasetOptions options;
+  std::string out;
+  long seed = static_cast<long>(options.seed);
+  ihd::pipeline::FlagSet flags("ihd_synth", "--out DIR [flags]",
+                               "Writes a synthetic head-CT set in the RSNA layout: DICOM phantoms "
+                               "with hemorrhages, stage_2_train.csv and series_labels.csv.");
+  flags.group("output");
+  flags.add("out", out, "DIR", "folder to write the set into (required)");
+  flags.group("set");
+  flags.add("patients", options.patients, "N", "patients (one series each)").range(1, 100000);
+  flags.add("slices-per-patient", options.slices_per_patient, "N", "slices per series")
+      .range(1, 1000);
+  flags.add("seed", seed, "N", "seed of the anatomy, the bleeds and the noise").at_least(0);
+  flags.add("size", options.image_size, "PX", "rows and columns of each slice").range(16, 4096);
+  flags
+      .add("positive-probability", options.positive_patient_probability, "P",
+           "chance that a patient has a hemorrhage")
+      .range(0, 1);
+  flags
+      .add("faint-end-probability", options.faint_end_probability, "F",
+           "chance that a hemorrhage of 3 or more slices has faint end slices")
+      .range(0, 1);
+  flags.example("ihd_synth --out synth --patients 40 --slices-per-patient 12",
+                "480 slices at 512 x 512, about two thirds of the patients bleeding");
+  flags.example(
+      "ihd_synth --out faint --patients 200 --slices-per-patient 24 --size 128 "
+      "--faint-end-probability 1",
+      "bleeds whose end slices only their neighbours reveal (for the sequence stage)");
   try {
-    for (int i = 1; i < argc; ++i) {
-      const std::string flag = argv[i];
-      if (flag == "--help" || flag == "-h") {
-        print_usage();
-        return 0;
-      }
-      if (i + 1 >= argc) throw std::invalid_argument("missing value after " + flag);
-      const std::string value = argv[++i];
-      if (flag == "--out")
-        options.output_dir = value;
-      else if (flag == "--patients")
-        options.patients = std::stoi(value);
-      else if (flag == "--slices-per-patient")
-        options.slices_per_patient = std::stoi(value);
-      else if (flag == "--seed")
-        options.seed = std::stoull(value);
-      else if (flag == "--size")
-        options.image_size = std::stoi(value);
-      else if (flag == "--positive-probability")
-        options.positive_patient_probability = std::stod(value);
-      else if (flag == "--faint-end-probability")
-        options.faint_end_probability = std::stod(value);
-      else
-        throw std::invalid_argument("unknown option " + flag);
+    if (!flags.parse(argc, argv)) return 0;
+    if (!flags.positional().empty()) {
+      throw ihd::Error("unexpected argument '" + flags.positional().front() + "'");
     }
-    if (options.output_dir.empty()) throw std::invalid_argument("--out is required");
-    if (options.patients < 1 || options.slices_per_patient < 1 || options.image_size < 16)
-      throw std::invalid_argument("--patients and --slices-per-patient must be >= 1, --size >= 16");
-    for (double probability : {options.positive_patient_probability, options.faint_end_probability})
-      if (!(probability >= 0 && probability <= 1))
-        throw std::invalid_argument("probabilities must lie in [0, 1]");
+    if (out.empty()) throw ihd::Error("--out is required (see ihd_synth --help)");
   } catch (const std::exception& error) {
     std::fprintf(stderr, "ihd_synth: %s\n", error.what());
-    print_usage();
     return 2;
   }
+  options.output_dir = out;
+  options.seed = static_cast<std::uint64_t>(seed);
   try {
     const auto summary = ihd::data::write_synthetic_dataset(options);
     std::printf("ihd_synth: %zu images (%zu with hemorrhage, %.1f%%; %zu only faintly) in %s\n",

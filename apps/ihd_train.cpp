@@ -1,36 +1,111 @@
 // ihd_train: trains ResNet to detect intracranial hemorrhage. With no --data it synthesises a
 // head-CT set and trains on it (the demo). --sequence-stage adds the study-level sequence stage
-// after the slice model; --stage sequence trains that stage alone. See `ihd_train --help` for
-// every flag and its default.
+// after the slice model; --stage sequence trains that stage alone. A new run goes into --out or,
+// without it, a new runs/<YYYYMMDD-HHMMSS> that runs/latest links to, and says what it is about
+// to do first; --resume continues one (or answers that it has finished). Ctrl-C or SIGTERM stops
+// after the current step with the checkpoint written and the command that resumes. See
+// `ihd_train --help` for every flag, its group and its default.
 #include <cstdio>
 #include <exception>
 
 #include "apps/pipeline/flags.h"             // FlagSet
+#include "apps/pipeline/interrupt.h"         // install_stop_signal_handlers, Interrupted
 #include "apps/pipeline/model_setup.h"       // resnet_config_for
+#include "apps/pipeline/resume.h"            // resumed_options, nothing_to_resume
+#include "apps/pipeline/run_folder.h"        // create_timestamped_run_folder, link_latest_run
+#include "apps/pipeline/run_plan.h"          // describe_run_plan
 #include "apps/pipeline/sequence_trainer.h"  // run_sequence_training, run_two_stage_training
 #include "apps/pipeline/sweep.h"             // run_sweep
 #include "apps/pipeline/train_options.h"     // TrainOptions, add_train_flags, validate
-#include "apps/pipeline/trainer.h"           // run_training, resumed_options, NonFiniteLoss
+#include "apps/pipeline/trainer.h"           // run_training, NonFiniteLoss
 #include "common/error.h"                    // ihd::Error
 #include "model/summary.h"                   // resnet_summary
 
+namespace {
+
+using namespace ihd::pipeline;
+
+void add_examples(FlagSet& flags) {
+  flags.example("ihd_train",
+                "synthesise a head-CT set and train ResNet-50 on it with the seed's settings, in "
+                "a new runs/<YYYYMMDD-HHMMSS> (hours on a CPU)");
+  flags.example(
+      "ihd_train --synth-patients 40 --synth-slices 3 --arch resnet18 --width 0.25 "
+      "--image-size 64 --epochs 3 --out runs/first",
+      "a first run in a few minutes on a laptop");
+  flags.example(
+      "ihd_train --data RSNA_DIR --labels all --device cuda:0 --precision bf16 "
+      "--batch 256",
+      "the six RSNA labels on one GPU in bfloat16 mixed precision");
+  flags.example("ihd_train --resume runs/latest --epochs 30",
+                "continue the newest run where it stopped, now for 30 epochs");
+  flags.example("ihd_train --data RSNA_DIR --labels all --sequence-stage --out runs/two-stage",
+                "the slice model, then the study-level sequence stage over each series");
+  flags.example("ihd_train --summary --arch resnet50 --image-size 224",
+                "print the layer table and exit");
+}
+
+// `path` as a shell reads it back: quoted when it holds anything but letters, digits and ./_-+.
+std::string shell_word(const std::string& path) {
+  if (!path.empty() && path.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                              "0123456789./_-+:@%") == std::string::npos) {
+    return path;
+  }
+  std::string quoted = "'";
+  for (char c : path) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  using namespace ihd::pipeline;
   TrainOptions options;
-  FlagSet flags("ihd_train", "[flags]   (no --data: train on a synthetic head-CT set)");
+  FlagSet flags("ihd_train", "[flags]",
+                "Trains ResNet to tell whether a head-CT slice shows intracranial hemorrhage. "
+                "Without --data it synthesises a head-CT set and trains on that.");
   add_train_flags(flags, options);
+  add_examples(flags);
+  std::string resume_command;
   try {
     if (!flags.parse(argc, argv)) return 0;
     if (!flags.positional().empty()) {
-      throw ihd::Error("unexpected argument '" + flags.positional().front() + "'");
+      throw ihd::Error("unexpected argument '" + flags.positional().front() +
+                       "' (see ihd_train --help)");
     }
-    if (!options.resume.empty()) options = resumed_options(options, flags);
+    const bool resuming = !options.resume.empty();
+    if (resuming) options = resumed_options(options, flags);
     validate(options);
     if (options.summary) {
       std::fputs(ihd::resnet_summary(resnet_config_for(options), options.image_size).c_str(),
                  stdout);
       return 0;
     }
+    if (resuming) {
+      if (const auto answer = nothing_to_resume(options)) {
+        std::printf("%s\n", answer->c_str());
+        return 0;
+      }
+    } else {
+      std::string latest;
+      if (options.out.empty()) {
+        const auto folder = create_timestamped_run_folder(kDefaultRunsFolder);
+        options.out = folder.string();
+        const auto link = std::filesystem::path(kDefaultRunsFolder) / kLatestRunLinkName;
+        if (link_latest_run(kDefaultRunsFolder, folder)) {
+          latest = link.string();
+        } else {
+          std::printf("note: %s is not a link (an older ihd's run folder?): left as it is\n",
+                      link.string().c_str());
+        }
+      }
+      std::fputs(describe_run_plan(options, latest).c_str(), stdout);
+      std::fflush(stdout);
+    }
+    const std::string run_dir = resuming ? options.resume : options.out;
+    resume_command = "ihd_train --resume " + shell_word(run_dir);
+    install_stop_signal_handlers(options.sweep
+                                     ? "a sweep cannot be resumed: start it again"
+                                     : "resume from the last checkpoint with: " + resume_command);
     const TrainingOutcome outcome = options.sweep                 ? run_sweep(options)
                                     : options.sequence_stage      ? run_two_stage_training(options)
                                     : options.stage == "sequence" ? run_sequence_training(options)
@@ -44,9 +119,14 @@ int main(int argc, char** argv) {
           best.metrics.at_default_threshold.precision, best.metrics.at_default_threshold.accuracy,
           best.metrics.roc_auc, options.target_sensitivity, outcome.decision_threshold);
     }
-    std::printf("run folder: %s (report.html)\n",
-                (options.resume.empty() ? options.out : options.resume).c_str());
+    std::printf("run folder: %s (report.html)\n", run_dir.c_str());
     return 0;
+  } catch (const Interrupted& stop) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "ihd_train: stopped at %s; %s\n", stop.where().c_str(),
+                 options.sweep ? "a sweep cannot be resumed: start it again"
+                               : ("resume with: " + resume_command).c_str());
+    return stop.exit_code();
   } catch (const NonFiniteLoss& error) {
     std::fprintf(stderr, "ihd_train: stopped: %s\n", error.what());
     return 3;

@@ -1,4 +1,4 @@
-// Device parsing and printing, and whether CUDA is compiled in and usable.
+// Device parsing and printing, whether CUDA is compiled in and usable, and the GPUs seen.
 #include "engine/device.h"
 
 #include "common/error.h"
@@ -9,16 +9,24 @@
 
 namespace ihd {
 
-Device Device::parse(const std::string& text) {
-  if (text == "cpu") return cpu();
-  if (text == "cuda") return cuda(0);
+std::string device_refusal(const std::string& text) {
+  if (text == "cpu" || text == "cuda") return "";
   if (text.rfind("cuda:", 0) == 0) {
     const std::string index = text.substr(5);
-    IHD_CHECK(!index.empty() && index.find_first_not_of("0123456789") == std::string::npos,
-              "bad device '", text, "': expected cpu, cuda or cuda:N");
-    return cuda(std::stoi(index));
+    if (!index.empty() && index.size() <= 4 &&
+        index.find_first_not_of("0123456789") == std::string::npos) {
+      return "";
+    }
   }
-  throw Error("bad device '" + text + "': expected cpu, cuda or cuda:N");
+  return "expected cpu, cuda or cuda:N";
+}
+
+Device Device::parse(const std::string& text) {
+  if (const std::string why = device_refusal(text); !why.empty()) {
+    throw Error("bad device '" + text + "': " + why);
+  }
+  if (text == "cpu") return cpu();
+  return cuda(text == "cuda" ? 0 : std::stoi(text.substr(5)));
 }
 
 std::string Device::to_string() const {
@@ -39,6 +47,17 @@ bool cuda_available() {
 #else
   return false;
 #endif
+}
+
+std::vector<std::string> cuda_device_descriptions() {
+  std::vector<std::string> lines;
+#ifdef IHD_WITH_CUDA
+  for (int index = 0; index < kernels::cuda::device_count(); ++index) {
+    lines.push_back("cuda:" + std::to_string(index) + ": " +
+                    kernels::cuda::device_description(index));
+  }
+#endif
+  return lines;
 }
 
 }  // namespace ihd

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace ihd {
 
@@ -24,7 +25,12 @@ struct Device {
 
 // True when this build contains the CUDA backend (a GPU may still be absent at run time).
 bool cuda_compiled();
+// Why `text` names no device ("expected cpu, cuda or cuda:N"), or "" when Device::parse takes it.
+std::string device_refusal(const std::string& text);
 // True when the CUDA backend is compiled and at least one GPU is usable.
 bool cuda_available();
+// One line per GPU this process sees ("cuda:0: NVIDIA H200, 139.8 GiB, compute capability 9.0");
+// none without the CUDA backend or a GPU.
+std::vector<std::string> cuda_device_descriptions();
 
 }  // namespace ihd

@@ -19,7 +19,28 @@ const std::string& metadata_at(const SafetensorsFile& file, const std::string& k
   return found->second;
 }
 
+SafetensorsFile read_resume_file(const std::filesystem::path& run_dir) {
+  SafetensorsFile file = read_safetensors((run_dir / kResumeCheckpointName).string());
+  IHD_CHECK_INPUT(metadata_at(file, "format") == "ihd-resume-1", file.path,
+                  ": not an ihd resume checkpoint");
+  return file;
+}
+
+// The epoch, batch and step of `position` from the checkpoint's metadata.
+void read_position(const SafetensorsFile& file, TrainingPosition& position) {
+  position.next_epoch = std::stoi(metadata_at(file, "next_epoch"));
+  position.next_batch = std::stoul(metadata_at(file, "next_batch"));
+  position.global_step = std::stol(metadata_at(file, "global_step"));
+}
+
 }  // namespace
+
+std::optional<TrainingPosition> read_checkpoint_position(const std::filesystem::path& run_dir) {
+  if (!std::filesystem::exists(run_dir / kResumeCheckpointName)) return std::nullopt;
+  TrainingPosition position;
+  read_position(read_resume_file(run_dir), position);
+  return position;
+}
 
 void save_resume_checkpoint(const std::filesystem::path& run_dir, const Module& model,
                             const Optimizer& optimizer, const TrainingPosition& position) {
@@ -53,9 +74,7 @@ void save_resume_checkpoint(const std::filesystem::path& run_dir, const Module& 
 void load_resume_checkpoint(const std::filesystem::path& run_dir, const Module& model,
                             Optimizer& optimizer, TrainingPosition& position,
                             const std::vector<std::string>& record_ids) {
-  const SafetensorsFile file = read_safetensors((run_dir / kResumeCheckpointName).string());
-  IHD_CHECK_INPUT(metadata_at(file, "format") == "ihd-resume-1", file.path,
-                  ": not an ihd resume checkpoint");
+  const SafetensorsFile file = read_resume_file(run_dir);
   // Check every model tensor before copying any, so a mismatch leaves the model untouched.
   std::vector<std::pair<Tensor, Tensor>> copies;
   for (const auto& [name, tensor] : model.state()) {
@@ -77,9 +96,7 @@ void load_resume_checkpoint(const std::filesystem::path& run_dir, const Module& 
   optimizer.load_state(optimizer_state);
   optimizer.set_steps_taken(std::stol(metadata_at(file, "optimizer_steps")));
 
-  position.next_epoch = std::stoi(metadata_at(file, "next_epoch"));
-  position.next_batch = std::stoul(metadata_at(file, "next_batch"));
-  position.global_step = std::stol(metadata_at(file, "global_step"));
+  read_position(file, position);
   position.partial_seconds = std::stod(metadata_at(file, "partial_seconds"));
   const Tensor logits = file.at("partial.logits").to_tensor();
   const Tensor targets = file.at("partial.targets").to_tensor();

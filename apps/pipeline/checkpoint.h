@@ -9,6 +9,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 
 #include "apps/pipeline/evaluation.h"
 #include "engine/module.h"
@@ -29,6 +30,10 @@ struct TrainingPosition {
 inline constexpr const char* kResumeCheckpointName = "resume.safetensors";
 inline constexpr const char* kLastCheckpointName = "last.safetensors";
 inline constexpr const char* kBestCheckpointName = "best.safetensors";
+
+// Where the run in run_dir stands by its resume checkpoint (the epoch, batch and step fields of
+// TrainingPosition), or nullopt when it has none yet; throws ihd::Error when the file is damaged.
+std::optional<TrainingPosition> read_checkpoint_position(const std::filesystem::path& run_dir);
 
 void save_resume_checkpoint(const std::filesystem::path& run_dir, const Module& model,
                             const Optimizer& optimizer, const TrainingPosition& position);

@@ -1,4 +1,4 @@
-// Ownership checks, the folder lock, and what --overwrite removes.
+// Ownership checks, the folder lock, what --overwrite removes, and the default run folders.
 #include "apps/pipeline/run_folder.h"
 
 #include <fcntl.h>
@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <string_view>
 
 #include "apps/pipeline/run_config.h"
@@ -158,6 +159,39 @@ FolderLock open_owned_folder(const fs::path& folder, const std::string& format, 
     std::printf("removed %d temporary file(s) left by an interrupted run\n", removed);
   }
   return lock;
+}
+
+fs::path create_timestamped_run_folder(const fs::path& parent) {
+  fs::create_directories(parent);
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &local);
+  for (int suffix = 1;; ++suffix) {
+    const fs::path folder =
+        parent /
+        (suffix == 1 ? std::string(stamp) : std::string(stamp) + "-" + std::to_string(suffix));
+    std::error_code error;
+    if (fs::create_directory(folder, error)) return folder;  // false: the name is taken
+    if (error) {
+      throw Error(ErrorKind::io, folder.string(),
+                  "cannot create the run folder: " + error.message());
+    }
+  }
+}
+
+bool link_latest_run(const fs::path& parent, const fs::path& folder) {
+  const fs::path link = parent / kLatestRunLinkName;
+  std::error_code error;
+  const fs::file_status status = fs::symlink_status(link, error);
+  if (fs::exists(status) && !fs::is_symlink(status)) return false;
+  const fs::path temporary =
+      parent / (std::string(".") + kLatestRunLinkName + ".ihd-link." + std::to_string(::getpid()));
+  fs::remove(temporary, error);
+  fs::create_directory_symlink(folder.filename(), temporary);
+  fs::rename(temporary, link);  // rename(2) replaces the old link in one step
+  return true;
 }
 
 }  // namespace ihd::pipeline

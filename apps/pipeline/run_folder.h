@@ -11,6 +11,10 @@
 //     <folder>/.ihd-lock, which records its pid); a second process is refused with that pid.
 // The kernel drops the lock when the holder dies, however it dies, so a killed run never leaves
 // its folder locked.
+//
+// Without --out, ihd_train makes a new folder for every run, runs/<YYYYMMDD-HHMMSS> (local
+// time; "-2", "-3"... when the name is taken), and points the symlink runs/latest at it, so that
+// no run ever replaces another and the newest is always at the same path.
 #pragma once
 
 #include <filesystem>
@@ -23,6 +27,8 @@ inline constexpr const char* kSweepFormat = "ihd-sweep-1";
 inline constexpr const char* kEvalFormat = "ihd-eval-1";
 inline constexpr const char* kRunConfigName = "config.json";
 inline constexpr const char* kLockFileName = ".ihd-lock";
+inline constexpr const char* kDefaultRunsFolder = "runs";
+inline constexpr const char* kLatestRunLinkName = "latest";
 
 enum class FolderUse {
   fresh,      // a new run: the folder must not hold one
@@ -54,5 +60,14 @@ class FolderLock {
 // killed writer left. Throws ihd::Error with a message that says what to do instead.
 FolderLock open_owned_folder(const std::filesystem::path& folder, const std::string& format,
                              FolderUse use);
+
+// Creates and returns a new, empty folder `parent`/<YYYYMMDD-HHMMSS>[-N] (creating it claims the
+// name: two processes starting in the same second get two folders).
+std::filesystem::path create_timestamped_run_folder(const std::filesystem::path& parent);
+
+// Points `parent`/latest at `folder` (a child of `parent`) with a relative symlink, replacing an
+// older link atomically (a new link renamed over it). Returns false, changing nothing, when
+// `parent`/latest exists and is not a symlink (a folder of an older ihd's default runs).
+bool link_latest_run(const std::filesystem::path& parent, const std::filesystem::path& folder);
 
 }  // namespace ihd::pipeline

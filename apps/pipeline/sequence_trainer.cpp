@@ -1,4 +1,6 @@
-// The sequence stage's training loop, its study-level metrics, and the two-stage run.
+// The sequence stage's training loop, its study-level metrics, and the two-stage run. A stop
+// signal (interrupt.h) ends the sequence stage after its epoch in progress (its checkpoints are
+// per epoch), and a two-stage run between its stages.
 #include "apps/pipeline/sequence_trainer.h"
 
 #include <algorithm>
@@ -11,6 +13,7 @@
 #include "apps/pipeline/embedding.h"
 #include "apps/pipeline/evaluation.h"
 #include "apps/pipeline/inference.h"
+#include "apps/pipeline/interrupt.h"
 #include "apps/pipeline/run_calibration.h"
 #include "apps/pipeline/run_folder.h"
 #include "apps/pipeline/sequence_data.h"
@@ -155,29 +158,36 @@ TrainingOutcome SequenceTrainer::run() {
               device_.to_string().c_str());
 
   std::optional<Predictions> best_validation;
-  for (int epoch = position.next_epoch; epoch <= o_.sequence_epochs; ++epoch) {
-    training::EpochRecord train_record;
-    train_epoch(epoch, position, train_record);
-    history_.push_back(train_record);
-    Predictions validation = make_predictions(config.outputs);
-    if (!validation_.empty()) history_.push_back(validate(epoch, validation));
-    training::write_history(run_dir_, history_);
-    std::printf("%s\n",
-                training::format_epoch_summary(o_.sequence_epochs, train_record,
-                                               validation_.empty() ? nullptr : &history_.back())
-                    .c_str());
-    save_weights(*model_, (run_dir_ / kLastCheckpointName).string(),
-                 {{"epoch", std::to_string(epoch)}, {"stage", "sequence"}});
-    const auto best = training::best_record_index(history_, ranking_split_, rule_);
-    if (best && history_[*best].epoch == epoch && !validation_.empty()) {
-      save_weights(*model_, (run_dir_ / kBestCheckpointName).string(),
+  {
+    const GracefulStopSection graceful("epoch");
+    for (int epoch = position.next_epoch; epoch <= o_.sequence_epochs; ++epoch) {
+      training::EpochRecord train_record;
+      train_epoch(epoch, position, train_record);
+      history_.push_back(train_record);
+      Predictions validation = make_predictions(config.outputs);
+      if (!validation_.empty()) history_.push_back(validate(epoch, validation));
+      training::write_history(run_dir_, history_);
+      std::printf("%s\n",
+                  training::format_epoch_summary(o_.sequence_epochs, train_record,
+                                                 validation_.empty() ? nullptr : &history_.back())
+                      .c_str());
+      save_weights(*model_, (run_dir_ / kLastCheckpointName).string(),
                    {{"epoch", std::to_string(epoch)}, {"stage", "sequence"}});
-      write_predictions_csv(run_dir_ / "best_predictions.csv", validation, labels_.names);
-      best_validation = validation;
+      const auto best = training::best_record_index(history_, ranking_split_, rule_);
+      if (best && history_[*best].epoch == epoch && !validation_.empty()) {
+        save_weights(*model_, (run_dir_ / kBestCheckpointName).string(),
+                     {{"epoch", std::to_string(epoch)}, {"stage", "sequence"}});
+        write_predictions_csv(run_dir_ / "best_predictions.csv", validation, labels_.names);
+        best_validation = validation;
+      }
+      position.next_epoch = epoch + 1;
+      save_resume_checkpoint(run_dir_, *model_, *optimizer_, position);
+      write_report(best_validation ? &*best_validation : nullptr);
+      if (stop_signal() != 0 && epoch < o_.sequence_epochs) {
+        throw Interrupted(stop_signal(), "sequence-stage epoch " + std::to_string(epoch) +
+                                             " step " + std::to_string(position.global_step));
+      }
     }
-    position.next_epoch = epoch + 1;
-    save_resume_checkpoint(run_dir_, *model_, *optimizer_, position);
-    write_report(best_validation ? &*best_validation : nullptr);
   }
 
   TrainingOutcome outcome;
@@ -308,6 +318,7 @@ TrainingOutcome run_sequence_training(const TrainOptions& options) {
 TrainingOutcome run_two_stage_training(const TrainOptions& options) {
   const fs::path run_dir = options.resume.empty() ? options.out : options.resume;
   run_training(options);
+  if (stop_signal() != 0) throw Interrupted(stop_signal(), "the end of the slice stage");
 
   const fs::path features = run_dir / kFeaturesFolderName;
   if (folder_format(features) != kFeaturesFormat || !fs::exists(features / "slices.tsv")) {

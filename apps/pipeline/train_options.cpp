@@ -1,4 +1,4 @@
-// The ihd_train flags and their validation.
+// The ihd_train flag table and the checks across flags.
 #include "apps/pipeline/train_options.h"
 
 #include <sstream>
@@ -7,96 +7,133 @@
 #include "engine/device.h"
 
 namespace ihd::pipeline {
-namespace {
-
-void require_one_of(const std::string& flag, const std::string& value,
-                    std::initializer_list<const char*> allowed) {
-  std::string list;
-  for (const char* choice : allowed) {
-    if (value == choice) return;
-    list += (list.empty() ? "" : ", ") + std::string(choice);
-  }
-  throw Error("--" + flag + " '" + value + "': expected one of " + list);
-}
-
-}  // namespace
 
 void add_train_flags(FlagSet& f, TrainOptions& o) {
-  f.add("data", o.data, "RSNA folder, prepared cache or PNG class folders (default: synthetic CT)");
-  f.add("data-cache", o.data_cache, "folder for prepared/synthetic data (default: <out>/data)");
-  f.add("synth-patients", o.synth_patients, "patients in the synthetic set");
-  f.add("synth-slices", o.synth_slices, "slices per synthetic patient");
-  f.add("synth-faint-ends", o.synth_faint_ends,
-        "chance that a synthetic bleed of 3+ slices has faint ends (context tells them apart)");
-  f.add("positive-class", o.positive_class,
+  f.group("data");
+  f.add("data", o.data, "PATH", "RSNA folder, prepared cache or PNG class folders")
+      .shown_default("a synthetic head-CT set");
+  f.add("data-cache", o.data_cache, "DIR", "folder for prepared/synthetic data")
+      .shown_default("<run folder>/data");
+  f.add("synth-patients", o.synth_patients, "N", "patients in the synthetic set").range(2, 100000);
+  f.add("synth-slices", o.synth_slices, "N", "slices per synthetic patient").range(1, 1000);
+  f.add("synth-faint-ends", o.synth_faint_ends, "P",
+        "chance that a synthetic bleed of 3+ slices has faint ends (context tells them apart)")
+      .range(0, 1);
+  f.add("positive-class", o.positive_class, "NAME",
         "PNG folders: the class that means hemorrhage (needed unless they are 0/1)");
-  f.add("labels", o.labels, "any (one output) or all (six RSNA labels)");
-  f.add("val-fraction", o.val_fraction, "validation share, split by patient (0 allowed)");
-  f.add("test-fraction", o.test_fraction, "held-out test share");
-  f.add("split", o.split, "patient or random (the seed's split by image)");
-  f.add("limit", o.limit, "use at most N images, half positive (0: all)");
+  f.add("labels", o.labels, "", "one output (any) or the six RSNA labels (all)")
+      .choices({"any", "all"});
+  f.add("val-fraction", o.val_fraction, "F", "validation share, split by patient (0 allowed)")
+      .at_least(0)
+      .below(1);
+  f.add("test-fraction", o.test_fraction, "F", "held-out test share").at_least(0).below(1);
+  f.add("split", o.split, "", "by patient, or random (the seed's split by image)")
+      .choices({"patient", "random"});
+  f.add("limit", o.limit, "N", "use at most N images, half positive (0: all)").at_least(0);
   f.add("balance", o.balance, "undersample negatives to the number of positives");
   f.add("augment", o.augment, "flips, small rotation/scale/shift, window jitter");
-  f.add("max-image-side", o.max_image_side,
-        "DICOM files: refuse Rows or Columns above this (hostile or broken headers)");
-  f.add("max-decoded-mb", o.max_decoded_mb,
-        "DICOM files: refuse pixel data that decodes or inflates to more MiB than this");
-  f.add("workers", o.workers, "data loader threads");
-  f.add("arch", o.arch, "resnet18, resnet34, resnet50, resnet101 or resnet152");
-  f.add("image-size", o.image_size, "training image size in pixels");
-  f.add("channels", o.channels, "input channels: 3 (three windows) or 1");
-  f.add("width", o.width, "width multiplier of the network (tiny test models < 1)");
-  f.add("head", o.head, "linear or mlp512 (the seed's Dense 512 + ReLU head)");
-  f.add("init", o.init, "safetensors weights to start from (torchvision names)");
+  f.group("input limits");
+  f.add("max-image-side", o.max_image_side, "PX",
+        "DICOM files: refuse Rows or Columns above this (hostile or broken headers)")
+      .range(1, 65535);
+  f.add("max-decoded-mb", o.max_decoded_mb, "MB",
+        "DICOM files: refuse pixel data that decodes or inflates to more MiB than this")
+      .range(1, 1 << 20);
+  f.group("data");
+  f.add("workers", o.workers, "N", "data loader threads").range(1, 256);
+  f.group("model");
+  f.add("arch", o.arch, "ARCH", "the ResNet")
+      .choices({"resnet18", "resnet34", "resnet50", "resnet101", "resnet152"});
+  f.add("image-size", o.image_size, "PX",
+        "training image size (ResNet downsamples by 32; RSNA slices are 512)")
+      .range(32, 1024);
+  f.add("channels", o.channels, "", "input channels: three CT windows, or one").choices({"1", "3"});
+  f.add("width", o.width, "X", "width multiplier of the network (tiny test models < 1)")
+      .above(0)
+      .at_most(4);
+  f.add("head", o.head, "", "a linear head, or the seed's Dense 512 + ReLU (mlp512)")
+      .choices({"linear", "mlp512"});
+  f.add("init", o.init, "PATH", "safetensors weights to start from (torchvision names)");
   f.add("freeze-backbone", o.freeze_backbone, "train the head only (the seed's frozen base)");
-  f.add("normalize", o.normalize, "unit (pixel/255, the seed's) or imagenet");
-  f.add("batch", o.batch, "images per optimiser step");
-  f.add("epochs", o.epochs, "training epochs");
-  f.add("lr", o.lr, "learning rate");
-  f.add("optimizer", o.optimizer, "adam, adamw or sgd");
-  f.add("momentum", o.momentum, "SGD momentum");
-  f.add("weight-decay", o.weight_decay, "weight decay (decoupled for adamw)");
-  f.add("schedule", o.schedule, "constant, step (x0.1 every third of the run) or cosine");
-  f.add("warmup-epochs", o.warmup_epochs, "linear learning-rate warm-up");
-  f.add("max-steps", o.max_steps, "stop after N optimiser steps (0: no limit)");
-  f.add("pos-weight", o.pos_weight, "weight of the positive term of the loss");
-  f.add("device", o.device, "cpu or cuda[:N]");
-  f.add("precision", o.precision,
+  f.add("normalize", o.normalize, "", "pixel / 255 (unit, the seed's) or ImageNet mean and std")
+      .choices({"unit", "imagenet"});
+  f.group("optimisation");
+  f.add("batch", o.batch, "N", "images per optimiser step (batch norm needs two)").range(2, 65536);
+  f.add("epochs", o.epochs, "N", "training epochs").range(1, 100000);
+  f.add("lr", o.lr, "LR", "learning rate").above(0);
+  f.add("optimizer", o.optimizer, "", "the optimiser").choices({"adam", "adamw", "sgd"});
+  f.add("momentum", o.momentum, "M", "SGD momentum").at_least(0).below(1);
+  f.add("weight-decay", o.weight_decay, "WD", "weight decay (decoupled for adamw)").at_least(0);
+  f.add("schedule", o.schedule, "",
+        "learning-rate schedule: constant, step (x0.1 every third of the run) or cosine")
+      .choices({"constant", "step", "cosine"});
+  f.add("warmup-epochs", o.warmup_epochs, "N", "linear learning-rate warm-up (below --epochs)")
+      .at_least(0);
+  f.add("max-steps", o.max_steps, "N", "stop after N optimiser steps (0: no limit)").at_least(0);
+  f.add("pos-weight", o.pos_weight, "W", "weight of the positive term of the loss").above(0);
+  f.group("run");
+  f.add("device", o.device, "cpu|cuda[:N]", "where to train").validated_by(ihd::device_refusal);
+  f.add("precision", o.precision, "",
         "fp32, or bf16: bfloat16 activations and convolutions with fp32 weights (tensor cores on "
-        "CUDA; on the CPU it gives the same numbers, slower, for checking)");
-  f.add("seed", o.seed, "seed of initialisation, data order and augmentation");
-  f.add("threads", o.threads, "CPU threads (0: all cores)");
-  f.add("out", o.out, "run folder");
-  f.add("resume", o.resume, "continue the run in this folder where it stopped");
+        "CUDA; on the CPU it gives the same numbers, slower, for checking)")
+      .choices({"fp32", "bf16"});
+  f.add("seed", o.seed, "N", "seed of initialisation, data order and augmentation").at_least(0);
+  f.add("threads", o.threads, "N", "CPU threads (0: all cores)").range(0, 1024);
+  f.add("out", o.out, "DIR", "run folder (refused if it holds a run, unless --overwrite)")
+      .shown_default("a new runs/<YYYYMMDD-HHMMSS>, linked from runs/latest");
+  f.add("resume", o.resume, "DIR", "continue the run in DIR where it stopped");
   f.add("overwrite", o.overwrite,
         "replace the run already in --out (deletes only the files ihd wrote there)");
-  f.add("checkpoint-steps", o.checkpoint_steps, "also checkpoint every N steps (0: per epoch)");
+  f.add("checkpoint-steps", o.checkpoint_steps, "N",
+        "also checkpoint every N steps (0: at the end of each epoch only)")
+      .at_least(0);
   f.add("check-numerics", o.check_numerics,
         "stop at the first NaN/inf gradient or weight, naming the parameter and step");
-  f.add("target-sensitivity", o.target_sensitivity, "sensitivity the operating threshold reaches");
-  f.add("select", o.select,
+  std::string resumable;
+  for (std::string_view flag : kFlagsResumeMayChange) {
+    resumable += (resumable.empty() ? "--" : ", --") + std::string(flag);
+  }
+  f.group_note("run", "--resume keeps the run's settings: only " + resumable +
+                          " may change with it (any other flag given must match the run's). "
+                          "Ctrl-C or SIGTERM stops after the current step with its checkpoint "
+                          "written (exit 130 or 143); a second one stops at once.");
+  f.group("evaluation");
+  f.add("target-sensitivity", o.target_sensitivity, "S",
+        "sensitivity the operating threshold reaches")
+      .above(0)
+      .at_most(1);
+  f.add("select", o.select, "",
         "best epoch: specificity at --target-sensitivity (then AUC), recall (the seed's: recall, "
-        "precision, accuracy at 0.5) or auc");
+        "precision, accuracy at 0.5) or auc")
+      .choices({"specificity", "recall", "auc"});
+  f.group("model");
   f.add("summary", o.summary, "print the layer table of the model and exit");
-  f.add("stage", o.stage,
-        "slice (the slice model) or sequence (the sequence model alone, from --features)");
-  f.add("features", o.features, "--stage sequence: the features folder ihd_embed wrote");
+  f.group("sequence stage");
+  f.add("stage", o.stage, "",
+        "slice (the slice model) or sequence (the sequence model alone, from --features)")
+      .choices({"slice", "sequence"});
+  f.add("features", o.features, "DIR", "--stage sequence: the features folder ihd_embed wrote");
   f.add("sequence-stage", o.sequence_stage,
         "after the slice model, embed every slice and train the sequence model (RUN/sequence)");
-  f.add("sequence-model", o.sequence_model, "the sequence model: gru (BiGRU) or tcn");
-  f.add("sequence-hidden", o.sequence_hidden, "the sequence model's width");
-  f.add("sequence-length", o.sequence_length, "longest chunk of a series the model reads");
-  f.add("sequence-epochs", o.sequence_epochs, "epochs of the sequence stage");
-  f.add("sequence-lr", o.sequence_lr, "learning rate of the sequence stage (Adam)");
-  f.add("sequence-batch", o.sequence_batch, "series chunks per step of the sequence stage");
+  f.add("sequence-model", o.sequence_model, "", "the sequence model: a BiGRU or a dilated TCN")
+      .choices({"gru", "tcn"});
+  f.add("sequence-hidden", o.sequence_hidden, "N", "the sequence model's width").range(1, 4096);
+  f.add("sequence-length", o.sequence_length, "N", "longest chunk of a series the model reads")
+      .range(4, 4096);
+  f.add("sequence-epochs", o.sequence_epochs, "N", "epochs of the sequence stage").range(1, 100000);
+  f.add("sequence-lr", o.sequence_lr, "LR", "learning rate of the sequence stage (Adam)").above(0);
+  f.add("sequence-batch", o.sequence_batch, "N", "series chunks per step of the sequence stage")
+      .range(1, 65536);
+  f.group("sweep");
   f.add("sweep", o.sweep, "the seed's learning-rate selection protocol");
-  f.add("sweep-lrs", o.sweep_lrs, "learning rates of round 1");
-  f.add("sweep-round1-limit", o.sweep_round1_limit, "images in round 1");
-  f.add("sweep-round1-epochs", o.sweep_round1_epochs, "epochs in round 1");
-  f.add("sweep-keep", o.sweep_keep, "learning rates kept for round 2");
-  f.add("sweep-round2-epochs", o.sweep_round2_epochs, "epochs in round 2");
-  f.add("sweep-final-limit", o.sweep_final_limit, "images of the final run");
-  f.add("sweep-final-epochs", o.sweep_final_epochs, "epochs of the final run");
+  f.add("sweep-lrs", o.sweep_lrs, "LR,LR,...", "learning rates of round 1");
+  f.add("sweep-round1-limit", o.sweep_round1_limit, "N", "images in round 1 (0: all)").at_least(0);
+  f.add("sweep-round1-epochs", o.sweep_round1_epochs, "N", "epochs in round 1").at_least(1);
+  f.add("sweep-keep", o.sweep_keep, "N", "learning rates kept for round 2").at_least(1);
+  f.add("sweep-round2-epochs", o.sweep_round2_epochs, "N", "epochs in round 2").at_least(1);
+  f.add("sweep-final-limit", o.sweep_final_limit, "N", "images of the final run (0: all)")
+      .at_least(0);
+  f.add("sweep-final-epochs", o.sweep_final_epochs, "N", "epochs of the final run").at_least(1);
 }
 
 std::vector<std::pair<std::string, std::string>> option_values(const TrainOptions& options) {
@@ -140,15 +177,10 @@ int output_count(const TrainOptions& options) {
 }
 
 void validate(const TrainOptions& o) {
-  arch_depth(o.arch);
-  require_one_of("labels", o.labels, {"any", "all"});
-  require_one_of("split", o.split, {"patient", "random"});
-  require_one_of("head", o.head, {"linear", "mlp512"});
-  require_one_of("normalize", o.normalize, {"unit", "imagenet"});
-  require_one_of("optimizer", o.optimizer, {"adam", "adamw", "sgd"});
-  require_one_of("schedule", o.schedule, {"constant", "step", "cosine"});
-  require_one_of("precision", o.precision, {"fp32", "bf16"});
-  require_one_of("select", o.select, {"specificity", "recall", "auc"});
+  TrainOptions checked = o;
+  FlagSet flags("", "");
+  add_train_flags(flags, checked);
+  flags.check_values();
   const Device device = Device::parse(o.device);
   if (device.is_cuda() && !cuda_compiled()) {
     throw Error("--device " + o.device + ": this build has no CUDA backend");
@@ -156,53 +188,17 @@ void validate(const TrainOptions& o) {
   if (device.is_cuda() && !cuda_available()) {
     throw Error("--device " + o.device + ": no CUDA GPU is visible");
   }
-  if (o.image_size < 32) throw Error("--image-size must be at least 32 (ResNet downsamples by 32)");
-  if (o.image_size > 1024) {
-    throw Error("--image-size must be at most 1024 (RSNA slices are 512 x 512)");
+  if (o.warmup_epochs >= o.epochs) throw Error("--warmup-epochs must be below --epochs");
+  if (o.val_fraction + o.test_fraction >= 1) {
+    throw Error("--val-fraction and --test-fraction must leave training data (sum below 1)");
   }
-  if (o.channels != 1 && o.channels != 3) throw Error("--channels must be 1 or 3");
-  if (!(o.width > 0) || o.width > 4) throw Error("--width must be in (0, 4]");
-  if (o.batch < 2) throw Error("--batch must be at least 2 (batch norm needs two images)");
-  if (o.epochs < 1) throw Error("--epochs must be at least 1");
-  if (!(o.lr > 0)) throw Error("--lr must be positive");
-  if (o.momentum < 0 || o.momentum >= 1) throw Error("--momentum must be in [0, 1)");
-  if (o.weight_decay < 0) throw Error("--weight-decay must not be negative");
-  if (o.warmup_epochs < 0 || o.warmup_epochs >= o.epochs) {
-    throw Error("--warmup-epochs must be in [0, --epochs)");
-  }
-  if (o.max_steps < 0 || o.limit < 0 || o.checkpoint_steps < 0) {
-    throw Error("--max-steps, --limit and --checkpoint-steps must not be negative");
-  }
-  if (!(o.pos_weight > 0)) throw Error("--pos-weight must be positive");
-  if (o.val_fraction < 0 || o.test_fraction < 0 || o.val_fraction + o.test_fraction >= 1) {
-    throw Error("--val-fraction and --test-fraction must be >= 0 and leave training data");
-  }
-  if (!(o.target_sensitivity > 0) || o.target_sensitivity > 1) {
-    throw Error("--target-sensitivity must be in (0, 1]");
-  }
-  if (o.synth_faint_ends < 0 || o.synth_faint_ends > 1) {
-    throw Error("--synth-faint-ends must be in [0, 1]");
-  }
-  if (o.synth_patients < 2 || o.synth_slices < 1) {
-    throw Error("--synth-patients must be at least 2 and --synth-slices at least 1");
-  }
-  if (o.workers < 1 || o.threads < 0) throw Error("--workers must be >= 1, --threads >= 0");
-  if (o.max_image_side < 1 || o.max_decoded_mb < 1 || o.max_decoded_mb > (1 << 20)) {
-    throw Error("--max-image-side must be at least 1 and --max-decoded-mb in [1, 1048576]");
-  }
-  if (o.out.empty()) throw Error("--out must name a run folder");
   if (o.sweep) {
     const auto rates = parse_learning_rates(o.sweep_lrs);
-    if (o.sweep_keep < 1 || o.sweep_keep > static_cast<int>(rates.size())) {
+    if (o.sweep_keep > static_cast<int>(rates.size())) {
       throw Error("--sweep-keep must be between 1 and the number of --sweep-lrs");
-    }
-    if (o.sweep_round1_epochs < 1 || o.sweep_round2_epochs < 1 || o.sweep_final_epochs < 1) {
-      throw Error("sweep epochs must be at least 1");
     }
     if (!o.resume.empty()) throw Error("--sweep cannot be combined with --resume");
   }
-  require_one_of("stage", o.stage, {"slice", "sequence"});
-  require_one_of("sequence-model", o.sequence_model, {"gru", "tcn"});
   if (o.stage == "sequence" && o.features.empty() && o.resume.empty()) {
     throw Error("--stage sequence needs --features (a folder ihd_embed wrote)");
   }
@@ -210,13 +206,6 @@ void validate(const TrainOptions& o) {
     throw Error(
         "--sequence-stage trains both stages; --stage sequence trains the second alone: "
         "give only one of them");
-  }
-  if (o.sequence_hidden < 1 || o.sequence_hidden > 4096 || o.sequence_length < 4 ||
-      o.sequence_length > 4096 || o.sequence_epochs < 1 || o.sequence_batch < 1 ||
-      !(o.sequence_lr > 0)) {
-    throw Error(
-        "--sequence-hidden in [1, 4096], --sequence-length in [4, 4096], "
-        "--sequence-epochs and --sequence-batch at least 1, --sequence-lr positive");
   }
   if (o.sweep && (o.stage == "sequence" || o.sequence_stage)) {
     throw Error(

@@ -4,7 +4,9 @@
 // and the checks that refuse an impossible combination before any work starts.
 #pragma once
 
+#include <array>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "apps/pipeline/flags.h"
@@ -57,7 +59,7 @@ struct TrainOptions {
   std::string precision = "fp32";
   long seed = 1;
   int threads = 0;  // 0: all cores
-  std::string out = "runs/latest";
+  std::string out;  // empty: ihd_train makes a new runs/<YYYYMMDD-HHMMSS> (run_folder.h)
   std::string resume;
   bool overwrite = false;       // replace the run in `out` (only the files ihd wrote there)
   long checkpoint_steps = 0;    // also checkpoint every N steps inside an epoch; 0: per epoch only
@@ -92,7 +94,14 @@ struct TrainOptions {
   int sweep_final_epochs = 30;
 };
 
-// Declares every flag on `flags`, bound to `options`.
+// The flags that may change when a run is continued (--resume): how long it trains, where and how
+// fast, how often it checkpoints, how closely it watches its numbers, and --summary, which only
+// prints. Every other flag given with --resume must match the run's (resume.h).
+inline constexpr std::array<std::string_view, 9> kFlagsResumeMayChange = {
+    "epochs", "sequence-epochs",  "max-steps",      "workers", "threads",
+    "device", "checkpoint-steps", "check-numerics", "summary"};
+
+// Declares every flag on `flags`, bound to `options`, in its --help group.
 void add_train_flags(FlagSet& flags, TrainOptions& options);
 // Every setting by flag name, as the flags print them (for config.json and reports).
 std::vector<std::pair<std::string, std::string>> option_values(const TrainOptions& options);

@@ -1,5 +1,5 @@
-// The training loop (fault point "step" after each optimizer step) and the epoch bookkeeping
-// around it.
+// The training loop (fault point "step" after each optimizer step), the epoch bookkeeping around
+// it, and the stop on a signal (interrupt.h) after the step in progress.
 #include "apps/pipeline/trainer.h"
 
 #include <cmath>
@@ -9,6 +9,7 @@
 
 #include "apps/pipeline/checkpoint.h"
 #include "apps/pipeline/evaluation.h"
+#include "apps/pipeline/interrupt.h"
 #include "apps/pipeline/model_setup.h"
 #include "apps/pipeline/numerics_check.h"
 #include "apps/pipeline/run_calibration.h"
@@ -64,17 +65,23 @@ class Trainer {
       : o_(options),
         run_dir_(options.resume.empty() ? options.out : options.resume),
         device_(Device::parse(options.device)),
-        uploader_(device_) {}
+        uploader_(device_) {
+    IHD_CHECK(!run_dir_.empty(), "a training run needs a run folder");
+  }
 
   TrainingOutcome run();
 
  private:
-  // Trains one epoch (or its rest); returns false when --max-steps stopped it part-way.
+  // Trains one epoch (or its rest); returns false when --max-steps or a stop signal ended it
+  // part-way.
   bool train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition& position);
   void finish_epoch(int epoch, bool completed, TrainingPosition& position,
                     data::BatchLoader* validation);
   void write_report();
   double current_threshold() const;
+  bool max_steps_reached(const TrainingPosition& position) const {
+    return o_.max_steps > 0 && position.global_step >= o_.max_steps;
+  }
   // Throws NonFiniteLoss: `what` (a non-finite loss, gradient or weight) at this step.
   [[noreturn]] void stop_non_finite(const std::string& what, long step, int epoch,
                                     size_t batch) const;
@@ -130,8 +137,10 @@ TrainingOutcome Trainer::run() {
   position.partial = make_predictions(static_cast<int>(data_.label_columns.size()));
   const bool has_checkpoint = fs::exists(run_dir_ / kResumeCheckpointName);
   if (resuming && !has_checkpoint) {
-    std::printf("resuming %s from the start: it was stopped before its first checkpoint\n",
-                run_dir_.string().c_str());
+    std::printf(
+        "resuming %s from the start with its saved config.json: it was stopped before its "
+        "first checkpoint\n",
+        run_dir_.string().c_str());
   }
   if (resuming && has_checkpoint) {
     std::vector<std::string> ids;
@@ -154,11 +163,24 @@ TrainingOutcome Trainer::run() {
               model_->parameter_count() / 1e6, device_.to_string().c_str(), o_.precision.c_str(),
               steps_per_epoch);
 
-  for (int epoch = position.next_epoch; epoch <= o_.epochs; ++epoch) {
-    if (o_.max_steps > 0 && position.global_step >= o_.max_steps) break;
-    const bool completed = train_epoch(epoch, train_loader, position);
-    finish_epoch(epoch, completed, position, validation_loader.get());
-    if (!completed) break;
+  {
+    const GracefulStopSection graceful("step");
+    auto stopped_at = [&](int epoch) {
+      return "epoch " + std::to_string(epoch) + " step " + std::to_string(position.global_step);
+    };
+    for (int epoch = position.next_epoch; epoch <= o_.epochs; ++epoch) {
+      if (max_steps_reached(position)) break;
+      const bool completed = train_epoch(epoch, train_loader, position);
+      if (!completed && stop_signal() != 0 && !max_steps_reached(position)) {
+        // Stopped part-way: the checkpoint resumes at the next batch, as --checkpoint-steps' do.
+        save_resume_checkpoint(run_dir_, *model_, *optimizer_, position);
+        throw Interrupted(stop_signal(), stopped_at(epoch));
+      }
+      finish_epoch(epoch, completed, position, validation_loader.get());
+      if (!completed) break;
+      if (stop_signal() != 0 && epoch < o_.epochs)
+        throw Interrupted(stop_signal(), stopped_at(epoch));
+    }
   }
 
   TrainingOutcome outcome;
@@ -246,7 +268,7 @@ bool Trainer::train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition
     if (o_.checkpoint_steps > 0 && position.global_step % o_.checkpoint_steps == 0) {
       save_resume_checkpoint(run_dir_, *model_, *optimizer_, position);
     }
-    if (o_.max_steps > 0 && position.global_step >= o_.max_steps) break;
+    if (max_steps_reached(position) || stop_signal() != 0) break;
   }
   progress.finish(position.partial.mean_loss());
   return position.next_batch >= loader.batches_per_epoch();
@@ -332,31 +354,6 @@ void Trainer::write_report() {
 }
 
 }  // namespace
-
-TrainOptions resumed_options(const TrainOptions& command_line, const FlagSet& flags) {
-  const fs::path run_dir = command_line.resume;
-  if (folder_format(run_dir) != kRunFormat) {
-    throw Error(ErrorKind::bad_config, run_dir.string(),
-                std::string("holds no training run to continue (no ") + kRunConfigName +
-                    " with format " + kRunFormat + ")");
-  }
-  const fs::path config_path = run_dir / kRunConfigName;
-  TrainOptions options = options_from_config(read_run_config(config_path), config_path.string());
-  // Re-apply what the user typed now: the command line wins over the saved config.
-  FlagSet merged("", "");
-  add_train_flags(merged, options);
-  std::vector<std::string> arguments{"resume"};
-  for (const auto& [name, value] : flags.values()) {
-    if (flags.was_set(name)) arguments.push_back("--" + name + "=" + value);
-  }
-  std::vector<const char*> argv;
-  for (const std::string& argument : arguments) argv.push_back(argument.c_str());
-  merged.parse(static_cast<int>(argv.size()), argv.data());
-  options.resume = command_line.resume;
-  options.out = command_line.resume;
-  options.overwrite = false;
-  return options;
-}
 
 TrainingOutcome run_training(const TrainOptions& options) {
   return Trainer(options).run();

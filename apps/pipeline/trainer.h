@@ -1,7 +1,9 @@
 // run_training(): one training run from options to a finished run folder. Per epoch: train with
 // a progress bar, score the validation split, append to history.csv/json, save last (and best)
 // weights and the resume checkpoint, rewrite report.html. Resumes exactly where a killed run
-// stopped: same data order, same weights as an uninterrupted run with the same seed.
+// stopped: same data order, same weights as an uninterrupted run with the same seed. On a stop
+// signal (interrupt.h) it finishes the step in progress, writes the resume checkpoint and throws
+// Interrupted.
 #pragma once
 
 #include <optional>
@@ -26,9 +28,5 @@ class NonFiniteLoss : public std::runtime_error {
 
 // Trains as `options` say, in options.out (or continues options.resume).
 TrainingOutcome run_training(const TrainOptions& options);
-
-// The settings of a resumed run: the run's config.json, with the flags given on the command line
-// (other than --resume) taking precedence.
-TrainOptions resumed_options(const TrainOptions& command_line, const FlagSet& flags);
 
 }  // namespace ihd::pipeline

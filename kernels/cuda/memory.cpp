@@ -52,6 +52,21 @@ int device_count() {
   return count;
 }
 
+std::string device_description(int index) {
+  cudaDeviceProp properties{};
+  const cudaError_t status = cudaGetDeviceProperties(&properties, index);
+  if (status != cudaSuccess) {
+    cudaGetLastError();
+    return std::string("properties unreadable: ") + cudaGetErrorString(status);
+  }
+  std::ostringstream text;
+  text.setf(std::ios::fixed);
+  text.precision(1);
+  text << properties.name << ", " << static_cast<double>(properties.totalGlobalMem) / (1 << 30)
+       << " GiB, compute capability " << properties.major << "." << properties.minor;
+  return text.str();
+}
+
 void fill_zero_bytes(void* block, std::size_t bytes) {
   IHD_CUDA_CHECK(cudaMemsetAsync(block, 0, bytes, compute_stream()));
 }

@@ -88,11 +88,11 @@ TEST_CASE("training options come back from the flag values a run saved") {
 TEST_CASE("a config.json with absurd values is refused with the flag's message, naming the file") {
   const std::vector<std::pair<std::map<std::string, std::string>, std::string>> cases = {
       {{{"image-size", "abc"}}, "--image-size: 'abc' is not a valid number"},
-      {{{"image-size", "20000"}}, "--image-size must be at most 1024"},
-      {{{"image-size", "0"}}, "--image-size must be at least 32"},
-      {{{"width", "100"}}, "--width must be in (0, 4]"},
+      {{{"image-size", "20000"}}, "--image-size must be in [32, 1024], got 20000"},
+      {{{"image-size", "0"}}, "--image-size must be in [32, 1024], got 0"},
+      {{{"width", "100"}}, "--width must be in (0, 4], got 100"},
       {{{"arch", "resnet7"}}, "--arch 'resnet7'"},
-      {{{"channels", "7"}}, "--channels must be 1 or 3"},
+      {{{"channels", "7"}}, "--channels '7': expected one of 1, 3"},
       {{{"lr", "nan"}}, "--lr: 'nan' is not finite"},
   };
   for (const auto& [config, message] : cases) {

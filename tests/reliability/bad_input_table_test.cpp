@@ -190,8 +190,9 @@ TEST_CASE("reliability: a damaged config.json and bad flags fail with a one-line
 
   int batch = 32;
   pipeline::FlagSet flags("ihd_test", "");
-  flags.add("batch", batch, "images per step");
-  for (const char* bad : {"--batch=abc", "--batch=9999999999999", "--batch", "--bach=3"}) {
+  flags.add("batch", batch, "N", "images per step").range(2, 4096);
+  for (const char* bad :
+       {"--batch=abc", "--batch=9999999999999", "--batch", "--bach=3", "--batch=1"}) {
     const char* argv[] = {"ihd_test", bad};
     const std::string message = thrown_message([&] { flags.parse(2, argv); });
     CAPTURE(bad);

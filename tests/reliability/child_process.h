@@ -1,6 +1,7 @@
-// Running a program as a child process for the reliability tests: its output appended to a log
-// file, and IHD_FAULT_KILL (common/fault_injection.h) set in its environment to arm one fault
-// point, or removed from it so that nothing is armed. Exit statuses are read as one number, with
+// Running a program as a child process for the reliability and command-line tests: its output
+// appended to a log file, optionally in another working folder, and IHD_FAULT_KILL
+// (common/fault_injection.h) set in its environment to arm fault points, or removed from it so
+// that nothing is armed. Exit statuses are read as one number, with
 // the child's peak resident memory when asked.
 #pragma once
 
@@ -21,10 +22,12 @@ extern char** environ;
 
 namespace ihd::reliability {
 
-// Starts `arguments` (the program's path first) with stdout and stderr appended to `log` and
-// IHD_FAULT_KILL=`fault_kill` in its environment (left out when `fault_kill` is empty).
+// Starts `arguments` (the program's path first) with stdout and stderr appended to `log`,
+// IHD_FAULT_KILL=`fault_kill` in its environment (left out when `fault_kill` is empty), in
+// `working_dir` (this process's when empty).
 inline pid_t start_process(std::vector<std::string> arguments, const std::filesystem::path& log,
-                           const std::string& fault_kill = "") {
+                           const std::string& fault_kill = "",
+                           const std::filesystem::path& working_dir = {}) {
   const std::string variable_prefix = std::string(kFaultKillVariable) + "=";
   std::vector<std::string> environment;
   for (char** entry = environ; *entry != nullptr; ++entry) {
@@ -42,6 +45,7 @@ inline pid_t start_process(std::vector<std::string> arguments, const std::filesy
     const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(log_fd, STDOUT_FILENO);
     ::dup2(log_fd, STDERR_FILENO);
+    if (!working_dir.empty() && ::chdir(working_dir.c_str()) != 0) ::_exit(126);
     ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }

@@ -2,7 +2,9 @@
 // reaches the points "probe" and "probe-other" once per round and prints each finished round, is
 // started with IHD_FAULT_KILL set or unset. Armed, SIGKILL ends it at exactly the N-th call of its
 // point (the rounds before it are printed, that one is not); unarmed, armed for another point or
-// for a call never reached, it runs to the end; a malformed value is an error that says so.
+// for a call never reached, it runs to the end; armed with INT or TERM, that signal ends it
+// instead; several comma-separated entries each count their own point; a malformed value is an
+// error that says so.
 #include <doctest/doctest.h>
 
 #include <csignal>
@@ -40,6 +42,19 @@ TEST_CASE("reliability: fault_point kills the process at the armed point's N-th 
   CHECK(other.output == "1\n");
 }
 
+TEST_CASE("reliability: fault_point raises SIGINT or SIGTERM when asked, and arms several points") {
+  const ProbeResult interrupted = run_probe(5, "probe:2:INT");
+  CHECK(interrupted.exit_code == -SIGINT);  // the probe has no handler: the signal ends it
+  CHECK(interrupted.output == "1\n");
+  const ProbeResult terminated = run_probe(5, "probe:4:TERM");
+  CHECK(terminated.exit_code == -SIGTERM);
+  CHECK(terminated.output == "1\n2\n3\n");
+  // Two entries: the first reached ends the process.
+  const ProbeResult both = run_probe(5, "probe:4:TERM,probe-other:3:KILL");
+  CHECK(both.exit_code == -SIGKILL);
+  CHECK(both.output == "1\n2\n");
+}
+
 TEST_CASE("reliability: fault_point does nothing when unarmed or armed for a call never reached") {
   for (const std::string fault_kill : {"", "elsewhere:1", "probe:6"}) {
     CAPTURE(fault_kill);
@@ -51,7 +66,7 @@ TEST_CASE("reliability: fault_point does nothing when unarmed or armed for a cal
 
 TEST_CASE("reliability: a malformed IHD_FAULT_KILL is an error naming the variable") {
   for (const std::string fault_kill :
-       {"probe", "probe:", "probe:0", "probe:-2", ":3", "probe:3x"}) {
+       {"probe", "probe:", "probe:0", "probe:-2", ":3", "probe:3x", "probe:3:HUP", "probe:3,"}) {
     CAPTURE(fault_kill);
     const ProbeResult result = run_probe(5, fault_kill);
     CHECK(result.exit_code == 1);

@@ -390,9 +390,9 @@ TEST_CASE("hostile input: a run folder's config.json with absurd values") {
   };
   const std::vector<Edit> edits = {
       {"decision_threshold", "abc", "decision_threshold 'abc' is not a number in [0, 1]", false},
-      {"image-size", "20000", "--image-size must be at most 1024", true},
-      {"width", "100", "--width must be in (0, 4]", true},
-      {"image-size", "0", "--image-size must be at least 32", true}};
+      {"image-size", "20000", "--image-size must be in [32, 1024], got 20000", true},
+      {"width", "100", "--width must be in (0, 4], got 100", true},
+      {"image-size", "0", "--image-size must be in [32, 1024], got 0", true}};
   for (const Edit& edit : edits) {
     const std::string& reason = edit.reason;
     CAPTURE(reason);

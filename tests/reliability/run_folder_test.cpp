@@ -92,7 +92,9 @@ TEST_CASE("run folders: a folder of someone else's files is refused and left as 
   }
   const Run resume = run({IHD_TRAIN_BINARY, "--resume", out.string()}, {}, dir / "log.txt");
   CHECK(resume.exit_code == 1);
-  CHECK(resume.output.find(out.string() + ": holds no training run to continue") !=
+  CHECK(resume.output.find(
+            out.string() +
+            ": not a run folder (no config.json of format ihd-run-1): nothing to resume") !=
         std::string::npos);
   CHECK(snapshot(out) == before);
 }

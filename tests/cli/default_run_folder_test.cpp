@@ -1,0 +1,94 @@
+// The default run folder: ihd_train without --out says what it is about to do, trains into a new
+// runs/<YYYYMMDD-HHMMSS> (with a suffix when that name is taken) and points runs/latest at the
+// newest, so that no run replaces another; --resume runs/latest continues the run it points at;
+// a runs/latest that is a real folder (an older ihd's default) is left alone.
+#include <doctest/doctest.h>
+
+#include <regex>
+
+#include "apps/pipeline/run_plan.h"
+#include "cli_run.h"
+
+namespace ihd::cli {
+namespace {
+
+std::vector<std::string> run_folders(const fs::path& runs) {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(runs)) {
+    if (!fs::is_symlink(entry.symlink_status())) names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("run folders: without --out every run gets a new runs/<time>, runs/latest the newest") {
+  const fs::path dir = scratch_dir("default_run_folder");
+  const fs::path log = dir / "log.txt";
+  const fs::path runs = dir / "runs";
+  const ToolRun first = run_tool(tiny_train({}, dir / "data"), log, "", dir);
+  CAPTURE(first.output);
+  REQUIRE(first.exit_code == 0);
+  CHECK(contains(first.output, "ihd_train: about to train\n"));
+  CHECK(contains(first.output, "resnet18 at width 0.125 on 32 x 32 px, 3 epochs of adam"));
+  CHECK(contains(first.output, "a synthetic head-CT set of 12 patients x 4 slices"));
+  CHECK(contains(first.output, "device:  cpu (1 CPU threads), fp32"));
+  CHECK(contains(first.output, "(runs/latest links to it)"));
+  const ToolRun second = run_tool(tiny_train({}, dir / "data"), log, "", dir);
+  REQUIRE(second.exit_code == 0);
+
+  const std::vector<std::string> names = run_folders(runs);
+  REQUIRE(names.size() == 2);
+  const std::regex stamp("[0-9]{8}-[0-9]{6}(-[0-9]+)?");
+  for (const std::string& name : names) {
+    CAPTURE(name);
+    CHECK(std::regex_match(name, stamp));
+    CHECK(contains(read_bytes(runs / name / "config.json"),
+                   "\"out\": \"" + (fs::path("runs") / name).string() + "\""));
+    CHECK(fs::exists(runs / name / "last.safetensors"));
+  }
+  REQUIRE(fs::is_symlink(runs / "latest"));
+  const std::string newest = fs::read_symlink(runs / "latest").string();
+  CHECK(contains(second.output, "run:     runs/" + newest + " (runs/latest links to it)"));
+  CHECK(newest == names[1]);  // the later time, or the same second's "-2"
+
+  // --resume through the link continues (and names) the run it points at.
+  const ToolRun resumed =
+      run_tool({tool("ihd_train"), "--resume", "runs/latest", "--epochs", "4"}, log, "", dir);
+  CAPTURE(resumed.output);
+  CHECK(resumed.exit_code == 0);
+  CHECK(contains(resumed.output, "resuming runs/" + newest + " at epoch 4"));
+  CHECK(contains(read_bytes(runs / newest / "config.json"), "\"out\": \"runs/" + newest + "\""));
+}
+
+TEST_CASE("run folders: a runs/latest that is a real folder is left as it is") {
+  const fs::path dir = scratch_dir("default_run_folder_old_latest");
+  fs::create_directories(dir / "runs" / "latest");
+  reliability::write_bytes(dir / "runs" / "latest" / "notes.txt", "an older run");
+  const ToolRun run = run_tool(tiny_train({}, dir / "data"), dir / "log.txt", "", dir);
+  CAPTURE(run.output);
+  CHECK(run.exit_code == 0);
+  CHECK(contains(run.output, "note: runs/latest is not a link"));
+  CHECK(read_bytes(dir / "runs" / "latest" / "notes.txt") == "an older run");
+  CHECK(run_folders(dir / "runs").size() == 2);
+}
+
+TEST_CASE(
+    "the plan of a run with no flags names the set, model, image size, epochs, device, folder") {
+  pipeline::TrainOptions options;
+  options.out = "runs/20250101-120000";
+  const std::string plan = pipeline::describe_run_plan(options, "runs/latest");
+  CAPTURE(plan);
+  CHECK(contains(plan,
+                 "resnet50 on 180 x 180 px, 10 epochs of adam at learning rate 0.0001, "
+                 "batch 32"));
+  CHECK(contains(plan,
+                 "a synthetic head-CT set of 60 patients x 12 slices (no --data given), "
+                 "made in runs/20250101-120000/data"));
+  CHECK(contains(plan, "device:  cpu ("));
+  CHECK(contains(plan, "run:     runs/20250101-120000 (runs/latest links to it)"));
+  CHECK(contains(plan, "Ctrl-C stops after the current step"));
+}
+
+}  // namespace ihd::cli

@@ -1,0 +1,142 @@
+// ihd_train stopped by a signal and resumed, through the tool: the first SIGINT or SIGTERM
+// finishes the step in progress, writes the resume checkpoint, prints where it stopped and the
+// command that resumes, and exits 130 (143 for SIGTERM); a second signal exits at once. Each
+// stopped run, resumed with that command, ends with weights, predictions and history (less its
+// wall-clock columns) byte-identical to an uninterrupted run's. The signals come from the fault
+// points (IHD_FAULT_KILL="step:N:INT"), raised by the process on itself at its N-th optimiser
+// step, so the test needs no clock and does the same on a machine of any speed or load. A
+// two-stage run stopped in its slice stage goes on through both stages when resumed.
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <sstream>
+
+#include "apps/pipeline/checkpoint.h"
+#include "cli_run.h"
+
+namespace ihd::cli {
+namespace {
+
+// history.csv without the columns that measure time (seconds, images_per_second).
+std::string history_without_timing(const fs::path& run_dir) {
+  std::istringstream lines(read_bytes(run_dir / "history.csv"));
+  std::vector<bool> keep;
+  std::string out;
+  for (std::string line; std::getline(lines, line);) {
+    std::vector<std::string> cells;
+    std::istringstream fields(line);
+    for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
+    if (keep.empty()) {
+      for (const std::string& name : cells) {
+        keep.push_back(name != "seconds" && name != "images_per_second");
+      }
+    }
+    for (std::size_t i = 0; i < cells.size() && i < keep.size(); ++i) {
+      if (keep[i]) out += cells[i] + ",";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+// The run in `stopped`, finished, is the run in `whole`, byte for byte.
+void check_same_run(const fs::path& whole, const fs::path& stopped) {
+  for (const char* file : {pipeline::kLastCheckpointName, pipeline::kBestCheckpointName,
+                           pipeline::kResumeCheckpointName, "best_predictions.csv"}) {
+    CAPTURE(file);
+    REQUIRE(fs::exists(stopped / file));
+    CHECK(read_bytes(stopped / file) == read_bytes(whole / file));
+  }
+  CHECK(history_without_timing(stopped) == history_without_timing(whole));
+}
+
+}  // namespace
+
+TEST_CASE("SIGINT or SIGTERM stops after the step with the resume command, resumed identical") {
+  const fs::path dir = scratch_dir("interrupt");
+  const fs::path data = dir / "data", log = dir / "log.txt";
+  const fs::path whole = dir / "whole";
+  REQUIRE(run_tool(tiny_train(whole, data), log).exit_code == 0);
+
+  struct Stop {
+    std::string name;
+    std::string fault_kill;
+    int exit_code;
+    std::string where;  // what the stopped run prints
+  };
+  // Seven steps an epoch: step 3 is inside the first epoch, step 7 its last (the epoch ends,
+  // validation and all, before the run stops), step 12 inside the second.
+  const std::vector<Stop> stops = {
+      {"int_mid_epoch", "step:3:INT", 130, "stopped at epoch 1 step 3; "},
+      {"term_epoch_end", "step:7:TERM", 143, "stopped at epoch 1 step 7; "},
+      {"int_second_epoch", "step:12:INT", 130, "stopped at epoch 2 step 12; "},
+  };
+  for (const Stop& stop : stops) {
+    CAPTURE(stop.name);
+    const fs::path run_dir = dir / stop.name;
+    const ToolRun stopped = run_tool(tiny_train(run_dir, data), log, stop.fault_kill);
+    CAPTURE(stopped.output);
+    CHECK(stopped.exit_code == stop.exit_code);
+    CHECK(contains(stopped.output, "stopping after this step"));
+    CHECK(contains(stopped.output, "ihd_train: " + stop.where + "resume with: ihd_train --resume " +
+                                       run_dir.string() + "\n"));
+    const ToolRun resumed = run_tool({tool("ihd_train"), "--resume", run_dir.string()}, log);
+    CAPTURE(resumed.output);
+    REQUIRE(resumed.exit_code == 0);
+    CHECK(contains(resumed.output, "resuming " + run_dir.string() + " at epoch "));
+    check_same_run(whole, run_dir);
+  }
+}
+
+TEST_CASE("a second signal stops at once, and the run resumes from its last checkpoint identical") {
+  const fs::path dir = scratch_dir("interrupt_twice");
+  const fs::path data = dir / "data", log = dir / "log.txt";
+  const fs::path whole = dir / "whole", twice = dir / "twice";
+  REQUIRE(run_tool(tiny_train(whole, data), log).exit_code == 0);
+
+  // Through the first epoch, then two SIGTERMs at the tenth step: the second ends the process
+  // inside the step, so the epoch-1 checkpoint is the last.
+  const ToolRun stopped = run_tool(tiny_train(twice, data), log, "step:10:TERM,step:10:TERM");
+  CAPTURE(stopped.output);
+  CHECK(stopped.exit_code == 143);
+  CHECK(contains(stopped.output,
+                 "stopped at once: resume from the last checkpoint with: "
+                 "ihd_train --resume " +
+                     twice.string()));
+  const auto position = pipeline::read_checkpoint_position(twice);
+  REQUIRE(position);
+  CHECK(position->next_epoch == 2);
+  CHECK(position->next_batch == 0);
+
+  const ToolRun resumed = run_tool({tool("ihd_train"), "--resume", twice.string()}, log);
+  CAPTURE(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK(contains(resumed.output, "resuming " + twice.string() + " at epoch 2, batch 0 (step 7)"));
+  check_same_run(whole, twice);
+}
+
+TEST_CASE("a two-stage run stopped in its slice stage resumes through both stages identical") {
+  const fs::path dir = scratch_dir("interrupt_two_stage");
+  const fs::path data = dir / "data", log = dir / "log.txt";
+  const fs::path whole = dir / "whole", stopped_dir = dir / "stopped";
+  auto two_stage = [&](const fs::path& out) {
+    std::vector<std::string> arguments = tiny_train(out, data);
+    arguments.insert(arguments.end(), {"--sequence-stage", "--sequence-epochs=2"});
+    return arguments;
+  };
+  REQUIRE(run_tool(two_stage(whole), log).exit_code == 0);
+  const ToolRun stopped = run_tool(two_stage(stopped_dir), log, "step:10:INT");
+  CAPTURE(stopped.output);
+  CHECK(stopped.exit_code == 130);
+  CHECK(contains(stopped.output, "stopped at epoch 2 step 10; resume with: ihd_train --resume " +
+                                     stopped_dir.string()));
+  CHECK_FALSE(fs::exists(stopped_dir / "sequence"));
+  const ToolRun resumed = run_tool({tool("ihd_train"), "--resume", stopped_dir.string()}, log);
+  CAPTURE(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  check_same_run(whole, stopped_dir);
+  CHECK(read_bytes(stopped_dir / "sequence" / pipeline::kLastCheckpointName) ==
+        read_bytes(whole / "sequence" / pipeline::kLastCheckpointName));
+}
+
+}  // namespace ihd::cli

@@ -1,0 +1,184 @@
+// Every tool's flag table, through the tool: --help exits 0 and lists its groups, typed
+// placeholders, --no- forms and worked examples; an unknown flag gets the nearest known one; a
+// number out of range is refused naming the flag and its range; --version names the version,
+// commit, build, CUDA, cuDNN, oneDNN and the GPUs seen; --complete-flags prints the table. And
+// the parse errors of the two data tools (exit status 2), which once had parsers of their own.
+#include <doctest/doctest.h>
+
+#include "cli_run.h"
+
+namespace ihd::cli {
+namespace {
+
+struct ToolTable {
+  std::string name;
+  std::vector<std::string> groups;
+  std::vector<std::string> help_lines;    // a flag with its placeholder, a switch's --[no-] form
+  std::vector<std::string> unknown;       // a misspelt flag, then the suggestion
+  std::vector<std::string> out_of_range;  // arguments, then the message
+  int bad_command_line_exit;
+};
+
+const std::vector<ToolTable> kTools = {
+    {"ihd_train",
+     {"data", "input limits", "model", "optimisation", "run", "evaluation", "sequence stage",
+      "sweep"},
+     {"--epochs N", "--lr LR", "--image-size PX", "--data PATH", "--[no-]balance",
+      "--labels any|all", "--arch ARCH", "--resume DIR"},
+     {"--epoch=3", "did you mean --epochs?"},
+     {"--batch", "1", "--batch must be in [2, 65536], got 1"},
+     1},
+    {"ihd_predict",
+     {"model", "output", "run", "input limits"},
+     {"--model RUN_DIR|FILE", "--batch N", "--out FILE", "--[no-]submission",
+      "--max-image-side PX"},
+     {"--gradcm", "did you mean --gradcam?"},
+     {"--threshold", "2", "--threshold must be in [0, 1], got 2"},
+     1},
+    {"ihd_eval",
+     {"model and data", "evaluation", "output", "run"},
+     {"--bootstrap N", "--target-sensitivity S", "--[no-]slice-only", "--split auto|train"},
+     {"--boostrap", "did you mean --bootstrap?"},
+     {"--target-sensitivity", "0", "--target-sensitivity must be in (0, 1], got 0"},
+     1},
+    {"ihd_embed",
+     {"model and data", "output", "run"},
+     {"--model RUN_DIR|FILE", "--out DIR", "--batch N"},
+     {"--modle", "did you mean --model?"},
+     {"--batch", "0", "--batch must be in [1, 65536], got 0"},
+     1},
+    {"ihd_prepare",
+     {"mode", "images", "selection and split", "run", "input limits"},
+     {"--png OUT_DIR", "--window C,W", "--windows A/B/C", "--size PX", "--[no-]balance",
+      "--split patient|random"},
+     {"--sise", "did you mean --size?"},
+     {"--validation", "1", "--validation must be in [0, 1), got 1"},
+     2},
+    {"ihd_synth",
+     {"output", "set"},
+     {"--out DIR", "--patients N", "--size PX", "--positive-probability P"},
+     {"--patient", "did you mean --patients?"},
+     {"--positive-probability", "2", "--positive-probability must be in [0, 1], got 2"},
+     2},
+};
+
+}  // namespace
+
+TEST_CASE("every tool's --help lists its groups, placeholders, --no- forms and examples") {
+  const fs::path log = scratch_dir("tool_help") / "log.txt";
+  for (const ToolTable& table : kTools) {
+    CAPTURE(table.name);
+    const ToolRun help = run_tool({tool(table.name), "--help"}, log);
+    CAPTURE(help.output);
+    CHECK(help.exit_code == 0);
+    CHECK(help.output.rfind("usage: " + table.name + " ", 0) == 0);
+    for (const std::string& group : table.groups)
+      CHECK(contains(help.output, "\n" + group + ":\n"));
+    for (const std::string& line : table.help_lines) CHECK(contains(help.output, "  " + line));
+    CHECK(contains(help.output, "\nexamples:\n  " + table.name));
+    CHECK_FALSE(contains(help.output, "VALUE"));
+    CHECK_FALSE(contains(help.output, "--complete-flags"));
+  }
+}
+
+TEST_CASE("every tool answers an unknown flag with the nearest known one") {
+  const fs::path log = scratch_dir("tool_unknown") / "log.txt";
+  for (const ToolTable& table : kTools) {
+    CAPTURE(table.name);
+    const ToolRun run = run_tool({tool(table.name), table.unknown[0]}, log);
+    CAPTURE(run.output);
+    CHECK(run.exit_code == table.bad_command_line_exit);
+    CHECK(contains(run.output, "unknown flag " +
+                                   table.unknown[0].substr(0, table.unknown[0].find('=')) + "; " +
+                                   table.unknown[1]));
+    CHECK(std::count(run.output.begin(), run.output.end(), '\n') == 1);
+  }
+}
+
+TEST_CASE("every tool refuses a number out of range naming the flag and its range") {
+  const fs::path log = scratch_dir("tool_range") / "log.txt";
+  for (const ToolTable& table : kTools) {
+    CAPTURE(table.name);
+    const ToolRun run =
+        run_tool({tool(table.name), table.out_of_range[0], table.out_of_range[1]}, log);
+    CAPTURE(run.output);
+    CHECK(run.exit_code == table.bad_command_line_exit);
+    CHECK(contains(run.output, table.out_of_range[2]));
+  }
+}
+
+TEST_CASE("every tool that runs a model refuses a device it cannot name, naming --device") {
+  const fs::path log = scratch_dir("tool_device") / "log.txt";
+  for (const char* name : {"ihd_train", "ihd_predict", "ihd_eval", "ihd_embed"}) {
+    CAPTURE(name);
+    const ToolRun run = run_tool({tool(name), "--device", "gpu"}, log);
+    CAPTURE(run.output);
+    CHECK(run.exit_code == 1);
+    CHECK(contains(run.output, "--device 'gpu': expected cpu, cuda or cuda:N"));
+  }
+}
+
+TEST_CASE("every tool's --version names the version, commit, build, libraries and GPUs") {
+  const fs::path log = scratch_dir("tool_version") / "log.txt";
+  for (const ToolTable& table : kTools) {
+    CAPTURE(table.name);
+    const ToolRun run = run_tool({tool(table.name), "--version"}, log);
+    CAPTURE(run.output);
+    CHECK(run.exit_code == 0);
+    CHECK(run.output.rfind(table.name + " " + IHD_PROJECT_VERSION + "\n", 0) == 0);
+    for (const char* field :
+         {"\ncommit: ", "\nbuild: ", "\nCUDA: ", "\ncuDNN: ", "\noneDNN: ", "\nGPUs: "}) {
+      CHECK(contains(run.output, field));
+    }
+    CHECK_FALSE(contains(run.output, "commit: \n"));
+  }
+}
+
+TEST_CASE("every tool prints its flag table for the completion, switches with their --no- form") {
+  const fs::path log = scratch_dir("tool_complete") / "log.txt";
+  for (const ToolTable& table : kTools) {
+    CAPTURE(table.name);
+    const ToolRun run = run_tool({tool(table.name), "--complete-flags"}, log);
+    CHECK(run.exit_code == 0);
+    CHECK(contains(run.output, "--help\t\t\n--version\t\t\n"));
+  }
+  const ToolRun train = run_tool({tool("ihd_train"), "--complete-flags"}, log);
+  CHECK(contains(train.output, "--epochs\tN\t\n"));
+  CHECK(contains(train.output, "--balance\t\t\n--no-balance\t\t\n"));
+  CHECK(contains(train.output, "--labels\tany|all\tany all\n"));
+}
+
+TEST_CASE("ihd_prepare and ihd_synth refuse a bad command line with the reason and exit 2") {
+  const fs::path log = scratch_dir("data_tool_errors") / "log.txt";
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{tool("ihd_prepare"), "--size", "abc"}, "ihd_prepare: --size: 'abc' is not a valid number"},
+      {{tool("ihd_prepare"), "--png", "out"}, "ihd_prepare: no INPUT given"},
+      {{tool("ihd_prepare"), "--rsna", "rsna"}, "ihd_prepare: --rsna needs --cache"},
+      {{tool("ihd_prepare"), "--png", "a", "--rsna", "b"}, "give exactly one of --png"},
+      {{tool("ihd_prepare"), "--rsna", "r", "--cache", "c", "--split", "diagonal"},
+       "--split 'diagonal': expected one of patient, random"},
+      {{tool("ihd_prepare"), "--rsna", "r", "--cache", "c", "--label", "bleed"},
+       "--label 'bleed': expected one of epidural"},
+      {{tool("ihd_prepare"), "--png", "out", "--window"}, "--window needs a value: C,W"},
+      {{tool("ihd_prepare"), "--png", "out", "--window", "40", "scan.dcm"},
+       "window '40': expected CENTER,WIDTH or a name"},
+      {{tool("ihd_synth"), "--patients", "abc"},
+       "ihd_synth: --patients: 'abc' is not a valid number"},
+      {{tool("ihd_synth"), "--patients", "10"}, "ihd_synth: --out is required"},
+      {{tool("ihd_synth"), "--out", "x", "--slices-per-patient", "0"},
+       "--slices-per-patient must be in [1, 1000], got 0"},
+      {{tool("ihd_synth"), "--out", "x", "--faint-end-probability", "-0.5"},
+       "--faint-end-probability must be in [0, 1], got -0.5"},
+      {{tool("ihd_synth"), "--out", "x", "--size", "8"}, "--size must be in [16, 4096], got 8"},
+      {{tool("ihd_synth"), "--out", "x", "extra"}, "unexpected argument 'extra'"},
+  };
+  for (const auto& [arguments, message] : cases) {
+    CAPTURE(message);
+    const ToolRun run = run_tool(arguments, log);
+    CAPTURE(run.output);
+    CHECK(run.exit_code == 2);
+    CHECK(contains(run.output, message));
+  }
+}
+
+}  // namespace ihd::cli
