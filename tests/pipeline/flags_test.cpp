@@ -139,7 +139,7 @@ TEST_CASE("the completion table lists every flag, its placeholder and choices") 
   CHECK(contains(table, "--help\t\t\n--version\t\t\n"));
 }
 
-TEST_CASE("values() reports current values; doubles read back exactly") {
+TEST_CASE("values() reports current values, doubles read back exactly") {
   Parsed p;
   CHECK(p.parse({"--count", "9", "--rate", "0.000123456789"}));
   const auto values = p.flags.values();
