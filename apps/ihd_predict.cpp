@@ -16,6 +16,7 @@
 #include "common/atomic_file.h"                 // AtomicFileWriter
 #include "common/delimited.h"                   // join_record
 #include "common/error.h"                       // ihd::Error, as_file_error
+#include "kernels/cpu/threads.h"                // thread_count_line
 
 namespace {
 
@@ -107,6 +108,7 @@ int main(int argc, char** argv) {
       throw ihd::Error("--max-image-side must be at least 1 and --max-decoded-mb in [1, 1048576]");
     }
     const ihd::Device device = ihd::Device::parse(options.device);
+    std::printf("%s\n", ihd::kernels::cpu::thread_count_line().c_str());
     TrainedModel trained = load_trained_model(options.model, device);
     // The limits protect this machine from its inputs: this command's, not the training's.
     trained.options.max_image_side = options.max_image_side;

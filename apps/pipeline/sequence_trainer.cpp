@@ -80,6 +80,7 @@ double SequenceTrainer::current_threshold() const {
 TrainingOutcome SequenceTrainer::run() {
   kernels::cpu::set_num_threads(
       o_.threads > 0 ? o_.threads : static_cast<int>(std::thread::hardware_concurrency()));
+  std::printf("%s\n", kernels::cpu::thread_count_line().c_str());
   const bool resuming = !o_.resume.empty();
   const FolderLock lock = open_owned_folder(
       run_dir_, kRunFormat,

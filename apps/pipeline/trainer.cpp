@@ -99,6 +99,7 @@ double Trainer::current_threshold() const {
 TrainingOutcome Trainer::run() {
   kernels::cpu::set_num_threads(
       o_.threads > 0 ? o_.threads : static_cast<int>(std::thread::hardware_concurrency()));
+  std::printf("%s\n", kernels::cpu::thread_count_line().c_str());
   // Training and evaluation both compute in the chosen precision (engine/autocast.h).
   const AutocastGuard autocast(o_.precision == "bf16" ? DType::bf16 : DType::f32);
   const bool resuming = !o_.resume.empty();
