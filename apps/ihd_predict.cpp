@@ -1,10 +1,11 @@
 // ihd_predict: scores DICOM or PNG images with a trained run. Writes a CSV with a header row
-// (id, then the probability and the predicted label of each output at the run's decision
-// threshold), or with --submission the RSNA format (ID_<image>_<subtype>,<probability>). With a
-// two-stage run (ihd_train --sequence-stage) the inputs are grouped into series and scored by
-// both stages (the sequence stage's probabilities); --studies FILE adds one row per study.
-// --gradcam DIR writes each image with a Grad-CAM heat map over it. Unreadable inputs are named
-// on stderr with the reason and skipped; the run goes on.
+// (id, then the probability and the predicted label of each output, each at its own decision
+// threshold from the run, or all at --threshold), or with --submission the RSNA format
+// (ID_<image>_<subtype>,<probability>). With a two-stage run (ihd_train --sequence-stage) the
+// inputs are grouped into series and scored by both stages (the sequence stage's probabilities);
+// --studies FILE adds one row per study. --gradcam DIR writes each image with a Grad-CAM heat map
+// over it. Unreadable inputs are named on stderr with the reason and skipped; the run goes on.
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 
@@ -26,7 +27,7 @@ namespace fs = std::filesystem;
 struct PredictOptions {
   std::string model;
   std::string out = "predictions.csv";
-  double threshold = -1;  // < 0: the run's decision threshold
+  double threshold = -1;  // < 0: the run's decision threshold of each output
   bool submission = false;
   std::string gradcam;
   std::string studies;
@@ -44,9 +45,9 @@ std::string probability_text(double probability) {
 }
 
 // The CSV rows of scored images: per image its ID, then per label its probability and decision
-// (or the submission's rows).
+// at that label's threshold (or the submission's rows).
 std::string rows_of(const std::vector<std::string>& label_names, const PredictOptions& options,
-                    double threshold, const std::vector<std::string>& ids,
+                    const std::vector<double>& thresholds, const std::vector<std::string>& ids,
                     const std::vector<std::vector<double>>& probabilities) {
   std::string rows;
   for (size_t i = 0; i < ids.size(); ++i) {
@@ -59,9 +60,9 @@ std::string rows_of(const std::vector<std::string>& label_names, const PredictOp
       continue;
     }
     std::vector<std::string> row{ids[i]};
-    for (double probability : probabilities[i]) {
-      row.push_back(probability_text(probability));
-      row.push_back(probability >= threshold ? "1" : "0");
+    for (size_t k = 0; k < probabilities[i].size(); ++k) {
+      row.push_back(probability_text(probabilities[i][k]));
+      row.push_back(probabilities[i][k] >= thresholds[k] ? "1" : "0");
     }
     rows += join_record(row, ihd::TextFormat::csv) + "\n";
   }
@@ -78,6 +79,22 @@ std::string header_of(const std::vector<std::string>& label_names, const Predict
   return join_record(header, ihd::TextFormat::csv) + "\n";
 }
 
+// "threshold 0.3120", or each label's when they differ ("thresholds epidural 0.5000, ...").
+std::string describe_thresholds(const std::vector<std::string>& label_names,
+                                const std::vector<double>& thresholds) {
+  char number[32];
+  if (std::equal(thresholds.begin() + 1, thresholds.end(), thresholds.begin())) {
+    std::snprintf(number, sizeof number, "%.4f", thresholds.front());
+    return std::string("threshold ") + number;
+  }
+  std::string text = "thresholds";
+  for (size_t k = 0; k < thresholds.size(); ++k) {
+    std::snprintf(number, sizeof number, "%.4f", thresholds[k]);
+    text += (k ? ", " : " ") + label_names[k] + " " + number;
+  }
+  return text;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -85,7 +102,8 @@ int main(int argc, char** argv) {
   FlagSet flags("ihd_predict", "--model RUN_DIR|CHECKPOINT [flags] INPUT...");
   flags.add("model", options.model, "training run folder or .safetensors checkpoint");
   flags.add("out", options.out, "output CSV");
-  flags.add("threshold", options.threshold, "decision threshold (default: the run's chosen one)");
+  flags.add("threshold", options.threshold,
+            "decision threshold of every output (default: the run's own for each)");
   flags.add("submission", options.submission, "write the RSNA submission format (six outputs)");
   flags.add("gradcam", options.gradcam, "folder for Grad-CAM heat-map PNGs (the slice model)");
   flags.add("studies", options.studies,
@@ -127,9 +145,10 @@ int main(int argc, char** argv) {
     if (!stage && !options.studies.empty()) {
       throw ihd::Error("--studies needs a two-stage run (ihd_train --sequence-stage)");
     }
-    const double threshold = options.threshold >= 0 ? options.threshold
-                             : stage                ? stage->calibration.decision_threshold
-                                                    : trained.decision_threshold;
+    const std::vector<double> thresholds =
+        options.threshold >= 0 ? std::vector<double>(label_names.size(), options.threshold)
+        : stage                ? stage->calibration.decision_thresholds
+                               : trained.decision_thresholds;
     const std::vector<fs::path> files = list_image_files(flags.positional());
     if (files.empty()) throw ihd::Error("no .dcm or .png files in the inputs");
     if (!options.gradcam.empty()) fs::create_directories(options.gradcam);
@@ -153,12 +172,12 @@ int main(int argc, char** argv) {
         studies->write(study_header.data(), study_header.size());
       }
       const double study_threshold =
-          stage->calibration.study_decision_threshold.value_or(threshold);
+          stage->calibration.study_decision_threshold.value_or(thresholds[stage->headline]);
       predict_series(
           trained, *stage, files, options.batch, device,
           [&](const SeriesPrediction& series) {
             const std::string rows =
-                rows_of(label_names, options, threshold, series.slice_ids, series.probabilities);
+                rows_of(label_names, options, thresholds, series.slice_ids, series.probabilities);
             out.write(rows.data(), rows.size());
             written += series.slice_ids.size();
             if (!studies) return;
@@ -183,7 +202,7 @@ int main(int argc, char** argv) {
         if (pending.empty()) return;
         std::vector<std::string> ids;
         for (const PreparedInput& input : pending) ids.push_back(input.id);
-        const std::string rows = rows_of(label_names, options, threshold, ids,
+        const std::string rows = rows_of(label_names, options, thresholds, ids,
                                          predict_probabilities(trained, pending, device));
         out.write(rows.data(), rows.size());
         if (!options.gradcam.empty()) {
@@ -210,8 +229,8 @@ int main(int argc, char** argv) {
       flush();
     }
     out.commit();
-    std::printf("%zu images scored, %zu skipped -> %s (threshold %.4f)\n", written, skipped,
-                options.out.c_str(), threshold);
+    std::printf("%zu images scored, %zu skipped -> %s (%s)\n", written, skipped,
+                options.out.c_str(), describe_thresholds(label_names, thresholds).c_str());
     return written > 0 ? 0 : 1;
   } catch (const std::exception& error) {
     std::fprintf(stderr, "ihd_predict: error: %s\n", error.what());

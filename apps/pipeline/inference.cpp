@@ -60,6 +60,7 @@ TrainedModel load_trained_model(const fs::path& source, Device device) {
   const RunCalibration calibration = read_run_calibration(
       config, config_path.string(), static_cast<size_t>(output_count(trained.options)));
   trained.decision_threshold = calibration.decision_threshold;
+  trained.decision_thresholds = calibration.decision_thresholds;
   trained.label_names = calibration.label_names;
   trained.temperatures = calibration.temperatures;
   return trained;

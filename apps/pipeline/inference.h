@@ -17,9 +17,10 @@ struct TrainedModel {
   TrainOptions options;  // the training run's settings (preprocessing, architecture)
   std::unique_ptr<ResNet> model;
   std::string weights_path;
-  double decision_threshold = 0.5;       // on calibrated probabilities of the headline output
-  std::vector<std::string> label_names;  // one per output
-  std::vector<double> temperatures;      // one per output (run_calibration.h)
+  double decision_threshold = 0.5;          // on calibrated probabilities of the headline output
+  std::vector<double> decision_thresholds;  // one per output, on its calibrated probabilities
+  std::vector<std::string> label_names;     // one per output
+  std::vector<double> temperatures;         // one per output (run_calibration.h)
 };
 
 // `source` is a run folder (best.safetensors, else last.safetensors) or a .safetensors file with

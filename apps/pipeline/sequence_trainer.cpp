@@ -197,6 +197,8 @@ TrainingOutcome SequenceTrainer::run() {
     apply_temperatures(validation, calibration.temperatures);
     calibration.decision_threshold = calibrated_probability(
         calibration.decision_threshold, calibration.temperatures[labels_.headline]);
+    calibration.decision_thresholds = sensitivity_thresholds(validation, o_.target_sensitivity);
+    calibration.decision_thresholds[labels_.headline] = calibration.decision_threshold;
     const StudyScores study = study_scores(validation, series_, validation_, labels_.headline);
     const auto point =
         training::threshold_for_sensitivity(study.scores, study.labels, o_.target_sensitivity);
