@@ -4,7 +4,8 @@
 // (ID_<image>_<subtype>,<probability>). With a two-stage run (ihd_train --sequence-stage) the
 // inputs are grouped into series and scored by both stages (the sequence stage's probabilities);
 // --studies FILE adds one row per study. --gradcam DIR writes each image with a Grad-CAM heat map
-// over it. Unreadable inputs are named on stderr with the reason and skipped; the run goes on.
+// over it. Unreadable inputs, and DICOM files that are not CT (unless --allow-non-ct), are named
+// on stderr with the reason and skipped; the run goes on.
 #include <algorithm>
 #include <cstdio>
 #include <optional>
@@ -28,6 +29,7 @@ struct PredictOptions {
   std::string model;
   std::string out = "predictions.csv";
   double threshold = -1;  // < 0: the run's decision threshold of each output
+  bool allow_non_ct = false;
   bool submission = false;
   std::string gradcam;
   std::string studies;
@@ -116,6 +118,8 @@ int main(int argc, char** argv) {
             "refuse DICOM files with Rows or Columns above this");
   flags.add("max-decoded-mb", options.max_decoded_mb,
             "refuse DICOM pixel data that decodes or inflates to more MiB than this");
+  flags.add("allow-non-ct", options.allow_non_ct,
+            "score DICOM files whose Modality is not CT (refused by default)");
   try {
     if (!flags.parse(argc, argv)) return 0;
     if (options.model.empty()) throw ihd::Error("--model is required (see --help)");
@@ -149,6 +153,7 @@ int main(int argc, char** argv) {
         options.threshold >= 0 ? std::vector<double>(label_names.size(), options.threshold)
         : stage                ? stage->calibration.decision_thresholds
                                : trained.decision_thresholds;
+    const InputReading reading{.allow_non_ct = options.allow_non_ct};
     const std::vector<fs::path> files = list_image_files(flags.positional());
     if (files.empty()) throw ihd::Error("no .dcm or .png files in the inputs");
     if (!options.gradcam.empty()) fs::create_directories(options.gradcam);
@@ -174,7 +179,7 @@ int main(int argc, char** argv) {
       const double study_threshold =
           stage->calibration.study_decision_threshold.value_or(thresholds[stage->headline]);
       predict_series(
-          trained, *stage, files, options.batch, device,
+          trained, *stage, files, reading, options.batch, device,
           [&](const SeriesPrediction& series) {
             const std::string rows =
                 rows_of(label_names, options, thresholds, series.slice_ids, series.probabilities);
@@ -220,7 +225,7 @@ int main(int argc, char** argv) {
       };
       for (const fs::path& file : files) {
         try {
-          pending.push_back(prepare_input(file, trained.options));
+          pending.push_back(prepare_input(file, trained.options, reading));
         } catch (const std::exception& error) {
           skip(file, error);
         }

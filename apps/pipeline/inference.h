@@ -1,6 +1,8 @@
 // A trained model ready for inference, and the images it reads: loads a run folder (its
 // config.json and best weights) or a checkpoint file beside its config.json, and prepares DICOM
-// or PNG files exactly as training prepared them (windows, size, scaling, normalisation).
+// or PNG files exactly as training prepared them (windows, size, scaling, normalisation). A DICOM
+// file whose Modality is present and not CT is refused (the model reads head CT) unless the
+// command allows it.
 #pragma once
 
 #include <filesystem>
@@ -27,6 +29,11 @@ struct TrainedModel {
 // config.json in its folder. The model is in evaluation mode on `device`.
 TrainedModel load_trained_model(const std::filesystem::path& source, Device device);
 
+// How a command reads its inputs, beyond the run's own preprocessing.
+struct InputReading {
+  bool allow_non_ct = false;  // score DICOM files whose Modality is not CT (--allow-non-ct)
+};
+
 // One input image prepared for the network: NHWC float pixels of one image.
 struct PreparedInput {
   std::string id;  // the file's stem
@@ -35,8 +42,10 @@ struct PreparedInput {
 
 // Expands files and folders (recursively) into the .dcm and .png files they hold, sorted.
 std::vector<std::filesystem::path> list_image_files(const std::vector<std::string>& inputs);
-// Reads and prepares one file; throws (ihd::Error or Error) with a one-line reason.
-PreparedInput prepare_input(const std::filesystem::path& file, const TrainOptions& options);
+// Reads and prepares one file; throws Error with a one-line reason naming the file (kind not_ct
+// for a DICOM file of another modality, unless reading.allow_non_ct).
+PreparedInput prepare_input(const std::filesystem::path& file, const TrainOptions& options,
+                            const InputReading& reading);
 
 // Calibrated probabilities [image][output] for a batch of prepared inputs: sigmoid(logit / T).
 std::vector<std::vector<double>> predict_probabilities(const TrainedModel& trained,

@@ -3,7 +3,7 @@
 // reproduces the validation scores (calibrated with the run's temperature) from the DICOM files;
 // a run stopped part-way and resumed ends bit-identical to an uninterrupted one; a six-label run
 // reports per-subtype metrics, ihd_predict --submission writes the exact RSNA format, and the
-// plain CSV decides each label at its own threshold.
+// plain CSV decides each label at its own threshold and skips an MR file, naming its Modality.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -216,8 +216,17 @@ TEST_CASE("six labels: per-subtype metrics, and ihd_predict --submission in the 
     CHECK(rows[i].rfind(stems[(i - 1) / 6] + "_" + subtypes[(i - 1) % 6] + ",", 0) == 0);
   }
 
-  REQUIRE(run_predict("--model " + o.out + " --out e2e_six/plain.csv" + inputs,
+  // An MR file among them is skipped with one line naming it and its Modality, the rest scored.
+  const std::string mr = std::string(IHD_PYDICOM_TEST_FILES) + "/MR_small.dcm";
+  REQUIRE(run_predict("--model " + o.out + " --out e2e_six/plain.csv" + inputs + " " + mr,
                       "e2e_six/plain.err") == 0);
+  const auto refused = read_lines("e2e_six/plain.err");
+  CHECK(std::count_if(refused.begin(), refused.end(), [&](const std::string& line) {
+          return line == "skipped " + mr +
+                             ": Modality MR, not CT: the model reads head CT (--allow-non-ct to "
+                             "score it anyway)";
+        }) == 1);
+  CHECK(read_lines("e2e_six/plain.csv").size() == 1 + stems.size());
   CHECK(read_lines("e2e_six/plain.csv").front() ==
         "id,epidural_probability,epidural_label,intraparenchymal_probability,"
         "intraparenchymal_label,intraventricular_probability,intraventricular_label,"
