@@ -3,9 +3,10 @@
 // threshold from the run, or all at --threshold), or with --submission the RSNA format
 // (ID_<image>_<subtype>,<probability>). With a two-stage run (ihd_train --sequence-stage) the
 // inputs are grouped into series and scored by both stages (the sequence stage's probabilities);
-// --studies FILE adds one row per study. --gradcam DIR writes each image with a Grad-CAM heat map
-// over it. Unreadable inputs, and DICOM files that are not CT (unless --allow-non-ct), are named
-// on stderr with the reason and skipped; the run goes on.
+// --studies FILE adds one row per study. --gradcam DIR writes each image at its own size with a
+// Grad-CAM heat map over it, a colour bar and the headline's probability. Unreadable inputs, and
+// DICOM files that are not CT (unless --allow-non-ct), are named on stderr with the reason and
+// skipped; the run goes on.
 #include <algorithm>
 #include <cstdio>
 #include <optional>
@@ -153,7 +154,8 @@ int main(int argc, char** argv) {
         options.threshold >= 0 ? std::vector<double>(label_names.size(), options.threshold)
         : stage                ? stage->calibration.decision_thresholds
                                : trained.decision_thresholds;
-    const InputReading reading{.allow_non_ct = options.allow_non_ct};
+    const InputReading reading{.allow_non_ct = options.allow_non_ct,
+                               .keep_native_view = !options.gradcam.empty()};
     const std::vector<fs::path> files = list_image_files(flags.positional());
     if (files.empty()) throw ihd::Error("no .dcm or .png files in the inputs");
     if (!options.gradcam.empty()) fs::create_directories(options.gradcam);
@@ -207,13 +209,15 @@ int main(int argc, char** argv) {
         if (pending.empty()) return;
         std::vector<std::string> ids;
         for (const PreparedInput& input : pending) ids.push_back(input.id);
-        const std::string rows = rows_of(label_names, options, thresholds, ids,
-                                         predict_probabilities(trained, pending, device));
+        const std::vector<std::vector<double>> probabilities =
+            predict_probabilities(trained, pending, device);
+        const std::string rows = rows_of(label_names, options, thresholds, ids, probabilities);
         out.write(rows.data(), rows.size());
         if (!options.gradcam.empty()) {
-          for (const PreparedInput& input : pending) {
+          for (size_t i = 0; i < pending.size(); ++i) {
+            const PreparedInput& input = pending[i];
             try {
-              write_grad_cam(trained, input, options.gradcam, device);
+              write_grad_cam(trained, input, probabilities[i].back(), options.gradcam, device);
             } catch (const std::exception& error) {
               std::fprintf(stderr, "no Grad-CAM for %s\n",
                            ihd::as_file_error(input.id, error).what());

@@ -119,6 +119,12 @@ PreparedInput prepare_input(const fs::path& file, const TrainOptions& options,
     const data::PngImage image = data::read_png(file, options.channels);
     data::resize_image_u8(image.pixels.data(), image.height, image.width, options.channels,
                           bytes.data(), size, size);
+    if (reading.keep_native_view) {
+      input.native_view = {image.height, image.width, {}};
+      for (size_t i = 0; i < image.pixels.size(); i += static_cast<size_t>(options.channels)) {
+        input.native_view.values.push_back(image.pixels[i] * (1.0f / 255.0f));
+      }
+    }
   } else {
     const data::HuImage hu = data::read_dicom_hu(file, dicom_limits_for(options));
     if (!reading.allow_non_ct) require_ct(hu.metadata, file);
@@ -127,6 +133,12 @@ PreparedInput prepare_input(const fs::path& file, const TrainOptions& options,
     std::vector<const data::HuImage*> slices(channels.size(), &hu);
     const data::PreparedImage prepared = data::prepare_image(slices, channels, size);
     bytes = prepared.pixels;
+    if (reading.keep_native_view) {
+      input.native_view = {hu.rows, hu.columns, {}};
+      for (float value : hu.hu) {
+        input.native_view.values.push_back(data::window_unit(value, channels[0].window));
+      }
+    }
   }
   input.pixels.resize(bytes.size());
   for (size_t i = 0; i < bytes.size(); ++i) input.pixels[i] = bytes[i] * (1.0f / 255.0f);

@@ -31,13 +31,23 @@ TrainedModel load_trained_model(const std::filesystem::path& source, Device devi
 
 // How a command reads its inputs, beyond the run's own preprocessing.
 struct InputReading {
-  bool allow_non_ct = false;  // score DICOM files whose Modality is not CT (--allow-non-ct)
+  bool allow_non_ct = false;      // score DICOM files whose Modality is not CT (--allow-non-ct)
+  bool keep_native_view = false;  // also keep PreparedInput::native_view (Grad-CAM)
+};
+
+// An image's first channel at the file's own size, in [0, 1]: the first window of a DICOM file's
+// HU (the brain window by default), or a PNG's first channel / 255.
+struct NativeView {
+  int height = 0;
+  int width = 0;
+  std::vector<float> values;  // height x width, row-major
 };
 
 // One input image prepared for the network: NHWC float pixels of one image.
 struct PreparedInput {
   std::string id;  // the file's stem
   std::vector<float> pixels;
+  NativeView native_view;  // empty unless InputReading::keep_native_view
 };
 
 // Expands files and folders (recursively) into the .dcm and .png files they hold, sorted.
