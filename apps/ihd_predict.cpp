@@ -4,9 +4,9 @@
 // (ID_<image>_<subtype>,<probability>). With a two-stage run (ihd_train --sequence-stage) the
 // inputs are grouped into series and scored by both stages (the sequence stage's probabilities);
 // --studies FILE adds one row per study. --gradcam DIR writes each image at its own size with a
-// Grad-CAM heat map over it, a colour bar and the headline's probability. Unreadable inputs, and
-// DICOM files that are not CT (unless --allow-non-ct), are named on stderr with the reason and
-// skipped; the run goes on.
+// Grad-CAM heat map over it, a colour bar and the headline's probability and decision.
+// Unreadable inputs, and DICOM files that are not CT (unless --allow-non-ct), are named on stderr
+// with the reason and skipped; the run goes on.
 #include <algorithm>
 #include <cstdio>
 #include <optional>
@@ -217,7 +217,8 @@ int main(int argc, char** argv) {
           for (size_t i = 0; i < pending.size(); ++i) {
             const PreparedInput& input = pending[i];
             try {
-              write_grad_cam(trained, input, probabilities[i].back(), options.gradcam, device);
+              write_grad_cam(trained, input, probabilities[i].back(), thresholds.back(),
+                             options.gradcam, device);
             } catch (const std::exception& error) {
               std::fprintf(stderr, "no Grad-CAM for %s\n",
                            ihd::as_file_error(input.id, error).what());

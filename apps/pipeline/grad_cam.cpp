@@ -87,14 +87,19 @@ GradCam grad_cam(const TrainedModel& trained, const PreparedInput& input, int ou
   return cam;
 }
 
+std::string grad_cam_caption(const std::string& label_name, double probability, double threshold) {
+  char number[32];
+  std::snprintf(number, sizeof number, "%.3f", probability);
+  return label_name + " " + number + (probability >= threshold ? " (positive)" : " (negative)");
+}
+
 void write_grad_cam(const TrainedModel& trained, const PreparedInput& input, double probability,
-                    const std::filesystem::path& dir, Device device) {
+                    double threshold, const std::filesystem::path& dir, Device device) {
   const int headline = static_cast<int>(trained.label_names.size()) - 1;
   const GradCam cam = grad_cam(trained, input, headline, device);
-  char caption[96];
-  std::snprintf(caption, sizeof caption, "%s %.3f", trained.label_names[headline].c_str(),
-                probability);
-  const std::vector<std::uint8_t> rgb = draw_grad_cam_image(input.native_view, cam.heat, caption);
+  const std::vector<std::uint8_t> rgb =
+      draw_grad_cam_image(input.native_view, cam.heat,
+                          grad_cam_caption(trained.label_names[headline], probability, threshold));
   data::write_png(child_path(dir, input.id + "_gradcam.png"), rgb.data(), cam.height, cam.width, 3);
 }
 

@@ -3,10 +3,11 @@
 // weighted sum, passed through ReLU and scaled to [0, 1], is the heat map. It is upsampled to the
 // input file's own size (the DICOM's Rows x Columns, the PNG's size) and written as a PNG of that
 // size: the heat blended over the input's first (brain) window, a colour bar, and the output's
-// name with its calibrated probability (grad_cam_image.h draws them).
+// name with its calibrated probability and decision (grad_cam_image.h draws them).
 #pragma once
 
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "apps/pipeline/inference.h"
@@ -23,9 +24,14 @@ struct GradCam {
 GradCam grad_cam(const TrainedModel& trained, const PreparedInput& input, int output,
                  Device device);
 
-// Writes <dir>/<id>_gradcam.png for the headline output (the last one, `any`), captioned with its
-// name and `probability` (the calibrated one ihd_predict wrote for this input).
+// The caption: the output's name, its probability and the decision at `threshold`, as
+// "any 0.873 (positive)".
+std::string grad_cam_caption(const std::string& label_name, double probability, double threshold);
+
+// Writes <dir>/<id>_gradcam.png for the headline output (the last one, `any`), captioned with
+// `probability` and `threshold` (the calibrated probability and the threshold ihd_predict's CSV
+// used for this input).
 void write_grad_cam(const TrainedModel& trained, const PreparedInput& input, double probability,
-                    const std::filesystem::path& dir, Device device);
+                    double threshold, const std::filesystem::path& dir, Device device);
 
 }  // namespace ihd::pipeline

@@ -73,7 +73,7 @@ TEST_CASE("Grad-CAM images have the input's own size and the palette's colour ba
     const PreparedInput input = prepare_input(file, trained.options, reading);
     CHECK(input.native_view.height == height);
     CHECK(input.native_view.width == width);
-    write_grad_cam(trained, input, 0.5, dir, Device::cpu());
+    write_grad_cam(trained, input, 0.5, 0.5, dir, Device::cpu());
     const data::PngImage image = data::read_png(dir / (input.id + "_gradcam.png"));
     REQUIRE(image.height == height);
     REQUIRE(image.width == width);
@@ -92,6 +92,9 @@ TEST_CASE("Grad-CAM images have the input's own size and the palette's colour ba
     CHECK(pixel(box.x, box.y) == heat_colour(1.0f));                   // red at the top
     CHECK(pixel(box.x, box.y + box.height - 1) == heat_colour(0.0f));  // blue at the bottom
   }
+  CHECK(grad_cam_caption("any", 0.8734, 0.5) == "any 0.873 (positive)");
+  CHECK(grad_cam_caption("subdural", 0.2, 0.25) == "subdural 0.200 (negative)");
+  CHECK(grad_cam_caption("any", 0.25, 0.25) == "any 0.250 (positive)");
   CHECK(heat_colour(0.0f) == std::array<std::uint8_t, 3>{0, 0, 128});
   CHECK(heat_colour(1.0f) == std::array<std::uint8_t, 3>{128, 0, 0});
   fs::remove_all(dir);
@@ -105,7 +108,8 @@ TEST_CASE("the Grad-CAM picture blends the heat over the grey image and draws it
     for (int x = 100; x < 150; ++x) heat[static_cast<size_t>(y) * width + x] = 1.0f;
   }
   const std::vector<std::uint8_t> plain = draw_grad_cam_image(base, heat, "");
-  const std::vector<std::uint8_t> captioned = draw_grad_cam_image(base, heat, "any 0.873");
+  const std::vector<std::uint8_t> captioned =
+      draw_grad_cam_image(base, heat, "any 0.873 (positive)");
   REQUIRE(plain.size() == base.values.size() * 3);
   auto pixel = [&](const std::vector<std::uint8_t>& rgb, int x, int y) {
     const std::uint8_t* p = &rgb[(static_cast<size_t>(y) * width + x) * 3];
