@@ -9,7 +9,8 @@
 //
 // With --study-labels FILE (CQ500's reads.csv: the majority of three readers per study) and DICOM
 // INPUT files or folders, it scores an external set the way the literature does: one probability
-// per study (its highest `any`), against the readers' labels, per finding.
+// per study (its highest `any`), against the readers' labels, per finding. A DICOM file whose
+// Modality is not CT is skipped with its reason unless --allow-non-ct.
 #include <cstdio>
 #include <optional>
 
@@ -43,6 +44,7 @@ struct EvalOptions {
   double target_sensitivity = 0.95;
   int bootstrap = 1000;
   bool slice_only = false;
+  bool allow_non_ct = false;
 };
 
 void print_metrics(const char* title, const training::MetricSet& m) {
@@ -278,6 +280,7 @@ int evaluate_studies_with_labels(const EvalOptions& o, const std::vector<std::st
       stage ? stage->calibration.label_names : trained.label_names;
   std::map<std::string, std::vector<double>> probability_of;  // study -> highest per label
   size_t skipped = 0;
+  const InputReading reading{.allow_non_ct = o.allow_non_ct};
   auto skip = [&](const fs::path& file, const std::exception& error) {
     std::fprintf(stderr, "skipped %s\n", ihd::as_file_error(file.string(), error).what());
     ++skipped;
@@ -290,7 +293,7 @@ int evaluate_studies_with_labels(const EvalOptions& o, const std::vector<std::st
     };
     if (stage) {
       predict_series(
-          trained, *stage, study_files, trained.options.batch, device,
+          trained, *stage, study_files, reading, trained.options.batch, device,
           [&](const SeriesPrediction& series) {
             for (const auto& probabilities : series.probabilities) take(probabilities);
           },
@@ -299,7 +302,8 @@ int evaluate_studies_with_labels(const EvalOptions& o, const std::vector<std::st
     }
     for (const fs::path& file : study_files) {
       try {
-        take(predict_probabilities(trained, {prepare_input(file, trained.options)}, device)[0]);
+        take(predict_probabilities(trained, {prepare_input(file, trained.options, reading)},
+                                   device)[0]);
       } catch (const std::exception& error) {
         skip(file, error);
       }
@@ -411,6 +415,8 @@ int main(int argc, char** argv) {
       .at_most(1);
   flags.add("bootstrap", o.bootstrap, "N", "bootstrap resamples for the confidence intervals")
       .range(0, 1000000);
+  flags.add("allow-non-ct", o.allow_non_ct,
+            "with --study-labels: score DICOM files whose Modality is not CT");
   flags.group("output");
   flags.add("out", o.out, "DIR", "evaluation folder").shown_default("<run>/eval-<split>");
   flags.group("run");

@@ -1,10 +1,13 @@
 // ihd_predict: scores DICOM or PNG images with a trained run. Writes a CSV with a header row
-// (id, then the probability and the predicted label of each output at the run's decision
-// threshold), or with --submission the RSNA format (ID_<image>_<subtype>,<probability>). With a
-// two-stage run (ihd_train --sequence-stage) the inputs are grouped into series and scored by
-// both stages (the sequence stage's probabilities); --studies FILE adds one row per study.
-// --gradcam DIR writes each image with a Grad-CAM heat map over it. Unreadable inputs are named
-// on stderr with the reason and skipped; the run goes on.
+// (id, then the probability and the predicted label of each output, each at its own decision
+// threshold from the run, or all at --threshold), or with --submission the RSNA format
+// (ID_<image>_<subtype>,<probability>). With a two-stage run (ihd_train --sequence-stage) the
+// inputs are grouped into series and scored by both stages (the sequence stage's probabilities);
+// --studies FILE adds one row per study. --gradcam DIR writes each image at its own size with a
+// Grad-CAM heat map over it, a colour bar and the headline's probability and decision.
+// Unreadable inputs, and DICOM files that are not CT (unless --allow-non-ct), are named on stderr
+// with the reason and skipped; the run goes on.
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 
@@ -17,6 +20,7 @@
 #include "common/delimited.h"                   // join_record
 #include "common/error.h"                       // ihd::Error, as_file_error
 #include "engine/device.h"                      // device_refusal
+#include "kernels/cpu/threads.h"                // thread_count_line
 
 namespace {
 
@@ -26,7 +30,8 @@ namespace fs = std::filesystem;
 struct PredictOptions {
   std::string model;
   std::string out = "predictions.csv";
-  double threshold = -1;  // < 0: the run's decision threshold
+  double threshold = -1;  // < 0: the run's decision threshold of each output
+  bool allow_non_ct = false;
   bool submission = false;
   std::string gradcam;
   std::string studies;
@@ -44,9 +49,9 @@ std::string probability_text(double probability) {
 }
 
 // The CSV rows of scored images: per image its ID, then per label its probability and decision
-// (or the submission's rows).
+// at that label's threshold (or the submission's rows).
 std::string rows_of(const std::vector<std::string>& label_names, const PredictOptions& options,
-                    double threshold, const std::vector<std::string>& ids,
+                    const std::vector<double>& thresholds, const std::vector<std::string>& ids,
                     const std::vector<std::vector<double>>& probabilities) {
   std::string rows;
   for (size_t i = 0; i < ids.size(); ++i) {
@@ -59,9 +64,9 @@ std::string rows_of(const std::vector<std::string>& label_names, const PredictOp
       continue;
     }
     std::vector<std::string> row{ids[i]};
-    for (double probability : probabilities[i]) {
-      row.push_back(probability_text(probability));
-      row.push_back(probability >= threshold ? "1" : "0");
+    for (size_t k = 0; k < probabilities[i].size(); ++k) {
+      row.push_back(probability_text(probabilities[i][k]));
+      row.push_back(probabilities[i][k] >= thresholds[k] ? "1" : "0");
     }
     rows += join_record(row, ihd::TextFormat::csv) + "\n";
   }
@@ -78,6 +83,22 @@ std::string header_of(const std::vector<std::string>& label_names, const Predict
   return join_record(header, ihd::TextFormat::csv) + "\n";
 }
 
+// "threshold 0.3120", or each label's when they differ ("thresholds epidural 0.5000, ...").
+std::string describe_thresholds(const std::vector<std::string>& label_names,
+                                const std::vector<double>& thresholds) {
+  char number[32];
+  if (std::equal(thresholds.begin() + 1, thresholds.end(), thresholds.begin())) {
+    std::snprintf(number, sizeof number, "%.4f", thresholds.front());
+    return std::string("threshold ") + number;
+  }
+  std::string text = "thresholds";
+  for (size_t k = 0; k < thresholds.size(); ++k) {
+    std::snprintf(number, sizeof number, "%.4f", thresholds[k]);
+    text += (k ? ", " : " ") + label_names[k] + " " + number;
+  }
+  return text;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -88,9 +109,9 @@ int main(int argc, char** argv) {
   flags.group("model");
   flags.add("model", options.model, "RUN_DIR|FILE",
             "training run folder or .safetensors checkpoint");
-  flags.add("threshold", options.threshold, "T", "decision threshold")
+  flags.add("threshold", options.threshold, "T", "decision threshold of every output")
       .range(0, 1)
-      .shown_default("the run's chosen one");
+      .shown_default("the run's own for each output");
   flags.add("slice-only", options.slice_only,
             "use the slice model even if the run has a sequence stage");
   flags.group("output");
@@ -113,6 +134,8 @@ int main(int argc, char** argv) {
       .add("max-decoded-mb", options.max_decoded_mb, "MB",
            "refuse DICOM pixel data that decodes or inflates to more MiB than this")
       .range(1, 1 << 20);
+  flags.add("allow-non-ct", options.allow_non_ct,
+            "score DICOM files whose Modality is not CT (refused by default)");
   flags.example("ihd_predict --model runs/latest --out preds.csv scans/",
                 "every DICOM and PNG file under scans/, at the run's decision threshold");
   flags.example("ihd_predict --model runs/two-stage --studies studies.csv --out slices.csv scans/",
@@ -124,6 +147,7 @@ int main(int argc, char** argv) {
     if (options.model.empty()) throw ihd::Error("--model is required (see --help)");
     if (flags.positional().empty()) throw ihd::Error("no INPUT given (DICOM/PNG files or folders)");
     const ihd::Device device = ihd::Device::parse(options.device);
+    std::printf("%s\n", ihd::kernels::cpu::thread_count_line().c_str());
     TrainedModel trained = load_trained_model(options.model, device);
     // The limits protect this machine from its inputs: this command's, not the training's.
     trained.options.max_image_side = options.max_image_side;
@@ -142,9 +166,12 @@ int main(int argc, char** argv) {
     if (!stage && !options.studies.empty()) {
       throw ihd::Error("--studies needs a two-stage run (ihd_train --sequence-stage)");
     }
-    const double threshold = options.threshold >= 0 ? options.threshold
-                             : stage                ? stage->calibration.decision_threshold
-                                                    : trained.decision_threshold;
+    const std::vector<double> thresholds =
+        options.threshold >= 0 ? std::vector<double>(label_names.size(), options.threshold)
+        : stage                ? stage->calibration.decision_thresholds
+                               : trained.decision_thresholds;
+    const InputReading reading{.allow_non_ct = options.allow_non_ct,
+                               .keep_native_view = !options.gradcam.empty()};
     const std::vector<fs::path> files = list_image_files(flags.positional());
     if (files.empty()) throw ihd::Error("no .dcm or .png files in the inputs");
     if (!options.gradcam.empty()) fs::create_directories(options.gradcam);
@@ -168,12 +195,12 @@ int main(int argc, char** argv) {
         studies->write(study_header.data(), study_header.size());
       }
       const double study_threshold =
-          stage->calibration.study_decision_threshold.value_or(threshold);
+          stage->calibration.study_decision_threshold.value_or(thresholds[stage->headline]);
       predict_series(
-          trained, *stage, files, options.batch, device,
+          trained, *stage, files, reading, options.batch, device,
           [&](const SeriesPrediction& series) {
             const std::string rows =
-                rows_of(label_names, options, threshold, series.slice_ids, series.probabilities);
+                rows_of(label_names, options, thresholds, series.slice_ids, series.probabilities);
             out.write(rows.data(), rows.size());
             written += series.slice_ids.size();
             if (!studies) return;
@@ -198,13 +225,16 @@ int main(int argc, char** argv) {
         if (pending.empty()) return;
         std::vector<std::string> ids;
         for (const PreparedInput& input : pending) ids.push_back(input.id);
-        const std::string rows = rows_of(label_names, options, threshold, ids,
-                                         predict_probabilities(trained, pending, device));
+        const std::vector<std::vector<double>> probabilities =
+            predict_probabilities(trained, pending, device);
+        const std::string rows = rows_of(label_names, options, thresholds, ids, probabilities);
         out.write(rows.data(), rows.size());
         if (!options.gradcam.empty()) {
-          for (const PreparedInput& input : pending) {
+          for (size_t i = 0; i < pending.size(); ++i) {
+            const PreparedInput& input = pending[i];
             try {
-              write_grad_cam(trained, input, options.gradcam, device);
+              write_grad_cam(trained, input, probabilities[i].back(), thresholds.back(),
+                             options.gradcam, device);
             } catch (const std::exception& error) {
               std::fprintf(stderr, "no Grad-CAM for %s\n",
                            ihd::as_file_error(input.id, error).what());
@@ -216,7 +246,7 @@ int main(int argc, char** argv) {
       };
       for (const fs::path& file : files) {
         try {
-          pending.push_back(prepare_input(file, trained.options));
+          pending.push_back(prepare_input(file, trained.options, reading));
         } catch (const std::exception& error) {
           skip(file, error);
         }
@@ -225,8 +255,8 @@ int main(int argc, char** argv) {
       flush();
     }
     out.commit();
-    std::printf("%zu images scored, %zu skipped -> %s (threshold %.4f)\n", written, skipped,
-                options.out.c_str(), threshold);
+    std::printf("%zu images scored, %zu skipped -> %s (%s)\n", written, skipped,
+                options.out.c_str(), describe_thresholds(label_names, thresholds).c_str());
     return written > 0 ? 0 : 1;
   } catch (const std::exception& error) {
     std::fprintf(stderr, "ihd_predict: error: %s\n", error.what());

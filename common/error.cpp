@@ -21,6 +21,8 @@ std::string_view to_string(ErrorKind kind) {
       return "unsupported_transfer_syntax";
     case ErrorKind::unsupported_pixel_format:
       return "unsupported_pixel_format";
+    case ErrorKind::not_ct:
+      return "not_ct";
     case ErrorKind::too_large:
       return "too_large";
     case ErrorKind::bad_value:

@@ -21,6 +21,7 @@ enum class ErrorKind {
   no_pixel_data,                // DICOM without an image (SR, RT plan, missing Rows/PixelData)
   unsupported_transfer_syntax,  // compressed with a codec we do not decode (JPEG 2000, video...)
   unsupported_pixel_format,     // colour, 1-bit, multi-sample or otherwise not a greyscale image
+  not_ct,                       // a DICOM image whose Modality says it is not CT (MR, CR, ...)
   too_large,                    // declares or inflates to more than a limit allows
   bad_value,                    // a header value that is not usable (NaN rescale slope, ...)
   bad_csv,                      // labels file malformed

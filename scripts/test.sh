@@ -2,7 +2,8 @@
 # Installs what is missing, builds ihd with its tests, and runs every test with ctest.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-# PyTorch (Debian's) makes the full-size ResNet parity tests against torchvision run too.
+# PyTorch (Debian's) makes the full-size ResNet parity tests against torchvision run too, and the
+# test of scripts/ihd_to_torch.py against ihd_predict.
 "$root/scripts/install-deps.sh" python3-torch python3-torchvision
 "$root/scripts/build.sh" "$root/build" -DIHD_TESTS=ON
 cd "$root/build"

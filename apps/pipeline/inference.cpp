@@ -2,6 +2,7 @@
 #include "apps/pipeline/inference.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include "apps/pipeline/model_setup.h"
@@ -26,6 +27,27 @@ std::string lowercase_extension(const fs::path& path) {
   std::transform(extension.begin(), extension.end(), extension.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return extension;
+}
+
+// The Modality as it can be shown on one line: CS values are short upper-case words; anything
+// else a hostile header holds is cut to 16 characters and shown as '?'.
+std::string printable_modality(const std::string& modality) {
+  std::string shown;
+  for (char c : modality.substr(0, 16))
+    shown += std::isprint(static_cast<unsigned char>(c)) ? c : '?';
+  return shown;
+}
+
+// Refuses a DICOM file whose Modality is present and not CT.
+void require_ct(const data::DicomMetadata& metadata, const fs::path& file) {
+  const size_t first = metadata.modality.find_first_not_of(' ');
+  if (first == std::string::npos) return;  // absent or empty: nothing says it is not CT
+  const std::string modality =
+      metadata.modality.substr(first, metadata.modality.find_last_not_of(' ') - first + 1);
+  if (modality == "CT") return;
+  throw Error(ErrorKind::not_ct, file.string(),
+              "Modality " + printable_modality(modality) +
+                  ", not CT: the model reads head CT (--allow-non-ct to score it anyway)");
 }
 
 }  // namespace
@@ -60,6 +82,7 @@ TrainedModel load_trained_model(const fs::path& source, Device device) {
   const RunCalibration calibration = read_run_calibration(
       config, config_path.string(), static_cast<size_t>(output_count(trained.options)));
   trained.decision_threshold = calibration.decision_threshold;
+  trained.decision_thresholds = calibration.decision_thresholds;
   trained.label_names = calibration.label_names;
   trained.temperatures = calibration.temperatures;
   return trained;
@@ -85,24 +108,38 @@ std::vector<fs::path> list_image_files(const std::vector<std::string>& inputs) {
   return files;
 }
 
-PreparedInput prepare_input(const fs::path& file, const TrainOptions& options) {
+PreparedInput prepare_input(const fs::path& file, const TrainOptions& options,
+                            const InputReading& reading) {
   if (!fs::exists(file)) throw Error(file.string() + ": no such file");
   const int size = options.image_size;
+  PreparedInput input;
+  input.id = file.stem().string();
   std::vector<std::uint8_t> bytes(static_cast<size_t>(size) * size * options.channels);
   if (lowercase_extension(file) == ".png") {
     const data::PngImage image = data::read_png(file, options.channels);
     data::resize_image_u8(image.pixels.data(), image.height, image.width, options.channels,
                           bytes.data(), size, size);
+    if (reading.keep_native_view) {
+      input.native_view = {image.height, image.width, {}};
+      for (size_t i = 0; i < image.pixels.size(); i += static_cast<size_t>(options.channels)) {
+        input.native_view.values.push_back(image.pixels[i] * (1.0f / 255.0f));
+      }
+    }
   } else {
     const data::HuImage hu = data::read_dicom_hu(file, dicom_limits_for(options));
+    if (!reading.allow_non_ct) require_ct(hu.metadata, file);
     std::vector<data::ChannelSpec> channels = data::window_channels(data::default_windows());
     channels.resize(static_cast<size_t>(options.channels));
     std::vector<const data::HuImage*> slices(channels.size(), &hu);
     const data::PreparedImage prepared = data::prepare_image(slices, channels, size);
     bytes = prepared.pixels;
+    if (reading.keep_native_view) {
+      input.native_view = {hu.rows, hu.columns, {}};
+      for (float value : hu.hu) {
+        input.native_view.values.push_back(data::window_unit(value, channels[0].window));
+      }
+    }
   }
-  PreparedInput input;
-  input.id = file.stem().string();
   input.pixels.resize(bytes.size());
   for (size_t i = 0; i < bytes.size(); ++i) input.pixels[i] = bytes[i] * (1.0f / 255.0f);
   normalize_pixels(input.pixels, options.channels, options.normalize);

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "apps/pipeline/run_folder.h"
+#include "apps/training/metrics.h"
 #include "apps/training/temperature_scaling.h"
 #include "common/decimal.h"
 #include "common/error.h"
@@ -27,7 +28,41 @@ double parse_number_in(const std::string& text, double low, double high, const s
   return value;
 }
 
+// A list value of `outputs` numbers in [low, high], each checked as `item`.
+std::vector<double> parse_numbers_in(const std::string& text, size_t outputs, double low,
+                                     double high, const std::string& key, const std::string& item,
+                                     const std::string& config_path) {
+  const std::vector<std::string> values = split_list(text);
+  if (values.size() != outputs) {
+    throw Error(ErrorKind::bad_config, config_path,
+                key + " lists " + std::to_string(values.size()) + " values for a model of " +
+                    std::to_string(outputs) + " outputs");
+  }
+  std::vector<double> numbers;
+  for (const std::string& value : values) {
+    numbers.push_back(parse_number_in(value, low, high, item, config_path));
+  }
+  return numbers;
+}
+
+std::string number_list(const std::vector<double>& numbers) {
+  std::vector<std::string> texts;
+  for (double number : numbers) texts.push_back(shortest_decimal(number));
+  return join_list(texts);
+}
+
 }  // namespace
+
+std::vector<double> sensitivity_thresholds(const Predictions& calibrated,
+                                           double target_sensitivity) {
+  std::vector<double> thresholds;
+  for (size_t k = 0; k < calibrated.scores.size(); ++k) {
+    const training::SensitivityOperatingPoint point = training::threshold_for_sensitivity(
+        calibrated.scores[k], calibrated.labels[k], target_sensitivity);
+    thresholds.push_back(point.reachable ? point.at_threshold.threshold : 0.5);
+  }
+  return thresholds;
+}
 
 std::vector<double> fit_output_temperatures(const Predictions& validation) {
   std::vector<double> temperatures;
@@ -69,10 +104,10 @@ ConfigValues run_config_values(const TrainOptions& options, const RunCalibration
   values.emplace_back("device_used", options.device);
   values.emplace_back("threads_used", std::to_string(kernels::cpu::num_threads()));
   values.emplace_back("decision_threshold", shortest_decimal(calibration.decision_threshold));
-  std::vector<std::string> temperatures;
-  for (double temperature : calibration.temperatures)
-    temperatures.push_back(shortest_decimal(temperature));
-  values.emplace_back("temperatures", join_list(temperatures));
+  if (!calibration.decision_thresholds.empty()) {
+    values.emplace_back("decision_thresholds", number_list(calibration.decision_thresholds));
+  }
+  values.emplace_back("temperatures", number_list(calibration.temperatures));
   if (calibration.study_decision_threshold) {
     values.emplace_back("study_decision_threshold",
                         shortest_decimal(*calibration.study_decision_threshold));
@@ -104,16 +139,14 @@ RunCalibration read_run_calibration(const std::map<std::string, std::string>& co
   calibration.temperatures.assign(outputs, 1.0);
   if (const auto found = config.find("temperatures");
       found != config.end() && !found->second.empty()) {
-    const std::vector<std::string> values = split_list(found->second);
-    if (values.size() != outputs) {
-      throw Error(ErrorKind::bad_config, config_path,
-                  "temperatures lists " + std::to_string(values.size()) +
-                      " values for a model of " + std::to_string(outputs) + " outputs");
-    }
-    for (size_t k = 0; k < outputs; ++k) {
-      calibration.temperatures[k] =
-          parse_number_in(values[k], 1e-3, 1e3, "temperature", config_path);
-    }
+    calibration.temperatures = parse_numbers_in(found->second, outputs, 1e-3, 1e3, "temperatures",
+                                                "temperature", config_path);
+  }
+  calibration.decision_thresholds.assign(outputs, calibration.decision_threshold);
+  if (const auto found = config.find("decision_thresholds");
+      found != config.end() && !found->second.empty()) {
+    calibration.decision_thresholds = parse_numbers_in(
+        found->second, outputs, 0, 1, "decision_thresholds", "decision threshold", config_path);
   }
   return calibration;
 }

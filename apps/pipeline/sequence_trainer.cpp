@@ -83,6 +83,7 @@ double SequenceTrainer::current_threshold() const {
 TrainingOutcome SequenceTrainer::run() {
   kernels::cpu::set_num_threads(
       o_.threads > 0 ? o_.threads : static_cast<int>(std::thread::hardware_concurrency()));
+  std::printf("%s\n", kernels::cpu::thread_count_line().c_str());
   const bool resuming = !o_.resume.empty();
   const FolderLock lock = open_owned_folder(
       run_dir_, kRunFormat,
@@ -206,6 +207,8 @@ TrainingOutcome SequenceTrainer::run() {
     apply_temperatures(validation, calibration.temperatures);
     calibration.decision_threshold = calibrated_probability(
         calibration.decision_threshold, calibration.temperatures[labels_.headline]);
+    calibration.decision_thresholds = sensitivity_thresholds(validation, o_.target_sensitivity);
+    calibration.decision_thresholds[labels_.headline] = calibration.decision_threshold;
     const StudyScores study = study_scores(validation, series_, validation_, labels_.headline);
     const auto point =
         training::threshold_for_sensitivity(study.scores, study.labels, o_.target_sensitivity);

@@ -106,6 +106,7 @@ double Trainer::current_threshold() const {
 TrainingOutcome Trainer::run() {
   kernels::cpu::set_num_threads(
       o_.threads > 0 ? o_.threads : static_cast<int>(std::thread::hardware_concurrency()));
+  std::printf("%s\n", kernels::cpu::thread_count_line().c_str());
   // Training and evaluation both compute in the chosen precision (engine/autocast.h).
   const AutocastGuard autocast(o_.precision == "bf16" ? DType::bf16 : DType::f32);
   const bool resuming = !o_.resume.empty();
@@ -192,13 +193,19 @@ TrainingOutcome Trainer::run() {
   calibration.label_names = data_.label_names;
   calibration.decision_threshold = current_threshold();
   if (validation_loader && outcome.best && fs::exists(run_dir_ / kBestCheckpointName)) {
-    // The selected epoch's weights, and the temperatures that calibrate them on validation.
+    // The selected epoch's weights, the temperatures that calibrate them on validation, and
+    // each other output's threshold at the target sensitivity on the calibrated probabilities.
     load_weights(*model_, (run_dir_ / kBestCheckpointName).string());
     model_->eval();
-    calibration.temperatures = fit_output_temperatures(
-        predict(*model_, *validation_loader, data_.label_columns, o_.normalize, device_));
+    Predictions validation =
+        predict(*model_, *validation_loader, data_.label_columns, o_.normalize, device_);
+    calibration.temperatures = fit_output_temperatures(validation);
+    apply_temperatures(validation, calibration.temperatures);
+    // The headline keeps the selected epoch's threshold (what the run reports), calibrated.
     calibration.decision_threshold = calibrated_probability(
         calibration.decision_threshold, calibration.temperatures[data_.headline_output]);
+    calibration.decision_thresholds = sensitivity_thresholds(validation, o_.target_sensitivity);
+    calibration.decision_thresholds[data_.headline_output] = calibration.decision_threshold;
   }
   outcome.decision_threshold = calibration.decision_threshold;
   write_run_config(run_dir_ / kRunConfigName, run_config_values(o_, calibration));

@@ -114,8 +114,8 @@ std::optional<TrainedSequenceStage> load_sequence_stage(const fs::path& run_dir,
 }
 
 void predict_series(const TrainedModel& slice, const TrainedSequenceStage& stage,
-                    const std::vector<fs::path>& files, int batch, Device device,
-                    const std::function<void(const SeriesPrediction&)>& emit,
+                    const std::vector<fs::path>& files, const InputReading& reading, int batch,
+                    Device device, const std::function<void(const SeriesPrediction&)>& emit,
                     const std::function<void(const fs::path&, const std::exception&)>& skipped) {
   std::vector<data::SliceLocation> locations;
   for (const fs::path& file : files) locations.push_back(location_of(file, slice.options));
@@ -135,7 +135,7 @@ void predict_series(const TrainedModel& slice, const TrainedSequenceStage& stage
     for (size_t k = 0; k < ordered.slices.size(); ++k) {
       const fs::path& file = files[ordered.slices[k]];
       try {
-        pending.push_back(prepare_input(file, slice.options));
+        pending.push_back(prepare_input(file, slice.options, reading));
       } catch (const std::exception& error) {
         skipped(file, error);
         continue;

@@ -45,11 +45,11 @@ struct SeriesPrediction {
 };
 
 // Predicts `files` series by series: `emit` gets each series' prediction, `skipped` each file
-// that cannot be read (the rest of its series goes on).
+// that cannot be read or is refused by `reading` (the rest of its series goes on).
 void predict_series(
     const TrainedModel& slice, const TrainedSequenceStage& stage,
-    const std::vector<std::filesystem::path>& files, int batch, Device device,
-    const std::function<void(const SeriesPrediction&)>& emit,
+    const std::vector<std::filesystem::path>& files, const InputReading& reading, int batch,
+    Device device, const std::function<void(const SeriesPrediction&)>& emit,
     const std::function<void(const std::filesystem::path&, const std::exception&)>& skipped);
 
 }  // namespace ihd::pipeline

@@ -1,6 +1,8 @@
 // Error checking for every CUDA runtime, cuDNN and cuBLAS call, and for kernel launches. A failed
-// call throws kernels::cuda::CudaError whose message names the library, the failed expression,
-// the library's own description of the status, and the file and line of the call:
+// call throws kernels::cuda::CudaError whose message names the library, the function called and
+// the library's own description of the status, and what to do (error_message.h); the file and
+// line of the call are not in it: with IHD_DEBUG=1 in the environment they go to stderr as a
+// "debug:" line just before the throw, for developers:
 //   IHD_CUDA_CHECK(cudaMalloc(&block, bytes));
 //   my_kernel<<<blocks, threads, 0, stream>>>(...); IHD_CUDA_CHECK_LAUNCH();
 // Host-side header: include it from .cu and .cpp files of kernels/cuda only.
@@ -22,9 +24,9 @@ class CudaError : public Error {
   using Error::Error;
 };
 
-// Builds the message and throws CudaError.
-[[noreturn]] void throw_cuda_error(const char* library, const char* expression,
-                                   const char* description, int status, const char* file, int line);
+// Builds the message, prints the debug line where IHD_DEBUG is set, and throws CudaError.
+[[noreturn]] void throw_cuda_error(const char* library, const char* call, const char* description,
+                                   int status, const char* file, int line);
 
 }  // namespace ihd::kernels::cuda
 
@@ -39,7 +41,15 @@ class CudaError : public Error {
 
 // After every kernel launch: reports a bad launch configuration (or an earlier asynchronous
 // error) at the launch site instead of at some later, unrelated call.
-#define IHD_CUDA_CHECK_LAUNCH() IHD_CUDA_CHECK(cudaGetLastError())
+#define IHD_CUDA_CHECK_LAUNCH()                                                                  \
+  do {                                                                                           \
+    const cudaError_t ihd_status = cudaGetLastError();                                           \
+    if (ihd_status != cudaSuccess) {                                                             \
+      ::ihd::kernels::cuda::throw_cuda_error("CUDA", "a kernel launch",                          \
+                                             cudaGetErrorString(ihd_status),                     \
+                                             static_cast<int>(ihd_status), __FILE__, __LINE__);  \
+    }                                                                                            \
+  } while (0)
 
 #define IHD_CUDNN_CHECK(call)                                                                   \
   do {                                                                                          \

@@ -2,7 +2,8 @@
 // validation AUC above 0.9), in float32 and in bfloat16 mixed precision, and ihd_predict
 // reproduces the validation scores (calibrated with the run's temperature) from the DICOM files;
 // a run stopped part-way and resumed ends bit-identical to an uninterrupted one; a six-label run
-// reports per-subtype metrics and ihd_predict --submission writes the exact RSNA format.
+// reports per-subtype metrics, ihd_predict --submission writes the exact RSNA format, and the
+// plain CSV decides each label at its own threshold and skips an MR file, naming its Modality.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -215,13 +216,48 @@ TEST_CASE("six labels: per-subtype metrics, and ihd_predict --submission in the 
     CHECK(rows[i].rfind(stems[(i - 1) / 6] + "_" + subtypes[(i - 1) % 6] + ",", 0) == 0);
   }
 
-  REQUIRE(run_predict("--model " + o.out + " --out e2e_six/plain.csv" + inputs,
+  // An MR file among them is skipped with one line naming it and its Modality, the rest scored.
+  const std::string mr = std::string(IHD_PYDICOM_TEST_FILES) + "/MR_small.dcm";
+  REQUIRE(run_predict("--model " + o.out + " --out e2e_six/plain.csv" + inputs + " " + mr,
                       "e2e_six/plain.err") == 0);
+  const auto refused = read_lines("e2e_six/plain.err");
+  CHECK(std::count_if(refused.begin(), refused.end(), [&](const std::string& line) {
+          return line == "skipped " + mr +
+                             ": Modality MR, not CT: the model reads head CT (--allow-non-ct to "
+                             "score it anyway)";
+        }) == 1);
+  CHECK(read_lines("e2e_six/plain.csv").size() == 1 + stems.size());
   CHECK(read_lines("e2e_six/plain.csv").front() ==
         "id,epidural_probability,epidural_label,intraparenchymal_probability,"
         "intraparenchymal_label,intraventricular_probability,intraventricular_label,"
         "subarachnoid_probability,subarachnoid_label,subdural_probability,subdural_label,"
         "any_probability,any_label");
+
+  // Each label is decided at its own threshold from config.json: set to 0 and 1 in turn, the
+  // labels come out 1, 0, 1, 0, 1, 0 whatever the probabilities; --threshold decides them all.
+  const fs::path config_path = fs::path(o.out) / "config.json";
+  const auto config = read_run_config(config_path);
+  REQUIRE(config.count("decision_thresholds") == 1);
+  ConfigValues edited(config.begin(), config.end());
+  for (auto& [key, value] : edited) {
+    if (key == "decision_thresholds") value = "0;1;0;1;0;1";
+  }
+  write_run_config(config_path, edited);
+  for (const auto& [flag, expected_labels] :
+       {std::pair<std::string, std::string>{"", "101010"}, {" --threshold 0", "111111"}}) {
+    CAPTURE(flag);
+    REQUIRE(run_predict("--model " + o.out + flag + " --out e2e_six/plain.csv" + inputs,
+                        "e2e_six/plain.err") == 0);
+    const auto plain = read_lines("e2e_six/plain.csv");
+    REQUIRE(plain.size() == 1 + stems.size());
+    for (size_t i = 1; i < plain.size(); ++i) {
+      const auto fields = split_csv(plain[i]);
+      REQUIRE(fields.size() == 13);
+      std::string labels;
+      for (size_t k = 0; k < 6; ++k) labels += fields[2 + 2 * k];
+      CHECK(labels == expected_labels);
+    }
+  }
 }
 
 }  // namespace ihd::pipeline
