@@ -2,8 +2,9 @@
 # Installs what is missing, builds ihd with its tests, and runs every test with ctest.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-# PyTorch (Debian's) makes the full-size ResNet parity tests against torchvision run too.
-"$root/scripts/install-deps.sh" python3-torch python3-torchvision
+# PyTorch (Debian's) makes the full-size ResNet parity tests against torchvision run too;
+# Chromium renders the report pages for their screenshot test.
+"$root/scripts/install-deps.sh" python3-torch python3-torchvision chromium
 "$root/scripts/build.sh" "$root/build" -DIHD_TESTS=ON
 cd "$root/build"
 ctest --output-on-failure -j "$(nproc)" --timeout 1200
