@@ -4,8 +4,9 @@
 // any slice is), calibration before and after the run's temperatures (ECE, MCE, Brier, the
 // reliability diagram), and for a two-stage run both stages on the same slices and the study
 // level (bootstrap intervals that resample studies). Writes an evaluation folder with
-// report.html, predictions.csv and config.json (what was evaluated). An earlier evaluation in that
-// folder is replaced; a folder holding anything else is refused.
+// report.html, predictions.csv (one row per image: id, patient, study, each label and score, the
+// decision at the run's threshold) and config.json (what was evaluated). An earlier evaluation in
+// that folder is replaced; a folder holding anything else is refused.
 //
 // With --study-labels FILE (CQ500's reads.csv: the majority of three readers per study) and DICOM
 // INPUT files or folders, it scores an external set the way the literature does: one probability
@@ -166,6 +167,8 @@ int evaluate_split(const EvalOptions& o, const TrainedModel& trained,
   add_calibration(calibration, "Calibration of the slice model", raw, data.label_names,
                   trained.temperatures, headline, "reliability_slice_model");
   Predictions written = predictions;
+  int written_headline = headline;
+  double written_threshold = trained.decision_threshold;
   std::optional<training::ReportSection> two_stages;
 
   if (stage) {
@@ -226,6 +229,8 @@ int evaluate_split(const EvalOptions& o, const TrainedModel& trained,
             "slices (sequence stage)", stage2.scores[stage_headline], stage2.labels[stage_headline],
             stage->calibration.decision_threshold, o.target_sensitivity, o.bootstrap));
     written = stage2;
+    written_headline = stage_headline;
+    written_threshold = stage->calibration.decision_threshold;
   }
   report.sections.push_back(calibration);
   if (two_stages) report.sections.push_back(*two_stages);
