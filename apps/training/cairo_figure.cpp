@@ -1,5 +1,5 @@
 // cairo rendering of a Drawing; see cairo_figure.h. Text goes through valid_utf8 (common/text.h)
-// first: cairo takes UTF-8 only.
+// first: cairo takes UTF-8 only; the SVG's <desc> escapes it with escape_xml (html_page.h).
 #include "apps/training/cairo_figure.h"
 
 #include <cairo-svg.h>
@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <variant>
 
+#include "apps/training/html_page.h"
 #include "common/text.h"
 
 #if !CAIRO_HAS_SVG_SURFACE || !CAIRO_HAS_PNG_FUNCTIONS
@@ -158,14 +159,25 @@ Box text_box(const TextShape& text) {
 std::string render_svg(const Drawing& drawing) {
   std::string svg;
   {
-    const Surface surface(cairo_svg_surface_create_for_stream(
-        append_bytes<std::string>, &svg, drawing.width, drawing.height));
+    const Surface surface(cairo_svg_surface_create_for_stream(append_bytes<std::string>, &svg,
+                                                              drawing.width, drawing.height));
     cairo_svg_surface_set_document_unit(surface.get(), CAIRO_SVG_UNIT_PX);
     const Context cr = context_on(surface.get());
     draw_all(cr.get(), drawing);
     cairo_surface_finish(surface.get());
     check(cairo_surface_status(surface.get()), "write an SVG");
   }
+  // cairo writes text as glyph outlines: the words go into a <desc> too, one text a line, for
+  // search, copying and screen readers.
+  std::string words;
+  for (const Shape& shape : drawing.shapes) {
+    if (const auto* text = std::get_if<TextShape>(&shape)) words += escape_xml(text->text) + "\n";
+  }
+  const std::size_t svg_start = svg.find("<svg");
+  const std::size_t after_svg_tag =
+      svg_start == std::string::npos ? svg_start : svg.find('>', svg_start);
+  if (after_svg_tag == std::string::npos) throw std::runtime_error("cairo wrote no <svg> element");
+  svg.insert(after_svg_tag + 1, "\n<desc>\n" + words + "</desc>");
   return svg;
 }
 

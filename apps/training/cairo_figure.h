@@ -3,7 +3,8 @@
 // figure with the same text. Text is set in the system's sans-serif face (fontconfig picks it:
 // DejaVu Sans on Debian) through cairo's toy text API, with unhinted metrics so that widths are
 // the same on both surfaces; text_box measures text exactly as it is drawn, for layouts that keep
-// labels apart. In the SVG, cairo writes text as glyph outlines: it looks the same in every viewer.
+// labels apart. In the SVG, cairo writes text as glyph outlines: it looks the same in every viewer;
+// the words are also in the SVG's <desc>, one text a line, in drawing order.
 #pragma once
 
 #include <string>

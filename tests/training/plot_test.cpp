@@ -1,7 +1,8 @@
 // Figures: charts place series where their data says; epoch axes tick at whole epochs; no text of
 // a chart or a confusion matrix overlaps another and the axis labels clear the tick labels
 // (checked on the layout's numbers, measured in the font cairo draws with); cairo's PNG shows the
-// shapes where they are (decoded independently, by stb_image) and its SVG has the drawing's size.
+// shapes where they are (decoded independently, by stb_image); its SVG is well-formed, has the
+// drawing's size and names every label (escaped) in its <desc>.
 #include <doctest/doctest.h>
 
 #define STB_IMAGE_STATIC
@@ -47,6 +48,31 @@ std::vector<EpochRecord> records(int epochs, double loss_scale) {
     history.push_back(r);
   }
   return history;
+}
+
+// Whether xml's elements nest properly: every start tag closed in order, one root element.
+// (Enough for what cairo writes: no CDATA, no comments; declarations are skipped.)
+bool well_formed(const std::string& xml) {
+  std::vector<std::string> open;
+  int roots = 0;
+  for (std::size_t at = xml.find('<'); at != std::string::npos; at = xml.find('<', at + 1)) {
+    const std::size_t end = xml.find('>', at);
+    if (end == std::string::npos) return false;
+    const std::string tag = xml.substr(at + 1, end - at - 1);
+    if (tag.empty() || tag[0] == '?' || tag[0] == '!') continue;
+    const std::string name =
+        tag.substr(tag[0] == '/', tag.find_first_of(" \t\n/", 1) - (tag[0] == '/'));
+    if (tag[0] == '/') {
+      if (open.empty() || open.back() != name) return false;
+      open.pop_back();
+    } else if (tag.back() != '/') {
+      roots += open.empty();
+      open.push_back(name);
+    } else {
+      roots += open.empty();
+    }
+  }
+  return open.empty() && roots == 1;
 }
 
 // Every text of a line chart, with its role for messages.
@@ -160,8 +186,8 @@ TEST_CASE("no two texts of a chart overlap, and the axis labels clear the tick l
   LineChart wide_values = epoch_chart("loss", {{"train", records(30, 123456.0)}}, 3);
   wide_values.y_label = "a long y label: the training objective, mean per image";
   LineChart roc = roc_chart(
-      "ROC curve", {{"validation with a long name", roc_curve(std::vector<double>{0.9, 0.2, 0.6},
-                                                              std::vector<int>{1, 0, 1})},
+      "ROC curve", {{"validation with a long name",
+                     roc_curve(std::vector<double>{0.9, 0.2, 0.6}, std::vector<int>{1, 0, 1})},
                     {"test", roc_curve(std::vector<double>{0.3, 0.8}, std::vector<int>{0, 1})}});
   for (const LineChart& chart : {two_series_chart(), wide_values, roc}) {
     CAPTURE(chart.title);
@@ -197,7 +223,8 @@ TEST_CASE("no two texts of a chart overlap, and the axis labels clear the tick l
 
 TEST_CASE("labels of marked points that would cover each other are stacked") {
   LineChart chart = two_series_chart();
-  chart.marked_points = {{3, 0.7, "slices, threshold 0.422"}, {3, 0.7, "patients, threshold 0.422"}};
+  chart.marked_points = {{3, 0.7, "slices, threshold 0.422"},
+                         {3, 0.7, "patients, threshold 0.422"}};
   const Drawing drawing = draw_line_chart(chart);
   std::vector<Box> labels;
   for (const TextShape* text : texts_of(drawing)) {
@@ -207,7 +234,9 @@ TEST_CASE("labels of marked points that would cover each other are stacked") {
   CHECK(!labels[0].overlaps(labels[1]));
 }
 
-TEST_CASE("ROC and PR charts name their areas and mark operating points, the confusion matrix shows its counts") {
+TEST_CASE(
+    "ROC and PR charts name their areas and mark operating points, the confusion matrix shows its "
+    "counts") {
   const std::vector<double> scores = {0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2};
   const std::vector<int> labels = {1, 1, 0, 1, 0, 1, 0, 0};
   LineChart roc = roc_chart("ROC", {{"validation", roc_curve(scores, labels)}});
@@ -229,8 +258,8 @@ TEST_CASE("ROC and PR charts name their areas and mark operating points, the con
   std::vector<std::string> shown;
   const auto texts = texts_of(matrix);
   for (const TextShape* text : texts) shown.push_back(text->text);
-  for (const char* text :
-       {"220", "200", "100", "80", "predicted", "actual", "bleed", "no bleed", "Test set", "73.3%"}) {
+  for (const char* text : {"220", "200", "100", "80", "predicted", "actual", "bleed", "no bleed",
+                           "Test set", "73.3%"}) {
     CAPTURE(text);
     CHECK(std::find(shown.begin(), shown.end(), text) != shown.end());
   }
@@ -244,6 +273,22 @@ TEST_CASE("ROC and PR charts name their areas and mark operating points, the con
       CHECK(!box.overlaps(text_box(*texts[j])));
     }
   }
+}
+
+TEST_CASE("a chart's SVG is well-formed XML of the chart's size and holds every label") {
+  LineChart chart =
+      epoch_chart("roc_auc", {{"train", records(4, 1)}, {"a <b> & c", records(4, 2)}}, 2);
+  const Drawing drawing = draw_line_chart(chart);
+  const std::string svg = render_svg(drawing);
+  CHECK(well_formed(svg));
+  CHECK_FALSE(well_formed("<svg><g></svg></g>"));
+  CHECK(svg.find("width=\"640px\" height=\"400px\"") != std::string::npos);
+  for (const std::string label : {"ROC AUC per epoch", "epoch", "ROC AUC", "train",
+                                  "a &lt;b&gt; &amp; c", "selected: epoch 2", "1", "4"}) {
+    CAPTURE(label);
+    CHECK(svg.find("\n" + label + "\n") != std::string::npos);
+  }
+  CHECK(svg.find("a <b>") == std::string::npos);
 }
 
 TEST_CASE("write_figure writes cairo's SVG and a PNG that shows the shapes where they are") {
@@ -268,10 +313,10 @@ TEST_CASE("write_figure writes cairo's SVG and a PNG that shows the shapes where
     const unsigned char* p = pixels + (y * width + x) * 3;
     return Color{p[0], p[1], p[2]};
   };
-  CHECK(same_color(at(100, 50), {200, 0, 0}, 2));    // on the line
-  CHECK(same_color(at(100, 60), {255, 255, 255}));   // beside it
-  CHECK(same_color(at(165, 80), {0, 0, 255}));       // inside the rectangle
-  int ink = 0;                                       // the text's pixels, above its baseline
+  CHECK(same_color(at(100, 50), {200, 0, 0}, 2));   // on the line
+  CHECK(same_color(at(100, 60), {255, 255, 255}));  // beside it
+  CHECK(same_color(at(165, 80), {0, 0, 255}));      // inside the rectangle
+  int ink = 0;                                      // the text's pixels, above its baseline
   for (int y = 10; y < 30; ++y) {
     for (int x = 10; x < 80; ++x) ink += same_color(at(x, y), {0, 0, 0}, 60);
   }
