@@ -78,7 +78,7 @@ std::string selected_epoch_table(const RunReport& report, int epoch, const std::
     const SensitivityOperatingPoint& target = r->metrics.at_target_sensitivity;
     rows.push_back(threshold_row(
         *r, target.at_threshold,
-        "reaches sensitivity " + format_metric(target.target_sensitivity, 2) + " on " + r->split));
+        "reaches sensitivity " + format_metric(target.target_sensitivity, 2)));
     rows.push_back(threshold_row(*r, r->metrics.at_default_threshold, "fixed"));
   }
   return html_table(kThresholdHeader, rows);

@@ -73,7 +73,7 @@ TEST_CASE("report.html: the result first, then the epochs, then configuration an
                             "sensitivity 0.95",
                         "<h2 id=\"result\">",
                         "<tr><td>validation</td><td>" + threshold +
-                            "</td><td>reaches sensitivity 0.95 on validation</td>",
+                            "</td><td>reaches sensitivity 0.95</td>",
                         "<tr><td>validation</td><td>0.5000</td><td>fixed</td>",
                         "<tr><td>train</td>",
                         "Further metrics of the selected epoch",
