@@ -45,10 +45,11 @@ struct EvalOptions {
   bool slice_only = false;
 };
 
-void print_metrics(const char* title, const training::MetricSet& m) {
+// m's numbers under title; unit names what was counted ("images", "patients").
+void print_metrics(const char* title, const training::MetricSet& m, const char* unit = "images") {
   const auto& d = m.at_default_threshold;
   const auto& t = m.at_target_sensitivity;
-  std::printf("%s: %lld images (%lld positive)\n", title, static_cast<long long>(m.sample_count),
+  std::printf("%s: %lld %s (%lld positive)\n", title, static_cast<long long>(m.sample_count), unit,
               static_cast<long long>(m.positive_count));
   std::printf("  ROC AUC %.4f  PR AUC %.4f  log loss %.4f\n", m.roc_auc, m.pr_auc, m.log_loss);
   std::printf(
@@ -146,7 +147,7 @@ int evaluate_split(const EvalOptions& o, const TrainedModel& trained,
   const training::EvaluatedLevel patient_level = training::evaluate_level(
       stage ? "patients (slice model)" : "patients", by_patient.scores, by_patient.labels,
       trained.decision_threshold, o.target_sensitivity, o.bootstrap);
-  print_metrics("per patient", patient_level.metrics);
+  print_metrics("per patient", patient_level.metrics, "patients");
 
   const std::string data_name = options.data.empty() ? "synthetic" : options.data;
   training::EvalReport report;
