@@ -11,6 +11,8 @@
 namespace ihd::training {
 namespace {
 
+constexpr const char* kNoBreakComma = ",\u00A0";  // a table cell breaks before "[", not inside it
+
 // "studies (sequence stage)" -> "studies_sequence_stage", for file names.
 std::string file_stem(const std::string& name) {
   std::string stem;
@@ -29,11 +31,11 @@ std::string headline(const EvaluatedLevel& level) {
   const BootstrapIntervals& ci = level.intervals;
   return "<p class=\"headline\">" + escape_xml(level.name) + ": " +
          std::to_string(level.metrics.sample_count) + " (" +
-         std::to_string(level.metrics.positive_count) +
-         " positive). At the run's threshold <b>" + format_metric(level.threshold, 4) +
-         "</b>: sensitivity <b>" + escape_xml(format_interval(ci.sensitivity, 3)) +
-         "</b>, specificity <b>" + escape_xml(format_interval(ci.specificity, 3)) +
-         "</b>; ROC AUC <b>" + escape_xml(format_interval(ci.roc_auc, 3)) + "</b>.</p>\n";
+         std::to_string(level.metrics.positive_count) + " positive). At the run's threshold <b>" +
+         format_metric(level.threshold, 4) + "</b>: sensitivity <b>" +
+         escape_xml(format_interval(ci.sensitivity, 3)) + "</b>, specificity <b>" +
+         escape_xml(format_interval(ci.specificity, 3)) + "</b>; ROC AUC <b>" +
+         escape_xml(format_interval(ci.roc_auc, 3)) + "</b>.</p>\n";
 }
 
 std::string metrics_section(const EvalReport& report) {
@@ -51,10 +53,10 @@ std::string metrics_section(const EvalReport& report) {
     resamples = std::max(resamples, level.intervals.sensitivity.valid_resamples);
   }
   std::string html = "<h2 id=\"metrics\">Metrics at the run's threshold</h2>\n";
-  html += html_table({"level", "count", "positive", "threshold", "ROC AUC [95% CI]",
-                      "sensitivity [95% CI]", "specificity [95% CI]", "precision", "accuracy",
-                      "F1", "PR AUC", "log loss"},
-                     rows);
+  html += html_table(
+      {"level", "count", "positive", "threshold", "ROC AUC [95% CI]", "sensitivity [95% CI]",
+       "specificity [95% CI]", "precision", "accuracy", "F1", "PR AUC", "log loss"},
+      rows);
   html += "<p>Intervals: 95% percentile bootstrap over " + std::to_string(resamples) +
           " resamples of each level's own units (slices, patients or studies).</p>\n";
 
@@ -73,8 +75,8 @@ std::string metrics_section(const EvalReport& report) {
     }
   }
   html += html_details("Other thresholds, for comparison",
-                       html_table({"level", "threshold", "chosen as", "sensitivity",
-                                   "specificity", "precision", "accuracy"},
+                       html_table({"level", "threshold", "chosen as", "sensitivity", "specificity",
+                                   "precision", "accuracy"},
                                   other));
   return html;
 }
@@ -97,7 +99,8 @@ std::string curves_section(const EvalReport& report, const std::filesystem::path
       }
     }
   }
-  std::string html = "<h2 id=\"curves\">Curves and confusion matrices</h2>\n<div class=\"figures\">\n";
+  std::string html =
+      "<h2 id=\"curves\">Curves and confusion matrices</h2>\n<div class=\"figures\">\n";
   html += html_figure(draw_line_chart(roc), plots, kPlotsDirName, "roc",
                       "ROC curve, the run's operating point marked");
   html += html_figure(draw_line_chart(precision_recall), plots, kPlotsDirName, "precision_recall",
@@ -128,9 +131,10 @@ std::string patients_section(const PatientScores& patients, double threshold) {
     missed += order == 0;
     false_alarms += order == 1;
     positive += bleed;
-    rows.push_back({order,
-                    {patients.patient_ids[i], bleed ? "bleed" : "no bleed",
-                     format_metric(patients.scores[i], 4), called ? "bleed" : "no bleed", outcome}});
+    rows.push_back(
+        {order,
+         {patients.patient_ids[i], bleed ? "bleed" : "no bleed",
+          format_metric(patients.scores[i], 4), called ? "bleed" : "no bleed", outcome}});
   }
   std::stable_sort(rows.begin(), rows.end(),
                    [](const Row& a, const Row& b) { return a.order < b.order; });
@@ -139,12 +143,11 @@ std::string patients_section(const PatientScores& patients, double threshold) {
   return "<h2 id=\"patients\">Per patient</h2>\n<p>A patient is positive when any of its slices "
          "is; its probability is the highest of its slices. " +
          std::to_string(patients.patient_ids.size()) + " patients, " + std::to_string(positive) +
-         " positive; at threshold " + format_metric(threshold, 4) + ", " +
-         std::to_string(missed) + " missed and " + std::to_string(false_alarms) +
-         " false alarms.</p>\n" +
-         html_details("Each patient, misses and false alarms first",
-                      html_table({"patient", "label", "highest probability", "decision", "outcome"},
-                                 cells));
+         " positive; at threshold " + format_metric(threshold, 4) + ", " + std::to_string(missed) +
+         " missed and " + std::to_string(false_alarms) + " false alarms.</p>\n" +
+         html_details(
+             "Each patient, misses and false alarms first",
+             html_table({"patient", "label", "highest probability", "decision", "outcome"}, cells));
 }
 
 std::string caller_section(const ReportSection& section, const std::filesystem::path& plots) {
@@ -178,11 +181,12 @@ EvaluatedLevel evaluate_level(const std::string& name, std::span<const double> s
 }
 
 std::string format_interval(const ConfidenceInterval& ci, int digits) {
-  return format_metric(ci.estimate, digits) + " [" + format_metric(ci.lower, digits) + ", " +
-         format_metric(ci.upper, digits) + "]";
+  return format_metric(ci.estimate, digits) + " [" + format_metric(ci.lower, digits) +
+         kNoBreakComma + format_metric(ci.upper, digits) + "]";
 }
 
-std::filesystem::path write_eval_report(const std::filesystem::path& dir, const EvalReport& report) {
+std::filesystem::path write_eval_report(const std::filesystem::path& dir,
+                                        const EvalReport& report) {
   const std::filesystem::path plots = dir / kPlotsDirName;
   std::string body;
   if (!report.levels.empty()) body += headline(report.levels.front());

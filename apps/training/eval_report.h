@@ -54,7 +54,8 @@ struct EvalReport {
   std::vector<ReportSection> sections;  // after the levels and the patients, in order
 };
 
-// "0.9123 [0.8901, 0.9345]": an estimate and its interval.
+// "0.9123 [0.8901, 0.9345]": an estimate and its interval (a no-break space after the comma, so a
+// narrow table cell wraps only before the bracket).
 std::string format_interval(const ConfidenceInterval& interval, int digits = 4);
 
 // Writes dir/report.html (atomically) and the figures under dir/plots/; returns the page's path.

@@ -46,7 +46,6 @@ std::string html_page(const std::string& title, const std::string& body) {
       ".table-scroll { overflow-x: auto; max-width: 100%; }\n"
       "table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.92em; }\n"
       "th, td { border: 1px solid #ccc; padding: 0.2em 0.45em; text-align: right; }\n"
-      "td { white-space: nowrap; }\n"
       "th { background: #eef2f7; } td:first-child, th:first-child { text-align: left; }\n"
       "details { margin: 0.8em 0; } summary { cursor: pointer; font-weight: bold; }\n"
       ".figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(480px, 1fr));"
@@ -84,8 +83,8 @@ std::string html_table(const std::vector<std::string>& header,
 }
 
 std::string html_report_table(const ReportTable& table) {
-  std::string html = "<h3>" + escape_xml(table.title) + "</h3>\n" +
-                     html_table(table.header, table.rows);
+  std::string html =
+      "<h3>" + escape_xml(table.title) + "</h3>\n" + html_table(table.header, table.rows);
   if (!table.note.empty()) html += "<p>" + escape_xml(table.note) + "</p>\n";
   return html;
 }

@@ -64,10 +64,7 @@ Ticks make_ticks(Range data, bool fixed, bool integer) {
   const double raw_step = (data.high - data.low) / 5;
   const double magnitude = std::pow(10.0, std::floor(std::log10(raw_step)));
   const double normalized = raw_step / magnitude;
-  double step = magnitude * (normalized < 1.5 ? 1
-                             : normalized < 3 ? 2
-                             : normalized < 7 ? 5
-                                              : 10);
+  double step = magnitude * (normalized < 1.5 ? 1 : normalized < 3 ? 2 : normalized < 7 ? 5 : 10);
   if (integer) step = std::max(1.0, std::round(step));
   Ticks ticks;
   ticks.range = fixed ? data
@@ -203,8 +200,9 @@ ChartLayout line_chart_layout(const LineChart& chart, int width_px, int height_p
   }
   for (std::size_t i = 0; i < y_ticks.values.size(); ++i) {
     // Digits centred on the tick: their height is about 0.73 of the font size.
-    layout.y_tick_labels[i].anchor = {area.left - kTickLengthPx - kGapPx / 2,
-                                      layout.to_px(0, y_ticks.values[i]).y + 0.365 * kTickLabelSizePx};
+    layout.y_tick_labels[i].anchor = {
+        area.left - kTickLengthPx - kGapPx / 2,
+        layout.to_px(0, y_ticks.values[i]).y + 0.365 * kTickLabelSizePx};
   }
   layout.x_label = text({(area.left + area.right) / 2,
                          x_tick_baseline + tick_line.descent + kGapPx + axis_line.ascent},
@@ -213,8 +211,9 @@ ChartLayout line_chart_layout(const LineChart& chart, int width_px, int height_p
                         kAxisLabelSizePx, TextAlign::kMiddle);
   layout.y_label.vertical = true;
   for (std::size_t s = 0; s < layout.legend.size(); ++s) {
-    layout.legend[s].anchor = {area.right + kGapPx * 2 + kLegendLinePx + kGapPx,
-                               area.top + legend_line.ascent + kLegendRowPx * static_cast<double>(s)};
+    layout.legend[s].anchor = {
+        area.right + kGapPx * 2 + kLegendLinePx + kGapPx,
+        area.top + legend_line.ascent + kLegendRowPx * static_cast<double>(s)};
   }
   return layout;
 }
@@ -303,18 +302,19 @@ Drawing draw_line_chart(const LineChart& chart, int width_px, int height_px) {
   if (chart.x_marker && !chart.x_marker->label.empty()) {
     const double x = to_px(chart.x_marker->x, 0).x;
     const bool left_half = x < middle;
-    push_label(shapes, text({x + (left_half ? 5 : -5), area.top + 6 + kMarkerLabelSizePx},
-                            chart.x_marker->label, kMarkerLabelSizePx,
-                            left_half ? TextAlign::kStart : TextAlign::kEnd, kAxis),
+    // Above the frame, between it and the title: the label covers no data.
+    push_label(shapes,
+               text({x + (left_half ? -4 : 4), area.top - 5}, chart.x_marker->label,
+                    kMarkerLabelSizePx, left_half ? TextAlign::kStart : TextAlign::kEnd, kAxis),
                labels);
   }
   for (const MarkedPoint& marked : chart.marked_points) {
     const Point p = to_px(marked.x, marked.y);
     shapes.push_back(CircleShape{p, 5.5, kWhite, 2.5, kInk});
     const bool left_half = p.x < middle;
-    push_label(shapes, text({p.x + (left_half ? 9 : -9), p.y + 9 + kMarkerLabelSizePx},
-                            marked.label, kMarkerLabelSizePx,
-                            left_half ? TextAlign::kStart : TextAlign::kEnd),
+    push_label(shapes,
+               text({p.x + (left_half ? 9 : -9), p.y + 9 + kMarkerLabelSizePx}, marked.label,
+                    kMarkerLabelSizePx, left_half ? TextAlign::kStart : TextAlign::kEnd),
                labels);
   }
   return drawing;
@@ -387,15 +387,15 @@ Drawing draw_confusion_matrix(const ConfusionCounts& counts, const std::string& 
     widest_class =
         std::max(widest_class, text_width(text({0, 0}, name, kAxisLabelSizePx, TextAlign::kEnd)));
   }
-  const double left = std::round(kMarginPx + axis_line.height() + kGapPx * 2 + widest_class +
-                                 kGapPx * 1.5);
+  const double left =
+      std::round(kMarginPx + axis_line.height() + kGapPx * 2 + widest_class + kGapPx * 1.5);
   const double top = std::round(kMarginPx + title_line.height() + kGapPx * 2 +
                                 axis_line.height() * 2 + kGapPx * 2);
   const TextShape title_text =
       text({0, kMarginPx + title_line.ascent}, title, kTitleSizePx, TextAlign::kMiddle, kInk, true);
   Drawing drawing;
-  drawing.width = static_cast<int>(
-      std::ceil(std::max(left + 2 * kCellPx + kMarginPx * 2, text_width(title_text) + 4 * kMarginPx)));
+  drawing.width = static_cast<int>(std::ceil(
+      std::max(left + 2 * kCellPx + kMarginPx * 2, text_width(title_text) + 4 * kMarginPx)));
   drawing.height = static_cast<int>(top + 2 * kCellPx + kMarginPx * 2);
   auto& shapes = drawing.shapes;
   const std::int64_t cells[2][2] = {{counts.true_negative, counts.false_positive},
@@ -408,15 +408,16 @@ Drawing draw_confusion_matrix(const ConfusionCounts& counts, const std::string& 
   const double column_names_baseline = top - kGapPx - axis_line.descent;
   shapes.push_back(text({left + kCellPx, column_names_baseline - axis_line.height() - kGapPx / 2},
                         "predicted", kAxisLabelSizePx, TextAlign::kMiddle, kAxis));
-  TextShape actual = text({kMarginPx + axis_line.ascent, top + kCellPx}, "actual",
-                          kAxisLabelSizePx, TextAlign::kMiddle, kAxis);
+  TextShape actual = text({kMarginPx + axis_line.ascent, top + kCellPx}, "actual", kAxisLabelSizePx,
+                          TextAlign::kMiddle, kAxis);
   actual.vertical = true;
   shapes.push_back(actual);
   for (int i = 0; i < 2; ++i) {
     shapes.push_back(text({left + kCellPx * (i + 0.5), column_names_baseline}, class_names[i],
                           kAxisLabelSizePx, TextAlign::kMiddle));
-    shapes.push_back(text({left - kGapPx * 1.5, top + kCellPx * (i + 0.5) + 0.365 * kAxisLabelSizePx},
-                          class_names[i], kAxisLabelSizePx, TextAlign::kEnd));
+    shapes.push_back(
+        text({left - kGapPx * 1.5, top + kCellPx * (i + 0.5) + 0.365 * kAxisLabelSizePx},
+             class_names[i], kAxisLabelSizePx, TextAlign::kEnd));
   }
   for (int row = 0; row < 2; ++row) {
     const std::int64_t row_total = cells[row][0] + cells[row][1];
@@ -430,8 +431,9 @@ Drawing draw_confusion_matrix(const ConfusionCounts& counts, const std::string& 
       const double x = left + kCellPx * column;
       const double y = top + kCellPx * row;
       shapes.push_back(RectShape{x, y, kCellPx, kCellPx, fill});
-      shapes.push_back(text({x + kCellPx / 2, y + kCellPx / 2 + 4}, std::to_string(cells[row][column]),
-                            kCountSizePx, TextAlign::kMiddle, ink, true));
+      shapes.push_back(text({x + kCellPx / 2, y + kCellPx / 2 + 4},
+                            std::to_string(cells[row][column]), kCountSizePx, TextAlign::kMiddle,
+                            ink, true));
       const double share = row_total == 0 ? 0
                                           : 100.0 * static_cast<double>(cells[row][column]) /
                                                 static_cast<double>(row_total);

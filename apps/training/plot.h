@@ -26,8 +26,8 @@ struct Series {
   std::vector<double> y;  // a NaN breaks the line there
 };
 
-// A dashed vertical line at x across the plot, labelled at its top (the selected epoch); every
-// series' point at exactly x gets a ring.
+// A dashed vertical line at x across the plot, labelled just above the frame, under the title (the
+// selected epoch); every series' point at exactly x gets a ring.
 struct VerticalMarker {
   double x = 0;
   std::string label;

@@ -172,6 +172,20 @@ TEST_CASE("epoch charts tick at whole epochs, use readable names and mark the se
     REQUIRE(chart.x_marker);
     CHECK(chart.x_marker->x == epochs);
     CHECK(chart.x_marker->label == "selected: epoch " + std::to_string(epochs));
+    // Its label sits between the title and the frame, inside the figure, covering no data.
+    const Drawing drawing = draw_line_chart(chart);
+    int marker_labels = 0;
+    for (const Shape& shape : drawing.shapes) {
+      const auto* text = std::get_if<TextShape>(&shape);
+      if (text == nullptr || text->text != chart.x_marker->label) continue;
+      ++marker_labels;
+      const Box box = text_box(*text);
+      CHECK(box.bottom <= layout.plot_area.top);
+      CHECK(!box.overlaps(text_box(layout.title)));
+      CHECK(box.left >= 0);
+      CHECK(box.right <= drawing.width);
+    }
+    CHECK(marker_labels == 1);
   }
   const LineChart two = epoch_chart("recall", {{"train", records(2, 1)}}, std::nullopt);
   CHECK(tick_label_texts(line_chart_layout(two).x_tick_labels) ==
