@@ -129,9 +129,15 @@ double text_width(const TextShape& shape) {
 }
 
 // A label with a white box behind it, so it stays readable over grid lines and curves; moved
-// down, a line at a time, while it would cover a label placed before.
-void push_label(std::vector<Shape>& shapes, TextShape label, std::vector<Box>& placed) {
+// sideways to lie between left and right, then down, a line at a time, while it would cover a
+// label placed before.
+void push_label(std::vector<Shape>& shapes, TextShape label, std::vector<Box>& placed, double left,
+                double right) {
   Box box = text_box(label);
+  const double shift = box.left < left ? left - box.left : std::min(0.0, right - box.right);
+  label.anchor.x += shift;
+  box.left += shift;
+  box.right += shift;
   const auto covers = [&](const Box& b) {
     return std::any_of(placed.begin(), placed.end(), [&](const Box& p) { return p.overlaps(b); });
   };
@@ -306,7 +312,7 @@ Drawing draw_line_chart(const LineChart& chart, int width_px, int height_px) {
     push_label(shapes,
                text({x + (left_half ? -4 : 4), area.top - 5}, chart.x_marker->label,
                     kMarkerLabelSizePx, left_half ? TextAlign::kStart : TextAlign::kEnd, kAxis),
-               labels);
+               labels, kGapPx, width_px - kGapPx);
   }
   for (const MarkedPoint& marked : chart.marked_points) {
     const Point p = to_px(marked.x, marked.y);
@@ -315,7 +321,7 @@ Drawing draw_line_chart(const LineChart& chart, int width_px, int height_px) {
     push_label(shapes,
                text({p.x + (left_half ? 9 : -9), p.y + 9 + kMarkerLabelSizePx}, marked.label,
                     kMarkerLabelSizePx, left_half ? TextAlign::kStart : TextAlign::kEnd),
-               labels);
+               labels, area.left + 3, area.right - 3);
   }
   return drawing;
 }

@@ -248,6 +248,25 @@ TEST_CASE("labels of marked points that would cover each other are stacked") {
   CHECK(!labels[0].overlaps(labels[1]));
 }
 
+TEST_CASE("labels of marked points stay inside the plot area, clear of the legend") {
+  LineChart chart = two_series_chart();
+  chart.series[1].name = "studies (sequence stage)";
+  chart.marked_points = {{3.2, 0.5, "studies (sequence stage), threshold 0.500"},
+                         {2.8, 0.3, "slices (sequence stage), threshold 0.500"}};
+  const ChartLayout layout = line_chart_layout(chart);
+  const Drawing drawing = draw_line_chart(chart);
+  int labels = 0;
+  for (const TextShape* text : texts_of(drawing)) {
+    if (text->text.find("threshold") == std::string::npos) continue;
+    ++labels;
+    CAPTURE(text->text);
+    const Box box = text_box(*text);
+    CHECK(box.left > layout.plot_area.left);
+    CHECK(box.right < layout.plot_area.right);
+  }
+  CHECK(labels == 2);
+}
+
 TEST_CASE(
     "ROC and PR charts name their areas and mark operating points, the confusion matrix shows its "
     "counts") {
