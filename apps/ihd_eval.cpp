@@ -229,6 +229,10 @@ int evaluate_split(const EvalOptions& o, const TrainedModel& trained,
         training::evaluate_level(
             "slices (sequence stage)", stage2.scores[stage_headline], stage2.labels[stage_headline],
             stage->calibration.decision_threshold, o.target_sensitivity, o.bootstrap));
+    // And its studies, at the study threshold, with their curves and confusion matrix.
+    training::EvaluatedLevel sequence_studies = studies.back();
+    sequence_studies.name = "studies (sequence stage)";
+    report.levels.push_back(sequence_studies);
     written = stage2;
     written_headline = stage_headline;
     written_threshold = stage->calibration.decision_threshold;
