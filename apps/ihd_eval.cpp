@@ -4,8 +4,9 @@
 // any slice is), calibration before and after the run's temperatures (ECE, MCE, Brier, the
 // reliability diagram), and for a two-stage run both stages on the same slices and the study
 // level (bootstrap intervals that resample studies). Writes an evaluation folder with
-// report.html, predictions.csv and config.json (what was evaluated). An earlier evaluation in that
-// folder is replaced; a folder holding anything else is refused.
+// report.html, predictions.csv (one row per image: id, patient, study, each label and score, the
+// decision at the run's threshold) and config.json (what was evaluated). An earlier evaluation in
+// that folder is replaced; a folder holding anything else is refused.
 //
 // With --study-labels FILE (CQ500's reads.csv: the majority of three readers per study) and DICOM
 // INPUT files or folders, it scores an external set the way the literature does: one probability
@@ -18,15 +19,15 @@
 #include "apps/pipeline/evaluation.h"           // predict, epoch_record, write_predictions_csv
 #include "apps/pipeline/flags.h"                // FlagSet
 #include "apps/pipeline/inference.h"            // load_trained_model, list_image_files
-#include "apps/pipeline/level_evaluation.h"     // calibration_table, evaluate_studies
+#include "apps/pipeline/level_evaluation.h"     // calibration_table, levels_table
 #include "apps/pipeline/run_calibration.h"      // apply_temperatures
 #include "apps/pipeline/run_config.h"           // write_run_config, build_commit
 #include "apps/pipeline/run_folder.h"           // open_owned_folder
 #include "apps/pipeline/sequence_data.h"        // group_into_series, sequence_logits
 #include "apps/pipeline/training_data.h"        // open_training_data, loader_options
 #include "apps/pipeline/two_stage_inference.h"  // load_sequence_stage, predict_series
-#include "apps/training/metrics.h"              // bootstrap_intervals, aggregate_by_patient
-#include "apps/training/report.h"               // write_run_report
+#include "apps/training/eval_report.h"          // evaluate_level, write_eval_report
+#include "apps/training/metrics.h"              // aggregate_by_patient
 #include "common/atomic_file.h"                 // write_file_atomically
 #include "common/delimited.h"                   // join_record
 #include "common/error.h"                       // ihd::Error
@@ -47,10 +48,11 @@ struct EvalOptions {
   bool allow_non_ct = false;
 };
 
-void print_metrics(const char* title, const training::MetricSet& m) {
+// m's numbers under title; unit names what was counted ("images", "patients").
+void print_metrics(const char* title, const training::MetricSet& m, const char* unit = "images") {
   const auto& d = m.at_default_threshold;
   const auto& t = m.at_target_sensitivity;
-  std::printf("%s: %lld images (%lld positive)\n", title, static_cast<long long>(m.sample_count),
+  std::printf("%s: %lld %s (%lld positive)\n", title, static_cast<long long>(m.sample_count), unit,
               static_cast<long long>(m.positive_count));
   std::printf("  ROC AUC %.4f  PR AUC %.4f  log loss %.4f\n", m.roc_auc, m.pr_auc, m.log_loss);
   std::printf(
@@ -91,17 +93,25 @@ fs::path evaluation_folder(const EvalOptions& o, const std::string& name) {
   return o.out.empty() ? run_folder_of(o.model) / ("eval-" + name) : fs::path(o.out);
 }
 
-// Calibration before and after the temperatures, and the headline's reliability chart.
-void add_calibration(training::RunReport& report, const std::string& title, const Predictions& raw,
-                     const std::vector<std::string>& names, const std::vector<double>& temperatures,
-                     int headline, const std::string& chart_name) {
-  report.tables.push_back(calibration_table(title, raw, names, temperatures));
-  report.charts.emplace_back(chart_name, reliability_chart(title + ": " + names[headline], raw,
-                                                           headline, temperatures[headline]));
+// Calibration before and after the temperatures: its table, and the headline's reliability chart.
+void add_calibration(training::ReportSection& section, const std::string& title,
+                     const Predictions& raw, const std::vector<std::string>& names,
+                     const std::vector<double>& temperatures, int headline,
+                     const std::string& chart_name) {
+  section.tables.push_back(calibration_table(title, raw, names, temperatures));
+  section.charts.emplace_back(chart_name, reliability_chart(title + ": " + names[headline], raw,
+                                                            headline, temperatures[headline]));
 }
 
-// The labelled split of the run's data (or --data): slice metrics, calibration, and for a
-// two-stage run both stages and the study level.
+void print_intervals(const training::EvaluatedLevel& level, const char* auc_name) {
+  print_interval(auc_name, level.intervals.roc_auc);
+  print_interval("sensitivity", level.intervals.sensitivity);
+  print_interval("specificity", level.intervals.specificity);
+  std::printf("\n");
+}
+
+// The labelled split of the run's data (or --data): slice and patient metrics, calibration, and
+// for a two-stage run both stages and the study level.
 int evaluate_split(const EvalOptions& o, const TrainedModel& trained,
                    const std::optional<TrainedSequenceStage>& stage, ihd::Device device) {
   TrainOptions options = stage ? every_slice_options(trained.options) : trained.options;
@@ -125,36 +135,45 @@ int evaluate_split(const EvalOptions& o, const TrainedModel& trained,
 
   const auto& scores = predictions.scores[headline];
   const auto& labels = predictions.labels[headline];
-  const training::BootstrapIntervals intervals =
-      training::bootstrap_intervals(scores, labels, trained.decision_threshold, o.bootstrap, 1);
+  const training::EvaluatedLevel slices =
+      training::evaluate_level(stage ? "slices (slice model)" : "slices", scores, labels,
+                               trained.decision_threshold, o.target_sensitivity, o.bootstrap);
   std::printf("bootstrap 95%% intervals (%d resamples, threshold %.4f):", o.bootstrap,
               trained.decision_threshold);
-  print_interval("AUC", intervals.roc_auc);
-  print_interval("sensitivity", intervals.sensitivity);
-  print_interval("specificity", intervals.specificity);
-  std::printf("\n");
+  print_intervals(slices, "AUC");
 
   std::vector<std::string> patients;
   for (size_t index : predictions.indices)
     patients.push_back(data.dataset->records()[index].patient_id);
   const training::PatientScores by_patient =
       training::aggregate_by_patient(patients, scores, labels);
-  print_metrics("per patient", training::compute_metric_set(by_patient.scores, by_patient.labels,
-                                                            o.target_sensitivity));
+  const training::EvaluatedLevel patient_level = training::evaluate_level(
+      stage ? "patients (slice model)" : "patients", by_patient.scores, by_patient.labels,
+      trained.decision_threshold, o.target_sensitivity, o.bootstrap);
+  print_metrics("per patient", patient_level.metrics, "patients");
 
-  training::RunReport report;
+  const std::string data_name = options.data.empty() ? "synthetic" : options.data;
+  training::EvalReport report;
   report.title = "ihd evaluation: " + o.model + " on " + split;
-  report.config = {{"model", trained.weights_path},
-                   {"data", options.data.empty() ? "synthetic" : options.data},
-                   {"split", split},
-                   {"decision threshold", std::to_string(trained.decision_threshold)}};
-  report.history = {record};
-  report.selection_split = split;
-  report.best_curves = training::best_epoch_curves(split, scores, labels, o.target_sensitivity);
-  report.intervals = intervals;
-  add_calibration(report, "Calibration of the slice model", raw, data.label_names,
+  report.evaluated = {{"model", trained.weights_path}};
+  if (stage) report.evaluated.emplace_back("sequence stage", stage->weights_path);
+  report.evaluated.insert(
+      report.evaluated.end(),
+      {{"data", data_name},
+       {"split", split},
+       {"images", std::to_string(scores.size())},
+       {"decision threshold (the run's)", training::format_metric(trained.decision_threshold, 4)},
+       {"bootstrap resamples", std::to_string(o.bootstrap)}});
+  report.levels = {slices, patient_level};
+  report.patients = by_patient;
+  report.patient_threshold = trained.decision_threshold;
+  training::ReportSection calibration{"calibration", "Calibration", {}, {}};
+  add_calibration(calibration, "Calibration of the slice model", raw, data.label_names,
                   trained.temperatures, headline, "reliability_slice_model");
   Predictions written = predictions;
+  int written_headline = headline;
+  double written_threshold = trained.decision_threshold;
+  std::optional<training::ReportSection> two_stages;
 
   if (stage) {
     // Both stages on the same slices: the split's whole series, in order.
@@ -186,27 +205,43 @@ int evaluate_split(const EvalOptions& o, const TrainedModel& trained,
         epoch_record(0, split, 0, stage2, stage_headline, stage_labels.names, o.target_sensitivity);
     print_metrics("sequence stage", stage2_record.metrics);
     const double study_threshold = stage->calibration.study_decision_threshold.value_or(0.5);
-    const std::vector<StudyEvaluation> studies = {
-        evaluate_studies("slice model", study_scores(stage1, series, all_series, stage_headline),
-                         study_threshold, o.bootstrap),
-        evaluate_studies("sequence stage", study_scores(stage2, series, all_series, stage_headline),
-                         study_threshold, o.bootstrap)};
-    for (const StudyEvaluation& level : studies) {
-      std::printf("%s, %zu studies, threshold %.4f:", level.name.c_str(),
-                  level.studies.scores.size(), level.threshold);
-      print_interval("study AUC", level.intervals.roc_auc);
-      print_interval("sensitivity", level.intervals.sensitivity);
-      print_interval("specificity", level.intervals.specificity);
-      std::printf("\n");
+    std::vector<training::EvaluatedLevel> studies;
+    for (const auto& [name, stage_predictions] :
+         {std::pair<const char*, const Predictions*>{"slice model", &stage1},
+          {"sequence stage", &stage2}}) {
+      const StudyScores study =
+          study_scores(*stage_predictions, series, all_series, stage_headline);
+      studies.push_back(training::evaluate_level(name, study.scores, study.labels, study_threshold,
+                                                 o.target_sensitivity, o.bootstrap));
     }
-    report.tables.push_back(levels_table({stage1_record, stage2_record}, studies));
-    add_calibration(report, "Calibration of the sequence stage", stage2_raw, stage_labels.names,
-                    stage->calibration.temperatures, stage_headline, "reliability_sequence_stage");
-    report.history = {stage2_record};
-    report.best_curves = training::best_epoch_curves(
-        split, stage2.scores[stage_headline], stage2.labels[stage_headline], o.target_sensitivity);
+    for (const training::EvaluatedLevel& level : studies) {
+      std::printf("%s, %lld studies, threshold %.4f:", level.name.c_str(),
+                  static_cast<long long>(level.metrics.sample_count), level.threshold);
+      print_intervals(level, "study AUC");
+    }
+    two_stages = training::ReportSection{"two-stages",
+                                         "The two stages",
+                                         {levels_table({stage1_record, stage2_record}, studies)},
+                                         {}};
+    add_calibration(calibration, "Calibration of the sequence stage", stage2_raw,
+                    stage_labels.names, stage->calibration.temperatures, stage_headline,
+                    "reliability_sequence_stage");
+    // The headline is the sequence stage's slices: what the two-stage run predicts.
+    report.levels.insert(
+        report.levels.begin(),
+        training::evaluate_level(
+            "slices (sequence stage)", stage2.scores[stage_headline], stage2.labels[stage_headline],
+            stage->calibration.decision_threshold, o.target_sensitivity, o.bootstrap));
+    // And its studies, at the study threshold, with their curves and confusion matrix.
+    training::EvaluatedLevel sequence_studies = studies.back();
+    sequence_studies.name = "studies (sequence stage)";
+    report.levels.push_back(sequence_studies);
     written = stage2;
+    written_headline = stage_headline;
+    written_threshold = stage->calibration.decision_threshold;
   }
+  report.sections.push_back(calibration);
+  if (two_stages) report.sections.push_back(*two_stages);
 
   const fs::path out_dir = evaluation_folder(o, split);
   // An earlier evaluation there is replaced; a folder of anything else is refused.
@@ -215,14 +250,16 @@ int evaluate_split(const EvalOptions& o, const TrainedModel& trained,
                    {{"format", kEvalFormat},
                     {"model", trained.weights_path},
                     {"sequence_stage", stage ? stage->weights_path : ""},
-                    {"data", options.data.empty() ? "synthetic" : options.data},
+                    {"data", data_name},
                     {"split", split},
                     {"decision_threshold", std::to_string(trained.decision_threshold)},
                     {"target_sensitivity", std::to_string(o.target_sensitivity)},
                     {"commit", build_commit()}});
-  write_predictions_csv(out_dir / "predictions.csv", written,
-                        stage ? stage->calibration.label_names : data.label_names);
-  const fs::path page = training::write_run_report(out_dir, report);
+  write_predictions_csv(
+      out_dir / "predictions.csv", written,
+      stage ? stage->calibration.label_names : data.label_names,
+      prediction_details(written, *data.dataset, written_headline, written_threshold));
+  const fs::path page = training::write_eval_report(out_dir, report);
   std::printf("report: %s\n", page.string().c_str());
   return 0;
 }
@@ -318,7 +355,7 @@ int evaluate_studies_with_labels(const EvalOptions& o, const std::vector<std::st
   std::string rows = join_record({"study", "category", "label_any", "any_probability", "decision"},
                                  ihd::TextFormat::csv) +
                      "\n";
-  std::optional<StudyEvaluation> any_level;
+  std::optional<training::EvaluatedLevel> any_level;
   for (size_t f = 0; f < ihd::data::cq500_hemorrhage_findings.size(); ++f) {
     const auto& finding = ihd::data::cq500_hemorrhage_findings[f];
     const auto output = std::find(names.begin(), names.end(), std::string(finding.rsna_subtype));
@@ -332,12 +369,13 @@ int evaluate_studies_with_labels(const EvalOptions& o, const std::vector<std::st
       studies.scores.push_back(highest[k]);
       studies.labels.push_back(table.by_study.at(study).majority[column] > 0 ? 1 : 0);
     }
-    const StudyEvaluation level =
-        evaluate_studies(std::string(finding.column), studies, threshold, o.bootstrap);
+    const training::EvaluatedLevel level =
+        training::evaluate_level("studies: " + std::string(finding.column), studies.scores,
+                                 studies.labels, threshold, o.target_sensitivity, o.bootstrap);
     const auto positives = std::count(studies.labels.begin(), studies.labels.end(), 1);
     findings.rows.push_back({std::string(finding.column), std::string(finding.rsna_subtype),
                              std::to_string(studies.scores.size()), std::to_string(positives),
-                             format_interval(level.intervals.roc_auc)});
+                             training::format_interval(level.intervals.roc_auc)});
     std::printf("%s (%s): %zu studies, %ld positive:", std::string(finding.column).c_str(),
                 std::string(finding.rsna_subtype).c_str(), studies.scores.size(),
                 static_cast<long>(positives));
@@ -373,18 +411,17 @@ int evaluate_studies_with_labels(const EvalOptions& o, const std::vector<std::st
                     {"study_decision_threshold", std::to_string(threshold)},
                     {"commit", build_commit()}});
   ihd::write_file_atomically(out_dir / "study_predictions.csv", rows);
-  training::RunReport report;
+  training::EvalReport report;
   report.title = "ihd evaluation: " + o.model + " on the studies of " + o.study_labels;
-  report.config = {{"model", trained.weights_path},
-                   {"study labels", o.study_labels},
-                   {"studies", std::to_string(probability_of.size())},
-                   {"files skipped", std::to_string(skipped)},
-                   {"study threshold", std::to_string(threshold)}};
-  report.tables.push_back(findings);
-  report.tables.push_back(levels_table({training::EpochRecord{}}, {*any_level}));
-  report.tables.back().title = "ICH at the run's study threshold";
-  report.intervals = any_level->intervals;
-  const fs::path page = training::write_run_report(out_dir, report);
+  report.evaluated = {{"model", trained.weights_path},
+                      {"study labels", o.study_labels},
+                      {"studies", std::to_string(probability_of.size())},
+                      {"files skipped", std::to_string(skipped)},
+                      {"study threshold (the run's)", training::format_metric(threshold, 4)},
+                      {"bootstrap resamples", std::to_string(o.bootstrap)}};
+  report.levels = {*any_level};
+  report.sections.push_back({"findings", "Every finding", {findings}, {}});
+  const fs::path page = training::write_eval_report(out_dir, report);
   std::printf("report: %s\n", page.string().c_str());
   return 0;
 }

@@ -1,7 +1,8 @@
 # Finds the third-party libraries, all from Debian packages (or the CUDA toolkit):
 # OpenBLAS (CPU GEMM), OpenMP (CPU threads), oneDNN (fast CPU convolutions, optional), doctest
-# (tests), Google Benchmark (bench), DCMTK and zlib (DICOM) and stb (PNG). IHD_DEPS_ROOT points at a folder of carried headers and libraries
-# for machines without Debian's packages (the GPU machine; see scripts/device-check.sh).
+# (tests), Google Benchmark (bench), DCMTK and zlib (DICOM), stb (PNG) and cairo (the reports'
+# figures). IHD_DEPS_ROOT points at a folder of carried headers and libraries for machines
+# without Debian's packages (the GPU machine; see scripts/device-check.sh).
 set(IHD_DEPS_ROOT "" CACHE PATH "Optional folder with include/ and lib/ of carried dependencies")
 if(IHD_DEPS_ROOT)
   list(PREPEND CMAKE_PREFIX_PATH "${IHD_DEPS_ROOT}")
@@ -60,4 +61,15 @@ endif()
 if(IHD_DATA)
   find_package(DCMTK REQUIRED CONFIG)
   find_package(ZLIB REQUIRED)  # the DICOM pre-parse check inflates deflated data sets itself
+  # cairo draws every figure of the reports the apps write (SVG and PNG surfaces, real fonts):
+  # required with the apps, since a report without its figures is not worth writing.
+  if(NOT PkgConfig_FOUND)
+    message(FATAL_ERROR "pkg-config is needed to find cairo: apt-get install pkg-config libcairo2-dev")
+  endif()
+  pkg_check_modules(CAIRO IMPORTED_TARGET cairo>=1.16)
+  if(NOT CAIRO_FOUND)
+    message(FATAL_ERROR "cairo >= 1.16 (the reports' figures) was not found: "
+                        "apt-get install libcairo2-dev (or configure with -DIHD_DATA=OFF)")
+  endif()
+  message(STATUS "Report figures: cairo ${CAIRO_VERSION}")
 endif()

@@ -2,9 +2,10 @@
 # Installs the Debian packages that building and testing ihd need, only those that are missing.
 # Usage: scripts/install-deps.sh [extra-package...]
 set -euo pipefail
-# python3-pydicom ships the real DICOM files the data tests read.
+# python3-pydicom ships the real DICOM files the data tests read; libcairo2-dev draws the reports'
+# figures. `scripts/install-deps.sh chromium` adds the browser the report screenshot test uses.
 packages=(cmake ninja-build g++ pkg-config doctest-dev libbenchmark-dev libdcmtk-dev libstb-dev
-          libopenblas-dev libdnnl-dev python3-pydicom "$@")
+          libopenblas-dev libdnnl-dev libcairo2-dev python3-pydicom "$@")
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||

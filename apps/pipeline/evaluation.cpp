@@ -1,8 +1,10 @@
 // Evaluation passes (fault point "validation" after each scored batch) and epoch records.
 #include "apps/pipeline/evaluation.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <unordered_map>
 
 #include "apps/pipeline/training_data.h"
 #include "apps/training/metrics.h"
@@ -86,21 +88,45 @@ training::EpochRecord epoch_record(int epoch, const std::string& split, double l
   return record;
 }
 
+PredictionDetails prediction_details(const Predictions& predictions,
+                                     const data::ImageDataset& dataset, int decided_output,
+                                     double threshold) {
+  std::unordered_map<std::string, const data::ImageRecord*> by_id;
+  for (const data::ImageRecord& record : dataset.records()) by_id.emplace(record.id, &record);
+  PredictionDetails details;
+  details.decided_output = decided_output;
+  details.threshold = threshold;
+  for (const std::string& id : predictions.ids) {
+    const auto found = by_id.find(id);
+    details.patient_ids.push_back(found == by_id.end() ? "" : found->second->patient_id);
+    details.study_ids.push_back(found == by_id.end() ? "" : found->second->study_id);
+  }
+  return details;
+}
+
 void write_predictions_csv(const std::filesystem::path& path, const Predictions& predictions,
-                           const std::vector<std::string>& label_names) {
+                           const std::vector<std::string>& label_names,
+                           const std::optional<PredictionDetails>& details) {
   std::vector<std::string> header{"id"};
+  if (details) header.insert(header.end(), {"patient", "study"});
   for (const std::string& name : label_names) {
     header.push_back(name + "_label");
     header.push_back(name + "_score");
   }
+  if (details) header.push_back(label_names.at(details->decided_output) + "_decision");
   std::string out = join_record(header, TextFormat::csv) + "\n";
   char score[32];
   for (size_t i = 0; i < predictions.count(); ++i) {
     std::vector<std::string> row{predictions.ids[i]};
+    if (details) row.insert(row.end(), {details->patient_ids.at(i), details->study_ids.at(i)});
     for (size_t k = 0; k < label_names.size(); ++k) {
       std::snprintf(score, sizeof score, "%.9g", predictions.scores[k][i]);
       row.push_back(std::to_string(predictions.labels[k][i]));
       row.push_back(score);
+    }
+    if (details) {
+      row.push_back(predictions.scores[details->decided_output][i] >= details->threshold ? "1"
+                                                                                         : "0");
     }
     out += join_record(row, TextFormat::csv) + "\n";
   }
@@ -114,7 +140,14 @@ bool read_prediction_columns(const std::filesystem::path& path, int output,
     RecordReader reader(path, TextFormat::csv, ErrorKind::bad_csv);
     std::vector<std::string> fields;
     if (!reader.next(fields)) return false;
-    const size_t label_field = 1 + 2 * static_cast<size_t>(output);
+    // The first output's label column follows the id (and, in an evaluation's file, the patient
+    // and study).
+    const auto first_label = std::find_if(fields.begin(), fields.end(), [](const std::string& f) {
+      return f.size() > 6 && f.compare(f.size() - 6, 6, "_label") == 0;
+    });
+    if (first_label == fields.end()) return false;
+    const size_t label_field =
+        static_cast<size_t>(first_label - fields.begin()) + 2 * static_cast<size_t>(output);
     while (reader.next(fields)) {
       if (fields.size() < label_field + 2) return false;
       labels.push_back(std::stoi(fields[label_field]));

@@ -4,11 +4,13 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "apps/training/history.h"
 #include "data/batch_loader.h"
+#include "data/image_dataset.h"
 #include "engine/device.h"
 #include "model/resnet.h"
 
@@ -44,11 +46,26 @@ training::EpochRecord epoch_record(int epoch, const std::string& split, double l
                                    const std::vector<std::string>& label_names,
                                    double target_sensitivity);
 
-// Writes one CSV row per image (id, then label and score of each output, IDs quoted where CSV
-// needs it), atomically: a run's best_predictions.csv and an evaluation's predictions.csv, what
-// reports are drawn from and what a reader checks a single case against.
+// What an evaluation's predictions.csv says of each image beyond its labels and scores: whose it
+// is and the decision on one output at the run's threshold (score >= threshold).
+struct PredictionDetails {
+  std::vector<std::string> patient_ids;  // one per prediction, in order; "" when unknown
+  std::vector<std::string> study_ids;    // likewise; "" for PNG folders
+  int decided_output = 0;
+  double threshold = 0.5;
+};
+// The details of predictions over dataset's images (found by id).
+PredictionDetails prediction_details(const Predictions& predictions,
+                                     const data::ImageDataset& dataset, int decided_output,
+                                     double threshold);
+
+// Writes one CSV row per image, atomically: id, then label and score of each output (a run's
+// best_predictions.csv); with details, id, patient, study, the labels and scores, then the
+// decision "<output>_decision" (an evaluation's predictions.csv). IDs are quoted where CSV needs
+// it. What reports are drawn from and what a reader checks a single case against.
 void write_predictions_csv(const std::filesystem::path& path, const Predictions& predictions,
-                           const std::vector<std::string>& label_names);
+                           const std::vector<std::string>& label_names,
+                           const std::optional<PredictionDetails>& details = std::nullopt);
 
 // Reads back one output's label and score columns of such a file (for the report of a resumed
 // run); false when the file is absent or not what write_predictions_csv writes.

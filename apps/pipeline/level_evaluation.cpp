@@ -1,4 +1,4 @@
-// Calibration tables, reliability charts and the study level of an evaluation.
+// Calibration tables, reliability charts and the two stages' table of an evaluation.
 #include "apps/pipeline/level_evaluation.h"
 
 #include <cmath>
@@ -15,10 +15,6 @@ std::string number(double value, int digits = 4) {
 }
 
 }  // namespace
-
-std::string format_interval(const training::ConfidenceInterval& ci) {
-  return number(ci.estimate) + " [" + number(ci.lower) + ", " + number(ci.upper) + "]";
-}
 
 training::ReportTable calibration_table(const std::string& title, const Predictions& raw,
                                         const std::vector<std::string>& names,
@@ -73,21 +69,8 @@ training::LineChart reliability_chart(const std::string& title, const Prediction
   return chart;
 }
 
-StudyEvaluation evaluate_studies(const std::string& name, const StudyScores& studies,
-                                 double threshold, int bootstrap_resamples) {
-  StudyEvaluation evaluation;
-  evaluation.name = name;
-  evaluation.studies = studies;
-  evaluation.threshold = threshold;
-  evaluation.at_threshold =
-      training::metrics_at_threshold(studies.scores, studies.labels, threshold);
-  evaluation.intervals = training::bootstrap_intervals(studies.scores, studies.labels, threshold,
-                                                       bootstrap_resamples, 1);
-  return evaluation;
-}
-
 training::ReportTable levels_table(const std::vector<training::EpochRecord>& slice_records,
-                                   const std::vector<StudyEvaluation>& studies) {
+                                   const std::vector<training::EvaluatedLevel>& studies) {
   training::ReportTable table;
   table.title = "Slices and studies";
   table.header = {"model",
@@ -103,11 +86,11 @@ training::ReportTable levels_table(const std::vector<training::EpochRecord>& sli
     const auto loss = slices.extra.find("rsna_weighted_log_loss");
     table.rows.push_back({studies[i].name, number(slices.metrics.roc_auc),
                           loss == slices.extra.end() ? "" : number(loss->second),
-                          std::to_string(studies[i].studies.scores.size()),
-                          format_interval(studies[i].intervals.roc_auc),
+                          std::to_string(studies[i].metrics.sample_count),
+                          training::format_interval(studies[i].intervals.roc_auc),
                           number(studies[i].threshold),
-                          format_interval(studies[i].intervals.sensitivity),
-                          format_interval(studies[i].intervals.specificity)});
+                          training::format_interval(studies[i].intervals.sensitivity),
+                          training::format_interval(studies[i].intervals.specificity)});
   }
   table.note =
       "A study's probability is the highest `any` of its slices; intervals are percentile "

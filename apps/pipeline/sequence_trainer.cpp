@@ -9,6 +9,7 @@
 #include <iostream>
 #include <thread>
 
+#include "apps/pipeline/applied_settings.h"
 #include "apps/pipeline/checkpoint.h"
 #include "apps/pipeline/embedding.h"
 #include "apps/pipeline/evaluation.h"
@@ -293,7 +294,7 @@ training::EpochRecord SequenceTrainer::validate(int epoch, Predictions& predicti
 void SequenceTrainer::write_report(const Predictions* best_validation) const {
   training::RunReport report;
   report.title = "ihd sequence stage: " + run_dir_.string();
-  report.config = option_values(o_);
+  report.config = applied_settings(o_);
   report.history = history_;
   report.selection = rule_;
   report.selection_split = ranking_split_;

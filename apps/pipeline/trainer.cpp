@@ -7,6 +7,7 @@
 #include <iostream>
 #include <thread>
 
+#include "apps/pipeline/applied_settings.h"
 #include "apps/pipeline/checkpoint.h"
 #include "apps/pipeline/evaluation.h"
 #include "apps/pipeline/interrupt.h"
@@ -345,7 +346,7 @@ void Trainer::finish_epoch(int epoch, bool completed, TrainingPosition& position
 void Trainer::write_report() {
   training::RunReport report;
   report.title = "ihd training run: " + run_dir_.filename().string();
-  report.config = option_values(o_);
+  report.config = applied_settings(o_);
   report.history = history_;
   report.selection = rule_;
   report.selection_split = ranking_split_;

@@ -1,7 +1,7 @@
 // A figure as a flat list of shapes in pixel coordinates (origin top-left, y down). Chart layout
-// (plot.h) produces a Drawing once; two back ends render it: SVG text (svg.h) and an RGB raster
-// for PNG (raster.h). Keeping the shapes this small keeps both back ends short and identical in
-// what they show.
+// (plot.h) produces a Drawing once; cairo_figure.h renders it, to SVG and to PNG by one function,
+// and measures its text in the same font, so a layout can keep labels apart. Keeping the shapes
+// this few keeps the layout code readable and testable by its numbers.
 #pragma once
 
 #include <cstdint>
@@ -32,10 +32,13 @@ struct PolylineShape {
 inline constexpr double kDashOnPx = 6;
 inline constexpr double kDashOffPx = 4;
 
+// A filled disc, with an outline ring when outline_width_px > 0.
 struct CircleShape {
   Point center;
   double radius_px = 3;
-  Color color;
+  Color fill;
+  double outline_width_px = 0;
+  Color outline;
 };
 
 struct RectShape {
@@ -48,14 +51,15 @@ struct RectShape {
 
 enum class TextAlign { kStart, kMiddle, kEnd };
 
-// Text in the bitmap font (bitmap_font.h) magnified scale times. anchor is on the baseline: its x
-// is the start, middle or end of the text as align says. Vertical text is turned a quarter turn
-// counter-clockwise about the anchor (it reads bottom to top), as an SVG rotate(-90).
+// One line of text in the sans-serif font. anchor is on the baseline: its x is the start, middle
+// or end of the text as align says. Vertical text is turned a quarter turn counter-clockwise about
+// the anchor (it reads bottom to top), as an SVG rotate(-90).
 struct TextShape {
   Point anchor;
   std::string text;
   Color color;
-  int scale = 2;
+  double font_size_px = 13;
+  bool bold = false;
   TextAlign align = TextAlign::kStart;
   bool vertical = false;
 };

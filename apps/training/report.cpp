@@ -1,28 +1,18 @@
-// The run report; see report.h. Layout: configuration, headline tables, per-epoch figures, then
-// the best epoch's curves and confusion matrices, then the whole history in a collapsed table.
+// The run report; see report.h. Sections, each with an id: result, per-epoch, configuration,
+// history. The operating threshold is the selected epoch's threshold at the target sensitivity on
+// the selection split (best_record_threshold), on the probabilities as the network gives them;
+// config.json carries the same decisions as a threshold on the temperature-scaled probabilities.
 #include "apps/training/report.h"
 
 #include <algorithm>
-#include <map>
 
+#include "apps/training/epoch_charts.h"
 #include "apps/training/html_page.h"
 #include "apps/training/plot.h"
-#include "apps/training/svg.h"
 #include "common/atomic_file.h"
 
 namespace ihd::training {
 namespace {
-
-std::string metric_title(const std::string& metric) {
-  static const std::map<std::string, std::string> titles = {{"recall", "Recall (sensitivity)"},
-                                                            {"precision", "Precision"},
-                                                            {"accuracy", "Accuracy"},
-                                                            {"loss", "Loss"},
-                                                            {"roc_auc", "ROC AUC"},
-                                                            {"specificity", "Specificity"}};
-  const auto found = titles.find(metric);
-  return found == titles.end() ? metric : found->second;
-}
 
 std::vector<std::string> splits_in(const std::vector<EpochRecord>& history) {
   std::vector<std::string> splits;
@@ -32,101 +22,169 @@ std::vector<std::string> splits_in(const std::vector<EpochRecord>& history) {
   return splits;
 }
 
-std::vector<std::string> threshold_row(const std::string& label, const EpochRecord& r,
-                                       const ThresholdMetrics& m) {
-  return {label,
+const std::vector<std::string> kThresholdHeader = {
+    "split",     "threshold",   "chosen as", "sensitivity (recall)", "specificity", "precision",
+    "accuracy", "F1", "ROC AUC",   "PR AUC",               "loss"};
+
+std::vector<std::string> threshold_row(const EpochRecord& r, const ThresholdMetrics& m,
+                                       const std::string& chosen_as) {
+  return {r.split,
           format_metric(m.threshold, 4),
+          chosen_as,
           format_metric(m.recall),
+          format_metric(m.specificity),
           format_metric(m.precision),
           format_metric(m.accuracy),
-          format_metric(m.specificity),
           format_metric(m.f1),
           format_metric(r.metrics.roc_auc),
           format_metric(r.metrics.pr_auc),
           format_metric(r.loss, 4)};
 }
 
-const std::vector<std::string> kThresholdHeader = {
-    "epoch / split", "threshold", "recall",  "precision", "accuracy",
-    "specificity",   "F1",        "ROC AUC", "PR AUC",    "loss"};
-
-std::string headline_tables(const RunReport& report, int best_epoch, int last_epoch) {
-  std::vector<std::vector<std::string>> at_default, at_target;
-  double target = 0.95;
-  for (const auto& [name, epoch] : {std::pair<const char*, int>{"best", best_epoch},
-                                    std::pair<const char*, int>{"last", last_epoch}}) {
-    for (const EpochRecord& r : report.history) {
-      if (r.epoch != epoch) continue;
-      const std::string label =
-          std::string(name) + " (epoch " + std::to_string(epoch) + ") " + r.split;
-      at_default.push_back(threshold_row(label, r, r.metrics.at_default_threshold));
-      at_target.push_back(threshold_row(label, r, r.metrics.at_target_sensitivity.at_threshold));
-      target = r.metrics.at_target_sensitivity.target_sensitivity;
-    }
-  }
-  std::string html = "<h2 id=\"metrics\">Metrics</h2>\n<h3>At threshold 0.5</h3>\n";
-  html += html_table(kThresholdHeader, at_default);
-  html += "<h3>At the threshold reaching sensitivity " + format_metric(target, 2) +
-          " (chosen on each split's own scores)</h3>\n";
-  html += html_table(kThresholdHeader, at_target);
-  return html;
-}
-
-std::string intervals_table(const BootstrapIntervals& intervals) {
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& [name, ci] :
-       {std::pair<const char*, ConfidenceInterval>{"ROC AUC", intervals.roc_auc},
-        {"sensitivity", intervals.sensitivity},
-        {"specificity", intervals.specificity}}) {
-    rows.push_back({name, format_metric(ci.estimate), format_metric(ci.lower),
-                    format_metric(ci.upper), std::to_string(ci.valid_resamples)});
-  }
-  return "<h3>Bootstrap 95% confidence intervals</h3>\n" +
-         html_table({"metric", "estimate", "lower", "upper", "resamples"}, rows);
-}
-
-// The extra numbers (per-subtype metrics, RSNA log loss...) of one epoch, one row per split.
-std::string extra_metrics_table(const std::vector<EpochRecord>& history, int epoch) {
-  std::vector<std::string> names;
+// The selected epoch's records, the selection split first.
+std::vector<const EpochRecord*> records_of_epoch(const std::vector<EpochRecord>& history,
+                                                 int epoch, const std::string& first_split) {
+  std::vector<const EpochRecord*> records;
   for (const EpochRecord& r : history) {
-    for (const auto& [name, value] : r.extra) {
-      if (r.epoch == epoch && std::find(names.begin(), names.end(), name) == names.end()) {
-        names.push_back(name);
-      }
+    if (r.epoch == epoch) records.push_back(&r);
+  }
+  std::stable_partition(records.begin(), records.end(),
+                        [&](const EpochRecord* r) { return r->split == first_split; });
+  return records;
+}
+
+std::string headline(const RunReport& report, const EpochRecord& best, const std::string& split,
+                     int last_epoch) {
+  const SensitivityOperatingPoint& target = best.metrics.at_target_sensitivity;
+  std::string html = "<p class=\"headline\">Selected epoch <b>" + std::to_string(best.epoch) +
+                     "</b> of " + std::to_string(last_epoch) + ", by " +
+                     escape_xml(describe_selection_rule(report.selection)) + " on " +
+                     escape_xml(split) + ".<br>\n";
+  if (target.reachable) {
+    html += "Operating threshold <b>" + format_metric(target.at_threshold.threshold, 4) +
+            "</b>: where " + escape_xml(split) + " reaches sensitivity " +
+            format_metric(target.target_sensitivity, 2) + " at that epoch (specificity " +
+            format_metric(target.at_threshold.specificity) + ").";
+  } else {
+    html += "Operating threshold <b>0.5</b>: " + escape_xml(split) + " does not reach sensitivity " +
+            format_metric(target.target_sensitivity, 2) + " at that epoch.";
+  }
+  return html + "</p>\n";
+}
+
+std::string selected_epoch_table(const RunReport& report, int epoch, const std::string& split) {
+  std::vector<std::vector<std::string>> rows;
+  for (const EpochRecord* r : records_of_epoch(report.history, epoch, split)) {
+    const SensitivityOperatingPoint& target = r->metrics.at_target_sensitivity;
+    rows.push_back(threshold_row(
+        *r, target.at_threshold,
+        "reaches sensitivity " + format_metric(target.target_sensitivity, 2)));
+    rows.push_back(threshold_row(*r, r->metrics.at_default_threshold, "fixed"));
+  }
+  return html_table(kThresholdHeader, rows);
+}
+
+// The extra numbers (per-subtype metrics, RSNA log loss...) of one epoch: a row per number, a
+// column per split, so that many numbers make the table longer, not wider.
+std::string extra_metrics_table(const std::vector<EpochRecord>& history, int epoch,
+                                const std::string& split) {
+  const std::vector<const EpochRecord*> records = records_of_epoch(history, epoch, split);
+  std::vector<std::string> names;
+  for (const EpochRecord* r : records) {
+    for (const auto& [name, value] : r->extra) {
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
     }
   }
   if (names.empty()) return "";
   std::sort(names.begin(), names.end());
-  std::vector<std::string> header = {"split"};
-  header.insert(header.end(), names.begin(), names.end());
+  std::vector<std::string> header = {"metric"};
+  for (const EpochRecord* r : records) header.push_back(r->split);
   std::vector<std::vector<std::string>> rows;
-  for (const EpochRecord& r : history) {
-    if (r.epoch != epoch) continue;
-    std::vector<std::string> row = {r.split};
-    for (const std::string& name : names) {
-      const auto found = r.extra.find(name);
-      row.push_back(found == r.extra.end() ? "n/a" : format_metric(found->second, 4));
+  for (const std::string& name : names) {
+    std::vector<std::string> row = {epoch_metric(name).title};
+    for (const EpochRecord* r : records) {
+      const auto found = r->extra.find(name);
+      row.push_back(found == r->extra.end() ? "n/a" : format_metric(found->second, 4));
     }
     rows.push_back(std::move(row));
   }
-  return "<h3>Further metrics of the best epoch</h3>\n" + html_table(header, rows);
+  return "<h3>Further metrics of the selected epoch</h3>\n" + html_table(header, rows);
+}
+
+std::string result_figures(const BestEpochCurves& c, const std::filesystem::path& plots) {
+  const SensitivityOperatingPoint& target = c.at_target_sensitivity;
+  const std::string at_target = "at the operating threshold " +
+                                format_metric(target.at_threshold.threshold, 4) +
+                                " (sensitivity " + format_metric(target.target_sensitivity, 2) +
+                                ")";
+  LineChart roc = roc_chart("ROC curve (" + c.split + ")", {{c.split, c.roc}});
+  LineChart precision_recall = precision_recall_chart("Precision-recall curve (" + c.split + ")",
+                                                      {{c.split, c.precision_recall}});
+  if (target.reachable) {
+    mark_operating_point_on_roc(roc, target.at_threshold);
+    mark_operating_point_on_precision_recall(precision_recall, target.at_threshold);
+  }
+  std::string html = "<div class=\"figures\">\n";
+  html += html_figure(draw_line_chart(roc), plots, kPlotsDirName, "roc",
+                      "ROC curve of the selected epoch, the operating point marked");
+  html += html_figure(draw_line_chart(precision_recall), plots, kPlotsDirName, "precision_recall",
+                      "Precision-recall curve of the selected epoch, the operating point marked");
+  if (target.reachable) {
+    const ThresholdMetrics& t = target.at_threshold;
+    html += html_figure(
+        draw_confusion_matrix(t.counts, "Confusion matrix at " + format_metric(t.threshold, 4) +
+                                            " (" + c.split + ")"),
+        plots, kPlotsDirName, "confusion_matrix_target", "Confusion matrix " + at_target);
+  }
+  html += html_figure(
+      draw_confusion_matrix(c.at_default_threshold.counts,
+                            "Confusion matrix at " +
+                                format_metric(c.at_default_threshold.threshold, 2) + " (" +
+                                c.split + ")"),
+      plots, kPlotsDirName, "confusion_matrix", "Confusion matrix at the fixed threshold 0.5");
+  return html + "</div>\n";
+}
+
+std::string per_epoch_figures(const RunReport& report, int selected_epoch,
+                              const std::filesystem::path& plots) {
+  std::vector<EpochLine> lines;
+  for (const std::string& s : splits_in(report.history)) {
+    lines.emplace_back(s, records_of_split(report.history, s));
+  }
+  std::string html = "<div class=\"figures\">\n";
+  for (const std::string& metric : per_epoch_plot_metrics()) {
+    const LineChart chart = epoch_chart(metric, lines, selected_epoch);
+    html += html_figure(draw_line_chart(chart), plots, kPlotsDirName, metric, chart.title);
+  }
+  return html + "</div>\n";
 }
 
 std::string history_table(const std::vector<EpochRecord>& history) {
   std::vector<std::vector<std::string>> rows;
   for (const EpochRecord& r : history) {
     const ThresholdMetrics& m = r.metrics.at_default_threshold;
+    const ThresholdMetrics& t = r.metrics.at_target_sensitivity.at_threshold;
     rows.push_back({std::to_string(r.epoch), r.split, format_metric(r.learning_rate, 8),
-                    format_metric(r.loss, 4), format_metric(m.recall), format_metric(m.precision),
-                    format_metric(m.accuracy), format_metric(m.specificity),
-                    format_metric(r.metrics.roc_auc), format_metric(r.images_per_second, 1),
+                    format_metric(r.loss, 4), format_metric(r.metrics.roc_auc),
+                    format_metric(t.threshold, 4), format_metric(t.specificity),
+                    format_metric(m.recall), format_metric(m.precision), format_metric(m.accuracy),
+                    format_metric(m.specificity), format_metric(r.images_per_second, 1),
                     format_metric(r.seconds, 1)});
   }
-  return "<details><summary>Every epoch</summary>\n" +
-         html_table({"epoch", "split", "learning rate", "loss", "recall", "precision", "accuracy",
-                     "specificity", "ROC AUC", "images/s", "seconds"},
-                    rows) +
-         "</details>\n";
+  return html_details(
+      "Every epoch (" + std::to_string(history.size()) + " rows)",
+      html_table({"epoch", "split", "learning rate", "loss", "ROC AUC", "operating threshold",
+                  "specificity there", "recall at 0.5", "precision at 0.5", "accuracy at 0.5",
+                  "specificity at 0.5", "images/s", "seconds"},
+                 rows));
+}
+
+std::string configuration(const ConfigEntries& config) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& [key, value] : config) rows.push_back({key, value});
+  return "<h2 id=\"configuration\">Configuration</h2>\n" +
+         html_details("The " + std::to_string(config.size()) + " settings that applied to this run",
+                      html_table({"setting", "value"}, rows));
 }
 
 }  // namespace
@@ -144,8 +202,9 @@ BestEpochCurves best_epoch_curves(const std::string& split, std::span<const doub
 }
 
 const std::vector<std::string>& per_epoch_plot_metrics() {
-  static const std::vector<std::string> metrics = {"recall", "precision", "accuracy", "loss",
-                                                   "roc_auc"};
+  static const std::vector<std::string> metrics = {
+      "roc_auc", "target_specificity", "target_threshold", "recall", "precision", "accuracy",
+      "loss"};
   return metrics;
 }
 
@@ -153,11 +212,6 @@ std::filesystem::path write_run_report(const std::filesystem::path& run_dir,
                                        const RunReport& report) {
   const std::filesystem::path plots = run_dir / kPlotsDirName;
   std::string body;
-
-  std::vector<std::vector<std::string>> config_rows;
-  for (const auto& [key, value] : report.config) config_rows.push_back({key, value});
-  body += "<h2 id=\"config\">Configuration</h2>\n" + html_table({"setting", "value"}, config_rows);
-
   std::string split = report.selection_split;
   std::optional<std::size_t> best = best_record_index(report.history, split, report.selection);
   if (!best) {
@@ -165,79 +219,20 @@ std::filesystem::path write_run_report(const std::filesystem::path& run_dir,
     best = best_record_index(report.history, split, report.selection);
   }
   if (best) {
-    const int best_epoch = report.history[*best].epoch;
+    const EpochRecord& selected = report.history[*best];
     int last_epoch = 0;
     for (const EpochRecord& r : report.history) last_epoch = std::max(last_epoch, r.epoch);
-    body += "<p>Best epoch by " + std::string(describe_selection_rule(report.selection)) + " on " +
-            split + ": <b>" + std::to_string(best_epoch) + "</b> of " + std::to_string(last_epoch) +
-            ".</p>\n";
-    body += headline_tables(report, best_epoch, last_epoch);
-    body += extra_metrics_table(report.history, best_epoch);
+    body += headline(report, selected, split, last_epoch);
+    body += "<h2 id=\"result\">The selected epoch</h2>\n";
+    body += selected_epoch_table(report, selected.epoch, split);
+    body += extra_metrics_table(report.history, selected.epoch, split);
+    if (report.best_curves) body += result_figures(*report.best_curves, plots);
+    body += "<h2 id=\"per-epoch\">Per epoch</h2>\n";
+    body += per_epoch_figures(report, selected.epoch, plots);
   } else {
-    body += "<p>No epoch has been recorded yet.</p>\n";
+    body += "<p class=\"headline\">No epoch has been recorded yet.</p>\n";
   }
-  if (report.intervals) body += intervals_table(*report.intervals);
-  for (const ReportTable& table : report.tables) {
-    body += "<h2>" + escape_xml(table.title) + "</h2>\n" + html_table(table.header, table.rows);
-    if (!table.note.empty()) body += "<p>" + escape_xml(table.note) + "</p>\n";
-  }
-  if (!report.charts.empty()) {
-    body += "<div class=\"figures\">\n";
-    for (const auto& [name, chart] : report.charts) {
-      body += html_figure(draw_line_chart(chart), plots, kPlotsDirName, name, chart.title);
-    }
-    body += "</div>\n";
-  }
-
-  body += "<h2 id=\"per-epoch\">Per epoch</h2>\n<div class=\"figures\">\n";
-  const std::vector<std::string> splits = splits_in(report.history);
-  for (const std::string& metric : per_epoch_plot_metrics()) {
-    LineChart chart;
-    chart.title = metric_title(metric) + " per epoch";
-    chart.x_label = "epoch";
-    chart.y_label = metric;
-    if (metric != "loss") {
-      chart.y_min = 0;
-      chart.y_max = 1;
-    }
-    for (const std::string& s : splits) {
-      Series series{s, {}, {}};
-      for (const EpochRecord& r : records_of_split(report.history, s)) {
-        series.x.push_back(r.epoch);
-        series.y.push_back(history_value(r, metric));
-      }
-      chart.series.push_back(std::move(series));
-    }
-    body += html_figure(draw_line_chart(chart), plots, kPlotsDirName, metric, chart.title);
-  }
-  body += "</div>\n";
-
-  if (report.best_curves) {
-    const BestEpochCurves& c = *report.best_curves;
-    body += "<h2 id=\"best-epoch\">Best epoch: curves and confusion matrices (" + c.split +
-            ")</h2>\n<div class=\"figures\">\n";
-    body += html_figure(draw_line_chart(roc_chart("ROC curve", {{c.split, c.roc}})), plots,
-                        kPlotsDirName, "roc", "ROC curve of the best epoch");
-    body += html_figure(draw_line_chart(precision_recall_chart("Precision-recall curve",
-                                                               {{c.split, c.precision_recall}})),
-                        plots, kPlotsDirName, "precision_recall",
-                        "Precision-recall curve of the best epoch");
-    body += html_figure(
-        draw_confusion_matrix(
-            c.at_default_threshold.counts,
-            "Confusion matrix at " + format_metric(c.at_default_threshold.threshold, 2)),
-        plots, kPlotsDirName, "confusion_matrix", "Confusion matrix at the default threshold");
-    if (c.at_target_sensitivity.reachable) {
-      const ThresholdMetrics& t = c.at_target_sensitivity.at_threshold;
-      body += html_figure(
-          draw_confusion_matrix(t.counts, "Confusion matrix at " + format_metric(t.threshold, 4)),
-          plots, kPlotsDirName, "confusion_matrix_target",
-          "Confusion matrix at the threshold reaching sensitivity " +
-              format_metric(c.at_target_sensitivity.target_sensitivity, 2) + " (specificity " +
-              format_metric(t.specificity) + ")");
-    }
-    body += "</div>\n";
-  }
+  body += configuration(report.config);
   body += "<h2 id=\"history\">History</h2>\n" + history_table(report.history);
 
   const std::filesystem::path path = run_dir / kReportFileName;

@@ -1,8 +1,10 @@
-// report.html of one training run: its configuration, the metric table at the best and the last
-// epoch (train and validation, at threshold 0.5 and at the target-sensitivity threshold), the
-// per-epoch figures (recall, precision, accuracy, loss, ROC AUC; one line per split), and the ROC
-// curve, precision-recall curve and confusion matrices of the best epoch. Figures are inline SVG,
-// so the page is one self-contained file; each is also written as SVG and PNG under plots/.
+// report.html of one training run, in the order a reader asks: the result first (the selected
+// epoch and how it was selected, the operating threshold, its metrics there and at 0.5, the ROC
+// and precision-recall curves with the operating point marked, the confusion matrices), then the
+// per-epoch charts (ROC AUC, specificity at the target sensitivity, the operating threshold,
+// recall, precision, accuracy, loss; one line per split, the selected epoch marked), then the
+// configuration and every epoch's numbers, both collapsed. Figures are embedded (html_page.h), so
+// the page is one self-contained file; each is also written as SVG and PNG under plots/.
 #pragma once
 
 #include <filesystem>
@@ -15,13 +17,13 @@
 #include "apps/training/history.h"
 #include "apps/training/metrics.h"
 #include "apps/training/model_selection.h"
-#include "apps/training/plot.h"
 
 namespace ihd::training {
 
+// (setting, value) pairs, shown in the given order; the caller lists the settings that applied.
 using ConfigEntries = std::vector<std::pair<std::string, std::string>>;
 
-// The curves of the best epoch on one split (the caller keeps that epoch's scores and labels).
+// The curves of the selected epoch on one split (the caller keeps that epoch's scores and labels).
 struct BestEpochCurves {
   std::string split = "validation";
   RocCurve roc;
@@ -34,24 +36,13 @@ BestEpochCurves best_epoch_curves(const std::string& split, std::span<const doub
                                   std::span<const int> labels, double target_sensitivity,
                                   double default_threshold = 0.5);
 
-// A table of its own on the page (an evaluation's calibration, its two levels side by side).
-struct ReportTable {
-  std::string title;
-  std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
-  std::string note;  // a sentence under the table; empty: none
-};
-
 struct RunReport {
   std::string title = "ihd training run";
-  ConfigEntries config;              // shown in the given order
+  ConfigEntries config;              // the settings that applied, in order
   std::vector<EpochRecord> history;  // every epoch, every split
   SelectionRule selection = SelectionRule::kSpecificityAtTargetSensitivity;
-  std::string selection_split = "validation";   // falls back to "train" when it has no record
-  std::optional<BestEpochCurves> best_curves;   // no ROC/PR/confusion figures without it
-  std::optional<BootstrapIntervals> intervals;  // shown under the table when present
-  std::vector<ReportTable> tables;              // after the headline tables, in order
-  std::vector<std::pair<std::string, LineChart>> charts;  // (file name, chart), after them
+  std::string selection_split = "validation";  // falls back to "train" when it has no record
+  std::optional<BestEpochCurves> best_curves;  // no ROC/PR/confusion figures without it
 };
 
 inline constexpr const char* kReportFileName = "report.html";

@@ -1,9 +1,11 @@
-// The sweep report; see sweep_report.h.
+// The sweep report; see sweep_report.h. Summary first, then each round's charts, then the sweep's
+// settings, collapsed.
 #include "apps/training/sweep_report.h"
 
 #include <cmath>
 #include <cstdio>
 
+#include "apps/training/epoch_charts.h"
 #include "apps/training/html_page.h"
 #include "apps/training/plot.h"
 #include "common/atomic_file.h"
@@ -32,9 +34,6 @@ std::filesystem::path write_sweep_report(const std::filesystem::path& sweep_dir,
                                          const SweepReport& report) {
   const std::filesystem::path plots = sweep_dir / kPlotsDirName;
   std::string body;
-  std::vector<std::vector<std::string>> config_rows;
-  for (const auto& [key, value] : report.config) config_rows.push_back({key, value});
-  body += "<h2 id=\"config\">Configuration</h2>\n" + html_table({"setting", "value"}, config_rows);
 
   std::vector<std::vector<std::string>> summary;
   std::string figures;
@@ -43,22 +42,14 @@ std::filesystem::path write_sweep_report(const std::filesystem::path& sweep_dir,
     figures += "<h2 id=\"round-" + std::to_string(round_index + 1) + "\">" + round.name + ": " +
                round.description + "</h2>\n<div class=\"figures\">\n";
     for (const std::string& metric : sweep_plot_metrics()) {
-      LineChart chart;
-      chart.title = round.name + ": " + report.split + " " + metric;
-      chart.x_label = "epoch";
-      chart.y_label = metric;
-      if (metric != "loss") {
-        chart.y_min = 0;
-        chart.y_max = 1;
-      }
+      std::vector<EpochLine> lines;
       for (const SweepRun& run : round.runs) {
-        Series series{"lr " + format_learning_rate(run.learning_rate), {}, {}};
-        for (const EpochRecord& r : records_of_split(run.history, report.split)) {
-          series.x.push_back(r.epoch);
-          series.y.push_back(history_value(r, metric));
-        }
-        chart.series.push_back(std::move(series));
+        lines.emplace_back("lr " + format_learning_rate(run.learning_rate),
+                           records_of_split(run.history, report.split));
       }
+      const LineChart chart =
+          epoch_chart(metric, lines, std::nullopt,
+                      round.name + ": " + epoch_metric(metric).title + " (" + report.split + ")");
       const std::string name = "round" + std::to_string(round_index + 1) + "_" + metric;
       figures += html_figure(draw_line_chart(chart), plots, kPlotsDirName, name, chart.title);
     }
@@ -85,6 +76,10 @@ std::filesystem::path write_sweep_report(const std::filesystem::path& sweep_dir,
                       "ROC AUC", "loss", "advanced"},
                      summary);
   body += figures;
+  std::vector<std::vector<std::string>> config_rows;
+  for (const auto& [key, value] : report.config) config_rows.push_back({key, value});
+  body += "<h2 id=\"configuration\">Configuration</h2>\n" +
+          html_details("The sweep's settings", html_table({"setting", "value"}, config_rows));
 
   const std::filesystem::path path = sweep_dir / kReportFileName;
   write_file_atomically(path, html_page(report.title, body));

@@ -1,7 +1,8 @@
-// The sweep report of the seed's model-selection protocol: for each round, recall, precision,
-// accuracy and loss per epoch with one line per learning rate (the seed's figures), and a summary
-// table with each learning rate's best epoch and whether it went on to the next round. Written as
-// <sweep_dir>/report.html with the figures inline and under <sweep_dir>/plots/.
+// The sweep report of the seed's model-selection protocol: a summary table with each learning
+// rate's best epoch and whether it went on to the next round, then for each round recall,
+// precision, accuracy and loss per epoch with one line per learning rate (the seed's figures),
+// then the sweep's settings. Written as <sweep_dir>/report.html with the figures embedded and
+// under <sweep_dir>/plots/.
 #pragma once
 
 #include <filesystem>
