@@ -4,8 +4,7 @@
 #                                     in the source tree's layout so that their links still work
 #   share/bash-completion/completions/<tool>
 #                                     scripts/ihd-completion.bash under each tool's name
-#                                     (bash-completion loads a command's file by its name), where
-#                                     the source tree has it
+#                                     (bash-completion loads a command's file by its name)
 #   include/ihd/<layer>/*.h, lib/     the engine's libraries, lowest first: ihd::common,
 #                                     ihd::kernels, ihd::engine, ihd::model and ihd::data, static,
 #                                     with their headers included as in the tree ("engine/ops.h")
@@ -15,11 +14,10 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-set(ihd_tools ihd_train ihd_predict ihd_eval ihd_embed ihd_prepare ihd_synth)
 if(IHD_DATA)
-  install(TARGETS ${ihd_tools} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-  foreach(tool ${ihd_tools})
-    install(FILES scripts/ihd-completion.bash OPTIONAL
+  install(TARGETS ${IHD_TOOLS} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  foreach(tool ${IHD_TOOLS})
+    install(FILES ${IHD_BASH_COMPLETION_FILE}
             DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME ${tool})
   endforeach()
 endif()

@@ -245,7 +245,7 @@ TEST_CASE("data: a cache of an older format is refused with a message to prepare
 }
 
 TEST_CASE(
-    "data: a rerun reuses finished shards; an interrupted build resumes; other options refuse") {
+    "data: a rerun reuses finished shards, an interrupted build resumes, other options refuse") {
   const auto cache_dir = scratch_dir("cache_resume");
   std::ostringstream log;
   const auto first =

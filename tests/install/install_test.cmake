@@ -1,10 +1,9 @@
 # cmake --install of a build tree into a fresh prefix, then what was installed is used: the tools
-# answer --help, the docs are there, the bash completion is there under each tool's name where the
-# source tree has scripts/ihd-completion.bash, and a program outside the tree builds against
+# answer --help, the docs are there, the bash completion is there under each tool's name, and a program outside the tree builds against
 # find_package(ihd) and runs. Run by ctest (tests/CMakeLists.txt) as
-#   cmake -DBUILD_DIR=... -DSOURCE_DIR=... -DPREFIX=... -DCONSUMER_SOURCE=... -DGENERATOR=...
+#   cmake -DBUILD_DIR=... -DPREFIX=... -DCONSUMER_SOURCE=... -DGENERATOR=...
 #         -P install_test.cmake
-foreach(variable BUILD_DIR SOURCE_DIR PREFIX CONSUMER_SOURCE GENERATOR)
+foreach(variable BUILD_DIR PREFIX CONSUMER_SOURCE GENERATOR)
   if(NOT DEFINED ${variable})
     message(FATAL_ERROR "install_test.cmake needs -D${variable}=...")
   endif()
@@ -30,21 +29,19 @@ foreach(tool ihd_train ihd_predict)
   message(STATUS "${tool} --help: ok")
 endforeach()
 foreach(file bin/ihd_eval bin/ihd_embed bin/ihd_prepare bin/ihd_synth share/doc/ihd/README.md
-             share/doc/ihd/docs/ARCHITECTURE.md share/doc/ihd/docs/images/demo-report.png
+             share/doc/ihd/docs/ARCHITECTURE.md share/doc/ihd/docs/images/report.png
              share/doc/ihd/data/README.md include/ihd/engine/tensor.h include/ihd/model/resnet.h
              lib/cmake/ihd/ihdConfig.cmake)
   if(NOT EXISTS ${PREFIX}/${file})
     message(FATAL_ERROR "not installed: ${file}")
   endif()
 endforeach()
-if(EXISTS ${SOURCE_DIR}/scripts/ihd-completion.bash)
-  foreach(tool ihd_train ihd_predict ihd_eval ihd_embed ihd_prepare ihd_synth)
-    if(NOT EXISTS ${PREFIX}/share/bash-completion/completions/${tool})
-      message(FATAL_ERROR "bash completion not installed for ${tool}")
-    endif()
-  endforeach()
-  message(STATUS "bash completion: installed")
-endif()
+foreach(tool ihd_train ihd_predict ihd_eval ihd_embed ihd_prepare ihd_synth)
+  if(NOT EXISTS ${PREFIX}/share/bash-completion/completions/${tool})
+    message(FATAL_ERROR "bash completion not installed for ${tool}")
+  endif()
+endforeach()
+message(STATUS "bash completion: installed")
 
 set(consumer_build ${PREFIX}-consumer)
 file(REMOVE_RECURSE ${consumer_build})
