@@ -47,9 +47,11 @@ std::vector<std::filesystem::path> list_dicom_files(const std::filesystem::path&
 // Reads headers in parallel; failures land in errors[i] (nullopt on success).
 std::vector<DicomMetadata> read_headers(const std::vector<std::filesystem::path>& files,
                                         const DicomLimits& limits,
-                                        std::vector<std::optional<Error>>& errors) {
+                                        std::vector<std::optional<Error>>& errors,
+                                        const ProgressOutput& output) {
   std::vector<DicomMetadata> headers(files.size());
   errors.assign(files.size(), std::nullopt);
+  Progress progress(output, "reading headers", static_cast<std::int64_t>(files.size()), "files");
 #pragma omp parallel for schedule(dynamic, 16)
   for (long i = 0; i < static_cast<long>(files.size()); ++i) {
     try {
@@ -57,7 +59,9 @@ std::vector<DicomMetadata> read_headers(const std::vector<std::filesystem::path>
     } catch (const std::exception& error) {
       errors[i] = as_file_error(files[i].string(), error);
     }
+    progress.add(1);
   }
+  progress.finish();
   return headers;
 }
 
@@ -168,7 +172,7 @@ PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
   // 3. Headers of every file (the series order needs all of a series' slices, chosen or not);
   // bad chosen files leave the plan here.
   std::vector<std::optional<Error>> header_errors;
-  const auto headers = read_headers(files, options.dicom_limits, header_errors);
+  const auto headers = read_headers(files, options.dicom_limits, header_errors, options.progress);
   std::set<int> offsets;
   for (const ChannelSpec& channel : options.channels)
     if (channel.slice_offset != 0) offsets.insert(channel.slice_offset);
@@ -237,11 +241,25 @@ PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
   const size_t record_bytes =
       static_cast<size_t>(geometry.height) * geometry.width * geometry.channels;
   report.shards_total = (plan.size() + records_per_shard - 1) / records_per_shard;
+  const auto shard_is_written = [&](size_t shard) {
+    return std::filesystem::exists(shard_records_path(cache_dir, shard)) &&
+           std::filesystem::exists(shard_pixels_path(cache_dir, shard));
+  };
+  std::int64_t slices_written_before = 0;  // by an earlier run, in the shards it finished
+  for (size_t shard = 0; shard < report.shards_total; ++shard) {
+    if (shard_is_written(shard)) {
+      slices_written_before += static_cast<std::int64_t>(
+          std::min(plan.size(), (shard + 1) * records_per_shard) - shard * records_per_shard);
+    }
+  }
+  Progress progress(options.progress,
+                    "writing " + std::to_string(report.shards_total) +
+                        (report.shards_total == 1 ? " shard" : " shards"),
+                    static_cast<std::int64_t>(plan.size()), "slices", slices_written_before);
   std::vector<CacheRecord> manifest;
   for (size_t shard = 0; shard < report.shards_total; ++shard) {
     const auto records_path = shard_records_path(cache_dir, shard);
-    if (std::filesystem::exists(records_path) &&
-        std::filesystem::exists(shard_pixels_path(cache_dir, shard))) {
+    if (shard_is_written(shard)) {
       ++report.shards_reused;
       for (auto& record : read_cache_records(records_path)) manifest.push_back(std::move(record));
       continue;
@@ -280,11 +298,14 @@ PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
       } catch (const std::exception& failure) {
         failures[n - begin] = Error(ErrorKind::unreadable, image.path.string(), failure.what());
       }
+      progress.add(1);
     }
     std::vector<unsigned char> shard_bytes;
     std::ostringstream shard_lines;
     shard_lines << cache_record_header() << '\n';
     std::vector<CacheRecord> shard_records;
+    if (std::any_of(failures.begin(), failures.end(), [](const auto& f) { return f.has_value(); }))
+      progress.erase();  // the skipped files' lines take the terminal's line
     for (size_t n = begin; n < end; ++n) {
       if (failures[n - begin]) {
         add_skip(report, log, *failures[n - begin]);
@@ -309,6 +330,7 @@ PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
     write_file_atomically(records_path, shard_lines.str());
     manifest.insert(manifest.end(), shard_records.begin(), shard_records.end());
   }
+  progress.finish();
 
   std::ostringstream manifest_text;
   manifest_text << cache_record_header() << '\n';
