@@ -10,9 +10,12 @@
 // With --study-labels FILE (CQ500's reads.csv: the majority of three readers per study) and DICOM
 // INPUT files or folders, it scores an external set the way the literature does: one probability
 // per study (its highest `any`), against the readers' labels, per finding.
+//
+// Scoring and embedding show a progress line (--quiet: none; the metrics and errors stay).
 #include <cstdio>
 #include <optional>
 
+#include "apps/pipeline/compute_description.h"  // compute_description
 #include "apps/pipeline/embedding.h"            // embed_dataset, every_slice_options
 #include "apps/pipeline/evaluation.h"           // predict, epoch_record, write_predictions_csv
 #include "apps/pipeline/flags.h"                // FlagSet
@@ -27,8 +30,10 @@
 #include "apps/training/metrics.h"              // bootstrap_intervals, aggregate_by_patient
 #include "apps/training/report.h"               // write_run_report
 #include "common/atomic_file.h"                 // write_file_atomically
+#include "common/console.h"                     // line_buffer_stdout
 #include "common/delimited.h"                   // join_record
 #include "common/error.h"                       // ihd::Error
+#include "common/progress.h"                    // Progress, console_progress
 #include "data/study_labels.h"                  // read_cq500_reads
 
 namespace {
@@ -42,6 +47,7 @@ struct EvalOptions {
   double target_sensitivity = 0.95;
   int bootstrap = 1000;
   bool slice_only = false;
+  bool quiet = false;
 };
 
 void print_metrics(const char* title, const training::MetricSet& m) {
@@ -103,14 +109,20 @@ int evaluate_split(const EvalOptions& o, const TrainedModel& trained,
                    const std::optional<TrainedSequenceStage>& stage, ihd::Device device) {
   TrainOptions options = stage ? every_slice_options(trained.options) : trained.options;
   if (!o.data.empty()) options.data = o.data;
+  options.quiet = o.quiet;
   const TrainingData data = open_training_data(options);
   std::string split = o.split;
   const std::vector<size_t> indices = split_indices(data, split);
   if (indices.empty()) throw ihd::Error("the " + split + " split of the data is empty");
+  std::printf("evaluating %s on the %s split: %zu images on %s\n", trained.weights_path.c_str(),
+              split.c_str(), indices.size(), compute_description(device).c_str());
 
   ihd::data::BatchLoader loader(*data.dataset, indices, loader_options(options, false));
+  ihd::Progress progress(ihd::console_progress(o.quiet), "scoring " + split,
+                         static_cast<std::int64_t>(indices.size()), "img");
   const Predictions raw =
-      predict(*trained.model, loader, data.label_columns, options.normalize, device);
+      predict(*trained.model, loader, data.label_columns, options.normalize, device, progress);
+  progress.finish(raw.mean_loss());
   // The run's calibration, as ihd_predict applies it: its threshold is on these probabilities.
   Predictions predictions = raw;
   apply_temperatures(predictions, trained.temperatures);
@@ -155,8 +167,8 @@ int evaluate_split(const EvalOptions& o, const TrainedModel& trained,
 
   if (stage) {
     // Both stages on the same slices: the split's whole series, in order.
-    const SliceEmbeddings embeddings =
-        embed_dataset(trained, *data.dataset, indices, options.batch, device);
+    const SliceEmbeddings embeddings = embed_dataset(trained, *data.dataset, indices, options.batch,
+                                                     device, ihd::console_progress(o.quiet));
     const std::vector<SliceSeries> series = group_into_series(embeddings.records);
     std::vector<size_t> all_series(series.size());
     for (size_t s = 0; s < series.size(); ++s) all_series[s] = s;
@@ -277,9 +289,13 @@ int evaluate_studies_with_labels(const EvalOptions& o, const std::vector<std::st
       stage ? stage->calibration.label_names : trained.label_names;
   std::map<std::string, std::vector<double>> probability_of;  // study -> highest per label
   size_t skipped = 0;
+  ihd::Progress progress(ihd::console_progress(o.quiet), "scoring studies",
+                         static_cast<std::int64_t>(files.size() - unmatched), "files");
   auto skip = [&](const fs::path& file, const std::exception& error) {
+    progress.erase();
     std::fprintf(stderr, "skipped %s\n", ihd::as_file_error(file.string(), error).what());
     ++skipped;
+    progress.add(1);
   };
   for (const auto& [study, study_files] : files_of) {
     std::vector<double>& highest = probability_of[study];
@@ -292,6 +308,7 @@ int evaluate_studies_with_labels(const EvalOptions& o, const std::vector<std::st
           trained, *stage, study_files, trained.options.batch, device,
           [&](const SeriesPrediction& series) {
             for (const auto& probabilities : series.probabilities) take(probabilities);
+            progress.add(static_cast<std::int64_t>(series.probabilities.size()));
           },
           skip);
       continue;
@@ -299,11 +316,13 @@ int evaluate_studies_with_labels(const EvalOptions& o, const std::vector<std::st
     for (const fs::path& file : study_files) {
       try {
         take(predict_probabilities(trained, {prepare_input(file, trained.options)}, device)[0]);
+        progress.add(1);
       } catch (const std::exception& error) {
         skip(file, error);
       }
     }
   }
+  progress.finish();
 
   const double threshold = stage ? stage->calibration.study_decision_threshold.value_or(0.5)
                                  : trained.decision_threshold;
@@ -387,6 +406,7 @@ int evaluate_studies_with_labels(const EvalOptions& o, const std::vector<std::st
 }  // namespace
 
 int main(int argc, char** argv) {
+  ihd::line_buffer_stdout();
   EvalOptions o;
   FlagSet flags("ihd_eval", "--model RUN_DIR [flags]   |   --study-labels reads.csv INPUT...");
   flags.add("model", o.model, "training run folder or .safetensors checkpoint");
@@ -401,6 +421,7 @@ int main(int argc, char** argv) {
   flags.add("slice-only", o.slice_only,
             "evaluate the slice model even if the run has a sequence stage");
   flags.add("device", o.device, "cpu or cuda[:N]");
+  flags.add("quiet", o.quiet, "no progress lines (the metrics and errors stay)");
   try {
     if (!flags.parse(argc, argv)) return 0;
     if (o.model.empty()) throw ihd::Error("--model is required (see --help)");

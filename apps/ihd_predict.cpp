@@ -4,18 +4,22 @@
 // two-stage run (ihd_train --sequence-stage) the inputs are grouped into series and scored by
 // both stages (the sequence stage's probabilities); --studies FILE adds one row per study.
 // --gradcam DIR writes each image with a Grad-CAM heat map over it. Unreadable inputs are named
-// on stderr with the reason and skipped; the run goes on.
+// on stderr with the reason and skipped; the run goes on. A progress line shows how far it is
+// (--quiet: none).
 #include <cstdio>
 #include <optional>
 
-#include "apps/pipeline/flags.h"      // FlagSet
-#include "apps/pipeline/grad_cam.h"   // write_grad_cam
+#include "apps/pipeline/compute_description.h"  // compute_description
+#include "apps/pipeline/flags.h"                // FlagSet
+#include "apps/pipeline/grad_cam.h"             // write_grad_cam
 #include "apps/pipeline/inference.h"  // load_trained_model, list_image_files, prepare_input
 #include "apps/pipeline/two_stage_inference.h"  // load_sequence_stage, predict_series
 #include "apps/training/metrics.h"              // kRsnaSubtypes
 #include "common/atomic_file.h"                 // AtomicFileWriter
+#include "common/console.h"                     // line_buffer_stdout
 #include "common/delimited.h"                   // join_record
 #include "common/error.h"                       // ihd::Error, as_file_error
+#include "common/progress.h"                    // Progress, console_progress
 
 namespace {
 
@@ -34,6 +38,7 @@ struct PredictOptions {
   int batch = 16;
   int max_image_side = 8192;
   int max_decoded_mb = 256;
+  bool quiet = false;
 };
 
 std::string probability_text(double probability) {
@@ -80,6 +85,7 @@ std::string header_of(const std::vector<std::string>& label_names, const Predict
 }  // namespace
 
 int main(int argc, char** argv) {
+  ihd::line_buffer_stdout();
   PredictOptions options;
   FlagSet flags("ihd_predict", "--model RUN_DIR|CHECKPOINT [flags] INPUT...");
   flags.add("model", options.model, "training run folder or .safetensors checkpoint");
@@ -97,6 +103,7 @@ int main(int argc, char** argv) {
             "refuse DICOM files with Rows or Columns above this");
   flags.add("max-decoded-mb", options.max_decoded_mb,
             "refuse DICOM pixel data that decodes or inflates to more MiB than this");
+  flags.add("quiet", options.quiet, "no progress line (the summary and errors stay)");
   try {
     if (!flags.parse(argc, argv)) return 0;
     if (options.model.empty()) throw ihd::Error("--model is required (see --help)");
@@ -131,14 +138,20 @@ int main(int argc, char** argv) {
     const std::vector<fs::path> files = list_image_files(flags.positional());
     if (files.empty()) throw ihd::Error("no .dcm or .png files in the inputs");
     if (!options.gradcam.empty()) fs::create_directories(options.gradcam);
+    std::printf("scoring %zu files with %s%s on %s\n", files.size(), trained.weights_path.c_str(),
+                stage ? " and its sequence stage" : "", compute_description(device).c_str());
+    ihd::Progress progress(ihd::console_progress(options.quiet), "scoring",
+                           static_cast<std::int64_t>(files.size()), "files");
 
     ihd::AtomicFileWriter out(options.out);
     const std::string header = header_of(label_names, options);
     out.write(header.data(), header.size());
     size_t written = 0, skipped = 0;
     auto skip = [&](const fs::path& file, const std::exception& error) {
+      progress.erase();
       std::fprintf(stderr, "skipped %s\n", ihd::as_file_error(file.string(), error).what());
       ++skipped;
+      progress.add(1);
     };
     if (stage) {
       std::optional<ihd::AtomicFileWriter> studies;
@@ -159,6 +172,7 @@ int main(int argc, char** argv) {
                 rows_of(label_names, options, threshold, series.slice_ids, series.probabilities);
             out.write(rows.data(), rows.size());
             written += series.slice_ids.size();
+            progress.add(static_cast<std::int64_t>(series.slice_ids.size()));
             if (!studies) return;
             std::string key_slices;
             for (const std::string& id : series.key_slices) {
@@ -189,12 +203,14 @@ int main(int argc, char** argv) {
             try {
               write_grad_cam(trained, input, options.gradcam, device);
             } catch (const std::exception& error) {
+              progress.erase();
               std::fprintf(stderr, "no Grad-CAM for %s\n",
                            ihd::as_file_error(input.id, error).what());
             }
           }
         }
         written += pending.size();
+        progress.add(static_cast<std::int64_t>(pending.size()));
         pending.clear();
       };
       for (const fs::path& file : files) {
@@ -207,6 +223,7 @@ int main(int argc, char** argv) {
       }
       flush();
     }
+    progress.finish();
     out.commit();
     std::printf("%zu images scored, %zu skipped -> %s (threshold %.4f)\n", written, skipped,
                 options.out.c_str(), threshold);

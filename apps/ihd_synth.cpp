@@ -1,16 +1,19 @@
 // ihd_synth: writes the synthetic head-CT demo set (real DICOM phantoms with hemorrhages, RSNA
 // layout and CSV, and series_labels.csv with each series' labels) so that ihd runs end to end on a
 // machine without the RSNA data. --faint-end-probability gives hemorrhages faint end slices,
-// positives that need the neighbouring slices to be seen (data/phantom.h).
+// positives that need the neighbouring slices to be seen (data/phantom.h). A progress line shows
+// the slices written (--quiet: none).
 //
 //   ihd_synth --out DIR [--patients N] [--slices-per-patient K] [--seed S] [--size PX]
-//             [--positive-probability P] [--faint-end-probability F]
+//             [--positive-probability P] [--faint-end-probability F] [--quiet]
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <string>
 
+#include "common/console.h"          // line_buffer_stdout
 #include "common/error.h"            // Error
+#include "common/progress.h"         // console_progress
 #include "data/synthetic_dataset.h"  // write_synthetic_dataset, SyntheticDatasetOptions
 
 namespace {
@@ -20,19 +23,25 @@ void print_usage() {
       stderr,
       "usage: ihd_synth --out DIR [--patients N=20] [--slices-per-patient K=10] [--seed S=1]\n"
       "                 [--size PX=512] [--positive-probability P=0.65]\n"
-      "                 [--faint-end-probability F=0]\n");
+      "                 [--faint-end-probability F=0] [--quiet]\n");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  ihd::line_buffer_stdout();
   ihd::data::SyntheticDatasetOptions options;
+  bool quiet = false;
   try {
     for (int i = 1; i < argc; ++i) {
       const std::string flag = argv[i];
       if (flag == "--help" || flag == "-h") {
         print_usage();
         return 0;
+      }
+      if (flag == "--quiet") {
+        quiet = true;
+        continue;
       }
       if (i + 1 >= argc) throw std::invalid_argument("missing value after " + flag);
       const std::string value = argv[++i];
@@ -65,6 +74,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
+    options.progress = ihd::console_progress(quiet);
     const auto summary = ihd::data::write_synthetic_dataset(options);
     std::printf("ihd_synth: %zu images (%zu with hemorrhage, %.1f%%; %zu only faintly) in %s\n",
                 summary.images, summary.positive_images,

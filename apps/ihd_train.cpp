@@ -11,10 +11,12 @@
 #include "apps/pipeline/sweep.h"             // run_sweep
 #include "apps/pipeline/train_options.h"     // TrainOptions, add_train_flags, validate
 #include "apps/pipeline/trainer.h"           // run_training, resumed_options, NonFiniteLoss
+#include "common/console.h"                  // line_buffer_stdout
 #include "common/error.h"                    // ihd::Error
 #include "model/summary.h"                   // resnet_summary
 
 int main(int argc, char** argv) {
+  ihd::line_buffer_stdout();
   using namespace ihd::pipeline;
   TrainOptions options;
   FlagSet flags("ihd_train", "[flags]   (no --data: train on a synthetic head-CT set)");

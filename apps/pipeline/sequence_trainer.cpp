@@ -1,4 +1,5 @@
-// The sequence stage's training loop, its study-level metrics, and the two-stage run.
+// The sequence stage's training loop (a progress line per epoch, common/progress.h, with the
+// stage's ETA), its study-level metrics, and the two-stage run.
 #include "apps/pipeline/sequence_trainer.h"
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <thread>
 
 #include "apps/pipeline/checkpoint.h"
+#include "apps/pipeline/compute_description.h"
 #include "apps/pipeline/embedding.h"
 #include "apps/pipeline/evaluation.h"
 #include "apps/pipeline/inference.h"
@@ -15,11 +17,12 @@
 #include "apps/pipeline/run_folder.h"
 #include "apps/pipeline/sequence_data.h"
 #include "apps/pipeline/training_data.h"
+#include "apps/training/epoch_lines.h"
 #include "apps/training/metrics.h"
 #include "apps/training/model_selection.h"
-#include "apps/training/progress.h"
 #include "apps/training/report.h"
 #include "common/error.h"
+#include "common/progress.h"
 #include "common/random.h"
 #include "data/dataset_selection.h"
 #include "engine/ops.h"
@@ -47,7 +50,8 @@ class SequenceTrainer {
   explicit SequenceTrainer(const TrainOptions& options)
       : o_(options),
         run_dir_(options.resume.empty() ? options.out : options.resume),
-        device_(Device::parse(options.device)) {}
+        device_(Device::parse(options.device)),
+        progress_(console_progress(options.quiet)) {}
 
   TrainingOutcome run();
 
@@ -60,6 +64,8 @@ class SequenceTrainer {
   TrainOptions o_;
   fs::path run_dir_;
   Device device_;
+  ProgressOutput progress_;
+  double validation_seconds_ = 0;  // the last validation pass, for the stage's ETA
   SliceEmbeddings embeddings_;
   SequenceLabels labels_;
   std::vector<SliceSeries> series_;
@@ -152,7 +158,7 @@ TrainingOutcome SequenceTrainer::run() {
   }
   std::printf("training the %s sequence model (%.3f M parameters) on %s\n",
               o_.sequence_model.c_str(), model_->parameter_count() / 1e6,
-              device_.to_string().c_str());
+              compute_description(device_).c_str());
 
   std::optional<Predictions> best_validation;
   for (int epoch = position.next_epoch; epoch <= o_.sequence_epochs; ++epoch) {
@@ -160,7 +166,10 @@ TrainingOutcome SequenceTrainer::run() {
     train_epoch(epoch, position, train_record);
     history_.push_back(train_record);
     Predictions validation = make_predictions(config.outputs);
-    if (!validation_.empty()) history_.push_back(validate(epoch, validation));
+    if (!validation_.empty()) {
+      history_.push_back(validate(epoch, validation));
+      validation_seconds_ = history_.back().seconds;
+    }
     training::write_history(run_dir_, history_);
     std::printf("%s\n",
                 training::format_epoch_summary(o_.sequence_epochs, train_record,
@@ -223,7 +232,14 @@ void SequenceTrainer::train_epoch(int epoch, TrainingPosition& position,
         Shape{static_cast<int64_t>(labels_.class_weights.size())}, labels_.class_weights, device_);
   }
   Predictions seen = make_predictions(static_cast<int>(labels_.columns.size()));
-  const double start = training::steady_clock_seconds();
+  std::int64_t slices = 0;  // chunks overlap: a slice is counted once per chunk holding it
+  for (const SeriesChunk& chunk : shuffled) slices += static_cast<std::int64_t>(chunk.length);
+  Progress progress(progress_,
+                    "epoch " + std::to_string(epoch) + "/" + std::to_string(o_.sequence_epochs),
+                    slices, "slices");
+  const int epochs_after = o_.sequence_epochs - epoch;
+  progress.set_run_remainder(epochs_after * slices, (epochs_after + 1) * validation_seconds_);
+  const double start = steady_clock_seconds();
   const size_t batch = static_cast<size_t>(o_.sequence_batch);
   for (size_t first = 0; first < shuffled.size(); first += batch) {
     const size_t count = std::min(batch, shuffled.size() - first);
@@ -253,16 +269,18 @@ void SequenceTrainer::train_epoch(int epoch, TrainingPosition& position,
                                 labels_);
       }
     }
+    progress.update(static_cast<std::int64_t>(seen.count()), seen.mean_loss());
   }
+  progress.finish(seen.mean_loss());
   record = epoch_record(epoch, "train", o_.sequence_lr, seen, labels_.headline, labels_.names,
                         o_.target_sensitivity);
-  record.seconds = training::steady_clock_seconds() - start;
+  record.seconds = steady_clock_seconds() - start;
   record.images_per_second = record.seconds > 0 ? seen.count() / record.seconds : 0;
 }
 
 training::EpochRecord SequenceTrainer::validate(int epoch, Predictions& predictions) const {
   model_->eval();
-  const double start = training::steady_clock_seconds();
+  const double start = steady_clock_seconds();
   const std::vector<std::vector<float>> logits =
       sequence_logits(*model_, embeddings_, series_, validation_, base_logits_, o_.sequence_length,
                       o_.sequence_batch, device_);
@@ -272,7 +290,7 @@ training::EpochRecord SequenceTrainer::validate(int epoch, Predictions& predicti
                    labels_.names, o_.target_sensitivity);
   add_study_extras(record, "", predictions, series_, validation_, labels_);
   for (const auto& [name, value] : stage1_extras_) record.extra[name] = value;
-  record.seconds = training::steady_clock_seconds() - start;
+  record.seconds = steady_clock_seconds() - start;
   record.images_per_second = record.seconds > 0 ? predictions.count() / record.seconds : 0;
   return record;
 }
@@ -316,7 +334,9 @@ TrainingOutcome run_two_stage_training(const TrainOptions& options) {
     const Device device = Device::parse(options.device);
     const TrainedModel trained = load_trained_model(run_dir, device);
     const TrainingData data = open_training_data(every_slice_options(trained.options));
-    write_embeddings(features, embed_dataset(trained, *data.dataset, {}, options.batch, device),
+    write_embeddings(features,
+                     embed_dataset(trained, *data.dataset, {}, options.batch, device,
+                                   console_progress(options.quiet)),
                      {{"model", trained.weights_path},
                       {"data", options.data.empty() ? "synthetic" : options.data},
                       {"data_description", data.description},

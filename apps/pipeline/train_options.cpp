@@ -78,6 +78,7 @@ void add_train_flags(FlagSet& f, TrainOptions& o) {
         "best epoch: specificity at --target-sensitivity (then AUC), recall (the seed's: recall, "
         "precision, accuracy at 0.5) or auc");
   f.add("summary", o.summary, "print the layer table of the model and exit");
+  f.add("quiet", o.quiet, "no progress lines (the start lines, epoch summaries and errors stay)");
   f.add("stage", o.stage,
         "slice (the slice model) or sequence (the sequence model alone, from --features)");
   f.add("features", o.features, "--stage sequence: the features folder ihd_embed wrote");

@@ -67,6 +67,7 @@ struct TrainOptions {
   // seed's literal "recall" ranking (recall, precision, accuracy at 0.5), or "auc".
   std::string select = "specificity";
   bool summary = false;
+  bool quiet = false;  // no progress lines (the start lines, summaries and errors stay)
 
   // The sequence stage (apps/pipeline/sequence_trainer.h): a sequence model over each series'
   // slice embeddings. --stage sequence trains it alone from --features; --sequence-stage trains

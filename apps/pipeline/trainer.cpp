@@ -1,13 +1,15 @@
 // The training loop (fault point "step" after each optimizer step) and the epoch bookkeeping
-// around it.
+// around it: the start lines (model, device, threads, precision, data, batches), a progress line
+// for each epoch's training and validation (common/progress.h) with the run's ETA, and the epoch
+// summary.
 #include "apps/pipeline/trainer.h"
 
 #include <cmath>
 #include <cstdio>
-#include <iostream>
 #include <thread>
 
 #include "apps/pipeline/checkpoint.h"
+#include "apps/pipeline/compute_description.h"
 #include "apps/pipeline/evaluation.h"
 #include "apps/pipeline/model_setup.h"
 #include "apps/pipeline/numerics_check.h"
@@ -15,13 +17,14 @@
 #include "apps/pipeline/run_config.h"
 #include "apps/pipeline/run_folder.h"
 #include "apps/pipeline/training_data.h"
+#include "apps/training/epoch_lines.h"
 #include "apps/training/model_selection.h"
-#include "apps/training/progress.h"
 #include "apps/training/report.h"
 #include "common/atomic_file.h"
 #include "common/delimited.h"
 #include "common/error.h"
 #include "common/fault_injection.h"
+#include "common/progress.h"
 #include "engine/autocast.h"
 #include "engine/ops.h"
 #include "engine/optim/lr_schedule.h"
@@ -64,7 +67,8 @@ class Trainer {
       : o_(options),
         run_dir_(options.resume.empty() ? options.out : options.resume),
         device_(Device::parse(options.device)),
-        uploader_(device_) {}
+        uploader_(device_),
+        progress_(console_progress(options.quiet)) {}
 
   TrainingOutcome run();
 
@@ -75,6 +79,13 @@ class Trainer {
                     data::BatchLoader* validation);
   void write_report();
   double current_threshold() const;
+  // Tells `progress` what of the run follows it, for the run's ETA: `training_epochs` more epochs
+  // of training and `validation_passes` more passes over validation. Each kind is timed by its
+  // last pass in this process; a kind not yet timed counts its images at the task's own
+  // throughput, a validation image as a third of a training image while training (a forward
+  // pass without the backward).
+  void set_run_remainder(Progress& progress, int training_epochs, int validation_passes,
+                         bool task_is_validation) const;
   // Throws NonFiniteLoss: `what` (a non-finite loss, gradient or weight) at this step.
   [[noreturn]] void stop_non_finite(const std::string& what, long step, int epoch,
                                     size_t batch) const;
@@ -83,6 +94,11 @@ class Trainer {
   fs::path run_dir_;
   Device device_;
   BatchUploader uploader_;
+  ProgressOutput progress_;
+  size_t training_images_per_epoch_ = 0;
+  size_t validation_images_ = 0;
+  double training_seconds_per_image_ = NAN;    // the last epoch's training
+  double validation_seconds_per_image_ = NAN;  // the last validation pass
   TrainingData data_;
   std::unique_ptr<ResNet> model_;
   std::unique_ptr<Optimizer> optimizer_;
@@ -110,7 +126,6 @@ TrainingOutcome Trainer::run() {
   rule_ = training::parse_selection_rule(o_.select);
   data_ = open_training_data(o_);
   ranking_split_ = data_.validation.empty() ? "train" : "validation";
-  std::printf("data: %s\n", data_.description.c_str());
   model_ = build_model(o_);
   model_->to(device_);
   optimizer_ = make_optimizer(o_, *model_);
@@ -122,9 +137,18 @@ TrainingOutcome Trainer::run() {
                                                             loader_options(o_, false));
   }
   const long steps_per_epoch = static_cast<long>(train_loader.batches_per_epoch());
-  IHD_CHECK_INPUT(steps_per_epoch > 0, "fewer training images (", data_.train.size(),
-                  ") than one batch (", o_.batch, "): lower --batch");
+  IHD_CHECK_INPUT(steps_per_epoch > 0, "one training image: batch norm needs two");
   schedule_ = make_schedule(o_, steps_per_epoch);
+  training_images_per_epoch_ = train_loader.images_per_epoch();
+  validation_images_ = data_.validation.size();
+  std::printf("training %s (%.2f M parameters) on %s in %s\n", o_.arch.c_str(),
+              model_->parameter_count() / 1e6, compute_description(device_).c_str(),
+              o_.precision.c_str());
+  std::printf("data: %s\n", data_.description.c_str());
+  std::printf("%s\n", training::format_training_batches(train_loader.sample_count(), o_.batch,
+                                                        train_loader.batches_per_epoch(),
+                                                        train_loader.left_out_per_epoch())
+                          .c_str());
 
   TrainingPosition position;
   position.partial = make_predictions(static_cast<int>(data_.label_columns.size()));
@@ -150,9 +174,6 @@ TrainingOutcome Trainer::run() {
   uncalibrated.label_names = data_.label_names;
   uncalibrated.decision_threshold = current_threshold();
   write_run_config(run_dir_ / kRunConfigName, run_config_values(o_, uncalibrated));
-  std::printf("training %s (%.2f M parameters) on %s in %s, %ld steps per epoch\n", o_.arch.c_str(),
-              model_->parameter_count() / 1e6, device_.to_string().c_str(), o_.precision.c_str(),
-              steps_per_epoch);
 
   for (int epoch = position.next_epoch; epoch <= o_.epochs; ++epoch) {
     if (o_.max_steps > 0 && position.global_step >= o_.max_steps) break;
@@ -173,8 +194,11 @@ TrainingOutcome Trainer::run() {
     // The selected epoch's weights, and the temperatures that calibrate them on validation.
     load_weights(*model_, (run_dir_ / kBestCheckpointName).string());
     model_->eval();
-    calibration.temperatures = fit_output_temperatures(
-        predict(*model_, *validation_loader, data_.label_columns, o_.normalize, device_));
+    Progress progress(progress_, "calibration", static_cast<int64_t>(validation_images_), "img");
+    const Predictions predictions =
+        predict(*model_, *validation_loader, data_.label_columns, o_.normalize, device_, progress);
+    progress.finish(predictions.mean_loss());
+    calibration.temperatures = fit_output_temperatures(predictions);
     calibration.decision_threshold = calibrated_probability(
         calibration.decision_threshold, calibration.temperatures[data_.headline_output]);
   }
@@ -193,11 +217,12 @@ bool Trainer::train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition
     position.partial_seconds = 0;
   }
   loader.begin_epoch(epoch, continuing ? position.next_batch : 0);
-  const std::string label = "epoch " + std::to_string(epoch) + "/" + std::to_string(o_.epochs);
-  training::EpochProgress progress(
-      std::cout, label, static_cast<int64_t>(loader.batches_per_epoch() * o_.batch),
-      training::ProgressStyle{.terminal = training::stdout_is_terminal()});
-  const double start = training::steady_clock_seconds() - position.partial_seconds;
+  Progress progress(progress_, "epoch " + std::to_string(epoch) + "/" + std::to_string(o_.epochs),
+                    static_cast<int64_t>(loader.images_per_epoch()), "img",
+                    static_cast<int64_t>(position.partial.count()));
+  set_run_remainder(progress, o_.epochs - epoch, validation_images_ > 0 ? o_.epochs - epoch + 2 : 0,
+                    false);
+  const double start = steady_clock_seconds() - position.partial_seconds;
   BceOptions loss_options;
   if (o_.pos_weight != 1.0) {
     loss_options.pos_weight = Tensor::full(Shape{static_cast<int64_t>(data_.label_columns.size())},
@@ -241,7 +266,7 @@ bool Trainer::train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition
     progress.update(static_cast<int64_t>(position.partial.count()), position.partial.mean_loss());
     position.next_epoch = epoch;
     position.next_batch = batch.batch_index + 1;
-    position.partial_seconds = training::steady_clock_seconds() - start;
+    position.partial_seconds = steady_clock_seconds() - start;
 
     if (o_.checkpoint_steps > 0 && position.global_step % o_.checkpoint_steps == 0) {
       save_resume_checkpoint(run_dir_, *model_, *optimizer_, position);
@@ -249,7 +274,31 @@ bool Trainer::train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition
     if (o_.max_steps > 0 && position.global_step >= o_.max_steps) break;
   }
   progress.finish(position.partial.mean_loss());
+  if (position.partial.count() > 0) {
+    training_seconds_per_image_ =
+        position.partial_seconds / static_cast<double>(position.partial.count());
+  }
   return position.next_batch >= loader.batches_per_epoch();
+}
+
+void Trainer::set_run_remainder(Progress& progress, int training_epochs, int validation_passes,
+                                bool task_is_validation) const {
+  const double training_images =
+      static_cast<double>(training_epochs) * static_cast<double>(training_images_per_epoch_);
+  const double validation_images =
+      static_cast<double>(validation_passes) * static_cast<double>(validation_images_);
+  double items = 0, seconds = 0;
+  if (task_is_validation && std::isfinite(training_seconds_per_image_)) {
+    seconds += training_images * training_seconds_per_image_;
+  } else {
+    items += training_images;
+  }
+  if (!task_is_validation && std::isfinite(validation_seconds_per_image_)) {
+    seconds += validation_images * validation_seconds_per_image_;
+  } else {
+    items += validation_images / (task_is_validation ? 1 : 3);
+  }
+  progress.set_run_remainder(std::llround(items), seconds);
 }
 
 void Trainer::stop_non_finite(const std::string& what, long step, int epoch, size_t batch) const {
@@ -275,13 +324,22 @@ void Trainer::finish_epoch(int epoch, bool completed, TrainingPosition& position
   std::optional<Predictions> validation;
   if (validation_loader) {
     model_->eval();
-    const double start = training::steady_clock_seconds();
-    validation = predict(*model_, *validation_loader, data_.label_columns, o_.normalize, device_);
+    const double start = steady_clock_seconds();
+    Progress progress(progress_,
+                      "validation " + std::to_string(epoch) + "/" + std::to_string(o_.epochs),
+                      static_cast<int64_t>(validation_images_), "img");
+    set_run_remainder(progress, o_.epochs - epoch, o_.epochs - epoch + 1, true);
+    validation =
+        predict(*model_, *validation_loader, data_.label_columns, o_.normalize, device_, progress);
+    progress.finish(validation->mean_loss());
     training::EpochRecord record =
         epoch_record(epoch, "validation", lr, *validation, data_.headline_output, data_.label_names,
                      o_.target_sensitivity);
-    record.seconds = training::steady_clock_seconds() - start;
+    record.seconds = steady_clock_seconds() - start;
     record.images_per_second = record.seconds > 0 ? validation->count() / record.seconds : 0;
+    if (validation->count() > 0) {
+      validation_seconds_per_image_ = record.seconds / static_cast<double>(validation->count());
+    }
     history_.push_back(record);
   }
   training::write_history(run_dir_, history_);
@@ -355,6 +413,7 @@ TrainOptions resumed_options(const TrainOptions& command_line, const FlagSet& fl
   options.resume = command_line.resume;
   options.out = command_line.resume;
   options.overwrite = false;
+  options.quiet = command_line.quiet;  // how this process prints, not a setting of the run
   return options;
 }
 
