@@ -188,9 +188,10 @@ void Progress::end(std::optional<double> mean_loss) {
   std::ostream& out = *output_.out;
   if (output_.terminal) {
     const int columns = output_.columns > 0 ? output_.columns : terminal_columns();
-    out << '\r' << line(now, true, std::max(columns - 1, 1)) << "\x1b[K\n" << std::flush;
+    out << '\r' << progress_line(fields(now, true), std::max(columns - 1, 1)) << "\x1b[K\n"
+        << std::flush;
   } else {
-    out << line(now, true, 0) << '\n' << std::flush;
+    out << progress_line(fields(now, true), 0) << '\n' << std::flush;
   }
   frame_open_ = false;
 }
@@ -201,7 +202,8 @@ void Progress::report(double now) {
   if (output_.terminal) {
     if (now - last_frame_seconds_ < kTerminalRedrawSeconds) return;
     const int columns = output_.columns > 0 ? output_.columns : terminal_columns();
-    out << '\r' << line(now, false, std::max(columns - 1, 1)) << "\x1b[K" << std::flush;
+    out << '\r' << progress_line(fields(now, false), std::max(columns - 1, 1)) << "\x1b[K"
+        << std::flush;
     last_frame_seconds_ = now;
     frame_open_ = true;
     return;
@@ -216,43 +218,60 @@ void Progress::report(double now) {
   const double since_last_line = now - last_line_seconds_;
   if ((crossed_tenth && since_last_line >= kPlainLineGapSeconds) ||
       since_last_line >= output_.line_every_seconds) {
-    out << line(now, false, 0) << '\n' << std::flush;
+    out << progress_line(fields(now, false), 0) << '\n' << std::flush;
     last_line_seconds_ = now;
   }
 }
 
-std::string Progress::line(double now, bool finished, int width) const {
-  const double elapsed = now - start_seconds_;
-  const double fraction =
-      total_ > 0 ? std::clamp(static_cast<double>(done_) / static_cast<double>(total_), 0.0, 1.0)
-                 : 1.0;
-  const double rate = elapsed > 0 ? static_cast<double>(done_ - done_at_start_) / elapsed : 0;
-  const double seconds_per_item = rate > 0 ? 1 / rate : NAN;
-  const double eta = static_cast<double>(std::max<std::int64_t>(total_ - done_, 0)) *
-                     (finished ? 0 : seconds_per_item);
-
-  std::vector<Field> fields;
-  fields.push_back({label_, 0});
-  if (width > 0) fields.push_back({bar_text(fraction, kWidestBar), kBarRank});
-  // Rounded down: an unfinished task never shows 100%.
-  fields.push_back({printf_string("%3.0f%%", std::floor(100 * fraction)), 0});
-  fields.push_back({printf_string("%lld/%lld %s", static_cast<long long>(done_),
-                                  static_cast<long long>(total_), unit_.c_str()),
-                    kCountsRank});
-  fields.push_back(
-      {printf_string(rate < 100 ? "%.1f %s/s" : "%.0f %s/s", rate, unit_.c_str()), kRateRank});
-  if (mean_loss_) fields.push_back({printf_string("loss %.4f", *mean_loss_), kLossRank});
-  fields.push_back(
-      {finished ? "in " + format_duration(elapsed) : "ETA " + format_duration(eta), kEtaRank});
+ProgressFields Progress::fields(double now, bool finished) const {
+  ProgressFields fields{.label = label_, .done = done_, .total = total_, .unit = unit_};
+  fields.elapsed_seconds = now - start_seconds_;
+  fields.items_per_second =
+      fields.elapsed_seconds > 0
+          ? static_cast<double>(done_ - done_at_start_) / fields.elapsed_seconds
+          : 0;
+  const double seconds_per_item = fields.items_per_second > 0 ? 1 / fields.items_per_second : NAN;
+  fields.mean_loss = mean_loss_;
+  fields.finished = finished;
+  fields.eta_seconds =
+      finished ? 0
+               : static_cast<double>(std::max<std::int64_t>(total_ - done_, 0)) * seconds_per_item;
   if (run_items_after_) {
-    const double run_eta =
-        eta +
+    fields.run_eta_seconds =
+        fields.eta_seconds +
         static_cast<double>(*run_items_after_) * (*run_items_after_ > 0 ? seconds_per_item : 0) +
         run_seconds_after_;
-    fields.push_back({"run ETA " + format_duration(run_eta), kRunEtaRank});
   }
-  if (width <= 0) return joined(fields);
-  return fitted(std::move(fields), static_cast<std::size_t>(width), fraction);
+  return fields;
+}
+
+std::string progress_line(const ProgressFields& fields, int width) {
+  const double fraction =
+      fields.total > 0
+          ? std::clamp(static_cast<double>(fields.done) / static_cast<double>(fields.total), 0.0,
+                       1.0)
+          : 1.0;
+  const char* unit = fields.unit.c_str();
+  std::vector<Field> line;
+  line.push_back({fields.label, 0});
+  if (width > 0) line.push_back({bar_text(fraction, kWidestBar), kBarRank});
+  // Rounded down: an unfinished task never shows 100%.
+  line.push_back({printf_string("%3.0f%%", std::floor(100 * fraction)), 0});
+  line.push_back({printf_string("%lld/%lld %s", static_cast<long long>(fields.done),
+                                static_cast<long long>(fields.total), unit),
+                  kCountsRank});
+  line.push_back({printf_string(fields.items_per_second < 100 ? "%.1f %s/s" : "%.0f %s/s",
+                                fields.items_per_second, unit),
+                  kRateRank});
+  if (fields.mean_loss) line.push_back({printf_string("loss %.4f", *fields.mean_loss), kLossRank});
+  line.push_back({fields.finished ? "in " + format_duration(fields.elapsed_seconds)
+                                  : "ETA " + format_duration(fields.eta_seconds),
+                  kEtaRank});
+  if (fields.run_eta_seconds) {
+    line.push_back({"run ETA " + format_duration(*fields.run_eta_seconds), kRunEtaRank});
+  }
+  if (width <= 0) return joined(line);
+  return fitted(std::move(line), static_cast<std::size_t>(width), fraction);
 }
 
 }  // namespace ihd

@@ -60,6 +60,25 @@ struct ProgressOutput {
 // Standard output as a tool's progress goes there (a terminal or not); quiet: nowhere.
 ProgressOutput console_progress(bool quiet);
 
+// One progress line as numbers, before it is laid out.
+struct ProgressFields {
+  std::string label;
+  std::int64_t done = 0;
+  std::int64_t total = 0;
+  std::string unit;
+  double items_per_second = 0;
+  std::optional<double> mean_loss = std::nullopt;
+  bool finished = false;
+  double elapsed_seconds = 0;  // shown ("in 0:20") once finished
+  double eta_seconds = 0;      // shown ("ETA 0:05") until then
+  // The whole run's ETA, when the caller says what follows the task.
+  std::optional<double> run_eta_seconds = std::nullopt;
+};
+
+// The line of `fields` within `width` characters, its fields dropped in the order above; width 0:
+// no limit and no bar (the plain lines).
+std::string progress_line(const ProgressFields& fields, int width);
+
 class Progress {
  public:
   // unit names the items ("img", "files"); done_at_start items were done before this process
@@ -91,8 +110,8 @@ class Progress {
  private:
   // Draws a frame or writes a plain line when one is due; mutex_ held.
   void report(double now);
-  // The line at `now`, fitted into `width` characters (0: no limit, every field but the bar).
-  std::string line(double now, bool finished, int width) const;
+  // The fields at `now`: throughput, ETA and the run's ETA from the clock.
+  ProgressFields fields(double now, bool finished) const;
   void end(std::optional<double> mean_loss);
 
   ProgressOutput output_;

@@ -139,6 +139,45 @@ ChildOutput run_probe_into_pipe(const std::vector<std::string>& arguments) {
 
 }  // namespace
 
+TEST_CASE("progress_line: a pure function of the fields and the width") {
+  ProgressFields fields{.label = "scoring", .done = 250, .total = 1000, .unit = "files"};
+  fields.items_per_second = 12.5;
+  fields.eta_seconds = 60;
+  fields.run_eta_seconds = 3600;
+  fields.mean_loss = 0.5;
+  const std::string full =
+      "scoring [########......................]  25% 250/1000 files 12.5 files/s loss 0.5000 "
+      "ETA 1:00 run ETA 1:00:00";
+  CHECK(progress_line(fields, 120) == full);
+  // Width 0: the plain lines, every field but the bar.
+  CHECK(progress_line(fields, 0) ==
+        "scoring  25% 250/1000 files 12.5 files/s loss 0.5000 ETA 1:00 run ETA 1:00:00");
+  // 80: the bar goes first (even 10 cells would not fit), then nothing else need go.
+  CHECK(progress_line(fields, 80) ==
+        "scoring  25% 250/1000 files 12.5 files/s loss 0.5000 ETA 1:00 run ETA 1:00:00");
+  CHECK(progress_line(fields, 76) ==
+        "scoring  25% 250/1000 files loss 0.5000 ETA 1:00 run ETA 1:00:00");
+  // 40: the throughput, the counts and the run's ETA are gone; the loss and the ETA stay.
+  CHECK(progress_line(fields, 40) == "scoring  25% loss 0.5000 ETA 1:00");
+  CHECK(progress_line(fields, 25) == "scoring  25% ETA 1:00");
+  CHECK(progress_line(fields, 15) == "scoring  25%");
+  CHECK(progress_line(fields, 8) == "sco  25%");
+  for (int width = 1; width <= 130; ++width) {
+    CAPTURE(width);
+    CHECK(progress_line(fields, width).size() <= static_cast<size_t>(width));
+  }
+
+  // A finished task shows its duration; a field the caller gave no value is left out.
+  ProgressFields done{.label = "writing 3 shards", .done = 3000, .total = 3000, .unit = "slices"};
+  done.items_per_second = 1500;
+  done.finished = true;
+  done.elapsed_seconds = 2;
+  CHECK(progress_line(done, 120) ==
+        "writing 3 shards [##############################] 100% 3000/3000 slices 1500 slices/s in "
+        "0:02");
+  CHECK(progress_line(done, 40) == "writing 3 shards 100% in 0:02");
+}
+
 TEST_CASE("progress: the terminal line at 120, 80 and 40 columns drops fields, never wraps") {
   // 1496 images left at 306 img/s: 0:05; then 7 epochs of 2720 images and 60 s: 2:07.
   CHECK(frame_at_width(120) ==
