@@ -40,8 +40,8 @@ int main(int argc, char** argv) {
     if (outcome.best) {
       const auto& best = *outcome.best;
       std::printf(
-          "best epoch %d (%s): recall %.3f  precision %.3f  accuracy %.3f  AUC %.3f; "
-          "threshold for sensitivity %.2f: %.4f\n",
+          "best epoch %d (%s): recall %.3f precision %.3f acc %.3f AUC %.3f\n"
+          "  threshold for sensitivity %.2f: %.4f\n",
           best.epoch, best.split.c_str(), best.metrics.at_default_threshold.recall,
           best.metrics.at_default_threshold.precision, best.metrics.at_default_threshold.accuracy,
           best.metrics.roc_auc, options.target_sensitivity, outcome.decision_threshold);

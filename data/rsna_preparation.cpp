@@ -345,21 +345,24 @@ PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
 }
 
 void print_preparation_report(const PreparationReport& r, std::ostream& out) {
-  out << "summary: " << r.dicom_files << " DICOM files, " << r.labelled << " labelled, "
-      << r.unlabelled << " unlabelled, " << r.labels_without_file
-      << " labelled images without a file\n"
+  // Each line at most 79 characters with RSNA's counts, for an 80-column terminal.
+  out << "summary: " << r.dicom_files << " DICOM files: " << r.labelled << " labelled, "
+      << r.unlabelled << " unlabelled\n"
+      << "  labelled images without a file: " << r.labels_without_file << "\n"
       << "  CSV rows: " << r.csv_duplicate_rows << " duplicate, " << r.csv_conflicting_rows
-      << " conflicting, " << r.csv_malformed_rows << " malformed, " << r.csv_bad_label_rows
-      << " with a label other than 0 or 1 (" << r.csv_excluded_images << " images left out)\n"
+      << " conflicting, " << r.csv_malformed_rows << " malformed,\n"
+      << "    " << r.csv_bad_label_rows << " with a label other than 0 or 1 ("
+      << r.csv_excluded_images << " images left out)\n"
       << "  selected " << r.selected << ", written " << r.written << " (" << r.positives_written
-      << " with hemorrhage): train " << r.written_per_split[0] << ", validation "
-      << r.written_per_split[1] << ", test " << r.written_per_split[2] << "\n"
-      << "  series " << r.series.series << " (ordered by slice normal "
-      << r.series.series_ordered_by[0] << ", by z " << r.series.series_ordered_by[1]
-      << ", by InstanceNumber " << r.series.series_ordered_by[2] << ", by file name "
-      << r.series.series_ordered_by[3] << "), duplicate slices " << r.series.duplicate_sop_instance
-      << " by SOPInstanceUID and " << r.series.duplicate_position << " by position, gaps "
-      << r.series.gaps << "\n"
+      << " with hemorrhage)\n"
+      << "    train " << r.written_per_split[0] << ", validation " << r.written_per_split[1]
+      << ", test " << r.written_per_split[2] << "\n"
+      << "  series " << r.series.series << ", ordered by slice normal "
+      << r.series.series_ordered_by[0] << ", by z " << r.series.series_ordered_by[1] << ",\n"
+      << "    by InstanceNumber " << r.series.series_ordered_by[2] << ", by file name "
+      << r.series.series_ordered_by[3] << "\n"
+      << "  duplicate slices: " << r.series.duplicate_sop_instance << " by SOPInstanceUID, "
+      << r.series.duplicate_position << " by position; gaps " << r.series.gaps << "\n"
       << "  shards " << r.shards_total << " (" << r.shards_reused
       << " reused from an earlier run)\n"
       << "  skipped " << r.skipped();
