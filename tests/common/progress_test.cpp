@@ -1,17 +1,14 @@
-// Progress lines (common/progress.h) on a fake clock: the terminal line at widths 40, 80 and 120
-// (fields dropped in the documented order, never wider than the terminal less one column), the
-// plain lines at each tenth or after 30 s, a field that does not apply left out, a silent output,
-// counts from several threads; then ihd_progress_probe, a child shaped like a tool, drawing into a
-// pseudo-terminal of 80 columns (every frame fits and is redrawn with '\r' on one line), writing
-// plain lines into a pipe (in order with stderr: stdout is line-buffered), and --quiet.
+// Progress lines (common/progress.h): the layout (progress_line) at widths 0 to 130, fields
+// dropped in the documented order; on a fake clock, the terminal line (never wider than the
+// terminal less one column), the plain lines at each tenth or after 30 s, a resumed task's
+// throughput, a silent output, counts from several threads; then ihd_progress_probe, a child
+// shaped like a tool, drawing into a pseudo-terminal of 80 and of 50 columns (every frame fits and
+// is redrawn with '\r' on one line), writing plain lines into a pipe (in order with stderr: stdout
+// is line-buffered), and --quiet.
 #include "common/progress.h"
 
 #include <doctest/doctest.h>
-#include <pty.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cmath>
 #include <sstream>
 #include <string>
@@ -19,32 +16,10 @@
 #include <vector>
 
 #include "common/console.h"
+#include "common/terminal_child.h"
 
 namespace ihd {
 namespace {
-
-std::vector<std::string> split(const std::string& text, char separator) {
-  std::vector<std::string> parts;
-  std::string part;
-  std::istringstream in(text);
-  while (std::getline(in, part, separator)) parts.push_back(part);
-  return parts;
-}
-
-// The frames of terminal output: the text between carriage returns, erase-line codes removed.
-std::vector<std::string> frames_of(std::string text) {
-  const std::string erase = "\x1b[K";
-  for (auto at = text.find(erase); at != std::string::npos; at = text.find(erase)) {
-    text.erase(at, erase.size());
-  }
-  std::vector<std::string> frames;
-  for (const std::string& line : split(text, '\n')) {
-    for (const std::string& frame : split(line, '\r')) {
-      if (!frame.empty()) frames.push_back(frame);
-    }
-  }
-  return frames;
-}
 
 // The last frame a terminal of `columns` columns shows of task "epoch 3/10" (2720 images, 45%
 // done after 4 s, a loss, 7 more epochs after it).
@@ -60,81 +35,16 @@ std::string frame_at_width(int columns) {
   return frames_of(out.str()).back();
 }
 
-struct ChildOutput {
-  std::string text;
-  int exit_code = -1;
-};
-
 // Runs ihd_progress_probe with `arguments` on a pseudo-terminal of `columns` columns.
-ChildOutput run_probe_on_terminal(int columns, const std::vector<std::string>& arguments) {
-  int master = -1;
-  winsize size{};
-  size.ws_row = 24;
-  size.ws_col = static_cast<unsigned short>(columns);
-  std::fflush(nullptr);
-  const pid_t child = ::forkpty(&master, nullptr, nullptr, &size);
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    std::vector<std::string> owned = {IHD_PROGRESS_PROBE_BINARY};
-    owned.insert(owned.end(), arguments.begin(), arguments.end());
-    std::vector<char*> argv;
-    for (std::string& argument : owned) argv.push_back(argument.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ChildOutput result;
-  char buffer[4096];
-  while (true) {
-    const ssize_t got = ::read(master, buffer, sizeof buffer);
-    if (got > 0) {
-      result.text.append(buffer, static_cast<size_t>(got));
-    } else if (got < 0 && errno == EINTR) {
-      continue;
-    } else {
-      break;  // EIO: the child closed the terminal
-    }
-  }
-  ::close(master);
-  int status = 0;
-  REQUIRE(::waitpid(child, &status, 0) == child);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+ChildOutput run_probe_on_terminal(int columns, std::vector<std::string> arguments) {
+  arguments.insert(arguments.begin(), IHD_PROGRESS_PROBE_BINARY);
+  return run_on_terminal(columns, arguments);
 }
 
 // Runs ihd_progress_probe with `arguments`, stdout and stderr into one pipe.
-ChildOutput run_probe_into_pipe(const std::vector<std::string>& arguments) {
-  int pipe_fds[2];
-  REQUIRE(::pipe(pipe_fds) == 0);
-  std::fflush(nullptr);
-  const pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    ::dup2(pipe_fds[1], STDOUT_FILENO);
-    ::dup2(pipe_fds[1], STDERR_FILENO);
-    ::close(pipe_fds[0]);
-    ::close(pipe_fds[1]);
-    std::vector<std::string> owned = {IHD_PROGRESS_PROBE_BINARY};
-    owned.insert(owned.end(), arguments.begin(), arguments.end());
-    std::vector<char*> argv;
-    for (std::string& argument : owned) argv.push_back(argument.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ::close(pipe_fds[1]);
-  ChildOutput result;
-  char buffer[4096];
-  for (ssize_t got; (got = ::read(pipe_fds[0], buffer, sizeof buffer)) != 0;) {
-    if (got < 0 && errno == EINTR) continue;
-    REQUIRE(got > 0);
-    result.text.append(buffer, static_cast<size_t>(got));
-  }
-  ::close(pipe_fds[0]);
-  int status = 0;
-  REQUIRE(::waitpid(child, &status, 0) == child);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+ChildOutput run_probe_into_pipe(std::vector<std::string> arguments) {
+  arguments.insert(arguments.begin(), IHD_PROGRESS_PROBE_BINARY);
+  return run_into_pipe(arguments);
 }
 
 }  // namespace
@@ -230,7 +140,7 @@ TEST_CASE("progress: a terminal task redraws one line, ends it once, with the it
   CHECK(final_frame.rfind("epoch 1/1 [###############...............]  51% 51/100 img", 0) == 0);
   CHECK(final_frame.find("loss 0.2000 in 0:01") != std::string::npos);
   CHECK(text.back() == '\n');
-  CHECK(split(text, '\n').size() == 1);
+  CHECK(split_text(text, '\n').size() == 1);
 }
 
 TEST_CASE("progress: plain lines at each tenth, with throughput, loss and ETA, and at the end") {
@@ -244,7 +154,7 @@ TEST_CASE("progress: plain lines at each tenth, with throughput, loss and ETA, a
     progress.update(done, 0.5);
   }
   progress.finish(0.25);
-  const std::vector<std::string> lines = split(out.str(), '\n');
+  const std::vector<std::string> lines = split_text(out.str(), '\n');
   REQUIRE(lines.size() == 10);  // 10%..90% and the final line
   CHECK(lines[0] == "epoch 1/3  10% 100/1000 img 50.0 img/s loss 0.5000 ETA 0:18");
   CHECK(lines[8] == "epoch 1/3  90% 900/1000 img 50.0 img/s loss 0.5000 ETA 0:02");
@@ -263,7 +173,7 @@ TEST_CASE("progress: plain lines also after 30 s without one; the run's ETA; no 
     now += 1;
     progress.update(step * 10);
   }
-  const std::vector<std::string> lines = split(out.str(), '\n');
+  const std::vector<std::string> lines = split_text(out.str(), '\n');
   REQUIRE(lines.size() == 2);  // at 30 s and at 60 s
   CHECK(lines[0] ==
         "reading headers   0% 300/100000 files 10.0 files/s ETA 2:46:10 run ETA 5:33:00");
@@ -304,7 +214,7 @@ TEST_CASE("progress: a silent output (--quiet) writes nothing; counts from many 
     for (std::thread& thread : threads) thread.join();
     progress.finish();
   }
-  CHECK(split(out.str(), '\n').back().rfind("shards 100% 4000/4000 img", 0) == 0);
+  CHECK(split_text(out.str(), '\n').back().rfind("shards 100% 4000/4000 img", 0) == 0);
 }
 
 TEST_CASE("progress: a terminal task ended by an exception leaves its line ended") {
@@ -320,7 +230,7 @@ TEST_CASE("progress: a terminal task ended by an exception leaves its line ended
   } catch (const std::runtime_error&) {
   }
   CHECK(out.str().back() == '\n');
-  CHECK(split(out.str(), '\n').size() == 1);
+  CHECK(split_text(out.str(), '\n').size() == 1);
 }
 
 TEST_CASE("progress: durations") {
@@ -330,25 +240,31 @@ TEST_CASE("progress: durations") {
   CHECK(format_duration(NAN) == "--:--");
 }
 
-TEST_CASE("progress: a child on an 80-column pseudo-terminal redraws one line that fits") {
-  const ChildOutput child = run_probe_on_terminal(80, {});
-  REQUIRE(child.exit_code == 0);
-  INFO("the terminal received:\n", child.text);
-  // The terminal turns each "\n" into "\r\n"; every other '\r' is a redraw.
-  const std::vector<std::string> lines = split(child.text, '\n');
-  REQUIRE(lines.size() == 4);
-  CHECK(lines[0] == "start: one long task\r");
-  CHECK(lines[2] == "error: one line on stderr\r");
-  CHECK(lines[3] == "summary: done\r");
-  const std::vector<std::string> frames = frames_of(lines[1]);
-  CHECK(frames.size() >= 50);  // redrawn in place, on one line
-  for (const std::string& frame : frames) {
-    CAPTURE(frame);
-    CHECK(frame.size() <= 79);
-    CHECK(frame.rfind("epoch 12/100 ", 0) == 0);
+TEST_CASE("progress: a child on a pseudo-terminal of 80 or 50 columns redraws one line that fits") {
+  for (const int columns : {80, 50}) {
+    CAPTURE(columns);
+    const ChildOutput child = run_probe_on_terminal(columns, {});
+    REQUIRE(child.exit_code == 0);
+    INFO("the terminal received:\n", child.text);
+    // The terminal turns each "\n" into "\r\n"; every other '\r' is a redraw.
+    const std::vector<std::string> lines = split_text(child.text, '\n');
+    REQUIRE(lines.size() == 4);
+    CHECK(lines[0] == "start: one long task\r");
+    CHECK(lines[2] == "error: one line on stderr\r");
+    CHECK(lines[3] == "summary: done\r");
+    // The first frame, one for each of the 100 steps (a second apart on the probe's clock), the
+    // last: all redrawn in place, on one line, within the width less one column.
+    CHECK(lines[1].rfind("\repoch 12/100 ", 0) == 0);
+    const std::vector<std::string> frames = frames_of(lines[1]);
+    CHECK(frames.size() == 102);
+    for (const std::string& frame : frames) {
+      CAPTURE(frame);
+      CHECK(frame.size() <= static_cast<size_t>(columns - 1));
+      CHECK(frame.rfind("epoch 12/100 ", 0) == 0);
+    }
+    CHECK(frames.back().find(" in 1:40") != std::string::npos);
+    CHECK((frames.back().find("run ETA") != std::string::npos) == (columns == 80));
   }
-  CHECK(frames.back().find(" in 1:40") != std::string::npos);
-  CHECK(frames.back().find("run ETA") != std::string::npos);
 }
 
 TEST_CASE("progress: a child writing into a pipe prints plain lines, in order with stderr") {
@@ -357,7 +273,7 @@ TEST_CASE("progress: a child writing into a pipe prints plain lines, in order wi
   INFO("the pipe received:\n", child.text);
   CHECK(child.text.find('\r') == std::string::npos);
   CHECK(child.text.find("\x1b[") == std::string::npos);
-  const std::vector<std::string> lines = split(child.text, '\n');
+  const std::vector<std::string> lines = split_text(child.text, '\n');
   REQUIRE(lines.size() == 13);  // start, 9 tenths, the final line, the error, the summary
   CHECK(lines[0] == "start: one long task");
   // At 11 s: 66242 images at 6022 img/s, 536003 left (1:29), then 88 epochs (8801 s) and 3600 s.

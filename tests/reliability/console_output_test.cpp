@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "child_process.h"
+#include "common/terminal_child.h"
 #include "reliability_util.h"
 #include "tiny_run.h"
 
@@ -38,7 +39,78 @@ bool has_line_starting(const std::string& output, const std::string& start) {
   return false;
 }
 
+// The lines a terminal shows of `output` (what a child wrote on a pseudo-terminal), each "\r\n"
+// the terminal made of a "\n" ended; a line redrawn in place holds several frames.
+std::vector<std::string> terminal_lines(const std::string& output) {
+  std::vector<std::string> lines = split_text(output, '\n');
+  for (std::string& line : lines) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+  }
+  return lines;
+}
+
+// Checks that `output`, from a terminal of `columns` columns, draws the progress of `label` on one
+// line redrawn in place ('\r' before every frame, the last at 100%), and that every line redrawn
+// so keeps each frame within the width less one column.
+void check_progress_redrawn(const std::string& output, int columns, const std::string& label) {
+  CAPTURE(columns);
+  CAPTURE(label);
+  bool seen = false;
+  for (const std::string& line : terminal_lines(output)) {
+    if (!line.starts_with('\r')) continue;
+    CAPTURE(line);
+    const std::vector<std::string> frames = frames_of(line);
+    for (const std::string& frame : frames) CHECK(frame.size() < static_cast<size_t>(columns));
+    if (frames.empty() || !frames.front().starts_with(label)) continue;
+    seen = true;
+    CHECK(frames.back().starts_with(label));
+    CHECK(frames.back().find("100%") != std::string::npos);
+  }
+  CHECK(seen);
+}
+
+// Checks that no line of `output` is wider than `columns`, but those naming `scratch` (paths).
+void check_lines_fit(const std::string& output, int columns, const fs::path& scratch) {
+  for (const std::string& line : terminal_lines(output)) {
+    CAPTURE(line);
+    if (line.find(scratch.string()) != std::string::npos) continue;
+    for (const std::string& frame : frames_of(line)) {
+      CHECK(frame.size() <= static_cast<size_t>(columns));
+    }
+  }
+}
+
 }  // namespace
+
+TEST_CASE("console: on a terminal of 80 and of 50 columns, the tools redraw a line that fits") {
+  for (const int columns : {80, 50}) {
+    const fs::path dir = scratch_dir("console_terminal_" + std::to_string(columns));
+    const ChildOutput synth =
+        run_on_terminal(columns, {IHD_SYNTH_BINARY, "--patients", "2", "--slices-per-patient", "3",
+                                  "--size", "32", "--out", (dir / "synth").string()});
+    REQUIRE(synth.exit_code == 0);
+    CAPTURE(synth.text);
+    check_progress_redrawn(synth.text, columns, "writing synthetic slices ");
+
+    // Training synthesises and prepares its data, then trains, validates and calibrates (on a
+    // set of 6 patients, whose validation split holds both classes: a temperature is fitted).
+    std::vector<std::string> arguments = tiny_train_arguments(dir, dir / "run");
+    arguments.insert(arguments.end(), {"--synth-patients=6", "--synth-slices=8"});
+    const ChildOutput train = run_on_terminal(columns, arguments);
+    REQUIRE(train.exit_code == 0);
+    CAPTURE(train.text);
+    for (const char* label : {"writing synthetic slices ", "reading headers ", "writing 1 shard ",
+                              "epoch 1/1 ", "validation 1/1 ", "calibration "}) {
+      check_progress_redrawn(train.text, columns, label);
+    }
+    // At 80 columns every line fits (the epoch summary is two lines of at most 79 characters);
+    // at 50 only the progress lines do, the others wrap.
+    if (columns == 80) {
+      check_lines_fit(synth.text, columns, dir);
+      check_lines_fit(train.text, columns, dir);
+    }
+  }
+}
 
 TEST_CASE("console: ihd_train into a file says how it runs, the batches and the image left out") {
   const fs::path dir = scratch_dir("console_train");
