@@ -5,10 +5,10 @@
 
 namespace ihd::pipeline {
 
-std::string compute_description(Device device) {
+std::string compute_description(Device device, const std::string& precision) {
   const int threads = kernels::cpu::num_threads();
   return device.to_string() + " with " + std::to_string(threads) +
-         (threads == 1 ? " CPU thread" : " CPU threads");
+         (threads == 1 ? " CPU thread" : " CPU threads") + " in " + precision;
 }
 
 }  // namespace ihd::pipeline

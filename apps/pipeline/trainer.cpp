@@ -141,9 +141,8 @@ TrainingOutcome Trainer::run() {
   schedule_ = make_schedule(o_, steps_per_epoch);
   training_images_per_epoch_ = train_loader.images_per_epoch();
   validation_images_ = data_.validation.size();
-  std::printf("training %s (%.2f M parameters) on %s in %s\n", o_.arch.c_str(),
-              model_->parameter_count() / 1e6, compute_description(device_).c_str(),
-              o_.precision.c_str());
+  std::printf("training %s (%.2f M parameters) on %s\n", o_.arch.c_str(),
+              model_->parameter_count() / 1e6, compute_description(device_, o_.precision).c_str());
   std::printf("data: %s\n", data_.description.c_str());
   std::printf("%s\n", training::format_training_batches(train_loader.sample_count(), o_.batch,
                                                         train_loader.batches_per_epoch(),
