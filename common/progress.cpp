@@ -5,12 +5,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <iostream>
 #include <limits>
 #include <vector>
 
 #include "common/console.h"
+#include "common/printf_string.h"
 
 namespace ihd {
 namespace {
@@ -19,12 +19,6 @@ constexpr double kTerminalRedrawSeconds = 0.1;
 constexpr double kPlainLineGapSeconds = 1;  // the least time between two plain lines
 constexpr int kWidestBar = 30;
 constexpr int kNarrowestBar = 10;
-
-std::string printf_string(const char* format, auto... values) {
-  char buffer[256];
-  std::snprintf(buffer, sizeof buffer, format, values...);
-  return buffer;
-}
 
 // The bar of `cells` cells for a fraction in [0, 1].
 std::string bar_text(double fraction, int cells) {

@@ -1,18 +1,9 @@
 // The batching notice and the epoch summary; see epoch_lines.h.
 #include "apps/training/epoch_lines.h"
 
-#include <cstdio>
+#include "common/printf_string.h"
 
 namespace ihd::training {
-namespace {
-
-std::string printf_string(const char* format, auto... values) {
-  char buffer[256];
-  std::snprintf(buffer, sizeof buffer, format, values...);
-  return buffer;
-}
-
-}  // namespace
 
 std::string format_training_batches(std::size_t images, int batch_size, std::size_t batches,
                                     std::size_t left_out) {
