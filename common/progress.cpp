@@ -220,10 +220,11 @@ void Progress::report(double now) {
 ProgressFields Progress::fields(double now, bool finished) const {
   ProgressFields fields{.label = label_, .done = done_, .total = total_, .unit = unit_};
   fields.elapsed_seconds = now - start_seconds_;
+  // Unknown (NaN) until this process has done an item.
   fields.items_per_second =
-      fields.elapsed_seconds > 0
+      fields.elapsed_seconds > 0 && done_ > done_at_start_
           ? static_cast<double>(done_ - done_at_start_) / fields.elapsed_seconds
-          : 0;
+          : NAN;
   const double seconds_per_item = fields.items_per_second > 0 ? 1 / fields.items_per_second : NAN;
   fields.mean_loss = mean_loss_;
   fields.finished = finished;
@@ -254,8 +255,10 @@ std::string progress_line(const ProgressFields& fields, int width) {
   line.push_back({printf_string("%lld/%lld %s", static_cast<long long>(fields.done),
                                 static_cast<long long>(fields.total), unit),
                   kCountsRank});
-  line.push_back({printf_string(fields.items_per_second < 100 ? "%.1f %s/s" : "%.0f %s/s",
-                                fields.items_per_second, unit),
+  line.push_back({!std::isfinite(fields.items_per_second)
+                      ? printf_string("-- %s/s", unit)
+                      : printf_string(fields.items_per_second < 100 ? "%.1f %s/s" : "%.0f %s/s",
+                                      fields.items_per_second, unit),
                   kRateRank});
   if (fields.mean_loss) line.push_back({printf_string("loss %.4f", *fields.mean_loss), kLossRank});
   line.push_back({fields.finished ? "in " + format_duration(fields.elapsed_seconds)

@@ -32,6 +32,7 @@
 // (OpenMP loops).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -66,7 +67,7 @@ struct ProgressFields {
   std::int64_t done = 0;
   std::int64_t total = 0;
   std::string unit;
-  double items_per_second = 0;
+  double items_per_second = NAN;  // NaN: not known yet ("-- img/s")
   std::optional<double> mean_loss = std::nullopt;
   bool finished = false;
   double elapsed_seconds = 0;  // shown ("in 0:20") once finished

@@ -130,7 +130,7 @@ TEST_CASE("progress: a terminal task redraws one line, ends it once, with the it
   REQUIRE(frames.size() == 3);
   // The first frame, drawn at once; the second; the one within 0.1 s of it is not drawn.
   CHECK(frames[0] ==
-        "epoch 1/1 [..............................]   0% 0/100 img 0.0 img/s ETA --:--");
+        "epoch 1/1 [..............................]   0% 0/100 img -- img/s ETA --:--");
   CHECK(frames[1] ==
         "epoch 1/1 [###############...............]  50% 50/100 img 50.0 img/s loss 0.3000 "
         "ETA 0:01");
@@ -193,6 +193,15 @@ TEST_CASE("progress: a resumed task's throughput counts only the items done sinc
   CHECK(out.str() ==
         "epoch 2/2  60% 60/100 img 1.0 img/s loss 0.5000 ETA 0:40\n"
         "epoch 2/2  60% 60/100 img 1.0 img/s loss 0.5000 in 0:10\n");
+
+  // Every item done by an earlier process (shards reused): no throughput to show.
+  std::ostringstream reused_out;
+  ProgressOutput reused_output{.out = &reused_out};
+  reused_output.clock = [&] { return now; };
+  Progress reused(reused_output, "writing 2 shards", 2048, "slices", 2048);
+  now = 11;
+  reused.finish();
+  CHECK(reused_out.str() == "writing 2 shards 100% 2048/2048 slices -- slices/s in 0:01\n");
 }
 
 TEST_CASE("progress: a silent output (--quiet) writes nothing; counts from many threads add up") {
