@@ -16,8 +16,8 @@ std::string format_training_batches(std::size_t images, int batch_size, std::siz
         left_out == 1 ? std::string("image of each shuffled epoch is")
                       : std::to_string(left_out) + " images of each shuffled epoch are";
     return printf_string(
-        "%zu training images, %s of %d per epoch: the last %s left out (batch "
-        "norm needs two)",
+        "%zu training images, %s of %d per epoch:\n  the last %s left out (batch norm needs "
+        "two)",
         images, batch_count.c_str(), batch_size, images_left_out.c_str());
   }
   if (rest == 0) {
@@ -28,7 +28,7 @@ std::string format_training_batches(std::size_t images, int batch_size, std::siz
     return printf_string("%zu training images in 1 batch per epoch (fewer than --batch %d)", images,
                          batch_size);
   }
-  return printf_string("%zu training images in %s per epoch: %zu of %d and the last of %zu", images,
+  return printf_string("%zu training images in %s per epoch: %zu of %d, the last of %zu", images,
                        batch_count.c_str(), full, batch_size, rest);
 }
 

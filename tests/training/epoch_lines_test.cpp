@@ -14,19 +14,28 @@ TEST_CASE("the batching notice: every image used, or the one left out named") {
   CHECK(format_training_batches(192, 16, 12, 0) ==
         "192 training images in 12 batches of 16 per epoch");
   CHECK(format_training_batches(186, 16, 12, 0) ==
-        "186 training images in 12 batches per epoch: 11 of 16 and the last of 10");
+        "186 training images in 12 batches per epoch: 11 of 16, the last of 10");
   CHECK(format_training_batches(177, 16, 11, 1) ==
-        "177 training images, 11 batches of 16 per epoch: the last image of each shuffled epoch "
-        "is left out (batch norm needs two)");
+        "177 training images, 11 batches of 16 per epoch:\n"
+        "  the last image of each shuffled epoch is left out (batch norm needs two)");
   CHECK(format_training_batches(12, 16, 1, 0) ==
         "12 training images in 1 batch per epoch (fewer than --batch 16)");
   CHECK(format_training_batches(12, 11, 1, 1) ==
-        "12 training images, 1 batch of 11 per epoch: the last image of each shuffled epoch is "
-        "left out (batch norm needs two)");
+        "12 training images, 1 batch of 11 per epoch:\n"
+        "  the last image of each shuffled epoch is left out (batch norm needs two)");
   // (Not the loader's rule, which leaves out one image at most, but the sentence says any count.)
   CHECK(format_training_batches(186, 16, 11, 10) ==
-        "186 training images, 11 batches of 16 per epoch: the last 10 images of each shuffled "
-        "epoch are left out (batch norm needs two)");
+        "186 training images, 11 batches of 16 per epoch:\n"
+        "  the last 10 images of each shuffled epoch are left out (batch norm needs two)");
+  // RSNA's counts still fit an 80-column terminal.
+  for (const std::string& notice : {format_training_batches(674258, 32, 21071, 0),
+                                    format_training_batches(674241, 32, 21070, 1)}) {
+    std::istringstream lines(notice);
+    for (std::string line; std::getline(lines, line);) {
+      CAPTURE(line);
+      CHECK(line.size() <= 79);
+    }
+  }
 }
 
 TEST_CASE("the epoch summary: a training line and a validation line, each within 79 columns") {
