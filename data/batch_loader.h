@@ -47,7 +47,7 @@ struct BatchLoaderOptions {
   int threads = 2;
   int prefetch = 4;  // batches prepared ahead of the consumer
   // A last batch of fewer images than this is left out of the epoch (1: every image is used).
-  // Training uses 2: batch norm needs two images, so only a single leftover image is left out.
+  // Training uses its batch size (whole batches only); evaluation 1.
   int min_last_batch = 1;
 };
 

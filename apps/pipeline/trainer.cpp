@@ -137,8 +137,8 @@ TrainingOutcome Trainer::run() {
                                                             loader_options(o_, false));
   }
   const long steps_per_epoch = static_cast<long>(train_loader.batches_per_epoch());
-  IHD_CHECK_INPUT(steps_per_epoch > 0, "fewer than two training images (", data_.train.size(),
-                  "): batch norm needs two");
+  IHD_CHECK_INPUT(steps_per_epoch > 0, "fewer training images (", data_.train.size(),
+                  ") than one batch (", o_.batch, "): lower --batch");
   schedule_ = make_schedule(o_, steps_per_epoch);
   training_images_per_epoch_ = train_loader.images_per_epoch();
   validation_images_ = data_.validation.size();

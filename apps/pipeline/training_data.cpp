@@ -147,8 +147,9 @@ data::BatchLoaderOptions loader_options(const TrainOptions& o, bool training) {
   options.shuffle = training;
   options.augment = training && o.augment;
   options.threads = o.workers;
-  // Batch norm needs two images: training leaves out a last batch of one (and only that).
-  options.min_last_batch = training ? 2 : 1;
+  // Training uses whole batches only, as the seed did (the results stay those of earlier runs);
+  // the start line says how many images each epoch leaves out. Evaluation scores every image.
+  options.min_last_batch = training ? o.batch : 1;
   return options;
 }
 

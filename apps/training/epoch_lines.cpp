@@ -7,29 +7,18 @@ namespace ihd::training {
 
 std::string format_training_batches(std::size_t images, int batch_size, std::size_t batches,
                                     std::size_t left_out) {
-  const std::size_t full = images / static_cast<std::size_t>(batch_size);
-  const std::size_t rest = images % static_cast<std::size_t>(batch_size);
   const std::string batch_count =
       batches == 1 ? std::string("1 batch") : std::to_string(batches) + " batches";
-  if (left_out > 0) {
-    const std::string images_left_out =
-        left_out == 1 ? std::string("image of each shuffled epoch is")
-                      : std::to_string(left_out) + " images of each shuffled epoch are";
-    return printf_string(
-        "%zu training images, %s of %d per epoch:\n  the last %s left out (batch norm needs "
-        "two)",
-        images, batch_count.c_str(), batch_size, images_left_out.c_str());
-  }
-  if (rest == 0) {
+  if (left_out == 0) {
     return printf_string("%zu training images in %s of %d per epoch", images, batch_count.c_str(),
                          batch_size);
   }
-  if (full == 0) {
-    return printf_string("%zu training images in 1 batch per epoch (fewer than --batch %d)", images,
-                         batch_size);
-  }
-  return printf_string("%zu training images in %s per epoch: %zu of %d, the last of %zu", images,
-                       batch_count.c_str(), full, batch_size, rest);
+  const std::string images_left_out =
+      left_out == 1 ? std::string("image of each shuffled epoch is")
+                    : std::to_string(left_out) + " images of each shuffled epoch are";
+  return printf_string(
+      "%zu training images, %s of %d per epoch:\n  the last %s left out (whole batches only)",
+      images, batch_count.c_str(), batch_size, images_left_out.c_str());
 }
 
 std::string format_epoch_summary(int epoch_count, const EpochRecord& train,

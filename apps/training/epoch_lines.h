@@ -11,10 +11,10 @@
 
 namespace ihd::training {
 
-// "186 training images in 12 batches per epoch: 11 of 16, the last of 10", or, when the loader
-// leaves images out (data::BatchLoaderOptions::min_last_batch), two lines: "177 training images,
-// 11 batches of 16 per epoch:" and "  the last image of each shuffled epoch is left out (batch
-// norm needs two)". Each line at most 79 characters with RSNA's counts; no newline at the end.
+// "192 training images in 12 batches of 16 per epoch", or, when the loader leaves images out
+// (data::BatchLoaderOptions::min_last_batch), two lines: "186 training images, 11 batches of 16
+// per epoch:" and "  the last 10 images of each shuffled epoch are left out (whole batches
+// only)". Each line at most 79 characters with RSNA's counts; no newline at the end.
 std::string format_training_batches(std::size_t images, int batch_size, std::size_t batches,
                                     std::size_t left_out);
 

@@ -408,8 +408,7 @@ TEST_CASE("data: batch loader: NHWC floats = pixel/255, labels and ids in order 
         CHECK(batches[b].images[k * pixels.size() + i] == doctest::Approx(pixels[i] / 255.0f));
     }
   CHECK(loader.images_per_epoch() == 7);
-  // Training's rule (batch norm needs two images): a last batch of one image is left out, one of
-  // two is kept.
+  // min_last_batch 2: a last batch of one image is left out, one of two is kept.
   options.min_last_batch = 2;
   BatchLoader dropping(*cache, indices, options);
   CHECK(dropping.batches_per_epoch() == 2);

@@ -1,6 +1,6 @@
 // What the tools print into a file (a log, as under nohup or a scheduler): ihd_train's start lines
 // (model, device, threads, precision, data counts, how the training images fall into batches, the
-// image left out when a single one is left over), plain progress lines and the epoch summary
+// images of a last partial batch left out), plain progress lines and the epoch summary
 // within 80 columns; --quiet leaves the start lines and summaries and drops the progress lines, in
 // ihd_train and ihd_synth alike.
 #include <doctest/doctest.h>
@@ -112,17 +112,16 @@ TEST_CASE("console: on a terminal of 80 and of 50 columns, the tools redraw a li
   }
 }
 
-TEST_CASE("console: ihd_train into a file says how it runs, the batches and the image left out") {
+TEST_CASE("console: ihd_train into a file says how it runs, the batches and the images left out") {
   const fs::path dir = scratch_dir("console_train");
   const fs::path log = dir / "log.txt";
-  // The tiny set's 12 training images: batches of 5 keep a last batch of 2.
-  const std::string kept = output_of(tiny_train_arguments(dir, dir / "kept"), {"--batch=5"}, log);
+  // The tiny set's 12 training images: three whole batches of 4.
+  const std::string kept = output_of(tiny_train_arguments(dir, dir / "kept"), {"--batch=4"}, log);
   CAPTURE(kept);
   CHECK(kept.find("training resnet18 (0.18 M parameters) on cpu with 1 CPU thread in fp32\n") !=
         std::string::npos);
   CHECK(kept.find(" (12 train, 4 validation, 0 test)\n") != std::string::npos);
-  CHECK(kept.find("12 training images in 3 batches per epoch: 2 of 5, the last of 2\n") !=
-        std::string::npos);
+  CHECK(kept.find("12 training images in 3 batches of 4 per epoch\n") != std::string::npos);
   CHECK(has_line_starting(kept, "epoch 1/1 100% 12/12 img "));
   CHECK(has_line_starting(kept, "validation 1/1 100% 4/4 img "));
   CHECK(kept.find('\r') == std::string::npos);
@@ -134,18 +133,18 @@ TEST_CASE("console: ihd_train into a file says how it runs, the batches and the 
     }
   }
 
-  // Batches of 11 leave one image over: batch norm needs two, so it is left out, and said so.
+  // Batches of 5 leave two images over: each epoch leaves them out, and says so.
   const std::string dropped =
-      output_of(tiny_train_arguments(dir, dir / "dropped"), {"--batch=11"}, log);
+      output_of(tiny_train_arguments(dir, dir / "dropped"), {"--batch=5"}, log);
   CAPTURE(dropped);
-  CHECK(dropped.find("12 training images, 1 batch of 11 per epoch:\n  the last image of each "
-                     "shuffled epoch is left out (batch norm needs two)\n") != std::string::npos);
-  CHECK(has_line_starting(dropped, "epoch 1/1 100% 11/11 img "));
+  CHECK(dropped.find("12 training images, 2 batches of 5 per epoch:\n  the last 2 images of each "
+                     "shuffled epoch are left out (whole batches only)\n") != std::string::npos);
+  CHECK(has_line_starting(dropped, "epoch 1/1 100% 10/10 img "));
 
   const std::string quiet =
       output_of(tiny_train_arguments(dir, dir / "quiet"), {"--batch=5", "--quiet"}, log);
   CAPTURE(quiet);
-  CHECK(quiet.find("12 training images in 3 batches") != std::string::npos);
+  CHECK(quiet.find("12 training images, 2 batches of 5") != std::string::npos);
   CHECK(quiet.find("img/s loss") == std::string::npos);
   CHECK(has_line_starting(quiet, "epoch 1/1  train loss "));
   CHECK(has_line_starting(quiet, "run folder: "));
