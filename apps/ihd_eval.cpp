@@ -12,9 +12,12 @@
 // INPUT files or folders, it scores an external set the way the literature does: one probability
 // per study (its highest `any`), against the readers' labels, per finding. A DICOM file whose
 // Modality is not CT is skipped with its reason unless --allow-non-ct.
+//
+// Scoring and embedding show a progress line (--quiet: none; the metrics and errors stay).
 #include <cstdio>
 #include <optional>
 
+#include "apps/pipeline/compute_description.h"  // compute_description
 #include "apps/pipeline/embedding.h"            // embed_dataset, every_slice_options
 #include "apps/pipeline/evaluation.h"           // predict, epoch_record, write_predictions_csv
 #include "apps/pipeline/flags.h"                // FlagSet
@@ -29,8 +32,10 @@
 #include "apps/training/eval_report.h"          // evaluate_level, write_eval_report
 #include "apps/training/metrics.h"              // aggregate_by_patient
 #include "common/atomic_file.h"                 // write_file_atomically
+#include "common/console.h"                     // line_buffer_stdout
 #include "common/delimited.h"                   // join_record
 #include "common/error.h"                       // ihd::Error
+#include "common/progress.h"                    // Progress, console_progress
 #include "data/study_labels.h"                  // read_cq500_reads
 #include "engine/device.h"                      // device_refusal
 
@@ -46,6 +51,7 @@ struct EvalOptions {
   int bootstrap = 1000;
   bool slice_only = false;
   bool allow_non_ct = false;
+  bool quiet = false;
 };
 
 // m's numbers under title; unit names what was counted ("images", "patients").
@@ -116,14 +122,20 @@ int evaluate_split(const EvalOptions& o, const TrainedModel& trained,
                    const std::optional<TrainedSequenceStage>& stage, ihd::Device device) {
   TrainOptions options = stage ? every_slice_options(trained.options) : trained.options;
   if (!o.data.empty()) options.data = o.data;
+  options.quiet = o.quiet;
   const TrainingData data = open_training_data(options);
   std::string split = o.split;
   const std::vector<size_t> indices = split_indices(data, split);
   if (indices.empty()) throw ihd::Error("the " + split + " split of the data is empty");
+  std::printf("evaluating %s on the %s split: %zu images on %s\n", trained.weights_path.c_str(),
+              split.c_str(), indices.size(), compute_description(device).c_str());
 
   ihd::data::BatchLoader loader(*data.dataset, indices, loader_options(options, false));
+  ihd::Progress progress(ihd::console_progress(o.quiet), "scoring " + split,
+                         static_cast<std::int64_t>(indices.size()), "img");
   const Predictions raw =
-      predict(*trained.model, loader, data.label_columns, options.normalize, device);
+      predict(*trained.model, loader, data.label_columns, options.normalize, device, progress);
+  progress.finish(raw.mean_loss());
   // The run's calibration, as ihd_predict applies it: its threshold is on these probabilities.
   Predictions predictions = raw;
   apply_temperatures(predictions, trained.temperatures);
@@ -177,8 +189,8 @@ int evaluate_split(const EvalOptions& o, const TrainedModel& trained,
 
   if (stage) {
     // Both stages on the same slices: the split's whole series, in order.
-    const SliceEmbeddings embeddings =
-        embed_dataset(trained, *data.dataset, indices, options.batch, device);
+    const SliceEmbeddings embeddings = embed_dataset(trained, *data.dataset, indices, options.batch,
+                                                     device, ihd::console_progress(o.quiet));
     const std::vector<SliceSeries> series = group_into_series(embeddings.records);
     std::vector<size_t> all_series(series.size());
     for (size_t s = 0; s < series.size(); ++s) all_series[s] = s;
@@ -318,9 +330,13 @@ int evaluate_studies_with_labels(const EvalOptions& o, const std::vector<std::st
   std::map<std::string, std::vector<double>> probability_of;  // study -> highest per label
   size_t skipped = 0;
   const InputReading reading{.allow_non_ct = o.allow_non_ct};
+  ihd::Progress progress(ihd::console_progress(o.quiet), "scoring studies",
+                         static_cast<std::int64_t>(files.size() - unmatched), "files");
   auto skip = [&](const fs::path& file, const std::exception& error) {
+    progress.erase();
     std::fprintf(stderr, "skipped %s\n", ihd::as_file_error(file.string(), error).what());
     ++skipped;
+    progress.add(1);
   };
   for (const auto& [study, study_files] : files_of) {
     std::vector<double>& highest = probability_of[study];
@@ -333,6 +349,7 @@ int evaluate_studies_with_labels(const EvalOptions& o, const std::vector<std::st
           trained, *stage, study_files, reading, trained.options.batch, device,
           [&](const SeriesPrediction& series) {
             for (const auto& probabilities : series.probabilities) take(probabilities);
+            progress.add(static_cast<std::int64_t>(series.probabilities.size()));
           },
           skip);
       continue;
@@ -341,11 +358,13 @@ int evaluate_studies_with_labels(const EvalOptions& o, const std::vector<std::st
       try {
         take(predict_probabilities(trained, {prepare_input(file, trained.options, reading)},
                                    device)[0]);
+        progress.add(1);
       } catch (const std::exception& error) {
         skip(file, error);
       }
     }
   }
+  progress.finish();
 
   const double threshold = stage ? stage->calibration.study_decision_threshold.value_or(0.5)
                                  : trained.decision_threshold;
@@ -429,6 +448,7 @@ int evaluate_studies_with_labels(const EvalOptions& o, const std::vector<std::st
 }  // namespace
 
 int main(int argc, char** argv) {
+  ihd::line_buffer_stdout();
   EvalOptions o;
   FlagSet flags("ihd_eval",
                 "--model RUN_DIR [flags]\n   or: ihd_eval --model RUN_DIR --study-labels reads.csv "
@@ -459,6 +479,7 @@ int main(int argc, char** argv) {
   flags.group("run");
   flags.add("device", o.device, "cpu|cuda[:N]", "where to run the model")
       .validated_by(ihd::device_refusal);
+  flags.add("quiet", o.quiet, "no progress lines (the metrics and errors stay)");
   flags.example("ihd_eval --model runs/latest",
                 "the newest run on its test split (or validation), into runs/latest/eval-test");
   flags.example("ihd_eval --model runs/latest --data RSNA_DIR --split all",

@@ -6,21 +6,24 @@
 // --studies FILE adds one row per study. --gradcam DIR writes each image at its own size with a
 // Grad-CAM heat map over it, a colour bar and the headline's probability and decision.
 // Unreadable inputs, and DICOM files that are not CT (unless --allow-non-ct), are named on stderr
-// with the reason and skipped; the run goes on.
+// with the reason and skipped; the run goes on. A progress line shows how far it is (--quiet:
+// none).
 #include <algorithm>
 #include <cstdio>
 #include <optional>
 
-#include "apps/pipeline/flags.h"      // FlagSet
-#include "apps/pipeline/grad_cam.h"   // write_grad_cam
+#include "apps/pipeline/compute_description.h"  // compute_description
+#include "apps/pipeline/flags.h"                // FlagSet
+#include "apps/pipeline/grad_cam.h"             // write_grad_cam
 #include "apps/pipeline/inference.h"  // load_trained_model, list_image_files, prepare_input
 #include "apps/pipeline/two_stage_inference.h"  // load_sequence_stage, predict_series
 #include "apps/training/metrics.h"              // kRsnaSubtypes
 #include "common/atomic_file.h"                 // AtomicFileWriter
+#include "common/console.h"                     // line_buffer_stdout
 #include "common/delimited.h"                   // join_record
 #include "common/error.h"                       // ihd::Error, as_file_error
+#include "common/progress.h"                    // Progress, console_progress
 #include "engine/device.h"                      // device_refusal
-#include "kernels/cpu/threads.h"                // thread_count_line
 
 namespace {
 
@@ -40,6 +43,7 @@ struct PredictOptions {
   int batch = 16;
   int max_image_side = 8192;
   int max_decoded_mb = 256;
+  bool quiet = false;
 };
 
 std::string probability_text(double probability) {
@@ -102,6 +106,7 @@ std::string describe_thresholds(const std::vector<std::string>& label_names,
 }  // namespace
 
 int main(int argc, char** argv) {
+  ihd::line_buffer_stdout();
   PredictOptions options;
   FlagSet flags("ihd_predict", "--model RUN_DIR|CHECKPOINT [flags] INPUT...",
                 "Scores DICOM or PNG files and folders (INPUT) with a trained run; writes one CSV "
@@ -147,7 +152,6 @@ int main(int argc, char** argv) {
     if (options.model.empty()) throw ihd::Error("--model is required (see --help)");
     if (flags.positional().empty()) throw ihd::Error("no INPUT given (DICOM/PNG files or folders)");
     const ihd::Device device = ihd::Device::parse(options.device);
-    std::printf("%s\n", ihd::kernels::cpu::thread_count_line().c_str());
     TrainedModel trained = load_trained_model(options.model, device);
     // The limits protect this machine from its inputs: this command's, not the training's.
     trained.options.max_image_side = options.max_image_side;
@@ -175,14 +179,20 @@ int main(int argc, char** argv) {
     const std::vector<fs::path> files = list_image_files(flags.positional());
     if (files.empty()) throw ihd::Error("no .dcm or .png files in the inputs");
     if (!options.gradcam.empty()) fs::create_directories(options.gradcam);
+    std::printf("scoring %zu files with %s%s on %s\n", files.size(), trained.weights_path.c_str(),
+                stage ? " and its sequence stage" : "", compute_description(device).c_str());
+    ihd::Progress progress(ihd::console_progress(options.quiet), "scoring",
+                           static_cast<std::int64_t>(files.size()), "files");
 
     ihd::AtomicFileWriter out(options.out);
     const std::string header = header_of(label_names, options);
     out.write(header.data(), header.size());
     size_t written = 0, skipped = 0;
     auto skip = [&](const fs::path& file, const std::exception& error) {
+      progress.erase();
       std::fprintf(stderr, "skipped %s\n", ihd::as_file_error(file.string(), error).what());
       ++skipped;
+      progress.add(1);
     };
     if (stage) {
       std::optional<ihd::AtomicFileWriter> studies;
@@ -203,6 +213,7 @@ int main(int argc, char** argv) {
                 rows_of(label_names, options, thresholds, series.slice_ids, series.probabilities);
             out.write(rows.data(), rows.size());
             written += series.slice_ids.size();
+            progress.add(static_cast<std::int64_t>(series.slice_ids.size()));
             if (!studies) return;
             std::string key_slices;
             for (const std::string& id : series.key_slices) {
@@ -236,12 +247,14 @@ int main(int argc, char** argv) {
               write_grad_cam(trained, input, probabilities[i].back(), thresholds.back(),
                              options.gradcam, device);
             } catch (const std::exception& error) {
+              progress.erase();
               std::fprintf(stderr, "no Grad-CAM for %s\n",
                            ihd::as_file_error(input.id, error).what());
             }
           }
         }
         written += pending.size();
+        progress.add(static_cast<std::int64_t>(pending.size()));
         pending.clear();
       };
       for (const fs::path& file : files) {
@@ -254,6 +267,7 @@ int main(int argc, char** argv) {
       }
       flush();
     }
+    progress.finish();
     out.commit();
     std::printf("%zu images scored, %zu skipped -> %s (%s)\n", written, skipped,
                 options.out.c_str(), describe_thresholds(label_names, thresholds).c_str());

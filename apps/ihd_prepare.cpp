@@ -8,8 +8,10 @@
 //       RSNA layout (stage_2_train/*.dcm + stage_2_train.csv) -> balanced, split, preprocessed
 //       cache (resumable), optionally exported as Keras-layout PNG folders.
 //
-// Exit status: 0 on success (bad input files are skipped and counted), 1 for fatal problems
-// (no input, unwritable output, a cache built with other options), 2 for a bad command line.
+// The long passes (headers, shards, PNGs) show a progress line; --quiet leaves only the summary
+// and the skipped files' lines. Exit status: 0 on success (bad input files are skipped and
+// counted), 1 for fatal problems (no input, unwritable output, a cache built with other options),
+// 2 for a bad command line.
 #include <omp.h>
 
 #include <cstdio>
@@ -19,7 +21,9 @@
 #include <vector>
 
 #include "apps/pipeline/flags.h"    // FlagSet
+#include "common/console.h"         // line_buffer_stdout
 #include "common/error.h"           // Error
+#include "common/progress.h"        // console_progress
 #include "data/png_export.h"        // convert_dicom_to_png, export_png_tree
 #include "data/prepared_cache.h"    // open_prepared_cache
 #include "data/rsna_labels.h"       // rsna_subtypes
@@ -31,7 +35,7 @@ namespace {
 struct CommandLine {
   std::string png_dir, rsna_dir, cache_dir, export_dir;
   std::string windows = "brain/subdural/bone";
-  bool window_given = false, adjacent = false;
+  bool window_given = false, adjacent = false, quiet = false;
   int size = 0;  // --png: 0 keeps the native size; --rsna: 180 unless given
   std::string label = "any";
   std::vector<std::string> inputs;
@@ -86,6 +90,7 @@ struct Flags {
     f.group("run");
     f.add("shard-size", shard_size, "N", "records per cache shard").range(1, 1 << 20);
     f.add("threads", line.threads, "N", "threads (0: all cores)").range(0, 1024);
+    f.add("quiet", line.quiet, "no progress lines (the summary and errors stay)");
     f.group("input limits");
     f.add("max-image-side", p.dicom_limits.max_rows_or_columns, "PX",
           "refuse DICOM files with Rows or Columns above this")
@@ -138,8 +143,9 @@ int convert_to_png(const CommandLine& line) {
       std::cerr << "ihd_prepare: no such input: " << input.string() << '\n';
       return 1;
     }
-  const auto report = ihd::data::convert_dicom_to_png(inputs, line.png_dir, windows, line.size,
-                                                      std::cerr, line.preparation.dicom_limits);
+  const auto report =
+      ihd::data::convert_dicom_to_png(inputs, line.png_dir, windows, line.size, std::cerr,
+                                      line.preparation.dicom_limits, ihd::console_progress(line.quiet));
   if (report.inputs == 0) {
     std::cerr << "ihd_prepare: no input files found\n";
     return 1;
@@ -162,13 +168,16 @@ int prepare_rsna(CommandLine line) {
                                         line.window_given ? windows[0] : ihd::data::brain_window)
                                   : ihd::data::window_channels(windows);
   const int label_index = label_index_of(line.label);
+  line.preparation.progress = ihd::console_progress(line.quiet);
+  std::cout << "preparing " << line.rsna_dir << " into " << line.cache_dir << " with "
+            << omp_get_max_threads() << " threads\n";
   const auto report =
       ihd::data::prepare_rsna_cache(line.rsna_dir, line.cache_dir, line.preparation, std::cerr);
   ihd::data::print_preparation_report(report, std::cout);
   if (!line.export_dir.empty()) {
     const auto cache = ihd::data::open_prepared_cache(line.cache_dir);
-    const auto exported =
-        ihd::data::export_png_tree(*cache, line.export_dir, label_index, std::cerr);
+    const auto exported = ihd::data::export_png_tree(*cache, line.export_dir, label_index,
+                                                     std::cerr, line.preparation.progress);
     std::cout << "  exported " << exported.written << " PNGs to " << line.export_dir << " (label "
               << line.label << "), skipped " << exported.inputs - exported.written << "\n";
   }
@@ -178,6 +187,7 @@ int prepare_rsna(CommandLine line) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  ihd::line_buffer_stdout();
   CommandLine line;
   try {
     if (!parse(argc, argv, line)) return 0;

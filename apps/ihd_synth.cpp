@@ -1,10 +1,11 @@
 // ihd_synth: writes the synthetic head-CT demo set (real DICOM phantoms with hemorrhages, RSNA
 // layout and CSV, and series_labels.csv with each series' labels) so that ihd runs end to end on a
 // machine without the RSNA data. --faint-end-probability gives hemorrhages faint end slices,
-// positives that need the neighbouring slices to be seen (data/phantom.h).
+// positives that need the neighbouring slices to be seen (data/phantom.h). A progress line shows
+// the slices written (--quiet: none).
 //
 //   ihd_synth --out DIR [--patients N] [--slices-per-patient K] [--seed S] [--size PX]
-//             [--positive-probability P] [--faint-end-probability F]
+//             [--positive-probability P] [--faint-end-probability F] [--quiet]
 //
 // Exit status: 0 on success, 1 when the set cannot be written, 2 for a bad command line.
 #include <cstdio>
@@ -12,11 +13,15 @@
 #include <string>
 
 #include "apps/pipeline/flags.h"     // FlagSet
+#include "common/console.h"          // line_buffer_stdout
 #include "common/error.h"            // Error
+#include "common/progress.h"         // console_progress
 #include "data/synthetic_dataset.h"  // write_synthetic_dataset, SyntheticDatasetOptions
 
 int main(int argc, char** argv) {
+  ihd::line_buffer_stdout();
   ihd::data::SyntheticDatasetOptions options;
+  bool quiet = false;
   std::string out;
   long seed = static_cast<long>(options.seed);
   ihd::pipeline::FlagSet flags("ihd_synth", "--out DIR [flags]",
@@ -38,6 +43,8 @@ int main(int argc, char** argv) {
       .add("faint-end-probability", options.faint_end_probability, "F",
            "chance that a hemorrhage of 3 or more slices has faint end slices")
       .range(0, 1);
+  flags.group("run");
+  flags.add("quiet", quiet, "no progress line (the summary and errors stay)");
   flags.example("ihd_synth --out synth --patients 40 --slices-per-patient 12",
                 "480 slices at 512 x 512, about two thirds of the patients bleeding");
   flags.example(
@@ -57,6 +64,7 @@ int main(int argc, char** argv) {
   options.output_dir = out;
   options.seed = static_cast<std::uint64_t>(seed);
   try {
+    options.progress = ihd::console_progress(quiet);
     const auto summary = ihd::data::write_synthetic_dataset(options);
     std::printf("ihd_synth: %zu images (%zu with hemorrhage, %.1f%%; %zu only faintly) in %s\n",
                 summary.images, summary.positive_images,

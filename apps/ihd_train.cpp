@@ -18,6 +18,7 @@
 #include "apps/pipeline/sweep.h"             // run_sweep
 #include "apps/pipeline/train_options.h"     // TrainOptions, add_train_flags, validate
 #include "apps/pipeline/trainer.h"           // run_training, NonFiniteLoss
+#include "common/console.h"                  // line_buffer_stdout
 #include "common/error.h"                    // ihd::Error
 #include "model/summary.h"                   // resnet_summary
 
@@ -59,6 +60,7 @@ std::string shell_word(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  ihd::line_buffer_stdout();
   TrainOptions options;
   FlagSet flags("ihd_train", "[flags]",
                 "Trains ResNet to tell whether a head-CT slice shows intracranial hemorrhage. "
@@ -113,8 +115,8 @@ int main(int argc, char** argv) {
     if (outcome.best) {
       const auto& best = *outcome.best;
       std::printf(
-          "best epoch %d (%s): recall %.3f  precision %.3f  accuracy %.3f  AUC %.3f; "
-          "threshold for sensitivity %.2f: %.4f\n",
+          "best epoch %d (%s): recall %.3f precision %.3f acc %.3f AUC %.3f\n"
+          "  threshold for sensitivity %.2f: %.4f\n",
           best.epoch, best.split.c_str(), best.metrics.at_default_threshold.recall,
           best.metrics.at_default_threshold.precision, best.metrics.at_default_threshold.accuracy,
           best.metrics.roc_auc, options.target_sensitivity, outcome.decision_threshold);

@@ -72,6 +72,7 @@ BatchLoader::BatchLoader(const ImageDataset& dataset, std::vector<size_t> indice
                                 " channels; the loader can only keep them or make 3 from 1");
   for (size_t index : indices_)
     if (index >= dataset_.records().size()) throw std::invalid_argument("index beyond the dataset");
+  options_.min_last_batch = std::clamp(options_.min_last_batch, 1, options_.batch_size);
   options_.threads = std::max(1, options_.threads);
   options_.prefetch = std::max(1, options_.prefetch);
 }
@@ -82,7 +83,14 @@ BatchLoader::~BatchLoader() {
 
 size_t BatchLoader::batches_per_epoch() const {
   const size_t size = static_cast<size_t>(options_.batch_size);
-  return options_.drop_last ? indices_.size() / size : (indices_.size() + size - 1) / size;
+  const size_t rest = indices_.size() % size;
+  return indices_.size() / size + (rest >= static_cast<size_t>(options_.min_last_batch) ? 1 : 0);
+}
+
+size_t BatchLoader::images_per_epoch() const {
+  const size_t size = static_cast<size_t>(options_.batch_size);
+  const size_t rest = indices_.size() % size;
+  return indices_.size() - (rest >= static_cast<size_t>(options_.min_last_batch) ? 0 : rest);
 }
 
 void BatchLoader::stop_workers() {

@@ -6,7 +6,9 @@
 // (up to prefetch batches). A batch is plain memory: NHWC float32 in [0, 1] (pixel / 255) and
 // n x label_count labels. Determinism: the order depends only on (seed, epoch) and each sample's
 // augmentation only on (seed, epoch, position in the epoch), so any thread count gives identical
-// batches, and begin_epoch(epoch, start_batch) resumes mid-epoch with the same data.
+// batches, and begin_epoch(epoch, start_batch) resumes mid-epoch with the same data. The last
+// batch of an epoch may be smaller; one smaller than min_last_batch is left out (a different
+// handful of images each epoch, as the order changes).
 //
 // Augmentation (training only): horizontal flip, rotation up to max_rotation_deg, scale, shift,
 // and a window jitter on the windowed intensities (contrast and brightness), bilinear sampling.
@@ -44,7 +46,9 @@ struct BatchLoaderOptions {
   AugmentOptions augmentation;
   int threads = 2;
   int prefetch = 4;  // batches prepared ahead of the consumer
-  bool drop_last = false;
+  // A last batch of fewer images than this is left out of the epoch (1: every image is used).
+  // Training uses its batch size (whole batches only); evaluation 1.
+  int min_last_batch = 1;
 };
 
 struct Batch {
@@ -75,6 +79,9 @@ class BatchLoader {
   bool next(Batch& batch);
 
   size_t batches_per_epoch() const;
+  // The images those batches hold, and the ones left out of each epoch (min_last_batch).
+  size_t images_per_epoch() const;
+  size_t left_out_per_epoch() const { return indices_.size() - images_per_epoch(); }
   size_t sample_count() const { return indices_.size(); }
   int image_size() const { return height_; }
   int channels() const { return channels_; }

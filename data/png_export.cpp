@@ -57,13 +57,14 @@ PngConversionReport summarise(const std::vector<std::optional<Error>>& failures,
 
 PngConversionReport export_png_tree(const ImageDataset& dataset,
                                     const std::filesystem::path& output_dir, int label_index,
-                                    std::ostream& log) {
+                                    std::ostream& log, const ProgressOutput& output) {
   for (Split split : {Split::train, Split::validation, Split::test})
     for (const char* name : {negative_class_name, positive_class_name})
       std::filesystem::create_directories(output_dir / std::string(to_string(split)) / name);
   const auto& records = dataset.records();
   const size_t bytes = static_cast<size_t>(dataset.height()) * dataset.width() * dataset.channels();
   std::vector<std::optional<Error>> failures(records.size());
+  Progress progress(output, "exporting PNGs", static_cast<std::int64_t>(records.size()), "img");
 #pragma omp parallel
   {
     std::vector<std::uint8_t> pixels(bytes);
@@ -80,19 +81,23 @@ PngConversionReport export_png_tree(const ImageDataset& dataset,
       } catch (const std::exception& error) {
         failures[i] = as_file_error(record.id, error);
       }
+      progress.add(1);
     }
   }
+  progress.finish();
   return summarise(failures, log);
 }
 
 PngConversionReport convert_dicom_to_png(const std::vector<std::filesystem::path>& inputs,
                                          const std::filesystem::path& output_dir,
                                          const std::vector<Window>& windows, int size,
-                                         std::ostream& log, const DicomLimits& limits) {
+                                         std::ostream& log, const DicomLimits& limits,
+                                         const ProgressOutput& output) {
   std::filesystem::create_directories(output_dir);
   const auto files = expand_inputs(inputs);
   const auto channels = window_channels(windows);
   std::vector<std::optional<Error>> failures(files.size());
+  Progress progress(output, "converting to PNG", static_cast<std::int64_t>(files.size()), "files");
 #pragma omp parallel for schedule(dynamic, 4)
   for (long i = 0; i < static_cast<long>(files.size()); ++i) {
     try {
@@ -104,7 +109,9 @@ PngConversionReport convert_dicom_to_png(const std::vector<std::filesystem::path
     } catch (const std::exception& error) {
       failures[i] = as_file_error(files[i].string(), error);
     }
+    progress.add(1);
   }
+  progress.finish();
   return summarise(failures, log);
 }
 

@@ -2,7 +2,8 @@
 // OUT/<split>/<class>/<id>.png with classes "negative" and "positive" (alphabetical order gives
 // Keras labels 0 and 1; positive = the chosen label, "any" by default); (2) the plain conversion
 // of DICOM files or folders to one 8-bit PNG per decodable file (grey for one window, RGB for
-// three), named after the input file's stem, every skipped file named with its reason.
+// three), named after the input file's stem, every skipped file named with its reason. Both show
+// their progress (common/progress.h) where `progress` says (by default nowhere).
 #pragma once
 
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/progress.h"
 #include "data/dicom_reader.h"
 #include "data/image_dataset.h"
 #include "data/windowing.h"
@@ -32,7 +34,7 @@ struct PngConversionReport {
 // outside output_dir.
 PngConversionReport export_png_tree(const ImageDataset& dataset,
                                     const std::filesystem::path& output_dir, int label_index,
-                                    std::ostream& log);
+                                    std::ostream& log, const ProgressOutput& progress = {});
 
 // inputs: files (taken as they are) or folders (searched recursively for *.dcm and files without
 // an extension). size 0 keeps the native size. Skipped files go to log, one line each; files over
@@ -40,6 +42,7 @@ PngConversionReport export_png_tree(const ImageDataset& dataset,
 PngConversionReport convert_dicom_to_png(const std::vector<std::filesystem::path>& inputs,
                                          const std::filesystem::path& output_dir,
                                          const std::vector<Window>& windows, int size,
-                                         std::ostream& log, const DicomLimits& limits = {});
+                                         std::ostream& log, const DicomLimits& limits = {},
+                                         const ProgressOutput& progress = {});
 
 }  // namespace ihd::data

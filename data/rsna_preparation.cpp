@@ -47,9 +47,11 @@ std::vector<std::filesystem::path> list_dicom_files(const std::filesystem::path&
 // Reads headers in parallel; failures land in errors[i] (nullopt on success).
 std::vector<DicomMetadata> read_headers(const std::vector<std::filesystem::path>& files,
                                         const DicomLimits& limits,
-                                        std::vector<std::optional<Error>>& errors) {
+                                        std::vector<std::optional<Error>>& errors,
+                                        const ProgressOutput& output) {
   std::vector<DicomMetadata> headers(files.size());
   errors.assign(files.size(), std::nullopt);
+  Progress progress(output, "reading headers", static_cast<std::int64_t>(files.size()), "files");
 #pragma omp parallel for schedule(dynamic, 16)
   for (long i = 0; i < static_cast<long>(files.size()); ++i) {
     try {
@@ -57,7 +59,9 @@ std::vector<DicomMetadata> read_headers(const std::vector<std::filesystem::path>
     } catch (const std::exception& error) {
       errors[i] = as_file_error(files[i].string(), error);
     }
+    progress.add(1);
   }
+  progress.finish();
   return headers;
 }
 
@@ -168,7 +172,7 @@ PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
   // 3. Headers of every file (the series order needs all of a series' slices, chosen or not);
   // bad chosen files leave the plan here.
   std::vector<std::optional<Error>> header_errors;
-  const auto headers = read_headers(files, options.dicom_limits, header_errors);
+  const auto headers = read_headers(files, options.dicom_limits, header_errors, options.progress);
   std::set<int> offsets;
   for (const ChannelSpec& channel : options.channels)
     if (channel.slice_offset != 0) offsets.insert(channel.slice_offset);
@@ -237,11 +241,25 @@ PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
   const size_t record_bytes =
       static_cast<size_t>(geometry.height) * geometry.width * geometry.channels;
   report.shards_total = (plan.size() + records_per_shard - 1) / records_per_shard;
+  const auto shard_is_written = [&](size_t shard) {
+    return std::filesystem::exists(shard_records_path(cache_dir, shard)) &&
+           std::filesystem::exists(shard_pixels_path(cache_dir, shard));
+  };
+  std::int64_t slices_written_before = 0;  // by an earlier run, in the shards it finished
+  for (size_t shard = 0; shard < report.shards_total; ++shard) {
+    if (shard_is_written(shard)) {
+      slices_written_before += static_cast<std::int64_t>(
+          std::min(plan.size(), (shard + 1) * records_per_shard) - shard * records_per_shard);
+    }
+  }
+  Progress progress(options.progress,
+                    "writing " + std::to_string(report.shards_total) +
+                        (report.shards_total == 1 ? " shard" : " shards"),
+                    static_cast<std::int64_t>(plan.size()), "slices", slices_written_before);
   std::vector<CacheRecord> manifest;
   for (size_t shard = 0; shard < report.shards_total; ++shard) {
     const auto records_path = shard_records_path(cache_dir, shard);
-    if (std::filesystem::exists(records_path) &&
-        std::filesystem::exists(shard_pixels_path(cache_dir, shard))) {
+    if (shard_is_written(shard)) {
       ++report.shards_reused;
       for (auto& record : read_cache_records(records_path)) manifest.push_back(std::move(record));
       continue;
@@ -280,11 +298,14 @@ PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
       } catch (const std::exception& failure) {
         failures[n - begin] = Error(ErrorKind::unreadable, image.path.string(), failure.what());
       }
+      progress.add(1);
     }
     std::vector<unsigned char> shard_bytes;
     std::ostringstream shard_lines;
     shard_lines << cache_record_header() << '\n';
     std::vector<CacheRecord> shard_records;
+    if (std::any_of(failures.begin(), failures.end(), [](const auto& f) { return f.has_value(); }))
+      progress.erase();  // the skipped files' lines take the terminal's line
     for (size_t n = begin; n < end; ++n) {
       if (failures[n - begin]) {
         add_skip(report, log, *failures[n - begin]);
@@ -309,6 +330,7 @@ PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
     write_file_atomically(records_path, shard_lines.str());
     manifest.insert(manifest.end(), shard_records.begin(), shard_records.end());
   }
+  progress.finish();
 
   std::ostringstream manifest_text;
   manifest_text << cache_record_header() << '\n';
@@ -323,21 +345,24 @@ PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
 }
 
 void print_preparation_report(const PreparationReport& r, std::ostream& out) {
-  out << "summary: " << r.dicom_files << " DICOM files, " << r.labelled << " labelled, "
-      << r.unlabelled << " unlabelled, " << r.labels_without_file
-      << " labelled images without a file\n"
+  // Each line at most 79 characters with RSNA's counts, for an 80-column terminal.
+  out << "summary: " << r.dicom_files << " DICOM files: " << r.labelled << " labelled, "
+      << r.unlabelled << " unlabelled\n"
+      << "  labelled images without a file: " << r.labels_without_file << "\n"
       << "  CSV rows: " << r.csv_duplicate_rows << " duplicate, " << r.csv_conflicting_rows
-      << " conflicting, " << r.csv_malformed_rows << " malformed, " << r.csv_bad_label_rows
-      << " with a label other than 0 or 1 (" << r.csv_excluded_images << " images left out)\n"
+      << " conflicting, " << r.csv_malformed_rows << " malformed,\n"
+      << "    " << r.csv_bad_label_rows << " with a label other than 0 or 1 ("
+      << r.csv_excluded_images << " images left out)\n"
       << "  selected " << r.selected << ", written " << r.written << " (" << r.positives_written
-      << " with hemorrhage): train " << r.written_per_split[0] << ", validation "
-      << r.written_per_split[1] << ", test " << r.written_per_split[2] << "\n"
-      << "  series " << r.series.series << " (ordered by slice normal "
-      << r.series.series_ordered_by[0] << ", by z " << r.series.series_ordered_by[1]
-      << ", by InstanceNumber " << r.series.series_ordered_by[2] << ", by file name "
-      << r.series.series_ordered_by[3] << "), duplicate slices " << r.series.duplicate_sop_instance
-      << " by SOPInstanceUID and " << r.series.duplicate_position << " by position, gaps "
-      << r.series.gaps << "\n"
+      << " with hemorrhage)\n"
+      << "    train " << r.written_per_split[0] << ", validation " << r.written_per_split[1]
+      << ", test " << r.written_per_split[2] << "\n"
+      << "  series " << r.series.series << ", ordered by slice normal "
+      << r.series.series_ordered_by[0] << ", by z " << r.series.series_ordered_by[1] << ",\n"
+      << "    by InstanceNumber " << r.series.series_ordered_by[2] << ", by file name "
+      << r.series.series_ordered_by[3] << "\n"
+      << "  duplicate slices: " << r.series.duplicate_sop_instance << " by SOPInstanceUID, "
+      << r.series.duplicate_position << " by position; gaps " << r.series.gaps << "\n"
       << "  shards " << r.shards_total << " (" << r.shards_reused
       << " reused from an earlier run)\n"
       << "  skipped " << r.skipped();

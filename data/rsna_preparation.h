@@ -5,7 +5,9 @@
 // split by patient (or at random; drawn over every labelled image, so that every selection of one
 // folder with one seed puts a patient in the same split), then decode, window, stack and resize
 // every selected slice in parallel (OpenMP) into shards. Bad files are reported one line each
-// ("<file>: <reason>"), counted by kind and skipped; the run never stops for them.
+// ("<file>: <reason>"), counted by kind and skipped; the run never stops for them. The two long
+// passes, the headers of every file and the slices of the shards still to write, each show their
+// progress (common/progress.h) where options.progress says.
 #pragma once
 
 #include <array>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/progress.h"
 #include "data/dataset_selection.h"
 #include "data/dicom_reader.h"
 #include "data/series.h"
@@ -33,6 +36,7 @@ struct PreparationOptions {
   std::uint64_t seed = 1;
   size_t records_per_shard = 1024;
   DicomLimits dicom_limits;  // for every header and pixel read
+  ProgressOutput progress;   // where the progress of headers and slices goes (default: nowhere)
 };
 
 struct PreparationReport {

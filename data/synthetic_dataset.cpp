@@ -32,6 +32,7 @@ SyntheticDatasetSummary write_synthetic_dataset(const SyntheticDatasetOptions& o
   std::vector<std::pair<std::string, RsnaLabels>> rows(total);
   std::vector<bool> only_faint(total);
   std::exception_ptr failure;
+  Progress progress(options.progress, "writing synthetic slices", total, "slices");
 #pragma omp parallel for schedule(dynamic, 1)
   for (long n = 0; n < total; ++n) {
     try {
@@ -41,12 +42,14 @@ SyntheticDatasetSummary write_synthetic_dataset(const SyntheticDatasetOptions& o
       write_ct_dicom(image_dir / (slice.image_id + ".dcm"), slice.image, patient.encoding);
       rows[n] = {slice.image_id, slice.labels};
       only_faint[n] = slice.only_faint_blood;
+      progress.add(1);
     } catch (...) {
 #pragma omp critical
       failure = std::current_exception();
     }
   }
   if (failure) std::rethrow_exception(failure);
+  progress.finish();
   write_rsna_labels(options.output_dir / "stage_2_train.csv", rows);
 
   // One series per patient; its labels are the maximum over its slices.

@@ -2,13 +2,15 @@
 // DICOM through DCMTK, one series per patient with ImagePositionPatient, ImageOrientationPatient
 // and InstanceNumber), DIR/stage_2_train.csv (six label rows per image) and
 // DIR/series_labels.csv (per-series ground truth, data/series_labels.h). Slices are rendered and
-// written in parallel (OpenMP); the result depends only on the options, not on the threads.
+// written in parallel (OpenMP), their progress shown where options.progress says; the result
+// depends only on the options, not on the threads.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <filesystem>
 
+#include "common/progress.h"
 #include "data/rsna_labels.h"
 
 namespace ihd::data {
@@ -23,6 +25,7 @@ struct SyntheticDatasetOptions {
   // The chance that a hemorrhage of 3 or more slices has faint end slices (data/phantom.h). 0, the
   // default, writes the same pixels and labels as before faint ends existed.
   double faint_end_probability = 0;
+  ProgressOutput progress;  // where the progress of the slices written goes (default: nowhere)
 };
 
 struct SyntheticDatasetSummary {

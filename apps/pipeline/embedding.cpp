@@ -3,11 +3,9 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <iostream>
 
 #include "apps/pipeline/run_folder.h"
 #include "apps/pipeline/training_data.h"
-#include "apps/training/progress.h"
 #include "common/atomic_file.h"
 #include "common/decimal.h"
 #include "common/delimited.h"
@@ -33,7 +31,8 @@ TrainOptions every_slice_options(const TrainOptions& run_options) {
 }
 
 SliceEmbeddings embed_dataset(const TrainedModel& trained, const data::ImageDataset& dataset,
-                              const std::vector<size_t>& indices, int batch, Device device) {
+                              const std::vector<size_t>& indices, int batch, Device device,
+                              const ProgressOutput& output) {
   NoGradGuard no_grad;
   SliceEmbeddings result;
   std::vector<size_t> all = indices;
@@ -55,14 +54,11 @@ SliceEmbeddings embed_dataset(const TrainedModel& trained, const data::ImageData
   BatchUploader uploader(device);
   std::vector<int> all_labels(static_cast<size_t>(dataset.label_count()));
   for (size_t k = 0; k < all_labels.size(); ++k) all_labels[k] = static_cast<int>(k);
-  training::EpochProgress progress(
-      std::cout, "embedding", static_cast<std::int64_t>(all.size()),
-      training::ProgressStyle{.terminal = training::stdout_is_terminal()});
+  Progress progress(output, "embedding", static_cast<std::int64_t>(all.size()), "img");
   result.features.resize(all.size() * static_cast<size_t>(result.feature_count));
   result.logits.resize(all.size() * result.output_names.size());
   loader.begin_epoch(0);
   data::Batch images;
-  size_t done = 0;
   while (loader.next(images)) {
     const BatchTensors tensors = to_tensors(images, all_labels, options.normalize, uploader);
     const Tensor pooled = trained.model->features(tensors.images);
@@ -75,10 +71,9 @@ SliceEmbeddings embed_dataset(const TrainedModel& trained, const data::ImageData
       const size_t outputs = result.output_names.size();
       std::copy_n(logits.begin() + n * outputs, outputs, result.logits.begin() + slice * outputs);
     }
-    done += static_cast<size_t>(images.n);
-    progress.update(static_cast<std::int64_t>(done), 0.0);
+    progress.add(images.n);
   }
-  progress.finish(0.0);
+  progress.finish();
   return result;
 }
 

@@ -17,6 +17,7 @@
 
 #include "apps/pipeline/inference.h"
 #include "apps/pipeline/run_config.h"
+#include "common/progress.h"
 #include "data/image_dataset.h"
 
 namespace ihd::pipeline {
@@ -40,9 +41,11 @@ struct SliceEmbeddings {
 TrainOptions every_slice_options(const TrainOptions& run_options);
 
 // Runs `trained` over the records `indices` of `dataset` (every record when empty), `batch`
-// images at a time, printing progress; the result's records are those, in that order.
+// images at a time, its progress shown where `progress` says; the result's records are those, in
+// that order.
 SliceEmbeddings embed_dataset(const TrainedModel& trained, const data::ImageDataset& dataset,
-                              const std::vector<size_t>& indices, int batch, Device device);
+                              const std::vector<size_t>& indices, int batch, Device device,
+                              const ProgressOutput& progress);
 
 // Writes a features folder (owned: see run_folder.h; an earlier features folder is replaced).
 void write_embeddings(const std::filesystem::path& folder, const SliceEmbeddings& embeddings,

@@ -42,7 +42,7 @@ void append_batch(Predictions& predictions, const std::vector<float>& logits,
 
 Predictions predict(const ResNet& model, data::BatchLoader& loader,
                     const std::vector<int>& label_columns, const std::string& normalize,
-                    Device device) {
+                    Device device, Progress& progress) {
   NoGradGuard no_grad;
   Predictions predictions = make_predictions(static_cast<int>(label_columns.size()));
   BatchUploader uploader(device);
@@ -53,6 +53,7 @@ Predictions predict(const ResNet& model, data::BatchLoader& loader,
     const Tensor logits = model.forward(tensors.images);
     const double loss = binary_cross_entropy_with_logits(logits, tensors.targets).item();
     append_batch(predictions, logits.to_vector(), tensors.targets.to_vector(), batch, loss);
+    progress.update(static_cast<std::int64_t>(predictions.count()), predictions.mean_loss());
     fault_point("validation");  // a batch scored, the pass not yet finished
   }
   return predictions;

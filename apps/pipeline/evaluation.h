@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "apps/training/history.h"
+#include "common/progress.h"
 #include "data/batch_loader.h"
 #include "data/image_dataset.h"
 #include "engine/device.h"
@@ -35,10 +36,11 @@ Predictions make_predictions(int outputs);
 void append_batch(Predictions& predictions, const std::vector<float>& logits,
                   const std::vector<float>& targets, const data::Batch& batch, double mean_loss);
 
-// Runs the model in evaluation mode over one epoch of `loader` (epoch 0, no shuffling expected).
+// Runs the model in evaluation mode over one epoch of `loader` (epoch 0, no shuffling expected),
+// reporting each scored batch and the running mean loss to `progress` (the caller finishes it).
 Predictions predict(const ResNet& model, data::BatchLoader& loader,
                     const std::vector<int>& label_columns, const std::string& normalize,
-                    Device device);
+                    Device device, Progress& progress);
 
 // The history record of one split at one epoch.
 training::EpochRecord epoch_record(int epoch, const std::string& split, double learning_rate,

@@ -118,6 +118,7 @@ TrainOptions resumed_options(const TrainOptions& command_line, const FlagSet& fl
   options.resume = run_dir.string();
   options.out = run_dir.string();
   options.overwrite = command_line.overwrite;  // validate() refuses it with --resume
+  options.quiet = command_line.quiet;          // how this process prints, not a run setting
   return options;
 }
 

@@ -1,6 +1,7 @@
-// The sequence stage's training loop, its study-level metrics, and the two-stage run. A stop
-// signal (interrupt.h) ends the sequence stage after its epoch in progress (its checkpoints are
-// per epoch), and a two-stage run between its stages.
+// The sequence stage's training loop (a progress line per epoch, common/progress.h, with the
+// stage's ETA), its study-level metrics, and the two-stage run. A stop signal (interrupt.h) ends
+// the sequence stage after its epoch in progress (its checkpoints are per epoch), and a two-stage
+// run between its stages.
 #include "apps/pipeline/sequence_trainer.h"
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 
 #include "apps/pipeline/applied_settings.h"
 #include "apps/pipeline/checkpoint.h"
+#include "apps/pipeline/compute_description.h"
 #include "apps/pipeline/embedding.h"
 #include "apps/pipeline/evaluation.h"
 #include "apps/pipeline/inference.h"
@@ -19,11 +21,12 @@
 #include "apps/pipeline/run_folder.h"
 #include "apps/pipeline/sequence_data.h"
 #include "apps/pipeline/training_data.h"
+#include "apps/training/epoch_lines.h"
 #include "apps/training/metrics.h"
 #include "apps/training/model_selection.h"
-#include "apps/training/progress.h"
 #include "apps/training/report.h"
 #include "common/error.h"
+#include "common/progress.h"
 #include "common/random.h"
 #include "data/dataset_selection.h"
 #include "engine/ops.h"
@@ -51,7 +54,8 @@ class SequenceTrainer {
   explicit SequenceTrainer(const TrainOptions& options)
       : o_(options),
         run_dir_(options.resume.empty() ? options.out : options.resume),
-        device_(Device::parse(options.device)) {}
+        device_(Device::parse(options.device)),
+        progress_(console_progress(options.quiet)) {}
 
   TrainingOutcome run();
 
@@ -64,6 +68,8 @@ class SequenceTrainer {
   TrainOptions o_;
   fs::path run_dir_;
   Device device_;
+  ProgressOutput progress_;
+  double validation_seconds_ = 0;  // the last validation pass, for the stage's ETA
   SliceEmbeddings embeddings_;
   SequenceLabels labels_;
   std::vector<SliceSeries> series_;
@@ -84,7 +90,6 @@ double SequenceTrainer::current_threshold() const {
 TrainingOutcome SequenceTrainer::run() {
   kernels::cpu::set_num_threads(
       o_.threads > 0 ? o_.threads : static_cast<int>(std::thread::hardware_concurrency()));
-  std::printf("%s\n", kernels::cpu::thread_count_line().c_str());
   const bool resuming = !o_.resume.empty();
   const FolderLock lock = open_owned_folder(
       run_dir_, kRunFormat,
@@ -157,7 +162,7 @@ TrainingOutcome SequenceTrainer::run() {
   }
   std::printf("training the %s sequence model (%.3f M parameters) on %s\n",
               o_.sequence_model.c_str(), model_->parameter_count() / 1e6,
-              device_.to_string().c_str());
+              compute_description(device_).c_str());
 
   std::optional<Predictions> best_validation;
   {
@@ -167,7 +172,10 @@ TrainingOutcome SequenceTrainer::run() {
       train_epoch(epoch, position, train_record);
       history_.push_back(train_record);
       Predictions validation = make_predictions(config.outputs);
-      if (!validation_.empty()) history_.push_back(validate(epoch, validation));
+      if (!validation_.empty()) {
+        history_.push_back(validate(epoch, validation));
+        validation_seconds_ = history_.back().seconds;
+      }
       training::write_history(run_dir_, history_);
       std::printf("%s\n",
                   training::format_epoch_summary(o_.sequence_epochs, train_record,
@@ -237,7 +245,14 @@ void SequenceTrainer::train_epoch(int epoch, TrainingPosition& position,
         Shape{static_cast<int64_t>(labels_.class_weights.size())}, labels_.class_weights, device_);
   }
   Predictions seen = make_predictions(static_cast<int>(labels_.columns.size()));
-  const double start = training::steady_clock_seconds();
+  std::int64_t slices = 0;  // chunks overlap: a slice is counted once per chunk holding it
+  for (const SeriesChunk& chunk : shuffled) slices += static_cast<std::int64_t>(chunk.length);
+  Progress progress(progress_,
+                    "epoch " + std::to_string(epoch) + "/" + std::to_string(o_.sequence_epochs),
+                    slices, "slices");
+  const int epochs_after = o_.sequence_epochs - epoch;
+  progress.set_run_remainder(epochs_after * slices, (epochs_after + 1) * validation_seconds_);
+  const double start = steady_clock_seconds();
   const size_t batch = static_cast<size_t>(o_.sequence_batch);
   for (size_t first = 0; first < shuffled.size(); first += batch) {
     const size_t count = std::min(batch, shuffled.size() - first);
@@ -267,16 +282,18 @@ void SequenceTrainer::train_epoch(int epoch, TrainingPosition& position,
                                 labels_);
       }
     }
+    progress.update(static_cast<std::int64_t>(seen.count()), seen.mean_loss());
   }
+  progress.finish(seen.mean_loss());
   record = epoch_record(epoch, "train", o_.sequence_lr, seen, labels_.headline, labels_.names,
                         o_.target_sensitivity);
-  record.seconds = training::steady_clock_seconds() - start;
+  record.seconds = steady_clock_seconds() - start;
   record.images_per_second = record.seconds > 0 ? seen.count() / record.seconds : 0;
 }
 
 training::EpochRecord SequenceTrainer::validate(int epoch, Predictions& predictions) const {
   model_->eval();
-  const double start = training::steady_clock_seconds();
+  const double start = steady_clock_seconds();
   const std::vector<std::vector<float>> logits =
       sequence_logits(*model_, embeddings_, series_, validation_, base_logits_, o_.sequence_length,
                       o_.sequence_batch, device_);
@@ -286,7 +303,7 @@ training::EpochRecord SequenceTrainer::validate(int epoch, Predictions& predicti
                    labels_.names, o_.target_sensitivity);
   add_study_extras(record, "", predictions, series_, validation_, labels_);
   for (const auto& [name, value] : stage1_extras_) record.extra[name] = value;
-  record.seconds = training::steady_clock_seconds() - start;
+  record.seconds = steady_clock_seconds() - start;
   record.images_per_second = record.seconds > 0 ? predictions.count() / record.seconds : 0;
   return record;
 }
@@ -331,7 +348,9 @@ TrainingOutcome run_two_stage_training(const TrainOptions& options) {
     const Device device = Device::parse(options.device);
     const TrainedModel trained = load_trained_model(run_dir, device);
     const TrainingData data = open_training_data(every_slice_options(trained.options));
-    write_embeddings(features, embed_dataset(trained, *data.dataset, {}, options.batch, device),
+    write_embeddings(features,
+                     embed_dataset(trained, *data.dataset, {}, options.batch, device,
+                                   console_progress(options.quiet)),
                      {{"model", trained.weights_path},
                       {"data", options.data.empty() ? "synthetic" : options.data},
                       {"data_description", data.description},

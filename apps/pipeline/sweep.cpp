@@ -1,4 +1,5 @@
-// run_sweep(): three rounds of run_training().
+// run_sweep(): three rounds of run_training(), each run announced with its place among the
+// sweep's runs ("run 4/9") above its own start lines and progress.
 #include "apps/pipeline/sweep.h"
 
 #include <algorithm>
@@ -25,8 +26,10 @@ std::string round_description(long limit, int epochs) {
          std::to_string(epochs) + " epochs";
 }
 
+// Runs one round; `runs_done` counts the sweep's runs so far, of `run_count`.
 std::vector<RoundResult> run_round(const TrainOptions& base, const std::string& round_name,
-                                   const std::vector<double>& rates, long limit, int epochs) {
+                                   const std::vector<double>& rates, long limit, int epochs,
+                                   int& runs_done, int run_count) {
   std::vector<RoundResult> results;
   for (double rate : rates) {
     TrainOptions options = base;
@@ -37,8 +40,8 @@ std::vector<RoundResult> run_round(const TrainOptions& base, const std::string& 
     options.warmup_epochs = std::min(options.warmup_epochs, epochs - 1);
     options.out =
         (fs::path(base.out) / round_name / ("lr-" + training::format_learning_rate(rate))).string();
-    std::printf("\n== %s: learning rate %s, %s -> %s\n", round_name.c_str(),
-                training::format_learning_rate(rate).c_str(),
+    std::printf("\n== run %d/%d, %s: learning rate %s, %s -> %s\n", ++runs_done, run_count,
+                round_name.c_str(), training::format_learning_rate(rate).c_str(),
                 round_description(limit, epochs).c_str(), options.out.c_str());
     results.push_back({rate, run_training(options)});
   }
@@ -79,17 +82,19 @@ TrainingOutcome run_sweep(const TrainOptions& options) {
   for (auto& value : option_values(options)) config.push_back(std::move(value));
   write_run_config(fs::path(options.out) / kRunConfigName, config);
 
-  const auto round1 =
-      run_round(options, "round1", rates, options.sweep_round1_limit, options.sweep_round1_epochs);
+  const int run_count = static_cast<int>(rates.size()) + options.sweep_keep + 1;
+  int runs_done = 0;
+  const auto round1 = run_round(options, "round1", rates, options.sweep_round1_limit,
+                                options.sweep_round1_epochs, runs_done, run_count);
   std::vector<double> kept = ranked_rates(round1, rule);
   kept.resize(static_cast<size_t>(options.sweep_keep));
 
-  const auto round2 =
-      run_round(options, "round2", kept, options.sweep_round1_limit, options.sweep_round2_epochs);
+  const auto round2 = run_round(options, "round2", kept, options.sweep_round1_limit,
+                                options.sweep_round2_epochs, runs_done, run_count);
   const double winner = ranked_rates(round2, rule).front();
 
-  const auto final_round =
-      run_round(options, "final", {winner}, options.sweep_final_limit, options.sweep_final_epochs);
+  const auto final_round = run_round(options, "final", {winner}, options.sweep_final_limit,
+                                     options.sweep_final_epochs, runs_done, run_count);
 
   training::SweepReport report;
   report.selection = rule;

@@ -89,6 +89,7 @@ void add_train_flags(FlagSet& f, TrainOptions& o) {
       .at_least(0);
   f.add("check-numerics", o.check_numerics,
         "stop at the first NaN/inf gradient or weight, naming the parameter and step");
+  f.add("quiet", o.quiet, "no progress lines (the start lines, epoch summaries and errors stay)");
   std::string resumable;
   for (std::string_view flag : kFlagsResumeMayChange) {
     resumable += (resumable.empty() ? "--" : ", --") + std::string(flag);

@@ -69,6 +69,7 @@ struct TrainOptions {
   // seed's literal "recall" ranking (recall, precision, accuracy at 0.5), or "auc".
   std::string select = "specificity";
   bool summary = false;
+  bool quiet = false;  // no progress lines (the start lines, summaries and errors stay)
 
   // The sequence stage (apps/pipeline/sequence_trainer.h): a sequence model over each series'
   // slice embeddings. --stage sequence trains it alone from --features; --sequence-stage trains
@@ -97,9 +98,9 @@ struct TrainOptions {
 // The flags that may change when a run is continued (--resume): how long it trains, where and how
 // fast, how often it checkpoints, how closely it watches its numbers, and --summary, which only
 // prints. Every other flag given with --resume must match the run's (resume.h).
-inline constexpr std::array<std::string_view, 9> kFlagsResumeMayChange = {
+inline constexpr std::array<std::string_view, 10> kFlagsResumeMayChange = {
     "epochs", "sequence-epochs",  "max-steps",      "workers", "threads",
-    "device", "checkpoint-steps", "check-numerics", "summary"};
+    "device", "checkpoint-steps", "check-numerics", "summary", "quiet"};
 
 // Declares every flag on `flags`, bound to `options`, in its --help group.
 void add_train_flags(FlagSet& flags, TrainOptions& options);

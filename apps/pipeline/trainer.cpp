@@ -1,14 +1,16 @@
-// The training loop (fault point "step" after each optimizer step), the epoch bookkeeping around
-// it, and the stop on a signal (interrupt.h) after the step in progress.
+// The training loop (fault point "step" after each optimizer step) and the epoch bookkeeping
+// around it: the start lines (model, device, threads, precision, data, batches), a progress line
+// for each epoch's training and validation (common/progress.h) with the run's ETA, the epoch
+// summary, and the stop on a signal (interrupt.h) after the step in progress.
 #include "apps/pipeline/trainer.h"
 
 #include <cmath>
 #include <cstdio>
-#include <iostream>
 #include <thread>
 
 #include "apps/pipeline/applied_settings.h"
 #include "apps/pipeline/checkpoint.h"
+#include "apps/pipeline/compute_description.h"
 #include "apps/pipeline/evaluation.h"
 #include "apps/pipeline/interrupt.h"
 #include "apps/pipeline/model_setup.h"
@@ -17,13 +19,14 @@
 #include "apps/pipeline/run_config.h"
 #include "apps/pipeline/run_folder.h"
 #include "apps/pipeline/training_data.h"
+#include "apps/training/epoch_lines.h"
 #include "apps/training/model_selection.h"
-#include "apps/training/progress.h"
 #include "apps/training/report.h"
 #include "common/atomic_file.h"
 #include "common/delimited.h"
 #include "common/error.h"
 #include "common/fault_injection.h"
+#include "common/progress.h"
 #include "engine/autocast.h"
 #include "engine/ops.h"
 #include "engine/optim/lr_schedule.h"
@@ -66,7 +69,8 @@ class Trainer {
       : o_(options),
         run_dir_(options.resume.empty() ? options.out : options.resume),
         device_(Device::parse(options.device)),
-        uploader_(device_) {
+        uploader_(device_),
+        progress_(console_progress(options.quiet)) {
     IHD_CHECK(!run_dir_.empty(), "a training run needs a run folder");
   }
 
@@ -83,6 +87,13 @@ class Trainer {
   bool max_steps_reached(const TrainingPosition& position) const {
     return o_.max_steps > 0 && position.global_step >= o_.max_steps;
   }
+  // Tells `progress` what of the run follows it, for the run's ETA: `training_epochs` more epochs
+  // of training and `validation_passes` more passes over validation. Each kind is timed by its
+  // last pass in this process; a kind not yet timed counts its images at the task's own
+  // throughput, a validation image as a third of a training image while training (a forward
+  // pass without the backward).
+  void set_run_remainder(Progress& progress, int training_epochs, int validation_passes,
+                         bool task_is_validation) const;
   // Throws NonFiniteLoss: `what` (a non-finite loss, gradient or weight) at this step.
   [[noreturn]] void stop_non_finite(const std::string& what, long step, int epoch,
                                     size_t batch) const;
@@ -91,6 +102,11 @@ class Trainer {
   fs::path run_dir_;
   Device device_;
   BatchUploader uploader_;
+  ProgressOutput progress_;
+  size_t training_images_per_epoch_ = 0;
+  size_t validation_images_ = 0;
+  double training_seconds_per_image_ = NAN;    // the last epoch's training
+  double validation_seconds_per_image_ = NAN;  // the last validation pass
   TrainingData data_;
   std::unique_ptr<ResNet> model_;
   std::unique_ptr<Optimizer> optimizer_;
@@ -107,7 +123,6 @@ double Trainer::current_threshold() const {
 TrainingOutcome Trainer::run() {
   kernels::cpu::set_num_threads(
       o_.threads > 0 ? o_.threads : static_cast<int>(std::thread::hardware_concurrency()));
-  std::printf("%s\n", kernels::cpu::thread_count_line().c_str());
   // Training and evaluation both compute in the chosen precision (engine/autocast.h).
   const AutocastGuard autocast(o_.precision == "bf16" ? DType::bf16 : DType::f32);
   const bool resuming = !o_.resume.empty();
@@ -119,7 +134,6 @@ TrainingOutcome Trainer::run() {
   rule_ = training::parse_selection_rule(o_.select);
   data_ = open_training_data(o_);
   ranking_split_ = data_.validation.empty() ? "train" : "validation";
-  std::printf("data: %s\n", data_.description.c_str());
   model_ = build_model(o_);
   model_->to(device_);
   optimizer_ = make_optimizer(o_, *model_);
@@ -134,6 +148,15 @@ TrainingOutcome Trainer::run() {
   IHD_CHECK_INPUT(steps_per_epoch > 0, "fewer training images (", data_.train.size(),
                   ") than one batch (", o_.batch, "): lower --batch");
   schedule_ = make_schedule(o_, steps_per_epoch);
+  training_images_per_epoch_ = train_loader.images_per_epoch();
+  validation_images_ = data_.validation.size();
+  std::printf("training %s (%.2f M parameters) on %s\n", o_.arch.c_str(),
+              model_->parameter_count() / 1e6, compute_description(device_, o_.precision).c_str());
+  std::printf("data: %s\n", data_.description.c_str());
+  std::printf("%s\n", training::format_training_batches(train_loader.sample_count(), o_.batch,
+                                                        train_loader.batches_per_epoch(),
+                                                        train_loader.left_out_per_epoch())
+                          .c_str());
 
   TrainingPosition position;
   position.partial = make_predictions(static_cast<int>(data_.label_columns.size()));
@@ -161,9 +184,6 @@ TrainingOutcome Trainer::run() {
   uncalibrated.label_names = data_.label_names;
   uncalibrated.decision_threshold = current_threshold();
   write_run_config(run_dir_ / kRunConfigName, run_config_values(o_, uncalibrated));
-  std::printf("training %s (%.2f M parameters) on %s in %s, %ld steps per epoch\n", o_.arch.c_str(),
-              model_->parameter_count() / 1e6, device_.to_string().c_str(), o_.precision.c_str(),
-              steps_per_epoch);
 
   {
     const GracefulStopSection graceful("step");
@@ -198,8 +218,10 @@ TrainingOutcome Trainer::run() {
     // each other output's threshold at the target sensitivity on the calibrated probabilities.
     load_weights(*model_, (run_dir_ / kBestCheckpointName).string());
     model_->eval();
-    Predictions validation =
-        predict(*model_, *validation_loader, data_.label_columns, o_.normalize, device_);
+    Progress progress(progress_, "calibration", static_cast<int64_t>(validation_images_), "img");
+    Predictions validation = predict(*model_, *validation_loader, data_.label_columns,
+                                     o_.normalize, device_, progress);
+    progress.finish(validation.mean_loss());
     calibration.temperatures = fit_output_temperatures(validation);
     apply_temperatures(validation, calibration.temperatures);
     // The headline keeps the selected epoch's threshold (what the run reports), calibrated.
@@ -223,11 +245,12 @@ bool Trainer::train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition
     position.partial_seconds = 0;
   }
   loader.begin_epoch(epoch, continuing ? position.next_batch : 0);
-  const std::string label = "epoch " + std::to_string(epoch) + "/" + std::to_string(o_.epochs);
-  training::EpochProgress progress(
-      std::cout, label, static_cast<int64_t>(loader.batches_per_epoch() * o_.batch),
-      training::ProgressStyle{.terminal = training::stdout_is_terminal()});
-  const double start = training::steady_clock_seconds() - position.partial_seconds;
+  Progress progress(progress_, "epoch " + std::to_string(epoch) + "/" + std::to_string(o_.epochs),
+                    static_cast<int64_t>(loader.images_per_epoch()), "img",
+                    static_cast<int64_t>(position.partial.count()));
+  set_run_remainder(progress, o_.epochs - epoch, validation_images_ > 0 ? o_.epochs - epoch + 2 : 0,
+                    false);
+  const double start = steady_clock_seconds() - position.partial_seconds;
   BceOptions loss_options;
   if (o_.pos_weight != 1.0) {
     loss_options.pos_weight = Tensor::full(Shape{static_cast<int64_t>(data_.label_columns.size())},
@@ -271,7 +294,7 @@ bool Trainer::train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition
     progress.update(static_cast<int64_t>(position.partial.count()), position.partial.mean_loss());
     position.next_epoch = epoch;
     position.next_batch = batch.batch_index + 1;
-    position.partial_seconds = training::steady_clock_seconds() - start;
+    position.partial_seconds = steady_clock_seconds() - start;
 
     if (o_.checkpoint_steps > 0 && position.global_step % o_.checkpoint_steps == 0) {
       save_resume_checkpoint(run_dir_, *model_, *optimizer_, position);
@@ -279,7 +302,31 @@ bool Trainer::train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition
     if (max_steps_reached(position) || stop_signal() != 0) break;
   }
   progress.finish(position.partial.mean_loss());
+  if (position.partial.count() > 0) {
+    training_seconds_per_image_ =
+        position.partial_seconds / static_cast<double>(position.partial.count());
+  }
   return position.next_batch >= loader.batches_per_epoch();
+}
+
+void Trainer::set_run_remainder(Progress& progress, int training_epochs, int validation_passes,
+                                bool task_is_validation) const {
+  const double training_images =
+      static_cast<double>(training_epochs) * static_cast<double>(training_images_per_epoch_);
+  const double validation_images =
+      static_cast<double>(validation_passes) * static_cast<double>(validation_images_);
+  double items = 0, seconds = 0;
+  if (task_is_validation && std::isfinite(training_seconds_per_image_)) {
+    seconds += training_images * training_seconds_per_image_;
+  } else {
+    items += training_images;
+  }
+  if (!task_is_validation && std::isfinite(validation_seconds_per_image_)) {
+    seconds += validation_images * validation_seconds_per_image_;
+  } else {
+    items += validation_images / (task_is_validation ? 1 : 3);
+  }
+  progress.set_run_remainder(std::llround(items), seconds);
 }
 
 void Trainer::stop_non_finite(const std::string& what, long step, int epoch, size_t batch) const {
@@ -305,13 +352,22 @@ void Trainer::finish_epoch(int epoch, bool completed, TrainingPosition& position
   std::optional<Predictions> validation;
   if (validation_loader) {
     model_->eval();
-    const double start = training::steady_clock_seconds();
-    validation = predict(*model_, *validation_loader, data_.label_columns, o_.normalize, device_);
+    const double start = steady_clock_seconds();
+    Progress progress(progress_,
+                      "validation " + std::to_string(epoch) + "/" + std::to_string(o_.epochs),
+                      static_cast<int64_t>(validation_images_), "img");
+    set_run_remainder(progress, o_.epochs - epoch, o_.epochs - epoch + 1, true);
+    validation =
+        predict(*model_, *validation_loader, data_.label_columns, o_.normalize, device_, progress);
+    progress.finish(validation->mean_loss());
     training::EpochRecord record =
         epoch_record(epoch, "validation", lr, *validation, data_.headline_output, data_.label_names,
                      o_.target_sensitivity);
-    record.seconds = training::steady_clock_seconds() - start;
+    record.seconds = steady_clock_seconds() - start;
     record.images_per_second = record.seconds > 0 ? validation->count() / record.seconds : 0;
+    if (validation->count() > 0) {
+      validation_seconds_per_image_ = record.seconds / static_cast<double>(validation->count());
+    }
     history_.push_back(record);
   }
   training::write_history(run_dir_, history_);

@@ -9,6 +9,7 @@
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/fault_injection.h"
+#include "common/progress.h"
 #include "data/dataset_sources.h"
 #include "data/synthetic_dataset.h"
 
@@ -45,6 +46,7 @@ fs::path synthesize_if_needed(const TrainOptions& o, const fs::path& cache_root)
   synth.slices_per_patient = o.synth_slices;
   synth.seed = static_cast<std::uint64_t>(o.seed);
   synth.faint_end_probability = o.synth_faint_ends;
+  synth.progress = console_progress(o.quiet);
   const data::SyntheticDatasetSummary summary = data::write_synthetic_dataset(synth);
   std::printf("synthetic set: %zu slices, %zu with hemorrhage\n", summary.images,
               summary.positive_images);
@@ -88,6 +90,7 @@ TrainingData open_training_data(const TrainOptions& o) {
   source_options.preparation.split_by_patient = o.split == "patient";
   source_options.preparation.seed = static_cast<std::uint64_t>(o.seed);
   source_options.preparation.dicom_limits = dicom_limits_for(o);
+  source_options.preparation.progress = console_progress(o.quiet);
   source_options.png.positive_class = o.positive_class;
   source_options.png.image_size = o.image_size;
   source_options.png.channels = o.channels;
@@ -144,7 +147,9 @@ data::BatchLoaderOptions loader_options(const TrainOptions& o, bool training) {
   options.shuffle = training;
   options.augment = training && o.augment;
   options.threads = o.workers;
-  options.drop_last = training;
+  // Training uses whole batches only, as the seed did (the results stay those of earlier runs);
+  // the start line says how many images each epoch leaves out. Evaluation scores every image.
+  options.min_last_batch = training ? o.batch : 1;
   return options;
 }
 

@@ -33,6 +33,8 @@ TrainingData open_training_data(const TrainOptions& options);
 data::DicomLimits dicom_limits_for(const TrainOptions& options);
 
 // The loader options of a run; training shuffles and augments, evaluation does neither.
+// Training uses whole batches only (a last partial batch is left out of each shuffled epoch, and
+// said so); evaluation scores every image.
 data::BatchLoaderOptions loader_options(const TrainOptions& options, bool training);
 
 struct BatchTensors {

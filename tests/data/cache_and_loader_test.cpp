@@ -407,9 +407,19 @@ TEST_CASE("data: batch loader: NHWC floats = pixel/255, labels and ids in order 
       for (size_t i = 0; i < pixels.size(); i += 97)
         CHECK(batches[b].images[k * pixels.size() + i] == doctest::Approx(pixels[i] / 255.0f));
     }
-  options.drop_last = true;
+  CHECK(loader.images_per_epoch() == 7);
+  // min_last_batch 2: a last batch of one image is left out, one of two is kept.
+  options.min_last_batch = 2;
   BatchLoader dropping(*cache, indices, options);
   CHECK(dropping.batches_per_epoch() == 2);
+  CHECK(dropping.images_per_epoch() == 6);
+  CHECK(dropping.left_out_per_epoch() == 1);
+  CHECK(whole_epoch(dropping, 0).size() == 2);
+  indices.push_back(5);
+  BatchLoader keeping(*cache, indices, options);
+  CHECK(keeping.batches_per_epoch() == 3);
+  CHECK(keeping.left_out_per_epoch() == 0);
+  CHECK(whole_epoch(keeping, 0).back().n == 2);
 }
 
 TEST_CASE(
