@@ -64,7 +64,7 @@ int stop_signal() {
 GracefulStopSection::GracefulStopSection(const std::string& unit) {
   copy_message(first_signal_message, sizeof first_signal_message,
                "\nstopping after this " + unit +
-                   " (the resume checkpoint is written); a second Ctrl-C stops at once\n");
+                   " with its checkpoint written; Ctrl-C again stops at once\n");
   open_sections.fetch_add(1);
 }
 

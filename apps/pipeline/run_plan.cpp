@@ -15,30 +15,39 @@ std::string flag_text(const TrainOptions& o, const std::string& name) {
   return "";
 }
 
+// "N thing" or "1 thing".
+std::string count_of(long count, const std::string& thing) {
+  return std::to_string(count) + " " + thing + (count == 1 ? "" : "s");
+}
+
 std::string data_line(const TrainOptions& o) {
   if (o.stage == "sequence") return "the slice embeddings in " + o.features;
   if (!o.data.empty()) return o.data;
-  const std::string cache =
-      o.data_cache.empty() ? (std::filesystem::path(o.out) / "data").string() : o.data_cache;
-  return "a synthetic head-CT set of " + std::to_string(o.synth_patients) + " patients x " +
-         std::to_string(o.synth_slices) + " slices (no --data given), made in " + cache;
+  return "a synthetic head-CT set, " + count_of(o.synth_patients, "patient") + " x " +
+         count_of(o.synth_slices, "slice") + " (no --data given)";
 }
 
 std::string model_line(const TrainOptions& o) {
+  if (o.stage == "sequence") return "the " + o.sequence_model + " sequence model";
   const std::string size = std::to_string(o.image_size);
-  std::string line = o.arch + (o.width != 1 ? " at width " + flag_text(o, "width") : "") + " on " +
-                     size + " x " + size + " px, " + std::to_string(o.epochs) + " epochs of " +
-                     o.optimizer + " at learning rate " + flag_text(o, "lr") + ", batch " +
-                     std::to_string(o.batch);
+  return o.arch + (o.width != 1 ? " at width " + flag_text(o, "width") : "") + ", " + size + " x " +
+         size + " px";
+}
+
+// The training line, and the sequence stage's when it follows the slice model.
+std::string training_lines(const TrainOptions& o) {
   if (o.stage == "sequence") {
-    line = "the " + o.sequence_model + " sequence stage, " + std::to_string(o.sequence_epochs) +
-           " epochs at learning rate " + flag_text(o, "sequence-lr");
-  } else if (o.sequence_stage) {
-    line += ", then the " + o.sequence_model + " sequence stage for " +
-            std::to_string(o.sequence_epochs) + " epochs";
+    return count_of(o.sequence_epochs, "epoch") + " of adam, learning rate " +
+           flag_text(o, "sequence-lr") + "\n";
   }
-  if (o.sweep) line = "the learning-rate sweep over " + o.sweep_lrs + " with " + line;
-  return line;
+  std::string lines = count_of(o.epochs, "epoch") + " of " + o.optimizer + ", learning rate " +
+                      flag_text(o, "lr") + ", batch " + std::to_string(o.batch) + "\n";
+  if (o.sweep) lines = "the learning-rate sweep over " + o.sweep_lrs + "\n";
+  if (o.sequence_stage) {
+    lines += "            then the " + o.sequence_model + " sequence stage, " +
+             count_of(o.sequence_epochs, "epoch") + "\n";
+  }
+  return lines;
 }
 
 }  // namespace
@@ -47,15 +56,21 @@ std::string describe_run_plan(const TrainOptions& o, const std::string& latest_l
   const int threads =
       o.threads > 0 ? o.threads : static_cast<int>(std::thread::hardware_concurrency());
   std::string text = "ihd_train: about to train\n";
-  text += "  model:   " + model_line(o) + "\n";
-  text += "  data:    " + data_line(o) + "\n";
-  text += "  device:  " + o.device + " (" + std::to_string(threads) + " CPU threads), " +
-          o.precision + "\n";
-  text += "  run:     " + o.out +
+  text += "  model:    " + model_line(o) + "\n";
+  text += "  training: " + training_lines(o);
+  text += "  data:     " + data_line(o) + "\n";
+  if (o.data.empty() && o.stage != "sequence") {
+    text +=
+        "  cache:    " +
+        (o.data_cache.empty() ? (std::filesystem::path(o.out) / "data").string() : o.data_cache) +
+        "\n";
+  }
+  text += "  device:   " + o.device + " (" + count_of(threads, "CPU thread") + "), " + o.precision +
+          "\n";
+  text += "  run:      " + o.out +
           (latest_link.empty() ? "" : " (" + latest_link + " links to it)") + "\n";
-  text +=
-      "  Ctrl-C stops after the current step and says how to resume; ihd_train --help lists "
-      "every flag\n";
+  text += "  Ctrl-C stops after the current step and says how to resume\n";
+  text += "  ihd_train --help lists every flag\n";
   return text;
 }
 

@@ -31,9 +31,10 @@ TEST_CASE("run folders: without --out every run gets a new runs/<time>, runs/lat
   CAPTURE(first.output);
   REQUIRE(first.exit_code == 0);
   CHECK(contains(first.output, "ihd_train: about to train\n"));
-  CHECK(contains(first.output, "resnet18 at width 0.125 on 32 x 32 px, 3 epochs of adam"));
-  CHECK(contains(first.output, "a synthetic head-CT set of 12 patients x 4 slices"));
-  CHECK(contains(first.output, "device:  cpu (1 CPU threads), fp32"));
+  CHECK(contains(first.output, "model:    resnet18 at width 0.125, 32 x 32 px\n"));
+  CHECK(contains(first.output, "training: 3 epochs of adam"));
+  CHECK(contains(first.output, "data:     a synthetic head-CT set, 12 patients x 4 slices"));
+  CHECK(contains(first.output, "device:   cpu (1 CPU thread), fp32"));
   CHECK(contains(first.output, "(runs/latest links to it)"));
   const ToolRun second = run_tool(tiny_train({}, dir / "data"), log, "", dir);
   REQUIRE(second.exit_code == 0);
@@ -50,7 +51,7 @@ TEST_CASE("run folders: without --out every run gets a new runs/<time>, runs/lat
   }
   REQUIRE(fs::is_symlink(runs / "latest"));
   const std::string newest = fs::read_symlink(runs / "latest").string();
-  CHECK(contains(second.output, "run:     runs/" + newest + " (runs/latest links to it)"));
+  CHECK(contains(second.output, "run:      runs/" + newest + " (runs/latest links to it)"));
   CHECK(newest == names[1]);  // the later time, or the same second's "-2"
 
   // --resume through the link continues (and names) the run it points at.
@@ -80,14 +81,13 @@ TEST_CASE(
   options.out = "runs/20250101-120000";
   const std::string plan = pipeline::describe_run_plan(options, "runs/latest");
   CAPTURE(plan);
+  CHECK(contains(plan, "model:    resnet50, 180 x 180 px\n"));
+  CHECK(contains(plan, "training: 10 epochs of adam, learning rate 0.0001, batch 32\n"));
   CHECK(contains(plan,
-                 "resnet50 on 180 x 180 px, 10 epochs of adam at learning rate 0.0001, "
-                 "batch 32"));
-  CHECK(contains(plan,
-                 "a synthetic head-CT set of 60 patients x 12 slices (no --data given), "
-                 "made in runs/20250101-120000/data"));
-  CHECK(contains(plan, "device:  cpu ("));
-  CHECK(contains(plan, "run:     runs/20250101-120000 (runs/latest links to it)"));
+                 "data:     a synthetic head-CT set, 60 patients x 12 slices (no --data given)\n"));
+  CHECK(contains(plan, "cache:    runs/20250101-120000/data\n"));
+  CHECK(contains(plan, "device:   cpu ("));
+  CHECK(contains(plan, "run:      runs/20250101-120000 (runs/latest links to it)\n"));
   CHECK(contains(plan, "Ctrl-C stops after the current step"));
 }
 

@@ -162,7 +162,7 @@ TEST_CASE("progress: plain lines at each tenth, with throughput, loss and ETA, a
   CHECK(out.str().find('\r') == std::string::npos);
 }
 
-TEST_CASE("progress: plain lines also after 30 s without one; the run's ETA; no loss, no field") {
+TEST_CASE("progress: plain lines also after 30 s without one, the run's ETA, no loss, no field") {
   double now = 0;
   std::ostringstream out;
   ProgressOutput output{.out = &out};
@@ -204,7 +204,7 @@ TEST_CASE("progress: a resumed task's throughput counts only the items done sinc
   CHECK(reused_out.str() == "writing 2 shards 100% 2048/2048 slices -- slices/s in 0:01\n");
 }
 
-TEST_CASE("progress: a silent output (--quiet) writes nothing; counts from many threads add up") {
+TEST_CASE("progress: a silent output (--quiet) writes nothing, counts from many threads add up") {
   Progress silent(console_progress(true), "quiet", 10, "img");
   silent.add(5);
   silent.finish();
