@@ -79,7 +79,7 @@ void print_metrics(const char* title, const training::MetricSet& m, const char* 
 }
 
 void print_interval(const char* name, const training::ConfidenceInterval& ci) {
-  std::printf("  %s %.4f [%.4f, %.4f]", name, ci.estimate, ci.lower, ci.upper);
+  std::printf("  %s %.4f [%.4f, %.4f]\n", name, ci.estimate, ci.lower, ci.upper);
 }
 
 std::vector<size_t> split_indices(const TrainingData& data, std::string& split) {
@@ -113,7 +113,6 @@ void print_intervals(const training::EvaluatedLevel& level, const char* auc_name
   print_interval(auc_name, level.intervals.roc_auc);
   print_interval("sensitivity", level.intervals.sensitivity);
   print_interval("specificity", level.intervals.specificity);
-  std::printf("\n");
 }
 
 // The labelled split of the run's data (or --data): slice and patient metrics, calibration, and
@@ -150,7 +149,7 @@ int evaluate_split(const EvalOptions& o, const TrainedModel& trained,
   const training::EvaluatedLevel slices =
       training::evaluate_level(stage ? "slices (slice model)" : "slices", scores, labels,
                                trained.decision_threshold, o.target_sensitivity, o.bootstrap);
-  std::printf("bootstrap 95%% intervals (%d resamples, threshold %.4f):", o.bootstrap,
+  std::printf("bootstrap 95%% intervals (%d resamples, threshold %.4f):\n", o.bootstrap,
               trained.decision_threshold);
   print_intervals(slices, "AUC");
 
@@ -227,7 +226,7 @@ int evaluate_split(const EvalOptions& o, const TrainedModel& trained,
                                                  o.target_sensitivity, o.bootstrap));
     }
     for (const training::EvaluatedLevel& level : studies) {
-      std::printf("%s, %lld studies, threshold %.4f:", level.name.c_str(),
+      std::printf("%s, %lld studies, threshold %.4f:\n", level.name.c_str(),
                   static_cast<long long>(level.metrics.sample_count), level.threshold);
       print_intervals(level, "study AUC");
     }
@@ -395,11 +394,10 @@ int evaluate_studies_with_labels(const EvalOptions& o, const std::vector<std::st
     findings.rows.push_back({std::string(finding.column), std::string(finding.rsna_subtype),
                              std::to_string(studies.scores.size()), std::to_string(positives),
                              training::format_interval(level.intervals.roc_auc)});
-    std::printf("%s (%s): %zu studies, %ld positive:", std::string(finding.column).c_str(),
+    std::printf("%s (%s): %zu studies, %ld positive\n", std::string(finding.column).c_str(),
                 std::string(finding.rsna_subtype).c_str(), studies.scores.size(),
                 static_cast<long>(positives));
     print_interval("AUC", level.intervals.roc_auc);
-    std::printf("\n");
     if (finding.rsna_subtype == "any") any_level = level;
   }
   if (!any_level) throw ihd::Error("the model has no `any` output to score studies with");
@@ -415,10 +413,9 @@ int evaluate_studies_with_labels(const EvalOptions& o, const std::vector<std::st
                         ihd::TextFormat::csv) +
             "\n";
   }
-  std::printf("ICH at threshold %.4f:", threshold);
+  std::printf("ICH at threshold %.4f:\n", threshold);
   print_interval("sensitivity", any_level->intervals.sensitivity);
   print_interval("specificity", any_level->intervals.specificity);
-  std::printf("\n");
 
   const fs::path out_dir = evaluation_folder(o, "studies");
   const FolderLock lock = open_owned_folder(out_dir, kEvalFormat, FolderUse::overwrite);
