@@ -42,6 +42,10 @@ foreach(library ${ihd_libraries})
   string(REPLACE "ihd_" "" export_name ${library})
   set_target_properties(${library} PROPERTIES EXPORT_NAME ${export_name})
 endforeach()
+# Libraries built with the sanitizers (IHD_SANITIZE) need them in whatever links them.
+if(IHD_SANITIZE)
+  target_link_options(ihd_common INTERFACE -fsanitize=address,undefined)
+endif()
 install(TARGETS ${ihd_libraries} EXPORT ihdTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/ihd)

@@ -205,53 +205,49 @@ FlagSet::Flag& FlagSet::add_flag(Flag flag) {
   return flags_.back();
 }
 
-FlagSet::Flag& FlagSet::add(const std::string& name, std::string& value, std::string placeholder,
-                            std::string help) {
+FlagSet::Flag& FlagSet::add_valued(const std::string& name, std::string placeholder,
+                                   std::string help, bool is_number,
+                                   std::function<void(const std::string&)> assign,
+                                   std::function<std::string()> current) {
   Flag flag;
   flag.name = name;
   flag.placeholder = std::move(placeholder);
   flag.help = std::move(help);
-  flag.assign = [&value](const std::string& text) { value = text; };
-  flag.current = [&value] { return value; };
+  flag.is_number = is_number;
+  flag.assign = std::move(assign);
+  flag.current = std::move(current);
   return add_flag(std::move(flag));
+}
+
+FlagSet::Flag& FlagSet::add(const std::string& name, std::string& value, std::string placeholder,
+                            std::string help) {
+  return add_valued(
+      name, std::move(placeholder), std::move(help), false,
+      [&value](const std::string& text) { value = text; }, [&value] { return value; });
 }
 
 FlagSet::Flag& FlagSet::add(const std::string& name, int& value, std::string placeholder,
                             std::string help) {
-  Flag flag;
-  flag.name = name;
-  flag.placeholder = std::move(placeholder);
-  flag.help = std::move(help);
-  flag.is_number = true;
-  flag.assign = [&value, name](const std::string& text) { value = parse_number<int>(name, text); };
-  flag.current = [&value] { return std::to_string(value); };
-  return add_flag(std::move(flag));
+  return add_valued(
+      name, std::move(placeholder), std::move(help), true,
+      [&value, name](const std::string& text) { value = parse_number<int>(name, text); },
+      [&value] { return std::to_string(value); });
 }
 
 FlagSet::Flag& FlagSet::add(const std::string& name, long& value, std::string placeholder,
                             std::string help) {
-  Flag flag;
-  flag.name = name;
-  flag.placeholder = std::move(placeholder);
-  flag.help = std::move(help);
-  flag.is_number = true;
-  flag.assign = [&value, name](const std::string& text) { value = parse_number<long>(name, text); };
-  flag.current = [&value] { return std::to_string(value); };
-  return add_flag(std::move(flag));
+  return add_valued(
+      name, std::move(placeholder), std::move(help), true,
+      [&value, name](const std::string& text) { value = parse_number<long>(name, text); },
+      [&value] { return std::to_string(value); });
 }
 
 FlagSet::Flag& FlagSet::add(const std::string& name, double& value, std::string placeholder,
                             std::string help) {
-  Flag flag;
-  flag.name = name;
-  flag.placeholder = std::move(placeholder);
-  flag.help = std::move(help);
-  flag.is_number = true;
-  flag.assign = [&value, name](const std::string& text) {
-    value = parse_number<double>(name, text);
-  };
-  flag.current = [&value] { return double_text(value); };
-  return add_flag(std::move(flag));
+  return add_valued(
+      name, std::move(placeholder), std::move(help), true,
+      [&value, name](const std::string& text) { value = parse_number<double>(name, text); },
+      [&value] { return double_text(value); });
 }
 
 FlagSet::Flag& FlagSet::add(const std::string& name, bool& value, std::string help) {

@@ -100,6 +100,11 @@ class FlagSet {
 
  private:
   Flag& add_flag(Flag flag);
+  // A flag that takes a value: `assign` parses and stores it (throwing on malformed text),
+  // `current` prints the bound variable.
+  Flag& add_valued(const std::string& name, std::string placeholder, std::string help,
+                   bool is_number, std::function<void(const std::string&)> assign,
+                   std::function<std::string()> current);
   Flag* find(const std::string& name);
   // The known flag nearest to an unknown `name` ("" when none is near).
   std::string nearest_flag(const std::string& name) const;
