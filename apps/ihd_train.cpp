@@ -4,7 +4,9 @@
 // without it, a new runs/<YYYYMMDD-HHMMSS> that runs/latest links to, and says what it is about
 // to do first; --resume continues one (or answers that it has finished). Ctrl-C or SIGTERM stops
 // after the current step with the checkpoint written and the command that resumes. See
-// `ihd_train --help` for every flag, its group and its default.
+// `ihd_train --help` for every flag, its group and its default. Under mpirun every rank runs
+// this program: rank 0 prints and writes the run folder, the others print only their errors, and
+// a rank's error ends the whole job (docs/DISTRIBUTED.md).
 #include <cstdio>
 #include <exception>
 
@@ -20,6 +22,7 @@
 #include "apps/pipeline/trainer.h"           // run_training, NonFiniteLoss
 #include "common/console.h"                  // line_buffer_stdout
 #include "common/error.h"                    // ihd::Error
+#include "engine/distributed/process_group.h"  // ProcessGroup (ranks under mpirun)
 #include "model/summary.h"                   // resnet_summary
 
 namespace {
@@ -68,7 +71,12 @@ int main(int argc, char** argv) {
   add_train_flags(flags, options);
   add_examples(flags);
   std::string resume_command;
+  const ihd::distributed::ProcessGroup* group = nullptr;
   try {
+    group = &ihd::distributed::ProcessGroup::world();
+    if (!group->is_root() && !std::freopen("/dev/null", "w", stdout)) {
+      throw ihd::Error("cannot silence this rank's output (/dev/null)");
+    }
     if (!flags.parse(argc, argv)) return 0;
     if (!flags.positional().empty()) {
       throw ihd::Error("unexpected argument '" + flags.positional().front() +
@@ -77,6 +85,12 @@ int main(int argc, char** argv) {
     const bool resuming = !options.resume.empty();
     if (resuming) options = resumed_options(options, flags);
     validate(options);
+    if (group->distributed() && (options.sweep || options.sequence_stage ||
+                                 options.stage == "sequence")) {
+      throw ihd::Error(
+          "data-parallel training (mpirun) trains the slice model; run --sweep, "
+          "--sequence-stage and --stage sequence as one process");
+    }
     if (options.summary) {
       std::fputs(ihd::resnet_summary(resnet_config_for(options), options.image_size).c_str(),
                  stdout);
@@ -89,7 +103,7 @@ int main(int argc, char** argv) {
       }
     } else {
       std::string latest;
-      if (options.out.empty()) {
+      if (options.out.empty() && group->is_root()) {
         const auto folder = create_timestamped_run_folder(kDefaultRunsFolder);
         options.out = folder.string();
         const auto link = std::filesystem::path(kDefaultRunsFolder) / kLatestRunLinkName;
@@ -100,6 +114,7 @@ int main(int argc, char** argv) {
                       link.string().c_str());
         }
       }
+      group->broadcast(options.out);  // the ranks of a job train into rank 0's folder
       std::fputs(describe_run_plan(options, latest).c_str(), stdout);
       std::fflush(stdout);
     }
@@ -133,6 +148,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "ihd_train: stopped: %s\n", error.what());
     return 3;
   } catch (const std::exception& error) {
+    // One rank's failure ends every rank: the others would wait for it forever.
+    if (group && group->distributed()) group->abort(1, std::string("ihd_train: error: ") + error.what());
     std::fprintf(stderr, "ihd_train: error: %s\n", error.what());
     return 1;
   }

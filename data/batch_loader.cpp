@@ -73,6 +73,12 @@ BatchLoader::BatchLoader(const ImageDataset& dataset, std::vector<size_t> indice
   for (size_t index : indices_)
     if (index >= dataset_.records().size()) throw std::invalid_argument("index beyond the dataset");
   options_.min_last_batch = std::clamp(options_.min_last_batch, 1, options_.batch_size);
+  if (options_.shard_count < 1 || options_.shard_index < 0 ||
+      options_.shard_index >= options_.shard_count)
+    throw std::invalid_argument("shard index must be in [0, shard count)");
+  if (options_.shard_count > 1 && (options_.batch_size % options_.shard_count != 0 ||
+                                   options_.min_last_batch != options_.batch_size))
+    throw std::invalid_argument("a sharded loader needs whole batches divisible by the shards");
   options_.threads = std::max(1, options_.threads);
   options_.prefetch = std::max(1, options_.prefetch);
 }
@@ -161,8 +167,11 @@ bool BatchLoader::next(Batch& batch) {
 }
 
 void BatchLoader::fill_batch(size_t batch_index, Batch& batch) const {
-  const size_t first = batch_index * options_.batch_size;
-  const size_t count = std::min<size_t>(options_.batch_size, order_.size() - first);
+  const size_t share = static_cast<size_t>(options_.batch_size / options_.shard_count);
+  const size_t first = batch_index * options_.batch_size + options_.shard_index * share;
+  const size_t count = options_.shard_count > 1
+                           ? share
+                           : std::min<size_t>(options_.batch_size, order_.size() - first);
   const int source_channels = dataset_.channels();
   const size_t source_bytes =
       static_cast<size_t>(dataset_.height()) * dataset_.width() * source_channels;

@@ -49,6 +49,13 @@ struct BatchLoaderOptions {
   // A last batch of fewer images than this is left out of the epoch (1: every image is used).
   // Training uses its batch size (whole batches only); evaluation 1.
   int min_last_batch = 1;
+  // Data-parallel training: each batch of batch_size images (the global batch) is cut into
+  // shard_count equal shares, and this loader yields share shard_index of each. The order, every
+  // image's augmentation and the batch count stay those of the whole batch, so the shards of all
+  // ranks together are exactly one process's batches. Needs whole batches only (min_last_batch =
+  // batch_size) and batch_size divisible by shard_count.
+  int shard_index = 0;
+  int shard_count = 1;
 };
 
 struct Batch {
@@ -57,7 +64,7 @@ struct Batch {
   int width = 0;
   int channels = 0;
   int label_count = 0;
-  size_t batch_index = 0;     // within the epoch
+  size_t batch_index = 0;     // within the epoch (of the global batches when sharded)
   std::vector<float> images;  // n x height x width x channels, NHWC, in [0, 1]
   std::vector<float> labels;  // n x label_count
   std::vector<std::string> ids;

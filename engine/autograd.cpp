@@ -43,6 +43,23 @@ void accumulate(Tensor& grad, const Tensor& addition) {
   }
 }
 
+bool is_leaf_needing_grad(const Tensor& t) {
+  return t.defined() && t.requires_grad() && !t.grad_fn();
+}
+
+// How many inputs of the ordered nodes read each leaf that needs a gradient: the accumulations a
+// leaf may receive before its gradient is final.
+std::unordered_map<const TensorImpl*, int> leaf_reads(
+    const std::vector<std::shared_ptr<Node>>& order) {
+  std::unordered_map<const TensorImpl*, int> reads;
+  for (const std::shared_ptr<Node>& node : order) {
+    for (const Tensor& input : node->inputs) {
+      if (is_leaf_needing_grad(input)) ++reads[input.impl()];
+    }
+  }
+  return reads;
+}
+
 }  // namespace
 
 bool grad_enabled() {
@@ -74,7 +91,7 @@ void attach_grad_fn(Tensor& output, std::string op_name, std::vector<Tensor> inp
   output.impl()->grad_fn = std::move(node);
 }
 
-void run_backward(const Tensor& loss) {
+void run_backward(const Tensor& loss, const LeafGradientReady& on_leaf_ready) {
   IHD_CHECK(loss.numel() == 1, "backward() needs a scalar loss, got shape ",
             loss.shape().to_string());
   IHD_CHECK(loss.requires_grad(), "backward() on a tensor that does not require grad");
@@ -87,7 +104,10 @@ void run_backward(const Tensor& loss) {
   }
   NoGradGuard no_grad;  // gradients of gradients are not needed
   std::unordered_map<Node*, Tensor> grad_of_output{{loss.grad_fn().get(), seed}};
-  for (const std::shared_ptr<Node>& node : topological_order(loss.grad_fn())) {
+  const std::vector<std::shared_ptr<Node>> order = topological_order(loss.grad_fn());
+  std::unordered_map<const TensorImpl*, int> reads_left;
+  if (on_leaf_ready) reads_left = leaf_reads(order);
+  for (const std::shared_ptr<Node>& node : order) {
     auto pending = grad_of_output.find(node.get());
     if (pending == grad_of_output.end()) continue;
     const Tensor grad_output = std::move(pending->second);
@@ -107,6 +127,11 @@ void run_backward(const Tensor& loss) {
         Tensor grad = input.grad();
         accumulate(grad, grad_inputs[i]);
         input.set_grad(grad);
+      }
+    }
+    if (on_leaf_ready) {
+      for (const Tensor& input : node->inputs) {
+        if (is_leaf_needing_grad(input) && --reads_left[input.impl()] == 0) on_leaf_ready(input);
       }
     }
     // Free the activations this node kept alive.

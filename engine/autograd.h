@@ -4,7 +4,8 @@
 // op's inputs and a closure that, given the gradient of the op's output, returns the gradient of
 // each input. Tensor::backward() sorts the nodes reachable from the loss topologically and runs
 // the closures from the loss back to the leaves. A tensor used twice (the residual add) receives
-// the sum of both gradients; a leaf's gradient is accumulated (+=) into Tensor::grad(). Each node
+// the sum of both gradients; a leaf's gradient is accumulated (+=) into Tensor::grad(), and a
+// caller may hear when each leaf's gradient is final (LeafGradientReady). Each node
 // drops its saved tensors once it has run, so activations are freed as the backward pass goes.
 #pragma once
 
@@ -47,7 +48,12 @@ bool any_requires_grad(std::initializer_list<const Tensor*> inputs);
 void attach_grad_fn(Tensor& output, std::string op_name, std::vector<Tensor> inputs,
                     std::function<std::vector<Tensor>(const Tensor&)> backward);
 
-// The body of Tensor::backward().
-void run_backward(const Tensor& loss);
+// Called once for each leaf (a parameter) as soon as its gradient is final during a backward
+// pass: every node that reads it has run. Data-parallel training starts a gradient bucket's sum
+// across ranks from here, while the rest of the backward pass goes on.
+using LeafGradientReady = std::function<void(const Tensor& leaf)>;
+
+// The body of Tensor::backward(), calling `on_leaf_ready` (when given) for each leaf it reaches.
+void run_backward(const Tensor& loss, const LeafGradientReady& on_leaf_ready = {});
 
 }  // namespace ihd

@@ -103,6 +103,8 @@ ConfigValues run_config_values(const TrainOptions& options, const RunCalibration
   values.emplace_back("commit", build_commit());
   values.emplace_back("device_used", options.device);
   values.emplace_back("threads_used", std::to_string(kernels::cpu::num_threads()));
+  // --batch is each rank's: the run's global batch is ranks x batch (resume keeps it).
+  values.emplace_back("ranks", std::to_string(options.ranks));
   values.emplace_back("decision_threshold", shortest_decimal(calibration.decision_threshold));
   if (!calibration.decision_thresholds.empty()) {
     values.emplace_back("decision_thresholds", number_list(calibration.decision_thresholds));

@@ -90,6 +90,17 @@ void add_train_flags(FlagSet& f, TrainOptions& o) {
   f.add("check-numerics", o.check_numerics,
         "stop at the first NaN/inf gradient or weight, naming the parameter and step");
   f.add("quiet", o.quiet, "no progress lines (the start lines, epoch summaries and errors stay)");
+  f.group("data parallel");
+  f.add("sync-bn", o.sync_bn,
+        "batch norm statistics over the global batch of all ranks, not each rank's share");
+  f.add("bucket-mb", o.bucket_mb, "MB", "gradients summed across ranks in buckets of this size")
+      .range(0.001, 4096);
+  f.add("check-replicas", o.check_replicas,
+        "after every step, check that every rank holds the same weights (a hash each)");
+  f.group_note("data parallel",
+               "mpirun -np N ihd_train ... trains on N ranks (one per GPU with --device cuda: "
+               "cuda:<local rank>); the global batch is N x --batch, and rank 0 writes the run "
+               "folder. See docs/DISTRIBUTED.md.");
   std::string resumable;
   for (std::string_view flag : kFlagsResumeMayChange) {
     resumable += (resumable.empty() ? "--" : ", --") + std::string(flag);

@@ -71,6 +71,13 @@ struct TrainOptions {
   bool summary = false;
   bool quiet = false;  // no progress lines (the start lines, summaries and errors stay)
 
+  // Data-parallel training (mpirun -np N ihd_train ...; docs/DISTRIBUTED.md): --batch is each
+  // rank's share of the global batch of N x --batch.
+  bool sync_bn = false;         // batch statistics over the global batch (torch SyncBatchNorm)
+  double bucket_mb = 25;        // gradient bucket size
+  bool check_replicas = false;  // after every step, check that all ranks hold the same weights
+  int ranks = 1;                // not a flag: the ranks the run trains on (config.json "ranks")
+
   // The sequence stage (apps/pipeline/sequence_trainer.h): a sequence model over each series'
   // slice embeddings. --stage sequence trains it alone from --features; --sequence-stage trains
   // the slice model, embeds every slice and trains the sequence model, in one run folder.
@@ -98,9 +105,9 @@ struct TrainOptions {
 // The flags that may change when a run is continued (--resume): how long it trains, where and how
 // fast, how often it checkpoints, how closely it watches its numbers, and --summary, which only
 // prints. Every other flag given with --resume must match the run's (resume.h).
-inline constexpr std::array<std::string_view, 10> kFlagsResumeMayChange = {
-    "epochs", "sequence-epochs",  "max-steps",      "workers", "threads",
-    "device", "checkpoint-steps", "check-numerics", "summary", "quiet"};
+inline constexpr std::array<std::string_view, 12> kFlagsResumeMayChange = {
+    "epochs", "sequence-epochs",  "max-steps",      "workers", "threads",   "device",
+    "checkpoint-steps", "check-numerics", "summary", "quiet", "bucket-mb", "check-replicas"};
 
 // Declares every flag on `flags`, bound to `options`, in its --help group.
 void add_train_flags(FlagSet& flags, TrainOptions& options);

@@ -1,16 +1,22 @@
 // The training loop (fault point "step" after each optimizer step) and the epoch bookkeeping
 // around it: the start lines (model, device, threads, precision, data, batches), a progress line
 // for each epoch's training and validation (common/progress.h) with the run's ETA, the epoch
-// summary, and the stop on a signal (interrupt.h) after the step in progress.
+// summary, and the stop on a signal (interrupt.h) after the step in progress. Under mpirun each
+// rank runs this loop on its share of every global batch (data_parallel.h): gradients averaged in
+// buckets during backward (engine/distributed/gradient_averager.h), validation split across the
+// ranks, every decision (stop, non-finite loss) taken on gathered values so that all ranks take
+// it together, and rank 0 alone writing the run folder while the others wait at a barrier.
 #include "apps/pipeline/trainer.h"
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "apps/pipeline/applied_settings.h"
 #include "apps/pipeline/checkpoint.h"
 #include "apps/pipeline/compute_description.h"
+#include "apps/pipeline/data_parallel.h"
 #include "apps/pipeline/evaluation.h"
 #include "apps/pipeline/interrupt.h"
 #include "apps/pipeline/model_setup.h"
@@ -28,6 +34,7 @@
 #include "common/fault_injection.h"
 #include "common/progress.h"
 #include "engine/autocast.h"
+#include "engine/distributed/gradient_averager.h"
 #include "engine/ops.h"
 #include "engine/optim/lr_schedule.h"
 #include "kernels/cpu/threads.h"
@@ -63,14 +70,48 @@ LrSchedule make_schedule(const TrainOptions& o, long steps_per_epoch) {
   return schedule;
 }
 
+// The device of this rank: under a launcher, plain "cuda" is the GPU of the rank's local rank.
+Device rank_device(const TrainOptions& o, const distributed::ProcessGroup& group) {
+  const Device device = Device::parse(o.device);
+  if (!device.is_cuda() || !group.launched()) return device;
+  if (o.device == "cuda") return Device::cuda(group.local_rank());
+  IHD_CHECK_INPUT(group.local_size() == 1, "--device ", o.device, " names one GPU for the ",
+                  group.local_size(), " ranks on this machine: give --device cuda, and each rank "
+                  "takes cuda:<its local rank>");
+  return device;
+}
+
+// The run's global batch (rank count x per-rank batch), kept when a run resumes on another
+// number of ranks: each rank's batch becomes global / ranks.
+int per_rank_batch_on_resume(const TrainOptions& o, const distributed::ProcessGroup& group) {
+  const auto saved = read_run_config(fs::path(o.resume) / kRunConfigName);
+  const auto ranks = saved.find("ranks");
+  long saved_ranks = 1;
+  if (ranks != saved.end()) {
+    char* end = nullptr;
+    saved_ranks = std::strtol(ranks->second.c_str(), &end, 10);
+    IHD_CHECK_INPUT(!ranks->second.empty() && *end == '\0' && saved_ranks >= 1 &&
+                        saved_ranks <= 1'000'000,
+                    (fs::path(o.resume) / kRunConfigName).string(), ": \"ranks\" is \"",
+                    ranks->second, "\", not a rank count");
+  }
+  const long global = saved_ranks * o.batch;
+  IHD_CHECK_INPUT(global % group.size() == 0, "the run trained with a global batch of ", global,
+                  " (", saved_ranks, " ranks x --batch ", o.batch, "), which ", group.size(),
+                  " ranks cannot share equally: resume it on a number of ranks that divides ",
+                  global);
+  return static_cast<int>(global / group.size());
+}
+
 class Trainer {
  public:
   explicit Trainer(const TrainOptions& options)
       : o_(options),
         run_dir_(options.resume.empty() ? options.out : options.resume),
-        device_(Device::parse(options.device)),
+        group_(distributed::ProcessGroup::world()),
+        device_(rank_device(options, group_)),
         uploader_(device_),
-        progress_(console_progress(options.quiet)) {
+        progress_(console_progress(options.quiet || !group_.is_root())) {
     IHD_CHECK(!run_dir_.empty(), "a training run needs a run folder");
   }
 
@@ -83,6 +124,10 @@ class Trainer {
   void finish_epoch(int epoch, bool completed, TrainingPosition& position,
                     data::BatchLoader* validation);
   void write_report();
+  // Empties the partial epoch's training predictions (a new epoch starts).
+  void reset_partial(TrainingPosition& position) const;
+  // Opens the data on rank 0 first (which synthesises or prepares it), then on the others.
+  void open_data();
   double current_threshold() const;
   bool max_steps_reached(const TrainingPosition& position) const {
     return o_.max_steps > 0 && position.global_step >= o_.max_steps;
@@ -100,6 +145,7 @@ class Trainer {
 
   TrainOptions o_;
   fs::path run_dir_;
+  const distributed::ProcessGroup& group_;
   Device device_;
   BatchUploader uploader_;
   ProgressOutput progress_;
@@ -110,6 +156,8 @@ class Trainer {
   TrainingData data_;
   std::unique_ptr<ResNet> model_;
   std::unique_ptr<Optimizer> optimizer_;
+  std::unique_ptr<distributed::GradientAverager> averager_;  // under a launcher
+  int stop_requested_ = 0;  // a stop signal any rank received, as all ranks agreed on it
   LrSchedule schedule_;
   std::vector<training::EpochRecord> history_;
   training::SelectionRule rule_ = training::SelectionRule::kSpecificityAtTargetSensitivity;
@@ -120,40 +168,62 @@ double Trainer::current_threshold() const {
   return training::best_record_threshold(history_, ranking_split_, rule_);
 }
 
+void Trainer::open_data() {
+  if (group_.is_root()) data_ = open_training_data(o_);
+  group_.barrier();
+  if (!group_.is_root()) data_ = open_training_data(o_);
+}
+
 TrainingOutcome Trainer::run() {
-  kernels::cpu::set_num_threads(
-      o_.threads > 0 ? o_.threads : static_cast<int>(std::thread::hardware_concurrency()));
+  // Each rank takes its share of the machine's cores.
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  kernels::cpu::set_num_threads(o_.threads > 0 ? o_.threads
+                                               : std::max(1, cores / group_.local_size()));
   // Training and evaluation both compute in the chosen precision (engine/autocast.h).
   const AutocastGuard autocast(o_.precision == "bf16" ? DType::bf16 : DType::f32);
   const bool resuming = !o_.resume.empty();
-  const FolderLock lock = open_owned_folder(
-      run_dir_, kRunFormat,
-      resuming ? FolderUse::resume : (o_.overwrite ? FolderUse::overwrite : FolderUse::fresh));
-  // The folder is marked as this run's before any long work starts.
-  if (!resuming) write_run_config(run_dir_ / kRunConfigName, run_config_values(o_, {}));
+  if (resuming) o_.batch = per_rank_batch_on_resume(o_, group_);
+  o_.ranks = group_.size();
+  check_same_settings(group_, option_values(o_));
+  std::optional<FolderLock> lock;
+  if (group_.is_root()) {
+    lock.emplace(open_owned_folder(
+        run_dir_, kRunFormat,
+        resuming ? FolderUse::resume : (o_.overwrite ? FolderUse::overwrite : FolderUse::fresh)));
+    // The folder is marked as this run's before any long work starts.
+    if (!resuming) write_run_config(run_dir_ / kRunConfigName, run_config_values(o_, {}));
+  }
   rule_ = training::parse_selection_rule(o_.select);
-  data_ = open_training_data(o_);
+  open_data();
   ranking_split_ = data_.validation.empty() ? "train" : "validation";
   model_ = build_model(o_);
   model_->to(device_);
   optimizer_ = make_optimizer(o_, *model_);
 
-  data::BatchLoader train_loader(*data_.dataset, data_.train, loader_options(o_, true));
+  // Every rank walks the global batches (ranks x --batch) and takes its share of each.
+  data::BatchLoaderOptions train_options = loader_options(o_, true);
+  train_options.batch_size = o_.batch * group_.size();
+  train_options.min_last_batch = train_options.batch_size;
+  train_options.shard_index = group_.rank();
+  train_options.shard_count = group_.size();
+  data::BatchLoader train_loader(*data_.dataset, data_.train, train_options);
   std::unique_ptr<data::BatchLoader> validation_loader;
   if (!data_.validation.empty()) {
-    validation_loader = std::make_unique<data::BatchLoader>(*data_.dataset, data_.validation,
-                                                            loader_options(o_, false));
+    validation_loader = std::make_unique<data::BatchLoader>(
+        *data_.dataset, validation_share(data_.validation, group_.rank(), group_.size()),
+        loader_options(o_, false));
   }
   const long steps_per_epoch = static_cast<long>(train_loader.batches_per_epoch());
   IHD_CHECK_INPUT(steps_per_epoch > 0, "fewer training images (", data_.train.size(),
-                  ") than one batch (", o_.batch, "): lower --batch");
+                  ") than one batch (", train_options.batch_size, "): lower --batch");
   schedule_ = make_schedule(o_, steps_per_epoch);
   training_images_per_epoch_ = train_loader.images_per_epoch();
   validation_images_ = data_.validation.size();
   std::printf("training %s (%.2f M parameters) on %s\n", o_.arch.c_str(),
               model_->parameter_count() / 1e6, compute_description(device_, o_.precision).c_str());
   std::printf("data: %s\n", data_.description.c_str());
-  std::printf("%s\n", training::format_training_batches(train_loader.sample_count(), o_.batch,
+  std::printf("%s\n", training::format_training_batches(train_loader.sample_count(),
+                                                        train_options.batch_size,
                                                         train_loader.batches_per_epoch(),
                                                         train_loader.left_out_per_epoch())
                           .c_str());
@@ -167,7 +237,7 @@ TrainingOutcome Trainer::run() {
         "first checkpoint\n",
         run_dir_.string().c_str());
   }
-  if (resuming && has_checkpoint) {
+  if (resuming && has_checkpoint && group_.is_root()) {
     std::vector<std::string> ids;
     for (const auto& record : data_.dataset->records()) ids.push_back(record.id);
     load_resume_checkpoint(run_dir_, *model_, *optimizer_, position, ids);
@@ -180,10 +250,21 @@ TrainingOutcome Trainer::run() {
     std::printf("resuming %s at epoch %d, batch %zu (step %ld)\n", run_dir_.string().c_str(),
                 position.next_epoch, position.next_batch, position.global_step);
   }
+  if (group_.launched()) {
+    broadcast_training_state(group_, *model_, *optimizer_, position);
+    averager_ = std::make_unique<distributed::GradientAverager>(
+        group_, model_->trainable_parameters(),
+        static_cast<std::size_t>(o_.bucket_mb * (1 << 20)));
+    std::printf("data parallel: %d ranks x batch %d = global batch %d; gradients summed in %zu "
+                "bucket%s; batch norm statistics %s\n",
+                group_.size(), o_.batch, train_options.batch_size, averager_->bucket_count(),
+                averager_->bucket_count() == 1 ? "" : "s",
+                o_.sync_bn ? "over the global batch" : "per rank");
+  }
   RunCalibration uncalibrated;
   uncalibrated.label_names = data_.label_names;
   uncalibrated.decision_threshold = current_threshold();
-  write_run_config(run_dir_ / kRunConfigName, run_config_values(o_, uncalibrated));
+  if (group_.is_root()) write_run_config(run_dir_ / kRunConfigName, run_config_values(o_, uncalibrated));
 
   {
     const GracefulStopSection graceful("step");
@@ -193,15 +274,17 @@ TrainingOutcome Trainer::run() {
     for (int epoch = position.next_epoch; epoch <= o_.epochs; ++epoch) {
       if (max_steps_reached(position)) break;
       const bool completed = train_epoch(epoch, train_loader, position);
-      if (!completed && stop_signal() != 0 && !max_steps_reached(position)) {
+      if (!completed && stop_requested_ != 0 && !max_steps_reached(position)) {
         // Stopped part-way: the checkpoint resumes at the next batch, as --checkpoint-steps' do.
-        save_resume_checkpoint(run_dir_, *model_, *optimizer_, position);
-        throw Interrupted(stop_signal(), stopped_at(epoch));
+        if (group_.is_root()) save_resume_checkpoint(run_dir_, *model_, *optimizer_, position);
+        group_.barrier();
+        throw Interrupted(stop_requested_, stopped_at(epoch));
       }
       finish_epoch(epoch, completed, position, validation_loader.get());
       if (!completed) break;
-      if (stop_signal() != 0 && epoch < o_.epochs)
-        throw Interrupted(stop_signal(), stopped_at(epoch));
+      stop_requested_ = agreed_stop_signal(group_, stop_signal());
+      if (stop_requested_ != 0 && epoch < o_.epochs)
+        throw Interrupted(stop_requested_, stopped_at(epoch));
     }
   }
 
@@ -213,6 +296,14 @@ TrainingOutcome Trainer::run() {
   RunCalibration calibration;
   calibration.label_names = data_.label_names;
   calibration.decision_threshold = current_threshold();
+  if (!group_.is_root()) {
+    group_.barrier();  // rank 0 calibrates and writes the final config.json
+    return outcome;
+  }
+  validation_loader = data_.validation.empty() ? nullptr
+                                               : std::make_unique<data::BatchLoader>(
+                                                     *data_.dataset, data_.validation,
+                                                     loader_options(o_, false));
   if (validation_loader && outcome.best && fs::exists(run_dir_ / kBestCheckpointName)) {
     // The selected epoch's weights, the temperatures that calibrate them on validation, and
     // each other output's threshold at the target sensitivity on the calibrated probabilities.
@@ -232,18 +323,14 @@ TrainingOutcome Trainer::run() {
   }
   outcome.decision_threshold = calibration.decision_threshold;
   write_run_config(run_dir_ / kRunConfigName, run_config_values(o_, calibration));
+  group_.barrier();
   return outcome;
 }
 
 bool Trainer::train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition& position) {
   model_->train();
   const bool continuing = position.next_epoch == epoch && position.next_batch > 0;
-  if (!continuing) {
-    position.partial = make_predictions(static_cast<int>(data_.label_columns.size()));
-    position.partial_logits.clear();
-    position.partial_targets.clear();
-    position.partial_seconds = 0;
-  }
+  if (!continuing) reset_partial(position);
   loader.begin_epoch(epoch, continuing ? position.next_batch : 0);
   Progress progress(progress_, "epoch " + std::to_string(epoch) + "/" + std::to_string(o_.epochs),
                     static_cast<int64_t>(loader.images_per_epoch()), "img",
@@ -263,13 +350,21 @@ bool Trainer::train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition
     const BatchTensors tensors = to_tensors(batch, data_.label_columns, o_.normalize, uploader_);
     const Tensor logits = model_->forward(tensors.images);
     const Tensor loss = binary_cross_entropy_with_logits(logits, tensors.targets, loss_options);
-    const double loss_value = loss.item();
+    // Every rank's scores, loss and stop request, so that all ranks decide alike.
+    const GatheredStep gathered =
+        gather_step(group_, *data_.dataset, batch, logits.to_vector(),
+                    tensors.targets.to_vector(), loss.item(), stop_signal());
+    const double loss_value = gathered.mean_loss;
     const long step = position.global_step + 1;
     if (!std::isfinite(loss_value)) {
       stop_non_finite("loss is " + std::to_string(loss_value), step, epoch, batch.batch_index);
     }
     optimizer_->zero_grad();
-    loss.backward();
+    if (averager_) {
+      averager_->backward(loss);
+    } else {
+      loss.backward();
+    }
     if (o_.check_numerics) {
       if (auto found = find_non_finite_gradient(*model_)) {
         stop_non_finite(*found, step, epoch, batch.batch_index);
@@ -283,23 +378,26 @@ bool Trainer::train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition
       }
     }
     ++position.global_step;
+    if (o_.check_replicas) {
+      check_replicas_agree(group_, *model_, "after step " + std::to_string(position.global_step));
+    }
 
-    const std::vector<float> logit_values = logits.to_vector();
-    const std::vector<float> target_values = tensors.targets.to_vector();
-    append_batch(position.partial, logit_values, target_values, batch, loss_value);
-    position.partial_logits.insert(position.partial_logits.end(), logit_values.begin(),
-                                   logit_values.end());
-    position.partial_targets.insert(position.partial_targets.end(), target_values.begin(),
-                                    target_values.end());
+    append_batch(position.partial, gathered.logits, gathered.targets, gathered.batch, loss_value);
+    position.partial_logits.insert(position.partial_logits.end(), gathered.logits.begin(),
+                                   gathered.logits.end());
+    position.partial_targets.insert(position.partial_targets.end(), gathered.targets.begin(),
+                                    gathered.targets.end());
+    stop_requested_ = gathered.stop_signal;
     progress.update(static_cast<int64_t>(position.partial.count()), position.partial.mean_loss());
     position.next_epoch = epoch;
     position.next_batch = batch.batch_index + 1;
     position.partial_seconds = steady_clock_seconds() - start;
 
-    if (o_.checkpoint_steps > 0 && position.global_step % o_.checkpoint_steps == 0) {
+    if (o_.checkpoint_steps > 0 && position.global_step % o_.checkpoint_steps == 0 &&
+        group_.is_root()) {
       save_resume_checkpoint(run_dir_, *model_, *optimizer_, position);
     }
-    if (max_steps_reached(position) || stop_signal() != 0) break;
+    if (max_steps_reached(position) || stop_requested_ != 0) break;
   }
   progress.finish(position.partial.mean_loss());
   if (position.partial.count() > 0) {
@@ -307,6 +405,13 @@ bool Trainer::train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition
         position.partial_seconds / static_cast<double>(position.partial.count());
   }
   return position.next_batch >= loader.batches_per_epoch();
+}
+
+void Trainer::reset_partial(TrainingPosition& position) const {
+  position.partial = make_predictions(static_cast<int>(data_.label_columns.size()));
+  position.partial_logits.clear();
+  position.partial_targets.clear();
+  position.partial_seconds = 0;
 }
 
 void Trainer::set_run_remainder(Progress& progress, int training_epochs, int validation_passes,
@@ -352,13 +457,16 @@ void Trainer::finish_epoch(int epoch, bool completed, TrainingPosition& position
   std::optional<Predictions> validation;
   if (validation_loader) {
     model_->eval();
+    broadcast_buffers(group_, *model_);  // the model is rank 0's, running statistics included
     const double start = steady_clock_seconds();
     Progress progress(progress_,
                       "validation " + std::to_string(epoch) + "/" + std::to_string(o_.epochs),
                       static_cast<int64_t>(validation_images_), "img");
     set_run_remainder(progress, o_.epochs - epoch, o_.epochs - epoch + 1, true);
-    validation =
-        predict(*model_, *validation_loader, data_.label_columns, o_.normalize, device_, progress);
+    validation = gather_predictions(
+        group_, *data_.dataset,
+        predict(*model_, *validation_loader, data_.label_columns, o_.normalize, device_, progress),
+        validation_images_);
     progress.finish(validation->mean_loss());
     training::EpochRecord record =
         epoch_record(epoch, "validation", lr, *validation, data_.headline_output, data_.label_names,
@@ -369,6 +477,16 @@ void Trainer::finish_epoch(int epoch, bool completed, TrainingPosition& position
       validation_seconds_per_image_ = record.seconds / static_cast<double>(validation->count());
     }
     history_.push_back(record);
+  }
+  check_replicas_agree(group_, *model_, "at the end of epoch " + std::to_string(epoch));
+  if (completed) {
+    position.next_epoch = epoch + 1;
+    position.next_batch = 0;
+  }
+  if (!group_.is_root()) {
+    group_.barrier();  // rank 0 writes the epoch's files
+    if (completed) reset_partial(position);
+    return;
   }
   training::write_history(run_dir_, history_);
   std::printf("%s\n", training::format_epoch_summary(o_.epochs, train_record,
@@ -387,16 +505,10 @@ void Trainer::finish_epoch(int epoch, bool completed, TrainingPosition& position
   }
   // A completed epoch resumes at the next one; an epoch cut short by --max-steps resumes where it
   // stopped, with its training predictions so far.
-  if (completed) {
-    position.next_epoch = epoch + 1;
-    position.next_batch = 0;
-    position.partial = make_predictions(static_cast<int>(data_.label_columns.size()));
-    position.partial_logits.clear();
-    position.partial_targets.clear();
-    position.partial_seconds = 0;
-  }
+  if (completed) reset_partial(position);
   save_resume_checkpoint(run_dir_, *model_, *optimizer_, position);
   write_report();
+  group_.barrier();
 }
 
 void Trainer::write_report() {

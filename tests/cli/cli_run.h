@@ -1,13 +1,16 @@
 // What the command-line tests share: the tools' paths, one tool run as a child process (exit
 // code and output), the tiny ihd_train run they train (a ResNet-18 at 1/8 width on 32-pixel
-// slices of a 12-patient synthetic set, three epochs of eight steps), and a folder's files.
+// slices of a 12-patient synthetic set, three epochs of eight steps), a folder's files, and the
+// check that a stopped and resumed run ended byte-identical to an uninterrupted one.
 #pragma once
 
 #include <filesystem>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "apps/pipeline/checkpoint.h"
 #include "reliability/child_process.h"
 #include "reliability/reliability_util.h"
 
@@ -63,6 +66,39 @@ inline std::map<std::string, std::string> snapshot(const fs::path& folder) {
     if (entry.is_regular_file()) files[entry.path().string()] = read_bytes(entry.path());
   }
   return files;
+}
+
+// history.csv without the columns that measure time (seconds, images_per_second).
+inline std::string history_without_timing(const fs::path& run_dir) {
+  std::istringstream lines(read_bytes(run_dir / "history.csv"));
+  std::vector<bool> keep;
+  std::string out;
+  for (std::string line; std::getline(lines, line);) {
+    std::vector<std::string> cells;
+    std::istringstream fields(line);
+    for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
+    if (keep.empty()) {
+      for (const std::string& name : cells) {
+        keep.push_back(name != "seconds" && name != "images_per_second");
+      }
+    }
+    for (std::size_t i = 0; i < cells.size() && i < keep.size(); ++i) {
+      if (keep[i]) out += cells[i] + ",";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+// The run in `stopped`, finished, is the run in `whole`, byte for byte.
+inline void check_same_run(const fs::path& whole, const fs::path& stopped) {
+  for (const char* file : {pipeline::kLastCheckpointName, pipeline::kBestCheckpointName,
+                           pipeline::kResumeCheckpointName, "best_predictions.csv"}) {
+    CAPTURE(file);
+    REQUIRE(fs::exists(stopped / file));
+    CHECK(read_bytes(stopped / file) == read_bytes(whole / file));
+  }
+  CHECK(history_without_timing(stopped) == history_without_timing(whole));
 }
 
 }  // namespace ihd::cli

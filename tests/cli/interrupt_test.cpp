@@ -9,48 +9,10 @@
 #include <doctest/doctest.h>
 
 #include <csignal>
-#include <sstream>
 
-#include "apps/pipeline/checkpoint.h"
 #include "cli_run.h"
 
 namespace ihd::cli {
-namespace {
-
-// history.csv without the columns that measure time (seconds, images_per_second).
-std::string history_without_timing(const fs::path& run_dir) {
-  std::istringstream lines(read_bytes(run_dir / "history.csv"));
-  std::vector<bool> keep;
-  std::string out;
-  for (std::string line; std::getline(lines, line);) {
-    std::vector<std::string> cells;
-    std::istringstream fields(line);
-    for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
-    if (keep.empty()) {
-      for (const std::string& name : cells) {
-        keep.push_back(name != "seconds" && name != "images_per_second");
-      }
-    }
-    for (std::size_t i = 0; i < cells.size() && i < keep.size(); ++i) {
-      if (keep[i]) out += cells[i] + ",";
-    }
-    out += "\n";
-  }
-  return out;
-}
-
-// The run in `stopped`, finished, is the run in `whole`, byte for byte.
-void check_same_run(const fs::path& whole, const fs::path& stopped) {
-  for (const char* file : {pipeline::kLastCheckpointName, pipeline::kBestCheckpointName,
-                           pipeline::kResumeCheckpointName, "best_predictions.csv"}) {
-    CAPTURE(file);
-    REQUIRE(fs::exists(stopped / file));
-    CHECK(read_bytes(stopped / file) == read_bytes(whole / file));
-  }
-  CHECK(history_without_timing(stopped) == history_without_timing(whole));
-}
-
-}  // namespace
 
 TEST_CASE("SIGINT or SIGTERM stops after the step with the resume command, resumed identical") {
   const fs::path dir = scratch_dir("interrupt");
