@@ -117,7 +117,7 @@ void broadcast_buffers(const ProcessGroup& group, const Module& model) {
 
 GatheredStep gather_step(const ProcessGroup& group, const data::ImageDataset& dataset,
                          const data::Batch& share, const std::vector<float>& logits,
-                         const std::vector<float>& targets, double mean_loss, int stop_signal) {
+                         const std::vector<float>& targets, double mean_loss) {
   GatheredStep step;
   if (!group.distributed()) {
     step.batch.n = share.n;
@@ -127,16 +127,14 @@ GatheredStep gather_step(const ProcessGroup& group, const data::ImageDataset& da
     step.logits = logits;
     step.targets = targets;
     step.mean_loss = mean_loss;
-    step.stop_signal = stop_signal;
     return step;
   }
-  // One record per rank: loss, stop signal, then each image's index, logits and targets.
+  // One record per rank: loss, then each image's index, logits and targets.
   const size_t n = static_cast<size_t>(share.n);
   const size_t outputs = n ? logits.size() / n : 0;
   std::vector<double> record;
-  record.reserve(2 + n * (1 + 2 * outputs));
+  record.reserve(1 + n * (1 + 2 * outputs));
   record.push_back(mean_loss);
-  record.push_back(stop_signal);
   for (size_t i = 0; i < n; ++i) record.push_back(static_cast<double>(share.indices[i]));
   record.insert(record.end(), logits.begin(), logits.end());
   record.insert(record.end(), targets.begin(), targets.end());
@@ -146,13 +144,12 @@ GatheredStep gather_step(const ProcessGroup& group, const data::ImageDataset& da
   for (int r = 0; r < group.size(); ++r) {
     const double* from = all.data() + static_cast<size_t>(r) * record.size();
     step.mean_loss += from[0] / group.size();
-    if (step.stop_signal == 0) step.stop_signal = static_cast<int>(from[1]);  // lowest rank's
     for (size_t i = 0; i < n; ++i) {
-      const size_t index = static_cast<size_t>(from[2 + i]);
+      const size_t index = static_cast<size_t>(from[1 + i]);
       step.batch.indices.push_back(index);
       step.batch.ids.push_back(dataset.records()[index].id);
     }
-    const double* logit = from + 2 + n;
+    const double* logit = from + 1 + n;
     const double* target = logit + n * outputs;
     for (size_t i = 0; i < n * outputs; ++i) step.logits.push_back(static_cast<float>(logit[i]));
     for (size_t i = 0; i < n * outputs; ++i) step.targets.push_back(static_cast<float>(target[i]));

@@ -1,8 +1,8 @@
 // What a data-parallel training run (mpirun -np N ihd_train) adds around the training loop, on
 // distributed::ProcessGroup: the same start on every rank (the config compared flag by flag, rank
 // 0's weights, optimizer state and position broadcast), each step's scores of all ranks gathered
-// (so every rank knows the global batch's loss, whether any rank was asked to stop, and rank 0
-// records the whole batch), validation split across the ranks and its predictions gathered in
+// (so every rank knows the global batch's loss and rank 0 records the whole batch), one stop
+// signal agreed on, validation split across the ranks and its predictions gathered in
 // the split's own order, and the check that every rank holds the same weights. In a group of one
 // every function is the single-process identity.
 #pragma once
@@ -38,11 +38,10 @@ struct GatheredStep {
   std::vector<float> logits;
   std::vector<float> targets;
   double mean_loss = 0;  // over the global batch
-  int stop_signal = 0;   // a rank's pending stop signal (interrupt.h), 0 when none
 };
 GatheredStep gather_step(const distributed::ProcessGroup& group, const data::ImageDataset& dataset,
                          const data::Batch& share, const std::vector<float>& logits,
-                         const std::vector<float>& targets, double mean_loss, int stop_signal);
+                         const std::vector<float>& targets, double mean_loss);
 
 // The stop signal (interrupt.h) of the lowest rank that has one, on every rank; 0 when none.
 int agreed_stop_signal(const distributed::ProcessGroup& group, int stop_signal);

@@ -158,6 +158,9 @@ class Trainer {
   std::unique_ptr<Optimizer> optimizer_;
   std::unique_ptr<distributed::GradientAverager> averager_;  // under a launcher
   int stop_requested_ = 0;  // a stop signal any rank received, as all ranks agreed on it
+  // This epoch's seconds spent waiting for the other ranks: the step's gather, and the gradient
+  // sums still in flight when backward ended (history.csv's communication_seconds).
+  double communication_seconds_ = 0;
   LrSchedule schedule_;
   std::vector<training::EpochRecord> history_;
   training::SelectionRule rule_ = training::SelectionRule::kSpecificityAtTargetSensitivity;
@@ -331,6 +334,7 @@ bool Trainer::train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition
   model_->train();
   const bool continuing = position.next_epoch == epoch && position.next_batch > 0;
   if (!continuing) reset_partial(position);
+  communication_seconds_ = 0;
   loader.begin_epoch(epoch, continuing ? position.next_batch : 0);
   Progress progress(progress_, "epoch " + std::to_string(epoch) + "/" + std::to_string(o_.epochs),
                     static_cast<int64_t>(loader.images_per_epoch()), "img",
@@ -350,10 +354,13 @@ bool Trainer::train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition
     const BatchTensors tensors = to_tensors(batch, data_.label_columns, o_.normalize, uploader_);
     const Tensor logits = model_->forward(tensors.images);
     const Tensor loss = binary_cross_entropy_with_logits(logits, tensors.targets, loss_options);
-    // Every rank's scores, loss and stop request, so that all ranks decide alike.
-    const GatheredStep gathered =
-        gather_step(group_, *data_.dataset, batch, logits.to_vector(),
-                    tensors.targets.to_vector(), loss.item(), stop_signal());
+    // Every rank's scores and loss, so that all ranks decide alike.
+    const std::vector<float> logit_values = logits.to_vector();
+    const double local_loss = loss.item();
+    const double gather_start = steady_clock_seconds();
+    const GatheredStep gathered = gather_step(group_, *data_.dataset, batch, logit_values,
+                                              tensors.targets.to_vector(), local_loss);
+    communication_seconds_ += steady_clock_seconds() - gather_start;
     const double loss_value = gathered.mean_loss;
     const long step = position.global_step + 1;
     if (!std::isfinite(loss_value)) {
@@ -362,6 +369,7 @@ bool Trainer::train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition
     optimizer_->zero_grad();
     if (averager_) {
       averager_->backward(loss);
+      communication_seconds_ += averager_->last_wait_seconds();
     } else {
       loss.backward();
     }
@@ -387,7 +395,7 @@ bool Trainer::train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition
                                    gathered.logits.end());
     position.partial_targets.insert(position.partial_targets.end(), gathered.targets.begin(),
                                     gathered.targets.end());
-    stop_requested_ = gathered.stop_signal;
+    stop_requested_ = agreed_stop_signal(group_, stop_signal());
     progress.update(static_cast<int64_t>(position.partial.count()), position.partial.mean_loss());
     position.next_epoch = epoch;
     position.next_batch = batch.batch_index + 1;
@@ -452,6 +460,7 @@ void Trainer::finish_epoch(int epoch, bool completed, TrainingPosition& position
   train_record.seconds = position.partial_seconds;
   train_record.images_per_second =
       position.partial_seconds > 0 ? position.partial.count() / position.partial_seconds : 0;
+  if (averager_) train_record.extra["communication_seconds"] = communication_seconds_;
   history_.push_back(train_record);
 
   std::optional<Predictions> validation;

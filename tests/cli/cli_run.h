@@ -68,7 +68,8 @@ inline std::map<std::string, std::string> snapshot(const fs::path& folder) {
   return files;
 }
 
-// history.csv without the columns that measure time (seconds, images_per_second).
+// history.csv without the columns that measure time (seconds, images_per_second and, in a
+// data-parallel run, communication_seconds).
 inline std::string history_without_timing(const fs::path& run_dir) {
   std::istringstream lines(read_bytes(run_dir / "history.csv"));
   std::vector<bool> keep;
@@ -79,7 +80,8 @@ inline std::string history_without_timing(const fs::path& run_dir) {
     for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
     if (keep.empty()) {
       for (const std::string& name : cells) {
-        keep.push_back(name != "seconds" && name != "images_per_second");
+        keep.push_back(name != "seconds" && name != "images_per_second" &&
+                       name != "communication_seconds");
       }
     }
     for (std::size_t i = 0; i < cells.size() && i < keep.size(); ++i) {
