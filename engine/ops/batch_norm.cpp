@@ -59,12 +59,16 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
             if (residual.requires_grad()) {
               grad_residual = Tensor::empty(x.shape(), device, x.dtype());
             }
-            IHD_ON_DEVICE(
-                device, batch_norm_backward(rows, channels, typed_data<T>(x), typed_data<T>(output),
-                                            typed_data<T>(grad), mean.data(), invstd.data(),
-                                            weight.data(), options.relu, options.training,
-                                            typed_data<T>(grad_x), typed_data<T>(grad_residual),
-                                            grad_weight.data(), grad_bias.data()));
+            IHD_ON_DEVICE(device, batch_norm_backward_reduce(
+                                      rows, channels, typed_data<T>(x), typed_data<T>(output),
+                                      typed_data<T>(grad), mean.data(), invstd.data(), options.relu,
+                                      grad_weight.data(), grad_bias.data()));
+            IHD_ON_DEVICE(device,
+                          batch_norm_backward_input(
+                              rows, rows, channels, typed_data<T>(x), typed_data<T>(output),
+                              typed_data<T>(grad), mean.data(), invstd.data(), weight.data(),
+                              options.relu, options.training, grad_weight.data(), grad_bias.data(),
+                              typed_data<T>(grad_x), typed_data<T>(grad_residual)));
             return std::vector<Tensor>{grad_x, grad_weight, grad_bias, grad_residual};
           });
     }
