@@ -186,9 +186,11 @@ void BM_batch_norm_backward_residual_relu(benchmark::State& state) {
   DeviceArray mean(channels), invstd(channels, 1.0f), gamma(channels), dgamma(channels),
       dbeta(channels);
   time_on_gpu(state, 8.0 * sizeof(T) * n, 0, [&] {
-    cuda::batch_norm_backward(rows, channels, x.get(), y.get(), dy.get(), mean.get(), invstd.get(),
-                              gamma.get(), true, true, dx.get(), dresidual.get(), dgamma.get(),
-                              dbeta.get());
+    cuda::batch_norm_backward_reduce(rows, channels, x.get(), y.get(), dy.get(), mean.get(),
+                                     invstd.get(), true, dgamma.get(), dbeta.get());
+    cuda::batch_norm_backward_input(rows, rows, channels, x.get(), y.get(), dy.get(), mean.get(),
+                                    invstd.get(), gamma.get(), true, true, dgamma.get(),
+                                    dbeta.get(), dx.get(), dresidual.get());
   });
 }
 

@@ -39,8 +39,14 @@ BatchNorm2d::BatchNorm2d(int channels, float momentum_, float eps_)
 
 Tensor BatchNorm2d::forward(const Tensor& x, bool relu, const Tensor& residual) const {
   if (is_training()) *num_batches_tracked.data_i64() += 1;
-  BatchNormOptions options{is_training(), momentum, eps, relu};
+  BatchNormOptions options{is_training(), momentum, eps, relu, replica_sum};
   return batch_norm(x, weight, bias, running_mean, running_var, options, residual);
+}
+
+void set_replica_sum(Module& model, const ReplicaSum& sum) {
+  model.for_each_module([&](Module& module) {
+    if (auto* layer = dynamic_cast<BatchNorm2d*>(&module)) layer->replica_sum = sum;
+  });
 }
 
 Linear::Linear(int in_features, int out_features, bool with_bias, Random& generator) {

@@ -32,7 +32,12 @@ class BatchNorm2d : public Module {
 
   Tensor weight, bias, running_mean, running_var, num_batches_tracked;
   float momentum, eps;
+  // Empty: statistics of this replica's batch; set: synchronised across replicas (see ops.h).
+  ReplicaSum replica_sum;
 };
+
+// Sets `sum` on every BatchNorm2d of `model` (an empty one turns synchronisation off).
+void set_replica_sum(Module& model, const ReplicaSum& sum);
 
 class Linear : public Module {
  public:

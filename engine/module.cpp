@@ -71,6 +71,11 @@ void Module::set_requires_grad(bool requires_grad) const {
   }
 }
 
+void Module::for_each_module(const std::function<void(Module&)>& visit) {
+  visit(*this);
+  for (auto& [name, child] : children_) child->for_each_module(visit);
+}
+
 Tensor Module::register_parameter(std::string name, Tensor tensor) {
   tensor.set_requires_grad(true);
   parameters_.emplace_back(std::move(name), tensor);

@@ -3,6 +3,7 @@
 // checkpoints match torchvision's state_dict() names.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -37,6 +38,8 @@ class Module {
   void to(Device device) const;
   // Freezes (false) or unfreezes (true) every parameter of this module and its children.
   void set_requires_grad(bool requires_grad) const;
+  // Calls visit on this module, then on each descendant, in registration order.
+  void for_each_module(const std::function<void(Module&)>& visit);
 
  protected:
   Tensor register_parameter(std::string name, Tensor tensor);

@@ -12,6 +12,7 @@
 // float32 only and say so.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -53,11 +54,26 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dO
 // running statistics normalise. The block's glue is fused into the same pass: an optional residual
 // added after the affine transform, then an optional ReLU: y = relu(bn(x) + residual).
 // x, residual and y share x's dtype (float32 or bfloat16); parameters and statistics are float32.
+//
+// Synchronised batch norm (torch.nn.SyncBatchNorm): a data-parallel job splits each batch across
+// replicas (each holds at least one row), and a ReplicaSum sums `count` floats in place across
+// them. `values` lives on the device of the batch norm's tensors (host memory on the CPU, device
+// memory on CUDA); every replica calls it the same number of times, in the same order, with the
+// same count. On CUDA the values are written by work queued on the engine's compute stream
+// (kernels::cuda::compute_stream()): the sum must follow that work and precede whatever is queued
+// there after it returns (an ncclAllReduce on that stream does both). With one in the options,
+// training normalises with the statistics of the whole global batch and updates the running
+// statistics with them (two sums per forward, of C + 2 and C floats; one of 2C floats per
+// backward); empty, each replica uses its own batch (what DDP does by default). The parameter
+// gradients each replica returns are those of its own rows (see engine/ops/batch_norm.cpp), so
+// that averaging them across replicas gives the gradient of the global batch's mean loss.
+using ReplicaSum = std::function<void(float* values, int64_t count)>;
 struct BatchNormOptions {
   bool training = true;
   float momentum = 0.1f;
   float eps = 1e-5f;
   bool relu = false;
+  ReplicaSum replica_sum;
 };
 Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
                   const Tensor& running_mean, const Tensor& running_var, BatchNormOptions options,

@@ -52,10 +52,9 @@ void sum_over_rows(int64_t rows, int channels, AddRow add_row, double* total_a, 
   }
 }
 
-}  // namespace
-
-void batch_norm_statistics(int64_t rows, int channels, const float* x, float eps, float* mean,
-                           float* invstd) {
+// The mean of each channel (float) and the sum of squares about it (double): two passes.
+void mean_and_centred_squares(int64_t rows, int channels, const float* x, float* mean,
+                              double* squares) {
   std::vector<double> sums(channels), unused(channels);
   sum_over_rows(
       rows, channels,
@@ -65,23 +64,54 @@ void batch_norm_statistics(int64_t rows, int channels, const float* x, float eps
         for (int c = 0; c < channels; ++c) sum[c] += x_row[c];
       },
       sums.data(), unused.data());
-  std::vector<float> mean_f(channels);
-  for (int c = 0; c < channels; ++c) mean_f[c] = static_cast<float>(sums[c] / rows);
-  std::vector<double> squares(channels);
+  for (int c = 0; c < channels; ++c) mean[c] = static_cast<float>(sums[c] / rows);
   sum_over_rows(
       rows, channels,
       [&](int64_t row, float* square_sum, float*) {
         const float* x_row = x + row * channels;
 #pragma omp simd
         for (int c = 0; c < channels; ++c) {
-          const float centred = x_row[c] - mean_f[c];
+          const float centred = x_row[c] - mean[c];
           square_sum[c] += centred * centred;
         }
       },
-      squares.data(), unused.data());
+      squares, unused.data());
+}
+
+}  // namespace
+
+void batch_norm_statistics(int64_t rows, int channels, const float* x, float eps, float* mean,
+                           float* invstd) {
+  std::vector<double> squares(channels);
+  mean_and_centred_squares(rows, channels, x, mean, squares.data());
   for (int c = 0; c < channels; ++c) {
-    mean[c] = mean_f[c];
     invstd[c] = static_cast<float>(1.0 / std::sqrt(squares[c] / rows + eps));
+  }
+}
+
+void batch_norm_moments(int64_t rows, int channels, const float* x, float* mean,
+                        float* centred_square_sum) {
+  std::vector<double> squares(channels);
+  mean_and_centred_squares(rows, channels, x, mean, squares.data());
+  for (int c = 0; c < channels; ++c) centred_square_sum[c] = static_cast<float>(squares[c]);
+}
+
+void batch_norm_centred_terms(int64_t rows, int64_t total_rows, int channels, const float* mean,
+                              const float* centred_square_sum, const float* total_mean_terms,
+                              float* global_mean, float* square_terms) {
+  for (int c = 0; c < channels; ++c) {
+    const double total_mean = static_cast<double>(total_mean_terms[c]) / total_rows;
+    const double offset = mean[c] - total_mean;
+    global_mean[c] = static_cast<float>(total_mean);
+    square_terms[c] = static_cast<float>(centred_square_sum[c] + rows * offset * offset);
+  }
+}
+
+void batch_norm_invstd(int64_t total_rows, int channels, const float* total_square_terms, float eps,
+                       float* invstd) {
+  for (int c = 0; c < channels; ++c) {
+    invstd[c] = static_cast<float>(
+        1.0 / std::sqrt(static_cast<double>(total_square_terms[c]) / total_rows + eps));
   }
 }
 
@@ -185,26 +215,34 @@ void apply_gradients(int64_t rows, int channels, const float* x, const float* y,
 
 }  // namespace
 
-void batch_norm_backward(int64_t rows, int channels, const float* x, const float* y,
-                         const float* dy, const float* mean, const float* invstd,
-                         const float* gamma, bool relu, bool batch_statistics, float* dx,
-                         float* dresidual, float* dgamma, float* dbeta) {
-  // g = dy masked by the ReLU; dbeta = sum g; dgamma = sum g * xhat = invstd * sum g (x - mean).
+void batch_norm_backward_reduce(int64_t rows, int channels, const float* x, const float* y,
+                                const float* dy, const float* mean, const float* invstd, bool relu,
+                                float* dgamma, float* dbeta) {
+  // dgamma = sum g * xhat = invstd * sum g (x - mean).
   std::vector<double> sum_g(channels), sum_g_centred(channels);
   (relu ? sum_gradients<true> : sum_gradients<false>)(rows, channels, x, y, dy, mean, sum_g.data(),
                                                       sum_g_centred.data());
-  // Training:   dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat))
-  // Evaluation: dx = gamma * invstd * g
+  for (int c = 0; c < channels; ++c) {
+    dbeta[c] = static_cast<float>(sum_g[c]);
+    dgamma[c] = static_cast<float>(sum_g_centred[c] * invstd[c]);
+  }
+}
+
+void batch_norm_backward_input(int64_t rows, int64_t total_rows, int channels, const float* x,
+                               const float* y, const float* dy, const float* mean,
+                               const float* invstd, const float* gamma, bool relu,
+                               bool batch_statistics, const float* dgamma, const float* dbeta,
+                               float* dx, float* dresidual) {
   // With xhat = (x - mean) * invstd, the xhat term is (x - mean) * slope, slope = invstd *
-  // mean(g * xhat).
+  // dgamma / total_rows.
   std::vector<float> gain(channels), mean_g(channels), slope(channels);
   for (int c = 0; c < channels; ++c) {
-    const double sum_g_xhat = sum_g_centred[c] * invstd[c];
-    dbeta[c] = static_cast<float>(sum_g[c]);
-    dgamma[c] = static_cast<float>(sum_g_xhat);
     gain[c] = gamma[c] * invstd[c];
-    mean_g[c] = batch_statistics ? static_cast<float>(sum_g[c] / rows) : 0.0f;
-    slope[c] = batch_statistics ? static_cast<float>(sum_g_xhat / rows * invstd[c]) : 0.0f;
+    mean_g[c] =
+        batch_statistics ? static_cast<float>(static_cast<double>(dbeta[c]) / total_rows) : 0.0f;
+    slope[c] = batch_statistics
+                   ? static_cast<float>(static_cast<double>(dgamma[c]) / total_rows * invstd[c])
+                   : 0.0f;
   }
   const auto apply =
       relu ? (dresidual ? apply_gradients<true, true> : apply_gradients<true, false>)

@@ -65,16 +65,33 @@ void batch_norm_apply(int64_t rows, int channels, const bfloat16* x, const float
   narrow(y32, y);
 }
 
-void batch_norm_backward(int64_t rows, int channels, const bfloat16* x, const bfloat16* y,
-                         const bfloat16* dy, const float* mean, const float* invstd,
-                         const float* gamma, bool relu, bool batch_statistics, bfloat16* dx,
-                         bfloat16* dresidual, float* dgamma, float* dbeta) {
+void batch_norm_moments(int64_t rows, int channels, const bfloat16* x, float* mean,
+                        float* centred_square_sum) {
+  const std::vector<float> x32 = widen(rows * channels, x);
+  batch_norm_moments(rows, channels, x32.data(), mean, centred_square_sum);
+}
+
+void batch_norm_backward_reduce(int64_t rows, int channels, const bfloat16* x, const bfloat16* y,
+                                const bfloat16* dy, const float* mean, const float* invstd,
+                                bool relu, float* dgamma, float* dbeta) {
+  const int64_t n = rows * channels;
+  const std::vector<float> x32 = widen(n, x), y32 = widen(n, y), dy32 = widen(n, dy);
+  batch_norm_backward_reduce(rows, channels, x32.data(), y32.data(), dy32.data(), mean, invstd,
+                             relu, dgamma, dbeta);
+}
+
+void batch_norm_backward_input(int64_t rows, int64_t total_rows, int channels, const bfloat16* x,
+                               const bfloat16* y, const bfloat16* dy, const float* mean,
+                               const float* invstd, const float* gamma, bool relu,
+                               bool batch_statistics, const float* dgamma, const float* dbeta,
+                               bfloat16* dx, bfloat16* dresidual) {
   const int64_t n = rows * channels;
   const std::vector<float> x32 = widen(n, x), y32 = widen(n, y), dy32 = widen(n, dy);
   std::vector<float> dx32(static_cast<std::size_t>(n));
   std::vector<float> dresidual32(dresidual != nullptr ? static_cast<std::size_t>(n) : 0);
-  batch_norm_backward(rows, channels, x32.data(), y32.data(), dy32.data(), mean, invstd, gamma,
-                      relu, batch_statistics, dx32.data(), or_null(dresidual32), dgamma, dbeta);
+  batch_norm_backward_input(rows, total_rows, channels, x32.data(), y32.data(), dy32.data(), mean,
+                            invstd, gamma, relu, batch_statistics, dgamma, dbeta, dx32.data(),
+                            or_null(dresidual32));
   narrow(dx32, dx);
   narrow(dresidual32, dresidual);
 }

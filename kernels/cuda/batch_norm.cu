@@ -1,5 +1,6 @@
-// Batch norm on the GPU: two per-channel reductions (statistics; the backward's two sums), one
-// elementwise pass for the fused apply (affine + residual + ReLU), one for the fused backward.
+// Batch norm on the GPU: two per-channel reductions (statistics or moments; the backward's two
+// sums), one elementwise pass for the fused apply (affine + residual + ReLU), one for the fused
+// input gradient; synchronised batch norm's per-channel merges are one thread per channel.
 //
 // Reduction over NHWC rows, one pass: a block of 32 x 8 threads owns 32 adjacent channels (a
 // warp reads 128 contiguous bytes of a row) and a fixed stripe of rows; each thread adds its
@@ -100,18 +101,39 @@ __device__ void channel_totals(int groups, int channels, const double* partials,
   }
 }
 
+// The mean of channel c and its biased variance, from the shifted sums.
+template <typename T>
+__device__ void shifted_statistics(int64_t rows, int channels, int groups, const double* partials,
+                                   const T* x, int c, double& mean, double& variance) {
+  double shifted_sum = 0.0, shifted_square_sum = 0.0;
+  channel_totals(groups, channels, partials, c, shifted_sum, shifted_square_sum);
+  const double shifted_mean = shifted_sum / rows;
+  variance = fmax(shifted_square_sum / rows - shifted_mean * shifted_mean, 0.0);
+  mean = as_float(x[c]) + shifted_mean;
+}
+
 template <typename T>
 __global__ void statistics_finish_kernel(int64_t rows, int channels, int groups,
                                          const double* partials, const T* x, float eps, float* mean,
                                          float* invstd) {
   const int c = blockIdx.x * blockDim.x + threadIdx.x;
   if (c >= channels) return;
-  double shifted_sum = 0.0, shifted_square_sum = 0.0;
-  channel_totals(groups, channels, partials, c, shifted_sum, shifted_square_sum);
-  const double shifted_mean = shifted_sum / rows;
-  const double variance = fmax(shifted_square_sum / rows - shifted_mean * shifted_mean, 0.0);
-  mean[c] = static_cast<float>(as_float(x[c]) + shifted_mean);
+  double mean_c = 0.0, variance = 0.0;
+  shifted_statistics(rows, channels, groups, partials, x, c, mean_c, variance);
+  mean[c] = static_cast<float>(mean_c);
   invstd[c] = static_cast<float>(1.0 / sqrt(variance + eps));
+}
+
+template <typename T>
+__global__ void moments_finish_kernel(int64_t rows, int channels, int groups,
+                                      const double* partials, const T* x, float* mean,
+                                      float* centred_square_sum) {
+  const int c = blockIdx.x * blockDim.x + threadIdx.x;
+  if (c >= channels) return;
+  double mean_c = 0.0, variance = 0.0;
+  shifted_statistics(rows, channels, groups, partials, x, c, mean_c, variance);
+  mean[c] = static_cast<float>(mean_c);
+  centred_square_sum[c] = static_cast<float>(variance * rows);
 }
 
 __global__ void gradient_finish_kernel(int channels, int groups, const double* partials,
@@ -150,6 +172,15 @@ void statistics(int64_t rows, int channels, const T* x, float eps, float* mean, 
   IHD_CUDA_CHECK_LAUNCH();
 }
 
+template <typename T>
+void moments(int64_t rows, int channels, const T* x, float* mean, float* centred_square_sum) {
+  const int groups = row_groups(rows);
+  const double* partials = reduce_over_rows(rows, channels, ShiftedMoments<T>{x, channels}, groups);
+  moments_finish_kernel<<<channel_blocks(channels), kThreadsPerBlock, 0, compute_stream()>>>(
+      rows, channels, groups, partials, x, mean, centred_square_sum);
+  IHD_CUDA_CHECK_LAUNCH();
+}
+
 // y = relu?(x * scale + shift + residual?), kWidth elements per thread (1, or a vector of
 // bfloat16 when the pointers are aligned for it).
 template <int kWidth, typename T>
@@ -176,19 +207,26 @@ void apply(int64_t rows, int channels, const T* x, const float* mean, const floa
   });
 }
 
-template <int kWidth, typename T>
-void backward(int64_t rows, int channels, const T* x, const T* y, const T* dy, const float* mean,
-              const float* invstd, const float* gamma, bool relu, bool batch_statistics, T* dx,
-              T* dresidual, float* dgamma, float* dbeta) {
+template <typename T>
+void backward_reduce(int64_t rows, int channels, const T* x, const T* y, const T* dy,
+                     const float* mean, const float* invstd, bool relu, float* dgamma,
+                     float* dbeta) {
   const int groups = row_groups(rows);
   const double* partials = reduce_over_rows(
       rows, channels, GradientMoments<T>{x, y, dy, mean, invstd, channels, relu}, groups);
   gradient_finish_kernel<<<channel_blocks(channels), kThreadsPerBlock, 0, compute_stream()>>>(
       channels, groups, partials, dgamma, dbeta);
   IHD_CUDA_CHECK_LAUNCH();
-  // Training:   dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat))
+}
+
+template <int kWidth, typename T>
+void backward_input(int64_t rows, int64_t total_rows, int channels, const T* x, const T* y,
+                    const T* dy, const float* mean, const float* invstd, const float* gamma,
+                    bool relu, bool batch_statistics, const float* dgamma, const float* dbeta,
+                    T* dx, T* dresidual) {
+  // Training:   dx = gamma * invstd * (g - dbeta / total_rows - xhat * dgamma / total_rows)
   // Evaluation: dx = gamma * invstd * g
-  const float inverse_rows = batch_statistics ? 1.0f / static_cast<float>(rows) : 0.0f;
+  const float inverse_rows = 1.0f / static_cast<float>(total_rows);
   const int64_t n = rows * channels;
   for_each_index((n + kWidth - 1) / kWidth, [=] __device__(int64_t k) {
     const int64_t first = k * kWidth;
@@ -201,8 +239,9 @@ void backward(int64_t rows, int channels, const T* x, const T* y, const T* dy, c
     for (int j = 0; j < kWidth; ++j) {
       const float g = (!relu || ys[j] > 0.0f) ? dys[j] : 0.0f;
       const float xhat = (xs[j] - mean[c]) * invstd[c];
-      dxs[j] =
-          gamma[c] * invstd[c] * (g - dbeta[c] * inverse_rows - xhat * dgamma[c] * inverse_rows);
+      const float centred =
+          batch_statistics ? g - dbeta[c] * inverse_rows - xhat * dgamma[c] * inverse_rows : g;
+      dxs[j] = gamma[c] * invstd[c] * centred;
       gs[j] = g;
       c = c + 1 == channels ? 0 : c + 1;
     }
@@ -221,6 +260,35 @@ void batch_norm_statistics(int64_t rows, int channels, const float* x, float eps
 void batch_norm_statistics(int64_t rows, int channels, const bfloat16* x, float eps, float* mean,
                            float* invstd) {
   statistics(rows, channels, device_type(x), eps, mean, invstd);
+}
+
+void batch_norm_moments(int64_t rows, int channels, const float* x, float* mean,
+                        float* centred_square_sum) {
+  moments(rows, channels, x, mean, centred_square_sum);
+}
+
+void batch_norm_moments(int64_t rows, int channels, const bfloat16* x, float* mean,
+                        float* centred_square_sum) {
+  moments(rows, channels, device_type(x), mean, centred_square_sum);
+}
+
+void batch_norm_centred_terms(int64_t rows, int64_t total_rows, int channels, const float* mean,
+                              const float* centred_square_sum, const float* total_mean_terms,
+                              float* global_mean, float* square_terms) {
+  for_each_index(channels, [=] __device__(int64_t c) {
+    const double total_mean = static_cast<double>(total_mean_terms[c]) / total_rows;
+    const double offset = mean[c] - total_mean;
+    global_mean[c] = static_cast<float>(total_mean);
+    square_terms[c] = static_cast<float>(centred_square_sum[c] + rows * offset * offset);
+  });
+}
+
+void batch_norm_invstd(int64_t total_rows, int channels, const float* total_square_terms, float eps,
+                       float* invstd) {
+  for_each_index(channels, [=] __device__(int64_t c) {
+    invstd[c] = static_cast<float>(
+        1.0 / sqrt(static_cast<double>(total_square_terms[c]) / total_rows + eps));
+  });
 }
 
 void batch_norm_running_statistics(int channels, const float* running_mean,
@@ -261,26 +329,42 @@ void batch_norm_apply(int64_t rows, int channels, const bfloat16* x, const float
   }
 }
 
-void batch_norm_backward(int64_t rows, int channels, const float* x, const float* y,
-                         const float* dy, const float* mean, const float* invstd,
-                         const float* gamma, bool relu, bool batch_statistics, float* dx,
-                         float* dresidual, float* dgamma, float* dbeta) {
-  backward<1>(rows, channels, x, y, dy, mean, invstd, gamma, relu, batch_statistics, dx, dresidual,
-              dgamma, dbeta);
+void batch_norm_backward_reduce(int64_t rows, int channels, const float* x, const float* y,
+                                const float* dy, const float* mean, const float* invstd, bool relu,
+                                float* dgamma, float* dbeta) {
+  backward_reduce(rows, channels, x, y, dy, mean, invstd, relu, dgamma, dbeta);
 }
 
-void batch_norm_backward(int64_t rows, int channels, const bfloat16* x, const bfloat16* y,
-                         const bfloat16* dy, const float* mean, const float* invstd,
-                         const float* gamma, bool relu, bool batch_statistics, bfloat16* dx,
-                         bfloat16* dresidual, float* dgamma, float* dbeta) {
+void batch_norm_backward_reduce(int64_t rows, int channels, const bfloat16* x, const bfloat16* y,
+                                const bfloat16* dy, const float* mean, const float* invstd,
+                                bool relu, float* dgamma, float* dbeta) {
+  backward_reduce(rows, channels, device_type(x), device_type(y), device_type(dy), mean, invstd,
+                  relu, dgamma, dbeta);
+}
+
+void batch_norm_backward_input(int64_t rows, int64_t total_rows, int channels, const float* x,
+                               const float* y, const float* dy, const float* mean,
+                               const float* invstd, const float* gamma, bool relu,
+                               bool batch_statistics, const float* dgamma, const float* dbeta,
+                               float* dx, float* dresidual) {
+  backward_input<1>(rows, total_rows, channels, x, y, dy, mean, invstd, gamma, relu,
+                    batch_statistics, dgamma, dbeta, dx, dresidual);
+}
+
+void batch_norm_backward_input(int64_t rows, int64_t total_rows, int channels, const bfloat16* x,
+                               const bfloat16* y, const bfloat16* dy, const float* mean,
+                               const float* invstd, const float* gamma, bool relu,
+                               bool batch_statistics, const float* dgamma, const float* dbeta,
+                               bfloat16* dx, bfloat16* dresidual) {
   const __nv_bfloat16 *x_ = device_type(x), *y_ = device_type(y), *dy_ = device_type(dy);
   __nv_bfloat16 *dx_ = device_type(dx), *dresidual_ = device_type(dresidual);
   if (vector_aligned<kBfloat16VectorWidth>(x_, y_, dy_, dx_, dresidual_)) {
-    backward<kBfloat16VectorWidth>(rows, channels, x_, y_, dy_, mean, invstd, gamma, relu,
-                                   batch_statistics, dx_, dresidual_, dgamma, dbeta);
+    backward_input<kBfloat16VectorWidth>(rows, total_rows, channels, x_, y_, dy_, mean, invstd,
+                                         gamma, relu, batch_statistics, dgamma, dbeta, dx_,
+                                         dresidual_);
   } else {
-    backward<1>(rows, channels, x_, y_, dy_, mean, invstd, gamma, relu, batch_statistics, dx_,
-                dresidual_, dgamma, dbeta);
+    backward_input<1>(rows, total_rows, channels, x_, y_, dy_, mean, invstd, gamma, relu,
+                      batch_statistics, dgamma, dbeta, dx_, dresidual_);
   }
 }
 

@@ -98,7 +98,7 @@ TEST_CASE("bf16 elementwise: views one element into their buffer") {
 
 // ---- batch norm ----
 
-TEST_CASE("bf16 batch norm: statistics") {
+TEST_CASE("bf16 batch norm: statistics and moments") {
   IHD_SKIP_WITHOUT_GPU();
   std::mt19937 engine(23);
   for (const auto& [rows, channels] : kBatchNormShapes) {
@@ -107,12 +107,17 @@ TEST_CASE("bf16 batch norm: statistics") {
     // Mean far from zero relative to the spread, as in the float32 table.
     BfTwin x = BfTwin::random(rows * channels, engine, 2.0f, 4.0f);
     Twin mean = Twin::poisoned(channels), invstd = Twin::poisoned(channels);
+    Twin moments_mean = Twin::poisoned(channels), squares = Twin::poisoned(channels);
     for (const Side side : kBothSides) {
       IHD_ON_SIDE(side,
                   batch_norm_statistics(rows, channels, x[side], 1e-5f, mean[side], invstd[side]));
+      IHD_ON_SIDE(side,
+                  batch_norm_moments(rows, channels, x[side], moments_mean[side], squares[side]));
     }
     expect_close("mean", mean, kReduced);
     expect_close("invstd", invstd, kReduced);
+    expect_close("moments mean", moments_mean, kReduced);
+    expect_close("centred square sum", squares, kReduced);
   }
 }
 
@@ -139,10 +144,18 @@ void check_batch_norm_apply_and_backward(int64_t rows, int channels, bool residu
   // The backward reads y for its ReLU mask: both sides get the CPU's y.
   BfTwin cpu_y(y.cpu_values());
   for (const Side side : kBothSides) {
-    IHD_ON_SIDE(side, batch_norm_backward(
-                          rows, channels, x[side] + offset, cpu_y[side], dy[side] + offset,
-                          mean[side], invstd[side], gamma[side], relu, batch_statistics, dx[side],
-                          residual ? dresidual[side] : nullptr, dgamma[side], dbeta[side]));
+    IHD_ON_SIDE(side, batch_norm_backward_reduce(rows, channels, x[side] + offset, cpu_y[side],
+                                                 dy[side] + offset, mean[side], invstd[side], relu,
+                                                 dgamma[side], dbeta[side]));
+  }
+  // The input gradient reads the sums: both sides get the CPU's (total rows: as if 3 replicas).
+  Twin cpu_dgamma(dgamma.cpu_values()), cpu_dbeta(dbeta.cpu_values());
+  for (const Side side : kBothSides) {
+    IHD_ON_SIDE(side,
+                batch_norm_backward_input(rows, 3 * rows, channels, x[side] + offset, cpu_y[side],
+                                          dy[side] + offset, mean[side], invstd[side], gamma[side],
+                                          relu, batch_statistics, cpu_dgamma[side], cpu_dbeta[side],
+                                          dx[side], residual ? dresidual[side] : nullptr));
   }
   expect_close("y", y, kOneRounding);
   expect_close("dx", dx, kOneRounding);

@@ -135,6 +135,40 @@ TEST_CASE("batch norm: statistics, running statistics, running update") {
   }
 }
 
+TEST_CASE("batch norm: synchronised statistics' moments, centred terms, invstd") {
+  IHD_SKIP_WITHOUT_GPU();
+  std::mt19937 engine(15);
+  for (const auto& [rows, channels] : kBatchNormShapes) {
+    CAPTURE(rows);
+    CAPTURE(channels);
+    Twin x = Twin::random(rows * channels, engine, 2.0f, 4.0f);
+    Twin mean = Twin::poisoned(channels), squares = Twin::poisoned(channels);
+    for (const Side side : kBothSides) {
+      IHD_ON_SIDE(side, batch_norm_moments(rows, channels, x[side], mean[side], squares[side]));
+    }
+    expect_close("moments mean", mean, kReduced);
+    expect_close("centred square sum", squares, kReduced);
+    // The merges read the moments and the sums across replicas: both sides get the CPU's moments
+    // and stand-in totals of 3 replicas of `rows` rows each.
+    const int64_t total_rows = 3 * rows;
+    Twin cpu_mean(mean.cpu_values()), cpu_squares(squares.cpu_values());
+    Twin total_mean_terms = Twin::random(channels, engine, 2.0f * total_rows, 4.0f * total_rows);
+    Twin global_mean = Twin::poisoned(channels), square_terms = Twin::poisoned(channels);
+    Twin total_square_terms = Twin::random(channels, engine, 0.5f * total_rows, 2.0f * total_rows);
+    Twin invstd = Twin::poisoned(channels);
+    for (const Side side : kBothSides) {
+      IHD_ON_SIDE(side, batch_norm_centred_terms(rows, total_rows, channels, cpu_mean[side],
+                                                 cpu_squares[side], total_mean_terms[side],
+                                                 global_mean[side], square_terms[side]));
+      IHD_ON_SIDE(side, batch_norm_invstd(total_rows, channels, total_square_terms[side], 1e-5f,
+                                          invstd[side]));
+    }
+    expect_close("global mean", global_mean, kExact);
+    expect_close("square terms", square_terms, kExact);
+    expect_close("global invstd", invstd, kExact);
+  }
+}
+
 TEST_CASE("batch norm: apply and backward, with and without residual, ReLU, batch statistics") {
   IHD_SKIP_WITHOUT_GPU();
   std::mt19937 engine(5);
@@ -164,10 +198,19 @@ TEST_CASE("batch norm: apply and backward, with and without residual, ReLU, batc
           // The backward reads y for its ReLU mask: both sides get the CPU's y.
           Twin cpu_y(y.cpu_values());
           for (const Side side : kBothSides) {
-            IHD_ON_SIDE(side, batch_norm_backward(
-                                  rows, channels, x[side], cpu_y[side], dy[side], mean[side],
-                                  invstd[side], gamma[side], relu, batch_statistics, dx[side],
-                                  residual ? dresidual[side] : nullptr, dgamma[side], dbeta[side]));
+            IHD_ON_SIDE(side, batch_norm_backward_reduce(rows, channels, x[side], cpu_y[side],
+                                                         dy[side], mean[side], invstd[side], relu,
+                                                         dgamma[side], dbeta[side]));
+          }
+          // The input gradient reads the sums: both sides get the CPU's, taken as the sums of a
+          // batch of 3 rows-row replicas (as synchronised batch norm passes them).
+          Twin cpu_dgamma(dgamma.cpu_values()), cpu_dbeta(dbeta.cpu_values());
+          for (const Side side : kBothSides) {
+            IHD_ON_SIDE(side,
+                        batch_norm_backward_input(
+                            rows, 3 * rows, channels, x[side], cpu_y[side], dy[side], mean[side],
+                            invstd[side], gamma[side], relu, batch_statistics, cpu_dgamma[side],
+                            cpu_dbeta[side], dx[side], residual ? dresidual[side] : nullptr));
           }
           expect_close("y", y, kExact);
           expect_close("dx", dx, kReduced);

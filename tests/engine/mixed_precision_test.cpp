@@ -90,7 +90,7 @@ TEST_CASE("cast rounds to bfloat16 and back, its gradient is cast back to float3
 
 TEST_CASE("bfloat16 kernels: the float32 result on the same values, rounded once") {
   Random generator(71);
-  SUBCASE("batch norm statistics, fused apply and backward") {
+  SUBCASE("batch norm statistics, moments, fused apply and backward") {
     const int64_t rows = 37;
     const int channels = 11;
     const int64_t n = rows * channels;
@@ -106,6 +106,12 @@ TEST_CASE("bfloat16 kernels: the float32 result on the same values, rounded once
                                         invstd32.data());
     CHECK(mean == mean32);
     CHECK(invstd == invstd32);
+    std::vector<float> squares(channels), squares32(channels);
+    kernels::cpu::batch_norm_moments(rows, channels, x.data(), mean.data(), squares.data());
+    kernels::cpu::batch_norm_moments(rows, channels, widened(x).data(), mean32.data(),
+                                     squares32.data());
+    CHECK(mean == mean32);
+    CHECK(squares == squares32);
 
     std::vector<bfloat16> y(n);
     std::vector<float> y32(n);
@@ -119,13 +125,19 @@ TEST_CASE("bfloat16 kernels: the float32 result on the same values, rounded once
     std::vector<bfloat16> dx(n), dresidual(n);
     std::vector<float> dx32(n), dresidual32(n), dgamma(channels), dbeta(channels),
         dgamma32(channels), dbeta32(channels);
-    kernels::cpu::batch_norm_backward(rows, channels, x.data(), y.data(), dy.data(), mean.data(),
-                                      invstd.data(), gamma.data(), true, true, dx.data(),
-                                      dresidual.data(), dgamma.data(), dbeta.data());
-    kernels::cpu::batch_norm_backward(rows, channels, widened(x).data(), widened(y).data(),
-                                      widened(dy).data(), mean.data(), invstd.data(), gamma.data(),
-                                      true, true, dx32.data(), dresidual32.data(), dgamma32.data(),
-                                      dbeta32.data());
+    kernels::cpu::batch_norm_backward_reduce(rows, channels, x.data(), y.data(), dy.data(),
+                                             mean.data(), invstd.data(), true, dgamma.data(),
+                                             dbeta.data());
+    kernels::cpu::batch_norm_backward_reduce(rows, channels, widened(x).data(), widened(y).data(),
+                                             widened(dy).data(), mean.data(), invstd.data(), true,
+                                             dgamma32.data(), dbeta32.data());
+    kernels::cpu::batch_norm_backward_input(
+        rows, rows, channels, x.data(), y.data(), dy.data(), mean.data(), invstd.data(),
+        gamma.data(), true, true, dgamma.data(), dbeta.data(), dx.data(), dresidual.data());
+    kernels::cpu::batch_norm_backward_input(rows, rows, channels, widened(x).data(),
+                                            widened(y).data(), widened(dy).data(), mean.data(),
+                                            invstd.data(), gamma.data(), true, true, dgamma.data(),
+                                            dbeta.data(), dx32.data(), dresidual32.data());
     check_rounded_once(dx32, dx);
     check_rounded_once(dresidual32, dresidual);
     CHECK(dgamma == dgamma32);
