@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "engine/storage.h"
 
 namespace ihd::pipeline {
 namespace {
@@ -217,6 +218,20 @@ Predictions gather_predictions(const ProcessGroup& group, const data::ImageDatas
   }
   merged.loss_sum = loss_sum;
   return merged;
+}
+
+ReplicaSum replica_sum_over(const ProcessGroup& group, Device device) {
+  if (device.is_cpu()) {
+    return [&group](float* values, int64_t count) {
+      group.sum(values, static_cast<std::size_t>(count));
+    };
+  }
+  return [&group, device](float* values, int64_t count) {
+    std::vector<float> host(static_cast<std::size_t>(count));
+    copy_bytes(host.data(), Device::cpu(), values, device, host.size() * sizeof(float));
+    group.sum(host.data(), host.size());
+    copy_bytes(values, device, host.data(), Device::cpu(), host.size() * sizeof(float));
+  };
 }
 
 std::uint64_t parameters_hash(const Module& model) {

@@ -15,6 +15,7 @@
 #include "apps/pipeline/run_config.h"
 #include "engine/distributed/process_group.h"
 #include "engine/module.h"
+#include "engine/ops.h"
 #include "engine/optim/optimizer.h"
 
 namespace ihd::pipeline {
@@ -53,6 +54,11 @@ std::vector<size_t> validation_share(const std::vector<size_t>& indices, int ran
 Predictions gather_predictions(const distributed::ProcessGroup& group,
                                const data::ImageDataset& dataset, const Predictions& share,
                                size_t total);
+
+// --sync-bn's sum across the ranks (engine/ops.h ReplicaSum) for batch norms on `device`: MPI
+// on host memory; GPU memory goes through the host (copied there after the compute stream's work,
+// back before the work queued after it).
+ReplicaSum replica_sum_over(const distributed::ProcessGroup& group, Device device);
 
 // A hash of every parameter's bytes (FNV-1a, 64 bits).
 std::uint64_t parameters_hash(const Module& model);

@@ -201,6 +201,7 @@ TrainingOutcome Trainer::run() {
   ranking_split_ = data_.validation.empty() ? "train" : "validation";
   model_ = build_model(o_);
   model_->to(device_);
+  if (o_.sync_bn && group_.launched()) set_replica_sum(*model_, replica_sum_over(group_, device_));
   optimizer_ = make_optimizer(o_, *model_);
 
   // Every rank walks the global batches (ranks x --batch) and takes its share of each.
