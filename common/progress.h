@@ -30,6 +30,9 @@
 // a ProgressOutput and makes its own. A ProgressOutput without a stream (the default, and every
 // tool's --quiet) writes nothing. update(), add() and finish() may be called from several threads
 // (OpenMP loops).
+//
+// A stop (hold_progress, from a signal handler) reaches every Progress: no Progress draws again, so
+// that the stop notice, on a line the handler has cleared, stays the last thing on the terminal.
 #pragma once
 
 #include <cmath>
@@ -60,6 +63,11 @@ struct ProgressOutput {
 
 // Standard output as a tool's progress goes there (a terminal or not); quiet: nowhere.
 ProgressOutput console_progress(bool quiet);
+
+// From a signal handler (one lock-free atomic store): every Progress stops drawing for good, and
+// one that has a terminal frame open leaves the line as the caller left it (the caller has erased
+// the frame; see interrupt.cpp).
+void hold_progress();
 
 // One progress line as numbers, before it is laid out.
 struct ProgressFields {
