@@ -24,6 +24,9 @@ constexpr int kNarrowestBar = 10;
 static_assert(std::atomic<bool>::is_always_lock_free);
 std::atomic<bool> progress_held{false};
 
+std::mutex work_after_run_mutex;
+WorkAfterRun work_after_run;
+
 // The bar of `cells` cells for a fraction in [0, 1].
 std::string bar_text(double fraction, int cells) {
   const int filled = std::clamp(static_cast<int>(std::lround(fraction * cells)), 0, cells);
@@ -96,6 +99,11 @@ std::string format_duration(double seconds) {
   const long long secs = total % 60;
   if (hours > 0) return printf_string("%lld:%02lld:%02lld", hours, minutes, secs);
   return printf_string("%lld:%02lld", minutes, secs);
+}
+
+void set_work_after_run(const WorkAfterRun& work) {
+  std::lock_guard lock(work_after_run_mutex);
+  work_after_run = work;
 }
 
 void hold_progress() {
@@ -247,6 +255,9 @@ ProgressFields Progress::fields(double now, bool finished) const {
         fields.eta_seconds +
         static_cast<double>(*run_items_after_) * (*run_items_after_ > 0 ? seconds_per_item : 0) +
         run_seconds_after_;
+    std::lock_guard lock(work_after_run_mutex);
+    const double run_seconds = now - work_after_run.run_start_seconds + *fields.run_eta_seconds;
+    *fields.run_eta_seconds += work_after_run.seconds + work_after_run.run_multiples * run_seconds;
   }
   return fields;
 }
