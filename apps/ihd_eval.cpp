@@ -20,7 +20,7 @@
 #include "apps/pipeline/compute_description.h"  // compute_description
 #include "apps/pipeline/embedding.h"            // embed_dataset, every_slice_options
 #include "apps/pipeline/evaluation.h"           // predict, epoch_record, write_predictions_csv
-#include "apps/pipeline/flags.h"                // FlagSet
+#include "apps/pipeline/flags.h"                // FlagSet, UsageError, kUsageExitCode
 #include "apps/pipeline/inference.h"            // load_trained_model, list_image_files
 #include "apps/pipeline/level_evaluation.h"     // calibration_table, levels_table
 #include "apps/pipeline/run_calibration.h"      // apply_temperatures
@@ -485,9 +485,9 @@ int main(int argc, char** argv) {
                 "an external set of studies against its readers' majority, per finding");
   try {
     if (!flags.parse(argc, argv)) return 0;
-    if (o.model.empty()) throw ihd::Error("--model is required (see --help)");
+    if (o.model.empty()) throw UsageError("--model is required (see --help)");
     if (o.study_labels.empty() != flags.positional().empty()) {
-      throw ihd::Error("--study-labels and INPUT files go together (an external set of studies)");
+      throw UsageError("--study-labels and INPUT files go together (an external set of studies)");
     }
     const ihd::Device device = ihd::Device::parse(o.device);
     const TrainedModel trained = load_trained_model(o.model, device);
@@ -496,6 +496,9 @@ int main(int argc, char** argv) {
     return o.study_labels.empty()
                ? evaluate_split(o, trained, stage, device)
                : evaluate_studies_with_labels(o, flags.positional(), trained, stage, device);
+  } catch (const UsageError& error) {
+    std::fprintf(stderr, "ihd_eval: error: %s\n", error.what());
+    return kUsageExitCode;
   } catch (const std::exception& error) {
     std::fprintf(stderr, "ihd_eval: error: %s\n", error.what());
     return 1;

@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <exception>
 
-#include "apps/pipeline/flags.h"             // FlagSet
+#include "apps/pipeline/flags.h"             // FlagSet, UsageError, kUsageExitCode
 #include "apps/pipeline/interrupt.h"         // install_stop_signal_handlers, Interrupted
 #include "apps/pipeline/model_setup.h"       // resnet_config_for
 #include "apps/pipeline/resume.h"            // resumed_options, nothing_to_resume
@@ -19,7 +19,6 @@
 #include "apps/pipeline/train_options.h"     // TrainOptions, add_train_flags, validate
 #include "apps/pipeline/trainer.h"           // run_training, NonFiniteLoss
 #include "common/console.h"                  // line_buffer_stdout
-#include "common/error.h"                    // ihd::Error
 #include "model/summary.h"                   // resnet_summary
 
 namespace {
@@ -71,7 +70,7 @@ int main(int argc, char** argv) {
   try {
     if (!flags.parse(argc, argv)) return 0;
     if (!flags.positional().empty()) {
-      throw ihd::Error("unexpected argument '" + flags.positional().front() +
+      throw UsageError("unexpected argument '" + flags.positional().front() +
                        "' (see ihd_train --help)");
     }
     const bool resuming = !options.resume.empty();
@@ -132,6 +131,9 @@ int main(int argc, char** argv) {
   } catch (const NonFiniteLoss& error) {
     std::fprintf(stderr, "ihd_train: stopped: %s\n", error.what());
     return 3;
+  } catch (const UsageError& error) {
+    std::fprintf(stderr, "ihd_train: error: %s\n", error.what());
+    return kUsageExitCode;
   } catch (const std::exception& error) {
     std::fprintf(stderr, "ihd_train: error: %s\n", error.what());
     return 1;
