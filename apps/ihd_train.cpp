@@ -2,7 +2,8 @@
 // head-CT set and trains on it (the demo). --sequence-stage adds the study-level sequence stage
 // after the slice model; --stage sequence trains that stage alone. A new run goes into --out or,
 // without it, a new runs/<YYYYMMDD-HHMMSS> that runs/latest links to, and says what it is about
-// to do first; --resume continues one (or answers that it has finished). Ctrl-C or SIGTERM stops
+// to do first (a new run that fails before writing anything but its config.json removes its folder
+// again); --resume continues one (or answers that it has finished). Ctrl-C or SIGTERM stops
 // after the current step with the checkpoint written and the command that resumes. See
 // `ihd_train --help` for every flag, its group and its default.
 #include <cstdio>
@@ -12,7 +13,8 @@
 #include "apps/pipeline/interrupt.h"         // install_stop_signal_handlers, Interrupted
 #include "apps/pipeline/model_setup.h"       // resnet_config_for
 #include "apps/pipeline/resume.h"            // resumed_options, nothing_to_resume
-#include "apps/pipeline/run_folder.h"        // create_timestamped_run_folder, link_latest_run
+#include "apps/pipeline/run_folder.h"        // create_timestamped_run_folder, link_latest_run,
+                                             // undo_failed_new_run
 #include "apps/pipeline/run_plan.h"          // describe_run_plan
 #include "apps/pipeline/sequence_trainer.h"  // run_sequence_training, run_two_stage_training
 #include "apps/pipeline/sweep.h"             // run_sweep
@@ -67,6 +69,7 @@ int main(int argc, char** argv) {
   add_train_flags(flags, options);
   add_examples(flags);
   std::string resume_command;
+  NewRunChanges new_run;
   try {
     if (!flags.parse(argc, argv)) return 0;
     if (!flags.positional().empty()) {
@@ -89,16 +92,23 @@ int main(int argc, char** argv) {
     } else {
       std::string latest;
       if (options.out.empty()) {
+        new_run.runs_parent = kDefaultRunsFolder;
+        new_run.latest_before = latest_run_target(kDefaultRunsFolder);
         const auto folder = create_timestamped_run_folder(kDefaultRunsFolder);
+        new_run.created_folder = true;
         options.out = folder.string();
         const auto link = std::filesystem::path(kDefaultRunsFolder) / kLatestRunLinkName;
         if (link_latest_run(kDefaultRunsFolder, folder)) {
           latest = link.string();
+          new_run.moved_latest = true;
         } else {
           std::printf("note: %s is not a link (an older ihd's run folder?): left as it is\n",
                       link.string().c_str());
         }
+      } else {
+        new_run.created_folder = !std::filesystem::exists(options.out);
       }
+      new_run.folder = options.out;
       std::fputs(describe_run_plan(options, latest).c_str(), stdout);
       std::fflush(stdout);
     }
@@ -136,6 +146,9 @@ int main(int argc, char** argv) {
     return kUsageExitCode;
   } catch (const std::exception& error) {
     std::fprintf(stderr, "ihd_train: error: %s\n", error.what());
+    if (const auto undone = undo_failed_new_run(new_run)) {
+      std::fprintf(stderr, "ihd_train: %s\n", undone->c_str());
+    }
     return 1;
   }
 }
