@@ -20,6 +20,7 @@
 #include "apps/pipeline/sweep.h"             // run_sweep
 #include "apps/pipeline/train_options.h"     // TrainOptions, add_train_flags, validate
 #include "apps/pipeline/trainer.h"           // run_training, NonFiniteLoss
+#include "apps/pipeline/training_report.h"   // write_training_report
 #include "common/console.h"                  // line_buffer_stdout
 #include "model/summary.h"                   // resnet_summary
 
@@ -117,10 +118,12 @@ int main(int argc, char** argv) {
     install_stop_signal_handlers(options.sweep
                                      ? "a sweep cannot be resumed: start it again"
                                      : "resume from the last checkpoint with: " + resume_command);
+    const bool slice_run = !options.sweep && !options.sequence_stage && options.stage != "sequence";
     const TrainingOutcome outcome = options.sweep                 ? run_sweep(options)
                                     : options.sequence_stage      ? run_two_stage_training(options)
                                     : options.stage == "sequence" ? run_sequence_training(options)
                                                                   : run_training(options);
+    if (slice_run) write_training_report(run_dir);  // again, with the calibrated threshold
     if (outcome.best) {
       const auto& best = *outcome.best;
       std::printf(

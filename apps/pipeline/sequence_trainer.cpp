@@ -221,6 +221,7 @@ TrainingOutcome SequenceTrainer::run() {
   }
   outcome.decision_threshold = calibration.decision_threshold;
   write_run_config(run_dir_ / kRunConfigName, run_config_values(o_, calibration));
+  write_training_report(run_dir_);  // again, with the calibrated threshold
   return outcome;
 }
 
@@ -313,6 +314,7 @@ TrainingOutcome run_sequence_training(const TrainOptions& options) {
 TrainingOutcome run_two_stage_training(const TrainOptions& options) {
   const fs::path run_dir = options.resume.empty() ? options.out : options.resume;
   run_training(options);
+  write_training_report(run_dir);  // again, with the calibrated threshold
   if (stop_signal() != 0) throw Interrupted(stop_signal(), "the end of the slice stage");
 
   const fs::path features = run_dir / kFeaturesFolderName;

@@ -12,6 +12,7 @@
 
 #include "apps/pipeline/run_config.h"
 #include "apps/pipeline/run_folder.h"
+#include "apps/pipeline/training_report.h"
 #include "apps/training/model_selection.h"
 #include "apps/training/sweep_report.h"
 #include "common/error.h"
@@ -93,7 +94,11 @@ std::vector<RoundResult> run_round(const TrainOptions& base, const std::string& 
     std::printf("\n== run %d/%d, %s: learning rate %s, %s -> %s\n", plan.runs_done() + 1,
                 plan.run_count(), round_name.c_str(), training::format_learning_rate(rate).c_str(),
                 round_description(limit, epochs).c_str(), options.out.c_str());
-    results.push_back({rate, plan.run_next([&] { return run_training(options); })});
+    results.push_back({rate, plan.run_next([&] {
+                         TrainingOutcome outcome = run_training(options);
+                         write_training_report(options.out);  // with the calibrated threshold
+                         return outcome;
+                       })});
   }
   return results;
 }

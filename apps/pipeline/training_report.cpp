@@ -7,6 +7,7 @@
 #include "apps/pipeline/applied_settings.h"
 #include "apps/pipeline/evaluation.h"
 #include "apps/pipeline/model_setup.h"
+#include "apps/pipeline/run_calibration.h"
 #include "apps/pipeline/run_config.h"
 #include "apps/pipeline/run_folder.h"  // kRunConfigName
 #include "apps/training/history.h"
@@ -38,6 +39,15 @@ void write_training_report(const fs::path& run_dir) {
       !scores.empty()) {
     report.best_curves = training::best_epoch_curves(report.selection_split, scores, labels,
                                                      options.target_sensitivity);
+  }
+  // Temperatures are recorded once the run has calibrated its selected epoch (every start of
+  // training writes config.json without them).
+  if (const auto temperatures = config.find("temperatures");
+      temperatures != config.end() && !temperatures->second.empty()) {
+    const auto names = config.find("label_names");
+    const size_t outputs = names != config.end() ? split_list(names->second).size() : 1;
+    report.calibrated_threshold =
+        read_run_calibration(config, config_path.string(), outputs).decision_threshold;
   }
   training::write_run_report(run_dir, report);
 }

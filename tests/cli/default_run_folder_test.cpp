@@ -1,13 +1,16 @@
 // The default run folder: ihd_train without --out says what it is about to do, trains into a new
 // runs/<YYYYMMDD-HHMMSS> (with a suffix when that name is taken) and points runs/latest at the
-// newest, so that no run replaces another; --resume runs/latest continues the run it points at;
-// a runs/latest that is a real folder (an older ihd's default) is left alone; a run that fails at
-// once (no such --data) removes the folder it created and points runs/latest back (or removes
-// it), and leaves an --out that existed before it.
+// newest, so that no run replaces another, its report naming config.json's calibrated threshold;
+// --resume runs/latest continues the run it points at; a runs/latest that is a real folder (an
+// older ihd's default) is left alone; a run that fails at once (no such --data) removes the
+// folder it created and points runs/latest back (or removes it), and leaves an --out that existed
+// before it.
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <regex>
 
+#include "apps/pipeline/run_config.h"
 #include "apps/pipeline/run_plan.h"
 #include "cli_run.h"
 
@@ -63,6 +66,14 @@ TEST_CASE("run folders: without --out every run gets a new runs/<time>, runs/lat
   CHECK(resumed.exit_code == 0);
   CHECK(contains(resumed.output, "resuming runs/" + newest + " at epoch 4"));
   CHECK(contains(read_bytes(runs / newest / "config.json"), "\"out\": \"runs/" + newest + "\""));
+
+  // Its report names the threshold ihd_predict applies (config.json's, calibrated) beside the
+  // selected epoch's own.
+  const auto config = pipeline::read_run_config(runs / newest / "config.json");
+  char threshold[32];
+  std::snprintf(threshold, sizeof threshold, "%.4f", std::stod(config.at("decision_threshold")));
+  CHECK(contains(read_bytes(runs / newest / "report.html"),
+                 std::string("ihd_predict and ihd_eval apply it as <b>") + threshold + "</b>"));
 }
 
 TEST_CASE("run folders: a runs/latest that is a real folder is left as it is") {
