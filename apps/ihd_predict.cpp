@@ -19,7 +19,7 @@
 #include "apps/pipeline/two_stage_inference.h"  // load_sequence_stage, predict_series
 #include "apps/training/metrics.h"              // kRsnaSubtypes
 #include "common/atomic_file.h"                 // AtomicFileWriter
-#include "common/console.h"                     // line_buffer_stdout
+#include "common/console.h"                     // line_buffer_stdout, wrap_words
 #include "common/delimited.h"                   // join_record
 #include "common/error.h"                       // ihd::Error, as_file_error
 #include "common/progress.h"                    // Progress, console_progress
@@ -179,8 +179,12 @@ int main(int argc, char** argv) {
     const std::vector<fs::path> files = list_image_files(flags.positional());
     if (files.empty()) throw ihd::Error("no .dcm or .png files in the inputs");
     if (!options.gradcam.empty()) fs::create_directories(options.gradcam);
-    std::printf("scoring %zu files with %s%s on %s\n", files.size(), trained.weights_path.c_str(),
-                stage ? " and its sequence stage" : "", compute_description(device).c_str());
+    std::printf("%s\n", ihd::wrap_words("scoring " + std::to_string(files.size()) + " files with " +
+                                            trained.weights_path +
+                                            (stage ? " and its sequence stage" : "") + " on " +
+                                            compute_description(device),
+                                        "  ")
+                            .c_str());
     ihd::Progress progress(ihd::console_progress(options.quiet), "scoring",
                            static_cast<std::int64_t>(files.size()), "files");
 
@@ -269,8 +273,12 @@ int main(int argc, char** argv) {
     }
     progress.finish();
     out.commit();
-    std::printf("%zu images scored, %zu skipped -> %s (%s)\n", written, skipped,
-                options.out.c_str(), describe_thresholds(label_names, thresholds).c_str());
+    std::printf("%s\n",
+                ihd::wrap_words(std::to_string(written) + " images scored, " +
+                                    std::to_string(skipped) + " skipped -> " + options.out + " (" +
+                                    describe_thresholds(label_names, thresholds) + ")",
+                                "  ")
+                    .c_str());
     return written > 0 ? 0 : 1;
   } catch (const UsageError& error) {
     std::fprintf(stderr, "ihd_predict: error: %s\n", error.what());

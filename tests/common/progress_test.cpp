@@ -2,10 +2,10 @@
 // dropped in the documented order; on a fake clock, the terminal line (never wider than the
 // terminal less one column), the plain lines at each tenth or after 30 s, a resumed task's
 // throughput, a silent output, counts from several threads, the work after the run (a sweep's
-// later runs) in the run's ETA; then ihd_progress_probe, a child shaped like a tool, drawing into
-// a pseudo-terminal of 80 and of 50 columns (every frame fits and is redrawn with '\r' on one
-// line), writing plain lines into a pipe (in order with stderr: stdout is line-buffered), and
-// --quiet.
+// later runs) in the run's ETA, the word wrap of the other lines (console.h); then
+// ihd_progress_probe, a child shaped like a tool, drawing into a pseudo-terminal of 80 and of 50
+// columns (every frame fits and is redrawn with '\r' on one line), writing plain lines into a
+// pipe (in order with stderr: stdout is line-buffered), and --quiet.
 #include "common/progress.h"
 
 #include <doctest/doctest.h>
@@ -266,6 +266,20 @@ TEST_CASE("progress: a terminal task ended by an exception leaves its line ended
   }
   CHECK(out.str().back() == '\n');
   CHECK(split_text(out.str(), '\n').size() == 1);
+}
+
+TEST_CASE("console: wrap_words breaks a long line at spaces within 79 columns, indented") {
+  const std::string line =
+      "48 images scored, 0 skipped -> p.csv (thresholds epidural 0.5000, intraparenchymal 0.5000, "
+      "intraventricular 0.5000, subarachnoid 0.5000, subdural 0.5000, any 0.5000)";
+  CHECK(wrap_words(line, "  ") ==
+        "48 images scored, 0 skipped -> p.csv (thresholds epidural 0.5000,\n"
+        "  intraparenchymal 0.5000, intraventricular 0.5000, subarachnoid 0.5000,\n"
+        "  subdural 0.5000, any 0.5000)");
+  CHECK(wrap_words("short  enough", "  ") == "short enough");
+  CHECK(wrap_words("a-word-longer-than-the-line then", "  ", 10) ==
+        "a-word-longer-than-the-line\n  then");
+  CHECK(wrap_words("", "  ").empty());
 }
 
 TEST_CASE("progress: durations") {
