@@ -8,12 +8,11 @@
 
 #include "apps/pipeline/compute_description.h"  // compute_description
 #include "apps/pipeline/embedding.h"            // embed_dataset, write_embeddings
-#include "apps/pipeline/flags.h"                // FlagSet
+#include "apps/pipeline/flags.h"                // FlagSet, UsageError, kUsageExitCode
 #include "apps/pipeline/inference.h"            // load_trained_model
 #include "apps/pipeline/run_config.h"           // build_commit
 #include "apps/pipeline/training_data.h"        // open_training_data
 #include "common/console.h"                     // line_buffer_stdout
-#include "common/error.h"                       // ihd::Error
 #include "common/progress.h"                    // console_progress
 #include "engine/device.h"                      // device_refusal
 
@@ -42,7 +41,7 @@ int main(int argc, char** argv) {
   try {
     if (!flags.parse(argc, argv)) return 0;
     if (model_path.empty() || out.empty()) {
-      throw ihd::Error("--model and --out are required (see --help)");
+      throw UsageError("--model and --out are required (see --help)");
     }
     const ihd::Device device = ihd::Device::parse(device_name);
     const TrainedModel trained = load_trained_model(model_path, device);
@@ -62,6 +61,9 @@ int main(int argc, char** argv) {
     std::printf("%zu slices embedded (%d features, %zu outputs) -> %s\n", embeddings.count(),
                 embeddings.feature_count, embeddings.output_names.size(), out.c_str());
     return 0;
+  } catch (const UsageError& error) {
+    std::fprintf(stderr, "ihd_embed: error: %s\n", error.what());
+    return kUsageExitCode;
   } catch (const std::exception& error) {
     std::fprintf(stderr, "ihd_embed: error: %s\n", error.what());
     return 1;

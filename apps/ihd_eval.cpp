@@ -20,7 +20,7 @@
 #include "apps/pipeline/compute_description.h"  // compute_description
 #include "apps/pipeline/embedding.h"            // embed_dataset, every_slice_options
 #include "apps/pipeline/evaluation.h"           // predict, epoch_record, write_predictions_csv
-#include "apps/pipeline/flags.h"                // FlagSet
+#include "apps/pipeline/flags.h"                // FlagSet, UsageError, kUsageExitCode
 #include "apps/pipeline/inference.h"            // load_trained_model, list_image_files
 #include "apps/pipeline/level_evaluation.h"     // calibration_table, levels_table
 #include "apps/pipeline/run_calibration.h"      // apply_temperatures
@@ -54,27 +54,27 @@ struct EvalOptions {
   bool quiet = false;
 };
 
-// m's numbers under title; unit names what was counted ("images", "patients").
+// m's numbers under title; unit names what was counted ("images", "patients"). Each line within
+// 79 columns (an 80-column terminal).
 void print_metrics(const char* title, const training::MetricSet& m, const char* unit = "images") {
   const auto& d = m.at_default_threshold;
   const auto& t = m.at_target_sensitivity;
   std::printf("%s: %lld %s (%lld positive)\n", title, static_cast<long long>(m.sample_count), unit,
               static_cast<long long>(m.positive_count));
   std::printf("  ROC AUC %.4f  PR AUC %.4f  log loss %.4f\n", m.roc_auc, m.pr_auc, m.log_loss);
-  std::printf(
-      "  at 0.5:    recall %.4f  precision %.4f  specificity %.4f  accuracy %.4f  F1 %.4f\n",
-      d.recall, d.precision, d.specificity, d.accuracy, d.f1);
+  std::printf("  at 0.5:    recall %.4f  precision %.4f  specificity %.4f\n", d.recall, d.precision,
+              d.specificity);
+  std::printf("             accuracy %.4f  F1 %.4f\n", d.accuracy, d.f1);
   std::printf("             confusion [[TN %lld, FP %lld], [FN %lld, TP %lld]]\n",
               static_cast<long long>(d.counts.true_negative),
               static_cast<long long>(d.counts.false_positive),
               static_cast<long long>(d.counts.false_negative),
               static_cast<long long>(d.counts.true_positive));
   if (t.reachable) {
-    std::printf(
-        "  sensitivity >= %.2f at threshold %.4f: recall %.4f, specificity %.4f, "
-        "precision %.4f\n",
-        t.target_sensitivity, t.at_threshold.threshold, t.at_threshold.recall,
-        t.at_threshold.specificity, t.at_threshold.precision);
+    std::printf("  sensitivity >= %.2f at threshold %.4f:\n", t.target_sensitivity,
+                t.at_threshold.threshold);
+    std::printf("             recall %.4f  specificity %.4f  precision %.4f\n",
+                t.at_threshold.recall, t.at_threshold.specificity, t.at_threshold.precision);
   }
 }
 
@@ -126,7 +126,7 @@ int evaluate_split(const EvalOptions& o, const TrainedModel& trained,
   std::string split = o.split;
   const std::vector<size_t> indices = split_indices(data, split);
   if (indices.empty()) throw ihd::Error("the " + split + " split of the data is empty");
-  std::printf("evaluating %s on the %s split: %zu images on %s\n", trained.weights_path.c_str(),
+  std::printf("evaluating %s on the %s split: %zu images\n  on %s\n", trained.weights_path.c_str(),
               split.c_str(), indices.size(), compute_description(device).c_str());
 
   ihd::data::BatchLoader loader(*data.dataset, indices, loader_options(options, false));
@@ -485,9 +485,9 @@ int main(int argc, char** argv) {
                 "an external set of studies against its readers' majority, per finding");
   try {
     if (!flags.parse(argc, argv)) return 0;
-    if (o.model.empty()) throw ihd::Error("--model is required (see --help)");
+    if (o.model.empty()) throw UsageError("--model is required (see --help)");
     if (o.study_labels.empty() != flags.positional().empty()) {
-      throw ihd::Error("--study-labels and INPUT files go together (an external set of studies)");
+      throw UsageError("--study-labels and INPUT files go together (an external set of studies)");
     }
     const ihd::Device device = ihd::Device::parse(o.device);
     const TrainedModel trained = load_trained_model(o.model, device);
@@ -496,6 +496,9 @@ int main(int argc, char** argv) {
     return o.study_labels.empty()
                ? evaluate_split(o, trained, stage, device)
                : evaluate_studies_with_labels(o, flags.positional(), trained, stage, device);
+  } catch (const UsageError& error) {
+    std::fprintf(stderr, "ihd_eval: error: %s\n", error.what());
+    return kUsageExitCode;
   } catch (const std::exception& error) {
     std::fprintf(stderr, "ihd_eval: error: %s\n", error.what());
     return 1;

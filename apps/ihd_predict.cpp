@@ -13,13 +13,13 @@
 #include <optional>
 
 #include "apps/pipeline/compute_description.h"  // compute_description
-#include "apps/pipeline/flags.h"                // FlagSet
+#include "apps/pipeline/flags.h"                // FlagSet, UsageError, kUsageExitCode
 #include "apps/pipeline/grad_cam.h"             // write_grad_cam
 #include "apps/pipeline/inference.h"  // load_trained_model, list_image_files, prepare_input
 #include "apps/pipeline/two_stage_inference.h"  // load_sequence_stage, predict_series
 #include "apps/training/metrics.h"              // kRsnaSubtypes
 #include "common/atomic_file.h"                 // AtomicFileWriter
-#include "common/console.h"                     // line_buffer_stdout
+#include "common/console.h"                     // line_buffer_stdout, wrap_words
 #include "common/delimited.h"                   // join_record
 #include "common/error.h"                       // ihd::Error, as_file_error
 #include "common/progress.h"                    // Progress, console_progress
@@ -149,8 +149,8 @@ int main(int argc, char** argv) {
                 "the RSNA submission format (a run trained with --labels all)");
   try {
     if (!flags.parse(argc, argv)) return 0;
-    if (options.model.empty()) throw ihd::Error("--model is required (see --help)");
-    if (flags.positional().empty()) throw ihd::Error("no INPUT given (DICOM/PNG files or folders)");
+    if (options.model.empty()) throw UsageError("--model is required (see --help)");
+    if (flags.positional().empty()) throw UsageError("no INPUT given (DICOM/PNG files or folders)");
     const ihd::Device device = ihd::Device::parse(options.device);
     TrainedModel trained = load_trained_model(options.model, device);
     // The limits protect this machine from its inputs: this command's, not the training's.
@@ -162,13 +162,13 @@ int main(int argc, char** argv) {
     const std::vector<std::string>& label_names =
         stage ? stage->calibration.label_names : trained.label_names;
     if (options.submission && label_names.size() != ihd::training::kRsnaSubtypeCount) {
-      throw ihd::Error("--submission needs a model trained on all six RSNA labels (--labels all)");
+      throw UsageError("--submission needs a model trained on all six RSNA labels (--labels all)");
     }
     if (stage && !options.gradcam.empty()) {
-      throw ihd::Error("--gradcam shows the slice model's evidence: add --slice-only");
+      throw UsageError("--gradcam shows the slice model's evidence: add --slice-only");
     }
     if (!stage && !options.studies.empty()) {
-      throw ihd::Error("--studies needs a two-stage run (ihd_train --sequence-stage)");
+      throw UsageError("--studies needs a two-stage run (ihd_train --sequence-stage)");
     }
     const std::vector<double> thresholds =
         options.threshold >= 0 ? std::vector<double>(label_names.size(), options.threshold)
@@ -179,8 +179,12 @@ int main(int argc, char** argv) {
     const std::vector<fs::path> files = list_image_files(flags.positional());
     if (files.empty()) throw ihd::Error("no .dcm or .png files in the inputs");
     if (!options.gradcam.empty()) fs::create_directories(options.gradcam);
-    std::printf("scoring %zu files with %s%s on %s\n", files.size(), trained.weights_path.c_str(),
-                stage ? " and its sequence stage" : "", compute_description(device).c_str());
+    std::printf("%s\n", ihd::wrap_words("scoring " + std::to_string(files.size()) + " files with " +
+                                            trained.weights_path +
+                                            (stage ? " and its sequence stage" : "") + " on " +
+                                            compute_description(device),
+                                        "  ")
+                            .c_str());
     ihd::Progress progress(ihd::console_progress(options.quiet), "scoring",
                            static_cast<std::int64_t>(files.size()), "files");
 
@@ -269,9 +273,16 @@ int main(int argc, char** argv) {
     }
     progress.finish();
     out.commit();
-    std::printf("%zu images scored, %zu skipped -> %s (%s)\n", written, skipped,
-                options.out.c_str(), describe_thresholds(label_names, thresholds).c_str());
+    std::printf("%s\n",
+                ihd::wrap_words(std::to_string(written) + " images scored, " +
+                                    std::to_string(skipped) + " skipped -> " + options.out + " (" +
+                                    describe_thresholds(label_names, thresholds) + ")",
+                                "  ")
+                    .c_str());
     return written > 0 ? 0 : 1;
+  } catch (const UsageError& error) {
+    std::fprintf(stderr, "ihd_predict: error: %s\n", error.what());
+    return kUsageExitCode;
   } catch (const std::exception& error) {
     std::fprintf(stderr, "ihd_predict: error: %s\n", error.what());
     return 1;

@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "apps/pipeline/flags.h"    // FlagSet
+#include "apps/pipeline/flags.h"    // FlagSet, UsageError, kUsageExitCode
 #include "common/console.h"         // line_buffer_stdout
 #include "common/error.h"           // Error
 #include "common/progress.h"        // console_progress
@@ -31,6 +31,8 @@
 #include "data/windowing.h"         // parse_window(s)
 
 namespace {
+
+using ihd::pipeline::UsageError;
 
 struct CommandLine {
   std::string png_dir, rsna_dir, cache_dir, export_dir;
@@ -121,11 +123,11 @@ bool parse(int argc, char** argv, CommandLine& line) {
   line.preparation.dicom_limits.max_decoded_bytes = std::uint64_t(table.max_decoded_mb) << 20;
   line.preparation.split_by_patient = table.split == "patient";
   if (line.png_dir.empty() == line.rsna_dir.empty())
-    throw ihd::Error("give exactly one of --png OUT_DIR INPUT... or --rsna RSNA_DIR");
-  if (!line.rsna_dir.empty() && line.cache_dir.empty()) throw ihd::Error("--rsna needs --cache");
-  if (!line.png_dir.empty() && line.inputs.empty()) throw ihd::Error("no INPUT given");
+    throw UsageError("give exactly one of --png OUT_DIR INPUT... or --rsna RSNA_DIR");
+  if (!line.rsna_dir.empty() && line.cache_dir.empty()) throw UsageError("--rsna needs --cache");
+  if (!line.png_dir.empty() && line.inputs.empty()) throw UsageError("no INPUT given");
   if (!line.rsna_dir.empty() && !line.inputs.empty())
-    throw ihd::Error("--rsna reads its folder: unexpected argument '" + line.inputs.front() + "'");
+    throw UsageError("--rsna reads its folder: unexpected argument '" + line.inputs.front() + "'");
   return true;
 }
 
@@ -193,14 +195,14 @@ int main(int argc, char** argv) {
     if (!parse(argc, argv, line)) return 0;
   } catch (const std::exception& error) {
     std::cerr << "ihd_prepare: " << error.what() << '\n';
-    return 2;
+    return ihd::pipeline::kUsageExitCode;
   }
   if (line.threads > 0) omp_set_num_threads(line.threads);
   try {
     return line.png_dir.empty() ? prepare_rsna(line) : convert_to_png(line);
   } catch (const std::invalid_argument& error) {
     std::cerr << "ihd_prepare: " << error.what() << " (see ihd_prepare --help)\n";
-    return 2;
+    return ihd::pipeline::kUsageExitCode;
   } catch (const std::exception& error) {
     std::cerr << "ihd_prepare: fatal: " << error.what() << '\n';
     return 1;

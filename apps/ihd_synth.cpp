@@ -12,9 +12,8 @@
 #include <exception>
 #include <string>
 
-#include "apps/pipeline/flags.h"     // FlagSet
+#include "apps/pipeline/flags.h"     // FlagSet, UsageError, kUsageExitCode
 #include "common/console.h"          // line_buffer_stdout
-#include "common/error.h"            // Error
 #include "common/progress.h"         // console_progress
 #include "data/synthetic_dataset.h"  // write_synthetic_dataset, SyntheticDatasetOptions
 
@@ -54,12 +53,12 @@ int main(int argc, char** argv) {
   try {
     if (!flags.parse(argc, argv)) return 0;
     if (!flags.positional().empty()) {
-      throw ihd::Error("unexpected argument '" + flags.positional().front() + "'");
+      throw ihd::pipeline::UsageError("unexpected argument '" + flags.positional().front() + "'");
     }
-    if (out.empty()) throw ihd::Error("--out is required (see ihd_synth --help)");
+    if (out.empty()) throw ihd::pipeline::UsageError("--out is required (see ihd_synth --help)");
   } catch (const std::exception& error) {
     std::fprintf(stderr, "ihd_synth: %s\n", error.what());
-    return 2;
+    return ihd::pipeline::kUsageExitCode;
   }
   options.output_dir = out;
   options.seed = static_cast<std::uint64_t>(seed);

@@ -2,7 +2,8 @@
 // head-CT set and trains on it (the demo). --sequence-stage adds the study-level sequence stage
 // after the slice model; --stage sequence trains that stage alone. A new run goes into --out or,
 // without it, a new runs/<YYYYMMDD-HHMMSS> that runs/latest links to, and says what it is about
-// to do first; --resume continues one (or answers that it has finished). Ctrl-C or SIGTERM stops
+// to do first (a new run that fails before writing anything but its config.json removes its folder
+// again); --resume continues one (or answers that it has finished). Ctrl-C or SIGTERM stops
 // after the current step with the checkpoint written and the command that resumes. See
 // `ihd_train --help` for every flag, its group and its default. Under mpirun every rank runs
 // this program: rank 0 prints and writes the run folder, the others print only their errors, and
@@ -10,16 +11,18 @@
 #include <cstdio>
 #include <exception>
 
-#include "apps/pipeline/flags.h"             // FlagSet
+#include "apps/pipeline/flags.h"             // FlagSet, UsageError, kUsageExitCode
 #include "apps/pipeline/interrupt.h"         // install_stop_signal_handlers, Interrupted
 #include "apps/pipeline/model_setup.h"       // resnet_config_for
 #include "apps/pipeline/resume.h"            // resumed_options, nothing_to_resume
-#include "apps/pipeline/run_folder.h"        // create_timestamped_run_folder, link_latest_run
+#include "apps/pipeline/run_folder.h"        // create_timestamped_run_folder, link_latest_run,
+                                             // undo_failed_new_run
 #include "apps/pipeline/run_plan.h"          // describe_run_plan
 #include "apps/pipeline/sequence_trainer.h"  // run_sequence_training, run_two_stage_training
 #include "apps/pipeline/sweep.h"             // run_sweep
 #include "apps/pipeline/train_options.h"     // TrainOptions, add_train_flags, validate
 #include "apps/pipeline/trainer.h"           // run_training, NonFiniteLoss
+#include "apps/pipeline/training_report.h"   // write_training_report
 #include "common/console.h"                  // line_buffer_stdout
 #include "common/error.h"                    // ihd::Error
 #include "engine/distributed/process_group.h"  // ProcessGroup (ranks under mpirun)
@@ -72,6 +75,7 @@ int main(int argc, char** argv) {
   add_examples(flags);
   std::string resume_command;
   const ihd::distributed::ProcessGroup* group = nullptr;
+  NewRunChanges new_run;
   try {
     group = &ihd::distributed::ProcessGroup::world();
     if (!group->is_root() && !std::freopen("/dev/null", "w", stdout)) {
@@ -79,7 +83,7 @@ int main(int argc, char** argv) {
     }
     if (!flags.parse(argc, argv)) return 0;
     if (!flags.positional().empty()) {
-      throw ihd::Error("unexpected argument '" + flags.positional().front() +
+      throw UsageError("unexpected argument '" + flags.positional().front() +
                        "' (see ihd_train --help)");
     }
     const bool resuming = !options.resume.empty();
@@ -104,17 +108,24 @@ int main(int argc, char** argv) {
     } else {
       std::string latest;
       if (options.out.empty() && group->is_root()) {
+        new_run.runs_parent = kDefaultRunsFolder;
+        new_run.latest_before = latest_run_target(kDefaultRunsFolder);
         const auto folder = create_timestamped_run_folder(kDefaultRunsFolder);
+        new_run.created_folder = true;
         options.out = folder.string();
         const auto link = std::filesystem::path(kDefaultRunsFolder) / kLatestRunLinkName;
         if (link_latest_run(kDefaultRunsFolder, folder)) {
           latest = link.string();
+          new_run.moved_latest = true;
         } else {
           std::printf("note: %s is not a link (an older ihd's run folder?): left as it is\n",
                       link.string().c_str());
         }
+      } else if (group->is_root()) {
+        new_run.created_folder = !std::filesystem::exists(options.out);
       }
       group->broadcast(options.out);  // the ranks of a job train into rank 0's folder
+      if (group->is_root()) new_run.folder = options.out;
       std::fputs(describe_run_plan(options, latest).c_str(), stdout);
       std::fflush(stdout);
     }
@@ -123,10 +134,13 @@ int main(int argc, char** argv) {
     install_stop_signal_handlers(options.sweep
                                      ? "a sweep cannot be resumed: start it again"
                                      : "resume from the last checkpoint with: " + resume_command);
+    const bool slice_run = !options.sweep && !options.sequence_stage && options.stage != "sequence";
     const TrainingOutcome outcome = options.sweep                 ? run_sweep(options)
                                     : options.sequence_stage      ? run_two_stage_training(options)
                                     : options.stage == "sequence" ? run_sequence_training(options)
                                                                   : run_training(options);
+    // Again, with the calibrated threshold (rank 0 writes the run folder).
+    if (slice_run && group->is_root()) write_training_report(run_dir);
     if (outcome.best) {
       const auto& best = *outcome.best;
       std::printf(
@@ -147,10 +161,18 @@ int main(int argc, char** argv) {
   } catch (const NonFiniteLoss& error) {
     std::fprintf(stderr, "ihd_train: stopped: %s\n", error.what());
     return 3;
+  } catch (const UsageError& error) {
+    std::fprintf(stderr, "ihd_train: error: %s\n", error.what());
+    return kUsageExitCode;
   } catch (const std::exception& error) {
     // One rank's failure ends every rank: the others would wait for it forever.
-    if (group && group->distributed()) group->abort(1, std::string("ihd_train: error: ") + error.what());
+    if (group && group->distributed()) {
+      group->abort(1, std::string("ihd_train: error: ") + error.what());
+    }
     std::fprintf(stderr, "ihd_train: error: %s\n", error.what());
+    if (const auto undone = undo_failed_new_run(new_run)) {
+      std::fprintf(stderr, "ihd_train: %s\n", undone->c_str());
+    }
     return 1;
   }
 }

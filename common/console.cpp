@@ -1,5 +1,5 @@
-// Standard output's terminal facts (isatty, TIOCGWINSZ, $COLUMNS) and its buffering; see
-// console.h.
+// Standard output's terminal facts (isatty, TIOCGWINSZ, $COLUMNS), its buffering and the word
+// wrap; see console.h.
 #include "common/console.h"
 
 #include <sys/ioctl.h>
@@ -32,6 +32,25 @@ int terminal_columns() {
     }
   }
   return kDefaultColumns;
+}
+
+std::string wrap_words(const std::string& text, const std::string& indent, std::size_t width) {
+  std::string out, line;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find(' ', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string word = text.substr(start, end - start);
+    start = end + 1;
+    if (word.empty()) continue;
+    const bool first_word = line.empty() || line == indent;
+    if (!first_word && line.size() + 1 + word.size() > width) {
+      out += line + "\n";
+      line = indent;
+    }
+    line += (line.empty() || line == indent ? "" : " ") + word;
+  }
+  return out + line;
 }
 
 void line_buffer_stdout() {

@@ -1,9 +1,22 @@
 // What a tool needs to know about its standard output before it prints progress: whether it is a
 // terminal, how wide that terminal is, and the one buffering rule every tool's main() applies
-// (line-buffered, so that stdout and stderr keep their order in a file or a pipe).
+// (line-buffered, so that stdout and stderr keep their order in a file or a pipe); and the width
+// its other lines keep to, with the word wrap for the lines that can be longer.
 #pragma once
 
+#include <cstddef>
+#include <string>
+
 namespace ihd {
+
+// The width of every line a tool prints but the progress line: an 80-column terminal less the
+// column where the cursor waits at the end of a full line.
+inline constexpr std::size_t kConsoleLineWidth = 79;
+
+// `text` broken at spaces into lines of at most `width` characters, each after the first starting
+// with `indent` (a word longer than a line stays whole); no newline at the end.
+std::string wrap_words(const std::string& text, const std::string& indent,
+                       std::size_t width = kConsoleLineWidth);
 
 // True when standard output is a terminal (isatty).
 bool stdout_is_terminal();

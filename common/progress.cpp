@@ -3,6 +3,7 @@
 #include "common/progress.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <iostream>
@@ -19,6 +20,12 @@ constexpr double kTerminalRedrawSeconds = 0.1;
 constexpr double kPlainLineGapSeconds = 1;  // the least time between two plain lines
 constexpr int kWidestBar = 30;
 constexpr int kNarrowestBar = 10;
+
+static_assert(std::atomic<bool>::is_always_lock_free);
+std::atomic<bool> progress_held{false};
+
+std::mutex work_after_run_mutex;
+WorkAfterRun work_after_run;
 
 // The bar of `cells` cells for a fraction in [0, 1].
 std::string bar_text(double fraction, int cells) {
@@ -94,6 +101,15 @@ std::string format_duration(double seconds) {
   return printf_string("%lld:%02lld", minutes, secs);
 }
 
+void set_work_after_run(const WorkAfterRun& work) {
+  std::lock_guard lock(work_after_run_mutex);
+  work_after_run = work;
+}
+
+void hold_progress() {
+  progress_held.store(true);
+}
+
 ProgressOutput console_progress(bool quiet) {
   ProgressOutput output;
   if (quiet) return output;
@@ -119,7 +135,7 @@ Progress::Progress(ProgressOutput output, std::string label, std::int64_t total,
 }
 
 Progress::~Progress() {
-  if (!frame_open_) return;
+  if (!frame_open_ || progress_held.load()) return;
   try {
     *output_.out << '\n' << std::flush;
   } catch (...) {
@@ -158,7 +174,7 @@ void Progress::set_run_remainder(std::int64_t items, double seconds) {
 void Progress::erase() {
   if (output_.out == nullptr) return;
   std::lock_guard lock(mutex_);
-  if (!frame_open_) return;
+  if (!frame_open_ || progress_held.load()) return;
   *output_.out << "\r\x1b[K" << std::flush;
   frame_open_ = false;
   last_frame_seconds_ = -std::numeric_limits<double>::infinity();
@@ -177,6 +193,7 @@ void Progress::end(std::optional<double> mean_loss) {
   std::lock_guard lock(mutex_);
   if (finished_) return;
   finished_ = true;
+  if (progress_held.load()) return;
   if (mean_loss) mean_loss_ = mean_loss;
   const double now = output_.clock();
   std::ostream& out = *output_.out;
@@ -191,7 +208,7 @@ void Progress::end(std::optional<double> mean_loss) {
 }
 
 void Progress::report(double now) {
-  if (finished_) return;
+  if (finished_ || progress_held.load()) return;
   std::ostream& out = *output_.out;
   if (output_.terminal) {
     if (now - last_frame_seconds_ < kTerminalRedrawSeconds) return;
@@ -200,6 +217,8 @@ void Progress::report(double now) {
         << std::flush;
     last_frame_seconds_ = now;
     frame_open_ = true;
+    // Held while this frame was written: the frame may have landed below the stop notice.
+    if (progress_held.load()) out << "\r\x1b[K" << std::flush;
     return;
   }
   const double fraction = total_ > 0 ? static_cast<double>(done_) / static_cast<double>(total_) : 1;
@@ -236,6 +255,9 @@ ProgressFields Progress::fields(double now, bool finished) const {
         fields.eta_seconds +
         static_cast<double>(*run_items_after_) * (*run_items_after_ > 0 ? seconds_per_item : 0) +
         run_seconds_after_;
+    std::lock_guard lock(work_after_run_mutex);
+    const double run_seconds = now - work_after_run.run_start_seconds + *fields.run_eta_seconds;
+    *fields.run_eta_seconds += work_after_run.seconds + work_after_run.run_multiples * run_seconds;
   }
   return fields;
 }

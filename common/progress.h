@@ -30,6 +30,11 @@
 // a ProgressOutput and makes its own. A ProgressOutput without a stream (the default, and every
 // tool's --quiet) writes nothing. update(), add() and finish() may be called from several threads
 // (OpenMP loops).
+//
+// Two process-wide facts reach every Progress: the work that follows the run in progress (the
+// later runs of a sweep, set_work_after_run), which the run's ETA then includes; and a stop
+// (hold_progress, from a signal handler), after which no Progress draws again, so that the stop
+// notice, on a line the handler has cleared, stays the last thing on the terminal.
 #pragma once
 
 #include <cmath>
@@ -60,6 +65,23 @@ struct ProgressOutput {
 
 // Standard output as a tool's progress goes there (a terminal or not); quiet: nowhere.
 ProgressOutput console_progress(bool quiet);
+
+// What follows the run in progress in this process, for a run's ETA that covers more than one
+// run (ihd_train --sweep): `seconds` of later runs estimated from runs already done, and
+// `run_multiples` later runs as long as the run in progress, which started at
+// `run_start_seconds` on the tasks' clock (its length: the time since then plus its own ETA).
+struct WorkAfterRun {
+  double run_start_seconds = 0;
+  double run_multiples = 0;
+  double seconds = 0;
+};
+// Every Progress that shows a run's ETA adds `work` to it from now on; {} adds nothing.
+void set_work_after_run(const WorkAfterRun& work);
+
+// From a signal handler (one lock-free atomic store): every Progress stops drawing for good, and
+// one that has a terminal frame open leaves the line as the caller left it (the caller has erased
+// the frame; see interrupt.cpp).
+void hold_progress();
 
 // One progress line as numbers, before it is laid out.
 struct ProgressFields {

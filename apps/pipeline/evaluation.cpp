@@ -134,25 +134,26 @@ void write_predictions_csv(const std::filesystem::path& path, const Predictions&
   write_file_atomically(path, out);
 }
 
-bool read_prediction_columns(const std::filesystem::path& path, int output,
-                             std::vector<double>& scores, std::vector<int>& labels) {
+bool read_headline_prediction_columns(const std::filesystem::path& path,
+                                      std::vector<double>& scores, std::vector<int>& labels) {
   if (!std::filesystem::exists(path)) return false;
   try {
     RecordReader reader(path, TextFormat::csv, ErrorKind::bad_csv);
     std::vector<std::string> fields;
     if (!reader.next(fields)) return false;
-    // The first output's label column follows the id (and, in an evaluation's file, the patient
-    // and study).
-    const auto first_label = std::find_if(fields.begin(), fields.end(), [](const std::string& f) {
-      return f.size() > 6 && f.compare(f.size() - 6, 6, "_label") == 0;
-    });
-    if (first_label == fields.end()) return false;
-    const size_t label_field =
-        static_cast<size_t>(first_label - fields.begin()) + 2 * static_cast<size_t>(output);
+    // Each output's label column, then its score column: "any_label", else the last label column.
+    std::optional<size_t> label_field;
+    for (size_t i = 0; i < fields.size(); ++i) {
+      const std::string& f = fields[i];
+      if (f.size() > 6 && f.compare(f.size() - 6, 6, "_label") == 0) {
+        if (!label_field || fields[*label_field] != "any_label") label_field = i;
+      }
+    }
+    if (!label_field) return false;
     while (reader.next(fields)) {
-      if (fields.size() < label_field + 2) return false;
-      labels.push_back(std::stoi(fields[label_field]));
-      scores.push_back(std::stod(fields[label_field + 1]));
+      if (fields.size() < *label_field + 2) return false;
+      labels.push_back(std::stoi(fields[*label_field]));
+      scores.push_back(std::stod(fields[*label_field + 1]));
     }
   } catch (const std::exception&) {
     return false;

@@ -69,9 +69,10 @@ void write_predictions_csv(const std::filesystem::path& path, const Predictions&
                            const std::vector<std::string>& label_names,
                            const std::optional<PredictionDetails>& details = std::nullopt);
 
-// Reads back one output's label and score columns of such a file (for the report of a resumed
-// run); false when the file is absent or not what write_predictions_csv writes.
-bool read_prediction_columns(const std::filesystem::path& path, int output,
-                             std::vector<double>& scores, std::vector<int>& labels);
+// Reads back the headline output's label and score columns of such a file ("any", else the last
+// output; for the run's report); false when the file is absent or not what write_predictions_csv
+// writes.
+bool read_headline_prediction_columns(const std::filesystem::path& path,
+                                      std::vector<double>& scores, std::vector<int>& labels);
 
 }  // namespace ihd::pipeline

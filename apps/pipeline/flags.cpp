@@ -24,10 +24,10 @@ Number parse_number(const std::string& flag, const std::string& text) {
   const char* end = text.data() + text.size();
   const auto [stop, error] = std::from_chars(text.data(), end, value);
   if (error != std::errc() || stop != end || text.empty()) {
-    throw Error("--" + flag + ": '" + text + "' is not a valid number");
+    throw UsageError("--" + flag + ": '" + text + "' is not a valid number");
   }
   if constexpr (std::is_floating_point_v<Number>) {
-    if (!std::isfinite(value)) throw Error("--" + flag + ": '" + text + "' is not finite");
+    if (!std::isfinite(value)) throw UsageError("--" + flag + ": '" + text + "' is not finite");
   }
   return value;
 }
@@ -317,8 +317,8 @@ bool FlagSet::parse(int argc, const char* const* argv) {
       return false;
     }
     if (argument.rfind("--", 0) != 0) {
-      throw Error("unknown flag " + argument + ": flags start with -- (see " + program_ +
-                  " --help)");
+      throw UsageError("unknown flag " + argument + ": flags start with -- (see " + program_ +
+                       " --help)");
     }
     std::string name = argument.substr(2), value;
     const std::size_t equals = name.find('=');
@@ -338,25 +338,25 @@ bool FlagSet::parse(int argc, const char* const* argv) {
     }
     if (!flag) {
       const std::string nearest = nearest_flag(name);
-      throw Error("unknown flag --" + name +
-                  (nearest.empty() ? "" : "; did you mean --" + nearest + "?") + " (see " +
-                  program_ + " --help)");
+      throw UsageError("unknown flag --" + name +
+                       (nearest.empty() ? "" : "; did you mean --" + nearest + "?") + " (see " +
+                       program_ + " --help)");
     }
     if (flag->is_switch) {
       if (inline_value && value != "true" && value != "false") {
-        throw Error("--" + name + " takes no value (or =true/=false), got '" + value + "'");
+        throw UsageError("--" + name + " takes no value (or =true/=false), got '" + value + "'");
       }
       flag->assign(inline_value ? value : "true");
     } else {
       if (!inline_value) {
-        if (i + 1 >= argc) throw Error("--" + name + " needs a value: " + flag->placeholder);
+        if (i + 1 >= argc) throw UsageError("--" + name + " needs a value: " + flag->placeholder);
         value = argv[++i];
       }
       const std::string before = flag->current();
       flag->assign(value);
       if (const std::string why = flag->refusal(flag->current()); !why.empty()) {
         flag->assign(before);  // a refused value leaves the variable as it was
-        throw Error(why);
+        throw UsageError(why);
       }
     }
     flag->set = true;
@@ -373,7 +373,7 @@ bool FlagSet::was_set(const std::string& name) const {
 
 void FlagSet::check_values() const {
   for (const Flag& flag : flags_) {
-    if (const std::string why = flag.refusal(flag.current()); !why.empty()) throw Error(why);
+    if (const std::string why = flag.refusal(flag.current()); !why.empty()) throw UsageError(why);
   }
 }
 

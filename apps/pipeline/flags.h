@@ -12,6 +12,8 @@
 //     its placeholder ("" for a switch, whose --no- form has a line of its own), its choices;
 //   - check_values(), the same range and choice checks on the bound variables' current values
 //     (for options set by code or read back from a run's config.json).
+// Every refusal of a command line is a UsageError; every tool exits kUsageExitCode (2) on one and
+// 1 on a failure while it runs.
 #pragma once
 
 #include <deque>
@@ -21,7 +23,19 @@
 #include <utility>
 #include <vector>
 
+#include "common/error.h"
+
 namespace ihd::pipeline {
+
+// A bad command line: an unknown flag, a malformed or out-of-range value, a missing or extra
+// argument, flags that do not go together (and, with --resume, a flag the run cannot change).
+class UsageError : public Error {
+ public:
+  using Error::Error;
+};
+
+// The exit status of every tool on a UsageError (1: a failure while it runs).
+inline constexpr int kUsageExitCode = 2;
 
 class FlagSet {
  public:
@@ -85,13 +99,13 @@ class FlagSet {
   Flag& add(const std::string& name, bool& value, std::string help);
 
   // Parses argv[1..]. Returns false when the command line asked for --help, --version or
-  // --complete-flags (answered on stdout: the caller exits 0); throws ihd::Error with a one-line
+  // --complete-flags (answered on stdout: the caller exits 0); throws UsageError with a one-line
   // reason on bad input.
   bool parse(int argc, const char* const* argv);
   const std::vector<std::string>& positional() const { return positional_; }
   // Whether the user gave this flag explicitly.
   bool was_set(const std::string& name) const;
-  // Throws ihd::Error naming the first flag whose current value is out of its range or choices.
+  // Throws UsageError naming the first flag whose current value is out of its range or choices.
   void check_values() const;
   std::string help() const;
   std::string completion_table() const;

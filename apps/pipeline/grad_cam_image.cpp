@@ -1,14 +1,12 @@
-// Grey base, heat blend, the colour bar and its frame, then the text: stb_easy_font (Debian's
-// libstb-dev, already the PNG writer's package) lays out each character as axis-aligned segments,
-// which are filled here at an integer scale, black and widened first (the outline), then white.
+// Grey base and heat blend as pixels, then the colour bar, its frame and the text as shapes over
+// them (apps/training/drawing.h), rendered by cairo (cairo_figure.h) as the report's charts are.
 #include "apps/pipeline/grad_cam_image.h"
-
-#include <stb/stb_easy_font.h>
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 
+#include "apps/training/cairo_figure.h"
+#include "apps/training/drawing.h"
 #include "common/error.h"
 
 namespace ihd::pipeline {
@@ -18,52 +16,38 @@ std::uint8_t to_byte(float unit) {
   return static_cast<std::uint8_t>(std::lround(255.0f * std::clamp(unit, 0.0f, 1.0f)));
 }
 
-struct RgbCanvas {
-  std::vector<std::uint8_t>& rgb;
-  int height, width;
+constexpr training::Color kWhite{255, 255, 255}, kBlack{0, 0, 0};
 
-  // Fills [x0, x1) x [y0, y1), clipped to the canvas.
-  void fill(int x0, int y0, int x1, int y1, std::array<std::uint8_t, 3> colour) {
-    for (int y = std::max(0, y0); y < std::min(height, y1); ++y) {
-      for (int x = std::max(0, x0); x < std::min(width, x1); ++x) {
-        std::copy(colour.begin(), colour.end(), &rgb[(static_cast<size_t>(y) * width + x) * 3]);
-      }
-    }
-  }
-};
-
-constexpr std::array<std::uint8_t, 3> kWhite{255, 255, 255}, kBlack{0, 0, 0};
-
-// The text's height in stb_easy_font units (one line), and its width.
-constexpr int kFontUnitHeight = 12;
-int text_width_units(const std::string& text) {
-  return stb_easy_font_width(const_cast<char*>(text.c_str()));
-}
-
-// White text with a black outline one scale unit wide; (x, y) is its top left, `scale` pixels per
-// font unit.
-void outlined_text(RgbCanvas& canvas, const std::string& text, int x, int y, int scale) {
-  std::vector<char> vertices(text.size() * 1024 + 64);  // 4 vertices of 16 bytes per segment
-  const int quads = stb_easy_font_print(0, 0, const_cast<char*>(text.c_str()), nullptr,
-                                        vertices.data(), static_cast<int>(vertices.size()));
-  for (const int outline : {scale, 0}) {
-    for (int q = 0; q < quads; ++q) {
-      // Vertex 0 is the segment's top left, vertex 2 its bottom right (x, y, z as floats).
-      float top_left[2], bottom_right[2];
-      std::memcpy(top_left, &vertices[static_cast<size_t>(q) * 64], sizeof top_left);
-      std::memcpy(bottom_right, &vertices[static_cast<size_t>(q) * 64 + 32], sizeof bottom_right);
-      canvas.fill(x + static_cast<int>(std::lround(top_left[0] * scale)) - outline,
-                  y + static_cast<int>(std::lround(top_left[1] * scale)) - outline,
-                  x + static_cast<int>(std::lround(bottom_right[0] * scale)) + outline,
-                  y + static_cast<int>(std::lround(bottom_right[1] * scale)) + outline,
-                  outline ? kBlack : kWhite);
-    }
-  }
-}
-
-// Pixels per font unit: 1 up to 319 pixels on the short side, then one more per 160.
+// Pixels per 12 px of text (and per pixel of outline): 1 up to 319 pixels on the short side,
+// then one more per 160.
 int caption_scale(int height, int width) {
   return std::max(1, std::min(height, width) / 160);
+}
+
+// White text outlined in black, of `scale`, anchored at x on the baseline.
+training::TextShape outlined_text(const std::string& text, double x, int scale,
+                                  training::TextAlign align) {
+  training::TextShape shape;
+  shape.anchor = {x, 0};
+  shape.text = text;
+  shape.color = kWhite;
+  shape.font_size_px = 12.0 * scale;
+  shape.align = align;
+  shape.outline_width_px = scale;
+  shape.outline = kBlack;
+  return shape;
+}
+
+// `text` moved down so that its top (the font's ascent, and its outline) is at `top`.
+training::TextShape with_top_at(training::TextShape text, double top) {
+  text.anchor.y = top - training::text_box(text).top + text.outline_width_px;
+  return text;
+}
+
+// `text` moved so that its bottom (the font's descent, and its outline) is at `bottom`.
+training::TextShape with_bottom_at(training::TextShape text, double bottom) {
+  text.anchor.y = bottom - training::text_box(text).bottom - text.outline_width_px;
+  return text;
 }
 
 }  // namespace
@@ -102,21 +86,34 @@ std::vector<std::uint8_t> draw_grad_cam_image(const NativeView& base,
           to_byte((1.0f - weight) * base.values[i] + weight * (colour[c] * (1.0f / 255.0f)));
     }
   }
-  RgbCanvas canvas{rgb, height, width};
+  training::Drawing drawing;
+  drawing.width = width;
+  drawing.height = height;
+  drawing.shapes.push_back(training::ImageShape{
+      .x = 0, .y = 0, .width = width, .height = height, .rgb = std::move(rgb)});
   const ColourBarBox box = colour_bar_box(height, width);
-  canvas.fill(box.x - 1, box.y - 1, box.x + box.width + 1, box.y + box.height + 1, kWhite);
+  drawing.shapes.push_back(
+      training::RectShape{box.x - 1.0, box.y - 1.0, box.width + 2.0, box.height + 2.0, kWhite});
   for (int y = box.y; y < box.y + box.height; ++y) {
-    canvas.fill(box.x, y, box.x + box.width, y + 1, heat_colour(colour_bar_value(box, y)));
+    const std::array<std::uint8_t, 3> colour = heat_colour(colour_bar_value(box, y));
+    drawing.shapes.push_back(training::RectShape{static_cast<double>(box.x),
+                                                 static_cast<double>(y),
+                                                 static_cast<double>(box.width),
+                                                 1.0,
+                                                 {colour[0], colour[1], colour[2]}});
   }
   const int scale = caption_scale(height, width);
-  const int gap = 2 * scale;
-  for (const auto& [label, y] :
-       {std::pair<std::string, int>{"1", box.y},
-        std::pair<std::string, int>{"0", box.y + box.height - kFontUnitHeight * scale}}) {
-    outlined_text(canvas, label, box.x - gap - text_width_units(label) * scale, y, scale);
+  const double gap = 2 * scale;
+  const double labels_end = box.x - gap;
+  drawing.shapes.push_back(
+      with_top_at(outlined_text("1", labels_end, scale, training::TextAlign::kEnd), box.y));
+  drawing.shapes.push_back(with_bottom_at(
+      outlined_text("0", labels_end, scale, training::TextAlign::kEnd), box.y + box.height));
+  if (!caption.empty()) {
+    drawing.shapes.push_back(
+        with_top_at(outlined_text(caption, gap, scale, training::TextAlign::kStart), gap));
   }
-  outlined_text(canvas, caption, gap, gap, scale);
-  return rgb;
+  return training::render_rgb(drawing);
 }
 
 }  // namespace ihd::pipeline

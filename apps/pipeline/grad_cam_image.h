@@ -2,9 +2,10 @@
 // (brain) window in grey, the heat map blended over it (weight 0.5 x heat, so that cold regions
 // show the image as it is), a vertical colour bar at the right edge (the palette from 0 at the
 // bottom to 1 at the top, framed, with "0" and "1" beside it), and a caption at the top left (the
-// output's name and calibrated probability), white with a black outline. The text is
-// stb_easy_font's segment font (libstb-dev, the package the PNG writer comes from), scaled with
-// the image; the colour bar's colours are written pixel for pixel, exactly the palette's.
+// output's name and calibrated probability), white with a black outline. Bar, frame and text are
+// drawn by cairo (apps/training/cairo_figure.h), the text in the sans-serif face of the report's
+// charts, 12 px per 320 px of the short side; the colour bar is one pixel-aligned row per pixel,
+// exactly the palette's colours.
 #pragma once
 
 #include <array>

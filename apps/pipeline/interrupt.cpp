@@ -1,5 +1,7 @@
 // The stop-signal handlers. The handler only touches lock-free atomics and preformatted buffers
-// and calls write(2), _exit(2), signal(2) and raise(3), all async-signal-safe.
+// and calls write(2), _exit(2), signal(2) and raise(3), all async-signal-safe. On a terminal the
+// line it writes on is cleared first ("\r" and erase to its end: the progress frame and the "^C"
+// the terminal echoed), and every progress line is held, so the notice is not drawn over.
 #include "apps/pipeline/interrupt.h"
 
 #include <signal.h>
@@ -7,6 +9,9 @@
 
 #include <atomic>
 #include <cstring>
+
+#include "common/console.h"   // stdout_is_terminal
+#include "common/progress.h"  // hold_progress
 
 namespace ihd::pipeline {
 namespace {
@@ -18,8 +23,15 @@ std::atomic<int> open_sections{0};
 // Messages the handler writes, formatted before a signal can need them.
 char first_signal_message[256];
 char second_signal_message[1024];
+// The terminal to clear a line on before a message (stdout's, else stderr's), or -1: none.
+int terminal_fd = -1;
 
 void write_message(const char* message) {
+  if (terminal_fd >= 0) {
+    const char clear_line[] = "\r\x1b[K";
+    const ssize_t ignored = ::write(terminal_fd, clear_line, sizeof clear_line - 1);
+    (void)ignored;
+  }
   const ssize_t ignored = ::write(STDERR_FILENO, message, std::strlen(message));
   (void)ignored;
 }
@@ -38,6 +50,7 @@ void on_stop_signal(int signal) {
   }
   int none = 0;
   if (requested_signal.compare_exchange_strong(none, signal)) {
+    hold_progress();
     write_message(first_signal_message);
     return;
   }
@@ -49,7 +62,10 @@ void on_stop_signal(int signal) {
 
 void install_stop_signal_handlers(const std::string& after_second_signal) {
   copy_message(second_signal_message, sizeof second_signal_message,
-               "\nstopped at once: " + after_second_signal + "\n");
+               "stopped at once: " + after_second_signal + "\n");
+  terminal_fd = stdout_is_terminal()           ? STDOUT_FILENO
+                : ::isatty(STDERR_FILENO) == 1 ? STDERR_FILENO
+                                               : -1;
   struct sigaction action {};
   action.sa_handler = on_stop_signal;
   sigemptyset(&action.sa_mask);
@@ -62,9 +78,9 @@ int stop_signal() {
 }
 
 GracefulStopSection::GracefulStopSection(const std::string& unit) {
-  copy_message(first_signal_message, sizeof first_signal_message,
-               "\nstopping after this " + unit +
-                   " with its checkpoint written; Ctrl-C again stops at once\n");
+  copy_message(
+      first_signal_message, sizeof first_signal_message,
+      "stopping after this " + unit + " with its checkpoint written; Ctrl-C again stops at once\n");
   open_sections.fetch_add(1);
 }
 

@@ -23,7 +23,10 @@ void install_stop_signal_handlers(const std::string& after_second_signal);
 int stop_signal();
 
 // While one is alive, the first SIGINT or SIGTERM asks to stop after the current `unit`
-// ("step", "epoch"); the message that says so is printed at once, from the handler.
+// ("step", "epoch"); the message that says so is printed at once, from the handler, and on a
+// terminal on a cleared line (no progress frame, no echoed "^C" before it); from then on no
+// progress line is drawn (hold_progress), so the notice and the final "stopped at" line follow
+// one another.
 class GracefulStopSection {
  public:
   explicit GracefulStopSection(const std::string& unit);

@@ -100,14 +100,14 @@ TrainOptions resumed_options(const TrainOptions& command_line, const FlagSet& fl
       const fs::path out = fs::path(value).lexically_normal();
       if (out != run_dir.lexically_normal() &&
           out != fs::path(command_line.resume).lexically_normal()) {
-        throw Error("--out cannot change on --resume: the run is in " + run_dir.string());
+        throw UsageError("--out cannot change on --resume: the run is in " + run_dir.string());
       }
       continue;
     }
     const std::string trained = value_of(trained_with, name);
     if (value != trained) {
-      throw Error("--" + name + " cannot change on --resume: the run was trained with " +
-                  (trained.empty() ? "none" : trained));
+      throw UsageError("--" + name + " cannot change on --resume: the run was trained with " +
+                       (trained.empty() ? "none" : trained));
     }
   }
   FlagSet merged("", "");
@@ -139,7 +139,7 @@ std::optional<std::string> nothing_to_resume(const TrainOptions& o) {
   const fs::path features = run_dir / kFeaturesFolderName;
   if (slice_end.training_left()) {
     if (slice && slice->next_batch == 0 && fs::exists(features)) {
-      throw Error(
+      throw UsageError(
           "--epochs cannot grow on a two-stage run whose slice model is embedded already (" +
           features.string() +
           "): its sequence stage would go on learning from the old embeddings; start a "

@@ -8,6 +8,7 @@
 #include "apps/pipeline/run_folder.h"
 #include "apps/training/metrics.h"
 #include "apps/training/temperature_scaling.h"
+#include "common/console.h"  // wrap_words
 #include "common/decimal.h"
 #include "common/error.h"
 #include "kernels/cpu/threads.h"
@@ -72,10 +73,13 @@ std::vector<double> fit_output_temperatures(const Predictions& validation) {
       const training::TemperatureFit fit =
           training::fit_temperature(validation.logits[k], validation.labels[k]);
       temperature = fit.temperature;
-      std::printf("calibration: output %zu temperature %.4f (validation log loss %.4f -> %.4f)\n",
+      std::printf("calibration: output %zu temperature %.4g (validation log loss %.4f -> %.4f)\n",
                   k, fit.temperature, fit.loss_at_unit_temperature, fit.loss_at_temperature);
     } catch (const std::exception& error) {
-      std::printf("calibration: output %zu keeps temperature 1 (%s)\n", k, error.what());
+      std::printf("%s\n", wrap_words("calibration: output " + std::to_string(k) +
+                                         " keeps temperature 1 (" + error.what() + ")",
+                                     "  ")
+                              .c_str());
     }
     temperatures.push_back(temperature);
   }

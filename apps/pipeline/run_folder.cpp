@@ -102,6 +102,17 @@ void remove_owned_files(const fs::path& folder) {
   }
 }
 
+// Points `parent`/latest at `target` (the link's text), replacing an older link atomically: a new
+// link renamed over it.
+void point_latest_link(const fs::path& parent, const fs::path& target) {
+  const fs::path temporary =
+      parent / (std::string(".") + kLatestRunLinkName + ".ihd-link." + std::to_string(::getpid()));
+  std::error_code error;
+  fs::remove(temporary, error);
+  fs::create_directory_symlink(target, temporary);
+  fs::rename(temporary, parent / kLatestRunLinkName);  // rename(2) replaces the old link at once
+}
+
 }  // namespace
 
 std::string folder_format(const fs::path& folder) {
@@ -186,12 +197,38 @@ bool link_latest_run(const fs::path& parent, const fs::path& folder) {
   std::error_code error;
   const fs::file_status status = fs::symlink_status(link, error);
   if (fs::exists(status) && !fs::is_symlink(status)) return false;
-  const fs::path temporary =
-      parent / (std::string(".") + kLatestRunLinkName + ".ihd-link." + std::to_string(::getpid()));
-  fs::remove(temporary, error);
-  fs::create_directory_symlink(folder.filename(), temporary);
-  fs::rename(temporary, link);  // rename(2) replaces the old link in one step
+  point_latest_link(parent, folder.filename());
   return true;
+}
+
+std::optional<fs::path> latest_run_target(const fs::path& parent) {
+  std::error_code error;
+  const fs::path target = fs::read_symlink(parent / kLatestRunLinkName, error);
+  if (error) return std::nullopt;
+  return target;
+}
+
+std::optional<std::string> undo_failed_new_run(const NewRunChanges& changes) {
+  if (!changes.created_folder) return std::nullopt;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(changes.folder, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name != kRunConfigName && name != kLockFileName) return std::nullopt;
+  }
+  if (error) return std::nullopt;
+  fs::remove(changes.folder / kRunConfigName, error);
+  fs::remove(changes.folder / kLockFileName, error);
+  if (!fs::remove(changes.folder, error)) return std::nullopt;
+  std::string said = "removed " + changes.folder.string() + " (the run wrote nothing but its " +
+                     kRunConfigName + ")";
+  if (!changes.moved_latest) return said;
+  const fs::path link = changes.runs_parent / kLatestRunLinkName;
+  if (changes.latest_before) {
+    point_latest_link(changes.runs_parent, *changes.latest_before);
+    return said + "; " + link.string() + " points at " + changes.latest_before->string() + " again";
+  }
+  fs::remove(link, error);
+  return said + " and " + link.string();
 }
 
 }  // namespace ihd::pipeline

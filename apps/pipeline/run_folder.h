@@ -14,10 +14,13 @@
 //
 // Without --out, ihd_train makes a new folder for every run, runs/<YYYYMMDD-HHMMSS> (local
 // time; "-2", "-3"... when the name is taken), and points the symlink runs/latest at it, so that
-// no run ever replaces another and the newest is always at the same path.
+// no run ever replaces another and the newest is always at the same path. A new run that fails
+// before it wrote anything but its config.json takes that back: it removes the folder it created
+// (the files it wrote there, then the folder) and points runs/latest where it pointed before.
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
 namespace ihd::pipeline {
@@ -69,5 +72,23 @@ std::filesystem::path create_timestamped_run_folder(const std::filesystem::path&
 // older link atomically (a new link renamed over it). Returns false, changing nothing, when
 // `parent`/latest exists and is not a symlink (a folder of an older ihd's default runs).
 bool link_latest_run(const std::filesystem::path& parent, const std::filesystem::path& folder);
+
+// Where `parent`/latest points (the link's own text), or none when it is not a symlink.
+std::optional<std::filesystem::path> latest_run_target(const std::filesystem::path& parent);
+
+// What the start of a new run changed, recorded as it changed it.
+struct NewRunChanges {
+  std::filesystem::path folder;  // the run's folder
+  bool created_folder = false;   // it did not exist before the run
+  bool moved_latest = false;     // the run pointed `runs_parent`/latest at it
+  std::filesystem::path runs_parent;
+  std::optional<std::filesystem::path> latest_before;  // the link's target before; none: no link
+};
+
+// After a new run failed: when the run created its folder and the folder holds nothing but
+// config.json and the lock file, removes those two and the folder, and when the run moved
+// runs/latest, points it back (or removes it, when there was none). Returns a line saying what it
+// did, or none when it left everything as it is.
+std::optional<std::string> undo_failed_new_run(const NewRunChanges& changes);
 
 }  // namespace ihd::pipeline

@@ -10,7 +10,6 @@
 #include <iostream>
 #include <thread>
 
-#include "apps/pipeline/applied_settings.h"
 #include "apps/pipeline/checkpoint.h"
 #include "apps/pipeline/compute_description.h"
 #include "apps/pipeline/embedding.h"
@@ -21,10 +20,10 @@
 #include "apps/pipeline/run_folder.h"
 #include "apps/pipeline/sequence_data.h"
 #include "apps/pipeline/training_data.h"
+#include "apps/pipeline/training_report.h"
 #include "apps/training/epoch_lines.h"
 #include "apps/training/metrics.h"
 #include "apps/training/model_selection.h"
-#include "apps/training/report.h"
 #include "common/error.h"
 #include "common/progress.h"
 #include "common/random.h"
@@ -62,7 +61,6 @@ class SequenceTrainer {
  private:
   void train_epoch(int epoch, TrainingPosition& position, training::EpochRecord& record);
   training::EpochRecord validate(int epoch, Predictions& predictions) const;
-  void write_report(const Predictions* best_validation) const;
   double current_threshold() const;
 
   TrainOptions o_;
@@ -164,7 +162,6 @@ TrainingOutcome SequenceTrainer::run() {
               o_.sequence_model.c_str(), model_->parameter_count() / 1e6,
               compute_description(device_).c_str());
 
-  std::optional<Predictions> best_validation;
   {
     const GracefulStopSection graceful("epoch");
     for (int epoch = position.next_epoch; epoch <= o_.sequence_epochs; ++epoch) {
@@ -188,11 +185,10 @@ TrainingOutcome SequenceTrainer::run() {
         save_weights(*model_, (run_dir_ / kBestCheckpointName).string(),
                      {{"epoch", std::to_string(epoch)}, {"stage", "sequence"}});
         write_predictions_csv(run_dir_ / "best_predictions.csv", validation, labels_.names);
-        best_validation = validation;
       }
       position.next_epoch = epoch + 1;
       save_resume_checkpoint(run_dir_, *model_, *optimizer_, position);
-      write_report(best_validation ? &*best_validation : nullptr);
+      write_training_report(run_dir_);
       if (stop_signal() != 0 && epoch < o_.sequence_epochs) {
         throw Interrupted(stop_signal(), "sequence-stage epoch " + std::to_string(epoch) +
                                              " step " + std::to_string(position.global_step));
@@ -225,6 +221,7 @@ TrainingOutcome SequenceTrainer::run() {
   }
   outcome.decision_threshold = calibration.decision_threshold;
   write_run_config(run_dir_ / kRunConfigName, run_config_values(o_, calibration));
+  write_training_report(run_dir_);  // again, with the calibrated threshold
   return outcome;
 }
 
@@ -308,28 +305,6 @@ training::EpochRecord SequenceTrainer::validate(int epoch, Predictions& predicti
   return record;
 }
 
-void SequenceTrainer::write_report(const Predictions* best_validation) const {
-  training::RunReport report;
-  report.title = "ihd sequence stage: " + run_dir_.string();
-  report.config = applied_settings(o_);
-  report.history = history_;
-  report.selection = rule_;
-  report.selection_split = ranking_split_;
-  std::vector<double> scores;
-  std::vector<int> labels;
-  if (best_validation) {
-    scores = best_validation->scores[labels_.headline];
-    labels = best_validation->labels[labels_.headline];
-  } else {
-    read_prediction_columns(run_dir_ / "best_predictions.csv", labels_.headline, scores, labels);
-  }
-  if (!scores.empty()) {
-    report.best_curves =
-        training::best_epoch_curves(ranking_split_, scores, labels, o_.target_sensitivity);
-  }
-  training::write_run_report(run_dir_, report);
-}
-
 }  // namespace
 
 TrainingOutcome run_sequence_training(const TrainOptions& options) {
@@ -339,6 +314,7 @@ TrainingOutcome run_sequence_training(const TrainOptions& options) {
 TrainingOutcome run_two_stage_training(const TrainOptions& options) {
   const fs::path run_dir = options.resume.empty() ? options.out : options.resume;
   run_training(options);
+  write_training_report(run_dir);  // again, with the calibrated threshold
   if (stop_signal() != 0) throw Interrupted(stop_signal(), "the end of the slice stage");
 
   const fs::path features = run_dir / kFeaturesFolderName;

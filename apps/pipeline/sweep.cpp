@@ -1,15 +1,22 @@
 // run_sweep(): three rounds of run_training(), each run announced with its place among the
-// sweep's runs ("run 4/9") above its own start lines and progress.
+// sweep's runs ("run 4/9") above its own start lines and progress, whose run ETA covers the rest
+// of the sweep (set_work_after_run): a later run of a size already run (the same image limit) at
+// the seconds per epoch measured there, any other as a multiple of the run in progress (its
+// epochs over this run's, times the ratio of the two limits when both are set).
 #include "apps/pipeline/sweep.h"
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
+#include <map>
 
 #include "apps/pipeline/run_config.h"
 #include "apps/pipeline/run_folder.h"
+#include "apps/pipeline/training_report.h"
 #include "apps/training/model_selection.h"
 #include "apps/training/sweep_report.h"
 #include "common/error.h"
+#include "common/progress.h"
 
 namespace ihd::pipeline {
 namespace {
@@ -26,10 +33,54 @@ std::string round_description(long limit, int epochs) {
          std::to_string(epochs) + " epochs";
 }
 
-// Runs one round; `runs_done` counts the sweep's runs so far, of `run_count`.
+// The sweep's runs, planned up front (each round's size is known before its rates are), and the
+// seconds per epoch measured on the runs done, by image limit.
+class SweepPlan {
+ public:
+  void add(int runs, long limit, int epochs) {
+    for (int i = 0; i < runs; ++i) runs_.push_back({limit, epochs});
+  }
+  int run_count() const { return static_cast<int>(runs_.size()); }
+  int runs_done() const { return static_cast<int>(done_); }
+
+  // What follows the next run, for its progress lines; then runs it (`train`) and measures it.
+  TrainingOutcome run_next(const std::function<TrainingOutcome()>& train) {
+    const Run& run = runs_.at(done_);
+    WorkAfterRun work{.run_start_seconds = steady_clock_seconds()};
+    for (std::size_t later = done_ + 1; later < runs_.size(); ++later) {
+      const Run& other = runs_[later];
+      if (const auto measured = seconds_per_epoch_.find(other.limit);
+          measured != seconds_per_epoch_.end()) {
+        work.seconds += other.epochs * measured->second;
+      } else {
+        const double size = other.limit > 0 && run.limit > 0 && other.limit != run.limit
+                                ? static_cast<double>(other.limit) / static_cast<double>(run.limit)
+                                : 1;
+        work.run_multiples += size * other.epochs / run.epochs;
+      }
+    }
+    set_work_after_run(work);
+    TrainingOutcome outcome = train();
+    seconds_per_epoch_[run.limit] = (steady_clock_seconds() - work.run_start_seconds) / run.epochs;
+    ++done_;
+    set_work_after_run({});
+    return outcome;
+  }
+
+ private:
+  struct Run {
+    long limit;
+    int epochs;
+  };
+  std::vector<Run> runs_;
+  std::size_t done_ = 0;
+  std::map<long, double> seconds_per_epoch_;
+};
+
+// Runs one round, each run as the next of `plan`.
 std::vector<RoundResult> run_round(const TrainOptions& base, const std::string& round_name,
                                    const std::vector<double>& rates, long limit, int epochs,
-                                   int& runs_done, int run_count) {
+                                   SweepPlan& plan) {
   std::vector<RoundResult> results;
   for (double rate : rates) {
     TrainOptions options = base;
@@ -40,10 +91,14 @@ std::vector<RoundResult> run_round(const TrainOptions& base, const std::string& 
     options.warmup_epochs = std::min(options.warmup_epochs, epochs - 1);
     options.out =
         (fs::path(base.out) / round_name / ("lr-" + training::format_learning_rate(rate))).string();
-    std::printf("\n== run %d/%d, %s: learning rate %s, %s -> %s\n", ++runs_done, run_count,
-                round_name.c_str(), training::format_learning_rate(rate).c_str(),
+    std::printf("\n== run %d/%d, %s: learning rate %s, %s -> %s\n", plan.runs_done() + 1,
+                plan.run_count(), round_name.c_str(), training::format_learning_rate(rate).c_str(),
                 round_description(limit, epochs).c_str(), options.out.c_str());
-    results.push_back({rate, run_training(options)});
+    results.push_back({rate, plan.run_next([&] {
+                         TrainingOutcome outcome = run_training(options);
+                         write_training_report(options.out);  // with the calibrated threshold
+                         return outcome;
+                       })});
   }
   return results;
 }
@@ -82,19 +137,21 @@ TrainingOutcome run_sweep(const TrainOptions& options) {
   for (auto& value : option_values(options)) config.push_back(std::move(value));
   write_run_config(fs::path(options.out) / kRunConfigName, config);
 
-  const int run_count = static_cast<int>(rates.size()) + options.sweep_keep + 1;
-  int runs_done = 0;
+  SweepPlan plan;
+  plan.add(static_cast<int>(rates.size()), options.sweep_round1_limit, options.sweep_round1_epochs);
+  plan.add(options.sweep_keep, options.sweep_round1_limit, options.sweep_round2_epochs);
+  plan.add(1, options.sweep_final_limit, options.sweep_final_epochs);
   const auto round1 = run_round(options, "round1", rates, options.sweep_round1_limit,
-                                options.sweep_round1_epochs, runs_done, run_count);
+                                options.sweep_round1_epochs, plan);
   std::vector<double> kept = ranked_rates(round1, rule);
   kept.resize(static_cast<size_t>(options.sweep_keep));
 
   const auto round2 = run_round(options, "round2", kept, options.sweep_round1_limit,
-                                options.sweep_round2_epochs, runs_done, run_count);
+                                options.sweep_round2_epochs, plan);
   const double winner = ranked_rates(round2, rule).front();
 
   const auto final_round = run_round(options, "final", {winner}, options.sweep_final_limit,
-                                     options.sweep_final_epochs, runs_done, run_count);
+                                     options.sweep_final_epochs, plan);
 
   training::SweepReport report;
   report.selection = rule;

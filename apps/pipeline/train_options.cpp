@@ -159,8 +159,8 @@ int arch_depth(const std::string& arch) {
   for (int depth : {18, 34, 50, 101, 152}) {
     if (arch == "resnet" + std::to_string(depth)) return depth;
   }
-  throw Error("--arch '" + arch +
-              "': expected resnet18, resnet34, resnet50, resnet101 or resnet152");
+  throw UsageError("--arch '" + arch +
+                   "': expected resnet18, resnet34, resnet50, resnet101 or resnet152");
 }
 
 std::vector<double> parse_learning_rates(const std::string& text) {
@@ -176,11 +176,11 @@ std::vector<double> parse_learning_rates(const std::string& text) {
       used = 0;
     }
     if (used != item.size() || !(rate > 0)) {
-      throw Error("--sweep-lrs: '" + item + "' is not a positive learning rate");
+      throw UsageError("--sweep-lrs: '" + item + "' is not a positive learning rate");
     }
     rates.push_back(rate);
   }
-  if (rates.empty()) throw Error("--sweep-lrs: no learning rate given");
+  if (rates.empty()) throw UsageError("--sweep-lrs: no learning rate given");
   return rates;
 }
 
@@ -200,31 +200,32 @@ void validate(const TrainOptions& o) {
   if (device.is_cuda() && !cuda_available()) {
     throw Error("--device " + o.device + ": no CUDA GPU is visible");
   }
-  if (o.warmup_epochs >= o.epochs) throw Error("--warmup-epochs must be below --epochs");
+  if (o.warmup_epochs >= o.epochs) throw UsageError("--warmup-epochs must be below --epochs");
   if (o.val_fraction + o.test_fraction >= 1) {
-    throw Error("--val-fraction and --test-fraction must leave training data (sum below 1)");
+    throw UsageError("--val-fraction and --test-fraction must leave training data (sum below 1)");
   }
   if (o.sweep) {
     const auto rates = parse_learning_rates(o.sweep_lrs);
     if (o.sweep_keep > static_cast<int>(rates.size())) {
-      throw Error("--sweep-keep must be between 1 and the number of --sweep-lrs");
+      throw UsageError("--sweep-keep must be between 1 and the number of --sweep-lrs");
     }
-    if (!o.resume.empty()) throw Error("--sweep cannot be combined with --resume");
+    if (!o.resume.empty()) throw UsageError("--sweep cannot be combined with --resume");
   }
   if (o.stage == "sequence" && o.features.empty() && o.resume.empty()) {
-    throw Error("--stage sequence needs --features (a folder ihd_embed wrote)");
+    throw UsageError("--stage sequence needs --features (a folder ihd_embed wrote)");
   }
   if (o.stage == "sequence" && o.sequence_stage) {
-    throw Error(
+    throw UsageError(
         "--sequence-stage trains both stages; --stage sequence trains the second alone: "
         "give only one of them");
   }
   if (o.sweep && (o.stage == "sequence" || o.sequence_stage)) {
-    throw Error(
+    throw UsageError(
         "--sweep tunes the slice stage alone: without --stage sequence or --sequence-stage");
   }
   if (!o.resume.empty() && o.overwrite) {
-    throw Error("--resume continues a run and --overwrite replaces one: give only one of them");
+    throw UsageError(
+        "--resume continues a run and --overwrite replaces one: give only one of them");
   }
 }
 

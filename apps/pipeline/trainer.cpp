@@ -25,6 +25,7 @@
 #include "apps/pipeline/run_config.h"
 #include "apps/pipeline/run_folder.h"
 #include "apps/pipeline/training_data.h"
+#include "apps/pipeline/training_report.h"
 #include "apps/training/epoch_lines.h"
 #include "apps/training/model_selection.h"
 #include "apps/training/report.h"
@@ -522,21 +523,7 @@ void Trainer::finish_epoch(int epoch, bool completed, TrainingPosition& position
 }
 
 void Trainer::write_report() {
-  training::RunReport report;
-  report.title = "ihd training run: " + run_dir_.filename().string();
-  report.config = applied_settings(o_);
-  report.history = history_;
-  report.selection = rule_;
-  report.selection_split = ranking_split_;
-  std::vector<double> scores;
-  std::vector<int> labels;
-  if (read_prediction_columns(run_dir_ / "best_predictions.csv", data_.headline_output, scores,
-                              labels) &&
-      !scores.empty()) {
-    report.best_curves =
-        training::best_epoch_curves(ranking_split_, scores, labels, o_.target_sensitivity);
-  }
-  training::write_run_report(run_dir_, report);
+  write_training_report(run_dir_);
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 #include <cairo-svg.h>
 #include <cairo.h>
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <numbers>
 #include <stdexcept>
@@ -115,9 +117,45 @@ void draw(cairo_t* cr, const TextShape& text) {
   cairo_translate(cr, text.anchor.x, text.anchor.y);
   if (text.vertical) cairo_rotate(cr, -std::numbers::pi / 2);
   cairo_move_to(cr, -start_offset(cr, text, utf8), 0);
-  set_color(cr, text.color);
-  cairo_show_text(cr, utf8.c_str());
+  if (text.outline_width_px > 0) {
+    // The ring is the outer half of a stroke twice as wide; the letters are filled over the rest.
+    cairo_text_path(cr, utf8.c_str());
+    cairo_set_dash(cr, nullptr, 0, 0);
+    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+    cairo_set_line_width(cr, 2 * text.outline_width_px);
+    set_color(cr, text.outline);
+    cairo_stroke_preserve(cr);
+    set_color(cr, text.color);
+    cairo_fill(cr);
+  } else {
+    set_color(cr, text.color);
+    cairo_show_text(cr, utf8.c_str());
+  }
   cairo_restore(cr);
+}
+
+// Copies 8-bit RGB rows into a cairo RGB24 surface (one 32-bit 0x00RRGGBB word a pixel) and
+// paints it unscaled at the image's place.
+void draw(cairo_t* cr, const ImageShape& image) {
+  if (image.width <= 0 || image.height <= 0) return;
+  if (image.rgb.size() != static_cast<std::size_t>(image.width) * image.height * 3) {
+    throw std::runtime_error("an image shape's pixels do not match its size");
+  }
+  const Surface surface(cairo_image_surface_create(CAIRO_FORMAT_RGB24, image.width, image.height));
+  check(cairo_surface_status(surface.get()), "create an image");
+  cairo_surface_flush(surface.get());
+  unsigned char* data = cairo_image_surface_get_data(surface.get());
+  const int stride = cairo_image_surface_get_stride(surface.get());
+  for (int y = 0; y < image.height; ++y) {
+    auto* row = reinterpret_cast<std::uint32_t*>(data + static_cast<std::ptrdiff_t>(y) * stride);
+    const std::uint8_t* from = &image.rgb[static_cast<std::size_t>(y) * image.width * 3];
+    for (int x = 0; x < image.width; ++x, from += 3) {
+      row[x] = (std::uint32_t{from[0]} << 16) | (std::uint32_t{from[1]} << 8) | from[2];
+    }
+  }
+  cairo_surface_mark_dirty(surface.get());
+  cairo_set_source_surface(cr, surface.get(), image.x, image.y);
+  cairo_paint(cr);
 }
 
 void draw_all(cairo_t* cr, const Drawing& drawing) {
@@ -179,6 +217,28 @@ std::string render_svg(const Drawing& drawing) {
   if (after_svg_tag == std::string::npos) throw std::runtime_error("cairo wrote no <svg> element");
   svg.insert(after_svg_tag + 1, "\n<desc>\n" + words + "</desc>");
   return svg;
+}
+
+std::vector<std::uint8_t> render_rgb(const Drawing& drawing) {
+  const Surface surface(
+      cairo_image_surface_create(CAIRO_FORMAT_RGB24, drawing.width, drawing.height));
+  const Context cr = context_on(surface.get());
+  draw_all(cr.get(), drawing);
+  cairo_surface_flush(surface.get());
+  const unsigned char* data = cairo_image_surface_get_data(surface.get());
+  const int stride = cairo_image_surface_get_stride(surface.get());
+  std::vector<std::uint8_t> rgb(static_cast<std::size_t>(drawing.width) * drawing.height * 3);
+  std::uint8_t* to = rgb.data();
+  for (int y = 0; y < drawing.height; ++y) {
+    const auto* row =
+        reinterpret_cast<const std::uint32_t*>(data + static_cast<std::ptrdiff_t>(y) * stride);
+    for (int x = 0; x < drawing.width; ++x) {
+      *to++ = static_cast<std::uint8_t>(row[x] >> 16);
+      *to++ = static_cast<std::uint8_t>(row[x] >> 8);
+      *to++ = static_cast<std::uint8_t>(row[x]);
+    }
+  }
+  return rgb;
 }
 
 std::vector<unsigned char> render_png(const Drawing& drawing) {

@@ -7,6 +7,7 @@
 // the words are also in the SVG's <desc>, one text a line, in drawing order.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -31,9 +32,11 @@ struct Box {
 // text.
 Box text_box(const TextShape& text);
 
-// The drawing as an SVG document (width and height in px) and as PNG bytes (8-bit RGB, one pixel
-// per unit). Both throw std::runtime_error with cairo's message if cairo fails.
+// The drawing as an SVG document (width and height in px), as PNG bytes (8-bit RGB, one pixel per
+// unit) and as those pixels (RGB, row-major, height x width x 3). Each throws std::runtime_error
+// with cairo's message if cairo fails.
 std::string render_svg(const Drawing& drawing);
 std::vector<unsigned char> render_png(const Drawing& drawing);
+std::vector<std::uint8_t> render_rgb(const Drawing& drawing);
 
 }  // namespace ihd::training

@@ -1,5 +1,6 @@
 // A figure as a flat list of shapes in pixel coordinates (origin top-left, y down). Chart layout
-// (plot.h) produces a Drawing once; cairo_figure.h renders it, to SVG and to PNG by one function,
+// (plot.h) and the Grad-CAM picture (apps/pipeline/grad_cam_image.h, an image with text over it)
+// produce a Drawing once; cairo_figure.h renders it, to SVG, PNG or RGB pixels by one function,
 // and measures its text in the same font, so a layout can keep labels apart. Keeping the shapes
 // this few keeps the layout code readable and testable by its numbers.
 #pragma once
@@ -53,7 +54,8 @@ enum class TextAlign { kStart, kMiddle, kEnd };
 
 // One line of text in the sans-serif font. anchor is on the baseline: its x is the start, middle
 // or end of the text as align says. Vertical text is turned a quarter turn counter-clockwise about
-// the anchor (it reads bottom to top), as an SVG rotate(-90).
+// the anchor (it reads bottom to top), as an SVG rotate(-90). With outline_width_px > 0 each
+// letter is ringed in `outline` that wide (text over an image).
 struct TextShape {
   Point anchor;
   std::string text;
@@ -62,9 +64,21 @@ struct TextShape {
   bool bold = false;
   TextAlign align = TextAlign::kStart;
   bool vertical = false;
+  double outline_width_px = 0;
+  Color outline{};
 };
 
-using Shape = std::variant<PolylineShape, CircleShape, RectShape, TextShape>;
+// A raster image, one pixel per unit, its top left at (x, y): 8-bit RGB, row-major,
+// height x width x 3 bytes.
+struct ImageShape {
+  int x = 0;
+  int y = 0;
+  int width = 0;
+  int height = 0;
+  std::vector<std::uint8_t> rgb;
+};
+
+using Shape = std::variant<PolylineShape, CircleShape, RectShape, TextShape, ImageShape>;
 
 struct Drawing {
   int width = 0;

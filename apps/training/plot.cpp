@@ -109,7 +109,14 @@ Ticks axis_ticks(const LineChart& chart, bool x_axis) {
 
 TextShape text(Point anchor, std::string content, double size_px, TextAlign align,
                Color color = kInk, bool bold = false) {
-  return TextShape{anchor, std::move(content), color, size_px, bold, align, false};
+  TextShape shape;
+  shape.anchor = anchor;
+  shape.text = std::move(content);
+  shape.color = color;
+  shape.font_size_px = size_px;
+  shape.bold = bold;
+  shape.align = align;
+  return shape;
 }
 
 // The font's ascent and descent at a size, from a box measured on the baseline at y = 0.

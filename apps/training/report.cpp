@@ -1,7 +1,8 @@
 // The run report; see report.h. Sections, each with an id: result, per-epoch, configuration,
 // history. The operating threshold is the selected epoch's threshold at the target sensitivity on
 // the selection split (best_record_threshold), on the probabilities as the network gives them;
-// config.json carries the same decisions as a threshold on the temperature-scaled probabilities.
+// config.json carries the same decisions as a threshold on the temperature-scaled probabilities,
+// which the headline shows beside it once the run is calibrated.
 #include "apps/training/report.h"
 
 #include <algorithm>
@@ -65,6 +66,13 @@ std::string headline(const RunReport& report, const EpochRecord& best, const std
             "</b>: where " + escape_xml(split) + " reaches sensitivity " +
             format_metric(target.target_sensitivity, 2) + " at that epoch (specificity " +
             format_metric(target.at_threshold.specificity) + ").";
+    if (report.calibrated_threshold) {
+      html += "<br>\nihd_predict and ihd_eval apply it as <b>" +
+              format_metric(*report.calibrated_threshold, 4) +
+              "</b> (config.json): the same cut on the probabilities after temperature scaling, "
+              "which, fitted on validation at the end of the run, makes the scores read as "
+              "chances without changing which images fall above it.";
+    }
   } else {
     html += "Operating threshold <b>0.5</b>: " + escape_xml(split) + " does not reach sensitivity " +
             format_metric(target.target_sensitivity, 2) + " at that epoch.";

@@ -43,6 +43,10 @@ struct RunReport {
   SelectionRule selection = SelectionRule::kSpecificityAtTargetSensitivity;
   std::string selection_split = "validation";  // falls back to "train" when it has no record
   std::optional<BestEpochCurves> best_curves;  // no ROC/PR/confusion figures without it
+  // The operating threshold on the temperature-scaled probabilities (config.json's
+  // decision_threshold, what ihd_predict and ihd_eval apply), once the run is calibrated; the
+  // headline shows it beside the selected epoch's own and says why they differ.
+  std::optional<double> calibrated_threshold;
 };
 
 inline constexpr const char* kReportFileName = "report.html";

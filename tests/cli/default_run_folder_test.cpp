@@ -1,11 +1,16 @@
 // The default run folder: ihd_train without --out says what it is about to do, trains into a new
 // runs/<YYYYMMDD-HHMMSS> (with a suffix when that name is taken) and points runs/latest at the
-// newest, so that no run replaces another; --resume runs/latest continues the run it points at;
-// a runs/latest that is a real folder (an older ihd's default) is left alone.
+// newest, so that no run replaces another, its report naming config.json's calibrated threshold;
+// --resume runs/latest continues the run it points at; a runs/latest that is a real folder (an
+// older ihd's default) is left alone; a run that fails at once (no such --data) removes the
+// folder it created and points runs/latest back (or removes it), and leaves an --out that existed
+// before it.
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <regex>
 
+#include "apps/pipeline/run_config.h"
 #include "apps/pipeline/run_plan.h"
 #include "cli_run.h"
 
@@ -61,6 +66,14 @@ TEST_CASE("run folders: without --out every run gets a new runs/<time>, runs/lat
   CHECK(resumed.exit_code == 0);
   CHECK(contains(resumed.output, "resuming runs/" + newest + " at epoch 4"));
   CHECK(contains(read_bytes(runs / newest / "config.json"), "\"out\": \"runs/" + newest + "\""));
+
+  // Its report names the threshold ihd_predict applies (config.json's, calibrated) beside the
+  // selected epoch's own.
+  const auto config = pipeline::read_run_config(runs / newest / "config.json");
+  char threshold[32];
+  std::snprintf(threshold, sizeof threshold, "%.4f", std::stod(config.at("decision_threshold")));
+  CHECK(contains(read_bytes(runs / newest / "report.html"),
+                 std::string("ihd_predict and ihd_eval apply it as <b>") + threshold + "</b>"));
 }
 
 TEST_CASE("run folders: a runs/latest that is a real folder is left as it is") {
@@ -73,6 +86,44 @@ TEST_CASE("run folders: a runs/latest that is a real folder is left as it is") {
   CHECK(contains(run.output, "note: runs/latest is not a link"));
   CHECK(read_bytes(dir / "runs" / "latest" / "notes.txt") == "an older run");
   CHECK(run_folders(dir / "runs").size() == 2);
+}
+
+TEST_CASE("run folders: a run that fails at once takes back its folder and runs/latest") {
+  const fs::path dir = scratch_dir("default_run_folder_failed");
+  const fs::path runs = dir / "runs", log = dir / "log.txt";
+  const std::vector<std::string> failing = {tool("ihd_train"), "--data", "/nonexistent",
+                                            "--arch=resnet18", "--width=0.125"};
+  // No runs/latest before: none after, and no folder.
+  ToolRun run = run_tool(failing, log, "", dir);
+  CAPTURE(run.output);
+  CHECK(run.exit_code == 1);
+  CHECK(contains(run.output, "ihd_train: removed runs/"));
+  CHECK(run_folders(runs).empty());
+  CHECK_FALSE(fs::exists(fs::symlink_status(runs / "latest")));
+
+  // An older run that runs/latest points at: pointed at again, its files as they were.
+  fs::create_directories(runs / "20200101-000000");
+  reliability::write_bytes(runs / "20200101-000000" / "config.json", "{}\n");
+  fs::create_directory_symlink("20200101-000000", runs / "latest");
+  run = run_tool(failing, log, "", dir);
+  CAPTURE(run.output);
+  CHECK(run.exit_code == 1);
+  CHECK(contains(run.output, "runs/latest points at 20200101-000000 again"));
+  CHECK(run_folders(runs) == std::vector<std::string>{"20200101-000000"});
+  CHECK(fs::read_symlink(runs / "latest") == "20200101-000000");
+  CHECK(read_bytes(runs / "20200101-000000" / "config.json") == "{}\n");
+
+  // --out: a folder the run created goes; one that existed before (empty) stays.
+  std::vector<std::string> into_new = failing;
+  into_new.push_back("--out=" + (dir / "new").string());
+  CHECK(run_tool(into_new, log, "", dir).exit_code == 1);
+  CHECK_FALSE(fs::exists(dir / "new"));
+  fs::create_directories(dir / "existing");
+  std::vector<std::string> into_existing = failing;
+  into_existing.push_back("--out=" + (dir / "existing").string());
+  CHECK(run_tool(into_existing, log, "", dir).exit_code == 1);
+  CHECK(fs::exists(dir / "existing" / "config.json"));
+  CHECK(fs::read_symlink(runs / "latest") == "20200101-000000");
 }
 
 TEST_CASE(

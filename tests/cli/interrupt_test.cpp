@@ -5,12 +5,17 @@
 // wall-clock columns) byte-identical to an uninterrupted run's. The signals come from the fault
 // points (IHD_FAULT_KILL="step:N:INT"), raised by the process on itself at its N-th optimiser
 // step, so the test needs no clock and does the same on a machine of any speed or load. A
-// two-stage run stopped in its slice stage goes on through both stages when resumed.
+// two-stage run stopped in its slice stage goes on through both stages when resumed. On a
+// pseudo-terminal (common/terminal_child.h), the stop notice starts on a cleared line (the
+// progress frame and an echoed "^C" erased) and no progress frame is drawn after it.
 #include <doctest/doctest.h>
 
 #include <csignal>
+#include <cstdlib>
+#include <sstream>
 
 #include "cli_run.h"
+#include "common/terminal_child.h"
 
 namespace ihd::cli {
 
@@ -48,6 +53,31 @@ TEST_CASE("SIGINT or SIGTERM stops after the step with the resume command, resum
     CHECK(contains(resumed.output, "resuming " + run_dir.string() + " at epoch "));
     check_same_run(whole, run_dir);
   }
+}
+
+TEST_CASE("on a terminal the stop notice starts on a cleared line, no progress drawn after it") {
+  const fs::path dir = scratch_dir("interrupt_terminal");
+  const fs::path run_dir = dir / "run";
+  ::setenv("IHD_FAULT_KILL", "step:3:INT", 1);
+  const ChildOutput child = run_on_terminal(80, tiny_train(run_dir, dir / "data"));
+  ::unsetenv("IHD_FAULT_KILL");
+  INFO("the terminal received:\n", child.text);
+  CHECK(child.exit_code == 130);
+  const std::string notice = "stopping after this step";
+  const auto at = child.text.find(notice);
+  REQUIRE(at != std::string::npos);
+  // The frame of epoch 1 was on the line: the notice erases it and starts at its beginning.
+  CHECK(child.text.rfind("\repoch 1/3 ", at) != std::string::npos);
+  CHECK(child.text.substr(at - 4, 4) == "\r\x1b[K");
+  // After it, whole lines only (the terminal's "\r\n"): no frame redrawn, no line erased.
+  const std::string after = child.text.substr(at);
+  CHECK(after.find("\x1b[K") == std::string::npos);
+  for (auto cr = after.find('\r'); cr != std::string::npos; cr = after.find('\r', cr + 1)) {
+    CHECK(after.compare(cr, 2, "\r\n") == 0);
+  }
+  CHECK(after.find("epoch 1/3") == std::string::npos);
+  CHECK(
+      contains(after, "\nihd_train: stopped at epoch 1 step 3; resume with: ihd_train --resume "));
 }
 
 TEST_CASE("a second signal stops at once, and the run resumes from its last checkpoint identical") {

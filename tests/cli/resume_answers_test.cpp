@@ -1,8 +1,9 @@
 // What `ihd_train --resume DIR` answers when there is nothing plain to continue, through the tool:
 // a finished run ("nothing to resume; extend it with --epochs M"), a run killed before its first
 // checkpoint (started over from its saved config.json, saying so, and ending as an uninterrupted
-// run), a folder that is not a run or does not exist, and a flag that may not change on resume
-// (refused by name, the run left untouched). The flags that may change are listed in --help.
+// run), a folder that is not a run or does not exist (exit 1), and a flag that may not change on
+// resume (refused by name as a bad command line, exit 2, the run left untouched). The flags that
+// may change are listed in --help.
 #include <doctest/doctest.h>
 
 #include <csignal>
@@ -43,7 +44,7 @@ TEST_CASE("--resume of a finished run says so, and a flag that may not change is
     arguments.insert(arguments.end(), flags.begin(), flags.end());
     const ToolRun run = run_tool(arguments, log);
     CAPTURE(run.output);
-    CHECK(run.exit_code == 1);
+    CHECK(run.exit_code == 2);
     CHECK(contains(run.output, message));
     CHECK(std::count(run.output.begin(), run.output.end(), '\n') == 1);
   }

@@ -1,8 +1,9 @@
 // Every tool's flag table, through the tool: --help exits 0 and lists its groups, typed
 // placeholders, --no- forms and worked examples; an unknown flag gets the nearest known one; a
 // number out of range is refused naming the flag and its range; --version names the version,
-// commit, build, CUDA, cuDNN, oneDNN and the GPUs seen; --complete-flags prints the table. And
-// the parse errors of the two data tools (exit status 2), which once had parsers of their own.
+// commit, build, CUDA, cuDNN, oneDNN and the GPUs seen; --complete-flags prints the table. A bad
+// command line exits 2 from every tool (the parse errors of the two data tools, which once had
+// parsers of their own, each tool's own argument checks), a failure while running exits 1.
 #include <doctest/doctest.h>
 
 #include "cli_run.h"
@@ -16,8 +17,9 @@ struct ToolTable {
   std::vector<std::string> help_lines;    // a flag with its placeholder, a switch's --[no-] form
   std::vector<std::string> unknown;       // a misspelt flag, then the suggestion
   std::vector<std::string> out_of_range;  // arguments, then the message
-  int bad_command_line_exit;
 };
+
+constexpr int kBadCommandLineExit = 2;
 
 const std::vector<ToolTable> kTools = {
     {"ihd_train",
@@ -26,40 +28,34 @@ const std::vector<ToolTable> kTools = {
      {"--epochs N", "--lr LR", "--image-size PX", "--data PATH", "--[no-]balance",
       "--labels any|all", "--arch ARCH", "--resume DIR"},
      {"--epoch=3", "did you mean --epochs?"},
-     {"--batch", "1", "--batch must be in [2, 65536], got 1"},
-     1},
+     {"--batch", "1", "--batch must be in [2, 65536], got 1"}},
     {"ihd_predict",
      {"model", "output", "run", "input limits"},
      {"--model RUN_DIR|FILE", "--batch N", "--out FILE", "--[no-]submission",
       "--max-image-side PX"},
      {"--gradcm", "did you mean --gradcam?"},
-     {"--threshold", "2", "--threshold must be in [0, 1], got 2"},
-     1},
+     {"--threshold", "2", "--threshold must be in [0, 1], got 2"}},
     {"ihd_eval",
      {"model and data", "evaluation", "output", "run"},
      {"--bootstrap N", "--target-sensitivity S", "--[no-]slice-only", "--split auto|train"},
      {"--boostrap", "did you mean --bootstrap?"},
-     {"--target-sensitivity", "0", "--target-sensitivity must be in (0, 1], got 0"},
-     1},
+     {"--target-sensitivity", "0", "--target-sensitivity must be in (0, 1], got 0"}},
     {"ihd_embed",
      {"model and data", "output", "run"},
      {"--model RUN_DIR|FILE", "--out DIR", "--batch N"},
      {"--modle", "did you mean --model?"},
-     {"--batch", "0", "--batch must be in [1, 65536], got 0"},
-     1},
+     {"--batch", "0", "--batch must be in [1, 65536], got 0"}},
     {"ihd_prepare",
      {"mode", "images", "selection and split", "run", "input limits"},
      {"--png OUT_DIR", "--window C,W", "--windows A/B/C", "--size PX", "--[no-]balance",
       "--split patient|random"},
      {"--sise", "did you mean --size?"},
-     {"--validation", "1", "--validation must be in [0, 1), got 1"},
-     2},
+     {"--validation", "1", "--validation must be in [0, 1), got 1"}},
     {"ihd_synth",
      {"output", "set"},
      {"--out DIR", "--patients N", "--size PX", "--positive-probability P"},
      {"--patient", "did you mean --patients?"},
-     {"--positive-probability", "2", "--positive-probability must be in [0, 1], got 2"},
-     2},
+     {"--positive-probability", "2", "--positive-probability must be in [0, 1], got 2"}},
 };
 
 }  // namespace
@@ -87,7 +83,7 @@ TEST_CASE("every tool answers an unknown flag with the nearest known one") {
     CAPTURE(table.name);
     const ToolRun run = run_tool({tool(table.name), table.unknown[0]}, log);
     CAPTURE(run.output);
-    CHECK(run.exit_code == table.bad_command_line_exit);
+    CHECK(run.exit_code == kBadCommandLineExit);
     CHECK(contains(run.output, "unknown flag " +
                                    table.unknown[0].substr(0, table.unknown[0].find('=')) + "; " +
                                    table.unknown[1]));
@@ -102,7 +98,7 @@ TEST_CASE("every tool refuses a number out of range naming the flag and its rang
     const ToolRun run =
         run_tool({tool(table.name), table.out_of_range[0], table.out_of_range[1]}, log);
     CAPTURE(run.output);
-    CHECK(run.exit_code == table.bad_command_line_exit);
+    CHECK(run.exit_code == kBadCommandLineExit);
     CHECK(contains(run.output, table.out_of_range[2]));
   }
 }
@@ -113,7 +109,7 @@ TEST_CASE("every tool that runs a model refuses a device it cannot name, naming 
     CAPTURE(name);
     const ToolRun run = run_tool({tool(name), "--device", "gpu"}, log);
     CAPTURE(run.output);
-    CHECK(run.exit_code == 1);
+    CHECK(run.exit_code == kBadCommandLineExit);
     CHECK(contains(run.output, "--device 'gpu': expected cpu, cuda or cuda:N"));
   }
 }
@@ -178,6 +174,41 @@ TEST_CASE("ihd_prepare and ihd_synth refuse a bad command line with the reason a
     CAPTURE(run.output);
     CHECK(run.exit_code == 2);
     CHECK(contains(run.output, message));
+  }
+}
+
+TEST_CASE("every tool exits 2 on its own argument checks, 1 on a failure while it runs") {
+  const fs::path dir = scratch_dir("tool_exit_codes");
+  const fs::path log = dir / "log.txt";
+  const std::vector<std::pair<std::vector<std::string>, std::string>> usage = {
+      {{tool("ihd_train"), "extra"}, "unexpected argument 'extra'"},
+      {{tool("ihd_train"), "--epochs", "2", "--warmup-epochs", "2"},
+       "--warmup-epochs must be below --epochs"},
+      {{tool("ihd_predict"), "scan.dcm"}, "--model is required"},
+      {{tool("ihd_predict"), "--model", "run"}, "no INPUT given"},
+      {{tool("ihd_eval")}, "--model is required"},
+      {{tool("ihd_embed"), "--model", "run"}, "--model and --out are required"},
+  };
+  for (const auto& [arguments, message] : usage) {
+    CAPTURE(message);
+    const ToolRun run = run_tool(arguments, log);
+    CAPTURE(run.output);
+    CHECK(run.exit_code == kBadCommandLineExit);
+    CHECK(contains(run.output, message));
+  }
+  const fs::path missing = dir / "missing";
+  const std::vector<std::vector<std::string>> failing = {
+      {tool("ihd_predict"), "--model", missing.string(), "scan.dcm"},
+      {tool("ihd_eval"), "--model", missing.string()},
+      {tool("ihd_embed"), "--model", missing.string(), "--out", (dir / "features").string()},
+      {tool("ihd_prepare"), "--png", (dir / "png").string(), missing.string()},
+  };
+  for (const auto& arguments : failing) {
+    CAPTURE(arguments[0]);
+    const ToolRun run = run_tool(arguments, log);
+    CAPTURE(run.output);
+    CHECK(run.exit_code == 1);
+    CHECK(contains(run.output, missing.string()));
   }
 }
 

@@ -1,10 +1,11 @@
 // Progress lines (common/progress.h): the layout (progress_line) at widths 0 to 130, fields
 // dropped in the documented order; on a fake clock, the terminal line (never wider than the
 // terminal less one column), the plain lines at each tenth or after 30 s, a resumed task's
-// throughput, a silent output, counts from several threads; then ihd_progress_probe, a child
-// shaped like a tool, drawing into a pseudo-terminal of 80 and of 50 columns (every frame fits and
-// is redrawn with '\r' on one line), writing plain lines into a pipe (in order with stderr: stdout
-// is line-buffered), and --quiet.
+// throughput, a silent output, counts from several threads, the work after the run (a sweep's
+// later runs) in the run's ETA, the word wrap of the other lines (console.h); then
+// ihd_progress_probe, a child shaped like a tool, drawing into a pseudo-terminal of 80 and of 50
+// columns (every frame fits and is redrawn with '\r' on one line), writing plain lines into a
+// pipe (in order with stderr: stdout is line-buffered), and --quiet.
 #include "common/progress.h"
 
 #include <doctest/doctest.h>
@@ -109,6 +110,31 @@ TEST_CASE("progress: the terminal line at 120, 80 and 40 columns drops fields, n
     CAPTURE(columns);
     CHECK(frame_at_width(columns).size() <= static_cast<size_t>(columns - 1));
   }
+}
+
+TEST_CASE("progress: the work after the run (a sweep's later runs) joins the run's ETA") {
+  // The run began 6 s before the task; the task's run ETA is 2:07 (as above), so the run lasts
+  // 6 + 4 + 127 = 137 s; two more runs like it and 100 s measured: 127 + 274 + 100 = 501 s.
+  set_work_after_run({.run_start_seconds = -6, .run_multiples = 2, .seconds = 100});
+  const std::string frame = frame_at_width(120);
+  set_work_after_run({});
+  CHECK(frame ==
+        "epoch 3/10 [##############................]  45% 1224/2720 img 306 img/s loss 0.4123 "
+        "ETA 0:05 run ETA 8:21");
+  CHECK(frame_at_width(120).ends_with(" run ETA 2:07"));
+  // A task that shows no run ETA gets none from it.
+  std::ostringstream out;
+  double now = 0;
+  ProgressOutput output{.out = &out, .terminal = true, .columns = 120};
+  output.clock = [&] { return now; };
+  set_work_after_run({.run_start_seconds = 0, .run_multiples = 2, .seconds = 100});
+  {
+    Progress progress(output, "scoring", 10, "files");
+    now = 1;
+    progress.update(5);
+  }
+  set_work_after_run({});
+  CHECK(out.str().find("run ETA") == std::string::npos);
 }
 
 TEST_CASE("progress: a terminal task redraws one line, ends it once, with the items done") {
@@ -240,6 +266,20 @@ TEST_CASE("progress: a terminal task ended by an exception leaves its line ended
   }
   CHECK(out.str().back() == '\n');
   CHECK(split_text(out.str(), '\n').size() == 1);
+}
+
+TEST_CASE("console: wrap_words breaks a long line at spaces within 79 columns, indented") {
+  const std::string line =
+      "48 images scored, 0 skipped -> p.csv (thresholds epidural 0.5000, intraparenchymal 0.5000, "
+      "intraventricular 0.5000, subarachnoid 0.5000, subdural 0.5000, any 0.5000)";
+  CHECK(wrap_words(line, "  ") ==
+        "48 images scored, 0 skipped -> p.csv (thresholds epidural 0.5000,\n"
+        "  intraparenchymal 0.5000, intraventricular 0.5000, subarachnoid 0.5000,\n"
+        "  subdural 0.5000, any 0.5000)");
+  CHECK(wrap_words("short  enough", "  ") == "short enough");
+  CHECK(wrap_words("a-word-longer-than-the-line then", "  ", 10) ==
+        "a-word-longer-than-the-line\n  then");
+  CHECK(wrap_words("", "  ").empty());
 }
 
 TEST_CASE("progress: durations") {

@@ -119,23 +119,23 @@ TEST_CASE("the Grad-CAM picture blends the heat over the grey image and draws it
   // (128, 0, 0): 255 x (0.25 + 0.5 x 128 / 255) = 127.75 and 255 x 0.25 = 63.75.
   CHECK(pixel(plain, 50, 120) == std::array<std::uint8_t, 3>{128, 128, 128});
   CHECK(pixel(plain, 120, 120) == std::array<std::uint8_t, 3>{128, 64, 64});
-  // The caption changes only the top left corner, white strokes outlined in black.
-  int changed = 0, white = 0, black = 0, right = 0, bottom = 0;
+  // The caption changes only the top left corner, the band it is written in: light letters ringed
+  // in dark (cairo's antialiased edges between them, so near white and near black).
+  int changed = 0, light = 0, dark = 0, right = 0, bottom = 0;
   for (int y = 0; y < height; ++y) {
     for (int x = 0; x < width; ++x) {
       const auto before = pixel(plain, x, y), after = pixel(captioned, x, y);
       if (before == after) continue;
       ++changed;
-      white += after == std::array<std::uint8_t, 3>{255, 255, 255};
-      black += after == std::array<std::uint8_t, 3>{0, 0, 0};
+      light += *std::min_element(after.begin(), after.end()) >= 192;
+      dark += *std::max_element(after.begin(), after.end()) <= 64;
       right = std::max(right, x);
       bottom = std::max(bottom, y);
     }
   }
-  CHECK(changed > 100);
-  CHECK(white > 20);
-  CHECK(black > 20);
-  CHECK(white + black == changed);
+  CHECK(changed > 300);
+  CHECK(light > 50);
+  CHECK(dark > 100);
   CHECK(right < width / 2);
   CHECK(bottom < height / 8);
 }

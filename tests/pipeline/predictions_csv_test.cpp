@@ -73,7 +73,7 @@ TEST_CASE("predictions.csv: an evaluation's rows name patient and study and the 
     CAPTURE(file);
     std::vector<double> scores;
     std::vector<int> labels;
-    REQUIRE(read_prediction_columns(dir / file, 1, scores, labels));
+    REQUIRE(read_headline_prediction_columns(dir / file, scores, labels));  // any: the last
     CHECK(scores == std::vector<double>{0.5, 0.25});
     CHECK(labels == std::vector<int>{1, 1});
   }

@@ -2,7 +2,9 @@
 // (model, device, threads, precision, data counts, how the training images fall into batches, the
 // images of a last partial batch left out), plain progress lines and the epoch summary
 // within 80 columns; --quiet leaves the start lines and summaries and drops the progress lines, in
-// ihd_train and ihd_synth alike.
+// ihd_train and ihd_synth alike. On a terminal of 80 columns every line of ihd_synth, ihd_train
+// (the run plan, the epoch summary, the calibration), ihd_eval (its summary) and ihd_predict fits
+// but those naming a path.
 #include <doctest/doctest.h>
 
 #include <sstream>
@@ -107,7 +109,24 @@ TEST_CASE("console: on a terminal of 80 and of 50 columns, the tools redraw a li
     // at 50 only the progress lines do, the others wrap.
     if (columns == 80) {
       check_lines_fit(synth.text, columns, dir);
+      CHECK(train.text.find("\nepoch 1/1  train loss ") != std::string::npos);
+      CHECK(train.text.find("\ncalibration: output 0 ") != std::string::npos);
       check_lines_fit(train.text, columns, dir);
+      const ChildOutput eval = run_on_terminal(
+          columns, {IHD_EVAL_BINARY, "--model", (dir / "run").string(), "--bootstrap", "20"});
+      CAPTURE(eval.text);
+      REQUIRE(eval.exit_code == 0);
+      CHECK(eval.text.find("\n  at 0.5:    recall ") != std::string::npos);
+      CHECK(eval.text.find("\nper patient: ") != std::string::npos);
+      check_lines_fit(eval.text, columns, dir);
+      const ChildOutput predict =
+          run_on_terminal(columns, {IHD_PREDICT_BINARY, "--model", (dir / "run").string(), "--out",
+                                    (dir / "predictions.csv").string(),
+                                    std::string(IHD_PYDICOM_TEST_FILES) + "/CT_small.dcm"});
+      CAPTURE(predict.text);
+      REQUIRE(predict.exit_code == 0);
+      CHECK(predict.text.find(" images scored, 0 skipped") != std::string::npos);
+      check_lines_fit(predict.text, columns, dir);
     }
   }
 }

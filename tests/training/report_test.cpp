@@ -1,9 +1,10 @@
-// Reports: the training page puts the result first (the selected epoch, its operating threshold,
-// its table and curves), then the per-epoch charts, then the configuration and the history,
-// collapsed; every figure is an embedded SVG <img> and a pair of files. The evaluation page shows
-// the levels with their intervals, the curves, the patients (errors first) and the caller's
-// sections, with no per-epoch part. The sweep report draws one line per learning rate per metric
-// per round and sums the runs up.
+// Reports: the training page puts the result first (the selected epoch, its operating threshold
+// and, once the run is calibrated, the one ihd_predict applies, its table and curves), then the
+// per-epoch charts, then the configuration and the history, collapsed; every figure is an
+// embedded SVG <img> and a pair of files. The evaluation page shows the levels with their
+// intervals, the curves, the patients (errors first) and the caller's sections, with no
+// per-epoch part. The sweep report draws one line per learning rate per metric per round and
+// sums the runs up.
 #include "apps/training/report.h"
 
 #include <doctest/doctest.h>
@@ -98,6 +99,27 @@ TEST_CASE("report.html: the result first, then the epochs, then configuration an
                                       "confusion_matrix"};
   for (const std::string& metric : per_epoch_plot_metrics()) figures.push_back(metric);
   check_figures_embedded(html, dir, figures);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("report.html: a calibrated run's headline shows both thresholds and why they differ") {
+  const std::filesystem::path dir = fresh_dir("ihd_training_calibrated_report_test");
+  RunReport report;
+  report.history = history_for(1e-4, 3);
+  const auto best = best_record_index(report.history, "validation", report.selection);
+  REQUIRE(best);
+  const std::string raw = format_metric(
+      report.history[*best].metrics.at_target_sensitivity.at_threshold.threshold, 4);
+  const std::string before = read_text(write_run_report(dir, report));
+  CHECK(before.find("Operating threshold <b>" + raw + "</b>") != std::string::npos);
+  CHECK(before.find("ihd_predict and ihd_eval apply") == std::string::npos);
+
+  report.calibrated_threshold = 0.1443;
+  const std::string html = read_text(write_run_report(dir, report));
+  check_in_order(html, {"Operating threshold <b>" + raw + "</b>: where validation reaches",
+                        "ihd_predict and ihd_eval apply it as <b>0.1443</b> (config.json): the "
+                        "same cut on the probabilities after temperature scaling",
+                        "</p>", "<h2 id=\"result\">"});
   std::filesystem::remove_all(dir);
 }
 
