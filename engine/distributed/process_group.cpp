@@ -55,6 +55,42 @@ void in_pieces(std::size_t total, F f) {
 }
 #endif
 
+// MPI's datatype of each element type the group sends.
+#if IHD_WITH_MPI
+MPI_Datatype mpi_type(const float*) { return MPI_FLOAT; }
+MPI_Datatype mpi_type(const double*) { return MPI_DOUBLE; }
+MPI_Datatype mpi_type(const std::uint64_t*) { return MPI_UINT64_T; }
+#endif
+
+// Sums `count` values in place over MPI's world.
+template <typename T>
+void sum_in_place([[maybe_unused]] T* values, [[maybe_unused]] std::size_t count) {
+#if IHD_WITH_MPI
+  in_pieces(count, [&](std::size_t offset, int n) {
+    check_mpi(MPI_Allreduce(MPI_IN_PLACE, values + offset, n, mpi_type(values), MPI_SUM,
+                            MPI_COMM_WORLD),
+              "MPI_Allreduce");
+  });
+#endif
+}
+
+// Every rank's `count` values, rank 0's first (this rank's alone when not distributed).
+template <typename T>
+std::vector<T> gathered(const T* values, std::size_t count, int ranks, bool distributed) {
+  std::vector<T> all(count * static_cast<std::size_t>(ranks));
+  if (!distributed) {
+    std::copy(values, values + count, all.begin());
+    return all;
+  }
+#if IHD_WITH_MPI
+  IHD_CHECK(count <= INT_MAX, "all_gather of ", count, " values: too many for one call");
+  check_mpi(MPI_Allgather(values, static_cast<int>(count), mpi_type(values), all.data(),
+                          static_cast<int>(count), mpi_type(values), MPI_COMM_WORLD),
+            "MPI_Allgather");
+#endif
+  return all;
+}
+
 }  // namespace
 
 bool mpi_compiled() {
@@ -122,53 +158,19 @@ void ProcessGroup::broadcast(std::string& text) const {
 }
 
 void ProcessGroup::sum(float* values, std::size_t count) const {
-  if (!uses_mpi_) return;
-#if IHD_WITH_MPI
-  in_pieces(count, [&](std::size_t offset, int n) {
-    check_mpi(MPI_Allreduce(MPI_IN_PLACE, values + offset, n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD),
-              "MPI_Allreduce");
-  });
-#endif
+  if (uses_mpi_) sum_in_place(values, count);
 }
 
 void ProcessGroup::sum(double* values, std::size_t count) const {
-  if (!uses_mpi_) return;
-#if IHD_WITH_MPI
-  in_pieces(count, [&](std::size_t offset, int n) {
-    check_mpi(MPI_Allreduce(MPI_IN_PLACE, values + offset, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD),
-              "MPI_Allreduce");
-  });
-#endif
+  if (uses_mpi_) sum_in_place(values, count);
 }
 
 std::vector<float> ProcessGroup::all_gather(const float* values, std::size_t count) const {
-  std::vector<float> all(count * static_cast<std::size_t>(size_));
-  if (!distributed()) {
-    std::copy(values, values + count, all.begin());
-    return all;
-  }
-#if IHD_WITH_MPI
-  IHD_CHECK(count <= INT_MAX, "all_gather of ", count, " values: too many for one call");
-  check_mpi(MPI_Allgather(values, static_cast<int>(count), MPI_FLOAT, all.data(),
-                          static_cast<int>(count), MPI_FLOAT, MPI_COMM_WORLD),
-            "MPI_Allgather");
-#endif
-  return all;
+  return gathered(values, count, size_, distributed());
 }
 
 std::vector<double> ProcessGroup::all_gather(const double* values, std::size_t count) const {
-  std::vector<double> all(count * static_cast<std::size_t>(size_));
-  if (!distributed()) {
-    std::copy(values, values + count, all.begin());
-    return all;
-  }
-#if IHD_WITH_MPI
-  IHD_CHECK(count <= INT_MAX, "all_gather of ", count, " values: too many for one call");
-  check_mpi(MPI_Allgather(values, static_cast<int>(count), MPI_DOUBLE, all.data(),
-                          static_cast<int>(count), MPI_DOUBLE, MPI_COMM_WORLD),
-            "MPI_Allgather");
-#endif
-  return all;
+  return gathered(values, count, size_, distributed());
 }
 
 std::vector<double> ProcessGroup::all_gather_varying(const std::vector<double>& values) const {
@@ -196,14 +198,7 @@ std::vector<double> ProcessGroup::all_gather_varying(const std::vector<double>& 
 }
 
 std::vector<std::uint64_t> ProcessGroup::all_gather(std::uint64_t value) const {
-  std::vector<std::uint64_t> all(static_cast<std::size_t>(size_), value);
-#if IHD_WITH_MPI
-  if (distributed()) {
-    check_mpi(MPI_Allgather(&value, 1, MPI_UINT64_T, all.data(), 1, MPI_UINT64_T, MPI_COMM_WORLD),
-              "MPI_Allgather");
-  }
-#endif
-  return all;
+  return gathered(&value, 1, size_, distributed());
 }
 
 void ProcessGroup::barrier() const {
