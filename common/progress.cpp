@@ -43,11 +43,12 @@ struct Field {
   int drop_rank = 0;
 };
 constexpr int kBarRank = 1;
-constexpr int kRateRank = 2;
-constexpr int kCountsRank = 3;
-constexpr int kRunEtaRank = 4;
-constexpr int kLossRank = 5;
-constexpr int kEtaRank = 6;
+constexpr int kCommunicationRank = 2;
+constexpr int kRateRank = 3;
+constexpr int kCountsRank = 4;
+constexpr int kRunEtaRank = 5;
+constexpr int kLossRank = 6;
+constexpr int kEtaRank = 7;
 
 std::size_t joined_length(const std::vector<Field>& fields) {
   std::size_t length = 0;
@@ -165,6 +166,11 @@ void Progress::add(std::int64_t count) {
   report(output_.clock());
 }
 
+void Progress::set_communication(double seconds_per_step) {
+  std::lock_guard lock(mutex_);
+  communication_seconds_per_step_ = seconds_per_step;
+}
+
 void Progress::set_run_remainder(std::int64_t items, double seconds) {
   std::lock_guard lock(mutex_);
   run_items_after_ = items;
@@ -246,6 +252,7 @@ ProgressFields Progress::fields(double now, bool finished) const {
           : NAN;
   const double seconds_per_item = fields.items_per_second > 0 ? 1 / fields.items_per_second : NAN;
   fields.mean_loss = mean_loss_;
+  fields.communication_seconds_per_step = communication_seconds_per_step_;
   fields.finished = finished;
   fields.eta_seconds =
       finished ? 0
@@ -283,6 +290,10 @@ std::string progress_line(const ProgressFields& fields, int width) {
                                       fields.items_per_second, unit),
                   kRateRank});
   if (fields.mean_loss) line.push_back({printf_string("loss %.4f", *fields.mean_loss), kLossRank});
+  if (fields.communication_seconds_per_step) {
+    line.push_back({printf_string("comm %.0f ms/step", 1000 * *fields.communication_seconds_per_step),
+                    kCommunicationRank});
+  }
   line.push_back({fields.finished ? "in " + format_duration(fields.elapsed_seconds)
                                   : "ETA " + format_duration(fields.eta_seconds),
                   kEtaRank});

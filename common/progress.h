@@ -96,6 +96,8 @@ struct ProgressFields {
   double eta_seconds = 0;      // shown ("ETA 0:05") until then
   // The whole run's ETA, when the caller says what follows the task.
   std::optional<double> run_eta_seconds = std::nullopt;
+  // Data-parallel training: the mean wait for other ranks per step ("comm 12 ms/step").
+  std::optional<double> communication_seconds_per_step = std::nullopt;
 };
 
 // The line of `fields` within `width` characters, its fields dropped in the order above; width 0:
@@ -123,6 +125,9 @@ class Progress {
   // What of the run follows this task: `items` more at this task's throughput and `seconds`
   // measured elsewhere (validation passes); the line then shows the run's ETA.
   void set_run_remainder(std::int64_t items, double seconds);
+  // The mean time per step spent waiting for other ranks (data-parallel training), shown from
+  // now on.
+  void set_communication(double seconds_per_step);
   // Erases the frame on a terminal, so that other output (a skipped file's line) can take the
   // line; the next update draws it again below that output.
   void erase();
@@ -146,6 +151,7 @@ class Progress {
   std::optional<double> mean_loss_;
   std::optional<std::int64_t> run_items_after_;
   double run_seconds_after_ = 0;
+  std::optional<double> communication_seconds_per_step_;
   double start_seconds_;
   double last_line_seconds_;   // plain lines
   double last_frame_seconds_;  // terminal frames

@@ -13,8 +13,10 @@
 # Needs .deps/ (doctest, Google Benchmark, OpenBLAS, and ihd_train packed with its libraries),
 # made here by scripts/prepare-device-deps.sh and carried along (device tool: carry [".deps"]).
 # Right after the tests, ihd_train trains ResNet-50 on a synthetic set on the GPU, in bf16 and in
-# fp32 (3 epochs at 128 x 128), end to end: the issue's "ihd_train --device cuda trains". cuDNN (and cuBLAS, if the toolkit lacks it)
-# may exist only as Python wheels (site-packages/nvidia/...): the script finds them there.
+# fp32 (3 epochs at 128 x 128), end to end: the issue's "ihd_train --device cuda trains"; then
+# once more with --data-parallel, gradients summed by a one-rank NCCL communicator (issue 14).
+# cuDNN, NCCL (and cuBLAS, if the toolkit lacks it) may exist only as Python wheels
+# (site-packages/nvidia/...): the script finds them there.
 # Logs and JSON go to build-device/logs, and, packed into one device-check-logs.tar.gz, to $OUT
 # (the device tool's output folder, which brings back a few files only).
 # Usage: scripts/device-check.sh          (from anywhere; environment: CUDNN_ROOT, IHD_DEPS_ROOT)
@@ -139,6 +141,11 @@ if [ -f "$deps/ihd_train.tar.xz" ]; then
   done
   cudart=$(find_in_wheels "libcudart.so.13*")
   [ -n "$cudart" ] && app_paths="$app_paths:$(dirname "$cudart")"
+  # NCCL (218 MB, too big to carry): the toolkit's (in the folders above) or a wheel's.
+  if ! ls "$cuda_home"/lib*/libnccl.so.2 "$cuda_home"/targets/*/lib/libnccl.so.2 >/dev/null 2>&1; then
+    nccl=$(find_in_wheels "libnccl.so.2*")
+    [ -n "$nccl" ] && app_paths="$app_paths:$(dirname "$nccl")"
+  fi
   for precision in bf16 fp32; do
     LD_LIBRARY_PATH="$app_paths:$LD_LIBRARY_PATH" run_stage "ihd_train ($precision)" 75 \
       "$pytorch_reserve" "$app/ihd_train/ihd_train" --device cuda --precision "$precision" \
@@ -148,6 +155,15 @@ if [ -f "$deps/ihd_train.tar.xz" ]; then
     echo "ihd_train --device cuda --precision $precision: exit $?"
     grep -E "^training|^epoch|best epoch" "$logs/ihd_train_$precision.log" | tail -5
   done
+  # The data-parallel path on one rank: gradients in buckets summed by a one-rank NCCL
+  # communicator on its own stream (issue 14); without mpirun, through --data-parallel.
+  LD_LIBRARY_PATH="$app_paths:$LD_LIBRARY_PATH" run_stage "ihd_train (NCCL)" 60 \
+    "$pytorch_reserve" "$app/ihd_train/ihd_train" --device cuda --precision bf16 --data-parallel \
+    --arch resnet50 --image-size 128 --batch 64 --epochs 2 --synth-patients 200 \
+    --synth-slices 4 --workers 8 --select auc --data-cache "$build/app-data" \
+    --out "$build/app-runs/nccl" > "$logs/ihd_train_nccl.log" 2>&1
+  echo "ihd_train --device cuda --data-parallel (one-rank NCCL): exit $?"
+  grep -E "^data parallel|^epoch|best epoch|NCCL|nccl" "$logs/ihd_train_nccl.log" | tail -5
 else
   echo "device-check: $deps/ihd_train.tar.xz is missing (scripts/prepare-device-deps.sh makes it)"
 fi

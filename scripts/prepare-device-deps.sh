@@ -9,8 +9,8 @@
 #   ihd_train.tar.xz                              ihd_train itself, built here (see below)
 # ihd_train needs the data layer, and so DCMTK, which the GPU machine lacks: it is built here for
 # sm_90 (CUDA on, data layer on, without oneDNN or -march=native) and packed with the shared
-# libraries it needs beyond the C and C++ runtimes, the CUDA driver, cuDNN and cuBLAS (which the
-# device check finds there), about 15 MB compressed; the device check unpacks and runs it.
+# libraries it needs beyond the C and C++ runtimes, the CUDA driver, cuDNN, cuBLAS and NCCL (which
+# the device check finds there), about 15 MB compressed; the device check unpacks and runs it.
 # Usage: scripts/prepare-device-deps.sh [DEPS_DIR]   (default: .deps in the repository root)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -54,7 +54,7 @@ cp "$app_build/apps/ihd_train" "$package/ihd_train/"
 ldd "$app_build/apps/ihd_train" | awk '$2 == "=>" && $3 ~ /^\// {print $3}' | while read -r library; do
   case $(basename "$library") in
     libc.so* | libm.so* | libpthread.so* | libdl.so* | librt.so* | ld-linux* | libstdc++.so* | \
-      libgcc_s.so* | libcuda.so* | libcudnn* | libcublas* | libcudart*) ;;
+      libgcc_s.so* | libcuda.so* | libcudnn* | libcublas* | libcudart* | libnccl*) ;;
     *) cp -L "$library" "$package/ihd_train/lib/" ;;
   esac
 done

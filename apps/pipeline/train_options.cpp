@@ -97,6 +97,9 @@ void add_train_flags(FlagSet& f, TrainOptions& o) {
       .range(0.001, 4096);
   f.add("check-replicas", o.check_replicas,
         "after every step, check that every rank holds the same weights (a hash each)");
+  f.add("data-parallel", o.data_parallel,
+        "the data-parallel path even in one process started without mpirun (gradient buckets; "
+        "NCCL on a GPU): checks that path on a machine of one GPU");
   f.group_note("data parallel",
                "mpirun -np N ihd_train ... trains on N ranks (one per GPU with --device cuda: "
                "cuda:<local rank>); the global batch is N x --batch, and rank 0 writes the run "

@@ -76,6 +76,7 @@ struct TrainOptions {
   bool sync_bn = false;         // batch statistics over the global batch (torch SyncBatchNorm)
   double bucket_mb = 25;        // gradient bucket size
   bool check_replicas = false;  // after every step, check that all ranks hold the same weights
+  bool data_parallel = false;   // the data-parallel path also in one process without a launcher
   int ranks = 1;                // not a flag: the ranks the run trains on (config.json "ranks")
 
   // The sequence stage (apps/pipeline/sequence_trainer.h): a sequence model over each series'
@@ -105,9 +106,10 @@ struct TrainOptions {
 // The flags that may change when a run is continued (--resume): how long it trains, where and how
 // fast, how often it checkpoints, how closely it watches its numbers, and --summary, which only
 // prints. Every other flag given with --resume must match the run's (resume.h).
-inline constexpr std::array<std::string_view, 12> kFlagsResumeMayChange = {
-    "epochs", "sequence-epochs",  "max-steps",      "workers", "threads",   "device",
-    "checkpoint-steps", "check-numerics", "summary", "quiet", "bucket-mb", "check-replicas"};
+inline constexpr std::array<std::string_view, 13> kFlagsResumeMayChange = {
+    "epochs",         "sequence-epochs", "max-steps", "workers",   "threads",
+    "device",         "checkpoint-steps", "check-numerics", "summary", "quiet",
+    "bucket-mb",      "check-replicas",  "data-parallel"};
 
 // Declares every flag on `flags`, bound to `options`, in its --help group.
 void add_train_flags(FlagSet& flags, TrainOptions& options);

@@ -130,6 +130,8 @@ class Trainer {
   // Opens the data on rank 0 first (which synthesises or prepares it), then on the others.
   void open_data();
   double current_threshold() const;
+  // Under a launcher, or in one process with --data-parallel: gradients go through the buckets.
+  bool data_parallel() const { return group_.launched() || o_.data_parallel; }
   bool max_steps_reached(const TrainingPosition& position) const {
     return o_.max_steps > 0 && position.global_step >= o_.max_steps;
   }
@@ -157,7 +159,7 @@ class Trainer {
   TrainingData data_;
   std::unique_ptr<ResNet> model_;
   std::unique_ptr<Optimizer> optimizer_;
-  std::unique_ptr<distributed::GradientAverager> averager_;  // under a launcher
+  std::unique_ptr<distributed::GradientAverager> averager_;  // when data_parallel()
   int stop_requested_ = 0;  // a stop signal any rank received, as all ranks agreed on it
   // This epoch's seconds spent waiting for the other ranks: the step's gather, and the gradient
   // sums still in flight when backward ended (history.csv's communication_seconds).
@@ -202,7 +204,7 @@ TrainingOutcome Trainer::run() {
   ranking_split_ = data_.validation.empty() ? "train" : "validation";
   model_ = build_model(o_);
   model_->to(device_);
-  if (o_.sync_bn && group_.launched()) set_replica_sum(*model_, replica_sum_over(group_, device_));
+  if (o_.sync_bn && data_parallel()) set_replica_sum(*model_, replica_sum_over(group_, device_));
   optimizer_ = make_optimizer(o_, *model_);
 
   // Every rank walks the global batches (ranks x --batch) and takes its share of each.
@@ -255,14 +257,14 @@ TrainingOutcome Trainer::run() {
     std::printf("resuming %s at epoch %d, batch %zu (step %ld)\n", run_dir_.string().c_str(),
                 position.next_epoch, position.next_batch, position.global_step);
   }
-  if (group_.launched()) {
+  if (data_parallel()) {
     broadcast_training_state(group_, *model_, *optimizer_, position);
     averager_ = std::make_unique<distributed::GradientAverager>(
         group_, model_->trainable_parameters(),
         static_cast<std::size_t>(o_.bucket_mb * (1 << 20)));
-    std::printf("data parallel: %d ranks x batch %d = global batch %d; gradients summed in %zu "
+    std::printf("data parallel: %d rank%s x batch %d = global batch %d; gradients summed in %zu "
                 "bucket%s; batch norm statistics %s\n",
-                group_.size(), o_.batch, train_options.batch_size, averager_->bucket_count(),
+                group_.size(), group_.size() == 1 ? "" : "s", o_.batch, train_options.batch_size, averager_->bucket_count(),
                 averager_->bucket_count() == 1 ? "" : "s",
                 o_.sync_bn ? "over the global batch" : "per rank");
   }
@@ -350,6 +352,7 @@ bool Trainer::train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition
                                            static_cast<float>(o_.pos_weight), device_);
   }
   data::Batch batch;
+  long steps_done = 0;  // by this process in this epoch: the wait per step on the progress line
   while (loader.next(batch)) {
     const float lr = schedule_.lr_at(position.global_step);
     optimizer_->set_learning_rate(lr);
@@ -398,6 +401,8 @@ bool Trainer::train_epoch(int epoch, data::BatchLoader& loader, TrainingPosition
     position.partial_targets.insert(position.partial_targets.end(), gathered.targets.begin(),
                                     gathered.targets.end());
     stop_requested_ = agreed_stop_signal(group_, stop_signal());
+    ++steps_done;
+    if (averager_) progress.set_communication(communication_seconds_ / steps_done);
     progress.update(static_cast<int64_t>(position.partial.count()), position.partial.mean_loss());
     position.next_epoch = epoch;
     position.next_batch = batch.batch_index + 1;

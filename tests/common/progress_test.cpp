@@ -89,6 +89,20 @@ TEST_CASE("progress_line: a pure function of the fields and the width") {
   CHECK(progress_line(done, 40) == "writing 3 shards 100% in 0:02");
 }
 
+TEST_CASE("progress_line: data-parallel training's wait per step, the first field to go") {
+  ProgressFields fields{.label = "epoch 2/5", .done = 64, .total = 256, .unit = "img"};
+  fields.items_per_second = 20;
+  fields.eta_seconds = 10;
+  fields.mean_loss = 0.25;
+  fields.communication_seconds_per_step = 0.0124;
+  CHECK(progress_line(fields, 0) ==
+        "epoch 2/5  25% 64/256 img 20.0 img/s loss 0.2500 comm 12 ms/step ETA 0:10");
+  // It goes right after the bar, before the throughput.
+  CHECK(progress_line(fields, 80) ==
+        "epoch 2/5  25% 64/256 img 20.0 img/s loss 0.2500 comm 12 ms/step ETA 0:10");
+  CHECK(progress_line(fields, 70) == "epoch 2/5  25% 64/256 img 20.0 img/s loss 0.2500 ETA 0:10");
+}
+
 TEST_CASE("progress: the terminal line at 120, 80 and 40 columns drops fields, never wraps") {
   // 1496 images left at 306 img/s: 0:05; then 7 epochs of 2720 images and 60 s: 2:07.
   CHECK(frame_at_width(120) ==

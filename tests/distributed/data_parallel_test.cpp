@@ -157,6 +157,28 @@ TEST_CASE("mpirun -np 2 --sync-bn at batch 4 ends 3 steps as one process at batc
   CHECK(largest_difference(dir / "one" / weights, dir / "per_rank" / weights) > 1e-4);
 }
 
+TEST_CASE("--data-parallel in one process trains bit-identically to a plain run, through buckets") {
+  const fs::path dir = scratch_dir("data_parallel_one_process");
+  const fs::path log = dir / "log.txt";
+  // Without a launcher the path is the same (gradients copied into 100 kB buckets, summed over a
+  // group of one, scaled by 1/1, copied back): the weights must not move by one bit. This is the
+  // run scripts/device-check.sh makes on one GPU, where the sums are NCCL's.
+  std::vector<std::string> flags = tiny_flags(dir / "bucketed", dir / "data", 4, 2);
+  flags.emplace_back("--data-parallel");
+  flags.emplace_back("--bucket-mb=0.1");
+  const ToolRun bucketed = run_tool(joined({tool("ihd_train")}, flags), log);
+  CAPTURE(bucketed.output);
+  REQUIRE(bucketed.exit_code == 0);
+  CHECK(contains(bucketed.output, "data parallel: 1 rank x batch 4 = global batch 4"));
+  const ToolRun plain =
+      run_tool(joined({tool("ihd_train")}, tiny_flags(dir / "plain", dir / "data", 4, 2)), log);
+  REQUIRE(plain.exit_code == 0);
+  CHECK_FALSE(contains(plain.output, "data parallel"));
+  const fs::path weights = pipeline::kLastCheckpointName;
+  CHECK(largest_difference(dir / "plain" / weights, dir / "bucketed" / weights) == 0);
+  CHECK(history_column(dir / "bucketed", "train", "communication_seconds").size() == 2);
+}
+
 TEST_CASE("mpirun -np 2: the ranks hold bit-identical weights after every step, the loss falls") {
   allow_mpirun_here();
   const fs::path dir = scratch_dir("data_parallel_replicas");
