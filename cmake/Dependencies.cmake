@@ -64,7 +64,7 @@ if(IHD_DATA)
   # cairo draws every figure of the reports the apps write (SVG and PNG surfaces, real fonts):
   # required with the apps, since a report without its figures is not worth writing.
   if(NOT PkgConfig_FOUND)
-    message(FATAL_ERROR "pkg-config is needed to find cairo: apt-get install pkg-config libcairo2-dev")
+    message(FATAL_ERROR "pkg-config is needed to find cairo and OpenJPEG: apt-get install pkg-config")
   endif()
   pkg_check_modules(CAIRO IMPORTED_TARGET cairo>=1.16)
   if(NOT CAIRO_FOUND)
@@ -72,4 +72,10 @@ if(IHD_DATA)
                         "apt-get install libcairo2-dev (or configure with -DIHD_DATA=OFF)")
   endif()
   message(STATUS "Report figures: cairo ${CAIRO_VERSION}")
+  # OpenJPEG decodes JPEG 2000 pixel data, which DCMTK's free toolkit cannot (data/jpeg2000.h).
+  pkg_check_modules(OPENJPEG IMPORTED_TARGET libopenjp2>=2.3)
+  if(NOT OPENJPEG_FOUND)
+    message(FATAL_ERROR "OpenJPEG (JPEG 2000 DICOM) was not found: apt-get install "
+                        "libopenjp2-7-dev (or configure with -DIHD_DATA=OFF)")
+  endif()
 endif()

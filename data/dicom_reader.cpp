@@ -5,6 +5,9 @@
 
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcpixel.h>
+#include <dcmtk/dcmdata/dcpixseq.h>
+#include <dcmtk/dcmdata/dcpxitem.h>
 #include <dcmtk/dcmdata/dcrledrg.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 #include <dcmtk/dcmjpeg/djdecode.h>
@@ -24,6 +27,7 @@
 
 #include "common/error.h"
 #include "data/dicom_structure.h"
+#include "data/jpeg2000.h"
 
 namespace ihd::data {
 namespace {
@@ -293,7 +297,8 @@ DicomMetadata read_metadata(DcmDataset& dataset, const DicomLimits& limits,
   return meta;
 }
 
-// Decompresses encapsulated pixel data in place, or explains why it cannot.
+// Decompresses encapsulated pixel data in place through DCMTK's codecs, or explains why it cannot
+// (JPEG 2000 goes through decode_jpeg2000_frame instead).
 void decode_transfer_syntax(DcmDataset& dataset, const std::filesystem::path& path) {
   const DcmXfer original(dataset.getOriginalXfer());
   if (!original.isEncapsulated()) return;
@@ -346,6 +351,107 @@ PixelBytes pixel_bytes(DcmDataset& dataset, const DicomMetadata& meta,
     fail(ErrorKind::truncated, path, "pixel data cannot be read (truncated file?)");
   }
   return bytes;
+}
+
+bool is_jpeg2000(E_TransferSyntax xfer) {
+  return xfer == EXS_JPEG2000LosslessOnly || xfer == EXS_JPEG2000;
+}
+
+// The first frame of encapsulated pixel data, its fragments joined: every fragment of a
+// single-frame image; of several frames, those before the second frame's offset in the basic
+// offset table, or the first fragment when each frame has one.
+std::vector<std::uint8_t> first_frame_fragments(DcmDataset& dataset, const DicomMetadata& meta,
+                                                const std::filesystem::path& path) {
+  DcmElement* element = nullptr;
+  DcmPixelSequence* sequence = nullptr;
+  auto* pixel_data = dataset.findAndGetElement(DCM_PixelData, element).good()
+                         ? dynamic_cast<DcmPixelData*>(element)
+                         : nullptr;
+  if (pixel_data == nullptr ||
+      pixel_data->getEncapsulatedRepresentation(dataset.getOriginalXfer(), nullptr, sequence)
+          .bad() ||
+      sequence == nullptr || sequence->card() < 2)
+    fail(ErrorKind::no_pixel_data, path, "encapsulated PixelData holds no fragments");
+  // fragment(i): the bytes of item i (item 0 is the basic offset table).
+  auto fragment = [&](unsigned long i) {
+    DcmPixelItem* item = nullptr;
+    Uint8* bytes = nullptr;
+    if (sequence->getItem(item, i).bad() || item == nullptr ||
+        (item->getLength() > 0 && (item->getUint8Array(bytes).bad() || bytes == nullptr)))
+      fail(ErrorKind::truncated, path, "a PixelData fragment cannot be read (truncated file?)");
+    return std::pair<const Uint8*, size_t>(bytes, item->getLength());
+  };
+  const unsigned long fragments = sequence->card() - 1;
+  // Where the second frame starts, in bytes after the first fragment's item header.
+  std::uint64_t second_frame_offset = std::numeric_limits<std::uint64_t>::max();
+  if (meta.frames > 1) {
+    const auto [table, table_bytes] = fragment(0);
+    if (table_bytes >= 8) {
+      second_frame_offset = std::uint64_t{table[4]} | std::uint64_t{table[5]} << 8 |
+                            std::uint64_t{table[6]} << 16 | std::uint64_t{table[7]} << 24;
+    } else if (fragments == static_cast<unsigned long>(meta.frames)) {
+      second_frame_offset = 0;  // one fragment per frame: the first ends the frame
+    } else {
+      fail(ErrorKind::unsupported_pixel_format, path,
+           std::to_string(meta.frames) + " frames in " + std::to_string(fragments) +
+               " fragments without an offset table: the first frame's end is unknown");
+    }
+  }
+  std::vector<std::uint8_t> joined;
+  std::uint64_t position = 0;  // of the next fragment's item header, as the offset table counts
+  for (unsigned long i = 1; i <= fragments; ++i) {
+    if (i > 1 && position >= second_frame_offset) break;
+    const auto [bytes, size] = fragment(i);
+    joined.insert(joined.end(), bytes, bytes + size);
+    position += 8 + size;
+  }
+  return joined;
+}
+
+// JPEG 2000: the first frame through OpenJPEG, its samples written into `words` as the stored
+// words of an uncompressed image (BitsAllocated wide, BitsStored bits ending at HighBit).
+PixelBytes jpeg2000_pixel_bytes(DcmDataset& dataset, const DicomMetadata& meta,
+                                const std::filesystem::path& path,
+                                std::vector<std::uint8_t>& words) {
+  const std::vector<std::uint8_t> codestream = first_frame_fragments(dataset, meta, path);
+  Jpeg2000Frame frame;
+  try {
+    frame = decode_jpeg2000(codestream.data(), codestream.size(), meta.rows, meta.columns);
+  } catch (const Error& error) {
+    fail(ErrorKind::bad_image, path, error.what());
+  }
+  const bool is_signed = meta.pixel_representation == 1;
+  const std::int64_t lowest = is_signed ? -(std::int64_t{1} << (meta.bits_stored - 1)) : 0;
+  const std::int64_t highest = lowest + (std::int64_t{1} << meta.bits_stored) - 1;
+  const int shift = meta.high_bit + 1 - meta.bits_stored;
+  const std::uint32_t mask = (std::uint32_t{1} << meta.bits_stored) - 1;
+  const size_t word_bytes = static_cast<size_t>(meta.bits_allocated / 8);
+  words.assign(frame.samples.size() * word_bytes, 0);
+  for (size_t i = 0; i < frame.samples.size(); ++i) {
+    const std::int32_t sample = frame.samples[i];
+    if (sample < lowest || sample > highest)
+      fail(ErrorKind::bad_value, path,
+           "JPEG 2000 sample " + std::to_string(sample) + " does not fit BitsStored " +
+               std::to_string(meta.bits_stored) + (is_signed ? " (signed)" : " (unsigned)"));
+    const std::uint32_t word = (static_cast<std::uint32_t>(sample) & mask) << shift;
+    if (word_bytes == 1) {
+      words[i] = static_cast<std::uint8_t>(word);
+    } else {
+      const auto word16 = static_cast<std::uint16_t>(word);
+      std::memcpy(words.data() + 2 * i, &word16, 2);
+    }
+  }
+  return {words.data(), words.size()};
+}
+
+// The first frame's stored words: uncompressed, decoded in place by DCMTK's codecs, or decoded
+// from JPEG 2000 into `decoded`.
+PixelBytes frame_pixel_bytes(DcmDataset& dataset, const DicomMetadata& meta,
+                             const std::filesystem::path& path, std::vector<std::uint8_t>& decoded) {
+  if (is_jpeg2000(DcmXfer(dataset.getOriginalXfer()).getXfer()))
+    return jpeg2000_pixel_bytes(dataset, meta, path, decoded);
+  decode_transfer_syntax(dataset, path);
+  return pixel_bytes(dataset, meta, path);
 }
 
 // One stored word -> its value: BitsStored bits ending at HighBit, sign-extended when
@@ -422,11 +528,11 @@ HuImage read_dicom_hu(const std::filesystem::path& path, const DicomLimits& limi
   HuImage image;
   image.metadata = read_metadata(dataset, limits, path);
   DicomMetadata& meta = image.metadata;
-  decode_transfer_syntax(dataset, path);
 
   const size_t pixel_count = static_cast<size_t>(meta.rows) * meta.columns;
   const size_t word_bytes = meta.bits_allocated / 8;
-  const PixelBytes bytes = pixel_bytes(dataset, meta, path);
+  std::vector<std::uint8_t> decoded;  // JPEG 2000's stored words
+  const PixelBytes bytes = frame_pixel_bytes(dataset, meta, path, decoded);
   if (bytes.size_bytes < pixel_count * word_bytes)
     fail(ErrorKind::truncated, path,
          "pixel data holds " + std::to_string(bytes.size_bytes) + " bytes, the image needs " +

@@ -16,13 +16,15 @@
 //      most max_decoded_bytes (too_large): this bounds what a codec decodes (RLE, JPEG: all frames)
 //      and what uncompressed pixel data may hold;
 //   7. RescaleSlope and RescaleIntercept finite (bad_value; a slope of 0 counts as absent);
-//   8. (pixels) encapsulated data decoded through DCMTK's codecs, or uncompressed PixelData no more
+//   8. (pixels) encapsulated data decoded through DCMTK's codecs (JPEG 2000 through OpenJPEG, whose
+//      image must be what Rows and Columns say: data/jpeg2000.h), or uncompressed PixelData no more
 //      than 1 MiB longer than the header declares (too_large; pydicom accepts and strips any excess
 //      with a warning, writers pad by a byte or to a block; more means the header is wrong about
 //      what the file holds) and not shorter (truncated).
 //
 // The conversion, in order: decode the transfer syntax (uncompressed little/big endian, implicit
-// or explicit VR, deflate, RLE, JPEG baseline/extended/lossless, JPEG-LS through DCMTK's codecs),
+// or explicit VR, deflate, RLE, JPEG baseline/extended/lossless, JPEG-LS through DCMTK's codecs;
+// JPEG 2000 lossless and lossy through OpenJPEG),
 // take each stored word's BitsStored bits ending at HighBit, sign-extend them when
 // PixelRepresentation is 1, apply the RSNA wrong-intercept fix, apply RescaleSlope/Intercept,
 // invert MONOCHROME1 images within their value range (so bright always means dense), and give
@@ -30,7 +32,8 @@
 // image's real pixels. Multi-frame files yield their first frame.
 //
 // Every failure is an Error naming the file and the reason (truncated, not DICOM, unsupported
-// transfer syntax such as JPEG 2000, colour image, a limit exceeded and how to raise it...);
+// transfer syntax such as JPEG 2000 Part 2 or video, colour image, a limit exceeded and how to
+// raise it...);
 // nothing here aborts the process.
 #pragma once
 

@@ -3,10 +3,11 @@
 # Usage: scripts/install-deps.sh [extra-package...]
 set -euo pipefail
 # python3-pydicom ships the real DICOM files the data tests read; libcairo2-dev draws the reports'
-# figures; OpenMPI launches and connects the ranks of data-parallel training (mpirun -np N
+# figures; libopenjp2-7-dev decodes JPEG 2000 DICOM; OpenMPI launches and connects the ranks of data-parallel training (mpirun -np N
 # ihd_train). `scripts/install-deps.sh chromium` adds the browser the report screenshot test uses.
 packages=(cmake ninja-build g++ pkg-config doctest-dev libbenchmark-dev libdcmtk-dev libstb-dev
-          libopenblas-dev libdnnl-dev libcairo2-dev python3-pydicom openmpi-bin libopenmpi-dev "$@")
+          libopenblas-dev libdnnl-dev libcairo2-dev libopenjp2-7-dev python3-pydicom openmpi-bin
+          libopenmpi-dev "$@")
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||

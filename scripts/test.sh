@@ -4,8 +4,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 # PyTorch (Debian's) makes the full-size ResNet parity tests against torchvision run too, and the
 # test of scripts/ihd_to_torch.py against ihd_predict; Chromium renders the report pages for their
-# screenshot test.
-"$root/scripts/install-deps.sh" python3-torch python3-torchvision chromium
+# screenshot test; GDCM's gdcmconv compresses and decodes the DICOM files the codec tests compare.
+"$root/scripts/install-deps.sh" python3-torch python3-torchvision chromium libgdcm-tools
 "$root/scripts/build.sh" "$root/build" -DIHD_TESTS=ON
 cd "$root/build"
 ctest --output-on-failure -j "$(nproc)" --timeout 1200

@@ -296,7 +296,7 @@ TEST_CASE("data: bad files in an RSNA folder are skipped with one line each and 
   const auto images = dir / "stage_2_train";
   std::ofstream(images / "ID_empty.dcm").close();
   std::ofstream(images / "ID_text.dcm") << "not dicom at all";
-  std::filesystem::copy(pydicom_test_file("JPEG2000.dcm"), images / "ID_j2k.dcm");
+  write_undecodable_syntax_file(images / "ID_j2k.dcm");
   std::filesystem::copy(pydicom_test_file("rtplan.dcm"), images / "ID_nopixels.dcm");
   std::filesystem::copy(pydicom_test_file("MR_truncated.dcm"), images / "ID_truncated.dcm");
   std::ofstream(images / "ID_unlabelled.dcm") << "x";
@@ -359,13 +359,15 @@ TEST_CASE("data: PNG export in the Keras layout reads back through PNG class fol
 
 TEST_CASE("data: plain DICOM -> PNG conversion writes decodable files and names skipped ones") {
   const auto out = scratch_dir("plain_png");
+  const auto inputs = scratch_dir("plain_png_inputs");
+  write_undecodable_syntax_file(inputs / "j2k_part2.dcm");
   std::ostringstream log;
   const auto report = convert_dicom_to_png(
-      {pydicom_test_file("CT_small.dcm"), pydicom_test_file("JPEG2000.dcm"), fixture_path("dicom")},
-      out, {brain_window}, 0, log);
+      {pydicom_test_file("CT_small.dcm"), inputs / "j2k_part2.dcm", fixture_path("dicom")}, out,
+      {brain_window}, 0, log);
   CHECK(report.inputs == 7);
   CHECK(report.written == 6);
-  CHECK(log.str().find("JPEG2000.dcm") != std::string::npos);
+  CHECK(log.str().find("j2k_part2.dcm") != std::string::npos);
   CHECK(std::filesystem::exists(out / "CT_small.png"));
   CHECK(std::filesystem::exists(out / "rsna_like_padded.png"));
 }
