@@ -2,8 +2,8 @@
 // process on the same input (a 6- or 12-patient synthetic set of 32-pixel slices):
 //   - `ihd_prepare --rsna` writes the same cache, byte for byte (cache_info.txt, every shard's
 //     .bin and .tsv, manifest.tsv) and the same --export-png tree, and prints the same summary
-//     (the counts summed over the ranks), once; a cache with shards missing is finished by the
-//     ranks, byte-identical again, reusing the others;
+//     (the counts summed over the ranks, a broken file counted once), once; a cache with shards
+//     missing is finished by the ranks, byte-identical again, reusing the others;
 //   - `ihd_prepare --png` writes the same PNGs and the same summary, a broken input counted once;
 //   - `ihd_embed` writes the same slices.tsv and config.json, byte for byte, and features and
 //     logits equal to float32 rounding: each rank embeds a contiguous half, so its batches are
@@ -85,6 +85,16 @@ TEST_CASE("mpirun -np 2 ihd_prepare --rsna writes the cache of one process, and 
   allow_mpirun_here();
   const fs::path dir = scratch_dir("sharded_prepare_rsna");
   const fs::path data = synthetic_rsna(dir, 6);
+  // A labelled file that is no DICOM: the plan leaves it out, on every rank, and it is counted
+  // and named once.
+  const fs::path broken = data / "stage_2_train" / "ID_broken.dcm";
+  std::ofstream(broken) << "not a DICOM file";
+  std::ofstream labels(data / "stage_2_train.csv", std::ios::app);
+  for (const char* subtype :
+       {"epidural", "intraparenchymal", "intraventricular", "subarachnoid", "subdural", "any"}) {
+    labels << "ID_broken_" << subtype << ",0\n";
+  }
+  labels.close();
   // 24 slices in shards of 5: 5 shards, rank 0 writes 0, 2 and 4, rank 1 writes 1 and 3.
   const std::vector<std::string> prepare = {
       tool("ihd_prepare"), "--rsna", data.string(),  "--cache", "cache",
@@ -102,9 +112,11 @@ TEST_CASE("mpirun -np 2 ihd_prepare --rsna writes the cache of one process, and 
   CHECK(files_under(dir / "two" / "cache") == cache);
   CHECK(files_under(dir / "two" / "pngs") == files_under(dir / "one" / "pngs"));
   CHECK(contains(one.output, "written 24"));
+  CHECK(contains(one.output, "skipped 1, not_dicom 1"));
   CHECK(summary_of(two.output) == summary_of(one.output));
   CHECK(occurrences(two.output, "summary:") == 1);  // rank 1 prints nothing
   CHECK(contains(two.output, "on each of 2 ranks"));
+  CHECK(occurrences(two.output, "skipped " + broken.string()) == 1);
 
   // An interrupted build: shard 1 (rank 1's) and shard 2 (rank 0's) unfinished, no manifest.
   fs::remove(dir / "two" / "cache" / "shard_00001.tsv");
