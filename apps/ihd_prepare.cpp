@@ -12,6 +12,12 @@
 // and the skipped files' lines. Exit status: 0 on success (bad input files are skipped and
 // counted), 1 for fatal problems (no input, unwritable output, a cache built with other options),
 // 2 for a bad command line.
+//
+// Under mpirun every rank runs this program and the ranks share the per-image work
+// (data/work_share.h): each rank converts every N-th input (--png), or writes every N-th shard of
+// the cache and exports every N-th PNG (--rsna), from a plan each rank makes alike; rank 0 writes
+// what is written once (cache_info.txt, manifest.tsv) and prints the summary, whose counts are
+// summed over the ranks. A rank's error ends the whole job, naming the rank (docs/DISTRIBUTED.md).
 #include <omp.h>
 
 #include <cstdio>
@@ -20,15 +26,17 @@
 #include <string>
 #include <vector>
 
-#include "apps/pipeline/flags.h"    // FlagSet, UsageError, kUsageExitCode
-#include "common/console.h"         // line_buffer_stdout
-#include "common/error.h"           // Error
-#include "common/progress.h"        // console_progress
-#include "data/png_export.h"        // convert_dicom_to_png, export_png_tree
-#include "data/prepared_cache.h"    // open_prepared_cache
-#include "data/rsna_labels.h"       // rsna_subtypes
-#include "data/rsna_preparation.h"  // prepare_rsna_cache, PreparationOptions
-#include "data/windowing.h"         // parse_window(s)
+#include "apps/pipeline/flags.h"       // FlagSet, UsageError, kUsageExitCode
+#include "apps/pipeline/rank_share.h"  // silence_all_but_root, rank_threads, rank_work_share
+#include "common/console.h"            // line_buffer_stdout
+#include "common/error.h"              // Error
+#include "common/progress.h"           // console_progress
+#include "data/png_export.h"           // convert_dicom_to_png, export_png_tree
+#include "data/prepared_cache.h"       // open_prepared_cache
+#include "data/rsna_labels.h"          // rsna_subtypes
+#include "data/rsna_preparation.h"     // prepare_rsna_cache, PreparationOptions
+#include "data/windowing.h"            // parse_window(s)
+#include "engine/distributed/process_group.h"  // ProcessGroup (ranks under mpirun)
 
 namespace {
 
@@ -91,7 +99,8 @@ struct Flags {
         .choices(labels);
     f.group("run");
     f.add("shard-size", shard_size, "N", "records per cache shard").range(1, 1 << 20);
-    f.add("threads", line.threads, "N", "threads (0: all cores)").range(0, 1024);
+    f.add("threads", line.threads, "N", "threads (0: all cores, shared by the ranks on a machine)")
+        .range(0, 1024);
     f.add("quiet", line.quiet, "no progress lines (the summary and errors stay)");
     f.group("input limits");
     f.add("max-image-side", p.dicom_limits.max_rows_or_columns, "PX",
@@ -137,7 +146,7 @@ int label_index_of(const std::string& name) {
   throw ihd::Error("unknown label " + name);
 }
 
-int convert_to_png(const CommandLine& line) {
+int convert_to_png(const CommandLine& line, const ihd::data::WorkShare& share) {
   const auto windows = ihd::data::parse_windows(line.window_given ? line.windows : "brain");
   std::vector<std::filesystem::path> inputs(line.inputs.begin(), line.inputs.end());
   for (const auto& input : inputs)
@@ -145,9 +154,9 @@ int convert_to_png(const CommandLine& line) {
       std::cerr << "ihd_prepare: no such input: " << input.string() << '\n';
       return 1;
     }
-  const auto report =
-      ihd::data::convert_dicom_to_png(inputs, line.png_dir, windows, line.size, std::cerr,
-                                      line.preparation.dicom_limits, ihd::console_progress(line.quiet));
+  const auto report = ihd::data::convert_dicom_to_png(inputs, line.png_dir, windows, line.size,
+                                                      std::cerr, line.preparation.dicom_limits,
+                                                      ihd::console_progress(line.quiet), share);
   if (report.inputs == 0) {
     std::cerr << "ihd_prepare: no input files found\n";
     return 1;
@@ -162,7 +171,7 @@ int convert_to_png(const CommandLine& line) {
   return 0;
 }
 
-int prepare_rsna(CommandLine line) {
+int prepare_rsna(CommandLine line, const ihd::data::WorkShare& share) {
   line.preparation.image_size = line.size;
   const auto windows = ihd::data::parse_windows(line.windows);
   line.preparation.channels = line.adjacent
@@ -171,15 +180,18 @@ int prepare_rsna(CommandLine line) {
                                   : ihd::data::window_channels(windows);
   const int label_index = label_index_of(line.label);
   line.preparation.progress = ihd::console_progress(line.quiet);
+  line.preparation.share = share;
   std::cout << "preparing " << line.rsna_dir << " into " << line.cache_dir << " with "
-            << omp_get_max_threads() << " threads\n";
+            << omp_get_max_threads() << " threads"
+            << (share.ranks > 1 ? " on each of " + std::to_string(share.ranks) + " ranks" : "")
+            << '\n';
   const auto report =
       ihd::data::prepare_rsna_cache(line.rsna_dir, line.cache_dir, line.preparation, std::cerr);
   ihd::data::print_preparation_report(report, std::cout);
   if (!line.export_dir.empty()) {
     const auto cache = ihd::data::open_prepared_cache(line.cache_dir);
     const auto exported = ihd::data::export_png_tree(*cache, line.export_dir, label_index,
-                                                     std::cerr, line.preparation.progress);
+                                                     std::cerr, line.preparation.progress, share);
     std::cout << "  exported " << exported.written << " PNGs to " << line.export_dir << " (label "
               << line.label << "), skipped " << exported.inputs - exported.written << "\n";
   }
@@ -191,19 +203,26 @@ int prepare_rsna(CommandLine line) {
 int main(int argc, char** argv) {
   ihd::line_buffer_stdout();
   CommandLine line;
+  const ihd::distributed::ProcessGroup* group = nullptr;
   try {
+    group = &ihd::distributed::ProcessGroup::world();
+    ihd::pipeline::silence_all_but_root(*group);
     if (!parse(argc, argv, line)) return 0;
   } catch (const std::exception& error) {
     std::cerr << "ihd_prepare: " << error.what() << '\n';
     return ihd::pipeline::kUsageExitCode;
   }
-  if (line.threads > 0) omp_set_num_threads(line.threads);
+  if (const int threads = ihd::pipeline::rank_threads(line.threads, *group); threads > 0)
+    omp_set_num_threads(threads);
   try {
-    return line.png_dir.empty() ? prepare_rsna(line) : convert_to_png(line);
+    const ihd::data::WorkShare share = ihd::pipeline::rank_work_share(*group);
+    return line.png_dir.empty() ? prepare_rsna(line, share) : convert_to_png(line, share);
   } catch (const std::invalid_argument& error) {
     std::cerr << "ihd_prepare: " << error.what() << " (see ihd_prepare --help)\n";
     return ihd::pipeline::kUsageExitCode;
   } catch (const std::exception& error) {
+    // One rank's failure ends every rank: the others would wait for it forever.
+    if (group->distributed()) group->abort(1, std::string("ihd_prepare: fatal: ") + error.what());
     std::cerr << "ihd_prepare: fatal: " << error.what() << '\n';
     return 1;
   }

@@ -37,9 +37,10 @@ std::vector<std::filesystem::path> expand_inputs(const std::vector<std::filesyst
   return files;
 }
 
-// Counts the outcome of one pass over inputs (no failure: written) and names each skipped one.
-PngConversionReport summarise(const std::vector<std::optional<Error>>& failures,
-                              std::ostream& log) {
+// Counts the outcome of this rank's share of one pass (no failure: written), names each skipped
+// input, and sums the counts over the ranks.
+PngConversionReport summarise(const std::vector<std::optional<Error>>& failures, std::ostream& log,
+                              const WorkShare& share) {
   PngConversionReport report;
   report.inputs = failures.size();
   for (const auto& failure : failures) {
@@ -50,6 +51,8 @@ PngConversionReport summarise(const std::vector<std::optional<Error>>& failures,
     ++report.skipped_by_kind[failure->kind()];
     log << "skipped " << failure->what() << '\n';
   }
+  share.sum({&report.inputs, &report.written});
+  share.sum(report.skipped_by_kind);
   return report;
 }
 
@@ -57,19 +60,22 @@ PngConversionReport summarise(const std::vector<std::optional<Error>>& failures,
 
 PngConversionReport export_png_tree(const ImageDataset& dataset,
                                     const std::filesystem::path& output_dir, int label_index,
-                                    std::ostream& log, const ProgressOutput& output) {
+                                    std::ostream& log, const ProgressOutput& output,
+                                    const WorkShare& share) {
   for (Split split : {Split::train, Split::validation, Split::test})
     for (const char* name : {negative_class_name, positive_class_name})
       std::filesystem::create_directories(output_dir / std::string(to_string(split)) / name);
   const auto& records = dataset.records();
   const size_t bytes = static_cast<size_t>(dataset.height()) * dataset.width() * dataset.channels();
-  std::vector<std::optional<Error>> failures(records.size());
-  Progress progress(output, "exporting PNGs", static_cast<std::int64_t>(records.size()), "img");
+  const std::vector<size_t> mine = share.owned(records.size());
+  std::vector<std::optional<Error>> failures(mine.size());
+  Progress progress(output, "exporting PNGs", static_cast<std::int64_t>(mine.size()), "img");
 #pragma omp parallel
   {
     std::vector<std::uint8_t> pixels(bytes);
 #pragma omp for schedule(dynamic, 8)
-    for (long i = 0; i < static_cast<long>(records.size()); ++i) {
+    for (long k = 0; k < static_cast<long>(mine.size()); ++k) {
+      const size_t i = mine[k];
       const ImageRecord& record = records[i];
       const char* class_name =
           record.labels[label_index] > 0 ? positive_class_name : negative_class_name;
@@ -79,27 +85,29 @@ PngConversionReport export_png_tree(const ImageDataset& dataset,
         dataset.read_pixels(i, pixels.data());
         write_png(path, pixels.data(), dataset.height(), dataset.width(), dataset.channels());
       } catch (const std::exception& error) {
-        failures[i] = as_file_error(record.id, error);
+        failures[k] = as_file_error(record.id, error);
       }
       progress.add(1);
     }
   }
   progress.finish();
-  return summarise(failures, log);
+  return summarise(failures, log, share);
 }
 
 PngConversionReport convert_dicom_to_png(const std::vector<std::filesystem::path>& inputs,
                                          const std::filesystem::path& output_dir,
                                          const std::vector<Window>& windows, int size,
                                          std::ostream& log, const DicomLimits& limits,
-                                         const ProgressOutput& output) {
+                                         const ProgressOutput& output, const WorkShare& share) {
   std::filesystem::create_directories(output_dir);
   const auto files = expand_inputs(inputs);
   const auto channels = window_channels(windows);
-  std::vector<std::optional<Error>> failures(files.size());
-  Progress progress(output, "converting to PNG", static_cast<std::int64_t>(files.size()), "files");
+  const std::vector<size_t> mine = share.owned(files.size());
+  std::vector<std::optional<Error>> failures(mine.size());
+  Progress progress(output, "converting to PNG", static_cast<std::int64_t>(mine.size()), "files");
 #pragma omp parallel for schedule(dynamic, 4)
-  for (long i = 0; i < static_cast<long>(files.size()); ++i) {
+  for (long k = 0; k < static_cast<long>(mine.size()); ++k) {
+    const size_t i = mine[k];
     try {
       const HuImage slice = read_dicom_hu(files[i], limits);
       std::vector<const HuImage*> slices(channels.size(), &slice);
@@ -107,12 +115,12 @@ PngConversionReport convert_dicom_to_png(const std::vector<std::filesystem::path
       write_png(child_path(output_dir, files[i].stem().string() + ".png"), image.pixels.data(),
                 image.height, image.width, image.channels);
     } catch (const std::exception& error) {
-      failures[i] = as_file_error(files[i].string(), error);
+      failures[k] = as_file_error(files[i].string(), error);
     }
     progress.add(1);
   }
   progress.finish();
-  return summarise(failures, log);
+  return summarise(failures, log, share);
 }
 
 }  // namespace ihd::data

@@ -3,7 +3,9 @@
 // Keras labels 0 and 1; positive = the chosen label, "any" by default); (2) the plain conversion
 // of DICOM files or folders to one 8-bit PNG per decodable file (grey for one window, RGB for
 // three), named after the input file's stem, every skipped file named with its reason. Both show
-// their progress (common/progress.h) where `progress` says (by default nowhere).
+// their progress (common/progress.h) where `progress` says (by default nowhere). Shared by the
+// ranks of a job (data/work_share.h), each writes its share of the PNGs, names the inputs it
+// skipped, and returns the counts of the whole job (on every rank).
 #pragma once
 
 #include <filesystem>
@@ -16,6 +18,7 @@
 #include "data/dicom_reader.h"
 #include "data/image_dataset.h"
 #include "data/windowing.h"
+#include "data/work_share.h"
 
 namespace ihd::data {
 
@@ -34,7 +37,8 @@ struct PngConversionReport {
 // outside output_dir.
 PngConversionReport export_png_tree(const ImageDataset& dataset,
                                     const std::filesystem::path& output_dir, int label_index,
-                                    std::ostream& log, const ProgressOutput& progress = {});
+                                    std::ostream& log, const ProgressOutput& progress = {},
+                                    const WorkShare& share = {});
 
 // inputs: files (taken as they are) or folders (searched recursively for *.dcm and files without
 // an extension). size 0 keeps the native size. Skipped files go to log, one line each; files over
@@ -43,6 +47,7 @@ PngConversionReport convert_dicom_to_png(const std::vector<std::filesystem::path
                                          const std::filesystem::path& output_dir,
                                          const std::vector<Window>& windows, int size,
                                          std::ostream& log, const DicomLimits& limits = {},
-                                         const ProgressOutput& progress = {});
+                                         const ProgressOutput& progress = {},
+                                         const WorkShare& share = {});
 
 }  // namespace ihd::data

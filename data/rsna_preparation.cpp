@@ -119,6 +119,7 @@ size_t PreparationReport::skipped() const {
 PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
                                      const std::filesystem::path& cache_dir,
                                      const PreparationOptions& options, std::ostream& log) {
+  const WorkShare& share = options.share;
   const auto image_dir = rsna_root / "stage_2_train";
   const auto csv_path = rsna_root / "stage_2_train.csv";
   if (!std::filesystem::is_directory(image_dir))
@@ -182,7 +183,8 @@ PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
   for (size_t k : chosen) {
     const size_t file = labelled[k].file;
     if (header_errors[file]) {
-      add_skip(report, log, *header_errors[file]);
+      // Every rank's plan leaves it out; rank 0 reports it.
+      if (share.is_first()) add_skip(report, log, *header_errors[file]);
       continue;
     }
     PlannedImage image = labelled[k];
@@ -210,10 +212,8 @@ PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
     split_of_image[labelled[labelled_with_header[k]].id] = splits[k];
   for (PlannedImage& image : plan) image.split = split_of_image.at(image.id);
 
-  // 5. Cache geometry and fingerprint; refuse to mix with a cache built differently.
-  std::error_code error;
-  std::filesystem::create_directories(cache_dir, error);
-  if (error) throw Error(ErrorKind::io, cache_dir.string(), "cannot create cache folder");
+  // 5. Cache geometry and fingerprint; refuse to mix with a cache built differently. Rank 0
+  // writes them before any rank writes a shard, so that no shard is ever left without them.
   const size_t records_per_shard = std::max<size_t>(1, options.records_per_shard);
   std::ostringstream fingerprint_text;
   fingerprint_text << describe_channels(options.channels) << '|' << options.image_size << '|'
@@ -235,9 +235,16 @@ PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
     geometry.height = plan[0].header.rows;
     geometry.width = plan[0].header.columns;
   }
-  write_cache_geometry(cache_dir, geometry);
+  if (share.is_first()) {
+    std::error_code error;
+    std::filesystem::create_directories(cache_dir, error);
+    if (error) throw Error(ErrorKind::io, cache_dir.string(), "cannot create cache folder");
+    write_cache_geometry(cache_dir, geometry);
+  }
+  share.barrier();
 
-  // 6. Shards: decode + window + resize in parallel, write atomically, skip finished ones.
+  // 6. Shards: decode + window + resize in parallel, write atomically, skip finished ones. Each
+  // rank writes its share of the shards (data/work_share.h) and counts what they hold.
   const size_t record_bytes =
       static_cast<size_t>(geometry.height) * geometry.width * geometry.channels;
   report.shards_total = (plan.size() + records_per_shard - 1) / records_per_shard;
@@ -245,23 +252,33 @@ PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
     return std::filesystem::exists(shard_records_path(cache_dir, shard)) &&
            std::filesystem::exists(shard_pixels_path(cache_dir, shard));
   };
+  const auto slices_in = [&](size_t shard) {
+    return static_cast<std::int64_t>(std::min(plan.size(), (shard + 1) * records_per_shard) -
+                                     shard * records_per_shard);
+  };
+  const std::vector<size_t> my_shards = share.owned(report.shards_total);
+  std::int64_t my_slices = 0;
   std::int64_t slices_written_before = 0;  // by an earlier run, in the shards it finished
-  for (size_t shard = 0; shard < report.shards_total; ++shard) {
-    if (shard_is_written(shard)) {
-      slices_written_before += static_cast<std::int64_t>(
-          std::min(plan.size(), (shard + 1) * records_per_shard) - shard * records_per_shard);
-    }
+  for (size_t shard : my_shards) {
+    my_slices += slices_in(shard);
+    if (shard_is_written(shard)) slices_written_before += slices_in(shard);
   }
   Progress progress(options.progress,
-                    "writing " + std::to_string(report.shards_total) +
-                        (report.shards_total == 1 ? " shard" : " shards"),
-                    static_cast<std::int64_t>(plan.size()), "slices", slices_written_before);
-  std::vector<CacheRecord> manifest;
-  for (size_t shard = 0; shard < report.shards_total; ++shard) {
+                    "writing " + std::to_string(my_shards.size()) +
+                        (my_shards.size() == 1 ? " shard" : " shards"),
+                    my_slices, "slices", slices_written_before);
+  const auto count_written = [&](const std::vector<CacheRecord>& records) {
+    for (const CacheRecord& record : records) {
+      ++report.written;
+      report.positives_written += record.labels[any_label_index] > 0;
+      ++report.written_per_split[static_cast<int>(record.split)];
+    }
+  };
+  for (size_t shard : my_shards) {
     const auto records_path = shard_records_path(cache_dir, shard);
     if (shard_is_written(shard)) {
       ++report.shards_reused;
-      for (auto& record : read_cache_records(records_path)) manifest.push_back(std::move(record));
+      count_written(read_cache_records(records_path));
       continue;
     }
     const size_t begin = shard * records_per_shard;
@@ -328,19 +345,26 @@ PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
     }
     write_file_atomically(shard_pixels_path(cache_dir, shard), shard_bytes);
     write_file_atomically(records_path, shard_lines.str());
-    manifest.insert(manifest.end(), shard_records.begin(), shard_records.end());
+    count_written(shard_records);
   }
   progress.finish();
+  share.sum({&report.written, &report.positives_written, &report.written_per_split[0],
+             &report.written_per_split[1], &report.written_per_split[2], &report.shards_reused});
+  share.sum(report.skipped_by_kind);
 
-  std::ostringstream manifest_text;
-  manifest_text << cache_record_header() << '\n';
-  for (const CacheRecord& record : manifest) {
-    manifest_text << format_cache_record(record) << '\n';
-    ++report.written;
-    report.positives_written += record.labels[any_label_index] > 0;
-    ++report.written_per_split[static_cast<int>(record.split)];
+  // 7. The manifest, every shard's records in shard order, once every shard is written: rank 0
+  // writes it while the others wait, so that all of them return with the cache finished.
+  share.barrier();
+  if (share.is_first()) {
+    std::ostringstream manifest_text;
+    manifest_text << cache_record_header() << '\n';
+    for (size_t shard = 0; shard < report.shards_total; ++shard) {
+      for (const CacheRecord& record : read_cache_records(shard_records_path(cache_dir, shard)))
+        manifest_text << format_cache_record(record) << '\n';
+    }
+    write_file_atomically(cache_dir / "manifest.tsv", manifest_text.str());
   }
-  write_file_atomically(cache_dir / "manifest.tsv", manifest_text.str());
+  share.barrier();
   return report;
 }
 

@@ -8,6 +8,13 @@
 // ("<file>: <reason>"), counted by kind and skipped; the run never stops for them. The two long
 // passes, the headers of every file and the slices of the shards still to write, each show their
 // progress (common/progress.h) where options.progress says.
+//
+// Several processes (the ranks of ihd_prepare under mpirun) can build one cache together
+// (options.share, data/work_share.h): every rank makes the same plan from the same folder (the
+// headers of every file included), rank 0 writes cache_info.txt, each rank decodes and writes its
+// share of the shards (shard s is rank s mod N's), and rank 0 writes manifest.tsv once they all
+// have. The cache is byte for byte the one a process alone writes; a cache that a job of any
+// number of ranks left unfinished is resumed by one of any other.
 #pragma once
 
 #include <array>
@@ -23,6 +30,7 @@
 #include "data/dicom_reader.h"
 #include "data/series.h"
 #include "data/slice_preparation.h"
+#include "data/work_share.h"
 
 namespace ihd::data {
 
@@ -37,6 +45,7 @@ struct PreparationOptions {
   size_t records_per_shard = 1024;
   DicomLimits dicom_limits;  // for every header and pixel read
   ProgressOutput progress;   // where the progress of headers and slices goes (default: nowhere)
+  WorkShare share;           // this process's share of the shards (default: all of them)
 };
 
 struct PreparationReport {
@@ -62,7 +71,8 @@ struct PreparationReport {
 
 // Builds the cache in cache_dir, or finishes one an interrupted run left there. Throws Error
 // only for fatal problems: no stage_2_train folder or CSV, unwritable cache folder, or a cache
-// built with different options.
+// built with different options. Shared by ranks, each returns the report of the whole job and
+// logs the files its own shards skip (rank 0 also those the plan leaves out).
 PreparationReport prepare_rsna_cache(const std::filesystem::path& rsna_root,
                                      const std::filesystem::path& cache_dir,
                                      const PreparationOptions& options, std::ostream& log);

@@ -3,12 +3,14 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <numeric>
 
 #include "apps/pipeline/run_folder.h"
 #include "apps/pipeline/training_data.h"
 #include "common/atomic_file.h"
 #include "common/decimal.h"
 #include "common/delimited.h"
+#include "common/error.h"
 #include "engine/autograd.h"
 #include "engine/batch_uploader.h"
 #include "engine/safetensors.h"
@@ -20,6 +22,18 @@ namespace fs = std::filesystem;
 
 const std::vector<std::string> kSliceColumns = {"id",    "split",  "patient",
                                                 "study", "series", "position_mm"};
+
+// The embeddings of `dataset`'s records `indices` (in that order) without their values: the
+// records, the names and the feature count.
+SliceEmbeddings unfilled_embeddings(const TrainedModel& trained, const data::ImageDataset& dataset,
+                                    const std::vector<size_t>& indices) {
+  SliceEmbeddings result;
+  for (size_t index : indices) result.records.push_back(dataset.records()[index]);
+  result.label_names = dataset.label_names();
+  result.output_names = trained.label_names;
+  result.feature_count = feature_channels(trained.model->config());
+  return result;
+}
 
 }  // namespace
 
@@ -34,20 +48,14 @@ SliceEmbeddings embed_dataset(const TrainedModel& trained, const data::ImageData
                               const std::vector<size_t>& indices, int batch, Device device,
                               const ProgressOutput& output) {
   NoGradGuard no_grad;
-  SliceEmbeddings result;
   std::vector<size_t> all = indices;
   if (all.empty()) {
     all.resize(dataset.records().size());
-    for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+    std::iota(all.begin(), all.end(), size_t{0});
   }
+  SliceEmbeddings result = unfilled_embeddings(trained, dataset, all);
   std::vector<size_t> position_of(dataset.records().size(), 0);
-  for (size_t k = 0; k < all.size(); ++k) {
-    result.records.push_back(dataset.records()[all[k]]);
-    position_of[all[k]] = k;
-  }
-  result.label_names = dataset.label_names();
-  result.output_names = trained.label_names;
-  result.feature_count = feature_channels(trained.model->config());
+  for (size_t k = 0; k < all.size(); ++k) position_of[all[k]] = k;
   TrainOptions options = trained.options;
   options.batch = batch;
   data::BatchLoader loader(dataset, all, loader_options(options, false));
@@ -74,6 +82,33 @@ SliceEmbeddings embed_dataset(const TrainedModel& trained, const data::ImageData
     progress.add(images.n);
   }
   progress.finish();
+  return result;
+}
+
+SliceEmbeddings embed_on_ranks(const distributed::ProcessGroup& group, const TrainedModel& trained,
+                               const data::ImageDataset& dataset, int batch, Device device,
+                               const ProgressOutput& progress) {
+  if (!group.distributed()) return embed_dataset(trained, dataset, {}, batch, device, progress);
+  const size_t total = dataset.records().size();
+  const auto ranks = static_cast<size_t>(group.size());
+  const auto rank = static_cast<size_t>(group.rank());
+  std::vector<size_t> share(total * (rank + 1) / ranks - total * rank / ranks);
+  std::iota(share.begin(), share.end(), total * rank / ranks);
+  // A rank with no records (more ranks than records) embeds none, and still joins the gathers.
+  const SliceEmbeddings mine =
+      share.empty() ? SliceEmbeddings{}
+                    : embed_dataset(trained, dataset, share, batch, device, progress);
+  std::vector<float> features = group.gather_varying(mine.features);
+  std::vector<float> logits = group.gather_varying(mine.logits);
+  if (!group.is_root()) return {};
+  std::vector<size_t> every(total);
+  std::iota(every.begin(), every.end(), size_t{0});
+  SliceEmbeddings result = unfilled_embeddings(trained, dataset, every);
+  IHD_CHECK(features.size() == total * static_cast<size_t>(result.feature_count) &&
+                logits.size() == total * result.output_names.size(),
+            "the ranks' embeddings do not add up to the data set's ", total, " slices");
+  result.features = std::move(features);
+  result.logits = std::move(logits);
   return result;
 }
 

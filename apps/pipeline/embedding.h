@@ -19,6 +19,7 @@
 #include "apps/pipeline/run_config.h"
 #include "common/progress.h"
 #include "data/image_dataset.h"
+#include "engine/distributed/process_group.h"
 
 namespace ihd::pipeline {
 
@@ -46,6 +47,16 @@ TrainOptions every_slice_options(const TrainOptions& run_options);
 SliceEmbeddings embed_dataset(const TrainedModel& trained, const data::ImageDataset& dataset,
                               const std::vector<size_t>& indices, int batch, Device device,
                               const ProgressOutput& progress);
+
+// Every record of `dataset`, embedded by the ranks of `group` together (ihd_embed under mpirun):
+// rank r of N embeds the contiguous share of records [r S / N, (r + 1) S / N) of the S records,
+// so that each rank reads neighbouring slices (a cache's shards in turn) and rank order is record
+// order; rank 0 gathers every rank's features and logits into the records' own order. Rank 0's
+// result holds every record, the others' none. `progress` shows this rank's share. In a group of
+// one: embed_dataset over every record.
+SliceEmbeddings embed_on_ranks(const distributed::ProcessGroup& group, const TrainedModel& trained,
+                               const data::ImageDataset& dataset, int batch, Device device,
+                               const ProgressOutput& progress);
 
 // Writes a features folder (owned: see run_folder.h; an earlier features folder is replaced).
 void write_embeddings(const std::filesystem::path& folder, const SliceEmbeddings& embeddings,

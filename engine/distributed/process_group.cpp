@@ -91,6 +91,49 @@ std::vector<T> gathered(const T* values, std::size_t count, int ranks, bool dist
   return all;
 }
 
+// Every rank's `values` (any length per rank), rank 0's first: on every rank (MPI_Allgatherv)
+// when `on_every_rank`, else on rank 0 alone (MPI_Gatherv; the others get none). This rank's
+// alone when not distributed.
+template <typename T>
+std::vector<T> gathered_varying(const std::vector<T>& values, [[maybe_unused]] int ranks,
+                                [[maybe_unused]] int rank, bool distributed,
+                                [[maybe_unused]] bool on_every_rank) {
+  if (!distributed) return values;
+  std::vector<T> all;
+#if IHD_WITH_MPI
+  IHD_CHECK(values.size() <= INT_MAX, "gather of ", values.size(), " values: too many");
+  const int mine = static_cast<int>(values.size());
+  const bool receives = on_every_rank || rank == 0;
+  std::vector<int> counts(static_cast<std::size_t>(ranks));
+  if (on_every_rank) {
+    check_mpi(MPI_Allgather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD),
+              "MPI_Allgather");
+  } else {
+    check_mpi(MPI_Gather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD),
+              "MPI_Gather");
+  }
+  std::vector<int> offsets(counts.size());
+  long long total = 0;
+  for (std::size_t r = 0; receives && r < counts.size(); ++r) {
+    IHD_CHECK(total + counts[r] <= INT_MAX, "gather of more than INT_MAX values");
+    offsets[r] = static_cast<int>(total);
+    total += counts[r];
+  }
+  all.resize(static_cast<std::size_t>(total));
+  if (on_every_rank) {
+    check_mpi(MPI_Allgatherv(values.data(), mine, mpi_type(values.data()), all.data(),
+                             counts.data(), offsets.data(), mpi_type(values.data()),
+                             MPI_COMM_WORLD),
+              "MPI_Allgatherv");
+  } else {
+    check_mpi(MPI_Gatherv(values.data(), mine, mpi_type(values.data()), all.data(), counts.data(),
+                          offsets.data(), mpi_type(values.data()), 0, MPI_COMM_WORLD),
+              "MPI_Gatherv");
+  }
+#endif
+  return all;
+}
+
 }  // namespace
 
 bool mpi_compiled() {
@@ -174,27 +217,11 @@ std::vector<double> ProcessGroup::all_gather(const double* values, std::size_t c
 }
 
 std::vector<double> ProcessGroup::all_gather_varying(const std::vector<double>& values) const {
-  if (!distributed()) return values;
-  std::vector<double> all;
-#if IHD_WITH_MPI
-  IHD_CHECK(values.size() <= INT_MAX, "all_gather of ", values.size(), " values: too many");
-  const int mine = static_cast<int>(values.size());
-  std::vector<int> counts(static_cast<std::size_t>(size_));
-  check_mpi(MPI_Allgather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD),
-            "MPI_Allgather");
-  std::vector<int> offsets(counts.size());
-  long long total = 0;
-  for (std::size_t r = 0; r < counts.size(); ++r) {
-    IHD_CHECK(total + counts[r] <= INT_MAX, "all_gather of more than INT_MAX values");
-    offsets[r] = static_cast<int>(total);
-    total += counts[r];
-  }
-  all.resize(static_cast<std::size_t>(total));
-  check_mpi(MPI_Allgatherv(values.data(), mine, MPI_DOUBLE, all.data(), counts.data(),
-                           offsets.data(), MPI_DOUBLE, MPI_COMM_WORLD),
-            "MPI_Allgatherv");
-#endif
-  return all;
+  return gathered_varying(values, size_, rank_, distributed(), true);
+}
+
+std::vector<float> ProcessGroup::gather_varying(const std::vector<float>& values) const {
+  return gathered_varying(values, size_, rank_, distributed(), false);
 }
 
 std::vector<std::uint64_t> ProcessGroup::all_gather(std::uint64_t value) const {

@@ -54,6 +54,10 @@ class ProcessGroup {
   std::vector<double> all_gather(const double* values, std::size_t count) const;
   // Every rank's `values` (any length per rank), rank 0's first, on every rank.
   std::vector<double> all_gather_varying(const std::vector<double>& values) const;
+  // Every rank's `values` (any length per rank), rank 0's first, on rank 0 alone (the others get
+  // none): results too large to hold on every rank (ihd_embed's features). At most INT_MAX values
+  // in all (MPI's counts are int).
+  std::vector<float> gather_varying(const std::vector<float>& values) const;
   // Every rank's value, rank 0's first, on every rank.
   std::vector<std::uint64_t> all_gather(std::uint64_t value) const;
   void barrier() const;

@@ -80,6 +80,10 @@ TEST_CASE("the process group's collectives on two ranks") {
   // Rank r sends r + 1 values: 0.5; then 1.5, 1.5.
   const std::vector<double> varying(static_cast<size_t>(rank) + 1, rank + 0.5);
   CHECK(group.all_gather_varying(varying) == std::vector<double>{0.5, 1.5, 1.5});
+  // To rank 0 alone, in float: rank 0 sends none, rank 1 two; rank 1 gets nothing back.
+  const std::vector<float> to_root(static_cast<size_t>(rank) * 2, 3.0f);
+  CHECK(group.gather_varying(to_root) ==
+        (rank == 0 ? std::vector<float>{3, 3} : std::vector<float>{}));
   group.barrier();
 }
 

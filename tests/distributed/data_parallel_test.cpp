@@ -26,20 +26,11 @@
 
 #include "apps/pipeline/run_config.h"
 #include "cli/cli_run.h"
+#include "distributed/mpirun.h"
 #include "engine/safetensors.h"
 
 namespace ihd::cli {
 namespace {
-
-// mpirun as root in a container needs these; on 2 cores two ranks oversubscribe OpenMPI's slots.
-void allow_mpirun_here() {
-  ::setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
-  ::setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-}
-
-std::vector<std::string> mpirun(int ranks) {
-  return {IHD_MPIEXEC, "-np", std::to_string(ranks), "--oversubscribe"};
-}
 
 // The tiny run's flags (after the program), each rank with `batch` images of every step.
 std::vector<std::string> tiny_flags(const fs::path& out, const fs::path& data, int batch,
@@ -52,11 +43,6 @@ std::vector<std::string> tiny_flags(const fs::path& out, const fs::path& data, i
   flags.push_back("--data-cache=" + data.string());
   flags.push_back("--out=" + out.string());
   return flags;
-}
-
-std::vector<std::string> joined(std::vector<std::string> head, const std::vector<std::string>& tail) {
-  head.insert(head.end(), tail.begin(), tail.end());
-  return head;
 }
 
 // The column `name` of history.csv's rows of `split`, in epoch order.
