@@ -14,6 +14,7 @@
 #include "apps/pipeline/flags.h"             // FlagSet, UsageError, kUsageExitCode
 #include "apps/pipeline/interrupt.h"         // install_stop_signal_handlers, Interrupted
 #include "apps/pipeline/model_setup.h"       // resnet_config_for
+#include "apps/pipeline/rank_share.h"        // silence_all_but_root
 #include "apps/pipeline/resume.h"            // resumed_options, nothing_to_resume
 #include "apps/pipeline/run_folder.h"        // create_timestamped_run_folder, link_latest_run,
                                              // undo_failed_new_run
@@ -78,9 +79,7 @@ int main(int argc, char** argv) {
   NewRunChanges new_run;
   try {
     group = &ihd::distributed::ProcessGroup::world();
-    if (!group->is_root() && !std::freopen("/dev/null", "w", stdout)) {
-      throw ihd::Error("cannot silence this rank's output (/dev/null)");
-    }
+    silence_all_but_root(*group);
     if (!flags.parse(argc, argv)) return 0;
     if (!flags.positional().empty()) {
       throw UsageError("unexpected argument '" + flags.positional().front() +

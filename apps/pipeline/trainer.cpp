@@ -11,7 +11,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <thread>
 
 #include "apps/pipeline/applied_settings.h"
 #include "apps/pipeline/checkpoint.h"
@@ -21,6 +20,7 @@
 #include "apps/pipeline/interrupt.h"
 #include "apps/pipeline/model_setup.h"
 #include "apps/pipeline/numerics_check.h"
+#include "apps/pipeline/rank_share.h"
 #include "apps/pipeline/run_calibration.h"
 #include "apps/pipeline/run_config.h"
 #include "apps/pipeline/run_folder.h"
@@ -71,17 +71,6 @@ LrSchedule make_schedule(const TrainOptions& o, long steps_per_epoch) {
   return schedule;
 }
 
-// The device of this rank: under a launcher, plain "cuda" is the GPU of the rank's local rank.
-Device rank_device(const TrainOptions& o, const distributed::ProcessGroup& group) {
-  const Device device = Device::parse(o.device);
-  if (!device.is_cuda() || !group.launched()) return device;
-  if (o.device == "cuda") return Device::cuda(group.local_rank());
-  IHD_CHECK_INPUT(group.local_size() == 1, "--device ", o.device, " names one GPU for the ",
-                  group.local_size(), " ranks on this machine: give --device cuda, and each rank "
-                  "takes cuda:<its local rank>");
-  return device;
-}
-
 // The run's global batch (rank count x per-rank batch), kept when a run resumes on another
 // number of ranks: each rank's batch becomes global / ranks.
 int per_rank_batch_on_resume(const TrainOptions& o, const distributed::ProcessGroup& group) {
@@ -110,7 +99,7 @@ class Trainer {
       : o_(options),
         run_dir_(options.resume.empty() ? options.out : options.resume),
         group_(distributed::ProcessGroup::world()),
-        device_(rank_device(options, group_)),
+        device_(rank_device(options.device, group_)),
         uploader_(device_),
         progress_(console_progress(options.quiet || !group_.is_root())) {
     IHD_CHECK(!run_dir_.empty(), "a training run needs a run folder");
@@ -182,9 +171,9 @@ void Trainer::open_data() {
 
 TrainingOutcome Trainer::run() {
   // Each rank takes its share of the machine's cores.
-  const int cores = static_cast<int>(std::thread::hardware_concurrency());
-  kernels::cpu::set_num_threads(o_.threads > 0 ? o_.threads
-                                               : std::max(1, cores / group_.local_size()));
+  if (const int threads = rank_threads(o_.threads, group_); threads > 0) {
+    kernels::cpu::set_num_threads(threads);
+  }
   // Training and evaluation both compute in the chosen precision (engine/autocast.h).
   const AutocastGuard autocast(o_.precision == "bf16" ? DType::bf16 : DType::f32);
   const bool resuming = !o_.resume.empty();
