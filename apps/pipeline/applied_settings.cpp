@@ -18,6 +18,12 @@ constexpr std::array<std::string_view, 15> kSequenceStageSettings = {
     "sequence-epochs", "sequence-lr",    "sequence-batch", "device",          "seed",
     "threads",        "out",             "resume",         "target-sensitivity", "select"};
 
+// The settings of data-parallel training: they apply to a run of several ranks (or one run with
+// --data-parallel).
+constexpr std::array<std::string_view, 4> kDataParallelSettings = {"sync-bn", "bucket-mb",
+                                                                   "check-replicas",
+                                                                   "data-parallel"};
+
 // Settings whose empty or zero value switches them off.
 constexpr std::array<std::string_view, 5> kOffWhenUnset = {"init", "resume", "limit", "max-steps",
                                                            "checkpoint-steps"};
@@ -34,6 +40,10 @@ bool applies(std::string_view name, std::string_view value, const TrainOptions& 
   if (name == "positive-class") return !o.data.empty() && !value.empty();
   if (name == "momentum") return o.optimizer == "sgd";
   if (starts_with(name, "sweep")) return o.sweep;
+  if (std::find(kDataParallelSettings.begin(), kDataParallelSettings.end(), name) !=
+      kDataParallelSettings.end()) {
+    return o.ranks > 1 || o.data_parallel;
+  }
   if (name != "sequence-stage" && (starts_with(name, "sequence-") || name == "features")) {
     return sequence_stage;
   }

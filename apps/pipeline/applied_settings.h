@@ -4,6 +4,9 @@
 //   positive-class          only with --data, and only when set (PNG class folders)
 //   momentum                only with --optimizer sgd
 //   sweep, sweep-*          only with --sweep
+//   sync-bn, bucket-mb, check-replicas, data-parallel
+//                           only in data-parallel training (config.json's "ranks" above 1, or
+//                           --data-parallel)
 //   sequence-*, features    only with a sequence stage (--sequence-stage or --stage sequence)
 //   --stage sequence        trains the sequence model alone from --features: the slice model's
 //                           data, model and optimisation settings do not apply, only the sequence

@@ -2,6 +2,7 @@
 #include "apps/pipeline/model_setup.h"
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "common/error.h"
 #include "model/weights.h"
@@ -52,6 +53,14 @@ TrainOptions options_from_config(const std::map<std::string, std::string>& confi
   for (const std::string& argument : arguments) argv.push_back(argument.c_str());
   try {
     flags.parse(static_cast<int>(argv.size()), argv.data());
+    // Not a flag: the ranks the run trained on (absent before data-parallel training: 1).
+    if (const auto ranks = config.find("ranks"); ranks != config.end()) {
+      char* end = nullptr;
+      const long value = std::strtol(ranks->second.c_str(), &end, 10);
+      IHD_CHECK_INPUT(!ranks->second.empty() && *end == '\0' && value >= 1 && value <= 1'000'000,
+                      "\"ranks\" is \"", ranks->second, "\", not a rank count");
+      options.ranks = static_cast<int>(value);
+    }
     TrainOptions checked = options;
     checked.device = "cpu";
     validate(checked);

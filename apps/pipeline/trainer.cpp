@@ -10,7 +10,6 @@
 
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 
 #include "apps/pipeline/applied_settings.h"
 #include "apps/pipeline/checkpoint.h"
@@ -74,17 +73,9 @@ LrSchedule make_schedule(const TrainOptions& o, long steps_per_epoch) {
 // The run's global batch (rank count x per-rank batch), kept when a run resumes on another
 // number of ranks: each rank's batch becomes global / ranks.
 int per_rank_batch_on_resume(const TrainOptions& o, const distributed::ProcessGroup& group) {
-  const auto saved = read_run_config(fs::path(o.resume) / kRunConfigName);
-  const auto ranks = saved.find("ranks");
-  long saved_ranks = 1;
-  if (ranks != saved.end()) {
-    char* end = nullptr;
-    saved_ranks = std::strtol(ranks->second.c_str(), &end, 10);
-    IHD_CHECK_INPUT(!ranks->second.empty() && *end == '\0' && saved_ranks >= 1 &&
-                        saved_ranks <= 1'000'000,
-                    (fs::path(o.resume) / kRunConfigName).string(), ": \"ranks\" is \"",
-                    ranks->second, "\", not a rank count");
-  }
+  const fs::path config_path = fs::path(o.resume) / kRunConfigName;
+  const long saved_ranks =
+      options_from_config(read_run_config(config_path), config_path.string()).ranks;
   const long global = saved_ranks * o.batch;
   IHD_CHECK_INPUT(global % group.size() == 0, "the run trained with a global batch of ", global,
                   " (", saved_ranks, " ranks x --batch ", o.batch, "), which ", group.size(),

@@ -68,6 +68,11 @@ const std::map<std::string, Decision> kDecisions = {
      skipped("needs a CUDA GPU (scripts/device-check.sh runs the CUDA path)")},
     {"ihd_train --data DIR --labels all --sequence-stage [flags]",
      runs(kTinyModel + " --sequence-epochs 1 --out runs/two-stage")},
+#ifdef IHD_MPIEXEC
+    {"mpirun -np 2 ihd_train --out runs/two-ranks [flags]", runs(kTinySynthetic)},
+#else
+    {"mpirun -np 2 ihd_train --out runs/two-ranks [flags]", skipped("this build has no MPI")},
+#endif
     {"ihd_embed --model RUN_DIR --out FEATURES_DIR", runs()},
     {"ihd_train --stage sequence --features FEATURES_DIR --out RUN2",
      runs("", {}, {{"RUN2", "sequence-alone"}})},
@@ -186,6 +191,9 @@ std::string expanded(std::string command, const Decision& decision,
 TEST_CASE("the README's command lines run as written on a tiny synthetic set") {
   const fs::path dir = scratch_dir("readme_commands");
   const fs::path log = dir / "log.txt";
+  // The README's mpirun line, where the tests run as root (a container): OpenMPI's consent.
+  ::setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+  ::setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
   // The README's paths are the repository's (scripts/...).
   fs::create_directory_symlink(fs::path(IHD_README_FILE).parent_path() / "scripts",
                                dir / "scripts");

@@ -63,6 +63,21 @@ TEST_CASE("--data drops the synthetic set, --sweep and a sequence stage bring th
   CHECK(value_of(applied, "max-steps") == "100");
 }
 
+TEST_CASE("the data-parallel settings are listed for a run of several ranks, or --data-parallel") {
+  const char* settings[] = {"sync-bn", "bucket-mb", "check-replicas", "data-parallel"};
+  const training::ConfigEntries alone = applied_settings(TrainOptions{});
+  TrainOptions two_ranks;
+  two_ranks.ranks = 2;
+  TrainOptions one_rank_path;
+  one_rank_path.data_parallel = true;
+  for (const char* name : settings) {
+    CAPTURE(name);
+    CHECK_FALSE(lists(alone, name));
+    CHECK(lists(applied_settings(two_ranks), name));
+    CHECK(lists(applied_settings(one_rank_path), name));
+  }
+}
+
 TEST_CASE("a sequence stage trained alone lists its own settings, not the slice model's") {
   TrainOptions options;
   options.stage = "sequence";
