@@ -11,7 +11,7 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(fuzz_json fuzz_safetensors fuzz_rsna_labels fuzz_cq500_reads
-  fuzz_dicom fuzz_png fuzz_config)
+  fuzz_dicom fuzz_jpeg2000 fuzz_png fuzz_config)
 build_dir="$root/build-fuzz"
 
 "$root/scripts/install-deps.sh" clang-14 libclang-rt-14-dev
@@ -29,8 +29,8 @@ for target in "${targets[@]}"; do
   seeds=("$root/tests/fuzz/corpus/$target")
   if [ "$target" = fuzz_dicom ] && [ -d "$pydicom_files" ]; then
     mkdir -p "$build_dir/seeds/pydicom"
-    cp "$pydicom_files"/{CT_small,MR_small_RLE,MR_small_jpeg_ls_lossless,image_dfl,rtplan}.dcm \
-      "$build_dir/seeds/pydicom/"
+    cp "$pydicom_files"/{CT_small,MR_small_RLE,MR_small_jpeg_ls_lossless,MR_small_jp2klossless}.dcm \
+      "$pydicom_files"/{image_dfl,rtplan}.dcm "$build_dir/seeds/pydicom/"
     seeds+=("$build_dir/seeds/pydicom")
   fi
   echo "== $target: ${seconds} s"
