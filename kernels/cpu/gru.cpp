@@ -9,16 +9,16 @@
 // (so that dx and dW_ih are GEMMs against x), by step for the hidden side (so that dW_hh is one
 // GEMM against the saved hidden states). Finished sequences keep zeros there, so padding adds
 // nothing; dW_ih is summed over each sequence's real rows only, so padded x is never read.
-#include "kernels/cpu/gru.h"
+#include "kernels/gru.h"
 
 #include <cmath>
 #include <cstring>
 #include <vector>
 
-#include "kernels/cpu/elementwise.h"
-#include "kernels/cpu/gemm.h"
+#include "kernels/elementwise.h"
+#include "kernels/gemm.h"
 
-namespace ihd::kernels::cpu {
+namespace ihd::kernels {
 namespace {
 
 // A step's gate pass is small (batch x hidden units) and runs 2T times a layer: below this many
@@ -41,15 +41,15 @@ void direction_forward(const GruGeometry& g, const int* lengths, bool reverse, i
   const int64_t gate_rows = g.gate_rows(), output_width = 2 * static_cast<int64_t>(hidden_size);
   const bool parallel_gates = static_cast<int64_t>(batch) * hidden_size > kParallelGateUnits;
   std::vector<float> input_gates(static_cast<std::size_t>(g.rows() * gate_rows));
-  gemm(false, true, g.rows(), gate_rows, g.input_size, 1.0f, x, w.weight_ih, 0.0f,
-       input_gates.data());
+  gemm<Backend::cpu>(false, true, g.rows(), gate_rows, g.input_size, 1.0f, x, w.weight_ih, 0.0f,
+                     input_gates.data());
   std::vector<float> hidden(static_cast<std::size_t>(batch) * hidden_size, 0.0f);
   std::vector<float> hidden_gates(static_cast<std::size_t>(batch * gate_rows));
   float* gates = saved;
   float* hidden_before = saved + g.rows() * 4 * hidden_size;
   for (int s = 0; s < steps; ++s) {
-    gemm(false, true, batch, gate_rows, hidden_size, 1.0f, hidden.data(), w.weight_hh, 0.0f,
-         hidden_gates.data());
+    gemm<Backend::cpu>(false, true, batch, gate_rows, hidden_size, 1.0f, hidden.data(), w.weight_hh,
+                       0.0f, hidden_gates.data());
 #pragma omp parallel for if (parallel_gates)
     for (int n = 0; n < batch; ++n) {
       const int64_t step_row = static_cast<int64_t>(s) * batch + n;
@@ -140,45 +140,48 @@ void direction_backward(const GruGeometry& g, const int* lengths, bool reverse, 
       }
     }
     if (s > 0) {
-      gemm(false, false, batch, hidden_size, gate_rows, 1.0f, step_hidden_grads, w.weight_hh, 1.0f,
-           carry.data());
+      gemm<Backend::cpu>(false, false, batch, hidden_size, gate_rows, 1.0f, step_hidden_grads,
+                         w.weight_hh, 1.0f, carry.data());
     }
   }
-  gemm(true, false, gate_rows, hidden_size, g.rows(), 1.0f, hidden_gate_grads.data(), hidden_before,
-       0.0f, grad.weight_hh);
+  gemm<Backend::cpu>(true, false, gate_rows, hidden_size, g.rows(), 1.0f, hidden_gate_grads.data(),
+                     hidden_before, 0.0f, grad.weight_hh);
   for (int n = 0; n < batch; ++n) {
     const int64_t first_row = static_cast<int64_t>(n) * steps;
-    gemm(true, false, gate_rows, g.input_size, lengths[n], 1.0f,
-         input_gate_grads.data() + first_row * gate_rows, x + first_row * g.input_size,
-         n == 0 ? 0.0f : 1.0f, grad.weight_ih);
+    gemm<Backend::cpu>(true, false, gate_rows, g.input_size, lengths[n], 1.0f,
+                       input_gate_grads.data() + first_row * gate_rows,
+                       x + first_row * g.input_size, n == 0 ? 0.0f : 1.0f, grad.weight_ih);
   }
-  column_sum(g.rows(), gate_rows, input_gate_grads.data(), grad.bias_ih);
-  column_sum(g.rows(), gate_rows, hidden_gate_grads.data(), grad.bias_hh);
+  column_sum<Backend::cpu>(g.rows(), gate_rows, input_gate_grads.data(), grad.bias_ih);
+  column_sum<Backend::cpu>(g.rows(), gate_rows, hidden_gate_grads.data(), grad.bias_hh);
   if (dx) {
-    gemm(false, false, g.rows(), g.input_size, gate_rows, 1.0f, input_gate_grads.data(),
-         w.weight_ih, accumulate_dx ? 1.0f : 0.0f, dx);
+    gemm<Backend::cpu>(false, false, g.rows(), g.input_size, gate_rows, 1.0f,
+                       input_gate_grads.data(), w.weight_ih, accumulate_dx ? 1.0f : 0.0f, dx);
   }
 }
 
 }  // namespace
 
-void gru_bidirectional_forward(const GruGeometry& geometry, const int* lengths, const float* x,
-                               const GruDirectionWeights& forward,
-                               const GruDirectionWeights& reverse, float* y, float* saved) {
+template <>
+void gru_bidirectional_forward<Backend::cpu>(const GruGeometry& geometry, const int* lengths,
+                                             const float* x, const GruDirectionWeights& forward,
+                                             const GruDirectionWeights& reverse, float* y,
+                                             float* saved) {
   direction_forward(geometry, lengths, false, 0, x, forward, y, saved);
   direction_forward(geometry, lengths, true, geometry.hidden_size, x, reverse, y,
                     saved + geometry.saved_elements_per_direction());
 }
 
-void gru_bidirectional_backward(const GruGeometry& geometry, const int* lengths, const float* x,
-                                const GruDirectionWeights& forward,
-                                const GruDirectionWeights& reverse, const float* saved,
-                                const float* dy, float* dx,
-                                const GruDirectionGradients& grad_forward,
-                                const GruDirectionGradients& grad_reverse) {
+template <>
+void gru_bidirectional_backward<Backend::cpu>(const GruGeometry& geometry, const int* lengths,
+                                              const float* x, const GruDirectionWeights& forward,
+                                              const GruDirectionWeights& reverse,
+                                              const float* saved, const float* dy, float* dx,
+                                              const GruDirectionGradients& grad_forward,
+                                              const GruDirectionGradients& grad_reverse) {
   direction_backward(geometry, lengths, false, 0, x, forward, saved, dy, dx, false, grad_forward);
   direction_backward(geometry, lengths, true, geometry.hidden_size, x, reverse,
                      saved + geometry.saved_elements_per_direction(), dy, dx, true, grad_reverse);
 }
 
-}  // namespace ihd::kernels::cpu
+}  // namespace ihd::kernels

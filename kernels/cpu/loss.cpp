@@ -5,12 +5,12 @@
 // r_n w_k / (sum_n r_n sum_k w_k), which is the plain mean 1 / (N K) when all weights are 1.
 // Rows run in order, labels within a row in order, so that leaving out rows of weight 0 sums the
 // same terms in the same order as a batch that never had them.
-#include "kernels/cpu/loss.h"
+#include "kernels/loss.h"
 
 #include <algorithm>
 #include <cmath>
 
-namespace ihd::kernels::cpu {
+namespace ihd::kernels {
 namespace {
 
 // 1 / (sum_n r_n sum_k w_k), or 0 when the row weights sum to 0 (nothing to average).
@@ -29,9 +29,11 @@ double normaliser(int rows, int labels, const float* class_weight, const float* 
 
 }  // namespace
 
-void bce_with_logits_forward(int rows, int labels, const float* logits, const float* targets,
-                             const float* pos_weight, const float* class_weight,
-                             const float* row_weight, float* loss) {
+template <>
+void bce_with_logits_forward<Backend::cpu>(int rows, int labels, const float* logits,
+                                           const float* targets, const float* pos_weight,
+                                           const float* class_weight, const float* row_weight,
+                                           float* loss) {
   const double scale = normaliser(rows, labels, class_weight, row_weight);
   double total = 0.0;
   for (int n = 0; n < rows; ++n) {
@@ -49,9 +51,11 @@ void bce_with_logits_forward(int rows, int labels, const float* logits, const fl
   *loss = static_cast<float>(total);
 }
 
-void bce_with_logits_backward(int rows, int labels, const float* logits, const float* targets,
-                              const float* pos_weight, const float* class_weight,
-                              const float* row_weight, const float* grad_loss, float* grad_logits) {
+template <>
+void bce_with_logits_backward<Backend::cpu>(int rows, int labels, const float* logits,
+                                            const float* targets, const float* pos_weight,
+                                            const float* class_weight, const float* row_weight,
+                                            const float* grad_loss, float* grad_logits) {
   const double scale = normaliser(rows, labels, class_weight, row_weight);
   for (int n = 0; n < rows; ++n) {
     const double r = row_weight ? row_weight[n] : 1.0;
@@ -71,4 +75,4 @@ void bce_with_logits_backward(int rows, int labels, const float* logits, const f
   }
 }
 
-}  // namespace ihd::kernels::cpu
+}  // namespace ihd::kernels

@@ -1,13 +1,13 @@
 // SGD and Adam(W) updates, elementwise and in parallel. Each rule is written once, as the update
 // of one element (sgd_element, adam_element); the per-parameter and the multi-tensor versions
 // differ only in how they walk the elements, so their results are bitwise the same.
-#include "kernels/cpu/optimizer.h"
+#include "kernels/optimizer.h"
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
-namespace ihd::kernels::cpu {
+namespace ihd::kernels {
 namespace {
 
 // Work below this many elements runs on one thread.
@@ -62,20 +62,23 @@ void for_each_chunk(const ParameterSlice* slices, int count, Update update) {
 
 }  // namespace
 
-void sgd_update(int64_t n, float* param, const float* grad, float* momentum_buffer,
-                const SgdHyper& h, bool first_step) {
+template <>
+void sgd_update<Backend::cpu>(int64_t n, float* param, const float* grad, float* momentum_buffer,
+                              const SgdHyper& h, bool first_step) {
 #pragma omp parallel for simd if (n > kParallelElements)
   for (int64_t i = 0; i < n; ++i) sgd_element(i, param, grad, momentum_buffer, h, first_step);
 }
 
-void adam_update(int64_t n, float* param, const float* grad, float* exp_avg, float* exp_avg_sq,
-                 const AdamHyper& h) {
+template <>
+void adam_update<Backend::cpu>(int64_t n, float* param, const float* grad, float* exp_avg,
+                               float* exp_avg_sq, const AdamHyper& h) {
   const AdamStepConstants c = adam_step_constants(h);
 #pragma omp parallel for simd if (n > kParallelElements)
   for (int64_t i = 0; i < n; ++i) adam_element(i, param, grad, exp_avg, exp_avg_sq, h, c);
 }
 
-void sgd_update_many(const ParameterSlice* slices, int count, const SgdHyper& h) {
+template <>
+void sgd_update_many<Backend::cpu>(const ParameterSlice* slices, int count, const SgdHyper& h) {
   for_each_chunk(slices, count, [&](const ParameterSlice& s, int64_t begin, int64_t end) {
 #pragma omp simd
     for (int64_t i = begin; i < end; ++i) {
@@ -84,7 +87,8 @@ void sgd_update_many(const ParameterSlice* slices, int count, const SgdHyper& h)
   });
 }
 
-void adam_update_many(const ParameterSlice* slices, int count, const AdamHyper& h) {
+template <>
+void adam_update_many<Backend::cpu>(const ParameterSlice* slices, int count, const AdamHyper& h) {
   const AdamStepConstants c = adam_step_constants(h);
   for_each_chunk(slices, count, [&](const ParameterSlice& s, int64_t begin, int64_t end) {
 #pragma omp simd
@@ -94,4 +98,4 @@ void adam_update_many(const ParameterSlice* slices, int count, const AdamHyper& 
   });
 }
 
-}  // namespace ihd::kernels::cpu
+}  // namespace ihd::kernels

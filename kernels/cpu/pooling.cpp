@@ -1,13 +1,14 @@
 // Pooling on the CPU: one thread per (image, output row); channels innermost and contiguous.
-#include "kernels/cpu/pooling.h"
+#include "kernels/pooling.h"
 
 #include <cstring>
 #include <limits>
 #include <vector>
 
-namespace ihd::kernels::cpu {
+namespace ihd::kernels {
 
-void max_pool2d_forward(const Pool2dGeometry& g, const float* x, float* y) {
+template <>
+void max_pool2d_forward<Backend::cpu>(const Pool2dGeometry& g, const float* x, float* y) {
   const int out_h = g.out_height(), out_w = g.out_width(), channels = g.channels;
 #pragma omp parallel for collapse(2)
   for (int n = 0; n < g.batch; ++n) {
@@ -32,8 +33,9 @@ void max_pool2d_forward(const Pool2dGeometry& g, const float* x, float* y) {
   }
 }
 
-void max_pool2d_backward(const Pool2dGeometry& g, const float* x, const float* y, const float* dy,
-                         float* dx) {
+template <>
+void max_pool2d_backward<Backend::cpu>(const Pool2dGeometry& g, const float* x, const float* y,
+                                       const float* dy, float* dx) {
   const int out_h = g.out_height(), out_w = g.out_width(), channels = g.channels;
   const int64_t image_size = static_cast<int64_t>(g.in_height) * g.in_width * channels;
 #pragma omp parallel for
@@ -66,7 +68,9 @@ void max_pool2d_backward(const Pool2dGeometry& g, const float* x, const float* y
   }
 }
 
-void global_avg_pool_forward(int batch, int64_t pixels, int channels, const float* x, float* y) {
+template <>
+void global_avg_pool_forward<Backend::cpu>(int batch, int64_t pixels, int channels, const float* x,
+                                           float* y) {
 #pragma omp parallel for
   for (int n = 0; n < batch; ++n) {
     std::vector<double> totals(channels, 0.0);
@@ -80,7 +84,9 @@ void global_avg_pool_forward(int batch, int64_t pixels, int channels, const floa
   }
 }
 
-void global_avg_pool_backward(int batch, int64_t pixels, int channels, const float* dy, float* dx) {
+template <>
+void global_avg_pool_backward<Backend::cpu>(int batch, int64_t pixels, int channels,
+                                            const float* dy, float* dx) {
   const float inverse_pixels = 1.0f / static_cast<float>(pixels);
 #pragma omp parallel for
   for (int n = 0; n < batch; ++n) {
@@ -93,4 +99,4 @@ void global_avg_pool_backward(int batch, int64_t pixels, int channels, const flo
   }
 }
 
-}  // namespace ihd::kernels::cpu
+}  // namespace ihd::kernels

@@ -7,15 +7,15 @@
 // where P = N*T positions, K = k*C, and dy' is dy with the rows of padded positions zeroed. col2im
 // gathers: each real input step adds the taps that read it, in tap order, so there are no races
 // and the CUDA twin adds in the same order.
-#include "kernels/cpu/temporal_conv.h"
+#include "kernels/temporal_conv.h"
 
 #include <cstring>
 #include <vector>
 
-#include "kernels/cpu/elementwise.h"
-#include "kernels/cpu/gemm.h"
+#include "kernels/elementwise.h"
+#include "kernels/gemm.h"
 
-namespace ihd::kernels::cpu {
+namespace ihd::kernels {
 namespace {
 
 // patches[(n, t), (j, c)] = x[n, t + j d - padding, c] where that step is real, else 0.
@@ -62,12 +62,14 @@ void col2im(const TemporalConvGeometry& g, const int* lengths, const float* dpat
 
 }  // namespace
 
-void temporal_conv1d_forward(const TemporalConvGeometry& g, const int* lengths, const float* x,
-                             const float* weight, const float* bias, float* y) {
+template <>
+void temporal_conv1d_forward<Backend::cpu>(const TemporalConvGeometry& g, const int* lengths,
+                                           const float* x, const float* weight, const float* bias,
+                                           float* y) {
   std::vector<float> patches(static_cast<std::size_t>(g.rows() * g.patch_size()));
   im2col(g, lengths, x, patches.data());
-  gemm(false, true, g.rows(), g.out_channels, g.patch_size(), 1.0f, patches.data(), weight, 0.0f,
-       y);
+  gemm<Backend::cpu>(false, true, g.rows(), g.out_channels, g.patch_size(), 1.0f, patches.data(),
+                     weight, 0.0f, y);
 #pragma omp parallel for collapse(2)
   for (int n = 0; n < g.batch; ++n) {
     for (int t = 0; t < g.steps; ++t) {
@@ -81,9 +83,10 @@ void temporal_conv1d_forward(const TemporalConvGeometry& g, const int* lengths, 
   }
 }
 
-void temporal_conv1d_backward(const TemporalConvGeometry& g, const int* lengths, const float* x,
-                              const float* weight, const float* dy, float* dx, float* dweight,
-                              float* dbias) {
+template <>
+void temporal_conv1d_backward<Backend::cpu>(const TemporalConvGeometry& g, const int* lengths,
+                                            const float* x, const float* weight, const float* dy,
+                                            float* dx, float* dweight, float* dbias) {
   std::vector<float> masked_dy(static_cast<std::size_t>(g.output_elements()));
 #pragma omp parallel for collapse(2)
   for (int n = 0; n < g.batch; ++n) {
@@ -98,14 +101,14 @@ void temporal_conv1d_backward(const TemporalConvGeometry& g, const int* lengths,
   }
   std::vector<float> patches(static_cast<std::size_t>(g.rows() * g.patch_size()));
   im2col(g, lengths, x, patches.data());
-  gemm(true, false, g.out_channels, g.patch_size(), g.rows(), 1.0f, masked_dy.data(),
-       patches.data(), 0.0f, dweight);
-  if (dbias) column_sum(g.rows(), g.out_channels, masked_dy.data(), dbias);
+  gemm<Backend::cpu>(true, false, g.out_channels, g.patch_size(), g.rows(), 1.0f, masked_dy.data(),
+                     patches.data(), 0.0f, dweight);
+  if (dbias) column_sum<Backend::cpu>(g.rows(), g.out_channels, masked_dy.data(), dbias);
   if (!dx) return;
   float* dpatches = patches.data();
-  gemm(false, false, g.rows(), g.patch_size(), g.out_channels, 1.0f, masked_dy.data(), weight, 0.0f,
-       dpatches);
+  gemm<Backend::cpu>(false, false, g.rows(), g.patch_size(), g.out_channels, 1.0f, masked_dy.data(),
+                     weight, 0.0f, dpatches);
   col2im(g, lengths, dpatches, dx);
 }
 
-}  // namespace ihd::kernels::cpu
+}  // namespace ihd::kernels

@@ -15,7 +15,7 @@
 // float32, and each bfloat16 result is rounded once on store; parameters, statistics and their
 // gradients stay float32. The elementwise passes move 8 bfloat16 (16 bytes) per load and store
 // when the pointers are 16-byte aligned (the float32 path keeps one element per thread).
-#include "kernels/cuda/batch_norm.h"
+#include "kernels/batch_norm.h"
 #include "kernels/cuda/bfloat16.cuh"
 #include "kernels/cuda/launch.cuh"
 
@@ -251,31 +251,40 @@ void backward_input(int64_t rows, int64_t total_rows, int channels, const T* x, 
 }
 
 }  // namespace
+}  // namespace ihd::kernels::cuda
 
-void batch_norm_statistics(int64_t rows, int channels, const float* x, float eps, float* mean,
-                           float* invstd) {
-  statistics(rows, channels, x, eps, mean, invstd);
+namespace ihd::kernels {
+
+template <>
+void batch_norm_statistics<Backend::cuda>(int64_t rows, int channels, const float* x, float eps,
+                                          float* mean, float* invstd) {
+  cuda::statistics(rows, channels, x, eps, mean, invstd);
 }
 
-void batch_norm_statistics(int64_t rows, int channels, const bfloat16* x, float eps, float* mean,
-                           float* invstd) {
-  statistics(rows, channels, device_type(x), eps, mean, invstd);
+template <>
+void batch_norm_statistics<Backend::cuda>(int64_t rows, int channels, const bfloat16* x, float eps,
+                                          float* mean, float* invstd) {
+  cuda::statistics(rows, channels, cuda::device_type(x), eps, mean, invstd);
 }
 
-void batch_norm_moments(int64_t rows, int channels, const float* x, float* mean,
-                        float* centred_square_sum) {
-  moments(rows, channels, x, mean, centred_square_sum);
+template <>
+void batch_norm_moments<Backend::cuda>(int64_t rows, int channels, const float* x, float* mean,
+                                       float* centred_square_sum) {
+  cuda::moments(rows, channels, x, mean, centred_square_sum);
 }
 
-void batch_norm_moments(int64_t rows, int channels, const bfloat16* x, float* mean,
-                        float* centred_square_sum) {
-  moments(rows, channels, device_type(x), mean, centred_square_sum);
+template <>
+void batch_norm_moments<Backend::cuda>(int64_t rows, int channels, const bfloat16* x, float* mean,
+                                       float* centred_square_sum) {
+  cuda::moments(rows, channels, cuda::device_type(x), mean, centred_square_sum);
 }
 
-void batch_norm_centred_terms(int64_t rows, int64_t total_rows, int channels, const float* mean,
-                              const float* centred_square_sum, const float* total_mean_terms,
-                              float* global_mean, float* square_terms) {
-  for_each_index(channels, [=] __device__(int64_t c) {
+template <>
+void batch_norm_centred_terms<Backend::cuda>(int64_t rows, int64_t total_rows, int channels,
+                                             const float* mean, const float* centred_square_sum,
+                                             const float* total_mean_terms, float* global_mean,
+                                             float* square_terms) {
+  cuda::for_each_index(channels, [=] __device__(int64_t c) {
     const double total_mean = static_cast<double>(total_mean_terms[c]) / total_rows;
     const double offset = mean[c] - total_mean;
     global_mean[c] = static_cast<float>(total_mean);
@@ -283,27 +292,31 @@ void batch_norm_centred_terms(int64_t rows, int64_t total_rows, int channels, co
   });
 }
 
-void batch_norm_invstd(int64_t total_rows, int channels, const float* total_square_terms, float eps,
-                       float* invstd) {
-  for_each_index(channels, [=] __device__(int64_t c) {
+template <>
+void batch_norm_invstd<Backend::cuda>(int64_t total_rows, int channels,
+                                      const float* total_square_terms, float eps, float* invstd) {
+  cuda::for_each_index(channels, [=] __device__(int64_t c) {
     invstd[c] = static_cast<float>(
         1.0 / sqrt(static_cast<double>(total_square_terms[c]) / total_rows + eps));
   });
 }
 
-void batch_norm_running_statistics(int channels, const float* running_mean,
-                                   const float* running_var, float eps, float* mean,
-                                   float* invstd) {
-  for_each_index(channels, [=] __device__(int64_t c) {
+template <>
+void batch_norm_running_statistics<Backend::cuda>(int channels, const float* running_mean,
+                                                  const float* running_var, float eps, float* mean,
+                                                  float* invstd) {
+  cuda::for_each_index(channels, [=] __device__(int64_t c) {
     mean[c] = running_mean[c];
     invstd[c] = 1.0f / sqrtf(running_var[c] + eps);
   });
 }
 
-void batch_norm_update_running(int64_t rows, int channels, const float* mean, const float* invstd,
-                               float eps, float momentum, float* running_mean, float* running_var) {
+template <>
+void batch_norm_update_running<Backend::cuda>(int64_t rows, int channels, const float* mean,
+                                              const float* invstd, float eps, float momentum,
+                                              float* running_mean, float* running_var) {
   const double unbiased = rows > 1 ? static_cast<double>(rows) / (rows - 1) : 1.0;
-  for_each_index(channels, [=] __device__(int64_t c) {
+  cuda::for_each_index(channels, [=] __device__(int64_t c) {
     const double biased_var = 1.0 / (static_cast<double>(invstd[c]) * invstd[c]) - eps;
     running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mean[c];
     running_var[c] =
@@ -311,61 +324,75 @@ void batch_norm_update_running(int64_t rows, int channels, const float* mean, co
   });
 }
 
-void batch_norm_apply(int64_t rows, int channels, const float* x, const float* mean,
-                      const float* invstd, const float* gamma, const float* beta,
-                      const float* residual, bool relu, float* y) {
-  apply<1>(rows, channels, x, mean, invstd, gamma, beta, residual, relu, y);
+template <>
+void batch_norm_apply<Backend::cuda>(int64_t rows, int channels, const float* x, const float* mean,
+                                     const float* invstd, const float* gamma, const float* beta,
+                                     const float* residual, bool relu, float* y) {
+  cuda::apply<1>(rows, channels, x, mean, invstd, gamma, beta, residual, relu, y);
 }
 
-void batch_norm_apply(int64_t rows, int channels, const bfloat16* x, const float* mean,
-                      const float* invstd, const float* gamma, const float* beta,
-                      const bfloat16* residual, bool relu, bfloat16* y) {
-  const __nv_bfloat16 *x_ = device_type(x), *residual_ = device_type(residual);
-  __nv_bfloat16* y_ = device_type(y);
-  if (vector_aligned<kBfloat16VectorWidth>(x_, residual_, y_)) {
-    apply<kBfloat16VectorWidth>(rows, channels, x_, mean, invstd, gamma, beta, residual_, relu, y_);
+template <>
+void batch_norm_apply<Backend::cuda>(int64_t rows, int channels, const bfloat16* x,
+                                     const float* mean, const float* invstd, const float* gamma,
+                                     const float* beta, const bfloat16* residual, bool relu,
+                                     bfloat16* y) {
+  const __nv_bfloat16 *x_ = cuda::device_type(x), *residual_ = cuda::device_type(residual);
+  __nv_bfloat16* y_ = cuda::device_type(y);
+  if (cuda::vector_aligned<cuda::kBfloat16VectorWidth>(x_, residual_, y_)) {
+    cuda::apply<cuda::kBfloat16VectorWidth>(rows, channels, x_, mean, invstd, gamma, beta,
+                                            residual_, relu, y_);
   } else {
-    apply<1>(rows, channels, x_, mean, invstd, gamma, beta, residual_, relu, y_);
+    cuda::apply<1>(rows, channels, x_, mean, invstd, gamma, beta, residual_, relu, y_);
   }
 }
 
-void batch_norm_backward_reduce(int64_t rows, int channels, const float* x, const float* y,
-                                const float* dy, const float* mean, const float* invstd, bool relu,
-                                float* dgamma, float* dbeta) {
-  backward_reduce(rows, channels, x, y, dy, mean, invstd, relu, dgamma, dbeta);
+template <>
+void batch_norm_backward_reduce<Backend::cuda>(int64_t rows, int channels, const float* x,
+                                               const float* y, const float* dy, const float* mean,
+                                               const float* invstd, bool relu, float* dgamma,
+                                               float* dbeta) {
+  cuda::backward_reduce(rows, channels, x, y, dy, mean, invstd, relu, dgamma, dbeta);
 }
 
-void batch_norm_backward_reduce(int64_t rows, int channels, const bfloat16* x, const bfloat16* y,
-                                const bfloat16* dy, const float* mean, const float* invstd,
-                                bool relu, float* dgamma, float* dbeta) {
-  backward_reduce(rows, channels, device_type(x), device_type(y), device_type(dy), mean, invstd,
-                  relu, dgamma, dbeta);
+template <>
+void batch_norm_backward_reduce<Backend::cuda>(int64_t rows, int channels, const bfloat16* x,
+                                               const bfloat16* y, const bfloat16* dy,
+                                               const float* mean, const float* invstd, bool relu,
+                                               float* dgamma, float* dbeta) {
+  cuda::backward_reduce(rows, channels, cuda::device_type(x), cuda::device_type(y),
+                        cuda::device_type(dy), mean, invstd, relu, dgamma, dbeta);
 }
 
-void batch_norm_backward_input(int64_t rows, int64_t total_rows, int channels, const float* x,
-                               const float* y, const float* dy, const float* mean,
-                               const float* invstd, const float* gamma, bool relu,
-                               bool batch_statistics, const float* dgamma, const float* dbeta,
-                               float* dx, float* dresidual) {
-  backward_input<1>(rows, total_rows, channels, x, y, dy, mean, invstd, gamma, relu,
-                    batch_statistics, dgamma, dbeta, dx, dresidual);
+template <>
+void batch_norm_backward_input<Backend::cuda>(int64_t rows, int64_t total_rows, int channels,
+                                              const float* x, const float* y, const float* dy,
+                                              const float* mean, const float* invstd,
+                                              const float* gamma, bool relu, bool batch_statistics,
+                                              const float* dgamma, const float* dbeta, float* dx,
+                                              float* dresidual) {
+  cuda::backward_input<1>(rows, total_rows, channels, x, y, dy, mean, invstd, gamma, relu,
+                          batch_statistics, dgamma, dbeta, dx, dresidual);
 }
 
-void batch_norm_backward_input(int64_t rows, int64_t total_rows, int channels, const bfloat16* x,
-                               const bfloat16* y, const bfloat16* dy, const float* mean,
-                               const float* invstd, const float* gamma, bool relu,
-                               bool batch_statistics, const float* dgamma, const float* dbeta,
-                               bfloat16* dx, bfloat16* dresidual) {
-  const __nv_bfloat16 *x_ = device_type(x), *y_ = device_type(y), *dy_ = device_type(dy);
-  __nv_bfloat16 *dx_ = device_type(dx), *dresidual_ = device_type(dresidual);
-  if (vector_aligned<kBfloat16VectorWidth>(x_, y_, dy_, dx_, dresidual_)) {
-    backward_input<kBfloat16VectorWidth>(rows, total_rows, channels, x_, y_, dy_, mean, invstd,
-                                         gamma, relu, batch_statistics, dgamma, dbeta, dx_,
-                                         dresidual_);
+template <>
+void batch_norm_backward_input<Backend::cuda>(int64_t rows, int64_t total_rows, int channels,
+                                              const bfloat16* x, const bfloat16* y,
+                                              const bfloat16* dy, const float* mean,
+                                              const float* invstd, const float* gamma, bool relu,
+                                              bool batch_statistics, const float* dgamma,
+                                              const float* dbeta, bfloat16* dx,
+                                              bfloat16* dresidual) {
+  const __nv_bfloat16 *x_ = cuda::device_type(x), *y_ = cuda::device_type(y),
+                      *dy_ = cuda::device_type(dy);
+  __nv_bfloat16 *dx_ = cuda::device_type(dx), *dresidual_ = cuda::device_type(dresidual);
+  if (cuda::vector_aligned<cuda::kBfloat16VectorWidth>(x_, y_, dy_, dx_, dresidual_)) {
+    cuda::backward_input<cuda::kBfloat16VectorWidth>(rows, total_rows, channels, x_, y_, dy_, mean,
+                                                     invstd, gamma, relu, batch_statistics, dgamma,
+                                                     dbeta, dx_, dresidual_);
   } else {
-    backward_input<1>(rows, total_rows, channels, x_, y_, dy_, mean, invstd, gamma, relu,
-                      batch_statistics, dgamma, dbeta, dx_, dresidual_);
+    cuda::backward_input<1>(rows, total_rows, channels, x_, y_, dy_, mean, invstd, gamma, relu,
+                            batch_statistics, dgamma, dbeta, dx_, dresidual_);
   }
 }
 
-}  // namespace ihd::kernels::cuda
+}  // namespace ihd::kernels

@@ -5,11 +5,11 @@
 // bias gradients as deterministic column sums. The hidden state of a step depends on the previous
 // one, so the steps are launches in order on the compute stream; all of a step's sequences and
 // units run at once.
-#include "kernels/cuda/elementwise.h"
-#include "kernels/cuda/gemm.h"
-#include "kernels/cuda/gru.h"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/sequence_scratch.h"
+#include "kernels/elementwise.h"
+#include "kernels/gemm.h"
+#include "kernels/gru.h"
 
 namespace ihd::kernels::cuda {
 namespace {
@@ -42,12 +42,14 @@ void direction_forward(const GruGeometry& g, const int* lengths, bool reverse, i
   float* input_gates = scratch;
   float* hidden = input_gates + g.rows() * gate_rows;
   float* hidden_gates = hidden + static_cast<int64_t>(batch) * hidden_size;
-  gemm(false, true, g.rows(), gate_rows, g.input_size, 1.0f, x, w.weight_ih, 0.0f, input_gates);
-  fill(static_cast<int64_t>(batch) * hidden_size, 0.0f, hidden);
+  gemm<Backend::cuda>(false, true, g.rows(), gate_rows, g.input_size, 1.0f, x, w.weight_ih, 0.0f,
+                      input_gates);
+  fill<Backend::cuda>(static_cast<int64_t>(batch) * hidden_size, 0.0f, hidden);
   float* gates = saved;
   float* hidden_before = saved + g.rows() * 4 * hidden_size;
   for (int s = 0; s < steps; ++s) {
-    gemm(false, true, batch, gate_rows, hidden_size, 1.0f, hidden, w.weight_hh, 0.0f, hidden_gates);
+    gemm<Backend::cuda>(false, true, batch, gate_rows, hidden_size, 1.0f, hidden, w.weight_hh, 0.0f,
+                        hidden_gates);
     for_each_index(static_cast<int64_t>(batch) * hidden_size, [=] __device__(int64_t i) {
       const int n = static_cast<int>(i / hidden_size), j = static_cast<int>(i % hidden_size);
       const int jz = hidden_size + j, jn = 2 * hidden_size + j;
@@ -94,7 +96,7 @@ void direction_backward(const GruGeometry& g, const int* host_lengths, const int
   float* input_gate_grads = scratch;
   float* hidden_gate_grads = input_gate_grads + g.rows() * gate_rows;
   float* carry = hidden_gate_grads + g.rows() * gate_rows;
-  fill(static_cast<int64_t>(batch) * hidden_size, 0.0f, carry);
+  fill<Backend::cuda>(static_cast<int64_t>(batch) * hidden_size, 0.0f, carry);
   for (int s = steps - 1; s >= 0; --s) {
     float* step_hidden_grads = hidden_gate_grads + static_cast<int64_t>(s) * batch * gate_rows;
     for_each_index(static_cast<int64_t>(batch) * hidden_size, [=] __device__(int64_t i) {
@@ -128,51 +130,58 @@ void direction_backward(const GruGeometry& g, const int* host_lengths, const int
       carry[i] = dh * z;
     });
     if (s > 0) {
-      gemm(false, false, batch, hidden_size, gate_rows, 1.0f, step_hidden_grads, w.weight_hh, 1.0f,
-           carry);
+      gemm<Backend::cuda>(false, false, batch, hidden_size, gate_rows, 1.0f, step_hidden_grads,
+                          w.weight_hh, 1.0f, carry);
     }
   }
-  gemm(true, false, gate_rows, hidden_size, g.rows(), 1.0f, hidden_gate_grads, hidden_before, 0.0f,
-       grad.weight_hh);
+  gemm<Backend::cuda>(true, false, gate_rows, hidden_size, g.rows(), 1.0f, hidden_gate_grads,
+                      hidden_before, 0.0f, grad.weight_hh);
   for (int n = 0; n < batch; ++n) {
     const int64_t first_row = static_cast<int64_t>(n) * steps;
-    gemm(true, false, gate_rows, g.input_size, host_lengths[n], 1.0f,
-         input_gate_grads + first_row * gate_rows, x + first_row * g.input_size,
-         n == 0 ? 0.0f : 1.0f, grad.weight_ih);
+    gemm<Backend::cuda>(true, false, gate_rows, g.input_size, host_lengths[n], 1.0f,
+                        input_gate_grads + first_row * gate_rows, x + first_row * g.input_size,
+                        n == 0 ? 0.0f : 1.0f, grad.weight_ih);
   }
-  column_sum(g.rows(), gate_rows, input_gate_grads, grad.bias_ih);
-  column_sum(g.rows(), gate_rows, hidden_gate_grads, grad.bias_hh);
+  column_sum<Backend::cuda>(g.rows(), gate_rows, input_gate_grads, grad.bias_ih);
+  column_sum<Backend::cuda>(g.rows(), gate_rows, hidden_gate_grads, grad.bias_hh);
   if (dx) {
-    gemm(false, false, g.rows(), g.input_size, gate_rows, 1.0f, input_gate_grads, w.weight_ih,
-         accumulate_dx ? 1.0f : 0.0f, dx);
+    gemm<Backend::cuda>(false, false, g.rows(), g.input_size, gate_rows, 1.0f, input_gate_grads,
+                        w.weight_ih, accumulate_dx ? 1.0f : 0.0f, dx);
   }
 }
 
 }  // namespace
-
-void gru_bidirectional_forward(const GruGeometry& geometry, const int* lengths, const float* x,
-                               const GruDirectionWeights& forward,
-                               const GruDirectionWeights& reverse, float* y, float* saved) {
-  const SequenceScratch scratch =
-      sequence_scratch(geometry.batch, lengths, scratch_floats(geometry));
-  direction_forward(geometry, scratch.lengths, false, 0, x, forward, y, saved, scratch.floats);
-  direction_forward(geometry, scratch.lengths, true, geometry.hidden_size, x, reverse, y,
-                    saved + geometry.saved_elements_per_direction(), scratch.floats);
-}
-
-void gru_bidirectional_backward(const GruGeometry& geometry, const int* lengths, const float* x,
-                                const GruDirectionWeights& forward,
-                                const GruDirectionWeights& reverse, const float* saved,
-                                const float* dy, float* dx,
-                                const GruDirectionGradients& grad_forward,
-                                const GruDirectionGradients& grad_reverse) {
-  const SequenceScratch scratch =
-      sequence_scratch(geometry.batch, lengths, scratch_floats(geometry));
-  direction_backward(geometry, lengths, scratch.lengths, false, 0, x, forward, saved, dy, dx, false,
-                     grad_forward, scratch.floats);
-  direction_backward(geometry, lengths, scratch.lengths, true, geometry.hidden_size, x, reverse,
-                     saved + geometry.saved_elements_per_direction(), dy, dx, true, grad_reverse,
-                     scratch.floats);
-}
-
 }  // namespace ihd::kernels::cuda
+
+namespace ihd::kernels {
+
+template <>
+void gru_bidirectional_forward<Backend::cuda>(const GruGeometry& geometry, const int* lengths,
+                                              const float* x, const GruDirectionWeights& forward,
+                                              const GruDirectionWeights& reverse, float* y,
+                                              float* saved) {
+  const cuda::SequenceScratch scratch =
+      cuda::sequence_scratch(geometry.batch, lengths, cuda::scratch_floats(geometry));
+  cuda::direction_forward(geometry, scratch.lengths, false, 0, x, forward, y, saved,
+                          scratch.floats);
+  cuda::direction_forward(geometry, scratch.lengths, true, geometry.hidden_size, x, reverse, y,
+                          saved + geometry.saved_elements_per_direction(), scratch.floats);
+}
+
+template <>
+void gru_bidirectional_backward<Backend::cuda>(const GruGeometry& geometry, const int* lengths,
+                                               const float* x, const GruDirectionWeights& forward,
+                                               const GruDirectionWeights& reverse,
+                                               const float* saved, const float* dy, float* dx,
+                                               const GruDirectionGradients& grad_forward,
+                                               const GruDirectionGradients& grad_reverse) {
+  const cuda::SequenceScratch scratch =
+      cuda::sequence_scratch(geometry.batch, lengths, cuda::scratch_floats(geometry));
+  cuda::direction_backward(geometry, lengths, scratch.lengths, false, 0, x, forward, saved, dy, dx,
+                           false, grad_forward, scratch.floats);
+  cuda::direction_backward(geometry, lengths, scratch.lengths, true, geometry.hidden_size, x,
+                           reverse, saved + geometry.saved_elements_per_direction(), dy, dx, true,
+                           grad_reverse, scratch.floats);
+}
+
+}  // namespace ihd::kernels

@@ -6,7 +6,7 @@
 // one block: it sums the row weights (block_sum, fixed order), then strides over the elements;
 // the forward adds their terms in double in a fixed order.
 #include "kernels/cuda/launch.cuh"
-#include "kernels/cuda/loss.h"
+#include "kernels/loss.h"
 
 namespace ihd::kernels::cuda {
 namespace {
@@ -71,21 +71,28 @@ __global__ void bce_backward_kernel(int rows, int labels, const float* logits, c
 }
 
 }  // namespace
+}  // namespace ihd::kernels::cuda
 
-void bce_with_logits_forward(int rows, int labels, const float* logits, const float* targets,
-                             const float* pos_weight, const float* class_weight,
-                             const float* row_weight, float* loss) {
-  bce_forward_kernel<<<1, kThreadsPerBlock, 0, compute_stream()>>>(
+namespace ihd::kernels {
+
+template <>
+void bce_with_logits_forward<Backend::cuda>(int rows, int labels, const float* logits,
+                                            const float* targets, const float* pos_weight,
+                                            const float* class_weight, const float* row_weight,
+                                            float* loss) {
+  cuda::bce_forward_kernel<<<1, cuda::kThreadsPerBlock, 0, cuda::compute_stream()>>>(
       rows, labels, logits, targets, pos_weight, class_weight, row_weight, loss);
   IHD_CUDA_CHECK_LAUNCH();
 }
 
-void bce_with_logits_backward(int rows, int labels, const float* logits, const float* targets,
-                              const float* pos_weight, const float* class_weight,
-                              const float* row_weight, const float* grad_loss, float* grad_logits) {
-  bce_backward_kernel<<<1, kThreadsPerBlock, 0, compute_stream()>>>(
+template <>
+void bce_with_logits_backward<Backend::cuda>(int rows, int labels, const float* logits,
+                                             const float* targets, const float* pos_weight,
+                                             const float* class_weight, const float* row_weight,
+                                             const float* grad_loss, float* grad_logits) {
+  cuda::bce_backward_kernel<<<1, cuda::kThreadsPerBlock, 0, cuda::compute_stream()>>>(
       rows, labels, logits, targets, pos_weight, class_weight, row_weight, grad_loss, grad_logits);
   IHD_CUDA_CHECK_LAUNCH();
 }
 
-}  // namespace ihd::kernels::cuda
+}  // namespace ihd::kernels

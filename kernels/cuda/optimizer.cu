@@ -12,7 +12,7 @@
 #include <climits>
 
 #include "kernels/cuda/launch.cuh"
-#include "kernels/cuda/optimizer.h"
+#include "kernels/optimizer.h"
 
 namespace ihd::kernels::cuda {
 namespace {
@@ -99,36 +99,46 @@ void for_each_slice_element(const ParameterSlice* slices, int count, Body body) 
 }
 
 }  // namespace
-
-void sgd_update(int64_t n, float* param, const float* grad, float* momentum_buffer,
-                const SgdHyper& hyper, bool first_step) {
-  const SgdHyper h = hyper;
-  for_each_index(n, [=] __device__(int64_t i) {
-    sgd_element(i, param, grad, momentum_buffer, h, first_step);
-  });
-}
-
-void adam_update(int64_t n, float* param, const float* grad, float* exp_avg, float* exp_avg_sq,
-                 const AdamHyper& hyper) {
-  const AdamHyper h = hyper;
-  const AdamStepConstants c = adam_step_constants(h);
-  for_each_index(
-      n, [=] __device__(int64_t i) { adam_element(i, param, grad, exp_avg, exp_avg_sq, h, c); });
-}
-
-void sgd_update_many(const ParameterSlice* slices, int count, const SgdHyper& hyper) {
-  const SgdHyper h = hyper;
-  for_each_slice_element(slices, count, [=] __device__(const ParameterSlice& s, int64_t i) {
-    sgd_element(i, s.param, s.grad, s.momentum_buffer, h, s.first_step);
-  });
-}
-
-void adam_update_many(const ParameterSlice* slices, int count, const AdamHyper& hyper) {
-  const AdamHyper h = hyper;
-  const AdamStepConstants c = adam_step_constants(h);
-  for_each_slice_element(slices, count, [=] __device__(const ParameterSlice& s, int64_t i) {
-    adam_element(i, s.param, s.grad, s.exp_avg, s.exp_avg_sq, h, c);
-  });
-}
-
 }  // namespace ihd::kernels::cuda
+
+namespace ihd::kernels {
+
+template <>
+void sgd_update<Backend::cuda>(int64_t n, float* param, const float* grad, float* momentum_buffer,
+                               const SgdHyper& hyper, bool first_step) {
+  const SgdHyper h = hyper;
+  cuda::for_each_index(n, [=] __device__(int64_t i) {
+    cuda::sgd_element(i, param, grad, momentum_buffer, h, first_step);
+  });
+}
+
+template <>
+void adam_update<Backend::cuda>(int64_t n, float* param, const float* grad, float* exp_avg,
+                                float* exp_avg_sq, const AdamHyper& hyper) {
+  const AdamHyper h = hyper;
+  const AdamStepConstants c = adam_step_constants(h);
+  cuda::for_each_index(n, [=] __device__(int64_t i) {
+    cuda::adam_element(i, param, grad, exp_avg, exp_avg_sq, h, c);
+  });
+}
+
+template <>
+void sgd_update_many<Backend::cuda>(const ParameterSlice* slices, int count,
+                                    const SgdHyper& hyper) {
+  const SgdHyper h = hyper;
+  cuda::for_each_slice_element(slices, count, [=] __device__(const ParameterSlice& s, int64_t i) {
+    cuda::sgd_element(i, s.param, s.grad, s.momentum_buffer, h, s.first_step);
+  });
+}
+
+template <>
+void adam_update_many<Backend::cuda>(const ParameterSlice* slices, int count,
+                                     const AdamHyper& hyper) {
+  const AdamHyper h = hyper;
+  const AdamStepConstants c = adam_step_constants(h);
+  cuda::for_each_slice_element(slices, count, [=] __device__(const ParameterSlice& s, int64_t i) {
+    cuda::adam_element(i, s.param, s.grad, s.exp_avg, s.exp_avg_sq, h, c);
+  });
+}
+
+}  // namespace ihd::kernels

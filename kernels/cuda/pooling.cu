@@ -10,7 +10,7 @@
 
 #include "kernels/cuda/bfloat16.cuh"
 #include "kernels/cuda/launch.cuh"
-#include "kernels/cuda/pooling.h"
+#include "kernels/pooling.h"
 
 namespace ihd::kernels::cuda {
 namespace {
@@ -111,40 +111,55 @@ void average_pool_backward(int batch, int64_t pixels, int channels, const float*
 }
 
 }  // namespace
-
-void max_pool2d_forward(const Pool2dGeometry& g, const float* x, float* y) {
-  max_pool_forward(g, x, y);
-}
-
-void max_pool2d_backward(const Pool2dGeometry& g, const float* x, const float* y, const float* dy,
-                         float* dx) {
-  max_pool_backward(g, x, y, dy, dx);
-}
-
-void global_avg_pool_forward(int batch, int64_t pixels, int channels, const float* x, float* y) {
-  average_pool_forward(batch, pixels, channels, x, y);
-}
-
-void global_avg_pool_backward(int batch, int64_t pixels, int channels, const float* dy, float* dx) {
-  average_pool_backward(batch, pixels, channels, dy, dx);
-}
-
-void max_pool2d_forward(const Pool2dGeometry& g, const bfloat16* x, bfloat16* y) {
-  max_pool_forward(g, device_type(x), device_type(y));
-}
-
-void max_pool2d_backward(const Pool2dGeometry& g, const bfloat16* x, const bfloat16* y,
-                         const bfloat16* dy, bfloat16* dx) {
-  max_pool_backward(g, device_type(x), device_type(y), device_type(dy), device_type(dx));
-}
-
-void global_avg_pool_forward(int batch, int64_t pixels, int channels, const bfloat16* x, float* y) {
-  average_pool_forward(batch, pixels, channels, device_type(x), y);
-}
-
-void global_avg_pool_backward(int batch, int64_t pixels, int channels, const float* dy,
-                              bfloat16* dx) {
-  average_pool_backward(batch, pixels, channels, dy, device_type(dx));
-}
-
 }  // namespace ihd::kernels::cuda
+
+namespace ihd::kernels {
+
+template <>
+void max_pool2d_forward<Backend::cuda>(const Pool2dGeometry& g, const float* x, float* y) {
+  cuda::max_pool_forward(g, x, y);
+}
+
+template <>
+void max_pool2d_backward<Backend::cuda>(const Pool2dGeometry& g, const float* x, const float* y,
+                                        const float* dy, float* dx) {
+  cuda::max_pool_backward(g, x, y, dy, dx);
+}
+
+template <>
+void global_avg_pool_forward<Backend::cuda>(int batch, int64_t pixels, int channels, const float* x,
+                                            float* y) {
+  cuda::average_pool_forward(batch, pixels, channels, x, y);
+}
+
+template <>
+void global_avg_pool_backward<Backend::cuda>(int batch, int64_t pixels, int channels,
+                                             const float* dy, float* dx) {
+  cuda::average_pool_backward(batch, pixels, channels, dy, dx);
+}
+
+template <>
+void max_pool2d_forward<Backend::cuda>(const Pool2dGeometry& g, const bfloat16* x, bfloat16* y) {
+  cuda::max_pool_forward(g, cuda::device_type(x), cuda::device_type(y));
+}
+
+template <>
+void max_pool2d_backward<Backend::cuda>(const Pool2dGeometry& g, const bfloat16* x,
+                                        const bfloat16* y, const bfloat16* dy, bfloat16* dx) {
+  cuda::max_pool_backward(g, cuda::device_type(x), cuda::device_type(y), cuda::device_type(dy),
+                          cuda::device_type(dx));
+}
+
+template <>
+void global_avg_pool_forward<Backend::cuda>(int batch, int64_t pixels, int channels,
+                                            const bfloat16* x, float* y) {
+  cuda::average_pool_forward(batch, pixels, channels, cuda::device_type(x), y);
+}
+
+template <>
+void global_avg_pool_backward<Backend::cuda>(int batch, int64_t pixels, int channels,
+                                             const float* dy, bfloat16* dx) {
+  cuda::average_pool_backward(batch, pixels, channels, dy, cuda::device_type(dx));
+}
+
+}  // namespace ihd::kernels
