@@ -1,7 +1,9 @@
-// Elementwise CPU kernels: OpenMP over elements, loops simple enough for the compiler to vectorise.
+// The float32 <Backend::cpu> specializations of kernels/elementwise.h (the bfloat16 ones are in
+// mixed_precision.cpp): OpenMP over elements, loops simple enough for the compiler to vectorise;
+// the activations' element rules are kernels/rules/activation.h, shared with CUDA.
 #include "kernels/elementwise.h"
 
-#include <cmath>
+#include "kernels/rules/activation.h"
 
 namespace ihd::kernels {
 
@@ -58,25 +60,25 @@ void column_sum<Backend::cpu>(int64_t rows, int64_t columns, const float* x, flo
 template <>
 void relu_forward<Backend::cpu>(int64_t n, const float* x, float* y) {
 #pragma omp parallel for simd if (n > kParallelThreshold)
-  for (int64_t i = 0; i < n; ++i) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+  for (int64_t i = 0; i < n; ++i) y[i] = rules::relu(x[i]);
 }
 
 template <>
 void relu_backward<Backend::cpu>(int64_t n, const float* y, const float* dy, float* dx) {
 #pragma omp parallel for simd if (n > kParallelThreshold)
-  for (int64_t i = 0; i < n; ++i) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+  for (int64_t i = 0; i < n; ++i) dx[i] = rules::relu_gradient(y[i], dy[i]);
 }
 
 template <>
 void sigmoid_forward<Backend::cpu>(int64_t n, const float* x, float* y) {
 #pragma omp parallel for if (n > kParallelThreshold)
-  for (int64_t i = 0; i < n; ++i) y[i] = 1.0f / (1.0f + std::exp(-x[i]));
+  for (int64_t i = 0; i < n; ++i) y[i] = rules::sigmoid(x[i]);
 }
 
 template <>
 void sigmoid_backward<Backend::cpu>(int64_t n, const float* y, const float* dy, float* dx) {
 #pragma omp parallel for simd if (n > kParallelThreshold)
-  for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * y[i] * (1.0f - y[i]);
+  for (int64_t i = 0; i < n; ++i) dx[i] = rules::sigmoid_gradient(y[i], dy[i]);
 }
 
 }  // namespace ihd::kernels

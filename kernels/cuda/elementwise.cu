@@ -1,3 +1,5 @@
+// The <Backend::cuda> specializations of kernels/elementwise.h (the sums' kernels and helpers in
+// ihd::kernels::cuda; the activations' element rules in kernels/rules/activation.h).
 // Elementwise CUDA kernels: one grid-stride loop each (launch.cuh), plus the deterministic sums:
 // for the whole tensor, each of a fixed number of blocks adds its strided share in double, then
 // one block adds the block totals in order; per column, one thread a column adds its rows in
@@ -7,6 +9,7 @@
 #include "kernels/cuda/bfloat16.cuh"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/elementwise.h"
+#include "kernels/rules/activation.h"
 
 namespace ihd::kernels::cuda {
 namespace {
@@ -117,22 +120,23 @@ void column_sum<Backend::cuda>(int64_t rows, int64_t columns, const float* x, fl
 
 template <>
 void relu_forward<Backend::cuda>(int64_t n, const float* x, float* y) {
-  cuda::for_each_index(n, [=] __device__(int64_t i) { y[i] = x[i] > 0.0f ? x[i] : 0.0f; });
+  cuda::for_each_index(n, [=] __device__(int64_t i) { y[i] = rules::relu(x[i]); });
 }
 
 template <>
 void relu_backward<Backend::cuda>(int64_t n, const float* y, const float* dy, float* dx) {
-  cuda::for_each_index(n, [=] __device__(int64_t i) { dx[i] = y[i] > 0.0f ? dy[i] : 0.0f; });
+  cuda::for_each_index(n, [=] __device__(int64_t i) { dx[i] = rules::relu_gradient(y[i], dy[i]); });
 }
 
 template <>
 void sigmoid_forward<Backend::cuda>(int64_t n, const float* x, float* y) {
-  cuda::for_each_index(n, [=] __device__(int64_t i) { y[i] = 1.0f / (1.0f + expf(-x[i])); });
+  cuda::for_each_index(n, [=] __device__(int64_t i) { y[i] = rules::sigmoid(x[i]); });
 }
 
 template <>
 void sigmoid_backward<Backend::cuda>(int64_t n, const float* y, const float* dy, float* dx) {
-  cuda::for_each_index(n, [=] __device__(int64_t i) { dx[i] = dy[i] * y[i] * (1.0f - y[i]); });
+  cuda::for_each_index(n,
+                       [=] __device__(int64_t i) { dx[i] = rules::sigmoid_gradient(y[i], dy[i]); });
 }
 
 template <>
