@@ -1,8 +1,9 @@
 // Optimizer updates, in place, with PyTorch's rules (torch.optim.SGD, Adam, AdamW), declared once
 // for both backends (backend.h): over one parameter's n floats (sgd_update, adam_update: the
 // reference), or over many parameters in one call (sgd_update_many, adam_update_many: what the
-// engine's optimizers use; bitwise the same results). The hyper-parameters and the parameter
-// table travel in plain structs; on CUDA the table's pointers are device pointers.
+// engine's optimizers use; bitwise the same results). The update of one element is written once,
+// in kernels/rules/optimizer.h. The hyper-parameters and the parameter table travel in plain
+// structs; on CUDA the table's pointers are device pointers.
 #pragma once
 
 #include <cmath>
