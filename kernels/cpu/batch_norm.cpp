@@ -1,4 +1,6 @@
-// Batch norm on the CPU. Reductions split the rows into fixed blocks, sum each block in float,
+// The float32 <Backend::cpu> specializations of kernels/batch_norm.h (the bfloat16 ones are in
+// mixed_precision.cpp; the per-channel rules, shared with CUDA, in kernels/rules/batch_norm.h).
+// Reductions split the rows into fixed blocks, sum each block in float,
 // add blocks per thread in double, and add the threads' totals in thread order: the result is
 // accurate and identical from run to run for a given thread count.
 #include "kernels/batch_norm.h"
@@ -6,8 +8,10 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <cmath>
 #include <vector>
+
+#include "kernels/rules/activation.h"
+#include "kernels/rules/batch_norm.h"
 
 namespace ihd::kernels {
 namespace {
@@ -86,7 +90,7 @@ void batch_norm_statistics<Backend::cpu>(int64_t rows, int channels, const float
   std::vector<double> squares(channels);
   mean_and_centred_squares(rows, channels, x, mean, squares.data());
   for (int c = 0; c < channels; ++c) {
-    invstd[c] = static_cast<float>(1.0 / std::sqrt(squares[c] / rows + eps));
+    invstd[c] = rules::invstd_of_variance(squares[c] / rows, eps);
   }
 }
 
@@ -104,10 +108,8 @@ void batch_norm_centred_terms<Backend::cpu>(int64_t rows, int64_t total_rows, in
                                             const float* total_mean_terms, float* global_mean,
                                             float* square_terms) {
   for (int c = 0; c < channels; ++c) {
-    const double total_mean = static_cast<double>(total_mean_terms[c]) / total_rows;
-    const double offset = mean[c] - total_mean;
-    global_mean[c] = static_cast<float>(total_mean);
-    square_terms[c] = static_cast<float>(centred_square_sum[c] + rows * offset * offset);
+    rules::batch_norm_centred_term(rows, total_rows, mean[c], centred_square_sum[c],
+                                   total_mean_terms[c], global_mean[c], square_terms[c]);
   }
 }
 
@@ -115,8 +117,8 @@ template <>
 void batch_norm_invstd<Backend::cpu>(int64_t total_rows, int channels,
                                      const float* total_square_terms, float eps, float* invstd) {
   for (int c = 0; c < channels; ++c) {
-    invstd[c] = static_cast<float>(
-        1.0 / std::sqrt(static_cast<double>(total_square_terms[c]) / total_rows + eps));
+    invstd[c] =
+        rules::invstd_of_variance(static_cast<double>(total_square_terms[c]) / total_rows, eps);
   }
 }
 
@@ -126,7 +128,7 @@ void batch_norm_running_statistics<Backend::cpu>(int channels, const float* runn
                                                  float* invstd) {
   for (int c = 0; c < channels; ++c) {
     mean[c] = running_mean[c];
-    invstd[c] = 1.0f / std::sqrt(running_var[c] + eps);
+    invstd[c] = rules::running_invstd(running_var[c], eps);
   }
 }
 
@@ -134,12 +136,10 @@ template <>
 void batch_norm_update_running<Backend::cpu>(int64_t rows, int channels, const float* mean,
                                              const float* invstd, float eps, float momentum,
                                              float* running_mean, float* running_var) {
-  const double unbiased = rows > 1 ? static_cast<double>(rows) / (rows - 1) : 1.0;
+  const double unbiased = rules::batch_norm_unbiased_factor(rows);
   for (int c = 0; c < channels; ++c) {
-    const double biased_var = 1.0 / (static_cast<double>(invstd[c]) * invstd[c]) - eps;
-    running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mean[c];
-    running_var[c] =
-        static_cast<float>((1.0 - momentum) * running_var[c] + momentum * biased_var * unbiased);
+    rules::batch_norm_running_update(mean[c], invstd[c], eps, momentum, unbiased, running_mean[c],
+                                     running_var[c]);
   }
 }
 
@@ -149,8 +149,10 @@ void batch_norm_apply<Backend::cpu>(int64_t rows, int channels, const float* x, 
                                     const float* residual, bool relu, float* y) {
   std::vector<float> scale(channels), shift(channels);
   for (int c = 0; c < channels; ++c) {
-    scale[c] = invstd[c] * gamma[c];
-    shift[c] = beta[c] - mean[c] * scale[c];
+    const rules::BatchNormAffine affine =
+        rules::batch_norm_affine(mean[c], invstd[c], gamma[c], beta[c]);
+    scale[c] = affine.scale;
+    shift[c] = affine.shift;
   }
   const float* s = scale.data();
   const float* b = shift.data();
@@ -163,7 +165,7 @@ void batch_norm_apply<Backend::cpu>(int64_t rows, int channels, const float* x, 
     for (int c = 0; c < channels; ++c) {
       float value = x_row[c] * s[c] + b[c];
       if (r_row) value += r_row[c];
-      if (relu) value = value > 0.0f ? value : 0.0f;
+      if (relu) value = rules::relu(value);
       y_row[c] = value;
     }
   }
@@ -175,7 +177,7 @@ namespace {
 template <bool kRelu>
 float masked_gradient(float y, float dy) {
   if constexpr (kRelu) {
-    return y > 0.0f ? dy : 0.0f;
+    return rules::relu_gradient(y, dy);
   } else {
     return dy;
   }

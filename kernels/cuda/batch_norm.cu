@@ -1,3 +1,6 @@
+// The <Backend::cuda> specializations of kernels/batch_norm.h, and the kernels and helpers behind
+// them (in ihd::kernels::cuda). Per-channel rules shared with the CPU: kernels/rules/batch_norm.h.
+//
 // Batch norm on the GPU: two per-channel reductions (statistics or moments; the backward's two
 // sums), one elementwise pass for the fused apply (affine + residual + ReLU), one for the fused
 // input gradient; synchronised batch norm's per-channel merges are one thread per channel.
@@ -18,6 +21,8 @@
 #include "kernels/batch_norm.h"
 #include "kernels/cuda/bfloat16.cuh"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/rules/activation.h"
+#include "kernels/rules/batch_norm.h"
 
 namespace ihd::kernels::cuda {
 namespace {
@@ -56,7 +61,7 @@ struct GradientMoments {
   bool relu;
   __device__ void operator()(int64_t row, int c, double& first, double& second) const {
     const int64_t i = row * channels + c;
-    const float g = (!relu || as_float(y[i]) > 0.0f) ? as_float(dy[i]) : 0.0f;
+    const float g = relu ? rules::relu_gradient(as_float(y[i]), as_float(dy[i])) : as_float(dy[i]);
     first += g;
     second += static_cast<double>(g) * ((as_float(x[i]) - mean[c]) * invstd[c]);
   }
@@ -121,7 +126,7 @@ __global__ void statistics_finish_kernel(int64_t rows, int channels, int groups,
   double mean_c = 0.0, variance = 0.0;
   shifted_statistics(rows, channels, groups, partials, x, c, mean_c, variance);
   mean[c] = static_cast<float>(mean_c);
-  invstd[c] = static_cast<float>(1.0 / sqrt(variance + eps));
+  invstd[c] = rules::invstd_of_variance(variance, eps);
 }
 
 template <typename T>
@@ -195,11 +200,11 @@ void apply(int64_t rows, int channels, const T* x, const float* mean, const floa
     int c = static_cast<int>(first % channels);
 #pragma unroll
     for (int j = 0; j < kWidth; ++j) {
-      const float scale = invstd[c] * gamma[c];
-      const float shift = beta[c] - mean[c] * scale;
-      float value = xs[j] * scale + shift;
+      const rules::BatchNormAffine affine =
+          rules::batch_norm_affine(mean[c], invstd[c], gamma[c], beta[c]);
+      float value = xs[j] * affine.scale + affine.shift;
       if (residual) value += residuals[j];
-      if (relu) value = value > 0.0f ? value : 0.0f;
+      if (relu) value = rules::relu(value);
       ys[j] = value;
       c = c + 1 == channels ? 0 : c + 1;
     }
@@ -237,7 +242,7 @@ void backward_input(int64_t rows, int64_t total_rows, int channels, const T* x, 
     int c = static_cast<int>(first % channels);
 #pragma unroll
     for (int j = 0; j < kWidth; ++j) {
-      const float g = (!relu || ys[j] > 0.0f) ? dys[j] : 0.0f;
+      const float g = relu ? rules::relu_gradient(ys[j], dys[j]) : dys[j];
       const float xhat = (xs[j] - mean[c]) * invstd[c];
       const float centred =
           batch_statistics ? g - dbeta[c] * inverse_rows - xhat * dgamma[c] * inverse_rows : g;
@@ -285,10 +290,8 @@ void batch_norm_centred_terms<Backend::cuda>(int64_t rows, int64_t total_rows, i
                                              const float* total_mean_terms, float* global_mean,
                                              float* square_terms) {
   cuda::for_each_index(channels, [=] __device__(int64_t c) {
-    const double total_mean = static_cast<double>(total_mean_terms[c]) / total_rows;
-    const double offset = mean[c] - total_mean;
-    global_mean[c] = static_cast<float>(total_mean);
-    square_terms[c] = static_cast<float>(centred_square_sum[c] + rows * offset * offset);
+    rules::batch_norm_centred_term(rows, total_rows, mean[c], centred_square_sum[c],
+                                   total_mean_terms[c], global_mean[c], square_terms[c]);
   });
 }
 
@@ -296,8 +299,8 @@ template <>
 void batch_norm_invstd<Backend::cuda>(int64_t total_rows, int channels,
                                       const float* total_square_terms, float eps, float* invstd) {
   cuda::for_each_index(channels, [=] __device__(int64_t c) {
-    invstd[c] = static_cast<float>(
-        1.0 / sqrt(static_cast<double>(total_square_terms[c]) / total_rows + eps));
+    invstd[c] =
+        rules::invstd_of_variance(static_cast<double>(total_square_terms[c]) / total_rows, eps);
   });
 }
 
@@ -307,7 +310,7 @@ void batch_norm_running_statistics<Backend::cuda>(int channels, const float* run
                                                   float* invstd) {
   cuda::for_each_index(channels, [=] __device__(int64_t c) {
     mean[c] = running_mean[c];
-    invstd[c] = 1.0f / sqrtf(running_var[c] + eps);
+    invstd[c] = rules::running_invstd(running_var[c], eps);
   });
 }
 
@@ -315,12 +318,10 @@ template <>
 void batch_norm_update_running<Backend::cuda>(int64_t rows, int channels, const float* mean,
                                               const float* invstd, float eps, float momentum,
                                               float* running_mean, float* running_var) {
-  const double unbiased = rows > 1 ? static_cast<double>(rows) / (rows - 1) : 1.0;
+  const double unbiased = rules::batch_norm_unbiased_factor(rows);
   cuda::for_each_index(channels, [=] __device__(int64_t c) {
-    const double biased_var = 1.0 / (static_cast<double>(invstd[c]) * invstd[c]) - eps;
-    running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mean[c];
-    running_var[c] =
-        static_cast<float>((1.0 - momentum) * running_var[c] + momentum * biased_var * unbiased);
+    rules::batch_norm_running_update(mean[c], invstd[c], eps, momentum, unbiased, running_mean[c],
+                                     running_var[c]);
   });
 }
 
