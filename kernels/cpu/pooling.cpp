@@ -1,9 +1,13 @@
-// Pooling on the CPU: one thread per (image, output row); channels innermost and contiguous.
+// The float32 <Backend::cpu> specializations of kernels/pooling.h (the bfloat16 ones are in
+// mixed_precision.cpp): one thread per (image, output row); channels innermost and contiguous; a
+// window is walked as on CUDA (kernels/rules/pooling.h).
 #include "kernels/pooling.h"
 
 #include <cstring>
 #include <limits>
 #include <vector>
+
+#include "kernels/rules/pooling.h"
 
 namespace ihd::kernels {
 
@@ -17,12 +21,9 @@ void max_pool2d_forward<Backend::cpu>(const Pool2dGeometry& g, const float* x, f
       for (int ow = 0; ow < out_w; ++ow) {
         float* out = y + ((static_cast<int64_t>(n) * out_h + oh) * out_w + ow) * channels;
         for (int c = 0; c < channels; ++c) out[c] = -std::numeric_limits<float>::infinity();
-        for (int kh = 0; kh < g.kernel; ++kh) {
-          const int ih = oh * g.stride - g.padding + kh;
-          if (ih < 0 || ih >= g.in_height) continue;
-          for (int kw = 0; kw < g.kernel; ++kw) {
-            const int iw = ow * g.stride - g.padding + kw;
-            if (iw < 0 || iw >= g.in_width) continue;
+        const rules::PoolWindow window = rules::pool_window(g, oh, ow);
+        for (int ih = window.ih_begin; ih < window.ih_end; ++ih) {
+          for (int iw = window.iw_begin; iw < window.iw_end; ++iw) {
             const float* in = image + (static_cast<int64_t>(ih) * g.in_width + iw) * channels;
 #pragma omp simd
             for (int c = 0; c < channels; ++c) out[c] = in[c] > out[c] ? in[c] : out[c];
@@ -48,12 +49,9 @@ void max_pool2d_backward<Backend::cpu>(const Pool2dGeometry& g, const float* x, 
       for (int ow = 0; ow < out_w; ++ow) {
         const int64_t out_offset = ((static_cast<int64_t>(n) * out_h + oh) * out_w + ow) * channels;
         std::fill(routed.begin(), routed.end(), 0);
-        for (int kh = 0; kh < g.kernel; ++kh) {
-          const int ih = oh * g.stride - g.padding + kh;
-          if (ih < 0 || ih >= g.in_height) continue;
-          for (int kw = 0; kw < g.kernel; ++kw) {
-            const int iw = ow * g.stride - g.padding + kw;
-            if (iw < 0 || iw >= g.in_width) continue;
+        const rules::PoolWindow window = rules::pool_window(g, oh, ow);
+        for (int ih = window.ih_begin; ih < window.ih_end; ++ih) {
+          for (int iw = window.iw_begin; iw < window.iw_end; ++iw) {
             const int64_t in_offset = (static_cast<int64_t>(ih) * g.in_width + iw) * channels;
             for (int c = 0; c < channels; ++c) {
               if (!routed[c] && image[in_offset + c] == y[out_offset + c]) {
