@@ -1,5 +1,6 @@
 // A bidirectional GRU layer over a padded batch of variable-length series, declared once for
-// both backends (backend.h), with PyTorch's equations and gate order (r, z, n), h0 = 0:
+// both backends (backend.h), with PyTorch's equations and gate order (r, z, n), h0 = 0 (one
+// unit's step and its gradient are written once, in kernels/rules/gru.h):
 //   r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)
 //   z = sigmoid(W_iz x + b_iz + W_hz h + b_hz)
 //   n = tanh(W_in x + b_in + r * (W_hn h + b_hn))

@@ -1,4 +1,6 @@
-// The bidirectional GRU on the GPU, the CPU twin's split (kernels/cpu/gru.cpp) step for step:
+// The <Backend::cuda> specializations of kernels/gru.h, with one unit's step and gradient from
+// kernels/rules/gru.h (shared with the CPU). The bidirectional GRU on the GPU, split as on the CPU
+// (kernels/cpu/gru.cpp) step for step:
 // the input projections of all positions as one cuBLAS GEMM, then per recurrence step one small
 // GEMM for W_h h of the whole batch and one launch of a gate kernel, a thread per (sequence,
 // unit); backward the same in reverse, then the weight gradients as GEMMs over all steps and the
@@ -10,18 +12,10 @@
 #include "kernels/elementwise.h"
 #include "kernels/gemm.h"
 #include "kernels/gru.h"
+#include "kernels/rules/gru.h"
 
 namespace ihd::kernels::cuda {
 namespace {
-
-__device__ float sigmoid_of(float value) {
-  return 1.0f / (1.0f + expf(-value));
-}
-
-// Position of recurrence step `step` of a sequence with `length` real steps.
-__device__ int position_of_step(int step, int length, bool reverse) {
-  return reverse ? length - 1 - step : step;
-}
 
 // Scratch floats of one direction's pass: forward input_gates [N*T, 3H], hidden [N, H],
 // hidden_gates [N, 3H]; backward input_gate_grads and hidden_gate_grads [N*T, 3H], carry [N, H].
@@ -63,20 +57,13 @@ void direction_forward(const GruGeometry& g, const int* lengths, bool reverse, i
         return;
       }
       const int64_t row =
-          static_cast<int64_t>(n) * steps + position_of_step(s, lengths[n], reverse);
+          static_cast<int64_t>(n) * steps + rules::position_of_step(s, lengths[n], reverse);
       const float* gi = input_gates + row * gate_rows;
       const float* gh = hidden_gates + n * gate_rows;
-      const float r = sigmoid_of(gi[j] + w.bias_ih[j] + gh[j] + w.bias_hh[j]);
-      const float z = sigmoid_of(gi[jz] + w.bias_ih[jz] + gh[jz] + w.bias_hh[jz]);
-      const float hidden_candidate_part = gh[jn] + w.bias_hh[jn];
-      const float candidate = tanhf(gi[jn] + w.bias_ih[jn] + r * hidden_candidate_part);
       const float previous = hidden[i];
-      step_gates[j] = r;
-      step_gates[jz] = z;
-      step_gates[jn] = candidate;
-      step_gates[3 * hidden_size + j] = hidden_candidate_part;
       h_before[j] = previous;
-      const float next = (1.0f - z) * candidate + z * previous;
+      const float next = rules::gru_unit_forward(hidden_size, j, gi, gh, w.bias_ih, w.bias_hh,
+                                                 previous, step_gates);
       hidden[i] = next;
       y[row * output_width + column + j] = next;
     });
@@ -111,23 +98,12 @@ void direction_backward(const GruGeometry& g, const int* host_lengths, const int
         return;
       }
       const int64_t row =
-          static_cast<int64_t>(n) * steps + position_of_step(s, lengths[n], reverse);
+          static_cast<int64_t>(n) * steps + rules::position_of_step(s, lengths[n], reverse);
       float* dgi = input_gate_grads + row * gate_rows;
       const float* step_gates = gates + step_row * 4 * hidden_size;
-      const float r = step_gates[j], z = step_gates[jz], candidate = step_gates[jn];
-      const float hidden_candidate_part = step_gates[3 * hidden_size + j];
-      const float dh = dy[row * output_width + column + j] + carry[i];
-      const float d_candidate = dh * (1.0f - z) * (1.0f - candidate * candidate);
-      const float d_update =
-          dh * (hidden_before[step_row * hidden_size + j] - candidate) * z * (1.0f - z);
-      const float d_reset = d_candidate * hidden_candidate_part * r * (1.0f - r);
-      dgi[j] = d_reset;
-      dgi[jz] = d_update;
-      dgi[jn] = d_candidate;
-      dgh[j] = d_reset;
-      dgh[jz] = d_update;
-      dgh[jn] = d_candidate * r;
-      carry[i] = dh * z;
+      carry[i] = rules::gru_unit_backward(hidden_size, j, step_gates,
+                                          hidden_before[step_row * hidden_size + j],
+                                          dy[row * output_width + column + j] + carry[i], dgi, dgh);
     });
     if (s > 0) {
       gemm<Backend::cuda>(false, false, batch, hidden_size, gate_rows, 1.0f, step_hidden_grads,
