@@ -4,7 +4,7 @@
 // logits and targets may hold anything, NaN included) and its gradient is 0; when the row weights
 // sum to 0 the loss and every gradient are 0. `loss` and `grad_loss` point at one float in the
 // backend's memory. Both passes reduce the weights, and the forward the loss, in double in a
-// fixed order (deterministic).
+// fixed order (deterministic); the element formulas are kernels/rules/loss.h.
 #pragma once
 
 #include "kernels/backend.h"
