@@ -1,4 +1,5 @@
-// The temporal convolution on the CPU as im2col + BLAS GEMM, like the 2-D reference
+// The <Backend::cpu> specializations of kernels/temporal_conv.h: the convolution as im2col + BLAS
+// GEMM, like the 2-D reference
 // (conv2d_reference.cpp), with the sequence lengths folded into im2col: a tap that falls on a
 // padded or out-of-range step copies zeros instead of reading x.
 //   forward:         y[P,O] = patches[P,K] * w[O,K]^T, then the bias, or 0 at padded positions
@@ -6,7 +7,7 @@
 //   backward data:   dpatches[P,K] = dy'[P,O] * w[O,K], then col2im
 // where P = N*T positions, K = k*C, and dy' is dy with the rows of padded positions zeroed. col2im
 // gathers: each real input step adds the taps that read it, in tap order, so there are no races
-// and the CUDA twin adds in the same order.
+// and CUDA adds in the same order (the tap arithmetic of both: kernels/rules/temporal_conv.h).
 #include "kernels/temporal_conv.h"
 
 #include <cstring>
@@ -14,6 +15,7 @@
 
 #include "kernels/elementwise.h"
 #include "kernels/gemm.h"
+#include "kernels/rules/temporal_conv.h"
 
 namespace ihd::kernels {
 namespace {
@@ -27,7 +29,7 @@ void im2col(const TemporalConvGeometry& g, const int* lengths, const float* x, f
     for (int t = 0; t < g.steps; ++t) {
       float* row = patches + (static_cast<int64_t>(n) * g.steps + t) * g.patch_size();
       for (int j = 0; j < g.kernel; ++j) {
-        const int source = t + j * g.dilation - g.padding();
+        const int source = rules::tap_input_step(t, j, g.dilation, g.padding());
         float* target = row + static_cast<int64_t>(j) * channels;
         if (source < 0 || source >= lengths[n]) {
           std::memset(target, 0, channel_bytes);
@@ -50,7 +52,7 @@ void col2im(const TemporalConvGeometry& g, const int* lengths, const float* dpat
       std::memset(out, 0, sizeof(float) * channels);
       if (s >= lengths[n]) continue;
       for (int j = 0; j < g.kernel; ++j) {
-        const int t = s - j * g.dilation + g.padding();
+        const int t = rules::tap_output_step(s, j, g.dilation, g.padding());
         if (t < 0 || t >= lengths[n]) continue;
         const float* in = dpatches + (static_cast<int64_t>(n) * g.steps + t) * g.patch_size() +
                           static_cast<int64_t>(j) * channels;

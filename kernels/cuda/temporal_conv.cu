@@ -1,11 +1,13 @@
-// The temporal convolution on the GPU, the CPU twin's im2col + GEMM (kernels/cpu/temporal_conv.cpp)
-// with cuBLAS for the products and a grid-stride kernel (launch.cuh) for each of im2col, the bias
-// and mask, dy's mask and col2im. col2im gathers, each input element adding its taps in the CPU's
-// order: no atomics, deterministic.
+// The <Backend::cuda> specializations of kernels/temporal_conv.h: the temporal convolution on the
+// GPU, the CPU's im2col + GEMM (kernels/cpu/temporal_conv.cpp, the same tap arithmetic from
+// kernels/rules/temporal_conv.h) with cuBLAS for the products and a grid-stride kernel (launch.cuh)
+// for each of im2col, the bias and mask, dy's mask and col2im. col2im gathers, each input element
+// adding its taps in the CPU's order: no atomics, deterministic.
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/sequence_scratch.h"
 #include "kernels/elementwise.h"
 #include "kernels/gemm.h"
+#include "kernels/rules/temporal_conv.h"
 #include "kernels/temporal_conv.h"
 
 namespace ihd::kernels::cuda {
@@ -20,7 +22,7 @@ void im2col(const TemporalConvGeometry& g, const int* lengths, const float* x, f
     const int tap = static_cast<int>((i % patch_size) / g.in_channels);
     const int c = static_cast<int>(i % g.in_channels);
     const int n = static_cast<int>(row / g.steps), t = static_cast<int>(row % g.steps);
-    const int source = t + tap * g.dilation - padding;
+    const int source = rules::tap_input_step(t, tap, g.dilation, padding);
     patches[i] = source < 0 || source >= lengths[n]
                      ? 0.0f
                      : x[(static_cast<int64_t>(n) * g.steps + source) * g.in_channels + c];
@@ -87,7 +89,7 @@ void temporal_conv1d_backward<Backend::cuda>(const TemporalConvGeometry& g, cons
     float total = 0.0f;
     if (s < length) {
       for (int j = 0; j < g.kernel; ++j) {
-        const int t = s - j * g.dilation + padding;
+        const int t = rules::tap_output_step(s, j, g.dilation, padding);
         if (t < 0 || t >= length) continue;
         total += dpatches[(static_cast<int64_t>(n) * g.steps + t) * patch_size +
                           static_cast<int64_t>(j) * g.in_channels + c];
