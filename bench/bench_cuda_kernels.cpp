@@ -17,12 +17,14 @@
 
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/context.h"
-#include "kernels/cuda/kernels.h"
+#include "kernels/cuda/memory.h"
+#include "kernels/kernels.h"
 
 namespace ihd {
 namespace {
 
 namespace cuda = kernels::cuda;
+using kernels::Backend;
 
 // Batch of the memory-bound benchmarks: activations of ResNet-50 at 224 x 224, batch 64.
 constexpr int kBatch = 64;
@@ -34,10 +36,10 @@ class DeviceArrayOf {
   explicit DeviceArrayOf(int64_t n, float value = 0.5f)
       : data_(static_cast<T*>(cuda::device_allocate(sizeof(T) * n))) {
     if constexpr (std::is_same_v<T, float>) {
-      cuda::fill(n, value, data_);
+      kernels::fill<Backend::cuda>(n, value, data_);
     } else {
       const DeviceArrayOf<float> values(n, value);
-      cuda::convert(n, values.get(), data_);
+      kernels::convert<Backend::cuda>(n, values.get(), data_);
     }
   }
   ~DeviceArrayOf() { cuda::device_release(data_); }
@@ -127,19 +129,21 @@ void BM_device_copy(benchmark::State& state) {
 void BM_add(benchmark::State& state) {
   const int64_t n = int64_t{64} << 20;
   DeviceArray a(n), b(n), out(n);
-  time_on_gpu(state, 12.0 * n, 0, [&] { cuda::add(n, a.get(), b.get(), out.get()); });
+  time_on_gpu(state, 12.0 * n, 0,
+              [&] { kernels::add<Backend::cuda>(n, a.get(), b.get(), out.get()); });
 }
 
 void BM_relu_backward(benchmark::State& state) {
   const int64_t n = int64_t{64} << 20;
   DeviceArray y(n), dy(n), dx(n);
-  time_on_gpu(state, 12.0 * n, 0, [&] { cuda::relu_backward(n, y.get(), dy.get(), dx.get()); });
+  time_on_gpu(state, 12.0 * n, 0,
+              [&] { kernels::relu_backward<Backend::cuda>(n, y.get(), dy.get(), dx.get()); });
 }
 
 void BM_sum(benchmark::State& state) {
   const int64_t n = int64_t{64} << 20;
   DeviceArray x(n), total(1);
-  time_on_gpu(state, 4.0 * n, 0, [&] { cuda::sum(n, x.get(), total.get()); });
+  time_on_gpu(state, 4.0 * n, 0, [&] { kernels::sum<Backend::cuda>(n, x.get(), total.get()); });
 }
 
 // ---- batch norm at ResNet-50 activation shapes (batch 64, 224 x 224 input) ----
@@ -157,7 +161,8 @@ void BM_batch_norm_statistics(benchmark::State& state) {
   DeviceArrayOf<T> x(rows * channels);
   DeviceArray mean(channels), invstd(channels);
   time_on_gpu(state, sizeof(T) * static_cast<double>(rows * channels), 0, [&] {
-    cuda::batch_norm_statistics(rows, channels, x.get(), 1e-5f, mean.get(), invstd.get());
+    kernels::batch_norm_statistics<Backend::cuda>(rows, channels, x.get(), 1e-5f, mean.get(),
+                                                  invstd.get());
   });
 }
 
@@ -170,8 +175,9 @@ void BM_batch_norm_apply_residual_relu(benchmark::State& state) {
   DeviceArrayOf<T> x(n), residual(n), y(n);
   DeviceArray mean(channels), invstd(channels, 1.0f), gamma(channels), beta(channels);
   time_on_gpu(state, 3.0 * sizeof(T) * n, 0, [&] {
-    cuda::batch_norm_apply(rows, channels, x.get(), mean.get(), invstd.get(), gamma.get(),
-                           beta.get(), residual.get(), true, y.get());
+    kernels::batch_norm_apply<Backend::cuda>(rows, channels, x.get(), mean.get(), invstd.get(),
+                                             gamma.get(), beta.get(), residual.get(), true,
+                                             y.get());
   });
 }
 
@@ -186,11 +192,12 @@ void BM_batch_norm_backward_residual_relu(benchmark::State& state) {
   DeviceArray mean(channels), invstd(channels, 1.0f), gamma(channels), dgamma(channels),
       dbeta(channels);
   time_on_gpu(state, 8.0 * sizeof(T) * n, 0, [&] {
-    cuda::batch_norm_backward_reduce(rows, channels, x.get(), y.get(), dy.get(), mean.get(),
-                                     invstd.get(), true, dgamma.get(), dbeta.get());
-    cuda::batch_norm_backward_input(rows, rows, channels, x.get(), y.get(), dy.get(), mean.get(),
-                                    invstd.get(), gamma.get(), true, true, dgamma.get(),
-                                    dbeta.get(), dx.get(), dresidual.get());
+    kernels::batch_norm_backward_reduce<Backend::cuda>(rows, channels, x.get(), y.get(), dy.get(),
+                                                       mean.get(), invstd.get(), true, dgamma.get(),
+                                                       dbeta.get());
+    kernels::batch_norm_backward_input<Backend::cuda>(
+        rows, rows, channels, x.get(), y.get(), dy.get(), mean.get(), invstd.get(), gamma.get(),
+        true, true, dgamma.get(), dbeta.get(), dx.get(), dresidual.get());
   });
 }
 
@@ -209,7 +216,8 @@ void BM_max_pool_forward(benchmark::State& state) {
   const int64_t in = int64_t{g.batch} * g.in_height * g.in_width * g.channels;
   const int64_t out = int64_t{g.batch} * g.out_height() * g.out_width() * g.channels;
   DeviceArray x(in), y(out);
-  time_on_gpu(state, 4.0 * (in + out), 0, [&] { cuda::max_pool2d_forward(g, x.get(), y.get()); });
+  time_on_gpu(state, 4.0 * (in + out), 0,
+              [&] { kernels::max_pool2d_forward<Backend::cuda>(g, x.get(), y.get()); });
 }
 
 void BM_max_pool_backward(benchmark::State& state) {
@@ -217,15 +225,17 @@ void BM_max_pool_backward(benchmark::State& state) {
   const int64_t in = int64_t{g.batch} * g.in_height * g.in_width * g.channels;
   const int64_t out = int64_t{g.batch} * g.out_height() * g.out_width() * g.channels;
   DeviceArray x(in), y(out), dy(out), dx(in);
-  time_on_gpu(state, 4.0 * (2 * in + 2 * out), 0,
-              [&] { cuda::max_pool2d_backward(g, x.get(), y.get(), dy.get(), dx.get()); });
+  time_on_gpu(state, 4.0 * (2 * in + 2 * out), 0, [&] {
+    kernels::max_pool2d_backward<Backend::cuda>(g, x.get(), y.get(), dy.get(), dx.get());
+  });
 }
 
 void BM_global_avg_pool_forward(benchmark::State& state) {
   const int64_t pixels = 7 * 7, channels = 2048;
   DeviceArray x(kBatch * pixels * channels), y(kBatch * channels);
   time_on_gpu(state, 4.0 * kBatch * (pixels + 1) * channels, 0, [&] {
-    cuda::global_avg_pool_forward(kBatch, pixels, static_cast<int>(channels), x.get(), y.get());
+    kernels::global_avg_pool_forward<Backend::cuda>(kBatch, pixels, static_cast<int>(channels),
+                                                    x.get(), y.get());
   });
 }
 
@@ -237,7 +247,8 @@ void BM_adam_update(benchmark::State& state) {
   DeviceArray param(n), grad(n), exp_avg(n), exp_avg_sq(n);
   kernels::AdamHyper hyper;
   time_on_gpu(state, 28.0 * n, 0, [&] {
-    cuda::adam_update(n, param.get(), grad.get(), exp_avg.get(), exp_avg_sq.get(), hyper);
+    kernels::adam_update<Backend::cuda>(n, param.get(), grad.get(), exp_avg.get(), exp_avg_sq.get(),
+                                        hyper);
   });
 }
 
@@ -246,8 +257,9 @@ void BM_sgd_momentum_update(benchmark::State& state) {
   DeviceArray param(n), grad(n), buffer(n);
   kernels::SgdHyper hyper;
   hyper.momentum = 0.9f;
-  time_on_gpu(state, 20.0 * n, 0,
-              [&] { cuda::sgd_update(n, param.get(), grad.get(), buffer.get(), hyper, false); });
+  time_on_gpu(state, 20.0 * n, 0, [&] {
+    kernels::sgd_update<Backend::cuda>(n, param.get(), grad.get(), buffer.get(), hyper, false);
+  });
 }
 
 // Element counts of ResNet-50's 161 parameters: convolution weights, batch-norm scale and shift,
@@ -317,17 +329,17 @@ void BM_resnet50_optimizer_step(benchmark::State& state, bool adamw, bool multi_
   time_on_gpu(state, (adamw ? 28.0 : 20.0) * kResNet50Parameters, 0, [&] {
     if (multi_tensor) {
       if (adamw) {
-        cuda::adam_update_many(slices.data(), count, adam);
+        kernels::adam_update_many<Backend::cuda>(slices.data(), count, adam);
       } else {
-        cuda::sgd_update_many(slices.data(), count, sgd);
+        kernels::sgd_update_many<Backend::cuda>(slices.data(), count, sgd);
       }
       return;
     }
     for (const kernels::ParameterSlice& s : slices) {
       if (adamw) {
-        cuda::adam_update(s.n, s.param, s.grad, s.exp_avg, s.exp_avg_sq, adam);
+        kernels::adam_update<Backend::cuda>(s.n, s.param, s.grad, s.exp_avg, s.exp_avg_sq, adam);
       } else {
-        cuda::sgd_update(s.n, s.param, s.grad, s.momentum_buffer, sgd, false);
+        kernels::sgd_update<Backend::cuda>(s.n, s.param, s.grad, s.momentum_buffer, sgd, false);
       }
     }
   });
@@ -376,19 +388,19 @@ void convolve(const kernels::Conv2dGeometry& g, Direction direction, T* x, T* w,
   switch (direction) {
     case Direction::forward:
       if constexpr (std::is_same_v<T, float>) {
-        cuda::conv2d_forward(g, x, w, nullptr, y);
+        kernels::conv2d_forward<Backend::cuda>(g, x, w, nullptr, y);
       } else {
-        cuda::conv2d_forward(g, x, w, y);
+        kernels::conv2d_forward<Backend::cuda>(g, x, w, y);
       }
       break;
     case Direction::backward_data:
-      cuda::conv2d_backward_data(g, y, w, x);
+      kernels::conv2d_backward_data<Backend::cuda>(g, y, w, x);
       break;
     case Direction::backward_filter:
       if constexpr (std::is_same_v<T, float>) {
-        cuda::conv2d_backward_weight(g, x, y, w, nullptr);
+        kernels::conv2d_backward_weight<Backend::cuda>(g, x, y, w, nullptr);
       } else {
-        cuda::conv2d_backward_weight(g, x, y, w);
+        kernels::conv2d_backward_weight<Backend::cuda>(g, x, y, w);
       }
       break;
   }

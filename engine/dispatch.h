@@ -1,7 +1,10 @@
-// IHD_ON_DEVICE(device, kernel(args...)): calls kernels::cuda::kernel(args...) for a CUDA device
-// and kernels::cpu::kernel(args...) otherwise. Every kernel has a CPU twin with the same signature
-// (see kernels/README.md), so one call site serves both backends. In a build without CUDA a CUDA
-// device gets a clear error instead.
+// IHD_ON_DEVICE(device, kernel, args...): calls kernels::kernel<Backend::cuda>(args...) for a CUDA
+// device and kernels::kernel<Backend::cpu>(args...) otherwise (IHD_ON_BACKEND, kernels/backend.h,
+// with the backend of the device). Every kernel is declared once over both backends
+// (kernels/README.md), so one call site serves both. In a build without CUDA a CUDA device gets a
+// clear error instead, and no cuda specialization is named.
+// IHD_CUDA_ONLY(call) calls one of the CUDA backend's own helpers (kernels/cuda/memory.h), which
+// have no CPU counterpart.
 //
 // with_activation_type(dtype, op, body) does the same for the element type: it calls
 // body(float{}) or body(bfloat16{}), so that an op writes its kernel calls once, as a generic
@@ -14,7 +17,7 @@
 #include "common/error.h"
 #include "engine/tensor.h"
 #include "kernels/bfloat16.h"
-#include "kernels/cpu/kernels.h"
+#include "kernels/kernels.h"
 
 namespace ihd {
 
@@ -30,6 +33,11 @@ T* typed_data(const Tensor& tensor) {
   }
 }
 
+// The backend that runs the kernels of a device's tensors.
+inline kernels::Backend backend_of(const Device& device) {
+  return device.is_cuda() ? kernels::Backend::cuda : kernels::Backend::cpu;
+}
+
 template <typename Body>
 decltype(auto) with_activation_type(DType dtype, std::string_view op, Body&& body) {
   if (dtype == DType::bf16) return body(bfloat16{});
@@ -40,25 +48,13 @@ decltype(auto) with_activation_type(DType dtype, std::string_view op, Body&& bod
 
 }  // namespace ihd
 
+#define IHD_ON_DEVICE(device, kernel, ...) \
+  IHD_ON_BACKEND(::ihd::backend_of(device), kernel, __VA_ARGS__)
+
 #ifdef IHD_WITH_CUDA
-#include "kernels/cuda/kernels.h"
-#define IHD_ON_DEVICE(device, call) \
-  do {                              \
-    if ((device).is_cuda()) {       \
-      ::ihd::kernels::cuda::call;   \
-    } else {                        \
-      ::ihd::kernels::cpu::call;    \
-    }                               \
-  } while (0)
+#include "kernels/cuda/memory.h"
 #define IHD_CUDA_ONLY(call) ::ihd::kernels::cuda::call
 #else
-#define IHD_ON_DEVICE(device, call)                                    \
-  do {                                                                 \
-    IHD_CHECK(!(device).is_cuda(),                                     \
-              "this build of ihd has no CUDA backend (configure with " \
-              "-DIHD_CUDA=ON on a machine with nvcc and cuDNN)");      \
-    ::ihd::kernels::cpu::call;                                         \
-  } while (0)
 #define IHD_CUDA_ONLY(call) \
   throw ::ihd::Error("this build of ihd has no CUDA backend (configure with -DIHD_CUDA=ON)")
 #endif

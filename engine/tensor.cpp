@@ -94,7 +94,7 @@ std::vector<float> Tensor::to_vector() const {
   }
   if (dtype() == DType::bf16) {
     const Tensor host = to(Device::cpu());
-    kernels::cpu::convert(numel(), host.data_bf16(), values.data());
+    kernels::convert<kernels::Backend::cpu>(numel(), host.data_bf16(), values.data());
     return values;
   }
   IHD_CHECK(dtype() == DType::f32, "to_vector: unsupported dtype ", dtype_name(dtype()));
@@ -120,7 +120,7 @@ void Tensor::copy_from(const Tensor& source) {
 }
 
 void Tensor::fill(float value) {
-  IHD_ON_DEVICE(device(), fill(numel(), value, data()));
+  IHD_ON_DEVICE(device(), fill, numel(), value, data());
 }
 
 Tensor Tensor::view(Shape new_shape) const {

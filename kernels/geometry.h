@@ -1,4 +1,4 @@
-// Shapes of the windowed and sequence ops, shared by the CPU and CUDA kernels so that both twins
+// Shapes of the windowed and sequence ops, shared by the CPU and CUDA kernels so that both backends
 // take exactly the same arguments. Images are NHWC, convolution weights OHWI; sequences are
 // [N, T, C] (batch, steps, channels), padded batches of series whose real lengths the sequence
 // kernels take beside the geometry.
@@ -69,7 +69,7 @@ struct GruGeometry {
   int64_t input_elements() const { return rows() * input_size; }
   int64_t output_elements() const { return rows() * 2 * hidden_size; }
   int64_t gate_rows() const { return 3 * static_cast<int64_t>(hidden_size); }  // r, z, n
-  // What the forward pass saves for the backward pass, per direction (see kernels/cpu/gru.h).
+  // What the forward pass saves for the backward pass, per direction (see kernels/gru.h).
   int64_t saved_elements_per_direction() const { return rows() * 5 * hidden_size; }
 };
 

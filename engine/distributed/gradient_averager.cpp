@@ -48,7 +48,7 @@ void GradientAverager::backward(const Tensor& loss) {
   const float mean_factor = 1.0f / static_cast<float>(group_.size());
   for (Bucket& bucket : buckets_) {
     const Device device = bucket.flat.device();
-    IHD_ON_DEVICE(device, scale(bucket.numel, bucket.flat.data(), mean_factor, bucket.flat.data()));
+    IHD_ON_DEVICE(device, scale, bucket.numel, bucket.flat.data(), mean_factor, bucket.flat.data());
     for (std::size_t k = 0; k < bucket.parameters.size(); ++k) {
       const Tensor& parameter = parameters_[bucket.parameters[k]].second;
       if (!parameter.grad().defined()) continue;
@@ -79,7 +79,7 @@ void GradientAverager::start(Bucket& bucket) {
                 " is ", dtype_name(grad.dtype()), ", not float32");
       copy_bytes(slot, device, grad.data(), grad.device(), grad.bytes());
     } else {
-      IHD_ON_DEVICE(device, fill(parameter.numel(), 0.0f, slot));
+      IHD_ON_DEVICE(device, fill, parameter.numel(), 0.0f, slot);
     }
   }
   bucket.started = true;

@@ -26,8 +26,8 @@ Tensor add(const Tensor& a, const Tensor& b) {
   Tensor out = Tensor::empty(a.shape(), a.device(), a.dtype());
   with_activation_type(a.dtype(), "add", [&](auto tag) {
     using T = decltype(tag);
-    IHD_ON_DEVICE(a.device(),
-                  add(a.numel(), typed_data<T>(a), typed_data<T>(b), typed_data<T>(out)));
+    IHD_ON_DEVICE(a.device(), add, a.numel(), typed_data<T>(a), typed_data<T>(b),
+                  typed_data<T>(out));
   });
   if (any_requires_grad({&a, &b})) {
     attach_grad_fn(out, "add", {a, b}, [](const Tensor& grad) {
@@ -40,12 +40,12 @@ Tensor add(const Tensor& a, const Tensor& b) {
 Tensor mul(const Tensor& a, const Tensor& b) {
   check_same_shape("mul", a, b);
   Tensor out = empty_like(a);
-  IHD_ON_DEVICE(a.device(), mul(a.numel(), a.data(), b.data(), out.data()));
+  IHD_ON_DEVICE(a.device(), mul, a.numel(), a.data(), b.data(), out.data());
   if (any_requires_grad({&a, &b})) {
     attach_grad_fn(out, "mul", {a, b}, [a, b](const Tensor& grad) {
       Tensor grad_a = empty_like(a), grad_b = empty_like(b);
-      IHD_ON_DEVICE(a.device(), mul(a.numel(), grad.data(), b.data(), grad_a.data()));
-      IHD_ON_DEVICE(a.device(), mul(a.numel(), grad.data(), a.data(), grad_b.data()));
+      IHD_ON_DEVICE(a.device(), mul, a.numel(), grad.data(), b.data(), grad_a.data());
+      IHD_ON_DEVICE(a.device(), mul, a.numel(), grad.data(), a.data(), grad_b.data());
       return std::vector<Tensor>{grad_a, grad_b};
     });
   }
@@ -54,11 +54,11 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 
 Tensor scale(const Tensor& x, float factor) {
   Tensor out = empty_like(x);
-  IHD_ON_DEVICE(x.device(), scale(x.numel(), x.data(), factor, out.data()));
+  IHD_ON_DEVICE(x.device(), scale, x.numel(), x.data(), factor, out.data());
   if (any_requires_grad({&x})) {
     attach_grad_fn(out, "scale", {x}, [factor](const Tensor& grad) {
       Tensor grad_x = empty_like(grad);
-      IHD_ON_DEVICE(grad.device(), scale(grad.numel(), grad.data(), factor, grad_x.data()));
+      IHD_ON_DEVICE(grad.device(), scale, grad.numel(), grad.data(), factor, grad_x.data());
       return std::vector<Tensor>{grad_x};
     });
   }
@@ -70,13 +70,13 @@ namespace {
 // sum(x) * factor, the body of sum and mean.
 Tensor scaled_sum(const char* op, const Tensor& x, float factor) {
   Tensor out = Tensor::empty(Shape{}, x.device());
-  IHD_ON_DEVICE(x.device(), sum(x.numel(), x.data(), out.data()));
-  if (factor != 1.0f) IHD_ON_DEVICE(x.device(), scale(1, out.data(), factor, out.data()));
+  IHD_ON_DEVICE(x.device(), sum, x.numel(), x.data(), out.data());
+  if (factor != 1.0f) IHD_ON_DEVICE(x.device(), scale, 1, out.data(), factor, out.data());
   if (any_requires_grad({&x})) {
     attach_grad_fn(out, op, {x}, [shape = x.shape(), factor](const Tensor& grad) {
       Tensor grad_x = Tensor::empty(shape, grad.device());
-      IHD_ON_DEVICE(grad.device(),
-                    broadcast_scalar(grad_x.numel(), grad.data(), factor, grad_x.data()));
+      IHD_ON_DEVICE(grad.device(), broadcast_scalar, grad_x.numel(), grad.data(), factor,
+                    grad_x.data());
       return std::vector<Tensor>{grad_x};
     });
   }

@@ -30,12 +30,12 @@ int64_t global_statistics(const T* x, int64_t rows, int channels, Device device,
   const Shape channel_shape{channels};
   Tensor local_mean = Tensor::empty(channel_shape, device);
   Tensor centred_square_sum = Tensor::empty(channel_shape, device);
-  IHD_ON_DEVICE(
-      device, batch_norm_moments(rows, channels, x, local_mean.data(), centred_square_sum.data()));
+  IHD_ON_DEVICE(device, batch_norm_moments, rows, channels, x, local_mean.data(),
+                centred_square_sum.data());
   // First sum: rows * mean of each channel, then the row count.
   Tensor mean_terms = Tensor::empty(Shape{channels + 2}, device);
-  IHD_ON_DEVICE(device,
-                scale(channels, local_mean.data(), static_cast<float>(rows), mean_terms.data()));
+  IHD_ON_DEVICE(device, scale, channels, local_mean.data(), static_cast<float>(rows),
+                mean_terms.data());
   float counts[2] = {static_cast<float>(rows % kRowCountBase),
                      static_cast<float>(rows / kRowCountBase)};
   copy_bytes(mean_terms.data() + channels, device, counts, Device::cpu(), sizeof(counts));
@@ -52,11 +52,10 @@ int64_t global_statistics(const T* x, int64_t rows, int channels, Device device,
             total_rows);
   // Second sum: each replica's centred sum of squares about the global mean.
   Tensor square_terms = Tensor::empty(channel_shape, device);
-  IHD_ON_DEVICE(device, batch_norm_centred_terms(rows, total_rows, channels, local_mean.data(),
-                                                 centred_square_sum.data(), mean_terms.data(), mean,
-                                                 square_terms.data()));
+  IHD_ON_DEVICE(device, batch_norm_centred_terms, rows, total_rows, channels, local_mean.data(),
+                centred_square_sum.data(), mean_terms.data(), mean, square_terms.data());
   replica_sum(square_terms.data(), channels);
-  IHD_ON_DEVICE(device, batch_norm_invstd(total_rows, channels, square_terms.data(), eps, invstd));
+  IHD_ON_DEVICE(device, batch_norm_invstd, total_rows, channels, square_terms.data(), eps, invstd);
   return total_rows;
 }
 
@@ -94,23 +93,21 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
     } else if (options.training) {
       IHD_CHECK(rows > 1, "batch_norm: training needs more than one value per channel, got input ",
                 x.shape().to_string());
-      IHD_ON_DEVICE(device, batch_norm_statistics(rows, channels, typed_data<T>(x), options.eps,
-                                                  mean.data(), invstd.data()));
+      IHD_ON_DEVICE(device, batch_norm_statistics, rows, channels, typed_data<T>(x), options.eps,
+                    mean.data(), invstd.data());
     } else {
-      IHD_ON_DEVICE(device,
-                    batch_norm_running_statistics(channels, running_mean.data(), running_var.data(),
-                                                  options.eps, mean.data(), invstd.data()));
+      IHD_ON_DEVICE(device, batch_norm_running_statistics, channels, running_mean.data(),
+                    running_var.data(), options.eps, mean.data(), invstd.data());
     }
     if (options.training) {
-      IHD_ON_DEVICE(device, batch_norm_update_running(total_rows, channels, mean.data(),
-                                                      invstd.data(), options.eps, options.momentum,
-                                                      running_mean.data(), running_var.data()));
+      IHD_ON_DEVICE(device, batch_norm_update_running, total_rows, channels, mean.data(),
+                    invstd.data(), options.eps, options.momentum, running_mean.data(),
+                    running_var.data());
     }
     Tensor y = Tensor::empty(x.shape(), device, x.dtype());
-    IHD_ON_DEVICE(
-        device, batch_norm_apply(rows, channels, typed_data<T>(x), mean.data(), invstd.data(),
-                                 weight.data(), bias.data(), typed_data<T>(residual), options.relu,
-                                 typed_data<T>(y)));
+    IHD_ON_DEVICE(device, batch_norm_apply, rows, channels, typed_data<T>(x), mean.data(),
+                  invstd.data(), weight.data(), bias.data(), typed_data<T>(residual), options.relu,
+                  typed_data<T>(y));
     if (any_requires_grad({&x, &weight, &bias, &residual})) {
       attach_grad_fn(
           y, "batch_norm", {x, weight, bias, residual},
@@ -122,10 +119,9 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
             if (residual.requires_grad()) {
               grad_residual = Tensor::empty(x.shape(), device, x.dtype());
             }
-            IHD_ON_DEVICE(device, batch_norm_backward_reduce(
-                                      rows, channels, typed_data<T>(x), typed_data<T>(output),
-                                      typed_data<T>(grad), mean.data(), invstd.data(), options.relu,
-                                      grad_weight.data(), grad_bias.data()));
+            IHD_ON_DEVICE(device, batch_norm_backward_reduce, rows, channels, typed_data<T>(x),
+                          typed_data<T>(output), typed_data<T>(grad), mean.data(), invstd.data(),
+                          options.relu, grad_weight.data(), grad_bias.data());
             // dx needs the two sums over every row the statistics cover: across the replicas
             // when synchronised. The parameter gradients: replica r's loss L_r is the mean over
             // its own B samples and one process's loss over all N B samples is
@@ -147,12 +143,11 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
               dgamma_total = totals.data();
               dbeta_total = totals.data() + channels;
             }
-            IHD_ON_DEVICE(device,
-                          batch_norm_backward_input(
-                              rows, total_rows, channels, typed_data<T>(x), typed_data<T>(output),
-                              typed_data<T>(grad), mean.data(), invstd.data(), weight.data(),
-                              options.relu, options.training, dgamma_total, dbeta_total,
-                              typed_data<T>(grad_x), typed_data<T>(grad_residual)));
+            IHD_ON_DEVICE(device, batch_norm_backward_input, rows, total_rows, channels,
+                          typed_data<T>(x), typed_data<T>(output), typed_data<T>(grad), mean.data(),
+                          invstd.data(), weight.data(), options.relu, options.training,
+                          dgamma_total, dbeta_total, typed_data<T>(grad_x),
+                          typed_data<T>(grad_residual));
             return std::vector<Tensor>{grad_x, grad_weight, grad_bias, grad_residual};
           });
     }

@@ -14,9 +14,9 @@ Tensor cast(const Tensor& x, DType dtype) {
             " -> ", dtype_name(dtype));
   Tensor y = Tensor::empty(x.shape(), x.device(), dtype);
   if (narrowing) {
-    IHD_ON_DEVICE(x.device(), convert(x.numel(), x.data(), y.data_bf16()));
+    IHD_ON_DEVICE(x.device(), convert, x.numel(), x.data(), y.data_bf16());
   } else {
-    IHD_ON_DEVICE(x.device(), convert(x.numel(), x.data_bf16(), y.data()));
+    IHD_ON_DEVICE(x.device(), convert, x.numel(), x.data_bf16(), y.data());
   }
   if (any_requires_grad({&x})) {
     attach_grad_fn(y, "cast", {x}, [from = x.dtype()](const Tensor& grad) {

@@ -1,7 +1,7 @@
-// conv2d: checks shapes, builds the geometry both kernel twins take, and wires the backward pass
-// (gradient of the input by "backward data", of the weight and bias by "backward weight"). Under
-// bfloat16 autocast (or with a bfloat16 input) the input and weight pass through cast(), whose
-// backward hands float32 gradients to float32 tensors.
+// conv2d: checks shapes, builds the geometry both backends' kernels take, and wires the backward
+// pass (gradient of the input by "backward data", of the weight and bias by "backward weight").
+// Under bfloat16 autocast (or with a bfloat16 input) the input and weight pass through cast(),
+// whose backward hands float32 gradients to float32 tensors.
 #include "engine/autocast.h"
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
@@ -42,22 +42,21 @@ Shape output_shape(const kernels::Conv2dGeometry& g) {
 Tensor convolve_float32(const kernels::Conv2dGeometry& g, const Tensor& x, const Tensor& weight,
                         const Tensor& bias) {
   Tensor y = Tensor::empty(output_shape(g), x.device());
-  IHD_ON_DEVICE(x.device(), conv2d_forward(g, x.data(), weight.data(),
-                                           bias.defined() ? bias.data() : nullptr, y.data()));
+  IHD_ON_DEVICE(x.device(), conv2d_forward, g, x.data(), weight.data(),
+                bias.defined() ? bias.data() : nullptr, y.data());
   if (any_requires_grad({&x, &weight, &bias})) {
     attach_grad_fn(y, "conv2d", {x, weight, bias}, [g, x, weight, bias](const Tensor& grad) {
       Tensor grad_x, grad_weight, grad_bias;
       if (x.requires_grad()) {
         grad_x = Tensor::empty(x.shape(), x.device());
-        IHD_ON_DEVICE(x.device(),
-                      conv2d_backward_data(g, grad.data(), weight.data(), grad_x.data()));
+        IHD_ON_DEVICE(x.device(), conv2d_backward_data, g, grad.data(), weight.data(),
+                      grad_x.data());
       }
       if (weight.requires_grad() || bias.requires_grad()) {
         grad_weight = Tensor::empty(weight.shape(), x.device());
         if (bias.defined()) grad_bias = Tensor::empty(bias.shape(), x.device());
-        IHD_ON_DEVICE(x.device(),
-                      conv2d_backward_weight(g, x.data(), grad.data(), grad_weight.data(),
-                                             bias.defined() ? grad_bias.data() : nullptr));
+        IHD_ON_DEVICE(x.device(), conv2d_backward_weight, g, x.data(), grad.data(),
+                      grad_weight.data(), bias.defined() ? grad_bias.data() : nullptr);
       }
       return std::vector<Tensor>{grad_x, grad_weight, grad_bias};
     });
@@ -68,19 +67,19 @@ Tensor convolve_float32(const kernels::Conv2dGeometry& g, const Tensor& x, const
 // x and weight are bfloat16 here.
 Tensor convolve_bfloat16(const kernels::Conv2dGeometry& g, const Tensor& x, const Tensor& weight) {
   Tensor y = Tensor::empty(output_shape(g), x.device(), DType::bf16);
-  IHD_ON_DEVICE(x.device(), conv2d_forward(g, x.data_bf16(), weight.data_bf16(), y.data_bf16()));
+  IHD_ON_DEVICE(x.device(), conv2d_forward, g, x.data_bf16(), weight.data_bf16(), y.data_bf16());
   if (any_requires_grad({&x, &weight})) {
     attach_grad_fn(y, "conv2d", {x, weight}, [g, x, weight](const Tensor& grad) {
       Tensor grad_x, grad_weight;
       if (x.requires_grad()) {
         grad_x = Tensor::empty(x.shape(), x.device(), DType::bf16);
-        IHD_ON_DEVICE(x.device(), conv2d_backward_data(g, grad.data_bf16(), weight.data_bf16(),
-                                                       grad_x.data_bf16()));
+        IHD_ON_DEVICE(x.device(), conv2d_backward_data, g, grad.data_bf16(), weight.data_bf16(),
+                      grad_x.data_bf16());
       }
       if (weight.requires_grad()) {
         grad_weight = Tensor::empty(weight.shape(), x.device(), DType::bf16);
-        IHD_ON_DEVICE(x.device(), conv2d_backward_weight(g, x.data_bf16(), grad.data_bf16(),
-                                                         grad_weight.data_bf16()));
+        IHD_ON_DEVICE(x.device(), conv2d_backward_weight, g, x.data_bf16(), grad.data_bf16(),
+                      grad_weight.data_bf16());
       }
       return std::vector<Tensor>{grad_x, grad_weight};
     });

@@ -1,5 +1,5 @@
 // gru_bidirectional: checks the input, the lengths and both directions' weights, runs the kernel
-// twin of x's device (kernels/cpu/gru.h), and wires the backward pass. The forward pass keeps the
+// of x's device (kernels/gru.h), and wires the backward pass. The forward pass keeps the
 // gates and hidden states the backward pass needs in one `saved` tensor, freed with the node.
 #include <string>
 
@@ -62,8 +62,8 @@ Tensor gru_bidirectional(const Tensor& x, const std::vector<int>& lengths,
   const Device device = x.device();
   Tensor y = Tensor::empty(Shape{g.batch, g.steps, 2 * g.hidden_size}, device);
   Tensor saved = Tensor::empty(Shape{2 * g.saved_elements_per_direction()}, device);
-  IHD_ON_DEVICE(device, gru_bidirectional_forward(g, lengths.data(), x.data(), pointers_of(forward),
-                                                  pointers_of(reverse), y.data(), saved.data()));
+  IHD_ON_DEVICE(device, gru_bidirectional_forward, g, lengths.data(), x.data(),
+                pointers_of(forward), pointers_of(reverse), y.data(), saved.data());
   if (any_requires_grad({&x, &forward.weight_ih, &forward.weight_hh, &forward.bias_ih,
                          &forward.bias_hh, &reverse.weight_ih, &reverse.weight_hh, &reverse.bias_ih,
                          &reverse.bias_hh})) {
@@ -74,11 +74,10 @@ Tensor gru_bidirectional(const Tensor& x, const std::vector<int>& lengths,
                      Tensor grad_x;
                      if (x.requires_grad()) grad_x = Tensor::empty(x.shape(), device);
                      const GruGradients grad_forward(forward), grad_reverse(reverse);
-                     IHD_ON_DEVICE(device, gru_bidirectional_backward(
-                                               g, lengths.data(), x.data(), pointers_of(forward),
-                                               pointers_of(reverse), saved.data(), grad.data(),
-                                               grad_x.defined() ? grad_x.data() : nullptr,
-                                               grad_forward.pointers(), grad_reverse.pointers()));
+                     IHD_ON_DEVICE(device, gru_bidirectional_backward, g, lengths.data(), x.data(),
+                                   pointers_of(forward), pointers_of(reverse), saved.data(),
+                                   grad.data(), grad_x.defined() ? grad_x.data() : nullptr,
+                                   grad_forward.pointers(), grad_reverse.pointers());
                      return std::vector<Tensor>{grad_x,
                                                 grad_forward.weight_ih,
                                                 grad_forward.weight_hh,

@@ -16,9 +16,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   const int in_features = static_cast<int>(x.size(1));
   const int out_features = static_cast<int>(weight.size(0));
   Tensor y = Tensor::empty(Shape{batch, out_features}, x.device());
-  IHD_ON_DEVICE(x.device(),
-                linear_forward(batch, in_features, out_features, x.data(), weight.data(),
-                               bias.defined() ? bias.data() : nullptr, y.data()));
+  IHD_ON_DEVICE(x.device(), linear_forward, batch, in_features, out_features, x.data(),
+                weight.data(), bias.defined() ? bias.data() : nullptr, y.data());
   if (any_requires_grad({&x, &weight, &bias})) {
     attach_grad_fn(y, "linear", {x, weight, bias}, [=](const Tensor& grad) {
       Tensor grad_x;
@@ -26,11 +25,9 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
       Tensor grad_weight = Tensor::empty(weight.shape(), x.device());
       Tensor grad_bias;
       if (bias.defined()) grad_bias = Tensor::empty(bias.shape(), x.device());
-      IHD_ON_DEVICE(
-          x.device(),
-          linear_backward(batch, in_features, out_features, x.data(), weight.data(), grad.data(),
-                          grad_x.defined() ? grad_x.data() : nullptr, grad_weight.data(),
-                          grad_bias.defined() ? grad_bias.data() : nullptr));
+      IHD_ON_DEVICE(x.device(), linear_backward, batch, in_features, out_features, x.data(),
+                    weight.data(), grad.data(), grad_x.defined() ? grad_x.data() : nullptr,
+                    grad_weight.data(), grad_bias.defined() ? grad_bias.data() : nullptr);
       return std::vector<Tensor>{grad_x, grad_weight, grad_bias};
     });
   }

@@ -32,18 +32,16 @@ Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targ
   const float* class_weight = data_or_null(options.class_weight);
   const float* row_weight = data_or_null(options.row_weight);
   Tensor loss = Tensor::empty(Shape{}, logits.device());
-  IHD_ON_DEVICE(logits.device(),
-                bce_with_logits_forward(rows, labels, logits.data(), targets.data(), pos_weight,
-                                        class_weight, row_weight, loss.data()));
+  IHD_ON_DEVICE(logits.device(), bce_with_logits_forward, rows, labels, logits.data(),
+                targets.data(), pos_weight, class_weight, row_weight, loss.data());
   if (any_requires_grad({&logits})) {
     // The closure holds the weight tensors (kept_weights) so that their pointers stay valid.
     attach_grad_fn(loss, "binary_cross_entropy_with_logits", {logits},
                    [=, kept_weights = options](const Tensor& grad) {
                      Tensor grad_logits = Tensor::empty(logits.shape(), logits.device());
-                     IHD_ON_DEVICE(logits.device(),
-                                   bce_with_logits_backward(
-                                       rows, labels, logits.data(), targets.data(), pos_weight,
-                                       class_weight, row_weight, grad.data(), grad_logits.data()));
+                     IHD_ON_DEVICE(logits.device(), bce_with_logits_backward, rows, labels,
+                                   logits.data(), targets.data(), pos_weight, class_weight,
+                                   row_weight, grad.data(), grad_logits.data());
                      return std::vector<Tensor>{grad_logits};
                    });
   }

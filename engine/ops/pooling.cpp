@@ -24,12 +24,12 @@ Tensor max_pool2d(const Tensor& x, MaxPool2dOptions options) {
     using T = decltype(tag);
     Tensor y = Tensor::empty(Shape{g.batch, g.out_height(), g.out_width(), g.channels}, x.device(),
                              x.dtype());
-    IHD_ON_DEVICE(x.device(), max_pool2d_forward(g, typed_data<T>(x), typed_data<T>(y)));
+    IHD_ON_DEVICE(x.device(), max_pool2d_forward, g, typed_data<T>(x), typed_data<T>(y));
     if (any_requires_grad({&x})) {
       attach_grad_fn(y, "max_pool2d", {x}, [g, x, output = y.detach()](const Tensor& grad) {
         Tensor grad_x = Tensor::empty(x.shape(), x.device(), x.dtype());
-        IHD_ON_DEVICE(x.device(), max_pool2d_backward(g, typed_data<T>(x), typed_data<T>(output),
-                                                      typed_data<T>(grad), typed_data<T>(grad_x)));
+        IHD_ON_DEVICE(x.device(), max_pool2d_backward, g, typed_data<T>(x), typed_data<T>(output),
+                      typed_data<T>(grad), typed_data<T>(grad_x));
         return std::vector<Tensor>{grad_x};
       });
     }
@@ -46,16 +46,15 @@ Tensor global_avg_pool(const Tensor& x) {
   return with_activation_type(x.dtype(), "global_avg_pool", [&](auto tag) {
     using T = decltype(tag);
     Tensor y = Tensor::empty(Shape{batch, channels}, x.device());
-    IHD_ON_DEVICE(x.device(),
-                  global_avg_pool_forward(batch, pixels, channels, typed_data<T>(x), y.data()));
+    IHD_ON_DEVICE(x.device(), global_avg_pool_forward, batch, pixels, channels, typed_data<T>(x),
+                  y.data());
     if (any_requires_grad({&x})) {
       attach_grad_fn(
           y, "global_avg_pool", {x},
           [shape = x.shape(), dtype = x.dtype(), batch, pixels, channels](const Tensor& grad) {
             Tensor grad_x = Tensor::empty(shape, grad.device(), dtype);
-            IHD_ON_DEVICE(grad.device(),
-                          global_avg_pool_backward(batch, pixels, channels, grad.data(),
-                                                   typed_data<T>(grad_x)));
+            IHD_ON_DEVICE(grad.device(), global_avg_pool_backward, batch, pixels, channels,
+                          grad.data(), typed_data<T>(grad_x));
             return std::vector<Tensor>{grad_x};
           });
     }

@@ -1,5 +1,5 @@
-// temporal_conv1d: checks the input, lengths, weight and bias, builds the geometry both kernel
-// twins take (kernels/cpu/temporal_conv.h), and wires the backward pass. The backward pass
+// temporal_conv1d: checks the input, lengths, weight and bias, builds the geometry both
+// backends' kernels take (kernels/temporal_conv.h), and wires the backward pass. The backward pass
 // rebuilds the patches from x rather than keeping them from the forward pass (k times x's size).
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
@@ -32,18 +32,17 @@ Tensor temporal_conv1d(const Tensor& x, const std::vector<int>& lengths, const T
   g.dilation = dilation;
   const Device device = x.device();
   Tensor y = Tensor::empty(Shape{g.batch, g.steps, g.out_channels}, device);
-  IHD_ON_DEVICE(device, temporal_conv1d_forward(g, lengths.data(), x.data(), weight.data(),
-                                                bias.defined() ? bias.data() : nullptr, y.data()));
+  IHD_ON_DEVICE(device, temporal_conv1d_forward, g, lengths.data(), x.data(), weight.data(),
+                bias.defined() ? bias.data() : nullptr, y.data());
   if (any_requires_grad({&x, &weight, &bias})) {
     attach_grad_fn(y, "temporal_conv1d", {x, weight, bias}, [=](const Tensor& grad) {
       Tensor grad_x, grad_bias;
       if (x.requires_grad()) grad_x = Tensor::empty(x.shape(), device);
       Tensor grad_weight = Tensor::empty(weight.shape(), device);
       if (bias.defined()) grad_bias = Tensor::empty(bias.shape(), device);
-      IHD_ON_DEVICE(device, temporal_conv1d_backward(
-                                g, lengths.data(), x.data(), weight.data(), grad.data(),
-                                grad_x.defined() ? grad_x.data() : nullptr, grad_weight.data(),
-                                grad_bias.defined() ? grad_bias.data() : nullptr));
+      IHD_ON_DEVICE(device, temporal_conv1d_backward, g, lengths.data(), x.data(), weight.data(),
+                    grad.data(), grad_x.defined() ? grad_x.data() : nullptr, grad_weight.data(),
+                    grad_bias.defined() ? grad_bias.data() : nullptr);
       return std::vector<Tensor>{grad_x, grad_weight, grad_bias};
     });
   }

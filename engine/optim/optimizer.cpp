@@ -89,8 +89,8 @@ void Sgd::step() {
     }
   }
   if (!step.slices.empty()) {
-    IHD_ON_DEVICE(step.device, sgd_update_many(step.slices.data(),
-                                               static_cast<int>(step.slices.size()), hyper_));
+    IHD_ON_DEVICE(step.device, sgd_update_many, step.slices.data(),
+                  static_cast<int>(step.slices.size()), hyper_);
   }
   ++steps_taken_;
 }
@@ -106,8 +106,8 @@ void Adam::step() {
     step.slices[k].exp_avg_sq = state_of(step.indices[k], "exp_avg_sq").data();
   }
   if (!step.slices.empty()) {
-    IHD_ON_DEVICE(step.device, adam_update_many(step.slices.data(),
-                                                static_cast<int>(step.slices.size()), hyper_));
+    IHD_ON_DEVICE(step.device, adam_update_many, step.slices.data(),
+                  static_cast<int>(step.slices.size()), hyper_);
   }
   ++steps_taken_;
 }

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "engine/module.h"
-#include "kernels/cpu/optimizer.h"
+#include "kernels/optimizer.h"
 
 namespace ihd {
 

@@ -1,15 +1,19 @@
-// Batch norm on the CPU. Reductions split the rows into fixed blocks, sum each block in float,
+// The float32 <Backend::cpu> specializations of kernels/batch_norm.h (the bfloat16 ones are in
+// mixed_precision.cpp; the per-channel rules, shared with CUDA, in kernels/rules/batch_norm.h).
+// Reductions split the rows into fixed blocks, sum each block in float,
 // add blocks per thread in double, and add the threads' totals in thread order: the result is
 // accurate and identical from run to run for a given thread count.
-#include "kernels/cpu/batch_norm.h"
+#include "kernels/batch_norm.h"
 
 #include <omp.h>
 
 #include <algorithm>
-#include <cmath>
 #include <vector>
 
-namespace ihd::kernels::cpu {
+#include "kernels/rules/activation.h"
+#include "kernels/rules/batch_norm.h"
+
+namespace ihd::kernels {
 namespace {
 
 constexpr int64_t kRowsPerBlock = 64;
@@ -80,68 +84,75 @@ void mean_and_centred_squares(int64_t rows, int channels, const float* x, float*
 
 }  // namespace
 
-void batch_norm_statistics(int64_t rows, int channels, const float* x, float eps, float* mean,
-                           float* invstd) {
+template <>
+void batch_norm_statistics<Backend::cpu>(int64_t rows, int channels, const float* x, float eps,
+                                         float* mean, float* invstd) {
   std::vector<double> squares(channels);
   mean_and_centred_squares(rows, channels, x, mean, squares.data());
   for (int c = 0; c < channels; ++c) {
-    invstd[c] = static_cast<float>(1.0 / std::sqrt(squares[c] / rows + eps));
+    invstd[c] = rules::invstd_of_variance(squares[c] / rows, eps);
   }
 }
 
-void batch_norm_moments(int64_t rows, int channels, const float* x, float* mean,
-                        float* centred_square_sum) {
+template <>
+void batch_norm_moments<Backend::cpu>(int64_t rows, int channels, const float* x, float* mean,
+                                      float* centred_square_sum) {
   std::vector<double> squares(channels);
   mean_and_centred_squares(rows, channels, x, mean, squares.data());
   for (int c = 0; c < channels; ++c) centred_square_sum[c] = static_cast<float>(squares[c]);
 }
 
-void batch_norm_centred_terms(int64_t rows, int64_t total_rows, int channels, const float* mean,
-                              const float* centred_square_sum, const float* total_mean_terms,
-                              float* global_mean, float* square_terms) {
+template <>
+void batch_norm_centred_terms<Backend::cpu>(int64_t rows, int64_t total_rows, int channels,
+                                            const float* mean, const float* centred_square_sum,
+                                            const float* total_mean_terms, float* global_mean,
+                                            float* square_terms) {
   for (int c = 0; c < channels; ++c) {
-    const double total_mean = static_cast<double>(total_mean_terms[c]) / total_rows;
-    const double offset = mean[c] - total_mean;
-    global_mean[c] = static_cast<float>(total_mean);
-    square_terms[c] = static_cast<float>(centred_square_sum[c] + rows * offset * offset);
+    rules::batch_norm_centred_term(rows, total_rows, mean[c], centred_square_sum[c],
+                                   total_mean_terms[c], global_mean[c], square_terms[c]);
   }
 }
 
-void batch_norm_invstd(int64_t total_rows, int channels, const float* total_square_terms, float eps,
-                       float* invstd) {
+template <>
+void batch_norm_invstd<Backend::cpu>(int64_t total_rows, int channels,
+                                     const float* total_square_terms, float eps, float* invstd) {
   for (int c = 0; c < channels; ++c) {
-    invstd[c] = static_cast<float>(
-        1.0 / std::sqrt(static_cast<double>(total_square_terms[c]) / total_rows + eps));
+    invstd[c] =
+        rules::invstd_of_variance(static_cast<double>(total_square_terms[c]) / total_rows, eps);
   }
 }
 
-void batch_norm_running_statistics(int channels, const float* running_mean,
-                                   const float* running_var, float eps, float* mean,
-                                   float* invstd) {
+template <>
+void batch_norm_running_statistics<Backend::cpu>(int channels, const float* running_mean,
+                                                 const float* running_var, float eps, float* mean,
+                                                 float* invstd) {
   for (int c = 0; c < channels; ++c) {
     mean[c] = running_mean[c];
-    invstd[c] = 1.0f / std::sqrt(running_var[c] + eps);
+    invstd[c] = rules::running_invstd(running_var[c], eps);
   }
 }
 
-void batch_norm_update_running(int64_t rows, int channels, const float* mean, const float* invstd,
-                               float eps, float momentum, float* running_mean, float* running_var) {
-  const double unbiased = rows > 1 ? static_cast<double>(rows) / (rows - 1) : 1.0;
+template <>
+void batch_norm_update_running<Backend::cpu>(int64_t rows, int channels, const float* mean,
+                                             const float* invstd, float eps, float momentum,
+                                             float* running_mean, float* running_var) {
+  const double unbiased = rules::batch_norm_unbiased_factor(rows);
   for (int c = 0; c < channels; ++c) {
-    const double biased_var = 1.0 / (static_cast<double>(invstd[c]) * invstd[c]) - eps;
-    running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mean[c];
-    running_var[c] =
-        static_cast<float>((1.0 - momentum) * running_var[c] + momentum * biased_var * unbiased);
+    rules::batch_norm_running_update(mean[c], invstd[c], eps, momentum, unbiased, running_mean[c],
+                                     running_var[c]);
   }
 }
 
-void batch_norm_apply(int64_t rows, int channels, const float* x, const float* mean,
-                      const float* invstd, const float* gamma, const float* beta,
-                      const float* residual, bool relu, float* y) {
+template <>
+void batch_norm_apply<Backend::cpu>(int64_t rows, int channels, const float* x, const float* mean,
+                                    const float* invstd, const float* gamma, const float* beta,
+                                    const float* residual, bool relu, float* y) {
   std::vector<float> scale(channels), shift(channels);
   for (int c = 0; c < channels; ++c) {
-    scale[c] = invstd[c] * gamma[c];
-    shift[c] = beta[c] - mean[c] * scale[c];
+    const rules::BatchNormAffine affine =
+        rules::batch_norm_affine(mean[c], invstd[c], gamma[c], beta[c]);
+    scale[c] = affine.scale;
+    shift[c] = affine.shift;
   }
   const float* s = scale.data();
   const float* b = shift.data();
@@ -154,7 +165,7 @@ void batch_norm_apply(int64_t rows, int channels, const float* x, const float* m
     for (int c = 0; c < channels; ++c) {
       float value = x_row[c] * s[c] + b[c];
       if (r_row) value += r_row[c];
-      if (relu) value = value > 0.0f ? value : 0.0f;
+      if (relu) value = rules::relu(value);
       y_row[c] = value;
     }
   }
@@ -166,7 +177,7 @@ namespace {
 template <bool kRelu>
 float masked_gradient(float y, float dy) {
   if constexpr (kRelu) {
-    return y > 0.0f ? dy : 0.0f;
+    return rules::relu_gradient(y, dy);
   } else {
     return dy;
   }
@@ -215,9 +226,11 @@ void apply_gradients(int64_t rows, int channels, const float* x, const float* y,
 
 }  // namespace
 
-void batch_norm_backward_reduce(int64_t rows, int channels, const float* x, const float* y,
-                                const float* dy, const float* mean, const float* invstd, bool relu,
-                                float* dgamma, float* dbeta) {
+template <>
+void batch_norm_backward_reduce<Backend::cpu>(int64_t rows, int channels, const float* x,
+                                              const float* y, const float* dy, const float* mean,
+                                              const float* invstd, bool relu, float* dgamma,
+                                              float* dbeta) {
   // dgamma = sum g * xhat = invstd * sum g (x - mean).
   std::vector<double> sum_g(channels), sum_g_centred(channels);
   (relu ? sum_gradients<true> : sum_gradients<false>)(rows, channels, x, y, dy, mean, sum_g.data(),
@@ -228,11 +241,13 @@ void batch_norm_backward_reduce(int64_t rows, int channels, const float* x, cons
   }
 }
 
-void batch_norm_backward_input(int64_t rows, int64_t total_rows, int channels, const float* x,
-                               const float* y, const float* dy, const float* mean,
-                               const float* invstd, const float* gamma, bool relu,
-                               bool batch_statistics, const float* dgamma, const float* dbeta,
-                               float* dx, float* dresidual) {
+template <>
+void batch_norm_backward_input<Backend::cpu>(int64_t rows, int64_t total_rows, int channels,
+                                             const float* x, const float* y, const float* dy,
+                                             const float* mean, const float* invstd,
+                                             const float* gamma, bool relu, bool batch_statistics,
+                                             const float* dgamma, const float* dbeta, float* dx,
+                                             float* dresidual) {
   // With xhat = (x - mean) * invstd, the xhat term is (x - mean) * slope, slope = invstd *
   // dgamma / total_rows.
   std::vector<float> gain(channels), mean_g(channels), slope(channels);
@@ -250,4 +265,4 @@ void batch_norm_backward_input(int64_t rows, int64_t total_rows, int channels, c
   apply(rows, channels, x, y, dy, mean, gain.data(), mean_g.data(), slope.data(), dx, dresidual);
 }
 
-}  // namespace ihd::kernels::cpu
+}  // namespace ihd::kernels

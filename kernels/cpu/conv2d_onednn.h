@@ -1,5 +1,5 @@
 // The fast CPU convolution: oneDNN (the library behind PyTorch's CPU convolutions), on our NHWC
-// activations and OHWI weights as they are, with the contract of kernels/cpu/conv2d.h.
+// activations and OHWI weights as they are, with the contract of kernels/conv2d.h.
 // Each function returns false, having done nothing, when oneDNN offers no implementation for the
 // geometry; the caller then runs the reference (kernels/cpu/conv2d_reference.h).
 // Not reentrant across threads that share a geometry cache: call from one thread at a time (the

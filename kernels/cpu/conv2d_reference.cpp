@@ -13,7 +13,7 @@
 #include <cstring>
 #include <vector>
 
-#include "kernels/cpu/gemm.h"
+#include "kernels/gemm.h"
 
 namespace ihd::kernels::cpu {
 namespace {
@@ -116,7 +116,7 @@ void conv2d_forward_reference(const Conv2dGeometry& g, const float* x, const flo
       im2col(g, images, x_chunk, workspace);
       col = workspace;
     }
-    gemm(false, true, pixels, g.out_channels, patch, 1.0f, col, w, 0.0f, y_chunk);
+    gemm<Backend::cpu>(false, true, pixels, g.out_channels, patch, 1.0f, col, w, 0.0f, y_chunk);
     if (bias) {
 #pragma omp parallel for
       for (int64_t p = 0; p < pixels; ++p) {
@@ -136,11 +136,12 @@ void conv2d_backward_data_reference(const Conv2dGeometry& g, const float* dy, co
     const float* dy_chunk = dy + first * out_pixels_per_image(g) * g.out_channels;
     float* dx_chunk = dx + first * in_floats_per_image(g);
     if (g.is_pointwise()) {
-      gemm(false, false, pixels, patch, g.out_channels, 1.0f, dy_chunk, w, 0.0f, dx_chunk);
+      gemm<Backend::cpu>(false, false, pixels, patch, g.out_channels, 1.0f, dy_chunk, w, 0.0f,
+                         dx_chunk);
       continue;
     }
     float* dcol = column_workspace(pixels * patch);
-    gemm(false, false, pixels, patch, g.out_channels, 1.0f, dy_chunk, w, 0.0f, dcol);
+    gemm<Backend::cpu>(false, false, pixels, patch, g.out_channels, 1.0f, dy_chunk, w, 0.0f, dcol);
     col2im(g, images, dcol, dx_chunk);
   }
 }
@@ -160,8 +161,8 @@ void conv2d_backward_weight_reference(const Conv2dGeometry& g, const float* x, c
       im2col(g, images, x_chunk, workspace);
       col = workspace;
     }
-    gemm(true, false, g.out_channels, patch, pixels, 1.0f, dy_chunk, col, first == 0 ? 0.0f : 1.0f,
-         dw);
+    gemm<Backend::cpu>(true, false, g.out_channels, patch, pixels, 1.0f, dy_chunk, col,
+                       first == 0 ? 0.0f : 1.0f, dw);
   }
   if (dbias) {
     const int64_t pixels = static_cast<int64_t>(g.batch) * out_pixels_per_image(g);

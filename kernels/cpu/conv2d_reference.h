@@ -1,4 +1,4 @@
-// The reference CPU convolution (im2col + BLAS GEMM), with the contract of kernels/cpu/conv2d.h.
+// The reference CPU convolution (im2col + BLAS GEMM), with the contract of kernels/conv2d.h.
 // conv2d.cpp falls back to it where oneDNN is absent or lacks a geometry; tests compare the fast
 // path against it.
 #pragma once

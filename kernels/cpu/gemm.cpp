@@ -1,12 +1,14 @@
-// gemm() over cblas_sgemm, with the leading dimensions of contiguous row-major matrices.
-#include "kernels/cpu/gemm.h"
+// gemm<Backend::cpu> (kernels/gemm.h) over cblas_sgemm, with the leading dimensions of contiguous
+// row-major matrices.
+#include "kernels/gemm.h"
 
 #include <cblas.h>
 
-namespace ihd::kernels::cpu {
+namespace ihd::kernels {
 
-void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
-          const float* a, const float* b, float beta, float* c) {
+template <>
+void gemm<Backend::cpu>(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
+                        float alpha, const float* a, const float* b, float beta, float* c) {
   const auto lda = static_cast<blasint>(transpose_a ? m : k);
   const auto ldb = static_cast<blasint>(transpose_b ? k : n);
   cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans,
@@ -15,4 +17,4 @@ void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, f
               static_cast<blasint>(n));
 }
 
-}  // namespace ihd::kernels::cpu
+}  // namespace ihd::kernels

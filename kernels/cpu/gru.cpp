@@ -1,38 +1,31 @@
-// The bidirectional GRU on the CPU, one direction at a time, split the way the work is:
+// The <Backend::cpu> specializations of kernels/gru.h, with one unit's step and gradient from
+// kernels/rules/gru.h (shared with CUDA). The bidirectional GRU on the CPU, one direction at a
+// time, split the way the work is:
 //   - the input projections W_i x of every position at once, one BLAS GEMM [N*T, C] x [C, 3H];
 //   - then the recurrence, step by step: one small GEMM [N, H] x [H, 3H] for W_h h of the whole
 //     batch, and a gate pass over (sequence, unit) that reads W_i x at each sequence's own
 //     position (the reverse direction's step s is position lengths[n] - 1 - s);
 //   - backward, the same steps in reverse order, each GEMM transposed, carrying dL/dh from step
 //     to step; the weight gradients afterwards as GEMMs over all steps.
-// Gate gradients are indexed like the saved gates (see gru.h): by position for the input side
-// (so that dx and dW_ih are GEMMs against x), by step for the hidden side (so that dW_hh is one
-// GEMM against the saved hidden states). Finished sequences keep zeros there, so padding adds
+// Gate gradients are indexed like the saved gates (see kernels/gru.h): by position for the input
+// side (so that dx and dW_ih are GEMMs against x), by step for the hidden side (so that dW_hh is
+// one GEMM against the saved hidden states). Finished sequences keep zeros there, so padding adds
 // nothing; dW_ih is summed over each sequence's real rows only, so padded x is never read.
-#include "kernels/cpu/gru.h"
+#include "kernels/gru.h"
 
-#include <cmath>
 #include <cstring>
 #include <vector>
 
-#include "kernels/cpu/elementwise.h"
-#include "kernels/cpu/gemm.h"
+#include "kernels/elementwise.h"
+#include "kernels/gemm.h"
+#include "kernels/rules/gru.h"
 
-namespace ihd::kernels::cpu {
+namespace ihd::kernels {
 namespace {
 
 // A step's gate pass is small (batch x hidden units) and runs 2T times a layer: below this many
 // units it stays on one thread, where starting the team and its barrier would cost more.
 constexpr int64_t kParallelGateUnits = 1 << 14;
-
-float sigmoid(float value) {
-  return 1.0f / (1.0f + std::exp(-value));
-}
-
-// Position of recurrence step `step` of a sequence with `length` real steps.
-int position_of_step(int step, int length, bool reverse) {
-  return reverse ? length - 1 - step : step;
-}
 
 // One direction: writes its half of y (columns [column, column + H)) and its saved block.
 void direction_forward(const GruGeometry& g, const int* lengths, bool reverse, int column,
@@ -41,15 +34,15 @@ void direction_forward(const GruGeometry& g, const int* lengths, bool reverse, i
   const int64_t gate_rows = g.gate_rows(), output_width = 2 * static_cast<int64_t>(hidden_size);
   const bool parallel_gates = static_cast<int64_t>(batch) * hidden_size > kParallelGateUnits;
   std::vector<float> input_gates(static_cast<std::size_t>(g.rows() * gate_rows));
-  gemm(false, true, g.rows(), gate_rows, g.input_size, 1.0f, x, w.weight_ih, 0.0f,
-       input_gates.data());
+  gemm<Backend::cpu>(false, true, g.rows(), gate_rows, g.input_size, 1.0f, x, w.weight_ih, 0.0f,
+                     input_gates.data());
   std::vector<float> hidden(static_cast<std::size_t>(batch) * hidden_size, 0.0f);
   std::vector<float> hidden_gates(static_cast<std::size_t>(batch * gate_rows));
   float* gates = saved;
   float* hidden_before = saved + g.rows() * 4 * hidden_size;
   for (int s = 0; s < steps; ++s) {
-    gemm(false, true, batch, gate_rows, hidden_size, 1.0f, hidden.data(), w.weight_hh, 0.0f,
-         hidden_gates.data());
+    gemm<Backend::cpu>(false, true, batch, gate_rows, hidden_size, 1.0f, hidden.data(), w.weight_hh,
+                       0.0f, hidden_gates.data());
 #pragma omp parallel for if (parallel_gates)
     for (int n = 0; n < batch; ++n) {
       const int64_t step_row = static_cast<int64_t>(s) * batch + n;
@@ -63,23 +56,15 @@ void direction_forward(const GruGeometry& g, const int* lengths, bool reverse, i
         continue;
       }
       const int64_t row =
-          static_cast<int64_t>(n) * steps + position_of_step(s, lengths[n], reverse);
+          static_cast<int64_t>(n) * steps + rules::position_of_step(s, lengths[n], reverse);
       const float* gi = input_gates.data() + row * gate_rows;
       const float* gh = hidden_gates.data() + n * gate_rows;
       float* h = hidden.data() + static_cast<int64_t>(n) * hidden_size;
       float* out = y + row * output_width + column;
       for (int j = 0; j < hidden_size; ++j) {
-        const int jz = hidden_size + j, jn = 2 * hidden_size + j;
-        const float r = sigmoid(gi[j] + w.bias_ih[j] + gh[j] + w.bias_hh[j]);
-        const float z = sigmoid(gi[jz] + w.bias_ih[jz] + gh[jz] + w.bias_hh[jz]);
-        const float hidden_candidate_part = gh[jn] + w.bias_hh[jn];
-        const float candidate = std::tanh(gi[jn] + w.bias_ih[jn] + r * hidden_candidate_part);
-        step_gates[j] = r;
-        step_gates[jz] = z;
-        step_gates[jn] = candidate;
-        step_gates[3 * hidden_size + j] = hidden_candidate_part;
         step_hidden_before[j] = h[j];
-        h[j] = (1.0f - z) * candidate + z * h[j];
+        h[j] =
+            rules::gru_unit_forward(hidden_size, j, gi, gh, w.bias_ih, w.bias_hh, h[j], step_gates);
         out[j] = h[j];
       }
     }
@@ -116,69 +101,60 @@ void direction_backward(const GruGeometry& g, const int* lengths, bool reverse, 
         continue;
       }
       const int64_t row =
-          static_cast<int64_t>(n) * steps + position_of_step(s, lengths[n], reverse);
+          static_cast<int64_t>(n) * steps + rules::position_of_step(s, lengths[n], reverse);
       float* dgi = input_gate_grads.data() + row * gate_rows;
       const float* step_gates = gates + step_row * 4 * hidden_size;
       const float* h_before = hidden_before + step_row * hidden_size;
       const float* grad_out = dy + row * output_width + column;
       float* dh_carry = carry.data() + static_cast<int64_t>(n) * hidden_size;
       for (int j = 0; j < hidden_size; ++j) {
-        const int jz = hidden_size + j, jn = 2 * hidden_size + j;
-        const float r = step_gates[j], z = step_gates[jz], candidate = step_gates[jn];
-        const float hidden_candidate_part = step_gates[3 * hidden_size + j];
-        const float dh = grad_out[j] + dh_carry[j];
-        const float d_candidate = dh * (1.0f - z) * (1.0f - candidate * candidate);
-        const float d_update = dh * (h_before[j] - candidate) * z * (1.0f - z);
-        const float d_reset = d_candidate * hidden_candidate_part * r * (1.0f - r);
-        dgi[j] = d_reset;
-        dgi[jz] = d_update;
-        dgi[jn] = d_candidate;
-        dgh[j] = d_reset;
-        dgh[jz] = d_update;
-        dgh[jn] = d_candidate * r;
-        dh_carry[j] = dh * z;
+        dh_carry[j] = rules::gru_unit_backward(hidden_size, j, step_gates, h_before[j],
+                                               grad_out[j] + dh_carry[j], dgi, dgh);
       }
     }
     if (s > 0) {
-      gemm(false, false, batch, hidden_size, gate_rows, 1.0f, step_hidden_grads, w.weight_hh, 1.0f,
-           carry.data());
+      gemm<Backend::cpu>(false, false, batch, hidden_size, gate_rows, 1.0f, step_hidden_grads,
+                         w.weight_hh, 1.0f, carry.data());
     }
   }
-  gemm(true, false, gate_rows, hidden_size, g.rows(), 1.0f, hidden_gate_grads.data(), hidden_before,
-       0.0f, grad.weight_hh);
+  gemm<Backend::cpu>(true, false, gate_rows, hidden_size, g.rows(), 1.0f, hidden_gate_grads.data(),
+                     hidden_before, 0.0f, grad.weight_hh);
   for (int n = 0; n < batch; ++n) {
     const int64_t first_row = static_cast<int64_t>(n) * steps;
-    gemm(true, false, gate_rows, g.input_size, lengths[n], 1.0f,
-         input_gate_grads.data() + first_row * gate_rows, x + first_row * g.input_size,
-         n == 0 ? 0.0f : 1.0f, grad.weight_ih);
+    gemm<Backend::cpu>(true, false, gate_rows, g.input_size, lengths[n], 1.0f,
+                       input_gate_grads.data() + first_row * gate_rows,
+                       x + first_row * g.input_size, n == 0 ? 0.0f : 1.0f, grad.weight_ih);
   }
-  column_sum(g.rows(), gate_rows, input_gate_grads.data(), grad.bias_ih);
-  column_sum(g.rows(), gate_rows, hidden_gate_grads.data(), grad.bias_hh);
+  column_sum<Backend::cpu>(g.rows(), gate_rows, input_gate_grads.data(), grad.bias_ih);
+  column_sum<Backend::cpu>(g.rows(), gate_rows, hidden_gate_grads.data(), grad.bias_hh);
   if (dx) {
-    gemm(false, false, g.rows(), g.input_size, gate_rows, 1.0f, input_gate_grads.data(),
-         w.weight_ih, accumulate_dx ? 1.0f : 0.0f, dx);
+    gemm<Backend::cpu>(false, false, g.rows(), g.input_size, gate_rows, 1.0f,
+                       input_gate_grads.data(), w.weight_ih, accumulate_dx ? 1.0f : 0.0f, dx);
   }
 }
 
 }  // namespace
 
-void gru_bidirectional_forward(const GruGeometry& geometry, const int* lengths, const float* x,
-                               const GruDirectionWeights& forward,
-                               const GruDirectionWeights& reverse, float* y, float* saved) {
+template <>
+void gru_bidirectional_forward<Backend::cpu>(const GruGeometry& geometry, const int* lengths,
+                                             const float* x, const GruDirectionWeights& forward,
+                                             const GruDirectionWeights& reverse, float* y,
+                                             float* saved) {
   direction_forward(geometry, lengths, false, 0, x, forward, y, saved);
   direction_forward(geometry, lengths, true, geometry.hidden_size, x, reverse, y,
                     saved + geometry.saved_elements_per_direction());
 }
 
-void gru_bidirectional_backward(const GruGeometry& geometry, const int* lengths, const float* x,
-                                const GruDirectionWeights& forward,
-                                const GruDirectionWeights& reverse, const float* saved,
-                                const float* dy, float* dx,
-                                const GruDirectionGradients& grad_forward,
-                                const GruDirectionGradients& grad_reverse) {
+template <>
+void gru_bidirectional_backward<Backend::cpu>(const GruGeometry& geometry, const int* lengths,
+                                              const float* x, const GruDirectionWeights& forward,
+                                              const GruDirectionWeights& reverse,
+                                              const float* saved, const float* dy, float* dx,
+                                              const GruDirectionGradients& grad_forward,
+                                              const GruDirectionGradients& grad_reverse) {
   direction_backward(geometry, lengths, false, 0, x, forward, saved, dy, dx, false, grad_forward);
   direction_backward(geometry, lengths, true, geometry.hidden_size, x, reverse,
                      saved + geometry.saved_elements_per_direction(), dy, dx, true, grad_reverse);
 }
 
-}  // namespace ihd::kernels::cpu
+}  // namespace ihd::kernels

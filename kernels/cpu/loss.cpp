@@ -1,16 +1,13 @@
-// BCE with logits in its stable form:
-//   l = (1 - t) x + (1 + (p - 1) t) (log(1 + exp(-|x|)) + max(-x, 0)),  p = pos_weight
-//   dl/dx = sigmoid(x) (p t + 1 - t) - p t
-// Reduction: weight r_n per row and w_k per label; element (n, k) counts with the factor
-// r_n w_k / (sum_n r_n sum_k w_k), which is the plain mean 1 / (N K) when all weights are 1.
-// Rows run in order, labels within a row in order, so that leaving out rows of weight 0 sums the
-// same terms in the same order as a batch that never had them.
-#include "kernels/cpu/loss.h"
+// The <Backend::cpu> specializations of kernels/loss.h: BCE with logits, each element's loss,
+// gradient and weight by the rules CUDA uses too (kernels/rules/loss.h: the stable form, and
+// r_n w_k / (sum_n r_n sum_k w_k) per element, the plain mean when all weights are 1). Rows run in
+// order, labels within a row in order, so that leaving out rows of weight 0 sums the same terms in
+// the same order as a batch that never had them.
+#include "kernels/loss.h"
 
-#include <algorithm>
-#include <cmath>
+#include "kernels/rules/loss.h"
 
-namespace ihd::kernels::cpu {
+namespace ihd::kernels {
 namespace {
 
 // 1 / (sum_n r_n sum_k w_k), or 0 when the row weights sum to 0 (nothing to average).
@@ -29,29 +26,32 @@ double normaliser(int rows, int labels, const float* class_weight, const float* 
 
 }  // namespace
 
-void bce_with_logits_forward(int rows, int labels, const float* logits, const float* targets,
-                             const float* pos_weight, const float* class_weight,
-                             const float* row_weight, float* loss) {
+template <>
+void bce_with_logits_forward<Backend::cpu>(int rows, int labels, const float* logits,
+                                           const float* targets, const float* pos_weight,
+                                           const float* class_weight, const float* row_weight,
+                                           float* loss) {
   const double scale = normaliser(rows, labels, class_weight, row_weight);
   double total = 0.0;
   for (int n = 0; n < rows; ++n) {
     const double r = row_weight ? row_weight[n] : 1.0;
     if (r == 0.0) continue;
     for (int k = 0; k < labels; ++k) {
-      const double factor = r * (class_weight ? class_weight[k] : 1.0) * scale;
+      const double factor = rules::bce_element_weight(r, class_weight, k, scale);
       const double p = pos_weight ? pos_weight[k] : 1.0;
       const double x = logits[static_cast<long>(n) * labels + k];
       const double t = targets[static_cast<long>(n) * labels + k];
-      const double softplus_neg = std::log1p(std::exp(-std::abs(x))) + std::max(-x, 0.0);
-      total += factor * ((1.0 - t) * x + (1.0 + (p - 1.0) * t) * softplus_neg);
+      total += factor * rules::bce_element_loss(x, t, p);
     }
   }
   *loss = static_cast<float>(total);
 }
 
-void bce_with_logits_backward(int rows, int labels, const float* logits, const float* targets,
-                              const float* pos_weight, const float* class_weight,
-                              const float* row_weight, const float* grad_loss, float* grad_logits) {
+template <>
+void bce_with_logits_backward<Backend::cpu>(int rows, int labels, const float* logits,
+                                            const float* targets, const float* pos_weight,
+                                            const float* class_weight, const float* row_weight,
+                                            const float* grad_loss, float* grad_logits) {
   const double scale = normaliser(rows, labels, class_weight, row_weight);
   for (int n = 0; n < rows; ++n) {
     const double r = row_weight ? row_weight[n] : 1.0;
@@ -62,13 +62,11 @@ void bce_with_logits_backward(int rows, int labels, const float* logits, const f
         continue;
       }
       const float factor =
-          static_cast<float>(r * (class_weight ? class_weight[k] : 1.0) * scale) * *grad_loss;
+          static_cast<float>(rules::bce_element_weight(r, class_weight, k, scale)) * *grad_loss;
       const float p = pos_weight ? pos_weight[k] : 1.0f;
-      const float t = targets[i];
-      const float s = 1.0f / (1.0f + std::exp(-logits[i]));
-      grad_logits[i] = factor * (s * (p * t + 1.0f - t) - p * t);
+      grad_logits[i] = factor * rules::bce_element_gradient(logits[i], targets[i], p);
     }
   }
 }
 
-}  // namespace ihd::kernels::cpu
+}  // namespace ihd::kernels

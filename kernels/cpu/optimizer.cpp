@@ -1,42 +1,21 @@
-// SGD and Adam(W) updates, elementwise and in parallel. Each rule is written once, as the update
-// of one element (sgd_element, adam_element); the per-parameter and the multi-tensor versions
-// differ only in how they walk the elements, so their results are bitwise the same.
-#include "kernels/cpu/optimizer.h"
+// The <Backend::cpu> specializations of kernels/optimizer.h: SGD and Adam(W) updates, elementwise
+// and in parallel. Each rule is written once for both backends, as the update of one element
+// (kernels/rules/optimizer.h: sgd_element, adam_element); the per-parameter and the multi-tensor
+// versions differ only in how they walk the elements, so their results are bitwise the same.
+#include "kernels/optimizer.h"
 
 #include <algorithm>
-#include <cmath>
 #include <vector>
 
-namespace ihd::kernels::cpu {
+#include "kernels/rules/optimizer.h"
+
+namespace ihd::kernels {
 namespace {
 
 // Work below this many elements runs on one thread.
 constexpr int64_t kParallelElements = 32768;
 // Elements per task of the multi-tensor updates.
 constexpr int64_t kChunkElements = 16384;
-
-inline void sgd_element(int64_t i, float* param, const float* grad, float* momentum_buffer,
-                        const SgdHyper& h, bool first_step) {
-  float g = grad[i] + h.weight_decay * param[i];
-  if (h.momentum != 0.0f) {
-    const float buffer =
-        first_step ? g : h.momentum * momentum_buffer[i] + (1.0f - h.dampening) * g;
-    momentum_buffer[i] = buffer;
-    g = h.nesterov ? g + h.momentum * buffer : buffer;
-  }
-  param[i] -= h.lr * g;
-}
-
-inline void adam_element(int64_t i, float* param, const float* grad, float* exp_avg,
-                         float* exp_avg_sq, const AdamHyper& h, const AdamStepConstants& c) {
-  const float p = param[i] * c.decay_factor;
-  const float g = grad[i] + c.grad_decay * param[i];
-  const float m = h.beta1 * exp_avg[i] + (1.0f - h.beta1) * g;
-  const float v = h.beta2 * exp_avg_sq[i] + (1.0f - h.beta2) * g * g;
-  exp_avg[i] = m;
-  exp_avg_sq[i] = v;
-  param[i] = p - c.step_size * m / (std::sqrt(v) / c.bias_correction2_sqrt + h.eps);
-}
 
 // Calls update(slice, begin, end) over all the slices' elements in chunks of kChunkElements (the
 // last chunk of a slice may be shorter), the chunks shared evenly among the threads.
@@ -62,36 +41,41 @@ void for_each_chunk(const ParameterSlice* slices, int count, Update update) {
 
 }  // namespace
 
-void sgd_update(int64_t n, float* param, const float* grad, float* momentum_buffer,
-                const SgdHyper& h, bool first_step) {
+template <>
+void sgd_update<Backend::cpu>(int64_t n, float* param, const float* grad, float* momentum_buffer,
+                              const SgdHyper& h, bool first_step) {
 #pragma omp parallel for simd if (n > kParallelElements)
-  for (int64_t i = 0; i < n; ++i) sgd_element(i, param, grad, momentum_buffer, h, first_step);
+  for (int64_t i = 0; i < n; ++i)
+    rules::sgd_element(i, param, grad, momentum_buffer, h, first_step);
 }
 
-void adam_update(int64_t n, float* param, const float* grad, float* exp_avg, float* exp_avg_sq,
-                 const AdamHyper& h) {
+template <>
+void adam_update<Backend::cpu>(int64_t n, float* param, const float* grad, float* exp_avg,
+                               float* exp_avg_sq, const AdamHyper& h) {
   const AdamStepConstants c = adam_step_constants(h);
 #pragma omp parallel for simd if (n > kParallelElements)
-  for (int64_t i = 0; i < n; ++i) adam_element(i, param, grad, exp_avg, exp_avg_sq, h, c);
+  for (int64_t i = 0; i < n; ++i) rules::adam_element(i, param, grad, exp_avg, exp_avg_sq, h, c);
 }
 
-void sgd_update_many(const ParameterSlice* slices, int count, const SgdHyper& h) {
+template <>
+void sgd_update_many<Backend::cpu>(const ParameterSlice* slices, int count, const SgdHyper& h) {
   for_each_chunk(slices, count, [&](const ParameterSlice& s, int64_t begin, int64_t end) {
 #pragma omp simd
     for (int64_t i = begin; i < end; ++i) {
-      sgd_element(i, s.param, s.grad, s.momentum_buffer, h, s.first_step);
+      rules::sgd_element(i, s.param, s.grad, s.momentum_buffer, h, s.first_step);
     }
   });
 }
 
-void adam_update_many(const ParameterSlice* slices, int count, const AdamHyper& h) {
+template <>
+void adam_update_many<Backend::cpu>(const ParameterSlice* slices, int count, const AdamHyper& h) {
   const AdamStepConstants c = adam_step_constants(h);
   for_each_chunk(slices, count, [&](const ParameterSlice& s, int64_t begin, int64_t end) {
 #pragma omp simd
     for (int64_t i = begin; i < end; ++i) {
-      adam_element(i, s.param, s.grad, s.exp_avg, s.exp_avg_sq, h, c);
+      rules::adam_element(i, s.param, s.grad, s.exp_avg, s.exp_avg_sq, h, c);
     }
   });
 }
 
-}  // namespace ihd::kernels::cpu
+}  // namespace ihd::kernels

@@ -1,13 +1,18 @@
-// Pooling on the CPU: one thread per (image, output row); channels innermost and contiguous.
-#include "kernels/cpu/pooling.h"
+// The float32 <Backend::cpu> specializations of kernels/pooling.h (the bfloat16 ones are in
+// mixed_precision.cpp): one thread per (image, output row); channels innermost and contiguous; a
+// window is walked as on CUDA (kernels/rules/pooling.h).
+#include "kernels/pooling.h"
 
 #include <cstring>
 #include <limits>
 #include <vector>
 
-namespace ihd::kernels::cpu {
+#include "kernels/rules/pooling.h"
 
-void max_pool2d_forward(const Pool2dGeometry& g, const float* x, float* y) {
+namespace ihd::kernels {
+
+template <>
+void max_pool2d_forward<Backend::cpu>(const Pool2dGeometry& g, const float* x, float* y) {
   const int out_h = g.out_height(), out_w = g.out_width(), channels = g.channels;
 #pragma omp parallel for collapse(2)
   for (int n = 0; n < g.batch; ++n) {
@@ -16,12 +21,9 @@ void max_pool2d_forward(const Pool2dGeometry& g, const float* x, float* y) {
       for (int ow = 0; ow < out_w; ++ow) {
         float* out = y + ((static_cast<int64_t>(n) * out_h + oh) * out_w + ow) * channels;
         for (int c = 0; c < channels; ++c) out[c] = -std::numeric_limits<float>::infinity();
-        for (int kh = 0; kh < g.kernel; ++kh) {
-          const int ih = oh * g.stride - g.padding + kh;
-          if (ih < 0 || ih >= g.in_height) continue;
-          for (int kw = 0; kw < g.kernel; ++kw) {
-            const int iw = ow * g.stride - g.padding + kw;
-            if (iw < 0 || iw >= g.in_width) continue;
+        const rules::PoolWindow window = rules::pool_window(g, oh, ow);
+        for (int ih = window.ih_begin; ih < window.ih_end; ++ih) {
+          for (int iw = window.iw_begin; iw < window.iw_end; ++iw) {
             const float* in = image + (static_cast<int64_t>(ih) * g.in_width + iw) * channels;
 #pragma omp simd
             for (int c = 0; c < channels; ++c) out[c] = in[c] > out[c] ? in[c] : out[c];
@@ -32,8 +34,9 @@ void max_pool2d_forward(const Pool2dGeometry& g, const float* x, float* y) {
   }
 }
 
-void max_pool2d_backward(const Pool2dGeometry& g, const float* x, const float* y, const float* dy,
-                         float* dx) {
+template <>
+void max_pool2d_backward<Backend::cpu>(const Pool2dGeometry& g, const float* x, const float* y,
+                                       const float* dy, float* dx) {
   const int out_h = g.out_height(), out_w = g.out_width(), channels = g.channels;
   const int64_t image_size = static_cast<int64_t>(g.in_height) * g.in_width * channels;
 #pragma omp parallel for
@@ -46,12 +49,9 @@ void max_pool2d_backward(const Pool2dGeometry& g, const float* x, const float* y
       for (int ow = 0; ow < out_w; ++ow) {
         const int64_t out_offset = ((static_cast<int64_t>(n) * out_h + oh) * out_w + ow) * channels;
         std::fill(routed.begin(), routed.end(), 0);
-        for (int kh = 0; kh < g.kernel; ++kh) {
-          const int ih = oh * g.stride - g.padding + kh;
-          if (ih < 0 || ih >= g.in_height) continue;
-          for (int kw = 0; kw < g.kernel; ++kw) {
-            const int iw = ow * g.stride - g.padding + kw;
-            if (iw < 0 || iw >= g.in_width) continue;
+        const rules::PoolWindow window = rules::pool_window(g, oh, ow);
+        for (int ih = window.ih_begin; ih < window.ih_end; ++ih) {
+          for (int iw = window.iw_begin; iw < window.iw_end; ++iw) {
             const int64_t in_offset = (static_cast<int64_t>(ih) * g.in_width + iw) * channels;
             for (int c = 0; c < channels; ++c) {
               if (!routed[c] && image[in_offset + c] == y[out_offset + c]) {
@@ -66,7 +66,9 @@ void max_pool2d_backward(const Pool2dGeometry& g, const float* x, const float* y
   }
 }
 
-void global_avg_pool_forward(int batch, int64_t pixels, int channels, const float* x, float* y) {
+template <>
+void global_avg_pool_forward<Backend::cpu>(int batch, int64_t pixels, int channels, const float* x,
+                                           float* y) {
 #pragma omp parallel for
   for (int n = 0; n < batch; ++n) {
     std::vector<double> totals(channels, 0.0);
@@ -80,7 +82,9 @@ void global_avg_pool_forward(int batch, int64_t pixels, int channels, const floa
   }
 }
 
-void global_avg_pool_backward(int batch, int64_t pixels, int channels, const float* dy, float* dx) {
+template <>
+void global_avg_pool_backward<Backend::cpu>(int batch, int64_t pixels, int channels,
+                                            const float* dy, float* dx) {
   const float inverse_pixels = 1.0f / static_cast<float>(pixels);
 #pragma omp parallel for
   for (int n = 0; n < batch; ++n) {
@@ -93,4 +97,4 @@ void global_avg_pool_backward(int batch, int64_t pixels, int channels, const flo
   }
 }
 
-}  // namespace ihd::kernels::cpu
+}  // namespace ihd::kernels

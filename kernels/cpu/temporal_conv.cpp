@@ -1,4 +1,5 @@
-// The temporal convolution on the CPU as im2col + BLAS GEMM, like the 2-D reference
+// The <Backend::cpu> specializations of kernels/temporal_conv.h: the convolution as im2col + BLAS
+// GEMM, like the 2-D reference
 // (conv2d_reference.cpp), with the sequence lengths folded into im2col: a tap that falls on a
 // padded or out-of-range step copies zeros instead of reading x.
 //   forward:         y[P,O] = patches[P,K] * w[O,K]^T, then the bias, or 0 at padded positions
@@ -6,16 +7,17 @@
 //   backward data:   dpatches[P,K] = dy'[P,O] * w[O,K], then col2im
 // where P = N*T positions, K = k*C, and dy' is dy with the rows of padded positions zeroed. col2im
 // gathers: each real input step adds the taps that read it, in tap order, so there are no races
-// and the CUDA twin adds in the same order.
-#include "kernels/cpu/temporal_conv.h"
+// and CUDA adds in the same order (the tap arithmetic of both: kernels/rules/temporal_conv.h).
+#include "kernels/temporal_conv.h"
 
 #include <cstring>
 #include <vector>
 
-#include "kernels/cpu/elementwise.h"
-#include "kernels/cpu/gemm.h"
+#include "kernels/elementwise.h"
+#include "kernels/gemm.h"
+#include "kernels/rules/temporal_conv.h"
 
-namespace ihd::kernels::cpu {
+namespace ihd::kernels {
 namespace {
 
 // patches[(n, t), (j, c)] = x[n, t + j d - padding, c] where that step is real, else 0.
@@ -27,7 +29,7 @@ void im2col(const TemporalConvGeometry& g, const int* lengths, const float* x, f
     for (int t = 0; t < g.steps; ++t) {
       float* row = patches + (static_cast<int64_t>(n) * g.steps + t) * g.patch_size();
       for (int j = 0; j < g.kernel; ++j) {
-        const int source = t + j * g.dilation - g.padding();
+        const int source = rules::tap_input_step(t, j, g.dilation, g.padding());
         float* target = row + static_cast<int64_t>(j) * channels;
         if (source < 0 || source >= lengths[n]) {
           std::memset(target, 0, channel_bytes);
@@ -50,7 +52,7 @@ void col2im(const TemporalConvGeometry& g, const int* lengths, const float* dpat
       std::memset(out, 0, sizeof(float) * channels);
       if (s >= lengths[n]) continue;
       for (int j = 0; j < g.kernel; ++j) {
-        const int t = s - j * g.dilation + g.padding();
+        const int t = rules::tap_output_step(s, j, g.dilation, g.padding());
         if (t < 0 || t >= lengths[n]) continue;
         const float* in = dpatches + (static_cast<int64_t>(n) * g.steps + t) * g.patch_size() +
                           static_cast<int64_t>(j) * channels;
@@ -62,12 +64,14 @@ void col2im(const TemporalConvGeometry& g, const int* lengths, const float* dpat
 
 }  // namespace
 
-void temporal_conv1d_forward(const TemporalConvGeometry& g, const int* lengths, const float* x,
-                             const float* weight, const float* bias, float* y) {
+template <>
+void temporal_conv1d_forward<Backend::cpu>(const TemporalConvGeometry& g, const int* lengths,
+                                           const float* x, const float* weight, const float* bias,
+                                           float* y) {
   std::vector<float> patches(static_cast<std::size_t>(g.rows() * g.patch_size()));
   im2col(g, lengths, x, patches.data());
-  gemm(false, true, g.rows(), g.out_channels, g.patch_size(), 1.0f, patches.data(), weight, 0.0f,
-       y);
+  gemm<Backend::cpu>(false, true, g.rows(), g.out_channels, g.patch_size(), 1.0f, patches.data(),
+                     weight, 0.0f, y);
 #pragma omp parallel for collapse(2)
   for (int n = 0; n < g.batch; ++n) {
     for (int t = 0; t < g.steps; ++t) {
@@ -81,9 +85,10 @@ void temporal_conv1d_forward(const TemporalConvGeometry& g, const int* lengths, 
   }
 }
 
-void temporal_conv1d_backward(const TemporalConvGeometry& g, const int* lengths, const float* x,
-                              const float* weight, const float* dy, float* dx, float* dweight,
-                              float* dbias) {
+template <>
+void temporal_conv1d_backward<Backend::cpu>(const TemporalConvGeometry& g, const int* lengths,
+                                            const float* x, const float* weight, const float* dy,
+                                            float* dx, float* dweight, float* dbias) {
   std::vector<float> masked_dy(static_cast<std::size_t>(g.output_elements()));
 #pragma omp parallel for collapse(2)
   for (int n = 0; n < g.batch; ++n) {
@@ -98,14 +103,14 @@ void temporal_conv1d_backward(const TemporalConvGeometry& g, const int* lengths,
   }
   std::vector<float> patches(static_cast<std::size_t>(g.rows() * g.patch_size()));
   im2col(g, lengths, x, patches.data());
-  gemm(true, false, g.out_channels, g.patch_size(), g.rows(), 1.0f, masked_dy.data(),
-       patches.data(), 0.0f, dweight);
-  if (dbias) column_sum(g.rows(), g.out_channels, masked_dy.data(), dbias);
+  gemm<Backend::cpu>(true, false, g.out_channels, g.patch_size(), g.rows(), 1.0f, masked_dy.data(),
+                     patches.data(), 0.0f, dweight);
+  if (dbias) column_sum<Backend::cpu>(g.rows(), g.out_channels, masked_dy.data(), dbias);
   if (!dx) return;
   float* dpatches = patches.data();
-  gemm(false, false, g.rows(), g.patch_size(), g.out_channels, 1.0f, masked_dy.data(), weight, 0.0f,
-       dpatches);
+  gemm<Backend::cpu>(false, false, g.rows(), g.patch_size(), g.out_channels, 1.0f, masked_dy.data(),
+                     weight, 0.0f, dpatches);
   col2im(g, lengths, dpatches, dx);
 }
 
-}  // namespace ihd::kernels::cpu
+}  // namespace ihd::kernels

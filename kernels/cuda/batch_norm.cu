@@ -1,3 +1,6 @@
+// The <Backend::cuda> specializations of kernels/batch_norm.h, and the kernels and helpers behind
+// them (in ihd::kernels::cuda). Per-channel rules shared with the CPU: kernels/rules/batch_norm.h.
+//
 // Batch norm on the GPU: two per-channel reductions (statistics or moments; the backward's two
 // sums), one elementwise pass for the fused apply (affine + residual + ReLU), one for the fused
 // input gradient; synchronised batch norm's per-channel merges are one thread per channel.
@@ -15,9 +18,11 @@
 // float32, and each bfloat16 result is rounded once on store; parameters, statistics and their
 // gradients stay float32. The elementwise passes move 8 bfloat16 (16 bytes) per load and store
 // when the pointers are 16-byte aligned (the float32 path keeps one element per thread).
-#include "kernels/cuda/batch_norm.h"
+#include "kernels/batch_norm.h"
 #include "kernels/cuda/bfloat16.cuh"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/rules/activation.h"
+#include "kernels/rules/batch_norm.h"
 
 namespace ihd::kernels::cuda {
 namespace {
@@ -56,7 +61,7 @@ struct GradientMoments {
   bool relu;
   __device__ void operator()(int64_t row, int c, double& first, double& second) const {
     const int64_t i = row * channels + c;
-    const float g = (!relu || as_float(y[i]) > 0.0f) ? as_float(dy[i]) : 0.0f;
+    const float g = relu ? rules::relu_gradient(as_float(y[i]), as_float(dy[i])) : as_float(dy[i]);
     first += g;
     second += static_cast<double>(g) * ((as_float(x[i]) - mean[c]) * invstd[c]);
   }
@@ -121,7 +126,7 @@ __global__ void statistics_finish_kernel(int64_t rows, int channels, int groups,
   double mean_c = 0.0, variance = 0.0;
   shifted_statistics(rows, channels, groups, partials, x, c, mean_c, variance);
   mean[c] = static_cast<float>(mean_c);
-  invstd[c] = static_cast<float>(1.0 / sqrt(variance + eps));
+  invstd[c] = rules::invstd_of_variance(variance, eps);
 }
 
 template <typename T>
@@ -195,11 +200,11 @@ void apply(int64_t rows, int channels, const T* x, const float* mean, const floa
     int c = static_cast<int>(first % channels);
 #pragma unroll
     for (int j = 0; j < kWidth; ++j) {
-      const float scale = invstd[c] * gamma[c];
-      const float shift = beta[c] - mean[c] * scale;
-      float value = xs[j] * scale + shift;
+      const rules::BatchNormAffine affine =
+          rules::batch_norm_affine(mean[c], invstd[c], gamma[c], beta[c]);
+      float value = xs[j] * affine.scale + affine.shift;
       if (residual) value += residuals[j];
-      if (relu) value = value > 0.0f ? value : 0.0f;
+      if (relu) value = rules::relu(value);
       ys[j] = value;
       c = c + 1 == channels ? 0 : c + 1;
     }
@@ -237,7 +242,7 @@ void backward_input(int64_t rows, int64_t total_rows, int channels, const T* x, 
     int c = static_cast<int>(first % channels);
 #pragma unroll
     for (int j = 0; j < kWidth; ++j) {
-      const float g = (!relu || ys[j] > 0.0f) ? dys[j] : 0.0f;
+      const float g = relu ? rules::relu_gradient(ys[j], dys[j]) : dys[j];
       const float xhat = (xs[j] - mean[c]) * invstd[c];
       const float centred =
           batch_statistics ? g - dbeta[c] * inverse_rows - xhat * dgamma[c] * inverse_rows : g;
@@ -251,121 +256,144 @@ void backward_input(int64_t rows, int64_t total_rows, int channels, const T* x, 
 }
 
 }  // namespace
-
-void batch_norm_statistics(int64_t rows, int channels, const float* x, float eps, float* mean,
-                           float* invstd) {
-  statistics(rows, channels, x, eps, mean, invstd);
-}
-
-void batch_norm_statistics(int64_t rows, int channels, const bfloat16* x, float eps, float* mean,
-                           float* invstd) {
-  statistics(rows, channels, device_type(x), eps, mean, invstd);
-}
-
-void batch_norm_moments(int64_t rows, int channels, const float* x, float* mean,
-                        float* centred_square_sum) {
-  moments(rows, channels, x, mean, centred_square_sum);
-}
-
-void batch_norm_moments(int64_t rows, int channels, const bfloat16* x, float* mean,
-                        float* centred_square_sum) {
-  moments(rows, channels, device_type(x), mean, centred_square_sum);
-}
-
-void batch_norm_centred_terms(int64_t rows, int64_t total_rows, int channels, const float* mean,
-                              const float* centred_square_sum, const float* total_mean_terms,
-                              float* global_mean, float* square_terms) {
-  for_each_index(channels, [=] __device__(int64_t c) {
-    const double total_mean = static_cast<double>(total_mean_terms[c]) / total_rows;
-    const double offset = mean[c] - total_mean;
-    global_mean[c] = static_cast<float>(total_mean);
-    square_terms[c] = static_cast<float>(centred_square_sum[c] + rows * offset * offset);
-  });
-}
-
-void batch_norm_invstd(int64_t total_rows, int channels, const float* total_square_terms, float eps,
-                       float* invstd) {
-  for_each_index(channels, [=] __device__(int64_t c) {
-    invstd[c] = static_cast<float>(
-        1.0 / sqrt(static_cast<double>(total_square_terms[c]) / total_rows + eps));
-  });
-}
-
-void batch_norm_running_statistics(int channels, const float* running_mean,
-                                   const float* running_var, float eps, float* mean,
-                                   float* invstd) {
-  for_each_index(channels, [=] __device__(int64_t c) {
-    mean[c] = running_mean[c];
-    invstd[c] = 1.0f / sqrtf(running_var[c] + eps);
-  });
-}
-
-void batch_norm_update_running(int64_t rows, int channels, const float* mean, const float* invstd,
-                               float eps, float momentum, float* running_mean, float* running_var) {
-  const double unbiased = rows > 1 ? static_cast<double>(rows) / (rows - 1) : 1.0;
-  for_each_index(channels, [=] __device__(int64_t c) {
-    const double biased_var = 1.0 / (static_cast<double>(invstd[c]) * invstd[c]) - eps;
-    running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mean[c];
-    running_var[c] =
-        static_cast<float>((1.0 - momentum) * running_var[c] + momentum * biased_var * unbiased);
-  });
-}
-
-void batch_norm_apply(int64_t rows, int channels, const float* x, const float* mean,
-                      const float* invstd, const float* gamma, const float* beta,
-                      const float* residual, bool relu, float* y) {
-  apply<1>(rows, channels, x, mean, invstd, gamma, beta, residual, relu, y);
-}
-
-void batch_norm_apply(int64_t rows, int channels, const bfloat16* x, const float* mean,
-                      const float* invstd, const float* gamma, const float* beta,
-                      const bfloat16* residual, bool relu, bfloat16* y) {
-  const __nv_bfloat16 *x_ = device_type(x), *residual_ = device_type(residual);
-  __nv_bfloat16* y_ = device_type(y);
-  if (vector_aligned<kBfloat16VectorWidth>(x_, residual_, y_)) {
-    apply<kBfloat16VectorWidth>(rows, channels, x_, mean, invstd, gamma, beta, residual_, relu, y_);
-  } else {
-    apply<1>(rows, channels, x_, mean, invstd, gamma, beta, residual_, relu, y_);
-  }
-}
-
-void batch_norm_backward_reduce(int64_t rows, int channels, const float* x, const float* y,
-                                const float* dy, const float* mean, const float* invstd, bool relu,
-                                float* dgamma, float* dbeta) {
-  backward_reduce(rows, channels, x, y, dy, mean, invstd, relu, dgamma, dbeta);
-}
-
-void batch_norm_backward_reduce(int64_t rows, int channels, const bfloat16* x, const bfloat16* y,
-                                const bfloat16* dy, const float* mean, const float* invstd,
-                                bool relu, float* dgamma, float* dbeta) {
-  backward_reduce(rows, channels, device_type(x), device_type(y), device_type(dy), mean, invstd,
-                  relu, dgamma, dbeta);
-}
-
-void batch_norm_backward_input(int64_t rows, int64_t total_rows, int channels, const float* x,
-                               const float* y, const float* dy, const float* mean,
-                               const float* invstd, const float* gamma, bool relu,
-                               bool batch_statistics, const float* dgamma, const float* dbeta,
-                               float* dx, float* dresidual) {
-  backward_input<1>(rows, total_rows, channels, x, y, dy, mean, invstd, gamma, relu,
-                    batch_statistics, dgamma, dbeta, dx, dresidual);
-}
-
-void batch_norm_backward_input(int64_t rows, int64_t total_rows, int channels, const bfloat16* x,
-                               const bfloat16* y, const bfloat16* dy, const float* mean,
-                               const float* invstd, const float* gamma, bool relu,
-                               bool batch_statistics, const float* dgamma, const float* dbeta,
-                               bfloat16* dx, bfloat16* dresidual) {
-  const __nv_bfloat16 *x_ = device_type(x), *y_ = device_type(y), *dy_ = device_type(dy);
-  __nv_bfloat16 *dx_ = device_type(dx), *dresidual_ = device_type(dresidual);
-  if (vector_aligned<kBfloat16VectorWidth>(x_, y_, dy_, dx_, dresidual_)) {
-    backward_input<kBfloat16VectorWidth>(rows, total_rows, channels, x_, y_, dy_, mean, invstd,
-                                         gamma, relu, batch_statistics, dgamma, dbeta, dx_,
-                                         dresidual_);
-  } else {
-    backward_input<1>(rows, total_rows, channels, x_, y_, dy_, mean, invstd, gamma, relu,
-                      batch_statistics, dgamma, dbeta, dx_, dresidual_);
-  }
-}
-
 }  // namespace ihd::kernels::cuda
+
+namespace ihd::kernels {
+
+template <>
+void batch_norm_statistics<Backend::cuda>(int64_t rows, int channels, const float* x, float eps,
+                                          float* mean, float* invstd) {
+  cuda::statistics(rows, channels, x, eps, mean, invstd);
+}
+
+template <>
+void batch_norm_statistics<Backend::cuda>(int64_t rows, int channels, const bfloat16* x, float eps,
+                                          float* mean, float* invstd) {
+  cuda::statistics(rows, channels, cuda::device_type(x), eps, mean, invstd);
+}
+
+template <>
+void batch_norm_moments<Backend::cuda>(int64_t rows, int channels, const float* x, float* mean,
+                                       float* centred_square_sum) {
+  cuda::moments(rows, channels, x, mean, centred_square_sum);
+}
+
+template <>
+void batch_norm_moments<Backend::cuda>(int64_t rows, int channels, const bfloat16* x, float* mean,
+                                       float* centred_square_sum) {
+  cuda::moments(rows, channels, cuda::device_type(x), mean, centred_square_sum);
+}
+
+template <>
+void batch_norm_centred_terms<Backend::cuda>(int64_t rows, int64_t total_rows, int channels,
+                                             const float* mean, const float* centred_square_sum,
+                                             const float* total_mean_terms, float* global_mean,
+                                             float* square_terms) {
+  cuda::for_each_index(channels, [=] __device__(int64_t c) {
+    rules::batch_norm_centred_term(rows, total_rows, mean[c], centred_square_sum[c],
+                                   total_mean_terms[c], global_mean[c], square_terms[c]);
+  });
+}
+
+template <>
+void batch_norm_invstd<Backend::cuda>(int64_t total_rows, int channels,
+                                      const float* total_square_terms, float eps, float* invstd) {
+  cuda::for_each_index(channels, [=] __device__(int64_t c) {
+    invstd[c] =
+        rules::invstd_of_variance(static_cast<double>(total_square_terms[c]) / total_rows, eps);
+  });
+}
+
+template <>
+void batch_norm_running_statistics<Backend::cuda>(int channels, const float* running_mean,
+                                                  const float* running_var, float eps, float* mean,
+                                                  float* invstd) {
+  cuda::for_each_index(channels, [=] __device__(int64_t c) {
+    mean[c] = running_mean[c];
+    invstd[c] = rules::running_invstd(running_var[c], eps);
+  });
+}
+
+template <>
+void batch_norm_update_running<Backend::cuda>(int64_t rows, int channels, const float* mean,
+                                              const float* invstd, float eps, float momentum,
+                                              float* running_mean, float* running_var) {
+  const double unbiased = rules::batch_norm_unbiased_factor(rows);
+  cuda::for_each_index(channels, [=] __device__(int64_t c) {
+    rules::batch_norm_running_update(mean[c], invstd[c], eps, momentum, unbiased, running_mean[c],
+                                     running_var[c]);
+  });
+}
+
+template <>
+void batch_norm_apply<Backend::cuda>(int64_t rows, int channels, const float* x, const float* mean,
+                                     const float* invstd, const float* gamma, const float* beta,
+                                     const float* residual, bool relu, float* y) {
+  cuda::apply<1>(rows, channels, x, mean, invstd, gamma, beta, residual, relu, y);
+}
+
+template <>
+void batch_norm_apply<Backend::cuda>(int64_t rows, int channels, const bfloat16* x,
+                                     const float* mean, const float* invstd, const float* gamma,
+                                     const float* beta, const bfloat16* residual, bool relu,
+                                     bfloat16* y) {
+  const __nv_bfloat16 *x_ = cuda::device_type(x), *residual_ = cuda::device_type(residual);
+  __nv_bfloat16* y_ = cuda::device_type(y);
+  if (cuda::vector_aligned<cuda::kBfloat16VectorWidth>(x_, residual_, y_)) {
+    cuda::apply<cuda::kBfloat16VectorWidth>(rows, channels, x_, mean, invstd, gamma, beta,
+                                            residual_, relu, y_);
+  } else {
+    cuda::apply<1>(rows, channels, x_, mean, invstd, gamma, beta, residual_, relu, y_);
+  }
+}
+
+template <>
+void batch_norm_backward_reduce<Backend::cuda>(int64_t rows, int channels, const float* x,
+                                               const float* y, const float* dy, const float* mean,
+                                               const float* invstd, bool relu, float* dgamma,
+                                               float* dbeta) {
+  cuda::backward_reduce(rows, channels, x, y, dy, mean, invstd, relu, dgamma, dbeta);
+}
+
+template <>
+void batch_norm_backward_reduce<Backend::cuda>(int64_t rows, int channels, const bfloat16* x,
+                                               const bfloat16* y, const bfloat16* dy,
+                                               const float* mean, const float* invstd, bool relu,
+                                               float* dgamma, float* dbeta) {
+  cuda::backward_reduce(rows, channels, cuda::device_type(x), cuda::device_type(y),
+                        cuda::device_type(dy), mean, invstd, relu, dgamma, dbeta);
+}
+
+template <>
+void batch_norm_backward_input<Backend::cuda>(int64_t rows, int64_t total_rows, int channels,
+                                              const float* x, const float* y, const float* dy,
+                                              const float* mean, const float* invstd,
+                                              const float* gamma, bool relu, bool batch_statistics,
+                                              const float* dgamma, const float* dbeta, float* dx,
+                                              float* dresidual) {
+  cuda::backward_input<1>(rows, total_rows, channels, x, y, dy, mean, invstd, gamma, relu,
+                          batch_statistics, dgamma, dbeta, dx, dresidual);
+}
+
+template <>
+void batch_norm_backward_input<Backend::cuda>(int64_t rows, int64_t total_rows, int channels,
+                                              const bfloat16* x, const bfloat16* y,
+                                              const bfloat16* dy, const float* mean,
+                                              const float* invstd, const float* gamma, bool relu,
+                                              bool batch_statistics, const float* dgamma,
+                                              const float* dbeta, bfloat16* dx,
+                                              bfloat16* dresidual) {
+  const __nv_bfloat16 *x_ = cuda::device_type(x), *y_ = cuda::device_type(y),
+                      *dy_ = cuda::device_type(dy);
+  __nv_bfloat16 *dx_ = cuda::device_type(dx), *dresidual_ = cuda::device_type(dresidual);
+  if (cuda::vector_aligned<cuda::kBfloat16VectorWidth>(x_, y_, dy_, dx_, dresidual_)) {
+    cuda::backward_input<cuda::kBfloat16VectorWidth>(rows, total_rows, channels, x_, y_, dy_, mean,
+                                                     invstd, gamma, relu, batch_statistics, dgamma,
+                                                     dbeta, dx_, dresidual_);
+  } else {
+    cuda::backward_input<1>(rows, total_rows, channels, x_, y_, dy_, mean, invstd, gamma, relu,
+                            batch_statistics, dgamma, dbeta, dx_, dresidual_);
+  }
+}
+
+}  // namespace ihd::kernels

@@ -1,4 +1,5 @@
-// Convolutions through cuDNN in NHWC. Each distinct shape (geometry + data type + numeric policy)
+// The <Backend::cuda> specializations of kernels/conv2d.h: convolutions through cuDNN in NHWC
+// (helpers in ihd::kernels::cuda). Each distinct shape (geometry + data type + numeric policy)
 // gets one ConvolutionPlan: its tensor, filter and convolution descriptors, and for each direction
 // the algorithm that cudnnFind measured fastest the first time that direction ran, among those
 // that obey the policy (deterministic if asked; see context.h). Every call then runs its cached
@@ -6,7 +7,7 @@
 //   float32: x, w, y float32; true float32 (FMA math) unless TF32 is allowed;
 //   bfloat16: x, w, y (and dx, dw) CUDNN_DATA_BFLOAT16, products accumulated in float32 (the
 //     convolution's compute type), tensor-core math; each stored value is rounded once.
-#include "kernels/cuda/conv2d.h"
+#include "kernels/conv2d.h"
 
 #include <algorithm>
 #include <map>
@@ -203,42 +204,52 @@ ConvolutionPlan& backward_weight(const Conv2dGeometry& geometry, cudnnDataType_t
 }
 
 }  // namespace
+}  // namespace ihd::kernels::cuda
 
-void conv2d_forward(const Conv2dGeometry& geometry, const float* x, const float* w,
-                    const float* bias, float* y) {
-  ConvolutionPlan& plan = forward(geometry, CUDNN_DATA_FLOAT, x, w, y);
+namespace ihd::kernels {
+
+template <>
+void conv2d_forward<Backend::cuda>(const Conv2dGeometry& geometry, const float* x, const float* w,
+                                   const float* bias, float* y) {
+  cuda::ConvolutionPlan& plan = cuda::forward(geometry, CUDNN_DATA_FLOAT, x, w, y);
   const float one = 1.0f;
-  if (bias) IHD_CUDNN_CHECK(cudnnAddTensor(cudnn_handle(), &one, plan.bias, bias, &one, plan.y, y));
+  if (bias)
+    IHD_CUDNN_CHECK(cudnnAddTensor(cuda::cudnn_handle(), &one, plan.bias, bias, &one, plan.y, y));
 }
 
-void conv2d_backward_data(const Conv2dGeometry& geometry, const float* dy, const float* w,
-                          float* dx) {
-  backward_data(geometry, CUDNN_DATA_FLOAT, dy, w, dx);
+template <>
+void conv2d_backward_data<Backend::cuda>(const Conv2dGeometry& geometry, const float* dy,
+                                         const float* w, float* dx) {
+  cuda::backward_data(geometry, CUDNN_DATA_FLOAT, dy, w, dx);
 }
 
-void conv2d_backward_weight(const Conv2dGeometry& geometry, const float* x, const float* dy,
-                            float* dw, float* dbias) {
-  ConvolutionPlan& plan = backward_weight(geometry, CUDNN_DATA_FLOAT, x, dy, dw);
+template <>
+void conv2d_backward_weight<Backend::cuda>(const Conv2dGeometry& geometry, const float* x,
+                                           const float* dy, float* dw, float* dbias) {
+  cuda::ConvolutionPlan& plan = cuda::backward_weight(geometry, CUDNN_DATA_FLOAT, x, dy, dw);
   if (dbias) {
     const float one = 1.0f, zero = 0.0f;
-    IHD_CUDNN_CHECK(
-        cudnnConvolutionBackwardBias(cudnn_handle(), &one, plan.y, dy, &zero, plan.bias, dbias));
+    IHD_CUDNN_CHECK(cudnnConvolutionBackwardBias(cuda::cudnn_handle(), &one, plan.y, dy, &zero,
+                                                 plan.bias, dbias));
   }
 }
 
-void conv2d_forward(const Conv2dGeometry& geometry, const bfloat16* x, const bfloat16* w,
-                    bfloat16* y) {
-  forward(geometry, CUDNN_DATA_BFLOAT16, x, w, y);
+template <>
+void conv2d_forward<Backend::cuda>(const Conv2dGeometry& geometry, const bfloat16* x,
+                                   const bfloat16* w, bfloat16* y) {
+  cuda::forward(geometry, CUDNN_DATA_BFLOAT16, x, w, y);
 }
 
-void conv2d_backward_data(const Conv2dGeometry& geometry, const bfloat16* dy, const bfloat16* w,
-                          bfloat16* dx) {
-  backward_data(geometry, CUDNN_DATA_BFLOAT16, dy, w, dx);
+template <>
+void conv2d_backward_data<Backend::cuda>(const Conv2dGeometry& geometry, const bfloat16* dy,
+                                         const bfloat16* w, bfloat16* dx) {
+  cuda::backward_data(geometry, CUDNN_DATA_BFLOAT16, dy, w, dx);
 }
 
-void conv2d_backward_weight(const Conv2dGeometry& geometry, const bfloat16* x, const bfloat16* dy,
-                            bfloat16* dw) {
-  backward_weight(geometry, CUDNN_DATA_BFLOAT16, x, dy, dw);
+template <>
+void conv2d_backward_weight<Backend::cuda>(const Conv2dGeometry& geometry, const bfloat16* x,
+                                           const bfloat16* dy, bfloat16* dw) {
+  cuda::backward_weight(geometry, CUDNN_DATA_BFLOAT16, x, dy, dw);
 }
 
-}  // namespace ihd::kernels::cuda
+}  // namespace ihd::kernels

@@ -1,3 +1,5 @@
+// The <Backend::cuda> specializations of kernels/elementwise.h (the sums' kernels and helpers in
+// ihd::kernels::cuda; the activations' element rules in kernels/rules/activation.h).
 // Elementwise CUDA kernels: one grid-stride loop each (launch.cuh), plus the deterministic sums:
 // for the whole tensor, each of a fixed number of blocks adds its strided share in double, then
 // one block adds the block totals in order; per column, one thread a column adds its rows in
@@ -5,8 +7,9 @@
 // load and store where the pointers are aligned for it (bfloat16.cuh), one element otherwise;
 // every result is computed in float32 and rounded once, to nearest even.
 #include "kernels/cuda/bfloat16.cuh"
-#include "kernels/cuda/elementwise.h"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/elementwise.h"
+#include "kernels/rules/activation.h"
 
 namespace ihd::kernels::cuda {
 namespace {
@@ -64,77 +67,97 @@ void add_bfloat16(int64_t n, const __nv_bfloat16* a, const __nv_bfloat16* b, __n
 }
 
 }  // namespace
+}  // namespace ihd::kernels::cuda
 
-void fill(int64_t n, float value, float* out) {
-  for_each_index(n, [=] __device__(int64_t i) { out[i] = value; });
+namespace ihd::kernels {
+
+template <>
+void fill<Backend::cuda>(int64_t n, float value, float* out) {
+  cuda::for_each_index(n, [=] __device__(int64_t i) { out[i] = value; });
 }
 
-void add(int64_t n, const float* a, const float* b, float* out) {
-  for_each_index(n, [=] __device__(int64_t i) { out[i] = a[i] + b[i]; });
+template <>
+void add<Backend::cuda>(int64_t n, const float* a, const float* b, float* out) {
+  cuda::for_each_index(n, [=] __device__(int64_t i) { out[i] = a[i] + b[i]; });
 }
 
-void mul(int64_t n, const float* a, const float* b, float* out) {
-  for_each_index(n, [=] __device__(int64_t i) { out[i] = a[i] * b[i]; });
+template <>
+void mul<Backend::cuda>(int64_t n, const float* a, const float* b, float* out) {
+  cuda::for_each_index(n, [=] __device__(int64_t i) { out[i] = a[i] * b[i]; });
 }
 
-void scale(int64_t n, const float* x, float factor, float* out) {
-  for_each_index(n, [=] __device__(int64_t i) { out[i] = x[i] * factor; });
+template <>
+void scale<Backend::cuda>(int64_t n, const float* x, float factor, float* out) {
+  cuda::for_each_index(n, [=] __device__(int64_t i) { out[i] = x[i] * factor; });
 }
 
-void broadcast_scalar(int64_t n, const float* scalar, float factor, float* out) {
-  for_each_index(n, [=] __device__(int64_t i) { out[i] = *scalar * factor; });
+template <>
+void broadcast_scalar<Backend::cuda>(int64_t n, const float* scalar, float factor, float* out) {
+  cuda::for_each_index(n, [=] __device__(int64_t i) { out[i] = *scalar * factor; });
 }
 
-void sum(int64_t n, const float* x, float* out) {
-  const int blocks = static_cast<int>(
-      std::clamp<int64_t>((n + kThreadsPerBlock - 1) / kThreadsPerBlock, 1, kSumBlocks));
-  auto* partials = static_cast<double*>(workspace(sizeof(double) * blocks));
-  sum_partials_kernel<<<blocks, kThreadsPerBlock, 0, compute_stream()>>>(n, x, partials);
+template <>
+void sum<Backend::cuda>(int64_t n, const float* x, float* out) {
+  const int blocks = static_cast<int>(std::clamp<int64_t>(
+      (n + cuda::kThreadsPerBlock - 1) / cuda::kThreadsPerBlock, 1, cuda::kSumBlocks));
+  auto* partials = static_cast<double*>(cuda::workspace(sizeof(double) * blocks));
+  cuda::sum_partials_kernel<<<blocks, cuda::kThreadsPerBlock, 0, cuda::compute_stream()>>>(
+      n, x, partials);
   IHD_CUDA_CHECK_LAUNCH();
-  sum_finish_kernel<<<1, kThreadsPerBlock, 0, compute_stream()>>>(blocks, partials, out);
+  cuda::sum_finish_kernel<<<1, cuda::kThreadsPerBlock, 0, cuda::compute_stream()>>>(blocks,
+                                                                                    partials, out);
   IHD_CUDA_CHECK_LAUNCH();
 }
 
-void column_sum(int64_t rows, int64_t columns, const float* x, float* out) {
-  for_each_index(columns, [=] __device__(int64_t c) {
+template <>
+void column_sum<Backend::cuda>(int64_t rows, int64_t columns, const float* x, float* out) {
+  cuda::for_each_index(columns, [=] __device__(int64_t c) {
     double total = 0.0;
     for (int64_t r = 0; r < rows; ++r) total += x[r * columns + c];
     out[c] = static_cast<float>(total);
   });
 }
 
-void relu_forward(int64_t n, const float* x, float* y) {
-  for_each_index(n, [=] __device__(int64_t i) { y[i] = x[i] > 0.0f ? x[i] : 0.0f; });
+template <>
+void relu_forward<Backend::cuda>(int64_t n, const float* x, float* y) {
+  cuda::for_each_index(n, [=] __device__(int64_t i) { y[i] = rules::relu(x[i]); });
 }
 
-void relu_backward(int64_t n, const float* y, const float* dy, float* dx) {
-  for_each_index(n, [=] __device__(int64_t i) { dx[i] = y[i] > 0.0f ? dy[i] : 0.0f; });
+template <>
+void relu_backward<Backend::cuda>(int64_t n, const float* y, const float* dy, float* dx) {
+  cuda::for_each_index(n, [=] __device__(int64_t i) { dx[i] = rules::relu_gradient(y[i], dy[i]); });
 }
 
-void sigmoid_forward(int64_t n, const float* x, float* y) {
-  for_each_index(n, [=] __device__(int64_t i) { y[i] = 1.0f / (1.0f + expf(-x[i])); });
+template <>
+void sigmoid_forward<Backend::cuda>(int64_t n, const float* x, float* y) {
+  cuda::for_each_index(n, [=] __device__(int64_t i) { y[i] = rules::sigmoid(x[i]); });
 }
 
-void sigmoid_backward(int64_t n, const float* y, const float* dy, float* dx) {
-  for_each_index(n, [=] __device__(int64_t i) { dx[i] = dy[i] * y[i] * (1.0f - y[i]); });
+template <>
+void sigmoid_backward<Backend::cuda>(int64_t n, const float* y, const float* dy, float* dx) {
+  cuda::for_each_index(n,
+                       [=] __device__(int64_t i) { dx[i] = rules::sigmoid_gradient(y[i], dy[i]); });
 }
 
-void convert(int64_t n, const float* x, bfloat16* y) {
-  convert_vectorised(n, x, device_type(y));
+template <>
+void convert<Backend::cuda>(int64_t n, const float* x, bfloat16* y) {
+  cuda::convert_vectorised(n, x, cuda::device_type(y));
 }
 
-void convert(int64_t n, const bfloat16* x, float* y) {
-  convert_vectorised(n, device_type(x), y);
+template <>
+void convert<Backend::cuda>(int64_t n, const bfloat16* x, float* y) {
+  cuda::convert_vectorised(n, cuda::device_type(x), y);
 }
 
-void add(int64_t n, const bfloat16* a, const bfloat16* b, bfloat16* out) {
-  const __nv_bfloat16 *a_ = device_type(a), *b_ = device_type(b);
-  __nv_bfloat16* out_ = device_type(out);
-  if (vector_aligned<kBfloat16VectorWidth>(a_, b_, out_)) {
-    add_bfloat16<kBfloat16VectorWidth>(n, a_, b_, out_);
+template <>
+void add<Backend::cuda>(int64_t n, const bfloat16* a, const bfloat16* b, bfloat16* out) {
+  const __nv_bfloat16 *a_ = cuda::device_type(a), *b_ = cuda::device_type(b);
+  __nv_bfloat16* out_ = cuda::device_type(out);
+  if (cuda::vector_aligned<cuda::kBfloat16VectorWidth>(a_, b_, out_)) {
+    cuda::add_bfloat16<cuda::kBfloat16VectorWidth>(n, a_, b_, out_);
   } else {
-    add_bfloat16<1>(n, a_, b_, out_);
+    cuda::add_bfloat16<1>(n, a_, b_, out_);
   }
 }
 
-}  // namespace ihd::kernels::cuda
+}  // namespace ihd::kernels

@@ -1,12 +1,12 @@
-// BCE with logits on the GPU, in the CPU twin's stable form (kernels/cpu/loss.cpp):
-//   l = (1 - t) x + (1 + (p - 1) t) (log(1 + exp(-|x|)) + max(-x, 0)),  p = pos_weight
-//   dl/dx = sigmoid(x) (p t + 1 - t) - p t
-// each element weighted by r_n w_k / (sum_n r_n sum_k w_k), rows of weight 0 never read. The
+// The <Backend::cuda> specializations of kernels/loss.h: BCE with logits on the GPU, each element's
+// loss, gradient and weight by the rules the CPU uses (kernels/rules/loss.h), rows of weight 0
+// never read. The
 // loss is small ([N, K] with K <= a few, N a batch of images or of slices), so both passes are
 // one block: it sums the row weights (block_sum, fixed order), then strides over the elements;
 // the forward adds their terms in double in a fixed order.
 #include "kernels/cuda/launch.cuh"
-#include "kernels/cuda/loss.h"
+#include "kernels/loss.h"
+#include "kernels/rules/loss.h"
 
 namespace ihd::kernels::cuda {
 namespace {
@@ -38,11 +38,9 @@ __global__ void bce_forward_kernel(int rows, int labels, const float* logits, co
     const double r = row_weight ? row_weight[i / labels] : 1.0;
     if (r == 0.0) continue;
     const int k = static_cast<int>(i % labels);
-    const double factor = r * (class_weight ? class_weight[k] : 1.0) * scale;
+    const double factor = rules::bce_element_weight(r, class_weight, k, scale);
     const double p = pos_weight ? pos_weight[k] : 1.0;
-    const double x = logits[i], t = targets[i];
-    const double softplus_neg = log1p(exp(-fabs(x))) + fmax(-x, 0.0);
-    total += factor * ((1.0 - t) * x + (1.0 + (p - 1.0) * t) * softplus_neg);
+    total += factor * rules::bce_element_loss(logits[i], targets[i], p);
   }
   total = block_sum(total);
   if (threadIdx.x == 0) *loss = static_cast<float>(total);
@@ -62,30 +60,35 @@ __global__ void bce_backward_kernel(int rows, int labels, const float* logits, c
     }
     const int k = static_cast<int>(i % labels);
     const float factor =
-        static_cast<float>(r * (class_weight ? class_weight[k] : 1.0) * scale) * *grad_loss;
+        static_cast<float>(rules::bce_element_weight(r, class_weight, k, scale)) * *grad_loss;
     const float p = pos_weight ? pos_weight[k] : 1.0f;
-    const float t = targets[i];
-    const float s = 1.0f / (1.0f + expf(-logits[i]));
-    grad_logits[i] = factor * (s * (p * t + 1.0f - t) - p * t);
+    grad_logits[i] = factor * rules::bce_element_gradient(logits[i], targets[i], p);
   }
 }
 
 }  // namespace
+}  // namespace ihd::kernels::cuda
 
-void bce_with_logits_forward(int rows, int labels, const float* logits, const float* targets,
-                             const float* pos_weight, const float* class_weight,
-                             const float* row_weight, float* loss) {
-  bce_forward_kernel<<<1, kThreadsPerBlock, 0, compute_stream()>>>(
+namespace ihd::kernels {
+
+template <>
+void bce_with_logits_forward<Backend::cuda>(int rows, int labels, const float* logits,
+                                            const float* targets, const float* pos_weight,
+                                            const float* class_weight, const float* row_weight,
+                                            float* loss) {
+  cuda::bce_forward_kernel<<<1, cuda::kThreadsPerBlock, 0, cuda::compute_stream()>>>(
       rows, labels, logits, targets, pos_weight, class_weight, row_weight, loss);
   IHD_CUDA_CHECK_LAUNCH();
 }
 
-void bce_with_logits_backward(int rows, int labels, const float* logits, const float* targets,
-                              const float* pos_weight, const float* class_weight,
-                              const float* row_weight, const float* grad_loss, float* grad_logits) {
-  bce_backward_kernel<<<1, kThreadsPerBlock, 0, compute_stream()>>>(
+template <>
+void bce_with_logits_backward<Backend::cuda>(int rows, int labels, const float* logits,
+                                             const float* targets, const float* pos_weight,
+                                             const float* class_weight, const float* row_weight,
+                                             const float* grad_loss, float* grad_logits) {
+  cuda::bce_backward_kernel<<<1, cuda::kThreadsPerBlock, 0, cuda::compute_stream()>>>(
       rows, labels, logits, targets, pos_weight, class_weight, row_weight, grad_loss, grad_logits);
   IHD_CUDA_CHECK_LAUNCH();
 }
 
-}  // namespace ihd::kernels::cuda
+}  // namespace ihd::kernels

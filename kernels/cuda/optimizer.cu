@@ -1,8 +1,9 @@
-// SGD (momentum, dampening, Nesterov, weight decay) and Adam/AdamW updates on the GPU. Each rule
-// is written once, as the update of one element (sgd_element, adam_element), and walked in two
-// ways: one elementwise pass per parameter (for_each_index), or one pass over many parameters
+// The <Backend::cuda> specializations of kernels/optimizer.h: SGD (momentum, dampening, Nesterov,
+// weight decay) and Adam/AdamW updates on the GPU. Each rule is written once for both backends, as
+// the update of one element (kernels/rules/optimizer.h: sgd_element, adam_element), and walked in
+// two ways: one elementwise pass per parameter (for_each_index), or one pass over many parameters
 // (for_each_slice_element). Both read each parameter, gradient and state once and write them
-// once; bias corrections are computed on the host by the CPU twin's adam_step_constants.
+// once; bias corrections are computed on the host by adam_step_constants (kernels/optimizer.h).
 //
 // The multi-tensor pass: a table of up to kSlicesPerLaunch parameters, with the index of each
 // one's first chunk, is the kernel's argument (__grid_constant__: read in place from the
@@ -12,7 +13,8 @@
 #include <climits>
 
 #include "kernels/cuda/launch.cuh"
-#include "kernels/cuda/optimizer.h"
+#include "kernels/optimizer.h"
+#include "kernels/rules/optimizer.h"
 
 namespace ihd::kernels::cuda {
 namespace {
@@ -28,30 +30,6 @@ struct SliceTable {
 };
 // Room left for the update rule's hyper-parameters (the lambda's captures).
 static_assert(sizeof(SliceTable) + 256 <= kMaxKernelArgumentBytes);
-
-__device__ inline void sgd_element(int64_t i, float* param, const float* grad,
-                                   float* momentum_buffer, const SgdHyper& h, bool first_step) {
-  float g = grad[i] + h.weight_decay * param[i];
-  if (h.momentum != 0.0f) {
-    const float buffer =
-        first_step ? g : h.momentum * momentum_buffer[i] + (1.0f - h.dampening) * g;
-    momentum_buffer[i] = buffer;
-    g = h.nesterov ? g + h.momentum * buffer : buffer;
-  }
-  param[i] -= h.lr * g;
-}
-
-__device__ inline void adam_element(int64_t i, float* param, const float* grad, float* exp_avg,
-                                    float* exp_avg_sq, const AdamHyper& h,
-                                    const AdamStepConstants& c) {
-  const float p = param[i] * c.decay_factor;
-  const float g = grad[i] + c.grad_decay * param[i];
-  const float m = h.beta1 * exp_avg[i] + (1.0f - h.beta1) * g;
-  const float v = h.beta2 * exp_avg_sq[i] + (1.0f - h.beta2) * g * g;
-  exp_avg[i] = m;
-  exp_avg_sq[i] = v;
-  param[i] = p - c.step_size * m / (sqrtf(v) / c.bias_correction2_sqrt + h.eps);
-}
 
 template <typename Body>
 __global__ void for_each_slice_element_kernel(const __grid_constant__ SliceTable table, Body body) {
@@ -99,36 +77,46 @@ void for_each_slice_element(const ParameterSlice* slices, int count, Body body) 
 }
 
 }  // namespace
-
-void sgd_update(int64_t n, float* param, const float* grad, float* momentum_buffer,
-                const SgdHyper& hyper, bool first_step) {
-  const SgdHyper h = hyper;
-  for_each_index(n, [=] __device__(int64_t i) {
-    sgd_element(i, param, grad, momentum_buffer, h, first_step);
-  });
-}
-
-void adam_update(int64_t n, float* param, const float* grad, float* exp_avg, float* exp_avg_sq,
-                 const AdamHyper& hyper) {
-  const AdamHyper h = hyper;
-  const AdamStepConstants c = adam_step_constants(h);
-  for_each_index(
-      n, [=] __device__(int64_t i) { adam_element(i, param, grad, exp_avg, exp_avg_sq, h, c); });
-}
-
-void sgd_update_many(const ParameterSlice* slices, int count, const SgdHyper& hyper) {
-  const SgdHyper h = hyper;
-  for_each_slice_element(slices, count, [=] __device__(const ParameterSlice& s, int64_t i) {
-    sgd_element(i, s.param, s.grad, s.momentum_buffer, h, s.first_step);
-  });
-}
-
-void adam_update_many(const ParameterSlice* slices, int count, const AdamHyper& hyper) {
-  const AdamHyper h = hyper;
-  const AdamStepConstants c = adam_step_constants(h);
-  for_each_slice_element(slices, count, [=] __device__(const ParameterSlice& s, int64_t i) {
-    adam_element(i, s.param, s.grad, s.exp_avg, s.exp_avg_sq, h, c);
-  });
-}
-
 }  // namespace ihd::kernels::cuda
+
+namespace ihd::kernels {
+
+template <>
+void sgd_update<Backend::cuda>(int64_t n, float* param, const float* grad, float* momentum_buffer,
+                               const SgdHyper& hyper, bool first_step) {
+  const SgdHyper h = hyper;
+  cuda::for_each_index(n, [=] __device__(int64_t i) {
+    rules::sgd_element(i, param, grad, momentum_buffer, h, first_step);
+  });
+}
+
+template <>
+void adam_update<Backend::cuda>(int64_t n, float* param, const float* grad, float* exp_avg,
+                                float* exp_avg_sq, const AdamHyper& hyper) {
+  const AdamHyper h = hyper;
+  const AdamStepConstants c = adam_step_constants(h);
+  cuda::for_each_index(n, [=] __device__(int64_t i) {
+    rules::adam_element(i, param, grad, exp_avg, exp_avg_sq, h, c);
+  });
+}
+
+template <>
+void sgd_update_many<Backend::cuda>(const ParameterSlice* slices, int count,
+                                    const SgdHyper& hyper) {
+  const SgdHyper h = hyper;
+  cuda::for_each_slice_element(slices, count, [=] __device__(const ParameterSlice& s, int64_t i) {
+    rules::sgd_element(i, s.param, s.grad, s.momentum_buffer, h, s.first_step);
+  });
+}
+
+template <>
+void adam_update_many<Backend::cuda>(const ParameterSlice* slices, int count,
+                                     const AdamHyper& hyper) {
+  const AdamHyper h = hyper;
+  const AdamStepConstants c = adam_step_constants(h);
+  cuda::for_each_slice_element(slices, count, [=] __device__(const ParameterSlice& s, int64_t i) {
+    rules::adam_element(i, s.param, s.grad, s.exp_avg, s.exp_avg_sq, h, c);
+  });
+}
+
+}  // namespace ihd::kernels

@@ -1,8 +1,10 @@
-// Pooling on the GPU, NHWC, one thread per element with the channel fastest (coalesced).
+// The <Backend::cuda> specializations of kernels/pooling.h: pooling on the GPU, NHWC, one thread
+// per element with the channel fastest (coalesced). A window is walked as on the CPU
+// (kernels/rules/pooling.h).
 // Max pool backward gathers instead of scattering: each input element walks the (at most
 // ceil(k/s)^2) windows that contain it, and takes a window's gradient when it is that window's
 // first maximum in row-major order. No atomics: the result is deterministic, and the additions
-// happen in the CPU twin's order (windows by row, then column), so the two agree bit for bit.
+// happen in the CPU's order (windows by row, then column), so the two agree bit for bit.
 // Each kernel is a template on the activation type, float or __nv_bfloat16 (bfloat16.cuh):
 // values are compared and added in float32 and a bfloat16 result is rounded once, so bfloat16
 // max pooling (forward and backward) is exact and the average pool's features are float32.
@@ -10,7 +12,8 @@
 
 #include "kernels/cuda/bfloat16.cuh"
 #include "kernels/cuda/launch.cuh"
-#include "kernels/cuda/pooling.h"
+#include "kernels/pooling.h"
+#include "kernels/rules/pooling.h"
 
 namespace ihd::kernels::cuda {
 namespace {
@@ -20,12 +23,9 @@ namespace {
 template <typename T>
 __device__ int64_t first_maximum_position(const Pool2dGeometry& g, const T* image, int oh, int ow,
                                           int c, float maximum) {
-  for (int kh = 0; kh < g.kernel; ++kh) {
-    const int ih = oh * g.stride - g.padding + kh;
-    if (ih < 0 || ih >= g.in_height) continue;
-    for (int kw = 0; kw < g.kernel; ++kw) {
-      const int iw = ow * g.stride - g.padding + kw;
-      if (iw < 0 || iw >= g.in_width) continue;
+  const rules::PoolWindow window = rules::pool_window(g, oh, ow);
+  for (int ih = window.ih_begin; ih < window.ih_end; ++ih) {
+    for (int iw = window.iw_begin; iw < window.iw_end; ++iw) {
       const int64_t position = static_cast<int64_t>(ih) * g.in_width + iw;
       if (as_float(image[position * g.channels + c]) == maximum) return position;
     }
@@ -45,12 +45,9 @@ void max_pool_forward(const Pool2dGeometry& g, const T* x, T* y) {
     const int64_t n = pixel / (static_cast<int64_t>(out_w) * out_h);
     const T* image = x + n * g.in_height * g.in_width * g.channels;
     float maximum = -::cuda::std::numeric_limits<float>::infinity();
-    for (int kh = 0; kh < g.kernel; ++kh) {
-      const int ih = oh * g.stride - g.padding + kh;
-      if (ih < 0 || ih >= g.in_height) continue;
-      for (int kw = 0; kw < g.kernel; ++kw) {
-        const int iw = ow * g.stride - g.padding + kw;
-        if (iw < 0 || iw >= g.in_width) continue;
+    const rules::PoolWindow window = rules::pool_window(g, oh, ow);
+    for (int ih = window.ih_begin; ih < window.ih_end; ++ih) {
+      for (int iw = window.iw_begin; iw < window.iw_end; ++iw) {
         const float value =
             as_float(image[(static_cast<int64_t>(ih) * g.in_width + iw) * g.channels + c]);
         maximum = value > maximum ? value : maximum;
@@ -111,40 +108,55 @@ void average_pool_backward(int batch, int64_t pixels, int channels, const float*
 }
 
 }  // namespace
-
-void max_pool2d_forward(const Pool2dGeometry& g, const float* x, float* y) {
-  max_pool_forward(g, x, y);
-}
-
-void max_pool2d_backward(const Pool2dGeometry& g, const float* x, const float* y, const float* dy,
-                         float* dx) {
-  max_pool_backward(g, x, y, dy, dx);
-}
-
-void global_avg_pool_forward(int batch, int64_t pixels, int channels, const float* x, float* y) {
-  average_pool_forward(batch, pixels, channels, x, y);
-}
-
-void global_avg_pool_backward(int batch, int64_t pixels, int channels, const float* dy, float* dx) {
-  average_pool_backward(batch, pixels, channels, dy, dx);
-}
-
-void max_pool2d_forward(const Pool2dGeometry& g, const bfloat16* x, bfloat16* y) {
-  max_pool_forward(g, device_type(x), device_type(y));
-}
-
-void max_pool2d_backward(const Pool2dGeometry& g, const bfloat16* x, const bfloat16* y,
-                         const bfloat16* dy, bfloat16* dx) {
-  max_pool_backward(g, device_type(x), device_type(y), device_type(dy), device_type(dx));
-}
-
-void global_avg_pool_forward(int batch, int64_t pixels, int channels, const bfloat16* x, float* y) {
-  average_pool_forward(batch, pixels, channels, device_type(x), y);
-}
-
-void global_avg_pool_backward(int batch, int64_t pixels, int channels, const float* dy,
-                              bfloat16* dx) {
-  average_pool_backward(batch, pixels, channels, dy, device_type(dx));
-}
-
 }  // namespace ihd::kernels::cuda
+
+namespace ihd::kernels {
+
+template <>
+void max_pool2d_forward<Backend::cuda>(const Pool2dGeometry& g, const float* x, float* y) {
+  cuda::max_pool_forward(g, x, y);
+}
+
+template <>
+void max_pool2d_backward<Backend::cuda>(const Pool2dGeometry& g, const float* x, const float* y,
+                                        const float* dy, float* dx) {
+  cuda::max_pool_backward(g, x, y, dy, dx);
+}
+
+template <>
+void global_avg_pool_forward<Backend::cuda>(int batch, int64_t pixels, int channels, const float* x,
+                                            float* y) {
+  cuda::average_pool_forward(batch, pixels, channels, x, y);
+}
+
+template <>
+void global_avg_pool_backward<Backend::cuda>(int batch, int64_t pixels, int channels,
+                                             const float* dy, float* dx) {
+  cuda::average_pool_backward(batch, pixels, channels, dy, dx);
+}
+
+template <>
+void max_pool2d_forward<Backend::cuda>(const Pool2dGeometry& g, const bfloat16* x, bfloat16* y) {
+  cuda::max_pool_forward(g, cuda::device_type(x), cuda::device_type(y));
+}
+
+template <>
+void max_pool2d_backward<Backend::cuda>(const Pool2dGeometry& g, const bfloat16* x,
+                                        const bfloat16* y, const bfloat16* dy, bfloat16* dx) {
+  cuda::max_pool_backward(g, cuda::device_type(x), cuda::device_type(y), cuda::device_type(dy),
+                          cuda::device_type(dx));
+}
+
+template <>
+void global_avg_pool_forward<Backend::cuda>(int batch, int64_t pixels, int channels,
+                                            const bfloat16* x, float* y) {
+  cuda::average_pool_forward(batch, pixels, channels, cuda::device_type(x), y);
+}
+
+template <>
+void global_avg_pool_backward<Backend::cuda>(int batch, int64_t pixels, int channels,
+                                             const float* dy, bfloat16* dx) {
+  cuda::average_pool_backward(batch, pixels, channels, dy, cuda::device_type(dx));
+}
+
+}  // namespace ihd::kernels

@@ -1,12 +1,14 @@
-// The temporal convolution on the GPU, the CPU twin's im2col + GEMM (kernels/cpu/temporal_conv.cpp)
-// with cuBLAS for the products and a grid-stride kernel (launch.cuh) for each of im2col, the bias
-// and mask, dy's mask and col2im. col2im gathers, each input element adding its taps in the CPU's
-// order: no atomics, deterministic.
-#include "kernels/cuda/elementwise.h"
-#include "kernels/cuda/gemm.h"
+// The <Backend::cuda> specializations of kernels/temporal_conv.h: the temporal convolution on the
+// GPU, the CPU's im2col + GEMM (kernels/cpu/temporal_conv.cpp, the same tap arithmetic from
+// kernels/rules/temporal_conv.h) with cuBLAS for the products and a grid-stride kernel (launch.cuh)
+// for each of im2col, the bias and mask, dy's mask and col2im. col2im gathers, each input element
+// adding its taps in the CPU's order: no atomics, deterministic.
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/sequence_scratch.h"
-#include "kernels/cuda/temporal_conv.h"
+#include "kernels/elementwise.h"
+#include "kernels/gemm.h"
+#include "kernels/rules/temporal_conv.h"
+#include "kernels/temporal_conv.h"
 
 namespace ihd::kernels::cuda {
 namespace {
@@ -20,7 +22,7 @@ void im2col(const TemporalConvGeometry& g, const int* lengths, const float* x, f
     const int tap = static_cast<int>((i % patch_size) / g.in_channels);
     const int c = static_cast<int>(i % g.in_channels);
     const int n = static_cast<int>(row / g.steps), t = static_cast<int>(row % g.steps);
-    const int source = t + tap * g.dilation - padding;
+    const int source = rules::tap_input_step(t, tap, g.dilation, padding);
     patches[i] = source < 0 || source >= lengths[n]
                      ? 0.0f
                      : x[(static_cast<int64_t>(n) * g.steps + source) * g.in_channels + c];
@@ -28,15 +30,22 @@ void im2col(const TemporalConvGeometry& g, const int* lengths, const float* x, f
 }
 
 }  // namespace
+}  // namespace ihd::kernels::cuda
 
-void temporal_conv1d_forward(const TemporalConvGeometry& g, const int* lengths, const float* x,
-                             const float* weight, const float* bias, float* y) {
-  const SequenceScratch scratch = sequence_scratch(g.batch, lengths, g.rows() * g.patch_size());
+namespace ihd::kernels {
+
+template <>
+void temporal_conv1d_forward<Backend::cuda>(const TemporalConvGeometry& g, const int* lengths,
+                                            const float* x, const float* weight, const float* bias,
+                                            float* y) {
+  const cuda::SequenceScratch scratch =
+      cuda::sequence_scratch(g.batch, lengths, g.rows() * g.patch_size());
   const int* device_lengths = scratch.lengths;
   float* patches = scratch.floats;
-  im2col(g, device_lengths, x, patches);
-  gemm(false, true, g.rows(), g.out_channels, g.patch_size(), 1.0f, patches, weight, 0.0f, y);
-  for_each_index(g.output_elements(), [=] __device__(int64_t i) {
+  cuda::im2col(g, device_lengths, x, patches);
+  gemm<Backend::cuda>(false, true, g.rows(), g.out_channels, g.patch_size(), 1.0f, patches, weight,
+                      0.0f, y);
+  cuda::for_each_index(g.output_elements(), [=] __device__(int64_t i) {
     const int64_t row = i / g.out_channels;
     const int n = static_cast<int>(row / g.steps), t = static_cast<int>(row % g.steps);
     if (t >= device_lengths[n]) {
@@ -47,31 +56,32 @@ void temporal_conv1d_forward(const TemporalConvGeometry& g, const int* lengths, 
   });
 }
 
-void temporal_conv1d_backward(const TemporalConvGeometry& g, const int* lengths, const float* x,
-                              const float* weight, const float* dy, float* dx, float* dweight,
-                              float* dbias) {
-  const SequenceScratch scratch =
-      sequence_scratch(g.batch, lengths, g.output_elements() + g.rows() * g.patch_size());
+template <>
+void temporal_conv1d_backward<Backend::cuda>(const TemporalConvGeometry& g, const int* lengths,
+                                             const float* x, const float* weight, const float* dy,
+                                             float* dx, float* dweight, float* dbias) {
+  const cuda::SequenceScratch scratch =
+      cuda::sequence_scratch(g.batch, lengths, g.output_elements() + g.rows() * g.patch_size());
   const int* device_lengths = scratch.lengths;
   float* masked_dy = scratch.floats;
   float* patches = masked_dy + g.output_elements();
-  for_each_index(g.output_elements(), [=] __device__(int64_t i) {
+  cuda::for_each_index(g.output_elements(), [=] __device__(int64_t i) {
     const int64_t row = i / g.out_channels;
     const int n = static_cast<int>(row / g.steps), t = static_cast<int>(row % g.steps);
     masked_dy[i] = t >= device_lengths[n] ? 0.0f : dy[i];
   });
-  im2col(g, device_lengths, x, patches);
-  gemm(true, false, g.out_channels, g.patch_size(), g.rows(), 1.0f, masked_dy, patches, 0.0f,
-       dweight);
-  if (dbias) column_sum(g.rows(), g.out_channels, masked_dy, dbias);
+  cuda::im2col(g, device_lengths, x, patches);
+  gemm<Backend::cuda>(true, false, g.out_channels, g.patch_size(), g.rows(), 1.0f, masked_dy,
+                      patches, 0.0f, dweight);
+  if (dbias) column_sum<Backend::cuda>(g.rows(), g.out_channels, masked_dy, dbias);
   if (!dx) return;
   float* dpatches = patches;
-  gemm(false, false, g.rows(), g.patch_size(), g.out_channels, 1.0f, masked_dy, weight, 0.0f,
-       dpatches);
+  gemm<Backend::cuda>(false, false, g.rows(), g.patch_size(), g.out_channels, 1.0f, masked_dy,
+                      weight, 0.0f, dpatches);
   // dx[n, s, c] = sum over taps j of dpatches[(n, s - j d + padding), (j, c)], over real steps.
   const int64_t patch_size = g.patch_size();
   const int padding = g.padding();
-  for_each_index(g.input_elements(), [=] __device__(int64_t i) {
+  cuda::for_each_index(g.input_elements(), [=] __device__(int64_t i) {
     const int64_t row = i / g.in_channels;
     const int c = static_cast<int>(i % g.in_channels);
     const int n = static_cast<int>(row / g.steps), s = static_cast<int>(row % g.steps);
@@ -79,7 +89,7 @@ void temporal_conv1d_backward(const TemporalConvGeometry& g, const int* lengths,
     float total = 0.0f;
     if (s < length) {
       for (int j = 0; j < g.kernel; ++j) {
-        const int t = s - j * g.dilation + padding;
+        const int t = rules::tap_output_step(s, j, g.dilation, padding);
         if (t < 0 || t >= length) continue;
         total += dpatches[(static_cast<int64_t>(n) * g.steps + t) * patch_size +
                           static_cast<int64_t>(j) * g.in_channels + c];
@@ -89,4 +99,4 @@ void temporal_conv1d_backward(const TemporalConvGeometry& g, const int* lengths,
   });
 }
 
-}  // namespace ihd::kernels::cuda
+}  // namespace ihd::kernels

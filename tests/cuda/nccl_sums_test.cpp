@@ -3,8 +3,9 @@
 // compute stream after its sums, and, behind the gradient averager, leaves every gradient what a
 // plain backward pass gives (the mean over one rank). On a machine with several GPUs the same path
 // runs with mpirun -np N (docs/DISTRIBUTED.md). Built with NCCL only.
-#include "engine/distributed/gradient_averager.h"
 #include "engine/distributed/nccl_sums.h"
+
+#include "engine/distributed/gradient_averager.h"
 #include "engine/distributed/process_group.h"
 #include "engine/layers.h"
 #include "engine/ops.h"
@@ -21,8 +22,8 @@ TEST_CASE("an NCCL communicator of one rank sums in place and orders the compute
   distributed::NcclSums sums(ProcessGroup::world());
   std::vector<float> values(1 << 20);
   for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i % 1000) * 0.5f;
-  Tensor buffer = Tensor::from_vector(Shape{static_cast<int64_t>(values.size())}, values)
-                      .to(Device::cuda());
+  Tensor buffer =
+      Tensor::from_vector(Shape{static_cast<int64_t>(values.size())}, values).to(Device::cuda());
   for (int round = 0; round < 3; ++round) {
     sums.start(buffer.data(), values.size());
     sums.wait();

@@ -1,7 +1,7 @@
 // The CPU-versus-CUDA op table for bfloat16 (mixed precision): every bfloat16 overload of
-// kernels/cpu/kernels.h runs on both backends from the same random bfloat16 inputs (never all
+// kernels/kernels.h runs on both backends from the same random bfloat16 inputs (never all
 // zeros), outputs poisoned with NaN, compared by normalised error sum (a - b)^2 / sum a^2 of the
-// float32 values. Both twins compute in float32 from the bfloat16 values and round each stored
+// float32 values. Both backends compute in float32 from the bfloat16 values and round each stored
 // result once, to nearest even, so what differs is only the float32 arithmetic before that
 // rounding. Shapes as in op_table_test.cpp (batch 1, odd sizes, channel counts that are not
 // multiples of 8, real ResNet-50 layer shapes at batch 1-2), plus views that start one element
@@ -46,10 +46,10 @@ TEST_CASE("bf16 elementwise: convert both ways, add") {
     BfTwin a = BfTwin::random(n, engine), b = BfTwin::random(n, engine, 0.5f, 2.0f);
     BfTwin narrowed = BfTwin::poisoned(n), sum = BfTwin::poisoned(n);
     Twin widened = Twin::poisoned(n);
-    for (const Side side : kBothSides) {
-      IHD_ON_SIDE(side, convert(n, wide[side], narrowed[side]));
-      IHD_ON_SIDE(side, convert(n, a[side], widened[side]));
-      IHD_ON_SIDE(side, add(n, a[side], b[side], sum[side]));
+    for (const Backend side : kBothBackends) {
+      IHD_ON_BACKEND(side, convert, n, wide[side], narrowed[side]);
+      IHD_ON_BACKEND(side, convert, n, a[side], widened[side]);
+      IHD_ON_BACKEND(side, add, n, a[side], b[side], sum[side]);
     }
     expect_close("convert float32 -> bfloat16", narrowed, kExact);
     expect_close("convert bfloat16 -> float32", widened, kExact);
@@ -72,7 +72,8 @@ TEST_CASE("bf16 elementwise: rounding ties go to the even neighbour") {
   const auto n = static_cast<int64_t>(values.size());
   Twin wide(values);
   BfTwin narrowed = BfTwin::poisoned(n);
-  for (const Side side : kBothSides) IHD_ON_SIDE(side, convert(n, wide[side], narrowed[side]));
+  for (const Backend side : kBothBackends)
+    IHD_ON_BACKEND(side, convert, n, wide[side], narrowed[side]);
   expect_close("convert float32 -> bfloat16 at ties", narrowed, kIdentical);
   CHECK(narrowed.cpu_values()[0].bits == 0x3f80);  // the host's rounding, for reference
   CHECK(narrowed.cpu_values()[1].bits == 0x3f82);
@@ -86,10 +87,10 @@ TEST_CASE("bf16 elementwise: views one element into their buffer") {
   BfTwin a = BfTwin::random(n + 1, engine), b = BfTwin::random(n, engine);
   BfTwin narrowed = BfTwin::poisoned(n), sum = BfTwin::poisoned(n);
   Twin widened = Twin::poisoned(n);
-  for (const Side side : kBothSides) {
-    IHD_ON_SIDE(side, convert(n, wide[side] + 1, narrowed[side]));
-    IHD_ON_SIDE(side, convert(n, a[side] + 1, widened[side]));
-    IHD_ON_SIDE(side, add(n, a[side] + 1, b[side], sum[side]));
+  for (const Backend side : kBothBackends) {
+    IHD_ON_BACKEND(side, convert, n, wide[side] + 1, narrowed[side]);
+    IHD_ON_BACKEND(side, convert, n, a[side] + 1, widened[side]);
+    IHD_ON_BACKEND(side, add, n, a[side] + 1, b[side], sum[side]);
   }
   expect_close("convert float32 -> bfloat16", narrowed, kExact);
   expect_close("convert bfloat16 -> float32", widened, kExact);
@@ -108,11 +109,11 @@ TEST_CASE("bf16 batch norm: statistics and moments") {
     BfTwin x = BfTwin::random(rows * channels, engine, 2.0f, 4.0f);
     Twin mean = Twin::poisoned(channels), invstd = Twin::poisoned(channels);
     Twin moments_mean = Twin::poisoned(channels), squares = Twin::poisoned(channels);
-    for (const Side side : kBothSides) {
-      IHD_ON_SIDE(side,
-                  batch_norm_statistics(rows, channels, x[side], 1e-5f, mean[side], invstd[side]));
-      IHD_ON_SIDE(side,
-                  batch_norm_moments(rows, channels, x[side], moments_mean[side], squares[side]));
+    for (const Backend side : kBothBackends) {
+      IHD_ON_BACKEND(side, batch_norm_statistics, rows, channels, x[side], 1e-5f, mean[side],
+                     invstd[side]);
+      IHD_ON_BACKEND(side, batch_norm_moments, rows, channels, x[side], moments_mean[side],
+                     squares[side]);
     }
     expect_close("mean", mean, kReduced);
     expect_close("invstd", invstd, kReduced);
@@ -136,26 +137,24 @@ void check_batch_norm_apply_and_backward(int64_t rows, int channels, bool residu
   Twin beta = Twin::random(channels, engine, -0.5f, 0.5f);
   BfTwin y = BfTwin::poisoned(n), dx = BfTwin::poisoned(n), dresidual = BfTwin::poisoned(n);
   Twin dgamma = Twin::poisoned(channels), dbeta = Twin::poisoned(channels);
-  for (const Side side : kBothSides) {
-    IHD_ON_SIDE(side, batch_norm_apply(rows, channels, x[side] + offset, mean[side], invstd[side],
-                                       gamma[side], beta[side],
-                                       residual ? skip[side] + offset : nullptr, relu, y[side]));
+  for (const Backend side : kBothBackends) {
+    IHD_ON_BACKEND(side, batch_norm_apply, rows, channels, x[side] + offset, mean[side],
+                   invstd[side], gamma[side], beta[side], residual ? skip[side] + offset : nullptr,
+                   relu, y[side]);
   }
   // The backward reads y for its ReLU mask: both sides get the CPU's y.
   BfTwin cpu_y(y.cpu_values());
-  for (const Side side : kBothSides) {
-    IHD_ON_SIDE(side, batch_norm_backward_reduce(rows, channels, x[side] + offset, cpu_y[side],
-                                                 dy[side] + offset, mean[side], invstd[side], relu,
-                                                 dgamma[side], dbeta[side]));
+  for (const Backend side : kBothBackends) {
+    IHD_ON_BACKEND(side, batch_norm_backward_reduce, rows, channels, x[side] + offset, cpu_y[side],
+                   dy[side] + offset, mean[side], invstd[side], relu, dgamma[side], dbeta[side]);
   }
   // The input gradient reads the sums: both sides get the CPU's (total rows: as if 3 replicas).
   Twin cpu_dgamma(dgamma.cpu_values()), cpu_dbeta(dbeta.cpu_values());
-  for (const Side side : kBothSides) {
-    IHD_ON_SIDE(side,
-                batch_norm_backward_input(rows, 3 * rows, channels, x[side] + offset, cpu_y[side],
-                                          dy[side] + offset, mean[side], invstd[side], gamma[side],
-                                          relu, batch_statistics, cpu_dgamma[side], cpu_dbeta[side],
-                                          dx[side], residual ? dresidual[side] : nullptr));
+  for (const Backend side : kBothBackends) {
+    IHD_ON_BACKEND(side, batch_norm_backward_input, rows, 3 * rows, channels, x[side] + offset,
+                   cpu_y[side], dy[side] + offset, mean[side], invstd[side], gamma[side], relu,
+                   batch_statistics, cpu_dgamma[side], cpu_dbeta[side], dx[side],
+                   residual ? dresidual[side] : nullptr);
   }
   expect_close("y", y, kOneRounding);
   expect_close("dx", dx, kOneRounding);
@@ -213,10 +212,10 @@ TEST_CASE("bf16 conv2d: forward, backward data, backward weight") {
     BfTwin dy = BfTwin::random(y_size, engine);
     BfTwin y = BfTwin::poisoned(y_size), dx = BfTwin::poisoned(x_size);
     BfTwin dw = BfTwin::poisoned(w_size);
-    for (const Side side : kBothSides) {
-      IHD_ON_SIDE(side, conv2d_forward(g, x[side], w[side], y[side]));
-      IHD_ON_SIDE(side, conv2d_backward_data(g, dy[side], w[side], dx[side]));
-      IHD_ON_SIDE(side, conv2d_backward_weight(g, x[side], dy[side], dw[side]));
+    for (const Backend side : kBothBackends) {
+      IHD_ON_BACKEND(side, conv2d_forward, g, x[side], w[side], y[side]);
+      IHD_ON_BACKEND(side, conv2d_backward_data, g, dy[side], w[side], dx[side]);
+      IHD_ON_BACKEND(side, conv2d_backward_weight, g, x[side], dy[side], dw[side]);
     }
     expect_close("y", y, kOneRounding);
     expect_close("dx", dx, kOneRounding);
@@ -242,10 +241,11 @@ TEST_CASE("bf16 max pool: forward and backward, ties go to the first maximum") {
       value = to_bfloat16(0.5f * static_cast<float>(level(engine)) + 0.25f);
     BfTwin x(levels), dy = BfTwin::random(y_size, engine);
     BfTwin y = BfTwin::poisoned(y_size), dx = BfTwin::poisoned(x_size);
-    for (const Side side : kBothSides) IHD_ON_SIDE(side, max_pool2d_forward(g, x[side], y[side]));
+    for (const Backend side : kBothBackends)
+      IHD_ON_BACKEND(side, max_pool2d_forward, g, x[side], y[side]);
     BfTwin cpu_y(y.cpu_values());
-    for (const Side side : kBothSides) {
-      IHD_ON_SIDE(side, max_pool2d_backward(g, x[side], cpu_y[side], dy[side], dx[side]));
+    for (const Backend side : kBothBackends) {
+      IHD_ON_BACKEND(side, max_pool2d_backward, g, x[side], cpu_y[side], dy[side], dx[side]);
     }
     expect_close("y", y, kIdentical);
     expect_close("dx", dx, kIdentical);
@@ -265,9 +265,9 @@ TEST_CASE("bf16 global average pool: bfloat16 in, float32 features, and backward
     Twin dy = Twin::random(y_size, engine);
     Twin y = Twin::poisoned(y_size);
     BfTwin dx = BfTwin::poisoned(x_size);
-    for (const Side side : kBothSides) {
-      IHD_ON_SIDE(side, global_avg_pool_forward(batch, pixels, channels, x[side], y[side]));
-      IHD_ON_SIDE(side, global_avg_pool_backward(batch, pixels, channels, dy[side], dx[side]));
+    for (const Backend side : kBothBackends) {
+      IHD_ON_BACKEND(side, global_avg_pool_forward, batch, pixels, channels, x[side], y[side]);
+      IHD_ON_BACKEND(side, global_avg_pool_backward, batch, pixels, channels, dy[side], dx[side]);
     }
     expect_close("y", y, kExact);
     expect_close("dx", dx, kExact);

@@ -1,4 +1,4 @@
-// The CPU-versus-CUDA op table: every kernel of kernels/cpu/kernels.h runs on both backends from
+// The CPU-versus-CUDA op table: every kernel of kernels/kernels.h runs on both backends from
 // the same random inputs (never all zeros), and every output, gradients included, is compared by
 // normalised error sum (a - b)^2 / sum a^2. Shapes cover batch 1, odd sizes, channel counts that
 // are not multiples of 8, and real ResNet-50 layer shapes at small batch; the sequence kernels
@@ -36,12 +36,12 @@ TEST_CASE("elementwise: fill, add, mul, scale, broadcast_scalar") {
     Twin scalar = Twin::random(1, engine, 1.0f, 2.0f);
     Twin filled = Twin::poisoned(n), sum = Twin::poisoned(n), product = Twin::poisoned(n);
     Twin scaled = Twin::poisoned(n), broadcast = Twin::poisoned(n);
-    for (const Side side : kBothSides) {
-      IHD_ON_SIDE(side, fill(n, 0.375f, filled[side]));
-      IHD_ON_SIDE(side, add(n, a[side], b[side], sum[side]));
-      IHD_ON_SIDE(side, mul(n, a[side], b[side], product[side]));
-      IHD_ON_SIDE(side, scale(n, a[side], -1.75f, scaled[side]));
-      IHD_ON_SIDE(side, broadcast_scalar(n, scalar[side], 0.25f, broadcast[side]));
+    for (const Backend side : kBothBackends) {
+      IHD_ON_BACKEND(side, fill, n, 0.375f, filled[side]);
+      IHD_ON_BACKEND(side, add, n, a[side], b[side], sum[side]);
+      IHD_ON_BACKEND(side, mul, n, a[side], b[side], product[side]);
+      IHD_ON_BACKEND(side, scale, n, a[side], -1.75f, scaled[side]);
+      IHD_ON_BACKEND(side, broadcast_scalar, n, scalar[side], 0.25f, broadcast[side]);
     }
     expect_close("fill", filled, kExact);
     expect_close("add", sum, kExact);
@@ -57,7 +57,7 @@ TEST_CASE("elementwise: sum, in place of a scalar too") {
   for (const int64_t n : kElementCounts) {
     CAPTURE(n);
     Twin x = Twin::random(n, engine, 0.1f, 1.0f), total = Twin::poisoned(1);
-    for (const Side side : kBothSides) IHD_ON_SIDE(side, sum(n, x[side], total[side]));
+    for (const Backend side : kBothBackends) IHD_ON_BACKEND(side, sum, n, x[side], total[side]);
     expect_close("sum", total, kExact);
   }
 }
@@ -70,8 +70,8 @@ TEST_CASE("elementwise: column_sum") {
     CAPTURE(rows);
     CAPTURE(columns);
     Twin x = Twin::random(rows * columns, engine), totals = Twin::poisoned(columns);
-    for (const Side side : kBothSides) {
-      IHD_ON_SIDE(side, column_sum(rows, columns, x[side], totals[side]));
+    for (const Backend side : kBothBackends) {
+      IHD_ON_BACKEND(side, column_sum, rows, columns, x[side], totals[side]);
     }
     expect_close("column_sum", totals, kExact);
   }
@@ -85,11 +85,11 @@ TEST_CASE("elementwise: relu and sigmoid, forward and backward") {
     Twin x = Twin::random(n, engine, -4.0f, 4.0f), dy = Twin::random(n, engine);
     Twin relu_y = Twin::poisoned(n), relu_dx = Twin::poisoned(n);
     Twin sigmoid_y = Twin::poisoned(n), sigmoid_dx = Twin::poisoned(n);
-    for (const Side side : kBothSides) {
-      IHD_ON_SIDE(side, relu_forward(n, x[side], relu_y[side]));
-      IHD_ON_SIDE(side, relu_backward(n, relu_y[side], dy[side], relu_dx[side]));
-      IHD_ON_SIDE(side, sigmoid_forward(n, x[side], sigmoid_y[side]));
-      IHD_ON_SIDE(side, sigmoid_backward(n, sigmoid_y[side], dy[side], sigmoid_dx[side]));
+    for (const Backend side : kBothBackends) {
+      IHD_ON_BACKEND(side, relu_forward, n, x[side], relu_y[side]);
+      IHD_ON_BACKEND(side, relu_backward, n, relu_y[side], dy[side], relu_dx[side]);
+      IHD_ON_BACKEND(side, sigmoid_forward, n, x[side], sigmoid_y[side]);
+      IHD_ON_BACKEND(side, sigmoid_backward, n, sigmoid_y[side], dy[side], sigmoid_dx[side]);
     }
     expect_close("relu_forward", relu_y, kExact);
     expect_close("relu_backward", relu_dx, kExact);
@@ -112,19 +112,17 @@ TEST_CASE("batch norm: statistics, running statistics, running update") {
     Twin running_mean = Twin::random(channels, engine),
          running_var = Twin::random(channels, engine, 0.5f, 2.0f);
     Twin eval_mean = Twin::poisoned(channels), eval_invstd = Twin::poisoned(channels);
-    for (const Side side : kBothSides) {
-      IHD_ON_SIDE(side,
-                  batch_norm_statistics(rows, channels, x[side], 1e-5f, mean[side], invstd[side]));
-      IHD_ON_SIDE(side,
-                  batch_norm_running_statistics(channels, running_mean[side], running_var[side],
-                                                1e-5f, eval_mean[side], eval_invstd[side]));
+    for (const Backend side : kBothBackends) {
+      IHD_ON_BACKEND(side, batch_norm_statistics, rows, channels, x[side], 1e-5f, mean[side],
+                     invstd[side]);
+      IHD_ON_BACKEND(side, batch_norm_running_statistics, channels, running_mean[side],
+                     running_var[side], 1e-5f, eval_mean[side], eval_invstd[side]);
     }
     // The update reads the statistics: give both sides the CPU's, so it is compared alone.
     Twin cpu_mean(mean.cpu_values()), cpu_invstd(invstd.cpu_values());
-    for (const Side side : kBothSides) {
-      IHD_ON_SIDE(side,
-                  batch_norm_update_running(rows, channels, cpu_mean[side], cpu_invstd[side], 1e-5f,
-                                            0.1f, running_mean[side], running_var[side]));
+    for (const Backend side : kBothBackends) {
+      IHD_ON_BACKEND(side, batch_norm_update_running, rows, channels, cpu_mean[side],
+                     cpu_invstd[side], 1e-5f, 0.1f, running_mean[side], running_var[side]);
     }
     expect_close("mean", mean, kReduced);
     expect_close("invstd", invstd, kReduced);
@@ -143,8 +141,8 @@ TEST_CASE("batch norm: synchronised statistics' moments, centred terms, invstd")
     CAPTURE(channels);
     Twin x = Twin::random(rows * channels, engine, 2.0f, 4.0f);
     Twin mean = Twin::poisoned(channels), squares = Twin::poisoned(channels);
-    for (const Side side : kBothSides) {
-      IHD_ON_SIDE(side, batch_norm_moments(rows, channels, x[side], mean[side], squares[side]));
+    for (const Backend side : kBothBackends) {
+      IHD_ON_BACKEND(side, batch_norm_moments, rows, channels, x[side], mean[side], squares[side]);
     }
     expect_close("moments mean", mean, kReduced);
     expect_close("centred square sum", squares, kReduced);
@@ -156,12 +154,12 @@ TEST_CASE("batch norm: synchronised statistics' moments, centred terms, invstd")
     Twin global_mean = Twin::poisoned(channels), square_terms = Twin::poisoned(channels);
     Twin total_square_terms = Twin::random(channels, engine, 0.5f * total_rows, 2.0f * total_rows);
     Twin invstd = Twin::poisoned(channels);
-    for (const Side side : kBothSides) {
-      IHD_ON_SIDE(side, batch_norm_centred_terms(rows, total_rows, channels, cpu_mean[side],
-                                                 cpu_squares[side], total_mean_terms[side],
-                                                 global_mean[side], square_terms[side]));
-      IHD_ON_SIDE(side, batch_norm_invstd(total_rows, channels, total_square_terms[side], 1e-5f,
-                                          invstd[side]));
+    for (const Backend side : kBothBackends) {
+      IHD_ON_BACKEND(side, batch_norm_centred_terms, rows, total_rows, channels, cpu_mean[side],
+                     cpu_squares[side], total_mean_terms[side], global_mean[side],
+                     square_terms[side]);
+      IHD_ON_BACKEND(side, batch_norm_invstd, total_rows, channels, total_square_terms[side], 1e-5f,
+                     invstd[side]);
     }
     expect_close("global mean", global_mean, kExact);
     expect_close("square terms", square_terms, kExact);
@@ -190,27 +188,25 @@ TEST_CASE("batch norm: apply and backward, with and without residual, ReLU, batc
           Twin skip = Twin::random(n, engine);
           Twin y = Twin::poisoned(n), dx = Twin::poisoned(n), dresidual = Twin::poisoned(n);
           Twin dgamma = Twin::poisoned(channels), dbeta = Twin::poisoned(channels);
-          for (const Side side : kBothSides) {
-            IHD_ON_SIDE(side, batch_norm_apply(rows, channels, x[side], mean[side], invstd[side],
-                                               gamma[side], beta[side],
-                                               residual ? skip[side] : nullptr, relu, y[side]));
+          for (const Backend side : kBothBackends) {
+            IHD_ON_BACKEND(side, batch_norm_apply, rows, channels, x[side], mean[side],
+                           invstd[side], gamma[side], beta[side], residual ? skip[side] : nullptr,
+                           relu, y[side]);
           }
           // The backward reads y for its ReLU mask: both sides get the CPU's y.
           Twin cpu_y(y.cpu_values());
-          for (const Side side : kBothSides) {
-            IHD_ON_SIDE(side, batch_norm_backward_reduce(rows, channels, x[side], cpu_y[side],
-                                                         dy[side], mean[side], invstd[side], relu,
-                                                         dgamma[side], dbeta[side]));
+          for (const Backend side : kBothBackends) {
+            IHD_ON_BACKEND(side, batch_norm_backward_reduce, rows, channels, x[side], cpu_y[side],
+                           dy[side], mean[side], invstd[side], relu, dgamma[side], dbeta[side]);
           }
           // The input gradient reads the sums: both sides get the CPU's, taken as the sums of a
           // batch of 3 rows-row replicas (as synchronised batch norm passes them).
           Twin cpu_dgamma(dgamma.cpu_values()), cpu_dbeta(dbeta.cpu_values());
-          for (const Side side : kBothSides) {
-            IHD_ON_SIDE(side,
-                        batch_norm_backward_input(
-                            rows, 3 * rows, channels, x[side], cpu_y[side], dy[side], mean[side],
-                            invstd[side], gamma[side], relu, batch_statistics, cpu_dgamma[side],
-                            cpu_dbeta[side], dx[side], residual ? dresidual[side] : nullptr));
+          for (const Backend side : kBothBackends) {
+            IHD_ON_BACKEND(side, batch_norm_backward_input, rows, 3 * rows, channels, x[side],
+                           cpu_y[side], dy[side], mean[side], invstd[side], gamma[side], relu,
+                           batch_statistics, cpu_dgamma[side], cpu_dbeta[side], dx[side],
+                           residual ? dresidual[side] : nullptr);
           }
           expect_close("y", y, kExact);
           expect_close("dx", dx, kReduced);
@@ -242,12 +238,12 @@ TEST_CASE("conv2d: forward (with and without bias), backward data, backward weig
     Twin y = Twin::poisoned(y_size), y_biased = Twin::poisoned(y_size);
     Twin dx = Twin::poisoned(x_size), dw = Twin::poisoned(w_size);
     Twin dbias = Twin::poisoned(g.out_channels), dw_alone = Twin::poisoned(w_size);
-    for (const Side side : kBothSides) {
-      IHD_ON_SIDE(side, conv2d_forward(g, x[side], w[side], nullptr, y[side]));
-      IHD_ON_SIDE(side, conv2d_forward(g, x[side], w[side], bias[side], y_biased[side]));
-      IHD_ON_SIDE(side, conv2d_backward_data(g, dy[side], w[side], dx[side]));
-      IHD_ON_SIDE(side, conv2d_backward_weight(g, x[side], dy[side], dw[side], dbias[side]));
-      IHD_ON_SIDE(side, conv2d_backward_weight(g, x[side], dy[side], dw_alone[side], nullptr));
+    for (const Backend side : kBothBackends) {
+      IHD_ON_BACKEND(side, conv2d_forward, g, x[side], w[side], nullptr, y[side]);
+      IHD_ON_BACKEND(side, conv2d_forward, g, x[side], w[side], bias[side], y_biased[side]);
+      IHD_ON_BACKEND(side, conv2d_backward_data, g, dy[side], w[side], dx[side]);
+      IHD_ON_BACKEND(side, conv2d_backward_weight, g, x[side], dy[side], dw[side], dbias[side]);
+      IHD_ON_BACKEND(side, conv2d_backward_weight, g, x[side], dy[side], dw_alone[side], nullptr);
     }
     expect_close("y", y, kProduct);
     expect_close("y with bias", y_biased, kProduct);
@@ -281,15 +277,15 @@ TEST_CASE("linear: forward and backward, bias and dx optional") {
     Twin dx = Twin::poisoned(x_size), dw = Twin::poisoned(w_size),
          dbias = Twin::poisoned(out_features);
     Twin dw_alone = Twin::poisoned(w_size);
-    for (const Side side : kBothSides) {
-      IHD_ON_SIDE(side, linear_forward(batch, in_features, out_features, x[side], w[side],
-                                       bias[side], y[side]));
-      IHD_ON_SIDE(side, linear_forward(batch, in_features, out_features, x[side], w[side], nullptr,
-                                       y_plain[side]));
-      IHD_ON_SIDE(side, linear_backward(batch, in_features, out_features, x[side], w[side],
-                                        dy[side], dx[side], dw[side], dbias[side]));
-      IHD_ON_SIDE(side, linear_backward(batch, in_features, out_features, x[side], w[side],
-                                        dy[side], nullptr, dw_alone[side], nullptr));
+    for (const Backend side : kBothBackends) {
+      IHD_ON_BACKEND(side, linear_forward, batch, in_features, out_features, x[side], w[side],
+                     bias[side], y[side]);
+      IHD_ON_BACKEND(side, linear_forward, batch, in_features, out_features, x[side], w[side],
+                     nullptr, y_plain[side]);
+      IHD_ON_BACKEND(side, linear_backward, batch, in_features, out_features, x[side], w[side],
+                     dy[side], dx[side], dw[side], dbias[side]);
+      IHD_ON_BACKEND(side, linear_backward, batch, in_features, out_features, x[side], w[side],
+                     dy[side], nullptr, dw_alone[side], nullptr);
     }
     expect_close("y", y, kProduct);
     expect_close("y without bias", y_plain, kProduct);
@@ -317,10 +313,11 @@ TEST_CASE("max pool: forward and backward, ties go to the first maximum") {
     for (float& value : levels) value = 0.5f * static_cast<float>(level(engine));
     Twin x(levels), dy = Twin::random(y_size, engine);
     Twin y = Twin::poisoned(y_size), dx = Twin::poisoned(x_size);
-    for (const Side side : kBothSides) IHD_ON_SIDE(side, max_pool2d_forward(g, x[side], y[side]));
+    for (const Backend side : kBothBackends)
+      IHD_ON_BACKEND(side, max_pool2d_forward, g, x[side], y[side]);
     Twin cpu_y(y.cpu_values());
-    for (const Side side : kBothSides) {
-      IHD_ON_SIDE(side, max_pool2d_backward(g, x[side], cpu_y[side], dy[side], dx[side]));
+    for (const Backend side : kBothBackends) {
+      IHD_ON_BACKEND(side, max_pool2d_backward, g, x[side], cpu_y[side], dy[side], dx[side]);
     }
     expect_close("y", y, kExact);
     expect_close("dx", dx, kExact);
@@ -338,9 +335,9 @@ TEST_CASE("global average pool: forward and backward") {
                   y_size = static_cast<int64_t>(batch) * channels;
     Twin x = Twin::random(x_size, engine), dy = Twin::random(y_size, engine);
     Twin y = Twin::poisoned(y_size), dx = Twin::poisoned(x_size);
-    for (const Side side : kBothSides) {
-      IHD_ON_SIDE(side, global_avg_pool_forward(batch, pixels, channels, x[side], y[side]));
-      IHD_ON_SIDE(side, global_avg_pool_backward(batch, pixels, channels, dy[side], dx[side]));
+    for (const Backend side : kBothBackends) {
+      IHD_ON_BACKEND(side, global_avg_pool_forward, batch, pixels, channels, x[side], y[side]);
+      IHD_ON_BACKEND(side, global_avg_pool_backward, batch, pixels, channels, dy[side], dx[side]);
     }
     expect_close("y", y, kExact);
     expect_close("dx", dx, kExact);
@@ -385,10 +382,10 @@ struct GruDirectionTwins {
         grad_weight_hh(Twin::poisoned(weight_hh.size())),
         grad_bias_ih(Twin::poisoned(g.gate_rows())),
         grad_bias_hh(Twin::poisoned(g.gate_rows())) {}
-  kernels::GruDirectionWeights weights(Side side) {
+  kernels::GruDirectionWeights weights(Backend side) {
     return {weight_ih[side], weight_hh[side], bias_ih[side], bias_hh[side]};
   }
-  kernels::GruDirectionGradients gradients(Side side) {
+  kernels::GruDirectionGradients gradients(Backend side) {
     return {grad_weight_ih[side], grad_weight_hh[side], grad_bias_ih[side], grad_bias_hh[side]};
   }
   void expect_gradients_close(const std::string& direction) const {
@@ -416,31 +413,30 @@ TEST_CASE("bidirectional GRU: forward (outputs and saved gates), backward with a
     GruDirectionTwins forward(g, g.input_size, engine), reverse(g, g.input_size, engine);
     Twin y = Twin::poisoned(g.output_elements());
     Twin saved = Twin::poisoned(2 * g.saved_elements_per_direction());
-    for (const Side side : kBothSides) {
-      IHD_ON_SIDE(side, gru_bidirectional_forward(g, lengths.data(), x[side], forward.weights(side),
-                                                  reverse.weights(side), y[side], saved[side]));
+    for (const Backend side : kBothBackends) {
+      IHD_ON_BACKEND(side, gru_bidirectional_forward, g, lengths.data(), x[side],
+                     forward.weights(side), reverse.weights(side), y[side], saved[side]);
     }
     expect_close("y", y, kProduct);
     expect_close("saved", saved, kProduct);
     // The backward reads the saved gates: both sides get the CPU's, so it is compared alone.
     Twin cpu_saved(saved.cpu_values());
     Twin dx = Twin::poisoned(g.input_elements());
-    for (const Side side : kBothSides) {
-      IHD_ON_SIDE(side, gru_bidirectional_backward(
-                            g, lengths.data(), x[side], forward.weights(side),
-                            reverse.weights(side), cpu_saved[side], dy[side], dx[side],
-                            forward.gradients(side), reverse.gradients(side)));
+    for (const Backend side : kBothBackends) {
+      IHD_ON_BACKEND(side, gru_bidirectional_backward, g, lengths.data(), x[side],
+                     forward.weights(side), reverse.weights(side), cpu_saved[side], dy[side],
+                     dx[side], forward.gradients(side), reverse.gradients(side));
     }
     expect_close("dx", dx, kProduct);
     forward.expect_gradients_close("forward");
     reverse.expect_gradients_close("reverse");
     GruDirectionTwins forward_alone(g, g.input_size, engine),
         reverse_alone(g, g.input_size, engine);
-    for (const Side side : kBothSides) {
-      IHD_ON_SIDE(side, gru_bidirectional_backward(
-                            g, lengths.data(), x[side], forward_alone.weights(side),
-                            reverse_alone.weights(side), cpu_saved[side], dy[side], nullptr,
-                            forward_alone.gradients(side), reverse_alone.gradients(side)));
+    for (const Backend side : kBothBackends) {
+      IHD_ON_BACKEND(side, gru_bidirectional_backward, g, lengths.data(), x[side],
+                     forward_alone.weights(side), reverse_alone.weights(side), cpu_saved[side],
+                     dy[side], nullptr, forward_alone.gradients(side),
+                     reverse_alone.gradients(side));
     }
     forward_alone.expect_gradients_close("forward without dx");
     reverse_alone.expect_gradients_close("reverse without dx");
@@ -464,15 +460,15 @@ TEST_CASE("temporal conv: forward (with and without bias), backward (dx and dbia
     Twin y = Twin::poisoned(g.output_elements()), y_plain = Twin::poisoned(g.output_elements());
     Twin dx = Twin::poisoned(g.input_elements()), dw = Twin::poisoned(g.weight_elements());
     Twin dbias = Twin::poisoned(g.out_channels), dw_alone = Twin::poisoned(g.weight_elements());
-    for (const Side side : kBothSides) {
-      IHD_ON_SIDE(
-          side, temporal_conv1d_forward(g, lengths.data(), x[side], w[side], bias[side], y[side]));
-      IHD_ON_SIDE(side, temporal_conv1d_forward(g, lengths.data(), x[side], w[side], nullptr,
-                                                y_plain[side]));
-      IHD_ON_SIDE(side, temporal_conv1d_backward(g, lengths.data(), x[side], w[side], dy[side],
-                                                 dx[side], dw[side], dbias[side]));
-      IHD_ON_SIDE(side, temporal_conv1d_backward(g, lengths.data(), x[side], w[side], dy[side],
-                                                 nullptr, dw_alone[side], nullptr));
+    for (const Backend side : kBothBackends) {
+      IHD_ON_BACKEND(side, temporal_conv1d_forward, g, lengths.data(), x[side], w[side], bias[side],
+                     y[side]);
+      IHD_ON_BACKEND(side, temporal_conv1d_forward, g, lengths.data(), x[side], w[side], nullptr,
+                     y_plain[side]);
+      IHD_ON_BACKEND(side, temporal_conv1d_backward, g, lengths.data(), x[side], w[side], dy[side],
+                     dx[side], dw[side], dbias[side]);
+      IHD_ON_BACKEND(side, temporal_conv1d_backward, g, lengths.data(), x[side], w[side], dy[side],
+                     nullptr, dw_alone[side], nullptr);
     }
     expect_close("y", y, kProduct);
     expect_close("y without bias", y_plain, kProduct);
@@ -517,24 +513,21 @@ TEST_CASE("BCE with logits: forward and backward, with and without label and row
       Twin loss = Twin::poisoned(1), grad_logits = Twin::poisoned(n);
       Twin masked_loss = Twin::poisoned(1), masked_grad = Twin::poisoned(n);
       Twin row_loss = Twin::poisoned(1), row_grad = Twin::poisoned(n);
-      for (const Side side : kBothSides) {
+      for (const Backend side : kBothBackends) {
         const float* pos = weighted ? pos_weight[side] : nullptr;
         const float* cls = weighted ? class_weight[side] : nullptr;
-        IHD_ON_SIDE(side, bce_with_logits_forward(rows, labels, logits[side], targets[side], pos,
-                                                  cls, nullptr, loss[side]));
-        IHD_ON_SIDE(side,
-                    bce_with_logits_backward(rows, labels, logits[side], targets[side], pos, cls,
-                                             nullptr, grad_loss[side], grad_logits[side]));
-        IHD_ON_SIDE(side, bce_with_logits_forward(rows, labels, masked_logits[side], targets[side],
-                                                  pos, cls, steps[side], masked_loss[side]));
-        IHD_ON_SIDE(side,
-                    bce_with_logits_backward(rows, labels, masked_logits[side], targets[side], pos,
-                                             cls, steps[side], grad_loss[side], masked_grad[side]));
-        IHD_ON_SIDE(side, bce_with_logits_forward(rows, labels, logits[side], targets[side], pos,
-                                                  cls, row_weight[side], row_loss[side]));
-        IHD_ON_SIDE(side,
-                    bce_with_logits_backward(rows, labels, logits[side], targets[side], pos, cls,
-                                             row_weight[side], grad_loss[side], row_grad[side]));
+        IHD_ON_BACKEND(side, bce_with_logits_forward, rows, labels, logits[side], targets[side],
+                       pos, cls, nullptr, loss[side]);
+        IHD_ON_BACKEND(side, bce_with_logits_backward, rows, labels, logits[side], targets[side],
+                       pos, cls, nullptr, grad_loss[side], grad_logits[side]);
+        IHD_ON_BACKEND(side, bce_with_logits_forward, rows, labels, masked_logits[side],
+                       targets[side], pos, cls, steps[side], masked_loss[side]);
+        IHD_ON_BACKEND(side, bce_with_logits_backward, rows, labels, masked_logits[side],
+                       targets[side], pos, cls, steps[side], grad_loss[side], masked_grad[side]);
+        IHD_ON_BACKEND(side, bce_with_logits_forward, rows, labels, logits[side], targets[side],
+                       pos, cls, row_weight[side], row_loss[side]);
+        IHD_ON_BACKEND(side, bce_with_logits_backward, rows, labels, logits[side], targets[side],
+                       pos, cls, row_weight[side], grad_loss[side], row_grad[side]);
       }
       expect_close("loss", loss, kExact);
       expect_close("grad_logits", grad_logits, kExact);
@@ -566,10 +559,9 @@ TEST_CASE("SGD: plain, momentum (first and later steps), Nesterov, weight decay"
         CAPTURE(n);
         Twin param = Twin::random(n, engine), grad = Twin::random(n, engine);
         Twin buffer = Twin::random(n, engine);
-        for (const Side side : kBothSides) {
-          IHD_ON_SIDE(
-              side, sgd_update(n, param[side], grad[side],
-                               hyper.momentum != 0.0f ? buffer[side] : nullptr, hyper, first_step));
+        for (const Backend side : kBothBackends) {
+          IHD_ON_BACKEND(side, sgd_update, n, param[side], grad[side],
+                         hyper.momentum != 0.0f ? buffer[side] : nullptr, hyper, first_step);
         }
         expect_close("param", param, kExact);
         if (hyper.momentum != 0.0f) expect_close("momentum buffer", buffer, kExact);
@@ -593,9 +585,9 @@ TEST_CASE("Adam and AdamW: first and tenth step") {
       Twin param = Twin::random(n, engine), grad = Twin::random(n, engine);
       Twin exp_avg = Twin::random(n, engine, -0.1f, 0.1f);
       Twin exp_avg_sq = Twin::random(n, engine, 0.001f, 0.01f);
-      for (const Side side : kBothSides) {
-        IHD_ON_SIDE(
-            side, adam_update(n, param[side], grad[side], exp_avg[side], exp_avg_sq[side], hyper));
+      for (const Backend side : kBothBackends) {
+        IHD_ON_BACKEND(side, adam_update, n, param[side], grad[side], exp_avg[side],
+                       exp_avg_sq[side], hyper);
       }
       expect_close("param", param, kExact);
       expect_close("exp_avg", exp_avg, kExact);
@@ -643,7 +635,7 @@ TEST_CASE("SGD, Adam and AdamW over many parameters in one call (multi-tensor)")
     }
     for (int step = 1; step <= 2; ++step) {
       adam.step = step;
-      for (const Side side : kBothSides) {
+      for (const Backend side : kBothBackends) {
         std::vector<kernels::ParameterSlice> slices(sizes.size());
         for (std::size_t k = 0; k < sizes.size(); ++k) {
           slices[k].n = sizes[k];
@@ -655,19 +647,19 @@ TEST_CASE("SGD, Adam and AdamW over many parameters in one call (multi-tensor)")
         }
         const int count = static_cast<int>(slices.size());
         if (is_sgd) {
-          IHD_ON_SIDE(side, sgd_update_many(slices.data(), count, sgd));
+          IHD_ON_BACKEND(side, sgd_update_many, slices.data(), count, sgd);
         } else {
-          IHD_ON_SIDE(side, adam_update_many(slices.data(), count, adam));
+          IHD_ON_BACKEND(side, adam_update_many, slices.data(), count, adam);
         }
       }
       for (std::size_t k = 0; k < sizes.size(); ++k) {
-        const Side gpu = Side::cuda;
+        const Backend gpu = Backend::cuda;
         if (is_sgd) {
-          kernels::cuda::sgd_update(sizes[k], param_alone[k][gpu], grad[k][gpu],
-                                    state_a_alone[k][gpu], sgd, step == 1);
+          kernels::sgd_update<Backend::cuda>(sizes[k], param_alone[k][gpu], grad[k][gpu],
+                                             state_a_alone[k][gpu], sgd, step == 1);
         } else {
-          kernels::cuda::adam_update(sizes[k], param_alone[k][gpu], grad[k][gpu],
-                                     state_a_alone[k][gpu], state_b_alone[k][gpu], adam);
+          kernels::adam_update<Backend::cuda>(sizes[k], param_alone[k][gpu], grad[k][gpu],
+                                              state_a_alone[k][gpu], state_b_alone[k][gpu], adam);
         }
       }
     }

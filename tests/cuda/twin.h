@@ -1,9 +1,9 @@
 // Helpers of the CPU-versus-CUDA op table: a Twin is one float array that exists on both
-// backends with the same contents (a BfTwin the same in bfloat16); IHD_ON_SIDE runs one kernel
-// call on either backend, so that a test writes each call once; expect_close compares a twin's
-// two copies by normalised error, as float32 values. Outputs start poisoned (NaN) and carry a NaN
-// guard zone after their end on the GPU, so that an element a kernel forgets, or a write past the
-// end, shows up as a failure.
+// backends with the same contents (a BfTwin the same in bfloat16); a test writes each kernel call
+// once, as IHD_ON_BACKEND(side, kernel, args...) (kernels/backend.h) in a loop over
+// kBothBackends; expect_close compares a twin's two copies by normalised error, as float32 values.
+// Outputs start poisoned (NaN) and carry a NaN guard zone after their end on the GPU, so that an
+// element a kernel forgets, or a write past the end, shows up as a failure.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -17,23 +17,13 @@
 #include <vector>
 
 #include "kernels/bfloat16.h"
-#include "kernels/cpu/kernels.h"
-#include "kernels/cuda/kernels.h"
+#include "kernels/cuda/memory.h"
+#include "kernels/kernels.h"
 
 namespace ihd::cuda_test {
 
-enum class Side { cpu, cuda };
-constexpr Side kBothSides[] = {Side::cpu, Side::cuda};
-
-// IHD_ON_SIDE(side, kernel(args)): kernels::cpu::kernel or kernels::cuda::kernel.
-#define IHD_ON_SIDE(side, call)                   \
-  do {                                            \
-    if ((side) == ::ihd::cuda_test::Side::cuda) { \
-      ::ihd::kernels::cuda::call;                 \
-    } else {                                      \
-      ::ihd::kernels::cpu::call;                  \
-    }                                             \
-  } while (0)
+using kernels::Backend;
+constexpr Backend kBothBackends[] = {Backend::cpu, Backend::cuda};
 
 inline bool gpu_present() {
   return kernels::cuda::device_count() > 0;
@@ -104,7 +94,7 @@ class BasicTwin {
   BasicTwin& operator=(const BasicTwin&) = delete;
   BasicTwin& operator=(BasicTwin&&) = delete;
 
-  T* operator[](Side side) { return side == Side::cuda ? device_ : host_.data(); }
+  T* operator[](Backend side) { return side == Backend::cuda ? device_ : host_.data(); }
   int64_t size() const { return static_cast<int64_t>(host_.size()); }
   const std::vector<T>& cpu_values() const { return host_; }
   // The GPU copy, guard zone included.

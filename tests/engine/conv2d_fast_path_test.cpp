@@ -10,7 +10,7 @@
 #include <random>
 #include <vector>
 
-#include "kernels/cpu/conv2d.h"
+#include "kernels/conv2d.h"
 #include "kernels/cpu/conv2d_reference.h"
 #include "kernels/cpu/threads.h"
 
@@ -84,20 +84,21 @@ void check_against_reference(const Conv2dGeometry& g, bool with_bias) {
   constexpr double kTolerance = 2e-5;
 
   GuardedOutput y(y_count), y_reference(y_count);
-  conv2d_forward(g, x.data(), w.data(), bias_data, y.data());
+  conv2d_forward<Backend::cpu>(g, x.data(), w.data(), bias_data, y.data());
   conv2d_forward_reference(g, x.data(), w.data(), bias_data, y_reference.data());
   CHECK(y.guards_intact());
   CHECK(normalised_error(y.values(), y_reference.values()) < kTolerance);
 
   GuardedOutput dx(x_count), dx_reference(x_count);
-  conv2d_backward_data(g, dy.data(), w.data(), dx.data());
+  conv2d_backward_data<Backend::cpu>(g, dy.data(), w.data(), dx.data());
   conv2d_backward_data_reference(g, dy.data(), w.data(), dx_reference.data());
   CHECK(dx.guards_intact());
   CHECK(normalised_error(dx.values(), dx_reference.values()) < kTolerance);
 
   GuardedOutput dw(w_count), dw_reference(w_count);
   GuardedOutput dbias(g.out_channels), dbias_reference(g.out_channels);
-  conv2d_backward_weight(g, x.data(), dy.data(), dw.data(), with_bias ? dbias.data() : nullptr);
+  conv2d_backward_weight<Backend::cpu>(g, x.data(), dy.data(), dw.data(),
+                                       with_bias ? dbias.data() : nullptr);
   conv2d_backward_weight_reference(g, x.data(), dy.data(), dw_reference.data(),
                                    with_bias ? dbias_reference.data() : nullptr);
   CHECK(dw.guards_intact());

@@ -1,15 +1,17 @@
-// bfloat16 mixed precision on the CPU, the reference for the CUDA twins: the rounding itself
+// bfloat16 mixed precision on the CPU, the reference for the CUDA kernels: the rounding itself
 // (hand-computed bit patterns), the cast op and its gradient, the contract of every bfloat16
 // kernel (float32 arithmetic on bfloat16 values, each result rounded once), convolutions under
 // autocast against float32 (error of the size bfloat16 implies), and a tiny CNN that still learns.
 #include "engine/autocast.h"
 #include "engine/layers.h"
 #include "engine/optim/optimizer.h"
-#include "kernels/cpu/kernels.h"
+#include "kernels/kernels.h"
 #include "test_util.h"
 
 namespace ihd {
 namespace {
+
+using kernels::Backend;
 
 using testing::random_leaf;
 using testing::random_tensor;
@@ -100,44 +102,46 @@ TEST_CASE("bfloat16 kernels: the float32 result on the same values, rounded once
     const std::vector<float> gamma = random_tensor(Shape{channels}, generator).to_vector(),
                              beta = random_tensor(Shape{channels}, generator).to_vector();
     std::vector<float> mean(channels), invstd(channels), mean32(channels), invstd32(channels);
-    kernels::cpu::batch_norm_statistics(rows, channels, x.data(), 1e-5f, mean.data(),
-                                        invstd.data());
-    kernels::cpu::batch_norm_statistics(rows, channels, widened(x).data(), 1e-5f, mean32.data(),
-                                        invstd32.data());
+    kernels::batch_norm_statistics<Backend::cpu>(rows, channels, x.data(), 1e-5f, mean.data(),
+                                                 invstd.data());
+    kernels::batch_norm_statistics<Backend::cpu>(rows, channels, widened(x).data(), 1e-5f,
+                                                 mean32.data(), invstd32.data());
     CHECK(mean == mean32);
     CHECK(invstd == invstd32);
     std::vector<float> squares(channels), squares32(channels);
-    kernels::cpu::batch_norm_moments(rows, channels, x.data(), mean.data(), squares.data());
-    kernels::cpu::batch_norm_moments(rows, channels, widened(x).data(), mean32.data(),
-                                     squares32.data());
+    kernels::batch_norm_moments<Backend::cpu>(rows, channels, x.data(), mean.data(),
+                                              squares.data());
+    kernels::batch_norm_moments<Backend::cpu>(rows, channels, widened(x).data(), mean32.data(),
+                                              squares32.data());
     CHECK(mean == mean32);
     CHECK(squares == squares32);
 
     std::vector<bfloat16> y(n);
     std::vector<float> y32(n);
-    kernels::cpu::batch_norm_apply(rows, channels, x.data(), mean.data(), invstd.data(),
-                                   gamma.data(), beta.data(), residual.data(), true, y.data());
-    kernels::cpu::batch_norm_apply(rows, channels, widened(x).data(), mean.data(), invstd.data(),
-                                   gamma.data(), beta.data(), widened(residual).data(), true,
-                                   y32.data());
+    kernels::batch_norm_apply<Backend::cpu>(rows, channels, x.data(), mean.data(), invstd.data(),
+                                            gamma.data(), beta.data(), residual.data(), true,
+                                            y.data());
+    kernels::batch_norm_apply<Backend::cpu>(rows, channels, widened(x).data(), mean.data(),
+                                            invstd.data(), gamma.data(), beta.data(),
+                                            widened(residual).data(), true, y32.data());
     check_rounded_once(y32, y);
 
     std::vector<bfloat16> dx(n), dresidual(n);
     std::vector<float> dx32(n), dresidual32(n), dgamma(channels), dbeta(channels),
         dgamma32(channels), dbeta32(channels);
-    kernels::cpu::batch_norm_backward_reduce(rows, channels, x.data(), y.data(), dy.data(),
-                                             mean.data(), invstd.data(), true, dgamma.data(),
-                                             dbeta.data());
-    kernels::cpu::batch_norm_backward_reduce(rows, channels, widened(x).data(), widened(y).data(),
-                                             widened(dy).data(), mean.data(), invstd.data(), true,
-                                             dgamma32.data(), dbeta32.data());
-    kernels::cpu::batch_norm_backward_input(
+    kernels::batch_norm_backward_reduce<Backend::cpu>(rows, channels, x.data(), y.data(), dy.data(),
+                                                      mean.data(), invstd.data(), true,
+                                                      dgamma.data(), dbeta.data());
+    kernels::batch_norm_backward_reduce<Backend::cpu>(
+        rows, channels, widened(x).data(), widened(y).data(), widened(dy).data(), mean.data(),
+        invstd.data(), true, dgamma32.data(), dbeta32.data());
+    kernels::batch_norm_backward_input<Backend::cpu>(
         rows, rows, channels, x.data(), y.data(), dy.data(), mean.data(), invstd.data(),
         gamma.data(), true, true, dgamma.data(), dbeta.data(), dx.data(), dresidual.data());
-    kernels::cpu::batch_norm_backward_input(rows, rows, channels, widened(x).data(),
-                                            widened(y).data(), widened(dy).data(), mean.data(),
-                                            invstd.data(), gamma.data(), true, true, dgamma.data(),
-                                            dbeta.data(), dx32.data(), dresidual32.data());
+    kernels::batch_norm_backward_input<Backend::cpu>(
+        rows, rows, channels, widened(x).data(), widened(y).data(), widened(dy).data(), mean.data(),
+        invstd.data(), gamma.data(), true, true, dgamma.data(), dbeta.data(), dx32.data(),
+        dresidual32.data());
     check_rounded_once(dx32, dx);
     check_rounded_once(dresidual32, dresidual);
     CHECK(dgamma == dgamma32);
@@ -152,15 +156,17 @@ TEST_CASE("bfloat16 kernels: the float32 result on the same values, rounded once
                                 dy = random_bfloat16(g.output_elements(), generator);
     std::vector<bfloat16> y(g.output_elements()), dx(g.input_elements()), dw(g.weight_elements());
     std::vector<float> y32(y.size()), dx32(dx.size()), dw32(dw.size());
-    kernels::cpu::conv2d_forward(g, x.data(), w.data(), y.data());
-    kernels::cpu::conv2d_forward(g, widened(x).data(), widened(w).data(), nullptr, y32.data());
+    kernels::conv2d_forward<Backend::cpu>(g, x.data(), w.data(), y.data());
+    kernels::conv2d_forward<Backend::cpu>(g, widened(x).data(), widened(w).data(), nullptr,
+                                          y32.data());
     check_rounded_once(y32, y);
-    kernels::cpu::conv2d_backward_data(g, dy.data(), w.data(), dx.data());
-    kernels::cpu::conv2d_backward_data(g, widened(dy).data(), widened(w).data(), dx32.data());
+    kernels::conv2d_backward_data<Backend::cpu>(g, dy.data(), w.data(), dx.data());
+    kernels::conv2d_backward_data<Backend::cpu>(g, widened(dy).data(), widened(w).data(),
+                                                dx32.data());
     check_rounded_once(dx32, dx);
-    kernels::cpu::conv2d_backward_weight(g, x.data(), dy.data(), dw.data());
-    kernels::cpu::conv2d_backward_weight(g, widened(x).data(), widened(dy).data(), dw32.data(),
-                                         nullptr);
+    kernels::conv2d_backward_weight<Backend::cpu>(g, x.data(), dy.data(), dw.data());
+    kernels::conv2d_backward_weight<Backend::cpu>(g, widened(x).data(), widened(dy).data(),
+                                                  dw32.data(), nullptr);
     check_rounded_once(dw32, dw);
   }
   SUBCASE("max pool and global average pool, both directions") {
@@ -170,26 +176,27 @@ TEST_CASE("bfloat16 kernels: the float32 result on the same values, rounded once
                                 dy = random_bfloat16(g.output_elements(), generator);
     std::vector<bfloat16> y(g.output_elements()), dx(g.input_elements());
     std::vector<float> y32(y.size()), dx32(dx.size());
-    kernels::cpu::max_pool2d_forward(g, x.data(), y.data());
-    kernels::cpu::max_pool2d_forward(g, widened(x).data(), y32.data());
+    kernels::max_pool2d_forward<Backend::cpu>(g, x.data(), y.data());
+    kernels::max_pool2d_forward<Backend::cpu>(g, widened(x).data(), y32.data());
     check_rounded_once(y32, y);
-    kernels::cpu::max_pool2d_backward(g, x.data(), y.data(), dy.data(), dx.data());
-    kernels::cpu::max_pool2d_backward(g, widened(x).data(), y32.data(), widened(dy).data(),
-                                      dx32.data());
+    kernels::max_pool2d_backward<Backend::cpu>(g, x.data(), y.data(), dy.data(), dx.data());
+    kernels::max_pool2d_backward<Backend::cpu>(g, widened(x).data(), y32.data(), widened(dy).data(),
+                                               dx32.data());
     check_rounded_once(dx32, dx);
 
     const int64_t pixels = int64_t{g.in_height} * g.in_width;
     std::vector<float> features(g.batch * g.channels), features32(features.size());
-    kernels::cpu::global_avg_pool_forward(g.batch, pixels, g.channels, x.data(), features.data());
-    kernels::cpu::global_avg_pool_forward(g.batch, pixels, g.channels, widened(x).data(),
-                                          features32.data());
+    kernels::global_avg_pool_forward<Backend::cpu>(g.batch, pixels, g.channels, x.data(),
+                                                   features.data());
+    kernels::global_avg_pool_forward<Backend::cpu>(g.batch, pixels, g.channels, widened(x).data(),
+                                                   features32.data());
     CHECK(features == features32);
     const std::vector<float> dfeatures =
         random_tensor(Shape{g.batch * g.channels}, generator).to_vector();
-    kernels::cpu::global_avg_pool_backward(g.batch, pixels, g.channels, dfeatures.data(),
-                                           dx.data());
-    kernels::cpu::global_avg_pool_backward(g.batch, pixels, g.channels, dfeatures.data(),
-                                           dx32.data());
+    kernels::global_avg_pool_backward<Backend::cpu>(g.batch, pixels, g.channels, dfeatures.data(),
+                                                    dx.data());
+    kernels::global_avg_pool_backward<Backend::cpu>(g.batch, pixels, g.channels, dfeatures.data(),
+                                                    dx32.data());
     check_rounded_once(dx32, dx);
   }
 }

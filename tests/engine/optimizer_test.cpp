@@ -9,6 +9,8 @@
 namespace ihd {
 namespace {
 
+using kernels::Backend;
+
 // A one-parameter "model" [2] with a fixed gradient set before each step.
 struct OneParameter {
   Tensor weight = Tensor::from_vector(Shape{2}, {1.0f, -2.0f});
@@ -82,15 +84,15 @@ TEST_CASE("sgd_update_many: bitwise the per-parameter update (plain, momentum, N
         const int first = static_cast<int>(s % 2);
         if (step < first) continue;
         float* buffer = hyper.momentum != 0.0f ? one_by_one.state_a[s].data() : nullptr;
-        kernels::cpu::sgd_update(static_cast<int64_t>(one_by_one.param[s].size()),
-                                 one_by_one.param[s].data(), one_by_one.grad[s].data(), buffer,
-                                 hyper, step == first);
+        kernels::sgd_update<Backend::cpu>(static_cast<int64_t>(one_by_one.param[s].size()),
+                                          one_by_one.param[s].data(), one_by_one.grad[s].data(),
+                                          buffer, hyper, step == first);
         kernels::ParameterSlice slice = many.slice(s);
         if (hyper.momentum != 0.0f) slice.momentum_buffer = many.state_a[s].data();
         slice.first_step = step == first;
         slices.push_back(slice);
       }
-      kernels::cpu::sgd_update_many(slices.data(), static_cast<int>(slices.size()), hyper);
+      kernels::sgd_update_many<Backend::cpu>(slices.data(), static_cast<int>(slices.size()), hyper);
       CHECK(many.param == one_by_one.param);
       CHECK(many.state_a == one_by_one.state_a);
     }
@@ -112,16 +114,17 @@ TEST_CASE("adam_update_many: bitwise the per-parameter update (Adam, AdamW), sev
       many.grad = one_by_one.grad;
       std::vector<kernels::ParameterSlice> slices;
       for (std::size_t s = 0; s < one_by_one.param.size(); ++s) {
-        kernels::cpu::adam_update(static_cast<int64_t>(one_by_one.param[s].size()),
-                                  one_by_one.param[s].data(), one_by_one.grad[s].data(),
-                                  one_by_one.state_a[s].data(), one_by_one.state_b[s].data(),
-                                  hyper);
+        kernels::adam_update<Backend::cpu>(static_cast<int64_t>(one_by_one.param[s].size()),
+                                           one_by_one.param[s].data(), one_by_one.grad[s].data(),
+                                           one_by_one.state_a[s].data(),
+                                           one_by_one.state_b[s].data(), hyper);
         kernels::ParameterSlice slice = many.slice(s);
         slice.exp_avg = many.state_a[s].data();
         slice.exp_avg_sq = many.state_b[s].data();
         slices.push_back(slice);
       }
-      kernels::cpu::adam_update_many(slices.data(), static_cast<int>(slices.size()), hyper);
+      kernels::adam_update_many<Backend::cpu>(slices.data(), static_cast<int>(slices.size()),
+                                              hyper);
       CHECK(many.param == one_by_one.param);
       CHECK(many.state_a == one_by_one.state_a);
       CHECK(many.state_b == one_by_one.state_b);
@@ -154,8 +157,8 @@ TEST_CASE("SGD step: one multi-tensor call, bitwise the per-parameter updates, l
       const std::vector<float> grad = parameter.grad().to_vector();
       const bool first_step = buffers[k].empty();
       buffers[k].resize(grad.size());
-      kernels::cpu::sgd_update(static_cast<int64_t>(grad.size()), reference[k].data(), grad.data(),
-                               buffers[k].data(), hyper, first_step);
+      kernels::sgd_update<Backend::cpu>(static_cast<int64_t>(grad.size()), reference[k].data(),
+                                        grad.data(), buffers[k].data(), hyper, first_step);
     }
     sgd.step();
     for (std::size_t k = 0; k < named.size(); ++k) {

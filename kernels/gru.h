@@ -1,5 +1,6 @@
-// A bidirectional GRU layer on the CPU, over a padded batch of variable-length series, with
-// PyTorch's equations and gate order (r, z, n), h0 = 0:
+// A bidirectional GRU layer over a padded batch of variable-length series, declared once for
+// both backends (backend.h), with PyTorch's equations and gate order (r, z, n), h0 = 0 (one
+// unit's step and its gradient are written once, in kernels/rules/gru.h):
 //   r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)
 //   z = sigmoid(W_iz x + b_iz + W_hz h + b_hz)
 //   n = tanh(W_in x + b_in + r * (W_hn h + b_hn))
@@ -10,7 +11,8 @@
 // Masking contract: sequence n has lengths[n] real steps (1..T); the positions t >= lengths[n]
 // are padding. They are never read (x and dy may hold anything there, NaN included), take no
 // part in the recurrence (the reverse direction starts at lengths[n] - 1), and their outputs and
-// input gradients are written as 0. `lengths` is host memory on both backends (like a geometry).
+// input gradients are written as 0. `lengths` is host memory on both backends (like a geometry;
+// CUDA copies it to the device).
 //
 // Layout: x [N, T, C]; y [N, T, 2H], the forward direction in columns [0, H), the reverse one in
 // [H, 2H) (PyTorch's bidirectional output). `saved` holds, per direction, what the backward pass
@@ -20,11 +22,12 @@
 // 2 * geometry.saved_elements_per_direction() floats.
 #pragma once
 
+#include "kernels/backend.h"
 #include "kernels/geometry.h"
 
 namespace ihd::kernels {
 
-// One direction's parameters (device pointers for the CUDA twin).
+// One direction's parameters (device pointers on CUDA).
 struct GruDirectionWeights {
   const float* weight_ih;
   const float* weight_hh;
@@ -39,15 +42,13 @@ struct GruDirectionGradients {
   float* bias_hh;
 };
 
-}  // namespace ihd::kernels
-
-namespace ihd::kernels::cpu {
-
 // y and saved are overwritten.
+template <Backend B>
 void gru_bidirectional_forward(const GruGeometry& geometry, const int* lengths, const float* x,
                                const GruDirectionWeights& forward,
                                const GruDirectionWeights& reverse, float* y, float* saved);
 // dy [N, T, 2H]; dx [N, T, C] (may be null) and every weight gradient are overwritten.
+template <Backend B>
 void gru_bidirectional_backward(const GruGeometry& geometry, const int* lengths, const float* x,
                                 const GruDirectionWeights& forward,
                                 const GruDirectionWeights& reverse, const float* saved,
@@ -55,4 +56,4 @@ void gru_bidirectional_backward(const GruGeometry& geometry, const int* lengths,
                                 const GruDirectionGradients& grad_forward,
                                 const GruDirectionGradients& grad_reverse);
 
-}  // namespace ihd::kernels::cpu
+}  // namespace ihd::kernels

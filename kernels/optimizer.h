@@ -1,12 +1,15 @@
-// Optimizer updates on the CPU, in place, with PyTorch's rules (torch.optim.SGD, Adam, AdamW):
-// over one parameter's n floats (sgd_update, adam_update: the reference), or over many parameters
-// in one call (sgd_update_many, adam_update_many: what the engine's optimizers use; bitwise the
-// same results). The hyper-parameters and the parameter table travel in plain structs shared
-// with the CUDA twins.
+// Optimizer updates, in place, with PyTorch's rules (torch.optim.SGD, Adam, AdamW), declared once
+// for both backends (backend.h): over one parameter's n floats (sgd_update, adam_update: the
+// reference), or over many parameters in one call (sgd_update_many, adam_update_many: what the
+// engine's optimizers use; bitwise the same results). The update of one element is written once,
+// in kernels/rules/optimizer.h. The hyper-parameters and the parameter table travel in plain
+// structs; on CUDA the table's pointers are device pointers.
 #pragma once
 
 #include <cmath>
 #include <cstdint>
+
+#include "kernels/backend.h"
 
 namespace ihd::kernels {
 
@@ -59,19 +62,21 @@ struct ParameterSlice {
   bool first_step = false;           // SGD: initialise momentum_buffer with the gradient
 };
 
-}  // namespace ihd::kernels
-
-namespace ihd::kernels::cpu {
-
 // momentum_buffer may be null when momentum is 0; first_step initialises it with the gradient.
+template <Backend B>
 void sgd_update(int64_t n, float* param, const float* grad, float* momentum_buffer,
                 const SgdHyper& hyper, bool first_step);
+template <Backend B>
 void adam_update(int64_t n, float* param, const float* grad, float* exp_avg, float* exp_avg_sq,
                  const AdamHyper& hyper);
 
-// The same updates over `count` parameters at once (slices of size 0 are allowed). Parallel over
-// fixed-size chunks of all the parameters, so small tensors share the threads with large ones.
+// The same updates over `count` parameters at once (slices of size 0 are allowed); `slices` is a
+// host array (of device pointers on CUDA), read before the call returns. The work is split in
+// fixed-size chunks of all the parameters, so small tensors share the threads with large ones
+// (CUDA: up to 256 parameters per launch, ResNet-50's 161 in one).
+template <Backend B>
 void sgd_update_many(const ParameterSlice* slices, int count, const SgdHyper& hyper);
+template <Backend B>
 void adam_update_many(const ParameterSlice* slices, int count, const AdamHyper& hyper);
 
-}  // namespace ihd::kernels::cpu
+}  // namespace ihd::kernels
