@@ -118,6 +118,9 @@ TEST_CASE("CPU convolution fast path matches the im2col + BLAS reference") {
       geometry(3, 6, 6, 8, 16, 1, 1, 0),     // pointwise
       geometry(2, 8, 8, 24, 40, 1, 2, 0),    // 1x1 stride 2, even input: right padding -1
       geometry(2, 9, 9, 24, 40, 1, 2, 0),    // 1x1 stride 2, odd input (the ResNet shortcut)
+      geometry(4, 8, 8, 2, 4, 1, 2, 0),      // 1x1 stride 2, fewer channels than a SIMD block
+      geometry(4, 4, 4, 4, 8, 1, 2, 0),      //   (tiny ResNet-18's shortcuts)
+      geometry(4, 2, 2, 8, 16, 1, 2, 0),
       geometry(1, 11, 9, 17, 33, 3, 2, 1),   // 3x3 stride 2, odd channels
       geometry(2, 12, 12, 64, 64, 3, 1, 1),  // a ResNet 3x3 (Winograd where available)
       geometry(2, 13, 15, 20, 36, 3, 1, 1),  // 3x3 stride 1, odd sizes and channels
