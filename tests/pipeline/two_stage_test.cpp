@@ -226,8 +226,14 @@ TEST_CASE("two stages: the sequence stage beats the slice model, and ihd_predict
     double highest = 0;
     for (const std::string& slice : slices) highest = std::max(highest, any_of.at(slice));
     CHECK(std::abs(std::stod(studies[i][3]) - highest) <= 1e-6);
-    CHECK(studies[i][4] ==
-          (std::stod(studies[i][3]) >= *calibration.study_decision_threshold ? "1" : "0"));
+    // The decision at the study threshold, which is itself one validation study's probability:
+    // that study's six printed decimals may fall just below it, so within the print's precision
+    // the CSV cannot tell, and only farther away is the decision checked.
+    const double printed = std::stod(studies[i][3]);
+    const double threshold = *calibration.study_decision_threshold;
+    if (std::abs(printed - threshold) > 1e-6) {
+      CHECK(studies[i][4] == (printed >= threshold ? "1" : "0"));
+    }
     const std::string first_key = studies[i][5].substr(0, studies[i][5].find(';'));
     CHECK(std::abs(any_of.at(first_key) - highest) <= 1e-6);
     CHECK(std::count(studies[i][5].begin(), studies[i][5].end(), ';') == 4);
