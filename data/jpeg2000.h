@@ -3,9 +3,10 @@
 // archives store CT this way often. A frame is a raw J2K codestream (what DICOM requires) or, as
 // some writers make it, a JP2 file; both are accepted.
 //
-// The bytes are untrusted: the codestream's header is read first and the image must be what the
-// DICOM header declares (its rows and columns, one grey component of at most 16 bits, no
-// subsampling) before OpenJPEG allocates anything for the pixels; its errors become one line.
+// The bytes are untrusted: the codestream's size segment is read by hand first, and the image must
+// be what the DICOM header declares (its rows and columns, one component, a tile grid of at most
+// 4096 tiles) before OpenJPEG reads anything; then its header (one grey component of at most 16
+// bits, no subsampling) before it allocates the pixels. Its errors become one line.
 #pragma once
 
 #include <cstddef>

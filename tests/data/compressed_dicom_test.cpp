@@ -20,6 +20,7 @@
 #include "common/error.h"
 #include "data/dicom_reader.h"
 #include "data/dicom_writer.h"
+#include "data/jpeg2000.h"
 #include "data/phantom.h"
 #include "data/test_paths.h"
 
@@ -173,6 +174,64 @@ TEST_CASE("data: damaged JPEG 2000 data fails with a one-line error naming the f
       CHECK(message.find('\n') == std::string::npos);
     }
   }
+}
+
+namespace {
+
+// A JPEG 2000 box: its length, its type, its content.
+std::string box(const char* type, const std::string& content) {
+  const auto length = static_cast<std::uint32_t>(8 + content.size());
+  std::string bytes;
+  for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<char>(length >> shift));
+  return bytes + type + content;
+}
+
+}  // namespace
+
+TEST_CASE("data: a JPEG 2000 frame as a JP2 file decodes as its raw codestream; a tile grid is bounded") {
+  const fs::path dir = scratch_dir("jp2_frame");
+  const PhantomPatient patient = make_phantom_patient(7, 0, 3, 1.0);
+  write_ct_dicom(dir / "original.dcm", render_phantom_slice(patient, 1, 64).image,
+                 CtEncoding::signed16_intercept_1024);
+  REQUIRE(gdcmconv({"--j2k", (dir / "original.dcm").string(), (dir / "j2k.dcm").string()}));
+  std::ifstream in(dir / "j2k.dcm", std::ios::binary);
+  const std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // The frame: from SOC to EOC (FF D9), the last two bytes of the one fragment.
+  const size_t start = file.find("\xFF\x4F\xFF\x51");
+  const size_t end = file.rfind("\xFF\xD9");
+  REQUIRE(start != std::string::npos);
+  REQUIRE(end != std::string::npos);
+  const std::string codestream = file.substr(start, end + 2 - start);
+  // ISO 15444-1 annex I: signature, file type, header (image header: 64 x 64, one component of
+  // 16 signed bits; colour: greyscale), then the codestream.
+  const std::string image_header = std::string("\0\0\0\x40\0\0\0\x40\0\x01\x8F\x07\0\0", 14);
+  const std::string colour = std::string("\x01\0\0\0\0\0\x11", 7);
+  const std::string jp2 = box("jP  ", "\r\n\x87\n") + box("ftyp", std::string("jp2 \0\0\0\0jp2 ", 12)) +
+                          box("jp2h", box("ihdr", image_header) + box("colr", colour)) +
+                          box("jp2c", codestream);
+  auto as_bytes = [](const std::string& text) {
+    return reinterpret_cast<const std::uint8_t*>(text.data());
+  };
+  const Jpeg2000Frame raw = decode_jpeg2000(as_bytes(codestream), codestream.size(), 64, 64);
+  const Jpeg2000Frame wrapped = decode_jpeg2000(as_bytes(jp2), jp2.size(), 64, 64);
+  CHECK(wrapped.samples == raw.samples);
+  CHECK(wrapped.is_signed == raw.is_signed);
+  // A tile grid of 128 x 128 one-pixel tiles is refused before OpenJPEG reads the header (it
+  // would allocate per tile: the fuzzer's out-of-memory input had 64,512 tiles).
+  std::string tiled = codestream;
+  auto put = [&](size_t at, std::uint32_t value) {
+    for (int i = 0; i < 4; ++i) tiled[at + i] = static_cast<char>(value >> (24 - 8 * i));
+  };
+  put(8, 128);   // Xsiz
+  put(12, 128);  // Ysiz
+  put(24, 1);    // XTsiz
+  put(28, 1);    // YTsiz
+  CHECK_THROWS_WITH_AS(decode_jpeg2000(as_bytes(tiled), tiled.size(), 128, 128),
+                       doctest::Contains("16384 tiles"), Error);
+  // A JP2 file whose boxes run past its end is refused before OpenJPEG reads it.
+  const std::string cut = jp2.substr(0, 40);
+  CHECK_THROWS_WITH_AS(decode_jpeg2000(as_bytes(cut), cut.size(), 64, 64),
+                       doctest::Contains("JPEG 2000 file"), Error);
 }
 
 }  // namespace ihd::data
