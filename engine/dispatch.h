@@ -56,5 +56,5 @@ decltype(auto) with_activation_type(DType dtype, std::string_view op, Body&& bod
 #define IHD_CUDA_ONLY(call) ::ihd::kernels::cuda::call
 #else
 #define IHD_CUDA_ONLY(call) \
-  throw ::ihd::Error("this build of ihd has no CUDA backend (configure with -DIHD_CUDA=ON)")
+  throw ::ihd::Error(::ihd::kernels::kNoCudaBackend)
 #endif

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "kernels/backend.h"
 
 #ifdef IHD_WITH_CUDA
 #include "kernels/cuda/memory.h"
@@ -28,7 +29,7 @@ void* system_allocate(std::size_t bytes, Device device) {
 #ifdef IHD_WITH_CUDA
   return kernels::cuda::device_allocate(bytes);
 #else
-  throw Error("this build of ihd has no CUDA backend (configure with -DIHD_CUDA=ON)");
+  throw Error(kernels::kNoCudaBackend);
 #endif
 }
 
@@ -119,7 +120,7 @@ void* allocate(std::size_t bytes, Device device) {
               "no usable CUDA GPU (or no NVIDIA driver) on this machine: use --device cpu");
     kernels::cuda::select_device(device.index);
 #else
-    throw Error("this build of ihd has no CUDA backend (configure with -DIHD_CUDA=ON)");
+    throw Error(kernels::kNoCudaBackend);
 #endif
   }
   return allocator_for(device).allocate(bytes);
@@ -155,7 +156,7 @@ void copy_bytes(void* destination, Device destination_device, const void* source
   kernels::cuda::copy_bytes(destination, destination_device.is_cuda(), source,
                             source_device.is_cuda(), bytes);
 #else
-  throw Error("this build of ihd has no CUDA backend (configure with -DIHD_CUDA=ON)");
+  throw Error(kernels::kNoCudaBackend);
 #endif
 }
 

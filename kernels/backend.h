@@ -15,6 +15,11 @@ namespace ihd::kernels {
 
 enum class Backend { cpu, cuda };
 
+// What a build without CUDA answers a request for the CUDA backend.
+inline constexpr const char* kNoCudaBackend =
+    "this build of ihd has no CUDA backend (configure with -DIHD_CUDA=ON on a machine with nvcc "
+    "and cuDNN)";
+
 }  // namespace ihd::kernels
 
 // IHD_ON_BACKEND(backend, kernel, args...): calls kernels::kernel<Backend::cuda>(args...) when the
@@ -34,8 +39,7 @@ enum class Backend { cpu, cuda };
 #define IHD_ON_BACKEND(backend, kernel, ...)                           \
   do {                                                                 \
     IHD_CHECK((backend) != ::ihd::kernels::Backend::cuda,              \
-              "this build of ihd has no CUDA backend (configure with " \
-              "-DIHD_CUDA=ON on a machine with nvcc and cuDNN)");      \
+              ::ihd::kernels::kNoCudaBackend);                         \
     ::ihd::kernels::kernel<::ihd::kernels::Backend::cpu>(__VA_ARGS__); \
   } while (0)
 #endif

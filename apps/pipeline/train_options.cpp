@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "engine/device.h"
+#include "kernels/backend.h"
 
 namespace ihd::pipeline {
 
@@ -198,7 +199,7 @@ void validate(const TrainOptions& o) {
   flags.check_values();
   const Device device = Device::parse(o.device);
   if (device.is_cuda() && !cuda_compiled()) {
-    throw Error("--device " + o.device + ": this build has no CUDA backend");
+    throw Error("--device " + o.device + ": " + kernels::kNoCudaBackend);
   }
   if (device.is_cuda() && !cuda_available()) {
     throw Error("--device " + o.device + ": no CUDA GPU is visible");
