@@ -188,7 +188,7 @@ std::string box(const char* type, const std::string& content) {
 
 }  // namespace
 
-TEST_CASE("data: a JPEG 2000 frame as a JP2 file decodes as its raw codestream; a tile grid is bounded") {
+TEST_CASE("data: a JPEG 2000 frame in a JP2 file decodes as its raw codestream, and tile grids are bounded") {
   const fs::path dir = scratch_dir("jp2_frame");
   const PhantomPatient patient = make_phantom_patient(7, 0, 3, 1.0);
   write_ct_dicom(dir / "original.dcm", render_phantom_slice(patient, 1, 64).image,
