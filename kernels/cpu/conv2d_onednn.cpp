@@ -296,8 +296,8 @@ bool onednn_conv2d_backward_weight(const Conv2dGeometry& g, const float* x, cons
   // oneDNN 2.6's AVX2 kernel of this step for strided 1x1 convolutions (jit_1x1:avx2) returns
   // wrong weight gradients when the input has fewer channels than its 8-wide block (0.59 relative
   // error on a Zen 3, tiny ResNet-18's first shortcut: tests/engine/conv2d_fast_path_test.cpp).
-  // Such a step is a subsampling and one GEMM, which the reference does about as fast: it takes
-  // every strided 1x1 convolution, whatever the CPU.
+  // Such a step is a subsampling and one BLAS GEMM in the reference, which takes every strided
+  // 1x1 convolution, whatever the CPU (bench/RESULTS.md's figures include it).
   if (g.kernel_height == 1 && g.kernel_width == 1 && g.stride > 1) return false;
   Convolution* conv = find_or_build(g, dbias != nullptr);
   if (!conv) return false;
