@@ -244,7 +244,8 @@ TrainingOutcome Trainer::run() {
         static_cast<std::size_t>(o_.bucket_mb * (1 << 20)));
     std::printf("data parallel: %d rank%s x batch %d = global batch %d; gradients summed in %zu "
                 "bucket%s; batch norm statistics %s\n",
-                group_.size(), group_.size() == 1 ? "" : "s", o_.batch, train_options.batch_size, averager_->bucket_count(),
+                group_.size(), group_.size() == 1 ? "" : "s", o_.batch, train_options.batch_size,
+                averager_->bucket_count(),
                 averager_->bucket_count() == 1 ? "" : "s",
                 o_.sync_bn ? "over the global batch" : "per rank");
   }
