@@ -15,6 +15,7 @@
 #include <dcmtk/oflog/oflog.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -223,6 +224,93 @@ void check_finite(const char* name, double value, const std::filesystem::path& p
          std::string(name) + " is " + std::to_string(value) + ", not a finite number");
 }
 
+// Overrides what `item` holds of ImagePositionPatient, ImageOrientationPatient, PixelSpacing,
+// RescaleSlope and RescaleIntercept in `geometry`: a value that is present but malformed counts
+// as absent; a rescale value that is not finite is refused (bad_value); a slope of 0 counts as 1.
+void read_geometry(DcmItem& item, FrameGeometry& geometry, const std::filesystem::path& path) {
+  if (item.tagExists(DCM_ImagePositionPatient)) {
+    const auto position = get_doubles(item, DCM_ImagePositionPatient);
+    geometry.has_image_position = position.size() == 3 && all_finite(position);
+    if (geometry.has_image_position)
+      std::copy(position.begin(), position.end(), geometry.image_position_patient_mm.begin());
+  }
+  if (item.tagExists(DCM_ImageOrientationPatient)) {
+    const auto orientation = get_doubles(item, DCM_ImageOrientationPatient);
+    geometry.has_image_orientation = orientation.size() == 6 && all_finite(orientation);
+    if (geometry.has_image_orientation)
+      std::copy(orientation.begin(), orientation.end(), geometry.image_orientation_patient.begin());
+  }
+  const auto spacing = get_doubles(item, DCM_PixelSpacing);
+  if (spacing.size() == 2)
+    std::copy(spacing.begin(), spacing.end(), geometry.pixel_spacing_mm.begin());
+  const auto slope = get_doubles(item, DCM_RescaleSlope);
+  const auto intercept = get_doubles(item, DCM_RescaleIntercept);
+  if (!slope.empty()) {
+    check_finite("RescaleSlope", slope[0], path);
+    geometry.rescale_slope = slope[0] != 0.0 ? slope[0] : 1.0;
+  }
+  if (!intercept.empty()) {
+    check_finite("RescaleIntercept", intercept[0], path);
+    geometry.rescale_intercept = intercept[0];
+  }
+}
+
+void apply_geometry(const FrameGeometry& geometry, DicomMetadata& meta) {
+  meta.has_image_position = geometry.has_image_position;
+  meta.image_position_patient_mm = geometry.image_position_patient_mm;
+  meta.has_image_orientation = geometry.has_image_orientation;
+  meta.image_orientation_patient = geometry.image_orientation_patient;
+  meta.pixel_spacing_mm = geometry.pixel_spacing_mm;
+  meta.rescale_slope = geometry.rescale_slope;
+  meta.rescale_intercept = geometry.rescale_intercept;
+}
+
+// The functional groups that carry a frame's geometry and rescale (Enhanced CT).
+const std::array<DcmTagKey, 4> geometry_groups{
+    DCM_PlanePositionSequence, DCM_PlaneOrientationSequence, DCM_PixelMeasuresSequence,
+    DCM_PixelValueTransformationSequence};
+
+// Each frame's geometry from the per-frame functional groups, else the shared ones, else `top`
+// (the top-level values), into meta.frame_geometry; frame 0's into meta's own fields. Nothing
+// when the file has no functional groups.
+void read_frame_geometry(DcmDataset& dataset, const FrameGeometry& top, DicomMetadata& meta,
+                         const std::filesystem::path& path) {
+  DcmSequenceOfItems* per_frame = nullptr;
+  DcmItem* shared = nullptr;
+  if (dataset.findAndGetSequence(DCM_PerFrameFunctionalGroupsSequence, per_frame).bad())
+    per_frame = nullptr;
+  if (dataset.findAndGetSequenceItem(DCM_SharedFunctionalGroupsSequence, shared, 0).bad())
+    shared = nullptr;
+  if (per_frame == nullptr && shared == nullptr) return;
+  if (per_frame != nullptr && per_frame->card() != static_cast<unsigned long>(meta.frames))
+    fail(ErrorKind::bad_value, path,
+         "PerFrameFunctionalGroupsSequence has " + std::to_string(per_frame->card()) +
+             " items for NumberOfFrames " + std::to_string(meta.frames));
+  FrameGeometry shared_geometry = top;
+  for (const DcmTagKey& group : geometry_groups) {
+    DcmItem* item = nullptr;
+    if (shared != nullptr && shared->findAndGetSequenceItem(group, item, 0).good() && item)
+      read_geometry(*item, shared_geometry, path);
+  }
+  meta.frame_geometry.reserve(static_cast<size_t>(meta.frames));
+  DcmObject* frame_item = nullptr;
+  for (int frame = 0; frame < meta.frames; ++frame) {
+    FrameGeometry geometry = shared_geometry;
+    if (per_frame != nullptr) {
+      frame_item = per_frame->nextInContainer(frame_item);
+      auto* item = dynamic_cast<DcmItem*>(frame_item);
+      for (const DcmTagKey& group : geometry_groups) {
+        DcmItem* group_item = nullptr;
+        if (item != nullptr && item->findAndGetSequenceItem(group, group_item, 0).good() &&
+            group_item)
+          read_geometry(*group_item, geometry, path);
+      }
+    }
+    meta.frame_geometry.push_back(geometry);
+  }
+  apply_geometry(meta.frame_geometry.front(), meta);
+}
+
 DicomMetadata read_metadata(DcmDataset& dataset, const DicomLimits& limits,
                             const std::filesystem::path& path) {
   DicomMetadata meta;
@@ -233,22 +321,10 @@ DicomMetadata read_metadata(DcmDataset& dataset, const DicomLimits& limits,
   meta.modality = get_string(dataset, DCM_Modality);
   meta.photometric_interpretation = get_string(dataset, DCM_PhotometricInterpretation);
   meta.transfer_syntax_uid = DcmXfer(dataset.getOriginalXfer()).getXferID();
-  const auto position = get_doubles(dataset, DCM_ImagePositionPatient);
-  if (position.size() == 3 && all_finite(position)) {
-    meta.has_image_position = true;
-    std::copy(position.begin(), position.end(), meta.image_position_patient_mm.begin());
-  }
-  const auto orientation = get_doubles(dataset, DCM_ImageOrientationPatient);
-  if (orientation.size() == 6 && all_finite(orientation)) {
-    meta.has_image_orientation = true;
-    std::copy(orientation.begin(), orientation.end(), meta.image_orientation_patient.begin());
-  }
   if (const auto instance = get_integer(dataset, DCM_InstanceNumber)) {
     meta.has_instance_number = true;
     meta.instance_number = static_cast<long>(*instance);
   }
-  const auto spacing = get_doubles(dataset, DCM_PixelSpacing);
-  if (spacing.size() == 2) std::copy(spacing.begin(), spacing.end(), meta.pixel_spacing_mm.begin());
   meta.window_centers = get_doubles(dataset, DCM_WindowCenter);
   meta.window_widths = get_doubles(dataset, DCM_WindowWidth);
 
@@ -286,14 +362,16 @@ DicomMetadata read_metadata(DcmDataset& dataset, const DicomLimits& limits,
 
   meta.pixel_data_bytes = checked_pixel_data_bytes(meta.rows, meta.columns, frames,
                                                    meta.bits_allocated / 8, limits, path);
+  if (frames > limits.max_frames)
+    fail(ErrorKind::too_large, path,
+         "NumberOfFrames " + std::to_string(frames) + " exceeds the limit of " +
+             std::to_string(limits.max_frames) + " frames");
   meta.frames = static_cast<int>(frames);
 
-  const auto slope = get_doubles(dataset, DCM_RescaleSlope);
-  const auto intercept = get_doubles(dataset, DCM_RescaleIntercept);
-  if (!slope.empty()) check_finite("RescaleSlope", slope[0], path);
-  if (!intercept.empty()) check_finite("RescaleIntercept", intercept[0], path);
-  if (!slope.empty() && slope[0] != 0.0) meta.rescale_slope = slope[0];
-  if (!intercept.empty()) meta.rescale_intercept = intercept[0];
+  FrameGeometry top;
+  read_geometry(dataset, top, path);
+  apply_geometry(top, meta);
+  read_frame_geometry(dataset, top, meta, path);
   return meta;
 }
 
@@ -357,11 +435,34 @@ bool is_jpeg2000(E_TransferSyntax xfer) {
   return xfer == EXS_JPEG2000LosslessOnly || xfer == EXS_JPEG2000;
 }
 
-// The first frame of encapsulated pixel data, its fragments joined: every fragment of a
-// single-frame image; of several frames, those before the second frame's offset in the basic
-// offset table, or the first fragment when each frame has one.
-std::vector<std::uint8_t> first_frame_fragments(DcmDataset& dataset, const DicomMetadata& meta,
-                                                const std::filesystem::path& path) {
+// Encapsulated pixel data: its fragments (the basic offset table, item 0, left out) and the
+// first fragment of each frame.
+struct EncapsulatedFrames {
+  std::vector<std::pair<const Uint8*, size_t>> fragments;
+  std::vector<size_t> first_fragment;  // per frame, then fragments.size()
+
+  std::vector<std::uint8_t> joined(int frame) const {
+    std::vector<std::uint8_t> bytes;
+    for (size_t i = first_fragment[frame]; i < first_fragment[frame + 1]; ++i)
+      bytes.insert(bytes.end(), fragments[i].first, fragments[i].first + fragments[i].second);
+    return bytes;
+  }
+};
+
+// True when a fragment ends a JPEG 2000 codestream: its last bytes are the end-of-codestream
+// marker FF D9 (followed by at most one padding byte, fragments being of even length).
+bool ends_codestream(const std::pair<const Uint8*, size_t>& fragment) {
+  const auto [bytes, size] = fragment;
+  size_t end = size;
+  if (end > 0 && bytes[end - 1] == 0) --end;
+  return end >= 2 && bytes[end - 2] == 0xFF && bytes[end - 1] == 0xD9;
+}
+
+// Which fragments make each frame: all of them for one frame; else the basic offset table's
+// entries (each frame's first byte, counted from the first fragment's item header), else one
+// fragment per frame, else a frame ending at each fragment that ends a codestream.
+EncapsulatedFrames encapsulated_frames(DcmDataset& dataset, const DicomMetadata& meta,
+                                       const std::filesystem::path& path) {
   DcmElement* element = nullptr;
   DcmPixelSequence* sequence = nullptr;
   auto* pixel_data = dataset.findAndGetElement(DCM_PixelData, element).good()
@@ -381,39 +482,55 @@ std::vector<std::uint8_t> first_frame_fragments(DcmDataset& dataset, const Dicom
       fail(ErrorKind::truncated, path, "a PixelData fragment cannot be read (truncated file?)");
     return std::pair<const Uint8*, size_t>(bytes, item->getLength());
   };
-  const unsigned long fragments = sequence->card() - 1;
-  // Where the second frame starts, in bytes after the first fragment's item header.
-  std::uint64_t second_frame_offset = std::numeric_limits<std::uint64_t>::max();
-  if (meta.frames > 1) {
+  EncapsulatedFrames frames;
+  for (unsigned long i = 1; i < sequence->card(); ++i) frames.fragments.push_back(fragment(i));
+  const size_t fragment_count = frames.fragments.size();
+  const auto frame_count = static_cast<size_t>(meta.frames);
+  const std::string counts =
+      std::to_string(frame_count) + " frames in " + std::to_string(fragment_count) + " fragments";
+  frames.first_fragment.push_back(0);
+  if (frame_count > 1) {
     const auto [table, table_bytes] = fragment(0);
-    if (table_bytes >= 8) {
-      second_frame_offset = std::uint64_t{table[4]} | std::uint64_t{table[5]} << 8 |
-                            std::uint64_t{table[6]} << 16 | std::uint64_t{table[7]} << 24;
-    } else if (fragments == static_cast<unsigned long>(meta.frames)) {
-      second_frame_offset = 0;  // one fragment per frame: the first ends the frame
+    if (table_bytes > 0) {
+      if (table_bytes < 4 * frame_count)
+        fail(ErrorKind::bad_value, path,
+             "the basic offset table has " + std::to_string(table_bytes / 4) + " entries for " +
+                 std::to_string(frame_count) + " frames");
+      std::uint64_t position = 0;  // of fragment i's item header, as the table counts
+      size_t next = 0;
+      for (size_t frame = 1; frame < frame_count; ++frame) {
+        const std::uint64_t offset =
+            std::uint64_t{table[4 * frame]} | std::uint64_t{table[4 * frame + 1]} << 8 |
+            std::uint64_t{table[4 * frame + 2]} << 16 | std::uint64_t{table[4 * frame + 3]} << 24;
+        while (next < fragment_count && position < offset) {
+          position += 8 + frames.fragments[next].second;
+          ++next;
+        }
+        if (position != offset || next <= frames.first_fragment.back() || next == fragment_count)
+          fail(ErrorKind::bad_value, path,
+               "the basic offset table's entry for frame " + std::to_string(frame + 1) +
+                   " does not start a fragment after the previous frame's (" + counts + ")");
+        frames.first_fragment.push_back(next);
+      }
+    } else if (fragment_count == frame_count) {
+      for (size_t frame = 1; frame < frame_count; ++frame) frames.first_fragment.push_back(frame);
     } else {
-      fail(ErrorKind::unsupported_pixel_format, path,
-           std::to_string(meta.frames) + " frames in " + std::to_string(fragments) +
-               " fragments without an offset table: the first frame's end is unknown");
+      for (size_t i = 0; i + 1 < fragment_count; ++i)
+        if (ends_codestream(frames.fragments[i])) frames.first_fragment.push_back(i + 1);
+      if (frames.first_fragment.size() != frame_count)
+        fail(ErrorKind::unsupported_pixel_format, path,
+             counts + " without an offset table, and their end-of-codestream markers make " +
+                 std::to_string(frames.first_fragment.size()) + " frames");
     }
   }
-  std::vector<std::uint8_t> joined;
-  std::uint64_t position = 0;  // of the next fragment's item header, as the offset table counts
-  for (unsigned long i = 1; i <= fragments; ++i) {
-    if (i > 1 && position >= second_frame_offset) break;
-    const auto [bytes, size] = fragment(i);
-    joined.insert(joined.end(), bytes, bytes + size);
-    position += 8 + size;
-  }
-  return joined;
+  frames.first_fragment.push_back(fragment_count);
+  return frames;
 }
 
-// JPEG 2000: the first frame through OpenJPEG, its samples written into `words` as the stored
-// words of an uncompressed image (BitsAllocated wide, BitsStored bits ending at HighBit).
-PixelBytes jpeg2000_pixel_bytes(DcmDataset& dataset, const DicomMetadata& meta,
-                                const std::filesystem::path& path,
-                                std::vector<std::uint8_t>& words) {
-  const std::vector<std::uint8_t> codestream = first_frame_fragments(dataset, meta, path);
+// JPEG 2000: one frame's codestream through OpenJPEG, its samples written into `words` as the
+// stored words of an uncompressed image (BitsAllocated wide, BitsStored bits ending at HighBit).
+void decode_jpeg2000_frame(const std::vector<std::uint8_t>& codestream, const DicomMetadata& meta,
+                           const std::filesystem::path& path, std::vector<std::uint8_t>& words) {
   Jpeg2000Frame frame;
   try {
     frame = decode_jpeg2000(codestream.data(), codestream.size(), meta.rows, meta.columns);
@@ -441,17 +558,6 @@ PixelBytes jpeg2000_pixel_bytes(DcmDataset& dataset, const DicomMetadata& meta,
       std::memcpy(words.data() + 2 * i, &word16, 2);
     }
   }
-  return {words.data(), words.size()};
-}
-
-// The first frame's stored words: uncompressed, decoded in place by DCMTK's codecs, or decoded
-// from JPEG 2000 into `decoded`.
-PixelBytes frame_pixel_bytes(DcmDataset& dataset, const DicomMetadata& meta,
-                             const std::filesystem::path& path, std::vector<std::uint8_t>& decoded) {
-  if (is_jpeg2000(DcmXfer(dataset.getOriginalXfer()).getXfer()))
-    return jpeg2000_pixel_bytes(dataset, meta, path, decoded);
-  decode_transfer_syntax(dataset, path);
-  return pixel_bytes(dataset, meta, path);
 }
 
 // One stored word -> its value: BitsStored bits ending at HighBit, sign-extended when
@@ -521,36 +627,24 @@ DicomMetadata read_dicom_metadata(const std::filesystem::path& path, const Dicom
   return read_metadata(*file.getDataset(), limits, path);
 }
 
-HuImage read_dicom_hu(const std::filesystem::path& path, const DicomLimits& limits) {
-  DcmFileFormat file;
-  load_file(file, path, limits);
-  DcmDataset& dataset = *file.getDataset();
-  HuImage image;
-  image.metadata = read_metadata(dataset, limits, path);
-  DicomMetadata& meta = image.metadata;
+namespace {
 
+// One frame's stored words (pixels of `meta`'s size at `bytes`) -> HU, with the frame's rescale.
+HuImage hu_of_frame(const std::uint8_t* bytes, DicomMetadata meta, const PaddingRange& padding) {
   const size_t pixel_count = static_cast<size_t>(meta.rows) * meta.columns;
-  const size_t word_bytes = meta.bits_allocated / 8;
-  std::vector<std::uint8_t> decoded;  // JPEG 2000's stored words
-  const PixelBytes bytes = frame_pixel_bytes(dataset, meta, path, decoded);
-  if (bytes.size_bytes < pixel_count * word_bytes)
-    fail(ErrorKind::truncated, path,
-         "pixel data holds " + std::to_string(bytes.size_bytes) + " bytes, the image needs " +
-             std::to_string(pixel_count * word_bytes));
-
   double intercept = meta.rescale_intercept;
   const double slope = meta.rescale_slope;
   meta.rsna_intercept_fixed =
       needs_rsna_intercept_fix(meta.bits_stored, meta.pixel_representation, intercept);
   if (meta.rsna_intercept_fixed) intercept = -1000.0;
-  const PaddingRange padding = padding_range(dataset);
   const StoredValueDecoder stored_value(meta);
   std::vector<bool> padded(pixel_count, false);
+  HuImage image;
   image.rows = meta.rows;
   image.columns = meta.columns;
   image.hu.resize(pixel_count);
   for (size_t i = 0; i < pixel_count; ++i) {
-    std::int32_t stored = stored_value(bytes.data, i);
+    std::int32_t stored = stored_value(bytes, i);
     padded[i] = padding.contains(stored);
     if (meta.rsna_intercept_fixed) stored = rsna_fixed_stored_value(stored);
     image.hu[i] = static_cast<float>(stored * slope + intercept);
@@ -577,7 +671,64 @@ HuImage read_dicom_hu(const std::filesystem::path& path, const DicomLimits& limi
     for (size_t i = 0; i < pixel_count; ++i)
       if (padded[i]) image.hu[i] = lowest_real;
   }
+  image.metadata = std::move(meta);
   return image;
+}
+
+// Decodes the first `wanted` frames (at most the file's) and gives each to `each_frame`.
+void decode_frames(const std::filesystem::path& path, const DicomLimits& limits, int wanted,
+                   const std::function<void(HuImage&&)>& each_frame) {
+  DcmFileFormat file;
+  load_file(file, path, limits);
+  DcmDataset& dataset = *file.getDataset();
+  const DicomMetadata meta = read_metadata(dataset, limits, path);
+  const int frames = std::min(wanted, meta.frames);
+  const PaddingRange padding = padding_range(dataset);
+  const size_t frame_bytes =
+      static_cast<size_t>(meta.rows) * meta.columns * (meta.bits_allocated / 8);
+
+  if (is_jpeg2000(DcmXfer(dataset.getOriginalXfer()).getXfer())) {
+    const EncapsulatedFrames encapsulated = encapsulated_frames(dataset, meta, path);
+    std::vector<std::uint8_t> words;
+    for (int frame = 0; frame < frames; ++frame) {
+      decode_jpeg2000_frame(encapsulated.joined(frame), meta, path, words);
+      each_frame(hu_of_frame(words.data(), metadata_of_frame(meta, frame), padding));
+    }
+    return;
+  }
+  decode_transfer_syntax(dataset, path);
+  const PixelBytes bytes = pixel_bytes(dataset, meta, path);
+  if (bytes.size_bytes < frame_bytes * frames)
+    fail(ErrorKind::truncated, path,
+         "pixel data holds " + std::to_string(bytes.size_bytes) + " bytes, " +
+             (frames == 1 ? std::string("the image needs ")
+                          : std::to_string(frames) + " frames need ") +
+             std::to_string(frame_bytes * frames));
+  for (int frame = 0; frame < frames; ++frame)
+    each_frame(
+        hu_of_frame(bytes.data + frame_bytes * frame, metadata_of_frame(meta, frame), padding));
+}
+
+}  // namespace
+
+DicomMetadata metadata_of_frame(const DicomMetadata& file, int frame) {
+  DicomMetadata meta = file;
+  meta.frame_geometry.clear();
+  meta.frame = frame;
+  if (static_cast<size_t>(frame) < file.frame_geometry.size())
+    apply_geometry(file.frame_geometry[frame], meta);
+  return meta;
+}
+
+HuImage read_dicom_hu(const std::filesystem::path& path, const DicomLimits& limits) {
+  HuImage image;
+  decode_frames(path, limits, 1, [&](HuImage&& frame) { image = std::move(frame); });
+  return image;
+}
+
+void read_dicom_hu_frames(const std::filesystem::path& path, const DicomLimits& limits,
+                          const std::function<void(HuImage&&)>& each_frame) {
+  decode_frames(path, limits, std::numeric_limits<int>::max(), each_frame);
 }
 
 }  // namespace ihd::data

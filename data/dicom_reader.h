@@ -29,7 +29,15 @@
 // PixelRepresentation is 1, apply the RSNA wrong-intercept fix, apply RescaleSlope/Intercept,
 // invert MONOCHROME1 images within their value range (so bright always means dense), and give
 // pixels equal to PixelPaddingValue (or inside PixelPaddingRangeLimit) the lowest value of the
-// image's real pixels. Multi-frame files yield their first frame.
+// image's real pixels.
+//
+// Multi-frame images (Enhanced CT, and classic multi-frame files): every frame is a slice. An
+// Enhanced image's frames take their position, orientation, pixel spacing and rescale from the
+// per-frame functional groups (PerFrameFunctionalGroupsSequence), else the shared ones
+// (SharedFunctionalGroupsSequence), else the top-level attributes; its item count must equal
+// NumberOfFrames (bad_value), and NumberOfFrames is at most DicomLimits::max_frames (too_large).
+// Encapsulated frames are found through the basic offset table, else one fragment per frame, else
+// fragments ending in an end-of-image marker (JPEG 2000); DCMTK's codecs decode all frames at once.
 //
 // Every failure is an Error naming the file and the reason (truncated, not DICOM, unsupported
 // transfer syntax such as JPEG 2000 Part 2 or video, colour image, a limit exceeded and how to
@@ -40,6 +48,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -53,6 +62,21 @@ struct DicomLimits {
   int max_rows_or_columns = 8192;  // 8192 x 8192 x 2 bytes = 128 MiB: sides no scanner reaches
   // Total pixel data decoded (all frames) or data set inflated, and the longest element value.
   std::uint64_t max_decoded_bytes = std::uint64_t{256} << 20;
+  // Frames of one multi-frame image: a whole-body Enhanced CT at 0.5 mm holds about 4000.
+  int max_frames = 10000;
+};
+
+// One frame's own geometry and rescale, from an Enhanced image's functional groups (per frame,
+// else shared, else the file's top-level value). Absent or malformed values count as absent, as
+// in DicomMetadata.
+struct FrameGeometry {
+  bool has_image_position = false;
+  std::array<double, 3> image_position_patient_mm{};
+  bool has_image_orientation = false;
+  std::array<double, 6> image_orientation_patient{};
+  std::array<double, 2> pixel_spacing_mm{};
+  double rescale_slope = 1.0;
+  double rescale_intercept = 0.0;
 };
 
 struct DicomMetadata {
@@ -78,7 +102,11 @@ struct DicomMetadata {
   std::vector<double> window_widths;
   int rows = 0;
   int columns = 0;
-  int frames = 1;                      // NumberOfFrames (1 when absent)
+  int frames = 1;  // NumberOfFrames (1 when absent)
+  int frame = 0;   // the frame (0-based) whose geometry and rescale the fields above hold
+  // Each frame's, for a file with functional groups (Enhanced CT); empty otherwise. The fields
+  // above hold frame 0's; metadata_of_frame gives another's.
+  std::vector<FrameGeometry> frame_geometry;
   std::uint64_t pixel_data_bytes = 0;  // rows x columns x frames x bytes per sample, as declared
   int bits_allocated = 0;
   int bits_stored = 0;
@@ -100,6 +128,17 @@ struct HuImage {
 
 // Decodes the file's first frame into HU. Throws Error.
 HuImage read_dicom_hu(const std::filesystem::path& path, const DicomLimits& limits = {});
+
+// Decodes every frame (a single-frame file has one) into HU, giving each to `each_frame` in frame
+// order with its own metadata (metadata_of_frame). The file is decoded once; frames are converted
+// one at a time. Throws Error before any frame is given when the header is wrong or the pixel
+// data too short; a JPEG 2000 frame that cannot be decoded throws after the frames before it.
+void read_dicom_hu_frames(const std::filesystem::path& path, const DicomLimits& limits,
+                          const std::function<void(HuImage&&)>& each_frame);
+
+// The header as frame `frame` (0-based, < frames) sees it: its own position, orientation, pixel
+// spacing and rescale where the file has functional groups; `frame` set; frame_geometry left empty.
+DicomMetadata metadata_of_frame(const DicomMetadata& file, int frame);
 
 // Reads the header only (pixel data is not loaded or decoded): for ordering slices cheaply. Runs
 // checks 1 to 7. Throws Error when the file is not DICOM, has no image or exceeds a limit.

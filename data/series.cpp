@@ -82,17 +82,18 @@ void place_members(const std::vector<SliceLocation>& slices, const std::vector<s
   }
 }
 
-// The members whose SOPInstanceUID (when not empty) no earlier member by file name has; the
-// others go to duplicates as (duplicate, original).
+// The members whose SOPInstanceUID (when not empty) and frame no earlier member by file name has;
+// the others go to duplicates as (duplicate, original).
 std::vector<size_t> first_of_each_sop_instance(const std::vector<SliceLocation>& slices,
                                                const std::vector<size_t>& members,
                                                std::vector<std::pair<size_t, size_t>>& duplicates) {
-  std::map<std::string, size_t> original_of_sop;
+  std::map<std::pair<std::string, int>, size_t> original_of_sop_frame;
   std::vector<size_t> firsts;
   for (size_t i : members) {
     const std::string& sop = slices[i].sop_instance_uid;
     if (!sop.empty()) {
-      const auto [found, inserted] = original_of_sop.emplace(sop, i);
+      const auto [found, inserted] =
+          original_of_sop_frame.emplace(std::pair(sop, slices[i].frame), i);
       if (!inserted) {
         duplicates.emplace_back(i, found->second);
         continue;
@@ -178,6 +179,7 @@ OrderedSeries order_one_series(const std::vector<SliceLocation>& slices,
 SliceLocation slice_location(const DicomMetadata& header, std::string file_name) {
   SliceLocation slice;
   slice.file_name = std::move(file_name);
+  slice.frame = header.frame;
   slice.patient_id = header.patient_id;
   slice.study_instance_uid = header.study_instance_uid;
   slice.series_instance_uid = header.series_instance_uid;
@@ -209,7 +211,8 @@ SeriesIndex order_series(const std::vector<SliceLocation>& slices) {
   std::vector<size_t> by_name(slices.size());
   for (size_t i = 0; i < by_name.size(); ++i) by_name[i] = i;
   std::sort(by_name.begin(), by_name.end(), [&](size_t a, size_t b) {
-    return std::tie(slices[a].file_name, a) < std::tie(slices[b].file_name, b);
+    return std::tie(slices[a].file_name, slices[a].frame, a) <
+           std::tie(slices[b].file_name, slices[b].frame, b);
   });
   std::vector<size_t> name_rank(slices.size());
   for (size_t rank = 0; rank < by_name.size(); ++rank) name_rank[by_name[rank]] = rank;

@@ -17,12 +17,15 @@
 // A key is never mixed within a series: one slice without orientation sends its whole series to
 // position_z.
 //
-// Duplicates: a slice whose SOPInstanceUID (non-empty) another slice of its series has, or whose
-// position lies within 1e-3 of another's, is a duplicate: the first by file name stays in the
-// ordered series, the others are listed apart (their data is not dropped: a duplicate keeps its
-// labels and pixels, it is only not a step of the series). Gaps: a step between consecutive
-// ordered slices longer than 1.5 times the series' median step is a gap, counted (the series is
-// kept whole).
+// Multi-frame files: each frame is a slice (SliceLocation::frame); frames of one file share its
+// file name and SOPInstanceUID, and are told apart by their frame number.
+//
+// Duplicates: a slice whose SOPInstanceUID (non-empty) and frame another slice of its series has,
+// or whose position lies within 1e-3 of another's, is a duplicate: the first by file name stays
+// in the ordered series, the others are listed apart (their data is not dropped: a duplicate
+// keeps its labels and pixels, it is only not a step of the series). Gaps: a step between
+// consecutive ordered slices longer than 1.5 times the series' median step is a gap, counted (the
+// series is kept whole).
 #pragma once
 
 #include <array>
@@ -37,7 +40,8 @@ namespace ihd::data {
 
 // What ordering needs of one slice's header.
 struct SliceLocation {
-  std::string file_name;  // breaks ties and is the last-resort order
+  std::string file_name;  // breaks ties and is the last-resort order (then the frame)
+  int frame = 0;          // the frame of a multi-frame file (0-based)
   std::string patient_id;
   std::string study_instance_uid;
   std::string series_instance_uid;
@@ -50,6 +54,7 @@ struct SliceLocation {
   long instance_number = 0;
 };
 
+// The location of the slice `header` describes (a frame's header: data::metadata_of_frame).
 SliceLocation slice_location(const DicomMetadata& header, std::string file_name);
 
 enum class SeriesOrderKey : int { slice_normal = 0, position_z, instance_number, file_name };

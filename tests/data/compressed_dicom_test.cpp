@@ -6,9 +6,6 @@
 // of it. pydicom's JPEG 2000 files (MR) check the decoder on files other writers made, and damaged
 // JPEG 2000 data fails with a one-line error naming the file.
 #include <doctest/doctest.h>
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <cmath>
@@ -24,32 +21,10 @@
 #include "data/phantom.h"
 #include "data/test_paths.h"
 
-extern char** environ;
-
 namespace ihd::data {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Runs gdcmconv with `arguments`, its output thrown away; true when it exits 0.
-bool gdcmconv(const std::vector<std::string>& arguments) {
-  std::vector<std::string> words = {IHD_GDCMCONV};
-  words.insert(words.end(), arguments.begin(), arguments.end());
-  std::vector<char*> argv;
-  for (auto& word : words) argv.push_back(word.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  pid_t child = 0;
-  const int spawned = posix_spawn(&child, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) return false;
-  int status = 0;
-  waitpid(child, &status, 0);
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
 
 std::string transfer_syntax_of(const fs::path& file) {
   return read_dicom_metadata(file).transfer_syntax_uid;
@@ -86,8 +61,10 @@ TEST_CASE("data: JPEG 2000, JPEG-LS and RLE slices decode as GDCM decodes them")
   const fs::path dir = scratch_dir("compressed_dicom");
   const std::vector<Syntax> syntaxes = {
       {"JPEG 2000 lossless", {"--j2k"}, "1.2.840.10008.1.2.4.90", true},
-      {"JPEG 2000 lossy", {"--j2k", "--lossy", "--irreversible", "-q", "40"},
-       "1.2.840.10008.1.2.4.91", false},
+      {"JPEG 2000 lossy",
+       {"--j2k", "--lossy", "--irreversible", "-q", "40"},
+       "1.2.840.10008.1.2.4.91",
+       false},
       {"JPEG-LS lossless", {"--jpegls"}, "1.2.840.10008.1.2.4.80", true},
       {"RLE", {"--rle"}, "1.2.840.10008.1.2.5", true},
   };
@@ -95,7 +72,8 @@ TEST_CASE("data: JPEG 2000, JPEG-LS and RLE slices decode as GDCM decodes them")
   const HuImage slice = render_phantom_slice(patient, 1, 128).image;
   for (const CtEncoding encoding :
        {CtEncoding::signed16_intercept_1024, CtEncoding::unsigned12_intercept_1024}) {
-    const fs::path original = dir / ("original_" + std::to_string(static_cast<int>(encoding)) + ".dcm");
+    const fs::path original =
+        dir / ("original_" + std::to_string(static_cast<int>(encoding)) + ".dcm");
     write_ct_dicom(original, slice, encoding);
     const HuImage expected = read_dicom_hu(original);
     for (const Syntax& syntax : syntaxes) {
@@ -133,7 +111,8 @@ TEST_CASE("data: pydicom's JPEG 2000 files decode (lossless to the uncompressed 
   CHECK(largest_difference(lossless, uncompressed) == 0);
   // JPEG2000.dcm (lossy, 1.2.840.10008.1.2.4.91): as GDCM decodes it.
   const fs::path dir = scratch_dir("pydicom_j2k");
-  REQUIRE(gdcmconv({"--raw", pydicom_test_file("JPEG2000.dcm").string(), (dir / "raw.dcm").string()}));
+  REQUIRE(
+      gdcmconv({"--raw", pydicom_test_file("JPEG2000.dcm").string(), (dir / "raw.dcm").string()}));
   CHECK(largest_difference(read_dicom_hu(pydicom_test_file("JPEG2000.dcm")),
                            read_dicom_hu(dir / "raw.dcm")) == 0);
 }
@@ -188,7 +167,9 @@ std::string box(const char* type, const std::string& content) {
 
 }  // namespace
 
-TEST_CASE("data: a JPEG 2000 frame in a JP2 file decodes as its raw codestream, and tile grids are bounded") {
+TEST_CASE(
+    "data: a JPEG 2000 frame in a JP2 file decodes as its raw codestream, and tile grids are "
+    "bounded") {
   const fs::path dir = scratch_dir("jp2_frame");
   const PhantomPatient patient = make_phantom_patient(7, 0, 3, 1.0);
   write_ct_dicom(dir / "original.dcm", render_phantom_slice(patient, 1, 64).image,
@@ -206,9 +187,9 @@ TEST_CASE("data: a JPEG 2000 frame in a JP2 file decodes as its raw codestream, 
   // 16 signed bits; colour: greyscale), then the codestream.
   const std::string image_header = std::string("\0\0\0\x40\0\0\0\x40\0\x01\x8F\x07\0\0", 14);
   const std::string colour = std::string("\x01\0\0\0\0\0\x11", 7);
-  const std::string jp2 = box("jP  ", "\r\n\x87\n") + box("ftyp", std::string("jp2 \0\0\0\0jp2 ", 12)) +
-                          box("jp2h", box("ihdr", image_header) + box("colr", colour)) +
-                          box("jp2c", codestream);
+  const std::string jp2 =
+      box("jP  ", "\r\n\x87\n") + box("ftyp", std::string("jp2 \0\0\0\0jp2 ", 12)) +
+      box("jp2h", box("ihdr", image_header) + box("colr", colour)) + box("jp2c", codestream);
   auto as_bytes = [](const std::string& text) {
     return reinterpret_cast<const std::uint8_t*>(text.data());
   };

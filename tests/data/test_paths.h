@@ -1,6 +1,10 @@
-// Paths the data tests share: committed fixtures, Debian's pydicom test files, a scratch folder.
+// What the data tests share: committed fixtures, Debian's pydicom test files, a scratch folder,
+// and running the outside tools that make or check their inputs (gdcmconv, pydicom scripts).
 #pragma once
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -8,6 +12,9 @@
 #include <iterator>
 #include <stdexcept>
 #include <string>
+#include <vector>
+
+extern char** environ;
 
 namespace ihd::data {
 
@@ -42,5 +49,33 @@ inline std::filesystem::path scratch_dir(const std::string& name) {
   std::filesystem::create_directories(dir);
   return dir;
 }
+
+// Runs `words` (the program's path first) with its output thrown away; true when it exits 0.
+inline bool run_quietly(std::vector<std::string> words) {
+  std::vector<char*> argv;
+  for (auto& word : words) argv.push_back(word.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t child = 0;
+  const int spawned = posix_spawn(&child, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) return false;
+  int status = 0;
+  waitpid(child, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+#ifdef IHD_GDCMCONV
+// GDCM's gdcmconv (IHD_GDCMCONV from CMake, for the tests that name it) with `arguments`; true
+// when it exits 0.
+inline bool gdcmconv(const std::vector<std::string>& arguments) {
+  std::vector<std::string> words = {IHD_GDCMCONV};
+  words.insert(words.end(), arguments.begin(), arguments.end());
+  return run_quietly(words);
+}
+#endif
 
 }  // namespace ihd::data
