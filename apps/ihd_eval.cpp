@@ -355,8 +355,9 @@ int evaluate_studies_with_labels(const EvalOptions& o, const std::vector<std::st
     }
     for (const fs::path& file : study_files) {
       try {
-        take(predict_probabilities(trained, {prepare_input(file, trained.options, reading)},
-                                   device)[0]);
+        for (const auto& probabilities :
+             predict_probabilities(trained, prepare_inputs(file, trained.options, reading), device))
+          take(probabilities);
         progress.add(1);
       } catch (const std::exception& error) {
         skip(file, error);

@@ -15,7 +15,7 @@
 #include "apps/pipeline/compute_description.h"  // compute_description
 #include "apps/pipeline/flags.h"                // FlagSet, UsageError, kUsageExitCode
 #include "apps/pipeline/grad_cam.h"             // write_grad_cam
-#include "apps/pipeline/inference.h"         // load_trained_model, list_image_files, prepare_input
+#include "apps/pipeline/inference.h"         // load_trained_model, list_image_files
 #include "apps/pipeline/study_prediction.h"  // study_scoring, predict_studies
 #include "apps/pipeline/two_stage_inference.h"  // load_sequence_stage
 #include "apps/training/metrics.h"              // kRsnaSubtypes

@@ -108,42 +108,57 @@ std::vector<fs::path> list_image_files(const std::vector<std::string>& inputs) {
   return files;
 }
 
-PreparedInput prepare_input(const fs::path& file, const TrainOptions& options,
-                            const InputReading& reading) {
+std::string input_id(const std::string& stem, int frame, int frames) {
+  return frames > 1 ? stem + "_frame" + std::to_string(frame + 1) : stem;
+}
+
+std::vector<PreparedInput> prepare_inputs(const fs::path& file, const TrainOptions& options,
+                                          const InputReading& reading) {
   if (!fs::exists(file)) throw Error(file.string() + ": no such file");
   const int size = options.image_size;
-  PreparedInput input;
-  input.id = file.stem().string();
-  std::vector<std::uint8_t> bytes(static_cast<size_t>(size) * size * options.channels);
+  const std::string stem = file.stem().string();
+  std::vector<PreparedInput> inputs;
+  // The network's pixels from 8-bit channels.
+  auto add_input = [&](const std::vector<std::uint8_t>& bytes, int frame, int frames,
+                       NativeView native_view) {
+    PreparedInput& input = inputs.emplace_back();
+    input.id = input_id(stem, frame, frames);
+    input.frame = frame;
+    input.frames = frames;
+    input.native_view = std::move(native_view);
+    input.pixels.resize(bytes.size());
+    for (size_t i = 0; i < bytes.size(); ++i) input.pixels[i] = bytes[i] * (1.0f / 255.0f);
+    normalize_pixels(input.pixels, options.channels, options.normalize);
+  };
   if (lowercase_extension(file) == ".png") {
     const data::PngImage image = data::read_png(file, options.channels);
+    std::vector<std::uint8_t> bytes(static_cast<size_t>(size) * size * options.channels);
     data::resize_image_u8(image.pixels.data(), image.height, image.width, options.channels,
                           bytes.data(), size, size);
+    NativeView view;
     if (reading.keep_native_view) {
-      input.native_view = {image.height, image.width, {}};
+      view = {image.height, image.width, {}};
       for (size_t i = 0; i < image.pixels.size(); i += static_cast<size_t>(options.channels)) {
-        input.native_view.values.push_back(image.pixels[i] * (1.0f / 255.0f));
+        view.values.push_back(image.pixels[i] * (1.0f / 255.0f));
       }
     }
-  } else {
-    const data::HuImage hu = data::read_dicom_hu(file, dicom_limits_for(options));
-    if (!reading.allow_non_ct) require_ct(hu.metadata, file);
-    std::vector<data::ChannelSpec> channels = data::window_channels(data::default_windows());
-    channels.resize(static_cast<size_t>(options.channels));
-    std::vector<const data::HuImage*> slices(channels.size(), &hu);
-    const data::PreparedImage prepared = data::prepare_image(slices, channels, size);
-    bytes = prepared.pixels;
-    if (reading.keep_native_view) {
-      input.native_view = {hu.rows, hu.columns, {}};
-      for (float value : hu.hu) {
-        input.native_view.values.push_back(data::window_unit(value, channels[0].window));
-      }
-    }
+    add_input(bytes, 0, 1, std::move(view));
+    return inputs;
   }
-  input.pixels.resize(bytes.size());
-  for (size_t i = 0; i < bytes.size(); ++i) input.pixels[i] = bytes[i] * (1.0f / 255.0f);
-  normalize_pixels(input.pixels, options.channels, options.normalize);
-  return input;
+  std::vector<data::ChannelSpec> channels = data::window_channels(data::default_windows());
+  channels.resize(static_cast<size_t>(options.channels));
+  data::read_dicom_hu_frames(file, dicom_limits_for(options), [&](data::HuImage&& hu) {
+    if (!reading.allow_non_ct) require_ct(hu.metadata, file);
+    std::vector<const data::HuImage*> slices(channels.size(), &hu);
+    NativeView view;
+    if (reading.keep_native_view) {
+      view = {hu.rows, hu.columns, {}};
+      for (float value : hu.hu) view.values.push_back(data::window_unit(value, channels[0].window));
+    }
+    add_input(data::prepare_image(slices, channels, size).pixels, hu.metadata.frame,
+              hu.metadata.frames, std::move(view));
+  });
+  return inputs;
 }
 
 std::vector<std::vector<double>> predict_probabilities(const TrainedModel& trained,

@@ -45,17 +45,24 @@ struct NativeView {
 
 // One input image prepared for the network: NHWC float pixels of one image.
 struct PreparedInput {
-  std::string id;  // the file's stem
+  std::string id;  // the file's stem; a frame of a multi-frame file: "<stem>_frame<N>", N from 1
+  int frame = 0;   // which frame of its file (0-based)
+  int frames = 1;  // how many its file holds
   std::vector<float> pixels;
   NativeView native_view;  // empty unless InputReading::keep_native_view
 };
 
+// The ID of frame `frame` (0-based) of a file of `frames` frames whose stem is `stem`.
+std::string input_id(const std::string& stem, int frame, int frames);
+
 // Expands files and folders (recursively) into the .dcm and .png files they hold, sorted.
 std::vector<std::filesystem::path> list_image_files(const std::vector<std::string>& inputs);
-// Reads and prepares one file; throws Error with a one-line reason naming the file (kind not_ct
-// for a DICOM file of another modality, unless reading.allow_non_ct).
-PreparedInput prepare_input(const std::filesystem::path& file, const TrainOptions& options,
-                            const InputReading& reading);
+// Reads and prepares one file: one input for a PNG or a single-frame DICOM file, one per frame,
+// in frame order, for a multi-frame one (decoded once). Throws Error with a one-line reason naming
+// the file (kind not_ct for a DICOM file of another modality, unless reading.allow_non_ct); a file
+// with a frame that cannot be read gives nothing.
+std::vector<PreparedInput> prepare_inputs(const std::filesystem::path& file,
+                                          const TrainOptions& options, const InputReading& reading);
 
 // Calibrated probabilities [image][output] for a batch of prepared inputs: sigmoid(logit / T).
 std::vector<std::vector<double>> predict_probabilities(const TrainedModel& trained,

@@ -80,7 +80,7 @@ void predict_two_stage(const TrainedModel& slice, const TrainedSequenceStage& st
         for (size_t s = 0; s < series.slice_ids.size(); ++s) {
           scored.push_back({series.slice_files[s], series.slice_ids[s],
                             header_of(series.slice_files[s], slice.options),
-                            series.probabilities[s]});
+                            series.probabilities[s], series.slice_frames[s]});
         }
         if (callbacks.scored) callbacks.scored(scored);
         // Series come sorted by study: a study ends where the next series names another one.
@@ -106,7 +106,8 @@ void predict_slice_only(const TrainedModel& trained, const std::vector<fs::path>
   using StudyKey = std::pair<bool, std::string>;
   std::vector<data::DicomIdentity> headers;
   std::vector<StudyKey> key_of;
-  std::map<StudyKey, size_t> unfinished;  // files of the study not yet scored or skipped
+  // Slices of each study not yet scored or skipped (a file counts as one until its frames are in).
+  std::map<StudyKey, size_t> unfinished;
   for (const fs::path& file : files) {
     headers.push_back(header_of(file, trained.options));
     const std::string& uid = headers.back().study_instance_uid;
@@ -114,7 +115,7 @@ void predict_slice_only(const TrainedModel& trained, const std::vector<fs::path>
     ++unfinished[key_of.back()];
   }
   std::map<StudyKey, StudyPrediction> open;
-  auto file_done = [&](size_t f) {
+  auto slice_done = [&](size_t f) {
     const StudyKey& key = key_of[f];
     if (--unfinished[key] > 0) return;
     const auto study = open.find(key);
@@ -134,7 +135,7 @@ void predict_slice_only(const TrainedModel& trained, const std::vector<fs::path>
     for (size_t i = 0; i < pending.size(); ++i) {
       if (callbacks.prepared) callbacks.prepared(pending[i], probabilities[i]);
       const size_t f = pending_files[i];
-      scored.push_back({files[f], pending[i].id, headers[f], probabilities[i]});
+      scored.push_back({files[f], pending[i].id, headers[f], probabilities[i], pending[i].frame});
     }
     pending.clear();
     if (callbacks.scored) callbacks.scored(scored);
@@ -143,19 +144,25 @@ void predict_slice_only(const TrainedModel& trained, const std::vector<fs::path>
       StudyPrediction& study = open[key_of[f]];
       study.study_instance_uid = headers[f].study_instance_uid;
       study.slices.push_back(std::move(scored[i]));
-      file_done(f);
+      slice_done(f);
     }
     pending_files.clear();
   };
   for (size_t f = 0; f < files.size(); ++f) {
+    std::vector<PreparedInput> inputs;
     try {
-      pending.push_back(prepare_input(files[f], trained.options, reading));
-      pending_files.push_back(f);
+      inputs = prepare_inputs(files[f], trained.options, reading);
     } catch (const std::exception& error) {
       if (callbacks.skipped) callbacks.skipped(files[f], error);
-      file_done(f);
+      slice_done(f);
+      continue;
     }
-    if (static_cast<int>(pending.size()) == batch) flush();
+    unfinished[key_of[f]] += inputs.size() - 1;  // a slice per frame
+    for (PreparedInput& input : inputs) {
+      pending.push_back(std::move(input));
+      pending_files.push_back(f);
+      if (static_cast<int>(pending.size()) == batch) flush();
+    }
   }
   flush();
 }

@@ -43,6 +43,7 @@ struct ScoredSlice {
   std::string id;                     // the file's stem, as in the CSV
   data::DicomIdentity header;         // as read from the file (empty for a PNG); untrusted
   std::vector<double> probabilities;  // per label, calibrated
+  int frame = 0;                      // the frame in its file (0-based; multi-frame files)
 };
 
 struct StudyPrediction {

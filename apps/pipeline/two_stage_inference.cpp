@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
+#include <set>
 
 #include "apps/pipeline/checkpoint.h"
 #include "apps/pipeline/embedding.h"
@@ -48,13 +50,17 @@ void embed_inputs(const TrainedModel& slice, const std::vector<PreparedInput>& i
   embeddings.logits.insert(embeddings.logits.end(), logits.begin(), logits.end());
 }
 
-// Where each file lies: its DICOM header's series and position; a PNG (or a file whose header
-// cannot be read) alone in a series named after it.
-data::SliceLocation location_of(const fs::path& file, const TrainOptions& options) {
+// Where each slice of a file lies: its DICOM header's series and position, one location per
+// frame; a PNG (or a file whose header cannot be read) alone in a series named after it.
+std::vector<data::SliceLocation> locations_of(const fs::path& file, const TrainOptions& options) {
   if (lowercase_extension(file) == ".dcm") {
     try {
-      return data::slice_location(data::read_dicom_metadata(file, dicom_limits_for(options)),
-                                  file.string());
+      const data::DicomMetadata header = data::read_dicom_metadata(file, dicom_limits_for(options));
+      std::vector<data::SliceLocation> locations;
+      for (int frame = 0; frame < header.frames; ++frame)
+        locations.push_back(
+            data::slice_location(data::metadata_of_frame(header, frame), file.string()));
+      return locations;
     } catch (const Error&) {
       // Read again, and reported, when the slice itself is prepared.
     }
@@ -62,7 +68,7 @@ data::SliceLocation location_of(const fs::path& file, const TrainOptions& option
   data::SliceLocation alone;
   alone.file_name = file.string();
   alone.series_instance_uid = file.string();
-  return alone;
+  return {alone};
 }
 
 }  // namespace
@@ -116,12 +122,19 @@ void predict_series(const TrainedModel& slice, const TrainedSequenceStage& stage
                     Device device, const std::function<void(const SeriesPrediction&)>& emit,
                     const std::function<void(const fs::path&, const std::exception&)>& skipped) {
   std::vector<data::SliceLocation> locations;
-  for (const fs::path& file : files) locations.push_back(location_of(file, slice.options));
+  std::vector<size_t> file_of;  // of locations[i]
+  for (size_t f = 0; f < files.size(); ++f) {
+    for (data::SliceLocation& location : locations_of(files[f], slice.options)) {
+      locations.push_back(std::move(location));
+      file_of.push_back(f);
+    }
+  }
   const data::SeriesIndex index = data::order_series(locations);
   const std::vector<std::string>& labels = stage.calibration.label_names;
   for (const data::OrderedSeries& ordered : index.series) {
     SliceEmbeddings embeddings;
     std::vector<fs::path> embedded_files;  // of embeddings.records[k]
+    std::vector<int> embedded_frames;      // of embeddings.records[k]: the frame in its file
     embeddings.output_names = slice.label_names;
     embeddings.label_names = labels;
     embeddings.feature_count = feature_channels(slice.model->config());
@@ -131,14 +144,29 @@ void predict_series(const TrainedModel& slice, const TrainedSequenceStage& stage
       embed_inputs(slice, pending, device, embeddings);
       pending.clear();
     };
+    // Each file's frames are prepared once, kept until the series has taken its last one.
+    std::map<size_t, size_t> frames_to_take;  // by file
+    for (size_t i : ordered.slices) ++frames_to_take[file_of[i]];
+    std::map<size_t, std::vector<PreparedInput>> prepared;
+    std::set<size_t> unreadable;
     for (size_t k = 0; k < ordered.slices.size(); ++k) {
-      const fs::path& file = files[ordered.slices[k]];
-      try {
-        pending.push_back(prepare_input(file, slice.options, reading));
-      } catch (const std::exception& error) {
-        skipped(file, error);
-        continue;
+      const size_t f = file_of[ordered.slices[k]];
+      const fs::path& file = files[f];
+      if (unreadable.count(f)) continue;
+      auto inputs = prepared.find(f);
+      if (inputs == prepared.end()) {
+        try {
+          inputs = prepared.emplace(f, prepare_inputs(file, slice.options, reading)).first;
+        } catch (const std::exception& error) {
+          skipped(file, error);
+          unreadable.insert(f);
+          continue;
+        }
       }
+      const auto frame = static_cast<size_t>(locations[ordered.slices[k]].frame);
+      if (frame >= inputs->second.size()) continue;  // a header read differently the second time
+      pending.push_back(std::move(inputs->second[frame]));
+      if (--frames_to_take[f] == 0) prepared.erase(inputs);
       data::ImageRecord record;
       record.id = pending.back().id;
       record.study_id = ordered.study_instance_uid;
@@ -147,6 +175,7 @@ void predict_series(const TrainedModel& slice, const TrainedSequenceStage& stage
       record.labels.assign(labels.size(), 0.0f);
       embeddings.records.push_back(std::move(record));
       embedded_files.push_back(file);
+      embedded_frames.push_back(static_cast<int>(frame));
       if (static_cast<int>(pending.size()) == batch) flush();
     }
     flush();
@@ -172,6 +201,7 @@ void predict_series(const TrainedModel& slice, const TrainedSequenceStage& stage
       }
       prediction.slice_ids.push_back(embeddings.records[s].id);
       prediction.slice_files.push_back(embedded_files[s]);
+      prediction.slice_frames.push_back(embedded_frames[s]);
       prediction.probabilities.push_back(std::move(probabilities));
     }
     emit(prediction);

@@ -1,6 +1,7 @@
 // Inference with both stages of a two-stage run (ihd_train --sequence-stage): the slice model in
-// RUN, the sequence model in RUN/sequence. Input files are grouped into series and ordered along
-// each series (data/series.h: DICOM headers; a PNG is a series of its own), every slice goes
+// RUN, the sequence model in RUN/sequence. Input slices (files, and each frame of a multi-frame
+// file) are grouped into series and ordered along each series (data/series.h: DICOM headers; a
+// PNG is a series of its own), every slice goes
 // through the slice model (its pooled features and logits, as ihd_embed computes them), and each
 // series through the sequence model (sequence_data.h), whose probabilities are calibrated with
 // the sequence stage's temperatures. Studies are made of the series by study_prediction.h.
@@ -39,6 +40,7 @@ struct SeriesPrediction {
   std::string study_id, series_id;
   std::vector<std::string> slice_ids;              // in order along the series
   std::vector<std::filesystem::path> slice_files;  // of slice_ids[k]
+  std::vector<int> slice_frames;                   // of slice_ids[k]: the frame in its file
   std::vector<std::vector<double>> probabilities;  // [slice][label], calibrated
 };
 

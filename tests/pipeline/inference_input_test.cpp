@@ -44,7 +44,7 @@ TEST_CASE("a DICOM file that is not CT is refused, naming the file and --allow-n
   const TrainOptions options;
   const fs::path mr = pydicom_file("MR_small.dcm");
   try {
-    prepare_input(mr, options, InputReading{});
+    prepare_inputs(mr, options, InputReading{});
     FAIL("MR_small.dcm was read as CT");
   } catch (const Error& error) {
     CHECK(error.kind() == ErrorKind::not_ct);
@@ -52,9 +52,9 @@ TEST_CASE("a DICOM file that is not CT is refused, naming the file and --allow-n
           mr.string() +
               ": Modality MR, not CT: the model reads head CT (--allow-non-ct to score it anyway)");
   }
-  CHECK(prepare_input(mr, options, InputReading{.allow_non_ct = true}).pixels.size() ==
+  CHECK(prepare_inputs(mr, options, InputReading{.allow_non_ct = true}).at(0).pixels.size() ==
         static_cast<size_t>(options.image_size) * options.image_size * options.channels);
-  CHECK_NOTHROW(prepare_input(pydicom_file("CT_small.dcm"), options, InputReading{}));
+  CHECK(prepare_inputs(pydicom_file("CT_small.dcm"), options, InputReading{}).size() == 1);
 }
 
 TEST_CASE("Grad-CAM images have the input's own size and the palette's colour bar") {
@@ -70,7 +70,7 @@ TEST_CASE("Grad-CAM images have the input's own size and the palette's colour ba
   for (const auto& [file, height, width] :
        {std::tuple{dir / "wide.png", 70, 90}, std::tuple{pydicom_file("CT_small.dcm"), 128, 128}}) {
     CAPTURE(file);
-    const PreparedInput input = prepare_input(file, trained.options, reading);
+    const PreparedInput input = prepare_inputs(file, trained.options, reading).at(0);
     CHECK(input.native_view.height == height);
     CHECK(input.native_view.width == width);
     write_grad_cam(trained, input, 0.5, 0.5, dir, Device::cpu());

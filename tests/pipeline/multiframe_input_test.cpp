@@ -1,0 +1,141 @@
+// Multi-frame DICOM in the tools: every frame is a slice. An Enhanced CT of five frames (written by
+// pydicom, tests/data/make_enhanced_ct.py) is prepared as five inputs named <stem>_frame1..5, each
+// exactly what its frame saved as a single-frame DICOM file prepares to; and predict_studies
+// scores the five frames as one study whose slices have the probabilities of those five files,
+// with the slice model alone and with a (small, untrained) sequence stage, which reads the frames
+// in their order along the series.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "apps/pipeline/model_setup.h"
+#include "apps/pipeline/study_prediction.h"
+#include "data/dicom_reader.h"
+#include "data/dicom_writer.h"
+#include "data/test_paths.h"
+
+namespace ihd::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+
+TrainedModel untrained_model() {
+  TrainedModel trained;
+  trained.options.arch = "resnet18";
+  trained.options.width = 0.125;
+  trained.options.image_size = 32;
+  trained.model = build_model(trained.options);
+  trained.model->eval();
+  trained.label_names = {"any"};
+  trained.temperatures = {1.0};
+  trained.decision_thresholds = {0.5};
+  return trained;
+}
+
+// A sequence stage for `slice` with initial weights (a pure function of its config).
+TrainedSequenceStage untrained_stage(const TrainedModel& slice) {
+  TrainedSequenceStage stage;
+  SequenceModelConfig config;
+  config.input_features =
+      feature_channels(slice.model->config()) + static_cast<int>(slice.label_names.size());
+  config.projected_features = 16;
+  config.hidden = 8;
+  config.outputs = 1;
+  stage.model = std::make_unique<SequenceModel>(config);
+  stage.model->eval();
+  stage.calibration.label_names = {"any"};
+  stage.calibration.temperatures = {1.0};
+  stage.calibration.decision_thresholds = {0.5};
+  return stage;
+}
+
+struct FramesAndSingles {
+  fs::path multi_frame;
+  std::vector<fs::path> singles;  // frame k saved alone
+};
+
+FramesAndSingles write_inputs(const fs::path& dir) {
+  FramesAndSingles inputs;
+  inputs.multi_frame = dir / "enhanced.dcm";
+  REQUIRE_MESSAGE(data::run_quietly({"/usr/bin/python3", IHD_MAKE_ENHANCED_CT_SCRIPT, "write",
+                                     inputs.multi_frame.string(), (dir / "hu.f32").string(),
+                                     (dir / "positions.tsv").string()}),
+                  "make_enhanced_ct.py failed: needs /usr/bin/python3 with pydicom and numpy");
+  fs::create_directories(dir / "singles");
+  data::read_dicom_hu_frames(inputs.multi_frame, {}, [&](data::HuImage&& frame) {
+    const std::string number = std::to_string(frame.metadata.frame + 1);
+    frame.metadata.sop_instance_uid.append(".").append(number);
+    const fs::path single = dir / "singles" / ("frame" + number + ".dcm");
+    data::write_ct_dicom(single, frame, data::CtEncoding::signed16_intercept_1024);
+    inputs.singles.push_back(single);
+  });
+  return inputs;
+}
+
+}  // namespace
+
+TEST_CASE("a multi-frame DICOM file is one input per frame, each as its frame alone") {
+  const fs::path dir = data::scratch_dir("multiframe_inputs");
+  const FramesAndSingles inputs = write_inputs(dir);
+  REQUIRE(inputs.singles.size() == 5);
+  const TrainedModel trained = untrained_model();
+  const std::vector<PreparedInput> frames = prepare_inputs(inputs.multi_frame, trained.options, {});
+  REQUIRE(frames.size() == 5);
+  for (int k = 0; k < 5; ++k) {
+    CAPTURE(k);
+    CHECK(frames[k].id == "enhanced_frame" + std::to_string(k + 1));
+    CHECK(frames[k].frame == k);
+    CHECK(frames[k].frames == 5);
+    const std::vector<PreparedInput> single =
+        prepare_inputs(inputs.singles[k], trained.options, {});
+    REQUIRE(single.size() == 1);
+    CHECK(single[0].id == "frame" + std::to_string(k + 1));
+    CHECK(frames[k].pixels == single[0].pixels);
+  }
+}
+
+TEST_CASE("predict_studies scores each frame of a multi-frame file as a slice of its study") {
+  const fs::path dir = data::scratch_dir("multiframe_studies");
+  const FramesAndSingles inputs = write_inputs(dir);
+  const TrainedModel trained = untrained_model();
+  const std::optional<TrainedSequenceStage> no_stage;
+  const std::optional<TrainedSequenceStage> stage = untrained_stage(trained);
+  auto study_of = [&](const std::vector<fs::path>& files,
+                      const std::optional<TrainedSequenceStage>& sequence_stage) {
+    std::vector<StudyPrediction> studies;
+    StudyCallbacks callbacks;
+    callbacks.study = [&](const StudyPrediction& study) { studies.push_back(study); };
+    callbacks.skipped = [](const fs::path& file, const std::exception& error) {
+      FAIL(file.string() << " skipped: " << error.what());
+    };
+    predict_studies(trained, sequence_stage, files, {}, 2, Device::cpu(), callbacks);
+    REQUIRE(studies.size() == 1);
+    return studies[0];
+  };
+  for (const bool two_stage : {false, true}) {
+    CAPTURE(two_stage);
+    const auto& sequence_stage = two_stage ? stage : no_stage;
+    const StudyPrediction frames = study_of({inputs.multi_frame}, sequence_stage);
+    const StudyPrediction singles = study_of(inputs.singles, sequence_stage);
+    CHECK(frames.study_instance_uid == "1.2.826.0.1.3680043.10.1137.1");
+    REQUIRE(frames.slices.size() == 5);
+    REQUIRE(singles.slices.size() == 5);
+    // The slice model alone: in input order; with the sequence stage: along the series (frame z
+    // 12.5, 2.5, 7.5, 17.5, -2.5 mm -> frames 5, 2, 3, 1, 4).
+    const std::vector<int> order =
+        two_stage ? std::vector<int>{4, 1, 2, 0, 3} : std::vector<int>{0, 1, 2, 3, 4};
+    for (size_t s = 0; s < 5; ++s) {
+      CAPTURE(s);
+      CHECK(frames.slices[s].frame == order[s]);
+      CHECK(frames.slices[s].id == "enhanced_frame" + std::to_string(order[s] + 1));
+      CHECK(singles.slices[s].id == "frame" + std::to_string(order[s] + 1));
+      CHECK(frames.slices[s].probabilities == singles.slices[s].probabilities);
+    }
+    CHECK(frames.probabilities == singles.probabilities);
+    CHECK(frames.key_slices == singles.key_slices);
+  }
+}
+
+}  // namespace ihd::pipeline
