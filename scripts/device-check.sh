@@ -6,7 +6,7 @@
 # 460 s after the start, so the whole run stays under 8 minutes whatever a stage takes. Stages
 # run in order of importance, and the PyTorch reference keeps 60 s for itself: tests; ResNet-50
 # training in bf16; kernel benchmarks (memory-bound kernels, then cuDNN bf16, tf32, fp32
-# convolutions); training in tf32 and fp32; PyTorch (eager fp32 and bf16 autocast, torch.compile
+# convolutions); the batch-norm kernel lab; training in tf32 and fp32; PyTorch (eager fp32 and bf16 autocast, torch.compile
 # only with 200 s left). Each benchmark run writes its own JSON file, so that a run cut off by
 # its limit loses only itself.
 #
@@ -118,7 +118,7 @@ if ! cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DIHD_CUDA
   exit 1
 fi
 if ! run_stage build 240 "$pytorch_reserve" cmake --build "$build" -j "$(nproc)" --target \
-  ihd_cuda_tests bench_cuda_kernels bench_train_cuda > "$logs/build.log" 2>&1; then
+  ihd_cuda_tests bench_cuda_kernels bench_train_cuda batch_norm_lab > "$logs/build.log" 2>&1; then
   grep -E "error|Error" "$logs/build.log" | head -30
   echo "device-check: build failed"
   exit 1
@@ -189,6 +189,10 @@ for run in "kernels -conv_ 40" "conv_bf16 ^conv_bf16_ 40" "conv_tf32 ^conv_tf32_
     > "$logs/bench_cuda_$name.log" 2>&1
   echo "$name: exit $?"
 done
+
+section "batch-norm kernel lab (bench/kernel_lab/batch_norm_lab.cu)"
+run_stage "batch-norm lab" 40 "$pytorch_reserve" "$build/bench/batch_norm_lab" 2>&1 \
+  | tee "$logs/batch_norm_lab.log" | tail -16
 
 section "ResNet-50 training benchmark (ihd, tf32 and fp32)"
 train_run tf32
