@@ -1,4 +1,6 @@
-// Data-pipeline throughput, one core each (multiply by cores for a host; see bench/RESULTS.md):
+// Data-pipeline throughput, one core each (multiply by cores for a host; see bench/RESULTS.md),
+// in wall-clock time (file reads included), as bench/pydicom_data_reference.py measures its peer
+// (bench/compare_data.sh runs the two side by side):
 //   BM_DicomToTrainingImage  read a 512 x 512 CT DICOM, HU, three windows, area-resize to 180
 //   BM_DicomDecodeOnly       the DCMTK read + HU conversion alone
 //   BM_CacheToBatch          prepared 180 x 180 x 3 cache -> float NHWC batches of 32, one
@@ -58,7 +60,7 @@ void BM_DicomToTrainingImage(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_DicomToTrainingImage)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DicomToTrainingImage)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_DicomDecodeOnly(benchmark::State& state) {
   const auto files = bench_files();
@@ -66,7 +68,7 @@ void BM_DicomDecodeOnly(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(data::read_dicom_hu(files[n++ % files.size()]));
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_DicomDecodeOnly)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DicomDecodeOnly)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_CacheToBatch(benchmark::State& state) {
   const auto cache_dir = bench_folder() / "cache180";

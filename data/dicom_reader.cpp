@@ -560,39 +560,23 @@ void decode_jpeg2000_frame(const std::vector<std::uint8_t>& codestream, const Di
   }
 }
 
-// One stored word -> its value: BitsStored bits ending at HighBit, sign-extended when
-// PixelRepresentation is 1.
-class StoredValueDecoder {
- public:
-  explicit StoredValueDecoder(const DicomMetadata& meta)
-      : shift_(meta.high_bit + 1 - meta.bits_stored),
-        mask_((std::uint32_t{1} << meta.bits_stored) - 1),
-        sign_bit_(std::uint32_t{1} << (meta.bits_stored - 1)),
-        is_signed_(meta.pixel_representation == 1),
-        word_bytes_(static_cast<size_t>(meta.bits_allocated / 8)) {}
-
-  std::int32_t operator()(const std::uint8_t* bytes, size_t index) const {
-    std::uint32_t word = 0;
-    if (word_bytes_ == 1) {
-      word = bytes[index];
-    } else {
-      std::uint16_t word16;
-      std::memcpy(&word16, bytes + index * 2, 2);
-      word = word16;
-    }
-    const std::uint32_t value = (word >> shift_) & mask_;
-    if (is_signed_ && (value & sign_bit_))
-      return static_cast<std::int32_t>(value) - static_cast<std::int32_t>(mask_) - 1;
-    return static_cast<std::int32_t>(value);
+// Stored words -> values: BitsStored bits ending at HighBit, sign-extended when
+// PixelRepresentation is 1 (x ^ sign - sign, with sign the top stored bit or 0). A plain loop
+// over words of one width, so that the compiler vectorises it.
+template <typename Word>
+void stored_values(const std::uint8_t* bytes, size_t count, const DicomMetadata& meta,
+                   std::int32_t* values) {
+  const int shift = meta.high_bit + 1 - meta.bits_stored;
+  const auto mask = static_cast<std::int32_t>((std::uint32_t{1} << meta.bits_stored) - 1);
+  const std::int32_t sign =
+      meta.pixel_representation == 1 ? std::int32_t{1} << (meta.bits_stored - 1) : 0;
+  for (size_t i = 0; i < count; ++i) {
+    Word word;
+    std::memcpy(&word, bytes + i * sizeof(Word), sizeof(Word));
+    const std::int32_t value = (static_cast<std::int32_t>(word) >> shift) & mask;
+    values[i] = (value ^ sign) - sign;
   }
-
- private:
-  int shift_;
-  std::uint32_t mask_;
-  std::uint32_t sign_bit_;
-  bool is_signed_;
-  size_t word_bytes_;
-};
+}
 
 struct PaddingRange {
   std::int64_t low = 0;
@@ -616,11 +600,6 @@ bool needs_rsna_intercept_fix(int bits_stored, int pixel_representation, double 
   return bits_stored == 12 && pixel_representation == 0 && intercept > -100.0;
 }
 
-int rsna_fixed_stored_value(int stored_value) {
-  const int shifted = stored_value + 1000;
-  return shifted >= 4096 ? shifted - 4096 : shifted;
-}
-
 DicomMetadata read_dicom_metadata(const std::filesystem::path& path, const DicomLimits& limits) {
   DcmFileFormat file;
   load_file(file, path, limits);
@@ -630,6 +609,8 @@ DicomMetadata read_dicom_metadata(const std::filesystem::path& path, const Dicom
 namespace {
 
 // One frame's stored words (pixels of `meta`'s size at `bytes`) -> HU, with the frame's rescale.
+// Each step is its own loop over the image (values, padding flags when the file has a padding
+// range, HU), so that each vectorises; `values` and `padded` are this thread's, reused.
 HuImage hu_of_frame(const std::uint8_t* bytes, DicomMetadata meta, const PaddingRange& padding) {
   const size_t pixel_count = static_cast<size_t>(meta.rows) * meta.columns;
   double intercept = meta.rescale_intercept;
@@ -637,18 +618,27 @@ HuImage hu_of_frame(const std::uint8_t* bytes, DicomMetadata meta, const Padding
   meta.rsna_intercept_fixed =
       needs_rsna_intercept_fix(meta.bits_stored, meta.pixel_representation, intercept);
   if (meta.rsna_intercept_fixed) intercept = -1000.0;
-  const StoredValueDecoder stored_value(meta);
-  std::vector<bool> padded(pixel_count, false);
+  thread_local std::vector<std::int32_t> values;
+  thread_local std::vector<std::uint8_t> padded;
+  values.resize(pixel_count);
+  if (meta.bits_allocated == 8)
+    stored_values<std::uint8_t>(bytes, pixel_count, meta, values.data());
+  else
+    stored_values<std::uint16_t>(bytes, pixel_count, meta, values.data());
+  const bool has_padding = padding.high >= padding.low;
+  if (has_padding) {
+    padded.resize(pixel_count);
+    for (size_t i = 0; i < pixel_count; ++i) padded[i] = padding.contains(values[i]);
+  }
+  if (meta.rsna_intercept_fixed) {
+    for (size_t i = 0; i < pixel_count; ++i) values[i] = rsna_fixed_stored_value(values[i]);
+  }
   HuImage image;
   image.rows = meta.rows;
   image.columns = meta.columns;
   image.hu.resize(pixel_count);
-  for (size_t i = 0; i < pixel_count; ++i) {
-    std::int32_t stored = stored_value(bytes, i);
-    padded[i] = padding.contains(stored);
-    if (meta.rsna_intercept_fixed) stored = rsna_fixed_stored_value(stored);
-    image.hu[i] = static_cast<float>(stored * slope + intercept);
-  }
+  for (size_t i = 0; i < pixel_count; ++i)
+    image.hu[i] = static_cast<float>(values[i] * slope + intercept);
 
   if (meta.photometric_interpretation == "MONOCHROME1") {
     const double stored_min =
@@ -658,18 +648,20 @@ HuImage hu_of_frame(const std::uint8_t* bytes, DicomMetadata meta, const Padding
     for (auto& value : image.hu) value = static_cast<float>(range_sum - value);
   }
 
-  float lowest_real = std::numeric_limits<float>::max();
-  bool any_padded = false;
-  for (size_t i = 0; i < pixel_count; ++i) {
-    if (padded[i])
-      any_padded = true;
-    else
-      lowest_real = std::min(lowest_real, image.hu[i]);
-  }
-  if (any_padded) {
-    if (lowest_real == std::numeric_limits<float>::max()) lowest_real = image.hu[0];
-    for (size_t i = 0; i < pixel_count; ++i)
-      if (padded[i]) image.hu[i] = lowest_real;
+  if (has_padding) {
+    float lowest_real = std::numeric_limits<float>::max();
+    bool any_padded = false;
+    for (size_t i = 0; i < pixel_count; ++i) {
+      if (padded[i])
+        any_padded = true;
+      else
+        lowest_real = std::min(lowest_real, image.hu[i]);
+    }
+    if (any_padded) {
+      if (lowest_real == std::numeric_limits<float>::max()) lowest_real = image.hu[0];
+      for (size_t i = 0; i < pixel_count; ++i)
+        if (padded[i]) image.hu[i] = lowest_real;
+    }
   }
   image.metadata = std::move(meta);
   return image;

@@ -149,6 +149,9 @@ DicomMetadata read_dicom_metadata(const std::filesystem::path& path,
 // PixelRepresentation is 0 and RescaleIntercept > -100, the stored value gets 1000 added,
 // wraps at 4096, and the intercept becomes -1000.
 bool needs_rsna_intercept_fix(int bits_stored, int pixel_representation, double intercept);
-int rsna_fixed_stored_value(int stored_value);
+inline int rsna_fixed_stored_value(int stored_value) {
+  const int shifted = stored_value + 1000;
+  return shifted >= 4096 ? shifted - 4096 : shifted;
+}
 
 }  // namespace ihd::data

@@ -4,37 +4,92 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 namespace ihd::data {
 namespace {
 
-struct Tap {
-  int source;
-  float weight;
+// One axis going from source_size to size samples, as `taps` taps per output: output o reads
+// source[k * size + o] with weight[k * size + o] for k = 0 .. taps - 1, in that order (weights
+// summing to 1). Outputs with fewer taps than the most are padded with weight 0 on their last
+// source sample, which adds exactly nothing: every output has the same count, so loops over
+// outputs vectorise.
+struct AxisTaps {
+  int taps = 0;
+  std::vector<int> source;
+  std::vector<float> weight;
 };
 
-// taps[o] for output o of an axis going from source_size to size samples.
-std::vector<std::vector<Tap>> axis_taps(int source_size, int size) {
-  std::vector<std::vector<Tap>> taps(size);
+AxisTaps axis_taps(int source_size, int size) {
+  std::vector<std::vector<std::pair<int, float>>> per_output(static_cast<size_t>(size));
   const double scale = static_cast<double>(source_size) / size;
   for (int o = 0; o < size; ++o) {
+    auto& taps = per_output[o];
     if (scale > 1.0) {
       const double begin = o * scale, end = (o + 1) * scale;
       for (int s = static_cast<int>(begin);
            s < std::min(source_size, static_cast<int>(std::ceil(end))); ++s) {
         const double overlap = std::min(end, s + 1.0) - std::max(begin, static_cast<double>(s));
-        if (overlap > 0) taps[o].push_back({s, static_cast<float>(overlap / scale)});
+        if (overlap > 0) taps.emplace_back(s, static_cast<float>(overlap / scale));
       }
     } else {
       const double position = std::clamp((o + 0.5) * scale - 0.5, 0.0, source_size - 1.0);
       const int left = static_cast<int>(position);
       const int right = std::min(left + 1, source_size - 1);
       const float fraction = static_cast<float>(position - left);
-      taps[o].push_back({left, 1.0f - fraction});
-      if (right != left && fraction > 0) taps[o].push_back({right, fraction});
+      taps.emplace_back(left, 1.0f - fraction);
+      if (right != left && fraction > 0) taps.emplace_back(right, fraction);
     }
   }
-  return taps;
+  AxisTaps axis;
+  for (const auto& taps : per_output)
+    axis.taps = std::max(axis.taps, static_cast<int>(taps.size()));
+  axis.source.resize(static_cast<size_t>(axis.taps) * size);
+  axis.weight.resize(axis.source.size());
+  for (int o = 0; o < size; ++o) {
+    const auto& taps = per_output[o];
+    for (int k = 0; k < axis.taps; ++k) {
+      const bool real = k < static_cast<int>(taps.size());
+      axis.source[static_cast<size_t>(k) * size + o] = real ? taps[k].first : taps.back().first;
+      axis.weight[static_cast<size_t>(k) * size + o] = real ? taps[k].second : 0.0f;
+    }
+  }
+  return axis;
+}
+
+// axis_taps(source_size, size), computed once per thread for the last few axes asked for (a
+// data set's images share their sizes); shared, so that an entry the cache drops lives on in the
+// caller's hands.
+std::shared_ptr<const AxisTaps> cached_axis_taps(int source_size, int size) {
+  struct Entry {
+    int source_size, size;
+    std::shared_ptr<const AxisTaps> taps;
+  };
+  constexpr size_t kEntries = 8;
+  thread_local std::vector<Entry> entries;
+  for (const Entry& entry : entries)
+    if (entry.source_size == source_size && entry.size == size) return entry.taps;
+  if (entries.size() == kEntries) entries.erase(entries.begin());
+  entries.push_back(
+      {source_size, size, std::make_shared<const AxisTaps>(axis_taps(source_size, size))});
+  return entries.back().taps;
+}
+
+// One row along its width: out[o * channels + c] = sum over k of weight * in[source * channels +
+// c]. kChannels: the channel count when it is known at compile time (1), else 0 (use `channels`).
+template <int kChannels>
+void resize_row(const AxisTaps& taps, const float* __restrict in, int width, int channels,
+                float* __restrict out) {
+  const int stride = kChannels > 0 ? kChannels : channels;
+  for (int c = 0; c < stride; ++c) {
+    for (int o = 0; o < width; ++o) out[o * stride + c] = 0.0f;
+    for (int k = 0; k < taps.taps; ++k) {
+      const int* __restrict sources = taps.source.data() + static_cast<size_t>(k) * width;
+      const float* __restrict weights = taps.weight.data() + static_cast<size_t>(k) * width;
+      for (int o = 0; o < width; ++o)
+        out[o * stride + c] += weights[o] * in[sources[o] * stride + c];
+    }
+  }
 }
 
 }  // namespace
@@ -45,24 +100,36 @@ void resize_image(const float* source, int source_height, int source_width, int 
     std::copy(source, source + static_cast<size_t>(height) * width * channels, destination);
     return;
   }
-  const auto column_taps = axis_taps(source_width, width);
-  const auto row_taps = axis_taps(source_height, height);
-  std::vector<float> rows_resized(static_cast<size_t>(source_height) * width * channels, 0.0f);
-  for (int r = 0; r < source_height; ++r) {
-    const float* in = source + static_cast<size_t>(r) * source_width * channels;
-    float* out = rows_resized.data() + static_cast<size_t>(r) * width * channels;
-    for (int o = 0; o < width; ++o)
-      for (const Tap& tap : column_taps[o])
-        for (int c = 0; c < channels; ++c)
-          out[o * channels + c] += tap.weight * in[tap.source * channels + c];
-  }
-  const size_t row_floats = static_cast<size_t>(width) * channels;
-  std::fill(destination, destination + height * row_floats, 0.0f);
+  const std::shared_ptr<const AxisTaps> row_cache = cached_axis_taps(source_height, height);
+  const std::shared_ptr<const AxisTaps> column_cache = cached_axis_taps(source_width, width);
+  const AxisTaps& row_taps = *row_cache;
+  const AxisTaps& column_taps = *column_cache;
+  // The height first: output row o is its taps' weighted sum of whole source rows (contiguous:
+  // the loop vectorises); then the fewer rows left are resized along their width, the loop over
+  // output columns vectorised with gathers.
+  const size_t source_row = static_cast<size_t>(source_width) * channels;
+  thread_local std::vector<float> rows_resized;
+  rows_resized.resize(static_cast<size_t>(height) * source_row);
   for (int o = 0; o < height; ++o) {
-    float* out = destination + o * row_floats;
-    for (const Tap& tap : row_taps[o]) {
-      const float* in = rows_resized.data() + tap.source * row_floats;
-      for (size_t i = 0; i < row_floats; ++i) out[i] += tap.weight * in[i];
+    float* out = rows_resized.data() + o * source_row;
+    for (int k = 0; k < row_taps.taps; ++k) {
+      const size_t tap = static_cast<size_t>(k) * height + o;
+      const float weight = row_taps.weight[tap];
+      const float* in = source + static_cast<size_t>(row_taps.source[tap]) * source_row;
+      if (k == 0) {
+        for (size_t i = 0; i < source_row; ++i) out[i] = weight * in[i];
+      } else {
+        for (size_t i = 0; i < source_row; ++i) out[i] += weight * in[i];
+      }
+    }
+  }
+  for (int r = 0; r < height; ++r) {
+    const float* in = rows_resized.data() + r * source_row;
+    float* out = destination + static_cast<size_t>(r) * width * channels;
+    if (channels == 1) {
+      resize_row<1>(column_taps, in, width, 1, out);  // the compiler vectorises this one
+    } else {
+      resize_row<0>(column_taps, in, width, channels, out);
     }
   }
 }

@@ -1,6 +1,7 @@
 // Image resizing for interleaved float images (H x W x C): per axis, an area (box) filter where
 // the image shrinks, so every source pixel contributes by its overlap, and bilinear interpolation
-// (pixel centres aligned, edges clamped) where it grows. Separable: rows first, then columns.
+// (pixel centres aligned, edges clamped) where it grows. Separable: the height first (each output
+// row a weighted sum of whole source rows), then the width.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
-// Window -> stack -> resize -> quantise. Windowing happens at native resolution, before the
-// resize, exactly as if the windowed full-size PNG had been resized.
+// Window -> resize -> quantise, channel by channel. Windowing happens at native resolution,
+// before the resize, exactly as if the windowed full-size PNG had been resized.
 #include "data/slice_preparation.h"
 
 #include <sstream>
@@ -34,8 +34,16 @@ PreparedImage prepare_image(std::span<const HuImage* const> channel_slices,
   const int rows = channel_slices[0]->rows, columns = channel_slices[0]->columns;
   const int channel_count = static_cast<int>(channels.size());
   const size_t pixel_count = static_cast<size_t>(rows) * columns;
-  std::vector<float> windowed(pixel_count * channel_count);
-  std::vector<float> matched;
+  PreparedImage image;
+  image.height = size > 0 ? size : rows;
+  image.width = size > 0 ? size : columns;
+  image.channels = channel_count;
+  const size_t out_pixels = static_cast<size_t>(image.height) * image.width;
+  image.pixels.resize(out_pixels * channel_count);
+  // One channel at a time, each a plane of its own (contiguous: the loops vectorise), kept in
+  // this thread's buffers from image to image; interleaved once quantised.
+  thread_local std::vector<float> matched, windowed, resized;
+  thread_local std::vector<std::uint8_t> quantised;
   for (int c = 0; c < channel_count; ++c) {
     const HuImage& slice = *channel_slices[c];
     const float* hu = slice.hu.data();
@@ -45,24 +53,22 @@ PreparedImage prepare_image(std::span<const HuImage* const> channel_slices,
       hu = matched.data();
     }
     const Window window = channels[c].window;
-    for (size_t i = 0; i < pixel_count; ++i)
-      windowed[i * channel_count + c] = window_unit(hu[i], window);
+    windowed.resize(pixel_count);
+    for (size_t i = 0; i < pixel_count; ++i) windowed[i] = window_unit(hu[i], window);
+    const float* plane = windowed.data();
+    if (image.height != rows || image.width != columns) {
+      resized.resize(out_pixels);
+      resize_image(windowed.data(), rows, columns, 1, resized.data(), image.height, image.width);
+      plane = resized.data();
+    }
+    // Bytes may alias anything: through restrict pointers the compiler knows they do not.
+    quantised.resize(out_pixels);
+    std::uint8_t* __restrict bytes = quantised.data();
+    const float* __restrict values = plane;
+    for (size_t i = 0; i < out_pixels; ++i) bytes[i] = unit_to_u8(values[i]);
+    std::uint8_t* __restrict pixels = image.pixels.data();
+    for (size_t i = 0; i < out_pixels; ++i) pixels[i * channel_count + c] = bytes[i];
   }
-  PreparedImage image;
-  image.height = size > 0 ? size : rows;
-  image.width = size > 0 ? size : columns;
-  image.channels = channel_count;
-  const size_t out_count = static_cast<size_t>(image.height) * image.width * channel_count;
-  std::vector<float> resized;
-  const float* source = windowed.data();
-  if (image.height != rows || image.width != columns) {
-    resized.resize(out_count);
-    resize_image(windowed.data(), rows, columns, channel_count, resized.data(), image.height,
-                 image.width);
-    source = resized.data();
-  }
-  image.pixels.resize(out_count);
-  for (size_t i = 0; i < out_count; ++i) image.pixels[i] = unit_to_u8(source[i]);
   return image;
 }
 

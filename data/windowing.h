@@ -31,7 +31,7 @@ inline float window_unit(float hu, Window window) {
 // round(255 v) for v in [0, 1]; values outside are clamped first.
 inline std::uint8_t unit_to_u8(float v) {
   const float clamped = v < 0.0f ? 0.0f : (v > 1.0f ? 1.0f : v);
-  return static_cast<std::uint8_t>(clamped * 255.0f + 0.5f);
+  return static_cast<std::uint8_t>(static_cast<int>(clamped * 255.0f + 0.5f));  // int: vectorises
 }
 
 inline std::uint8_t window_u8(float hu, Window window) {

@@ -27,8 +27,8 @@ float32:
      ihd_predict refuses it, unless --allow-non-ct.
   2. Windows (data/windowing.h): brain (40, 80), subdural (80, 200), bone (600, 2800), the first
      `channels` of them, each clamp((HU - (C - W/2)) / W, 0, 1), stacked as channels (HWC).
-  3. Resize to image-size x image-size (data/resize.cpp), separable, columns first then rows, per
-     output index over its source taps in order: an area filter where the image shrinks (each
+  3. Resize to image-size x image-size (data/resize.cpp), separable, the height first (whole rows)
+     then the width, per output index over its source taps in order: an area filter where the image shrinks (each
      source pixel weighted by its overlap / scale), bilinear interpolation with pixel centres
      aligned and edges clamped where it grows.
   4. 8 bits: floor(v x 255 + 0.5) of the clamped value; then x float32(1/255).
@@ -250,7 +250,7 @@ def prepare(hu, config):
         windowed.append(np.clip((hu - low) / np.float32(width), 0, 1).astype(np.float32))
     image = np.stack(windowed, axis=-1)  # HWC
     if image.shape[:2] != (size, size):
-        image = resize_axis(resize_axis(image, 1, size), 0, size)
+        image = resize_axis(resize_axis(image, 0, size), 1, size)
     clamped = np.clip(image, np.float32(0), np.float32(1))
     quantised = np.floor(clamped * np.float32(255) + np.float32(0.5)).astype(np.uint8)
     pixels = quantised.astype(np.float32) * (np.float32(1) / np.float32(255))
