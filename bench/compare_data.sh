@@ -22,7 +22,7 @@ median() { tr ' ' '\n' <<<"$*" | sort -g | awk '{ v[NR] = $1 } END { print v[int
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 # rate NAME: bench_data's images per second for benchmark NAME (wall clock, 2 s of runs).
 rate() {
-  "$build_dir/bench/bench_data" --benchmark_filter="^$1\$" --benchmark_min_time=2 \
+  "$build_dir/bench/bench_data" --benchmark_filter="^$1/" --benchmark_min_time=2 \
     --benchmark_format=csv 2>/dev/null | awk -F, -v name="\"$1/real_time\"" \
     '$1 == name { for (i = 1; i <= NF; ++i) if ($i ~ /^[0-9.e+]+$/) last = $i; print last }'
 }
