@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <memory>
 
 namespace ihd::data {
@@ -94,12 +95,9 @@ void resize_row(const AxisTaps& taps, const float* __restrict in, int width, int
 
 }  // namespace
 
-void resize_image(const float* source, int source_height, int source_width, int channels,
-                  float* destination, int height, int width) {
-  if (source_height == height && source_width == width) {
-    std::copy(source, source + static_cast<size_t>(height) * width * channels, destination);
-    return;
-  }
+void resize_rows(int source_height, int source_width, int channels,
+                 const std::function<const float*(int row)>& source_row, float* destination,
+                 int height, int width) {
   const std::shared_ptr<const AxisTaps> row_cache = cached_axis_taps(source_height, height);
   const std::shared_ptr<const AxisTaps> column_cache = cached_axis_taps(source_width, width);
   const AxisTaps& row_taps = *row_cache;
@@ -107,24 +105,24 @@ void resize_image(const float* source, int source_height, int source_width, int 
   // The height first: output row o is its taps' weighted sum of whole source rows (contiguous:
   // the loop vectorises); then the fewer rows left are resized along their width, the loop over
   // output columns vectorised with gathers.
-  const size_t source_row = static_cast<size_t>(source_width) * channels;
+  const size_t row_floats = static_cast<size_t>(source_width) * channels;
   thread_local std::vector<float> rows_resized;
-  rows_resized.resize(static_cast<size_t>(height) * source_row);
+  rows_resized.resize(static_cast<size_t>(height) * row_floats);
   for (int o = 0; o < height; ++o) {
-    float* out = rows_resized.data() + o * source_row;
+    float* __restrict out = rows_resized.data() + o * row_floats;
     for (int k = 0; k < row_taps.taps; ++k) {
       const size_t tap = static_cast<size_t>(k) * height + o;
       const float weight = row_taps.weight[tap];
-      const float* in = source + static_cast<size_t>(row_taps.source[tap]) * source_row;
+      const float* __restrict in = source_row(row_taps.source[tap]);
       if (k == 0) {
-        for (size_t i = 0; i < source_row; ++i) out[i] = weight * in[i];
+        for (size_t i = 0; i < row_floats; ++i) out[i] = weight * in[i];
       } else {
-        for (size_t i = 0; i < source_row; ++i) out[i] += weight * in[i];
+        for (size_t i = 0; i < row_floats; ++i) out[i] += weight * in[i];
       }
     }
   }
   for (int r = 0; r < height; ++r) {
-    const float* in = rows_resized.data() + r * source_row;
+    const float* in = rows_resized.data() + r * row_floats;
     float* out = destination + static_cast<size_t>(r) * width * channels;
     if (channels == 1) {
       resize_row<1>(column_taps, in, width, 1, out);  // the compiler vectorises this one
@@ -132,6 +130,19 @@ void resize_image(const float* source, int source_height, int source_width, int 
       resize_row<0>(column_taps, in, width, channels, out);
     }
   }
+}
+
+void resize_image(const float* source, int source_height, int source_width, int channels,
+                  float* destination, int height, int width) {
+  if (source_height == height && source_width == width) {
+    std::copy(source, source + static_cast<size_t>(height) * width * channels, destination);
+    return;
+  }
+  const size_t row_floats = static_cast<size_t>(source_width) * channels;
+  resize_rows(
+      source_height, source_width, channels,
+      [&](int row) { return source + static_cast<size_t>(row) * row_floats; }, destination, height,
+      width);
 }
 
 void resize_image_u8(const std::uint8_t* source, int source_height, int source_width, int channels,

@@ -40,8 +40,8 @@ PreparedImage prepare_image(std::span<const HuImage* const> channel_slices,
   image.channels = channel_count;
   const size_t out_pixels = static_cast<size_t>(image.height) * image.width;
   image.pixels.resize(out_pixels * channel_count);
-  // One channel at a time, each a plane of its own (contiguous: the loops vectorise), kept in
-  // this thread's buffers from image to image; interleaved once quantised.
+  // One channel at a time, each a plane of its own (contiguous: the loops vectorise), in this
+  // thread's buffers, reused from image to image; interleaved once quantised.
   thread_local std::vector<float> matched, windowed, resized;
   thread_local std::vector<std::uint8_t> quantised;
   for (int c = 0; c < channel_count; ++c) {
@@ -53,13 +53,31 @@ PreparedImage prepare_image(std::span<const HuImage* const> channel_slices,
       hu = matched.data();
     }
     const Window window = channels[c].window;
-    windowed.resize(pixel_count);
-    for (size_t i = 0; i < pixel_count; ++i) windowed[i] = window_unit(hu[i], window);
-    const float* plane = windowed.data();
+    const float* plane = nullptr;
     if (image.height != rows || image.width != columns) {
+      // Windowed row by row as the resize reads them, so that the full-size plane is never
+      // stored; the last kRing rows are kept, since neighbouring output rows share source rows.
+      constexpr int kRing = 4;
+      windowed.resize(static_cast<size_t>(columns) * kRing);
+      int ring_row[kRing] = {-1, -1, -1, -1};
       resized.resize(out_pixels);
-      resize_image(windowed.data(), rows, columns, 1, resized.data(), image.height, image.width);
+      resize_rows(
+          rows, columns, 1,
+          [&](int row) {
+            float* __restrict out = windowed.data() + static_cast<size_t>(row % kRing) * columns;
+            if (ring_row[row % kRing] != row) {
+              const float* __restrict in = hu + static_cast<size_t>(row) * columns;
+              for (int i = 0; i < columns; ++i) out[i] = window_unit(in[i], window);
+              ring_row[row % kRing] = row;
+            }
+            return out;
+          },
+          resized.data(), image.height, image.width);
       plane = resized.data();
+    } else {
+      windowed.resize(pixel_count);
+      for (size_t i = 0; i < pixel_count; ++i) windowed[i] = window_unit(hu[i], window);
+      plane = windowed.data();
     }
     // Bytes may alias anything: through restrict pointers the compiler knows they do not.
     quantised.resize(out_pixels);
