@@ -29,6 +29,35 @@ bool has_control_character(std::string_view value) {
   });
 }
 
+// PS3.5 table 6.2-1's maximum length of a value (PN: of each component group), which DCMTK's
+// checkStringValue leaves unchecked, in bytes.
+size_t longest_characters(Vr vr) {
+  switch (vr) {
+    case Vr::lo:
+    case Vr::pn:
+      return 64;
+    case Vr::da:
+      return 8;
+    case Vr::tm:
+      return 14;
+    case Vr::sh:
+    case Vr::cs:
+      return 16;
+  }
+  return 0;
+}
+
+size_t longest_group(std::string_view value, Vr vr) {
+  if (vr != Vr::pn) return value.size();
+  size_t longest = 0;
+  for (size_t start = 0;;) {
+    const size_t end = value.find('=', start);
+    longest = std::max(longest, (end == std::string_view::npos ? value.size() : end) - start);
+    if (end == std::string_view::npos) return longest;
+    start = end + 1;
+  }
+}
+
 // `value` checked for `vr` (one value, in `charset`); refuses the study naming `keyword`.
 std::string checked(const ScoredSlice& slice, const char* keyword, const std::string& value, Vr vr,
                     const std::string& charset) {
@@ -41,6 +70,10 @@ std::string checked(const ScoredSlice& slice, const char* keyword, const std::st
     refuse(slice, std::string(keyword) + " holds a control character");
   }
   if (value.empty()) return value;
+  if (const size_t longest = longest_characters(vr); longest_group(value, vr) > longest) {
+    refuse(slice, std::string(keyword) + " is longer than its VR allows (" +
+                      std::to_string(longest) + (vr == Vr::pn ? " per component group)" : ")"));
+  }
   const OFString text(value.data(), value.size());
   OFCondition status;
   switch (vr) {

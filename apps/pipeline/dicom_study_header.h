@@ -10,8 +10,9 @@
 //   - PatientID must be the same on every slice of the study;
 //   - PatientID, PatientName, PatientBirthDate, PatientSex, StudyDate, StudyTime, AccessionNumber,
 //     ReferringPhysicianName and StudyID (all type 2: empty when the source has none) must pass
-//     DCMTK's check for their VR (length, characters, one value), hold no control character, and
-//     PatientSex be M, F, O or empty;
+//     DCMTK's check for their VR (characters, one value) and its maximum length (which DCMTK leaves
+//     unchecked; counted in bytes, stricter than the standard's characters for UTF-8), hold no
+//     control character, and PatientSex be M, F, O or empty;
 //   - SpecificCharacterSet must be absent, ISO_IR 6, ISO_IR 100 (Latin-1) or ISO_IR 192 (UTF-8):
 //     the results are written in the source's character set, and code extensions (ISO 2022
 //     escapes) are not.
