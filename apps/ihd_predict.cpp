@@ -24,7 +24,7 @@
 #include "apps/pipeline/study_prediction.h"  // study_scoring, predict_studies
 #include "apps/pipeline/two_stage_inference.h"  // load_sequence_stage
 #include "apps/training/metrics.h"              // kRsnaSubtypes
-#include "common/atomic_file.h"                 // AtomicFileWriter
+#include "common/atomic_file.h"                 // AtomicFileWriter, remove_abandoned_temporaries
 #include "common/console.h"                     // line_buffer_stdout, wrap_words
 #include "common/delimited.h"                   // join_record
 #include "common/error.h"                       // ihd::Error, as_file_error
@@ -230,7 +230,10 @@ int main(int argc, char** argv) {
       written += slices.size();
       progress.add(static_cast<std::int64_t>(slices.size()));
     };
-    if (!options.dicom_out.empty()) fs::create_directories(options.dicom_out);
+    if (!options.dicom_out.empty()) {
+      fs::create_directories(options.dicom_out);
+      ihd::remove_abandoned_temporaries(options.dicom_out);  // a killed run's half-written study
+    }
     size_t dicom_written = 0, dicom_refused = 0;
     callbacks.study = [&](const StudyPrediction& study) {
       if (studies) {

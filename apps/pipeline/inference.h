@@ -50,6 +50,9 @@ struct PreparedInput {
   NativeView native_view;  // empty unless InputReading::keep_native_view
 };
 
+// Whether `file` is named as a DICOM input: a .dcm extension in any case.
+bool is_dicom_file_name(const std::filesystem::path& file);
+
 // Expands files and folders (recursively) into the .dcm and .png files they hold, sorted.
 std::vector<std::filesystem::path> list_image_files(const std::vector<std::string>& inputs);
 // Reads and prepares one file; throws Error with a one-line reason naming the file (kind not_ct

@@ -23,13 +23,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string lowercase_extension(const fs::path& path) {
-  std::string extension = path.extension().string();
-  std::transform(extension.begin(), extension.end(), extension.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return extension;
-}
-
 // The slice model's pooled features and logits for prepared inputs, appended to `embeddings`.
 void embed_inputs(const TrainedModel& slice, const std::vector<PreparedInput>& inputs,
                   Device device, SliceEmbeddings& embeddings) {
@@ -51,7 +44,7 @@ void embed_inputs(const TrainedModel& slice, const std::vector<PreparedInput>& i
 // Where each file lies: its DICOM header's series and position; a PNG (or a file whose header
 // cannot be read) alone in a series named after it.
 data::SliceLocation location_of(const fs::path& file, const TrainOptions& options) {
-  if (lowercase_extension(file) == ".dcm") {
+  if (is_dicom_file_name(file)) {
     try {
       return data::slice_location(data::read_dicom_metadata(file, dicom_limits_for(options)),
                                   file.string());
