@@ -7,7 +7,7 @@
 // at an input slice or at one of the SCs, the SR and SCs carry the source's StudyInstanceUID and
 // Patient and Study attributes; and each hostile study (not-UID and over-long StudyInstanceUID,
 // over-long PatientName and PatientID, a control character in PatientID) gets one line naming the
-// reason and no folder.
+// reason and no folder. A second run replaces the study's folder whole, and --studies agrees.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -117,6 +117,10 @@ void check_dicom_results(const fs::path& folder, const fs::path& run_dir,
                          const fs::path& source_dir) {
   require_tool("dciodvfy", "dicom3tools");
   require_tool("dsr2html", "dcmtk");
+  {
+    INFO("/usr/bin/python3 cannot import pydicom: install Debian's python3-pydicom");
+    REQUIRE(run("/usr/bin/python3 -c 'import pydicom'").status == 0);
+  }
   const fs::path fixture = folder / "fixture", out = folder / "dicom";
   const CommandResult made =
       run(kPython + " fixture '" + source_dir.string() + "' '" + fixture.string() + "'");
@@ -130,10 +134,15 @@ void check_dicom_results(const fs::path& folder, const fs::path& run_dir,
   REQUIRE(uid_of.size() == 6);
   const std::string study_uid = uid_of.at("valid");
 
-  const fs::path csv = folder / "slices.csv";
-  const CommandResult predicted =
-      run(std::string(IHD_PREDICT_BINARY) + " --model " + run_dir.string() + " --out " +
-          csv.string() + " --dicom-out " + out.string() + " " + fixture.string());
+  const fs::path csv = folder / "slices.csv", studies_csv = folder / "studies.csv";
+  const std::string predict = std::string(IHD_PREDICT_BINARY) + " --model " + run_dir.string() +
+                              " --out " + csv.string() + " --studies " + studies_csv.string() +
+                              " --dicom-out " + out.string() + " " + fixture.string();
+  // A first run's results, which the second replaces whole.
+  REQUIRE(run(predict).status == 0);
+  const fs::path study_dir = out / study_uid;
+  const std::string first_capture = facts_of(study_dir / "SC_1.dcm")["file"].at(0)[2];
+  const CommandResult predicted = run(predict);
   INFO(predicted.output);
   REQUIRE(predicted.status == 0);
   // One line per hostile study, with its reason; a folder for the valid study only.
@@ -173,7 +182,6 @@ void check_dicom_results(const fs::path& folder, const fs::path& run_dir,
   const std::vector<std::string>& header = rows.front();
   REQUIRE(header.back() == "any_label");
 
-  const fs::path study_dir = out / study_uid;
   check_valid_by_dciodvfy(study_dir / "SR.dcm");
   const CommandResult html = run("dsr2html '" + (study_dir / "SR.dcm").string() + "'");
   CHECK(html.status == 0);
@@ -246,6 +254,23 @@ void check_dicom_results(const fs::path& folder, const fs::path& run_dir,
   std::vector<fs::path> written;
   for (const auto& entry : fs::directory_iterator(study_dir)) written.push_back(entry.path());
   CHECK(written.size() == 6);
+  CHECK(captures_written.count(first_capture) == 0);
+
+  // --studies says the same of the study: its slices, its `any`, its key slices in order.
+  bool study_row_seen = false;
+  for (const auto& row : read_csv(studies_csv)) {
+    if (row[0] != study_uid) continue;
+    study_row_seen = true;
+    CHECK(row[1] == study_uid + ".1");
+    CHECK(row[2] == "8");
+    CHECK(row[3] == number_of.at("any"));
+    std::string key_stems;
+    for (const auto& fields : key_slices) {
+      key_stems += (key_stems.empty() ? "" : ";") + stem_of_sop.at(fields[1]);
+    }
+    CHECK(row[5] == key_stems);
+  }
+  CHECK(study_row_seen);
 }
 
 }  // namespace
