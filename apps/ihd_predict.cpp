@@ -3,7 +3,10 @@
 // threshold from the run, or all at --threshold), or with --submission the RSNA format
 // (ID_<image>_<subtype>,<probability>). With a two-stage run (ihd_train --sequence-stage) the
 // inputs are grouped into series and scored by both stages (the sequence stage's probabilities);
-// --studies FILE adds one row per study (study_prediction.h, either kind of run). --gradcam DIR
+// --studies FILE adds one row per study (study_prediction.h, either kind of run); --dicom-out DIR
+// writes each study's result as DICOM beside it (a structured report and Grad-CAM secondary
+// captures of its key slices: dicom_results.h), refusing, with one line each, the studies whose
+// headers cannot be copied (dicom_study_header.h). --gradcam DIR
 // writes each image at its own size with a Grad-CAM heat map over it, a colour bar and the
 // headline's probability and decision. Unreadable inputs, and DICOM files that are not CT (unless
 // --allow-non-ct), are named on stderr with the reason and skipped; the run goes on. A progress
@@ -13,13 +16,15 @@
 #include <optional>
 
 #include "apps/pipeline/compute_description.h"  // compute_description
+#include "apps/pipeline/dicom_report.h"         // probability_text
+#include "apps/pipeline/dicom_results.h"        // write_study_dicom
 #include "apps/pipeline/flags.h"                // FlagSet, UsageError, kUsageExitCode
 #include "apps/pipeline/grad_cam.h"             // write_grad_cam
 #include "apps/pipeline/inference.h"         // load_trained_model, list_image_files
 #include "apps/pipeline/study_prediction.h"  // study_scoring, predict_studies
 #include "apps/pipeline/two_stage_inference.h"  // load_sequence_stage
 #include "apps/training/metrics.h"              // kRsnaSubtypes
-#include "common/atomic_file.h"                 // AtomicFileWriter
+#include "common/atomic_file.h"                 // AtomicFileWriter, remove_abandoned_temporaries
 #include "common/console.h"                     // line_buffer_stdout, wrap_words
 #include "common/delimited.h"                   // join_record
 #include "common/error.h"                       // ihd::Error, as_file_error
@@ -39,6 +44,7 @@ struct PredictOptions {
   bool submission = false;
   std::string gradcam;
   std::string studies;
+  std::string dicom_out;
   bool slice_only = false;
   std::string device = "cpu";
   int batch = 16;
@@ -46,12 +52,6 @@ struct PredictOptions {
   int max_decoded_mb = 256;
   bool quiet = false;
 };
-
-std::string probability_text(double probability) {
-  char number[32];
-  std::snprintf(number, sizeof number, "%.6f", probability);
-  return number;
-}
 
 // The CSV rows of scored images: per image its ID, then per label its probability and decision
 // at that label's threshold (or the submission's rows).
@@ -143,6 +143,9 @@ int main(int argc, char** argv) {
             "folder for Grad-CAM heat-map PNGs (the slice model)");
   flags.add("studies", options.studies, "FILE",
             "also write one row per study (probability, decision, key slices)");
+  flags.add("dicom-out", options.dicom_out, "DIR",
+            "folder for DICOM results: per study a structured report and Grad-CAM secondary "
+            "captures of its key slices, in the study's own StudyInstanceUID");
   flags.group("run");
   flags.add("device", options.device, "cpu|cuda[:N]", "where to run the model")
       .validated_by(ihd::device_refusal);
@@ -162,6 +165,8 @@ int main(int argc, char** argv) {
                 "every DICOM and PNG file under scans/, at the run's decision threshold");
   flags.example("ihd_predict --model runs/two-stage --studies studies.csv --out slices.csv scans/",
                 "a two-stage run: slices scored in their series, and one row per study");
+  flags.example("ihd_predict --model runs/latest --dicom-out results/ scans/",
+                "per study a DICOM structured report and secondary captures of its key slices");
   flags.example("ihd_predict --model runs/six --submission --out submission.csv stage_2_test/",
                 "the RSNA submission format (a run trained with --labels all)");
   try {
@@ -225,12 +230,26 @@ int main(int argc, char** argv) {
       written += slices.size();
       progress.add(static_cast<std::int64_t>(slices.size()));
     };
-    if (studies) {
-      callbacks.study = [&](const StudyPrediction& study) {
+    if (!options.dicom_out.empty()) {
+      fs::create_directories(options.dicom_out);
+      ihd::remove_abandoned_temporaries(options.dicom_out);  // a killed run's half-written study
+    }
+    size_t dicom_written = 0, dicom_refused = 0;
+    callbacks.study = [&](const StudyPrediction& study) {
+      if (studies) {
         const std::string row = study_row(scoring, study);
         studies->write(row.data(), row.size());
-      };
-    }
+      }
+      if (options.dicom_out.empty()) return;
+      try {
+        write_study_dicom(study, scoring, trained, stage, reading, options.dicom_out, device);
+        ++dicom_written;
+      } catch (const std::exception& error) {
+        progress.erase();
+        std::fprintf(stderr, "no DICOM results for a study: %s\n", error.what());
+        ++dicom_refused;
+      }
+    };
     if (!options.gradcam.empty()) {
       callbacks.prepared = [&](const PreparedInput& input,
                                const std::vector<double>& probabilities) {
@@ -253,6 +272,13 @@ int main(int argc, char** argv) {
                                     describe_thresholds(label_names, scoring.thresholds) + ")",
                                 "  ")
                     .c_str());
+    if (!options.dicom_out.empty()) {
+      std::printf("%s\n", ihd::wrap_words("DICOM results for " + std::to_string(dicom_written) +
+                                              " studies, " + std::to_string(dicom_refused) +
+                                              " refused -> " + options.dicom_out,
+                                          "  ")
+                              .c_str());
+    }
     return written > 0 ? 0 : 1;
   } catch (const UsageError& error) {
     std::fprintf(stderr, "ihd_predict: error: %s\n", error.what());

@@ -88,6 +88,10 @@ TrainedModel load_trained_model(const fs::path& source, Device device) {
   return trained;
 }
 
+bool is_dicom_file_name(const fs::path& file) {
+  return lowercase_extension(file) == ".dcm";
+}
+
 std::vector<fs::path> list_image_files(const std::vector<std::string>& inputs) {
   std::vector<fs::path> files;
   auto is_image = [](const fs::path& path) {

@@ -55,6 +55,9 @@ struct PreparedInput {
 // The ID of frame `frame` (0-based) of a file of `frames` frames whose stem is `stem`.
 std::string input_id(const std::string& stem, int frame, int frames);
 
+// Whether `file` is named as a DICOM input: a .dcm extension in any case.
+bool is_dicom_file_name(const std::filesystem::path& file);
+
 // Expands files and folders (recursively) into the .dcm and .png files they hold, sorted.
 std::vector<std::filesystem::path> list_image_files(const std::vector<std::string>& inputs);
 // Reads and prepares one file: one input for a PNG or a single-frame DICOM file, one per frame,

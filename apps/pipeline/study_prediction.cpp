@@ -15,17 +15,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool is_dicom_name(const fs::path& file) {
-  std::string extension = file.extension().string();
-  std::transform(extension.begin(), extension.end(), extension.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return extension == ".dcm";
-}
-
 // The file's identifying header; empty for a PNG or a header that cannot be read (the file itself
 // is read again, and any error reported, when it is prepared).
 data::DicomIdentity header_of(const fs::path& file, const TrainOptions& options) {
-  if (!is_dicom_name(file)) return {};
+  if (!is_dicom_file_name(file)) return {};
   try {
     return data::read_dicom_identity(file, dicom_limits_for(options));
   } catch (const Error&) {

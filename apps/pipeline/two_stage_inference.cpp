@@ -25,13 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string lowercase_extension(const fs::path& path) {
-  std::string extension = path.extension().string();
-  std::transform(extension.begin(), extension.end(), extension.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return extension;
-}
-
 // The slice model's pooled features and logits for prepared inputs, appended to `embeddings`.
 void embed_inputs(const TrainedModel& slice, const std::vector<PreparedInput>& inputs,
                   Device device, SliceEmbeddings& embeddings) {
@@ -53,7 +46,7 @@ void embed_inputs(const TrainedModel& slice, const std::vector<PreparedInput>& i
 // Where each slice of a file lies: its DICOM header's series and position, one location per
 // frame; a PNG (or a file whose header cannot be read) alone in a series named after it.
 std::vector<data::SliceLocation> locations_of(const fs::path& file, const TrainOptions& options) {
-  if (lowercase_extension(file) == ".dcm") {
+  if (is_dicom_file_name(file)) {
     try {
       const data::DicomMetadata header = data::read_dicom_metadata(file, dicom_limits_for(options));
       std::vector<data::SliceLocation> locations;
