@@ -44,9 +44,12 @@ void write_secondary_capture(const std::filesystem::path& path, const StudyHeade
   put(DCM_ImageType, "DERIVED\\SECONDARY");
   put(DCM_DerivationDescription, image.derivation_description);
   put(DCM_BurnedInAnnotation, "YES");
-  put(DCM_ImageComments, "Derived from SOP instance " + image.source_sop_instance_uid);
+  put(DCM_ImageComments,
+      "Derived from SOP instance " + image.source_sop_instance_uid +
+          (image.source_frame_number > 0 ? ", frame " + std::to_string(image.source_frame_number)
+                                         : std::string()));
   put_image_reference(put, DCM_SourceImageSequence, image.source_sop_class_uid,
-                      image.source_sop_instance_uid);
+                      image.source_sop_instance_uid, image.source_frame_number);
   put(DCM_SamplesPerPixel, 3);
   put(DCM_PhotometricInterpretation, "RGB");
   put(DCM_PlanarConfiguration, 0);

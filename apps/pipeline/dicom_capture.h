@@ -20,8 +20,9 @@ struct SecondaryCapture {
   std::string series_description;  // LO: 64 characters at most
   std::string derivation_description;
   std::string source_sop_class_uid, source_sop_instance_uid;  // checked UIDs
-  int height = 0, width = 0;                                  // 1 to 65535
-  std::vector<std::uint8_t> rgb;                              // height x width x 3
+  int source_frame_number = 0;    // the source's frame (from 1) in a multi-frame image, else 0
+  int height = 0, width = 0;      // 1 to 65535
+  std::vector<std::uint8_t> rgb;  // height x width x 3
 };
 
 // Writes `image` to `path` atomically (temporary file, then rename); throws Error naming `path`.

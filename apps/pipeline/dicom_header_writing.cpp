@@ -42,12 +42,14 @@ void put_study_header(DatasetWriter& put, const StudyHeader& header) {
 }
 
 void put_image_reference(DatasetWriter& put, const DcmTagKey& sequence,
-                         const std::string& sop_class_uid, const std::string& sop_instance_uid) {
+                         const std::string& sop_class_uid, const std::string& sop_instance_uid,
+                         int frame_number) {
   DcmItem* item = nullptr;
   put.check(put.item().findOrCreateSequenceItem(sequence, item, -2), DcmTag(sequence).getTagName());
   DatasetWriter put_item(*item, put.path());
   put_item(DCM_ReferencedSOPClassUID, sop_class_uid);
   put_item(DCM_ReferencedSOPInstanceUID, sop_instance_uid);
+  if (frame_number > 0) put_item(DCM_ReferencedFrameNumber, std::to_string(frame_number));
 }
 
 std::string new_uid() {

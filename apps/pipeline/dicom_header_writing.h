@@ -31,9 +31,11 @@ class DatasetWriter {
 // SpecificCharacterSet (when not the default), Patient and General Study module attributes.
 void put_study_header(DatasetWriter& put, const StudyHeader& header);
 
-// `sequence` with one item: ReferencedSOPClassUID and ReferencedSOPInstanceUID.
+// `sequence` with one item: ReferencedSOPClassUID and ReferencedSOPInstanceUID, and
+// ReferencedFrameNumber when frame_number (from 1, in a multi-frame image) is not 0.
 void put_image_reference(DatasetWriter& put, const DcmTagKey& sequence,
-                         const std::string& sop_class_uid, const std::string& sop_instance_uid);
+                         const std::string& sop_class_uid, const std::string& sop_instance_uid,
+                         int frame_number = 0);
 
 // A new UID under DCMTK's root (dcmGenerateUniqueIdentifier: unique per host, process and time).
 std::string new_uid();

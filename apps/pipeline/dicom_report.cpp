@@ -44,10 +44,12 @@ class ReportTree {
               DSRNumericMeasurementValue(value.c_str(), kNoUnits)),
           "a numeric value");
   }
-  void image(const std::string& sop_class_uid, const std::string& sop_instance_uid) {
-    check(tree_.getCurrentContentItem().setImageReference(
-              DSRImageReferenceValue(sop_class_uid.c_str(), sop_instance_uid.c_str())),
-          "an image reference");
+  // frame_number: the referenced frame (from 1) of a multi-frame image, 0 for the whole image.
+  void image(const std::string& sop_class_uid, const std::string& sop_instance_uid,
+             int frame_number = 0) {
+    DSRImageReferenceValue reference(sop_class_uid.c_str(), sop_instance_uid.c_str());
+    if (frame_number > 0) reference.getFrameList().addItem(static_cast<Sint32>(frame_number));
+    check(tree_.getCurrentContentItem().setImageReference(reference), "an image reference");
   }
   void up() {
     if (tree_.goUp() == 0) throw Error(ErrorKind::io, path_.string(), "report tree has no parent");
@@ -142,7 +144,8 @@ void write_structured_report(const std::filesystem::path& path, const StudyHeade
     tree.number(probability_text(slice.probabilities[scoring.headline]));
     tree.add(DSRTypes::RT_inferredFrom, DSRTypes::VT_Image, concept_of("SOURCE", "Source slice"),
              true);
-    tree.image(slice.header.sop_class_uid, slice.header.sop_instance_uid);
+    tree.image(slice.header.sop_class_uid, slice.header.sop_instance_uid,
+               referenced_frame_number(slice));
     tree.add(DSRTypes::RT_inferredFrom, DSRTypes::VT_Image,
              concept_of("GRAD-CAM", "Grad-CAM of the slice model"));
     tree.image(capture.sop_class_uid, capture.sop_instance_uid);

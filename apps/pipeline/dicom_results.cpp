@@ -100,6 +100,7 @@ StudyDicomFiles write_study_dicom(const StudyPrediction& study, const StudyScori
         "diagnostic use";
     capture.source_sop_class_uid = key.header.sop_class_uid;
     capture.source_sop_instance_uid = key.header.sop_instance_uid;
+    capture.source_frame_number = referenced_frame_number(key);
     capture.height = picture.height;
     capture.width = picture.width;
     capture.rgb = picture.rgb;

@@ -73,7 +73,8 @@ void predict_two_stage(const TrainedModel& slice, const TrainedSequenceStage& st
         for (size_t s = 0; s < series.slice_ids.size(); ++s) {
           scored.push_back({series.slice_files[s], series.slice_ids[s],
                             header_of(series.slice_files[s], slice.options),
-                            series.probabilities[s], series.slice_frames[s]});
+                            series.probabilities[s], series.slice_frames[s],
+                            series.slice_frame_counts[s]});
         }
         if (callbacks.scored) callbacks.scored(scored);
         // Series come sorted by study: a study ends where the next series names another one.
@@ -128,7 +129,8 @@ void predict_slice_only(const TrainedModel& trained, const std::vector<fs::path>
     for (size_t i = 0; i < pending.size(); ++i) {
       if (callbacks.prepared) callbacks.prepared(pending[i], probabilities[i]);
       const size_t f = pending_files[i];
-      scored.push_back({files[f], pending[i].id, headers[f], probabilities[i], pending[i].frame});
+      scored.push_back({files[f], pending[i].id, headers[f], probabilities[i], pending[i].frame,
+                        pending[i].frames});
     }
     pending.clear();
     if (callbacks.scored) callbacks.scored(scored);

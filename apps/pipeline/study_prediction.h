@@ -44,7 +44,14 @@ struct ScoredSlice {
   data::DicomIdentity header;         // as read from the file (empty for a PNG); untrusted
   std::vector<double> probabilities;  // per label, calibrated
   int frame = 0;                      // the frame in its file (0-based; multi-frame files)
+  int frames = 1;                     // the frames its file holds
 };
+
+// How a reference to the slice names its frame: its DICOM frame number (from 1) in a multi-frame
+// file, 0 (the whole instance) in a single-frame one.
+inline int referenced_frame_number(const ScoredSlice& slice) {
+  return slice.frames > 1 ? slice.frame + 1 : 0;
+}
 
 struct StudyPrediction {
   std::string study_instance_uid;     // as in the header (may be empty: a study of one)

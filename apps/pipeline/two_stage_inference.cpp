@@ -126,8 +126,9 @@ void predict_series(const TrainedModel& slice, const TrainedSequenceStage& stage
   const std::vector<std::string>& labels = stage.calibration.label_names;
   for (const data::OrderedSeries& ordered : index.series) {
     SliceEmbeddings embeddings;
-    std::vector<fs::path> embedded_files;  // of embeddings.records[k]
-    std::vector<int> embedded_frames;      // of embeddings.records[k]: the frame in its file
+    std::vector<fs::path> embedded_files;    // of embeddings.records[k]
+    std::vector<int> embedded_frames;        // of embeddings.records[k]: the frame in its file
+    std::vector<int> embedded_frame_counts;  // of embeddings.records[k]: its file's frames
     embeddings.output_names = slice.label_names;
     embeddings.label_names = labels;
     embeddings.feature_count = feature_channels(slice.model->config());
@@ -169,6 +170,7 @@ void predict_series(const TrainedModel& slice, const TrainedSequenceStage& stage
       embeddings.records.push_back(std::move(record));
       embedded_files.push_back(file);
       embedded_frames.push_back(static_cast<int>(frame));
+      embedded_frame_counts.push_back(pending.back().frames);
       if (static_cast<int>(pending.size()) == batch) flush();
     }
     flush();
@@ -195,6 +197,7 @@ void predict_series(const TrainedModel& slice, const TrainedSequenceStage& stage
       prediction.slice_ids.push_back(embeddings.records[s].id);
       prediction.slice_files.push_back(embedded_files[s]);
       prediction.slice_frames.push_back(embedded_frames[s]);
+      prediction.slice_frame_counts.push_back(embedded_frame_counts[s]);
       prediction.probabilities.push_back(std::move(probabilities));
     }
     emit(prediction);

@@ -41,6 +41,7 @@ struct SeriesPrediction {
   std::vector<std::string> slice_ids;              // in order along the series
   std::vector<std::filesystem::path> slice_files;  // of slice_ids[k]
   std::vector<int> slice_frames;                   // of slice_ids[k]: the frame in its file
+  std::vector<int> slice_frame_counts;             // of slice_ids[k]: the frames its file holds
   std::vector<std::vector<double>> probabilities;  // [slice][label], calibrated
 };
 

@@ -3,13 +3,20 @@
 // exactly what its frame saved as a single-frame DICOM file prepares to; and predict_studies
 // scores the five frames as one study whose slices have the probabilities of those five files,
 // with the slice model alone and with a (small, untrained) sequence stage, which reads the frames
-// in their order along the series.
+// in their order along the series. The study's DICOM results reference the key slices' frames
+// (ReferencedFrameNumber in the SR's image references and the Secondary Captures' source), and
+// dicom3tools' dciodvfy finds no error in them.
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcstack.h>
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "apps/pipeline/dicom_results.h"
 #include "apps/pipeline/model_setup.h"
 #include "apps/pipeline/study_prediction.h"
 #include "data/dicom_reader.h"
@@ -135,6 +142,61 @@ TEST_CASE("predict_studies scores each frame of a multi-frame file as a slice of
     }
     CHECK(frames.probabilities == singles.probabilities);
     CHECK(frames.key_slices == singles.key_slices);
+  }
+}
+
+TEST_CASE("DICOM results of a multi-frame study reference the frames of its key slices") {
+  const fs::path dir = data::scratch_dir("multiframe_dicom_results");
+  const FramesAndSingles inputs = write_inputs(dir);
+  const TrainedModel trained = untrained_model();
+  std::vector<StudyPrediction> studies;
+  StudyCallbacks callbacks;
+  callbacks.study = [&](const StudyPrediction& study) { studies.push_back(study); };
+  predict_studies(trained, std::nullopt, {inputs.multi_frame}, {}, 4, Device::cpu(), callbacks);
+  REQUIRE(studies.size() == 1);
+  const StudyPrediction& study = studies[0];
+  fs::create_directories(dir / "out");
+  const StudyDicomFiles files =
+      write_study_dicom(study, study_scoring(trained, std::nullopt, -1), trained, std::nullopt, {},
+                        dir / "out", Device::cpu());
+  // The frame numbers (from 1) of the key slices, highest `any` first.
+  std::vector<long> key_frames;
+  for (size_t k : study.key_slices) key_frames.push_back(study.slices[k].frame + 1);
+  REQUIRE(key_frames.size() == 5);
+
+  auto frame_numbers = [](const fs::path& file) {
+    DcmFileFormat format;
+    REQUIRE(format.loadFile(file.c_str()).good());
+    DcmStack found;
+    std::vector<long> numbers;
+    while (format.getDataset()
+               ->search(DCM_ReferencedFrameNumber, found, ESM_afterStackTop, true)
+               .good()) {
+      OFString value;
+      REQUIRE(static_cast<DcmElement*>(found.top())->getOFString(value, 0).good());
+      numbers.push_back(std::stol(value.c_str()));
+    }
+    return numbers;
+  };
+  CHECK(frame_numbers(files.report) == key_frames);  // the source of each key slice, in order
+  REQUIRE(files.captures.size() == 5);
+  for (size_t i = 0; i < 5; ++i) {
+    CAPTURE(i);
+    CHECK(frame_numbers(files.captures[i]) == std::vector<long>{key_frames[i]});
+  }
+  for (const fs::path& file : std::vector<fs::path>{files.report, files.captures[0]}) {
+    std::string output;
+    FILE* pipe = ::popen(("dciodvfy '" + file.string() + "' 2>&1").c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    char buffer[4096];
+    for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) output.append(buffer, n);
+    const int status = ::pclose(pipe);
+    INFO("dciodvfy " << file << " (Debian's dicom3tools, which scripts/test.sh installs):\n"
+                     << output);
+    CHECK(status != -1);
+    CHECK(output.find("\nError") == std::string::npos);
+    CHECK(output.rfind("Error", 0) != 0);
+    CHECK(output.find("not found") == std::string::npos);
   }
 }
 
