@@ -3,20 +3,26 @@
 // threshold from the run, or all at --threshold), or with --submission the RSNA format
 // (ID_<image>_<subtype>,<probability>). With a two-stage run (ihd_train --sequence-stage) the
 // inputs are grouped into series and scored by both stages (the sequence stage's probabilities);
-// --studies FILE adds one row per study. --gradcam DIR writes each image at its own size with a
-// Grad-CAM heat map over it, a colour bar and the headline's probability and decision.
-// Unreadable inputs, and DICOM files that are not CT (unless --allow-non-ct), are named on stderr
-// with the reason and skipped; the run goes on. A progress line shows how far it is (--quiet:
-// none).
+// --studies FILE adds one row per study (study_prediction.h, either kind of run); --dicom-out DIR
+// writes each study's result as DICOM beside it (a structured report and Grad-CAM secondary
+// captures of its key slices: dicom_results.h), refusing, with one line each, the studies whose
+// headers cannot be copied (dicom_study_header.h). --gradcam DIR
+// writes each image at its own size with a Grad-CAM heat map over it, a colour bar and the
+// headline's probability and decision. Unreadable inputs, and DICOM files that are not CT (unless
+// --allow-non-ct), are named on stderr with the reason and skipped; the run goes on. A progress
+// line shows how far it is (--quiet: none).
 #include <algorithm>
 #include <cstdio>
 #include <optional>
 
 #include "apps/pipeline/compute_description.h"  // compute_description
+#include "apps/pipeline/dicom_report.h"         // probability_text
+#include "apps/pipeline/dicom_results.h"        // write_study_dicom
 #include "apps/pipeline/flags.h"                // FlagSet, UsageError, kUsageExitCode
 #include "apps/pipeline/grad_cam.h"             // write_grad_cam
-#include "apps/pipeline/inference.h"  // load_trained_model, list_image_files, prepare_input
-#include "apps/pipeline/two_stage_inference.h"  // load_sequence_stage, predict_series
+#include "apps/pipeline/inference.h"         // load_trained_model, list_image_files, prepare_input
+#include "apps/pipeline/study_prediction.h"  // study_scoring, predict_studies
+#include "apps/pipeline/two_stage_inference.h"  // load_sequence_stage
 #include "apps/training/metrics.h"              // kRsnaSubtypes
 #include "common/atomic_file.h"                 // AtomicFileWriter
 #include "common/console.h"                     // line_buffer_stdout, wrap_words
@@ -38,6 +44,7 @@ struct PredictOptions {
   bool submission = false;
   std::string gradcam;
   std::string studies;
+  std::string dicom_out;
   bool slice_only = false;
   std::string device = "cpu";
   int batch = 16;
@@ -46,35 +53,45 @@ struct PredictOptions {
   bool quiet = false;
 };
 
-std::string probability_text(double probability) {
-  char number[32];
-  std::snprintf(number, sizeof number, "%.6f", probability);
-  return number;
-}
-
 // The CSV rows of scored images: per image its ID, then per label its probability and decision
 // at that label's threshold (or the submission's rows).
-std::string rows_of(const std::vector<std::string>& label_names, const PredictOptions& options,
-                    const std::vector<double>& thresholds, const std::vector<std::string>& ids,
-                    const std::vector<std::vector<double>>& probabilities) {
+std::string rows_of(const StudyScoring& scoring, const PredictOptions& options,
+                    const std::vector<ScoredSlice>& slices) {
   std::string rows;
-  for (size_t i = 0; i < ids.size(); ++i) {
+  for (const ScoredSlice& slice : slices) {
     if (options.submission) {
-      for (size_t k = 0; k < probabilities[i].size(); ++k) {
-        rows += join_record({ids[i] + "_" + label_names[k], probability_text(probabilities[i][k])},
+      for (size_t k = 0; k < slice.probabilities.size(); ++k) {
+        rows += join_record({slice.id + "_" + scoring.label_names[k],
+                             probability_text(slice.probabilities[k])},
                             ihd::TextFormat::csv) +
                 "\n";
       }
       continue;
     }
-    std::vector<std::string> row{ids[i]};
-    for (size_t k = 0; k < probabilities[i].size(); ++k) {
-      row.push_back(probability_text(probabilities[i][k]));
-      row.push_back(probabilities[i][k] >= thresholds[k] ? "1" : "0");
+    std::vector<std::string> row{slice.id};
+    for (size_t k = 0; k < slice.probabilities.size(); ++k) {
+      row.push_back(probability_text(slice.probabilities[k]));
+      row.push_back(slice.probabilities[k] >= scoring.thresholds[k] ? "1" : "0");
     }
     rows += join_record(row, ihd::TextFormat::csv) + "\n";
   }
   return rows;
+}
+
+// The --studies row of a study: its UID, its series, its slice count, the headline's probability
+// and decision at the study threshold, and its key slices' IDs.
+std::string study_row(const StudyScoring& scoring, const StudyPrediction& study) {
+  std::string series, key_slices;
+  for (const std::string& uid : study.series) series += (series.empty() ? "" : ";") + uid;
+  for (size_t k : study.key_slices) {
+    key_slices += (key_slices.empty() ? "" : ";") + study.slices[k].id;
+  }
+  const double headline = study.probabilities[scoring.headline];
+  return join_record({study.study_instance_uid, series, std::to_string(study.slices.size()),
+                      probability_text(headline), headline >= scoring.study_threshold ? "1" : "0",
+                      key_slices},
+                     ihd::TextFormat::csv) +
+         "\n";
 }
 
 std::string header_of(const std::vector<std::string>& label_names, const PredictOptions& options) {
@@ -125,7 +142,10 @@ int main(int argc, char** argv) {
   flags.add("gradcam", options.gradcam, "DIR",
             "folder for Grad-CAM heat-map PNGs (the slice model)");
   flags.add("studies", options.studies, "FILE",
-            "two-stage runs: also write one row per study (probability, decision, key slices)");
+            "also write one row per study (probability, decision, key slices)");
+  flags.add("dicom-out", options.dicom_out, "DIR",
+            "folder for DICOM results: per study a structured report and Grad-CAM secondary "
+            "captures of its key slices, in the study's own StudyInstanceUID");
   flags.group("run");
   flags.add("device", options.device, "cpu|cuda[:N]", "where to run the model")
       .validated_by(ihd::device_refusal);
@@ -145,6 +165,8 @@ int main(int argc, char** argv) {
                 "every DICOM and PNG file under scans/, at the run's decision threshold");
   flags.example("ihd_predict --model runs/two-stage --studies studies.csv --out slices.csv scans/",
                 "a two-stage run: slices scored in their series, and one row per study");
+  flags.example("ihd_predict --model runs/latest --dicom-out results/ scans/",
+                "per study a DICOM structured report and secondary captures of its key slices");
   flags.example("ihd_predict --model runs/six --submission --out submission.csv stage_2_test/",
                 "the RSNA submission format (a run trained with --labels all)");
   try {
@@ -159,21 +181,14 @@ int main(int argc, char** argv) {
     const std::optional<TrainedSequenceStage> stage =
         options.slice_only ? std::nullopt
                            : load_sequence_stage(run_folder_of(options.model), trained, device);
-    const std::vector<std::string>& label_names =
-        stage ? stage->calibration.label_names : trained.label_names;
+    const StudyScoring scoring = study_scoring(trained, stage, options.threshold);
+    const std::vector<std::string>& label_names = scoring.label_names;
     if (options.submission && label_names.size() != ihd::training::kRsnaSubtypeCount) {
       throw UsageError("--submission needs a model trained on all six RSNA labels (--labels all)");
     }
     if (stage && !options.gradcam.empty()) {
       throw UsageError("--gradcam shows the slice model's evidence: add --slice-only");
     }
-    if (!stage && !options.studies.empty()) {
-      throw UsageError("--studies needs a two-stage run (ihd_train --sequence-stage)");
-    }
-    const std::vector<double> thresholds =
-        options.threshold >= 0 ? std::vector<double>(label_names.size(), options.threshold)
-        : stage                ? stage->calibration.decision_thresholds
-                               : trained.decision_thresholds;
     const InputReading reading{.allow_non_ct = options.allow_non_ct,
                                .keep_native_view = !options.gradcam.empty()};
     const std::vector<fs::path> files = list_image_files(flags.positional());
@@ -198,87 +213,69 @@ int main(int argc, char** argv) {
       ++skipped;
       progress.add(1);
     };
-    if (stage) {
-      std::optional<ihd::AtomicFileWriter> studies;
-      if (!options.studies.empty()) {
-        studies.emplace(options.studies);
-        const std::string study_header =
-            join_record({"study", "series", "slices", "any_probability", "decision", "key_slices"},
-                        ihd::TextFormat::csv) +
-            "\n";
-        studies->write(study_header.data(), study_header.size());
-      }
-      const double study_threshold =
-          stage->calibration.study_decision_threshold.value_or(thresholds[stage->headline]);
-      predict_series(
-          trained, *stage, files, reading, options.batch, device,
-          [&](const SeriesPrediction& series) {
-            const std::string rows =
-                rows_of(label_names, options, thresholds, series.slice_ids, series.probabilities);
-            out.write(rows.data(), rows.size());
-            written += series.slice_ids.size();
-            progress.add(static_cast<std::int64_t>(series.slice_ids.size()));
-            if (!studies) return;
-            std::string key_slices;
-            for (const std::string& id : series.key_slices) {
-              key_slices += (key_slices.empty() ? "" : ";") + id;
-            }
-            const std::string row =
-                join_record(
-                    {series.study_id, series.series_id, std::to_string(series.slice_ids.size()),
-                     probability_text(series.study_probability),
-                     series.study_probability >= study_threshold ? "1" : "0", key_slices},
-                    ihd::TextFormat::csv) +
-                "\n";
-            studies->write(row.data(), row.size());
-          },
-          skip);
-      if (studies) studies->commit();
-    } else {
-      std::vector<PreparedInput> pending;
-      auto flush = [&] {
-        if (pending.empty()) return;
-        std::vector<std::string> ids;
-        for (const PreparedInput& input : pending) ids.push_back(input.id);
-        const std::vector<std::vector<double>> probabilities =
-            predict_probabilities(trained, pending, device);
-        const std::string rows = rows_of(label_names, options, thresholds, ids, probabilities);
-        out.write(rows.data(), rows.size());
-        if (!options.gradcam.empty()) {
-          for (size_t i = 0; i < pending.size(); ++i) {
-            const PreparedInput& input = pending[i];
-            try {
-              write_grad_cam(trained, input, probabilities[i].back(), thresholds.back(),
-                             options.gradcam, device);
-            } catch (const std::exception& error) {
-              progress.erase();
-              std::fprintf(stderr, "no Grad-CAM for %s\n",
-                           ihd::as_file_error(input.id, error).what());
-            }
-          }
-        }
-        written += pending.size();
-        progress.add(static_cast<std::int64_t>(pending.size()));
-        pending.clear();
-      };
-      for (const fs::path& file : files) {
-        try {
-          pending.push_back(prepare_input(file, trained.options, reading));
-        } catch (const std::exception& error) {
-          skip(file, error);
-        }
-        if (static_cast<int>(pending.size()) == options.batch) flush();
-      }
-      flush();
+    std::optional<ihd::AtomicFileWriter> studies;
+    if (!options.studies.empty()) {
+      studies.emplace(options.studies);
+      const std::string study_header =
+          join_record({"study", "series", "slices", "any_probability", "decision", "key_slices"},
+                      ihd::TextFormat::csv) +
+          "\n";
+      studies->write(study_header.data(), study_header.size());
     }
+    StudyCallbacks callbacks;
+    callbacks.skipped = skip;
+    callbacks.scored = [&](const std::vector<ScoredSlice>& slices) {
+      const std::string rows = rows_of(scoring, options, slices);
+      out.write(rows.data(), rows.size());
+      written += slices.size();
+      progress.add(static_cast<std::int64_t>(slices.size()));
+    };
+    if (!options.dicom_out.empty()) fs::create_directories(options.dicom_out);
+    size_t dicom_written = 0, dicom_refused = 0;
+    callbacks.study = [&](const StudyPrediction& study) {
+      if (studies) {
+        const std::string row = study_row(scoring, study);
+        studies->write(row.data(), row.size());
+      }
+      if (options.dicom_out.empty()) return;
+      try {
+        write_study_dicom(study, scoring, trained, stage, reading, options.dicom_out, device);
+        ++dicom_written;
+      } catch (const std::exception& error) {
+        progress.erase();
+        std::fprintf(stderr, "no DICOM results for a study: %s\n", error.what());
+        ++dicom_refused;
+      }
+    };
+    if (!options.gradcam.empty()) {
+      callbacks.prepared = [&](const PreparedInput& input,
+                               const std::vector<double>& probabilities) {
+        try {
+          write_grad_cam(trained, input, probabilities.back(), scoring.thresholds.back(),
+                         options.gradcam, device);
+        } catch (const std::exception& error) {
+          progress.erase();
+          std::fprintf(stderr, "no Grad-CAM for %s\n", ihd::as_file_error(input.id, error).what());
+        }
+      };
+    }
+    predict_studies(trained, stage, files, reading, options.batch, device, callbacks);
+    if (studies) studies->commit();
     progress.finish();
     out.commit();
     std::printf("%s\n",
                 ihd::wrap_words(std::to_string(written) + " images scored, " +
                                     std::to_string(skipped) + " skipped -> " + options.out + " (" +
-                                    describe_thresholds(label_names, thresholds) + ")",
+                                    describe_thresholds(label_names, scoring.thresholds) + ")",
                                 "  ")
                     .c_str());
+    if (!options.dicom_out.empty()) {
+      std::printf("%s\n", ihd::wrap_words("DICOM results for " + std::to_string(dicom_written) +
+                                              " studies, " + std::to_string(dicom_refused) +
+                                              " refused -> " + options.dicom_out,
+                                          "  ")
+                              .c_str());
+    }
     return written > 0 ? 0 : 1;
   } catch (const UsageError& error) {
     std::fprintf(stderr, "ihd_predict: error: %s\n", error.what());

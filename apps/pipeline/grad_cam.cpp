@@ -93,14 +93,21 @@ std::string grad_cam_caption(const std::string& label_name, double probability, 
   return label_name + " " + number + (probability >= threshold ? " (positive)" : " (negative)");
 }
 
-void write_grad_cam(const TrainedModel& trained, const PreparedInput& input, double probability,
-                    double threshold, const std::filesystem::path& dir, Device device) {
+GradCamPicture grad_cam_picture(const TrainedModel& trained, const PreparedInput& input,
+                                double probability, double threshold, Device device) {
   const int headline = static_cast<int>(trained.label_names.size()) - 1;
   const GradCam cam = grad_cam(trained, input, headline, device);
-  const std::vector<std::uint8_t> rgb =
+  return {
+      cam.height, cam.width,
       draw_grad_cam_image(input.native_view, cam.heat,
-                          grad_cam_caption(trained.label_names[headline], probability, threshold));
-  data::write_png(child_path(dir, input.id + "_gradcam.png"), rgb.data(), cam.height, cam.width, 3);
+                          grad_cam_caption(trained.label_names[headline], probability, threshold))};
+}
+
+void write_grad_cam(const TrainedModel& trained, const PreparedInput& input, double probability,
+                    double threshold, const std::filesystem::path& dir, Device device) {
+  const GradCamPicture picture = grad_cam_picture(trained, input, probability, threshold, device);
+  data::write_png(child_path(dir, input.id + "_gradcam.png"), picture.rgb.data(), picture.height,
+                  picture.width, 3);
 }
 
 }  // namespace ihd::pipeline

@@ -6,6 +6,7 @@
 // name with its calibrated probability and decision (grad_cam_image.h draws them).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -28,9 +29,18 @@ GradCam grad_cam(const TrainedModel& trained, const PreparedInput& input, int ou
 // "any 0.873 (positive)".
 std::string grad_cam_caption(const std::string& label_name, double probability, double threshold);
 
-// Writes <dir>/<id>_gradcam.png for the headline output (the last one, `any`), captioned with
-// `probability` and `threshold` (the calibrated probability and the threshold ihd_predict's CSV
-// used for this input).
+// The picture of the headline output (the last one, `any`) for one prepared input, captioned
+// with `probability` and `threshold`: RGB, height x width x 3 at the input file's own size.
+struct GradCamPicture {
+  int height = 0;
+  int width = 0;
+  std::vector<std::uint8_t> rgb;
+};
+GradCamPicture grad_cam_picture(const TrainedModel& trained, const PreparedInput& input,
+                                double probability, double threshold, Device device);
+
+// Writes grad_cam_picture as <dir>/<id>_gradcam.png (`probability` and `threshold`: the
+// calibrated probability and the threshold ihd_predict's CSV used for this input).
 void write_grad_cam(const TrainedModel& trained, const PreparedInput& input, double probability,
                     double threshold, const std::filesystem::path& dir, Device device);
 

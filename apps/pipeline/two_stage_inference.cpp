@@ -23,8 +23,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr size_t kKeySlices = 5;
-
 std::string lowercase_extension(const fs::path& path) {
   std::string extension = path.extension().string();
   std::transform(extension.begin(), extension.end(), extension.begin(),
@@ -123,6 +121,7 @@ void predict_series(const TrainedModel& slice, const TrainedSequenceStage& stage
   const std::vector<std::string>& labels = stage.calibration.label_names;
   for (const data::OrderedSeries& ordered : index.series) {
     SliceEmbeddings embeddings;
+    std::vector<fs::path> embedded_files;  // of embeddings.records[k]
     embeddings.output_names = slice.label_names;
     embeddings.label_names = labels;
     embeddings.feature_count = feature_channels(slice.model->config());
@@ -147,6 +146,7 @@ void predict_series(const TrainedModel& slice, const TrainedSequenceStage& stage
       record.position_mm = static_cast<double>(embeddings.records.size());  // already in order
       record.labels.assign(labels.size(), 0.0f);
       embeddings.records.push_back(std::move(record));
+      embedded_files.push_back(file);
       if (static_cast<int>(pending.size()) == batch) flush();
     }
     flush();
@@ -165,21 +165,14 @@ void predict_series(const TrainedModel& slice, const TrainedSequenceStage& stage
     SeriesPrediction prediction;
     prediction.study_id = ordered.study_instance_uid;
     prediction.series_id = ordered.series_instance_uid;
-    std::vector<std::pair<double, std::string>> by_any;
     for (size_t s = 0; s < embeddings.count(); ++s) {
       std::vector<double> probabilities(labels.size());
       for (size_t k = 0; k < labels.size(); ++k) {
         probabilities[k] = 1 / (1 + std::exp(-logits[s][k] / stage.calibration.temperatures[k]));
       }
-      const double any = probabilities[stage.headline];
-      prediction.study_probability = std::max(prediction.study_probability, any);
-      by_any.emplace_back(-any, embeddings.records[s].id);
       prediction.slice_ids.push_back(embeddings.records[s].id);
+      prediction.slice_files.push_back(embedded_files[s]);
       prediction.probabilities.push_back(std::move(probabilities));
-    }
-    std::sort(by_any.begin(), by_any.end());
-    for (size_t k = 0; k < std::min(kKeySlices, by_any.size()); ++k) {
-      prediction.key_slices.push_back(by_any[k].second);
     }
     emit(prediction);
   }

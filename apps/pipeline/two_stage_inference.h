@@ -3,8 +3,7 @@
 // each series (data/series.h: DICOM headers; a PNG is a series of its own), every slice goes
 // through the slice model (its pooled features and logits, as ihd_embed computes them), and each
 // series through the sequence model (sequence_data.h), whose probabilities are calibrated with
-// the sequence stage's temperatures. A study's probability is the highest `any` of its slices;
-// the slices that drive it are the ones with the highest `any`.
+// the sequence stage's temperatures. Studies are made of the series by study_prediction.h.
 #pragma once
 
 #include <filesystem>
@@ -39,9 +38,8 @@ std::optional<TrainedSequenceStage> load_sequence_stage(const std::filesystem::p
 struct SeriesPrediction {
   std::string study_id, series_id;
   std::vector<std::string> slice_ids;              // in order along the series
+  std::vector<std::filesystem::path> slice_files;  // of slice_ids[k]
   std::vector<std::vector<double>> probabilities;  // [slice][label], calibrated
-  double study_probability = 0;                    // the highest `any`
-  std::vector<std::string> key_slices;             // up to 5, highest `any` first
 };
 
 // Predicts `files` series by series: `emit` gets each series' prediction, `skipped` each file

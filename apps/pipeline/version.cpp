@@ -13,8 +13,12 @@ std::string or_absent(const std::string& version, const char* absent) {
 
 }  // namespace
 
+std::string ihd_version() {
+  return IHD_VERSION;
+}
+
 std::string version_text(const std::string& program) {
-  std::string text = program + " " + IHD_VERSION + "\n";
+  std::string text = program + " " + ihd_version() + "\n";
   text += "commit: " + build_commit() + "\n";
   text += std::string("build: ") + IHD_BUILD_TYPE + ", " + IHD_COMPILER + "\n";
   text += "CUDA: " + or_absent(IHD_CUDA_VERSION, "not built (CPU only)") + "\n";

@@ -11,4 +11,7 @@ namespace ihd::pipeline {
 // and GPUs (followed by one indented line per GPU seen).
 std::string version_text(const std::string& program);
 
+// The project version alone, "0.1.0".
+std::string ihd_version();
+
 }  // namespace ihd::pipeline
