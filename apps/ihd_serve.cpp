@@ -4,9 +4,12 @@
 // per instance what breaks the reading rules of data/dicom_reader.h (the association goes on),
 // ignores and counts what is not CT, and rejects at association the calling AE titles not on
 // --allow-ae. With --tls the associations are TLS (apps/serve/tls_layer.h). A study is complete
-// when no instance has arrived for it for --study-idle-seconds (apps/serve/study_queue.h).
-// --status-file is rewritten atomically with what the node received, stored, refused and
-// finished; stdout gets a one-line status as that changes.
+// when no instance has arrived for it for --study-idle-seconds (apps/serve/study_queue.h); the
+// model of --model then runs on it (both stages when the run has them) and its results are
+// written: the SR and SC files under --out/<study UID>/, the worklist (--out/worklist.json and
+// .csv, most urgent first), and with --send-to the SR and SC C-STOREd to a viewer or archive
+// (apps/serve/study_results.h). --status-file is rewritten atomically with what the node received,
+// stored, refused and finished; stdout gets a one-line status as that changes.
 //
 // After a crash the node starts where it stopped: what was being received was never
 // acknowledged and is dropped, and the studies of the spool without results are finished.
@@ -19,17 +22,21 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <thread>
 
+#include "apps/pipeline/dicom_report.h"     // probability_text
 #include "apps/pipeline/flags.h"            // FlagSet, UsageError, kUsageExitCode
 #include "apps/serve/association_policy.h"  // AssociationPolicy
 #include "apps/serve/node_status.h"         // NodeStatus
 #include "apps/serve/spool.h"               // Spool
 #include "apps/serve/store_scp.h"           // StoreScpPool, NodeContext, ScpSettings
 #include "apps/serve/study_queue.h"         // StudyQueue
+#include "apps/serve/study_results.h"       // StudyProcessor, ModelSettings, parse_destination
 #include "apps/serve/tls_layer.h"           // make_tls_layer
 #include "common/console.h"                 // line_buffer_stdout
 #include "common/error.h"                   // ihd::Error
+#include "engine/device.h"                  // device_refusal
 
 namespace {
 
@@ -49,13 +56,13 @@ struct ServeOptions {
   int max_pdu = 65536;
   int max_instance_mb = 512;
   int max_spool_mb = 10240;
-  int max_image_side = 8192;
-  int max_decoded_mb = 256;
   int network_timeout_seconds = 60;
   std::string tls = "off";
   std::string tls_key;
   std::string tls_cert;
   std::string tls_ca;
+  std::string send_to;
+  ModelSettings model;
 };
 
 // The signal that asked the node to stop (0 while none has).
@@ -78,6 +85,41 @@ void wait_for_stop_signals(sigset_t signals, StoreScpPool* pool) {
   }
 }
 
+// Runs the model on a complete study and writes (and sends) its results; a failure is the
+// study's, reported and counted, and the node goes on.
+void finish_study(const StudyQueue::Ticket& study, const Spool& spool, StudyQueue& queue,
+                  StudyProcessor& processor, NodeStatus& status) {
+  try {
+    const StudyOutcome outcome =
+        processor.process(study.study_uid, spool.instance_files(study.study_uid));
+    const double latency_seconds =
+        std::chrono::duration<double>(StudyQueue::Clock::now() - study.last_arrival).count();
+    if (!outcome.results_error.empty()) {
+      std::fprintf(stderr, "ihd_serve: no SR/SC for study %s: %s\n", study.study_uid.c_str(),
+                   outcome.results_error.c_str());
+    }
+    if (!outcome.send_error.empty()) {
+      std::fprintf(stderr, "ihd_serve: results of study %s not sent: %s\n", study.study_uid.c_str(),
+                   outcome.send_error.c_str());
+      status.send_failed();
+    }
+    if (outcome.predicted) {
+      status.study_done(latency_seconds);
+      std::printf("ihd_serve: study %s: probability %s, results %.2f s after its last instance\n",
+                  study.study_uid.c_str(),
+                  ihd::pipeline::probability_text(outcome.probability).c_str(), latency_seconds);
+    } else {
+      std::fprintf(stderr, "ihd_serve: study %s: no instance could be scored\n",
+                   study.study_uid.c_str());
+      status.study_failed();
+    }
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "ihd_serve: study %s failed: %s\n", study.study_uid.c_str(), error.what());
+    status.study_failed();
+  }
+  queue.finished(study);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -86,6 +128,14 @@ int main(int argc, char** argv) {
   FlagSet flags("ihd_serve", "--allow-ae AE[,AE...] --spool DIR --out DIR [flags]",
                 "The DICOM triage node: receives CT studies by C-STORE into a spool and finishes "
                 "each study once no instance has arrived for it for a while.");
+  flags.group("model");
+  flags.add("model", options.model.model, "RUN_DIR|FILE",
+            "training run folder or .safetensors checkpoint (required)");
+  flags.add("slice-only", options.model.slice_only,
+            "use the slice model even if the run has a sequence stage");
+  flags.add("device", options.model.device, "cpu|cuda[:N]", "where to run the model")
+      .validated_by(ihd::device_refusal);
+  flags.add("batch", options.model.batch, "N", "images per forward pass").range(1, 65536);
   flags.group("network");
   flags.add("port", options.port, "N", "TCP port to listen on").range(1, 65535);
   flags.add("ae-title", options.ae_title, "AE", "the node's AE title (the called AE title)");
@@ -99,6 +149,8 @@ int main(int argc, char** argv) {
       .add("network-timeout", options.network_timeout_seconds, "S",
            "seconds a peer may stay silent inside an association")
       .range(1, 3600);
+  flags.add("send-to", options.send_to, "AE@HOST:PORT",
+            "C-STORE each study's SR and SC files there (a viewer or archive)");
   flags.group("security");
   flags.add("allow-ae", options.allow_ae, "AE[,AE...]|*",
             "calling AE titles accepted (required; * accepts any)");
@@ -120,11 +172,11 @@ int main(int argc, char** argv) {
            "refuse instances once the spool holds this much (MiB)")
       .range(1, 1 << 30);
   flags
-      .add("max-image-side", options.max_image_side, "PX",
+      .add("max-image-side", options.model.max_image_side, "PX",
            "refuse DICOM files with Rows or Columns above this")
       .range(1, 65535);
   flags
-      .add("max-decoded-mb", options.max_decoded_mb, "MB",
+      .add("max-decoded-mb", options.model.max_decoded_mb, "MB",
            "refuse DICOM pixel data that decodes or inflates to more MiB than this")
       .range(1, 1 << 20);
   flags.group("studies and output");
@@ -136,17 +188,19 @@ int main(int argc, char** argv) {
       .above(0);
   flags.add("status-file", options.status_file, "FILE",
             "JSON status, rewritten atomically as it changes");
-  flags.example("ihd_serve --allow-ae PACS --spool /var/spool/ihd --out /var/lib/ihd/results",
-                "listen on port 11112 as IHD_SERVE, accepting associations from PACS only");
   flags.example(
-      "ihd_serve --allow-ae PACS --tls required --tls-key node.key --tls-cert node.crt "
-      "--tls-ca ca.crt --spool spool --out results",
-      "the same over TLS, peers authenticated by certificates of ca.crt");
+      "ihd_serve --model runs/latest --allow-ae PACS --spool /var/spool/ihd --out /srv/ihd",
+      "listen on port 11112 as IHD_SERVE, accepting associations from PACS only");
+  flags.example(
+      "ihd_serve --model runs/latest --allow-ae PACS --send-to VIEWER@10.0.0.5:104 --tls "
+      "required --tls-key node.key --tls-cert node.crt --tls-ca ca.crt --spool spool --out out",
+      "over TLS, peers authenticated by ca.crt's certificates; results sent to VIEWER");
   try {
     if (!flags.parse(argc, argv)) return 0;
     if (!flags.positional().empty()) {
       throw UsageError("unexpected argument '" + flags.positional().front() + "'");
     }
+    if (options.model.model.empty()) throw UsageError("--model is required (see --help)");
     if (options.allow_ae.empty()) {
       throw UsageError("--allow-ae is required: the calling AE titles to accept, or * for any");
     }
@@ -159,13 +213,17 @@ int main(int argc, char** argv) {
     if (!tls && !(options.tls_key.empty() && options.tls_cert.empty() && options.tls_ca.empty())) {
       throw UsageError("--tls-key, --tls-cert and --tls-ca need --tls required or optional");
     }
+    std::optional<Destination> destination;
     const AssociationPolicy policy = [&] {
       try {
+        if (!options.send_to.empty()) destination = parse_destination(options.send_to);
         return AssociationPolicy(options.ae_title, options.allow_ae);
       } catch (const ihd::Error& error) {
         throw UsageError(error.what());
       }
     }();
+    StudyProcessor processor(options.model, options.out, destination, policy.node_ae_title(),
+                             options.network_timeout_seconds);
 
     // Signals are blocked before any thread starts, so that only the signal thread takes them.
     sigset_t stop_signals;
@@ -175,7 +233,6 @@ int main(int argc, char** argv) {
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     ::signal(SIGPIPE, SIG_IGN);  // a peer that goes away is an error on its association only
 
-    fs::create_directories(options.out);
     Spool spool(options.spool);
     NodeStatus status;
     StudyQueue queue(spool, std::chrono::duration_cast<StudyQueue::Clock::duration>(
@@ -190,8 +247,8 @@ int main(int argc, char** argv) {
     InstanceLimits limits;
     limits.max_instance_bytes = static_cast<std::uint64_t>(options.max_instance_mb) << 20;
     limits.max_spool_bytes = static_cast<std::uint64_t>(options.max_spool_mb) << 20;
-    limits.dicom.max_rows_or_columns = options.max_image_side;
-    limits.dicom.max_decoded_bytes = static_cast<std::uint64_t>(options.max_decoded_mb) << 20;
+    limits.dicom.max_rows_or_columns = options.model.max_image_side;
+    limits.dicom.max_decoded_bytes = static_cast<std::uint64_t>(options.model.max_decoded_mb) << 20;
     NodeContext context{spool, queue, status, policy, limits};
     ScpSettings settings;
     settings.port = options.port;
@@ -216,13 +273,16 @@ int main(int argc, char** argv) {
       listened = pool.listen();
       listening_ended = true;
     });
-    std::printf("ihd_serve: %s listening on port %d%s, spool %s, results %s\n",
+    std::printf("ihd_serve: %s listening on port %d%s, spool %s, results %s; model %s\n",
                 policy.node_ae_title().c_str(), options.port, tls ? " (TLS)" : "",
-                options.spool.c_str(), options.out.c_str());
+                options.spool.c_str(), options.out.c_str(), processor.description().c_str());
     status.set_state("listening");
     std::string last_line;
     while (!listening_ended) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      if (std::optional<StudyQueue::Ticket> study =
+              queue.take_complete(std::chrono::milliseconds(200))) {
+        finish_study(*study, spool, queue, processor, status);
+      }
       status.publish(options.status_file);
       const std::string line = status.line();
       if (line != last_line) std::printf("ihd_serve: %s\n", line.c_str());

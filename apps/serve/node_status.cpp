@@ -90,6 +90,12 @@ void NodeStatus::study_failed() {
   ++version_;
 }
 
+void NodeStatus::send_failed() {
+  std::lock_guard lock(mutex_);
+  ++sends_failed_;
+  ++version_;
+}
+
 void NodeStatus::set_state(const std::string& state) {
   std::lock_guard lock(mutex_);
   state_ = state;
@@ -112,6 +118,7 @@ std::string NodeStatus::json() const {
   text += "  \"not_ct_ignored\": " + std::to_string(not_ct_) + ",\n";
   text += "  \"studies_done\": " + std::to_string(studies_done_) + ",\n";
   text += "  \"studies_failed\": " + std::to_string(studies_failed_) + ",\n";
+  text += "  \"sends_failed\": " + std::to_string(sends_failed_) + ",\n";
   text += "  \"result_latency_seconds\": {\"last\": " + json_number(last_latency_seconds_) +
           ", \"mean\": " + json_number(mean_latency) +
           ", \"max\": " + json_number(max_latency_seconds_) + "}\n";

@@ -1,9 +1,9 @@
 // What the node has done, counted: associations accepted and rejected (by reason), C-ECHOs,
 // C-STORE requests received and how each ended (stored, duplicate, refused by reason, ignored as
-// not CT), studies finished or failed, and how long results took (from a study's last instance to
-// its results written). Every worker thread counts through one NodeStatus (a mutex guards it).
-// It is published two ways: the status file, JSON, rewritten atomically (common/atomic_file.h) so
-// that a reader never sees half of it, and a one-line summary for stdout.
+// not CT), studies finished or failed, results not sent, and how long results took (from a study's
+// last instance to its results written). Every worker thread counts through one NodeStatus (a mutex
+// guards it). It is published two ways: the status file, JSON, rewritten atomically
+// (common/atomic_file.h) so that a reader never sees half of it, and a one-line summary for stdout.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +26,7 @@ class NodeStatus {
   void instance_not_ct();
   void study_done(double seconds_after_last_instance);
   void study_failed();
+  void send_failed();
   void set_state(const std::string& state);  // "listening", "stopping", "stopped"
 
   // The status as one JSON object.
@@ -51,6 +52,7 @@ class NodeStatus {
   std::uint64_t not_ct_ = 0;
   std::uint64_t studies_done_ = 0;
   std::uint64_t studies_failed_ = 0;
+  std::uint64_t sends_failed_ = 0;
   double last_latency_seconds_ = 0;
   double max_latency_seconds_ = 0;
   double total_latency_seconds_ = 0;
