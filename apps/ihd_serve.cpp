@@ -15,8 +15,8 @@
 // acknowledged and is dropped, and the studies of the spool without results are finished.
 // SIGINT or SIGTERM stops it: no new association is accepted, the ones open end (the instance
 // being written is finished), and it exits 0; a second signal ends it at once.
-#include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -65,24 +65,16 @@ struct ServeOptions {
   ModelSettings model;
 };
 
-// The signal that asked the node to stop (0 while none has).
+// The signal that asked the node to stop (0 while none has). A handler rather than sigwait():
+// threads that start before main() (OpenBLAS's) would not have the signals blocked.
 std::atomic<int> stop_requested{0};
 
-// SIGINT and SIGTERM are blocked in every thread and taken here, synchronously: the first asks
-// the pool to stop, a second ends the process at once.
-void wait_for_stop_signals(sigset_t signals, StoreScpPool* pool) {
-  while (true) {
-    int signal = 0;
-    if (sigwait(&signals, &signal) != 0) continue;
-    if (stop_requested.exchange(signal) != 0) {
-      std::fprintf(stderr, "ihd_serve: stopped at once\n");
-      std::_Exit(128 + signal);
-    }
-    std::fprintf(stderr,
-                 "ihd_serve: stopping: no new associations, the open ones end; again to stop at "
-                 "once\n");
-    pool->stopAfterCurrentAssociations();
-  }
+extern "C" void on_stop_signal(int signal) {
+  if (stop_requested.exchange(signal) != 0) ::_exit(128 + signal);
+  static const char notice[] =
+      "ihd_serve: stopping: no new associations, the open ones end; again to stop at once\n";
+  const ssize_t ignored = ::write(STDERR_FILENO, notice, sizeof notice - 1);
+  (void)ignored;
 }
 
 // Runs the model on a complete study and writes (and sends) its results; a failure is the
@@ -124,6 +116,12 @@ void finish_study(const StudyQueue::Ticket& study, const Spool& spool, StudyQueu
 
 int main(int argc, char** argv) {
   ihd::line_buffer_stdout();
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  for (int signal : {SIGINT, SIGTERM}) ::sigaction(signal, &action, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);  // a peer that goes away is an error on its association only
   ServeOptions options;
   FlagSet flags("ihd_serve", "--allow-ae AE[,AE...] --spool DIR --out DIR [flags]",
                 "The DICOM triage node: receives CT studies by C-STORE into a spool and finishes "
@@ -225,14 +223,6 @@ int main(int argc, char** argv) {
     StudyProcessor processor(options.model, options.out, destination, policy.node_ae_title(),
                              options.network_timeout_seconds);
 
-    // Signals are blocked before any thread starts, so that only the signal thread takes them.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-    ::signal(SIGPIPE, SIG_IGN);  // a peer that goes away is an error on its association only
-
     Spool spool(options.spool);
     NodeStatus status;
     StudyQueue queue(spool, std::chrono::duration_cast<StudyQueue::Clock::duration>(
@@ -265,8 +255,6 @@ int main(int argc, char** argv) {
       pool.getConfig().setTransportLayer(tls_layer.get());
     }
 
-    std::thread signal_thread(wait_for_stop_signals, stop_signals, &pool);
-    signal_thread.detach();
     OFCondition listened = EC_Normal;
     std::atomic<bool> listening_ended{false};
     std::thread listener([&] {
@@ -278,11 +266,18 @@ int main(int argc, char** argv) {
                 options.spool.c_str(), options.out.c_str(), processor.description().c_str());
     status.set_state("listening");
     std::string last_line;
+    bool stopping = false;
     while (!listening_ended) {
+      if (stop_requested && !stopping) {
+        pool.stopAfterCurrentAssociations();
+        status.set_state("stopping");
+        stopping = true;
+      }
       if (std::optional<StudyQueue::Ticket> study =
               queue.take_complete(std::chrono::milliseconds(200))) {
         finish_study(*study, spool, queue, processor, status);
       }
+      status.set_studies_pending(queue.unfinished());
       status.publish(options.status_file);
       const std::string line = status.line();
       if (line != last_line) std::printf("ihd_serve: %s\n", line.c_str());

@@ -96,6 +96,13 @@ void NodeStatus::send_failed() {
   ++version_;
 }
 
+void NodeStatus::set_studies_pending(std::uint64_t studies) {
+  std::lock_guard lock(mutex_);
+  if (studies_pending_ == studies) return;
+  studies_pending_ = studies;
+  ++version_;
+}
+
 void NodeStatus::set_state(const std::string& state) {
   std::lock_guard lock(mutex_);
   state_ = state;
@@ -119,6 +126,7 @@ std::string NodeStatus::json() const {
   text += "  \"studies_done\": " + std::to_string(studies_done_) + ",\n";
   text += "  \"studies_failed\": " + std::to_string(studies_failed_) + ",\n";
   text += "  \"sends_failed\": " + std::to_string(sends_failed_) + ",\n";
+  text += "  \"studies_pending\": " + std::to_string(studies_pending_) + ",\n";
   text += "  \"result_latency_seconds\": {\"last\": " + json_number(last_latency_seconds_) +
           ", \"mean\": " + json_number(mean_latency) +
           ", \"max\": " + json_number(max_latency_seconds_) + "}\n";

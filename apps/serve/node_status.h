@@ -24,10 +24,12 @@ class NodeStatus {
   void instance_duplicate();
   void instance_refused(const std::string& reason);
   void instance_not_ct();
+  // A study's results written (again, when instances arrived after its first results).
   void study_done(double seconds_after_last_instance);
   void study_failed();
   void send_failed();
-  void set_state(const std::string& state);  // "listening", "stopping", "stopped"
+  void set_studies_pending(std::uint64_t studies);  // known and without up-to-date results
+  void set_state(const std::string& state);         // "listening", "stopping", "stopped"
 
   // The status as one JSON object.
   std::string json() const;
@@ -53,6 +55,7 @@ class NodeStatus {
   std::uint64_t studies_done_ = 0;
   std::uint64_t studies_failed_ = 0;
   std::uint64_t sends_failed_ = 0;
+  std::uint64_t studies_pending_ = 0;
   double last_latency_seconds_ = 0;
   double max_latency_seconds_ = 0;
   double total_latency_seconds_ = 0;

@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -80,13 +81,18 @@ inline bool eventually(const std::function<bool()>& condition,
   return true;
 }
 
-// One ihd_serve child process. Killed (SIGKILL) if the test leaves it running.
+// One ihd_serve child process, with the tiny model the fixture test trained and a half-second
+// study idle time (later flags override both). Killed (SIGKILL) if the test leaves it running.
 class Node {
  public:
   Node(const fs::path& folder, int port, std::vector<std::string> extra_arguments)
       : folder_(folder), port_(port) {
-    arguments_ = {tool("ihd_serve"), "--port=" + std::to_string(port),
-                  "--spool=" + (folder / "spool").string(), "--out=" + (folder / "out").string(),
+    arguments_ = {tool("ihd_serve"),
+                  "--model=" + std::string(IHD_SERVE_TEST_MODEL),
+                  "--study-idle-seconds=0.5",
+                  "--port=" + std::to_string(port),
+                  "--spool=" + (folder / "spool").string(),
+                  "--out=" + (folder / "out").string(),
                   "--status-file=" + status_file().string()};
     arguments_.insert(arguments_.end(), extra_arguments.begin(), extra_arguments.end());
     start();
@@ -200,6 +206,16 @@ inline bool status_reaches(const Node& node, const std::string& name, double val
   return eventually([&] { return status_value(node, name) >= value; });
 }
 
+// Waits until the node has stored `instances` and has no study without up-to-date results.
+inline bool all_studies_finished(const Node& node, double instances) {
+  return eventually([&] {
+    const auto values = read_status(node.status_file());
+    const auto stored = values.find("stored"), pending = values.find("studies_pending");
+    return stored != values.end() && stored->second >= instances && pending != values.end() &&
+           pending->second == 0;
+  });
+}
+
 // ihd_synth's synthetic set of `patients` studies (one series each) of `slices` slices.
 inline std::vector<fs::path> synthetic_studies(const fs::path& folder, int patients, int slices,
                                                int size = 32) {
@@ -215,6 +231,42 @@ inline std::vector<fs::path> synthetic_studies(const fs::path& folder, int patie
   }
   std::sort(files.begin(), files.end());
   return files;
+}
+
+// The files rewritten by pydicom with valid UIDs (2.25.<number>, one per old UID) into `folder`,
+// each named <its SOP instance UID>.dcm so that ihd_predict's IDs are the SOP instance UIDs.
+// (ihd_synth's RSNA-like "ID_..." UIDs are not valid UIDs: the SR and SC writers refuse them.)
+inline std::vector<fs::path> with_valid_uids(const std::vector<fs::path>& files,
+                                             const fs::path& folder) {
+  fs::create_directories(folder);
+  std::vector<std::string> arguments = {
+      "/usr/bin/python3", "-c",
+      "import sys, hashlib, pydicom\n"
+      "def uid(old):\n"
+      "    return '2.25.' + str(int(hashlib.sha256(old.encode()).hexdigest()[:30], 16))\n"
+      "out = sys.argv[1]\n"
+      "for name in sys.argv[2:]:\n"
+      "    d = pydicom.dcmread(name)\n"
+      "    for key in ('StudyInstanceUID', 'SeriesInstanceUID', 'SOPInstanceUID'):\n"
+      "        setattr(d, key, uid(getattr(d, key)))\n"
+      "    d.file_meta.MediaStorageSOPInstanceUID = d.SOPInstanceUID\n"
+      "    d.save_as(f'{out}/{d.SOPInstanceUID}.dcm')\n"
+      "    print('FILE', f'{out}/{d.SOPInstanceUID}.dcm')\n",
+      folder.string()};
+  for (const fs::path& file : files) arguments.push_back(file.string());
+  const fs::path log = folder.parent_path() / (folder.filename().string() + ".log");
+  fs::remove(log);
+  const int exit_code = reliability::wait_for(reliability::start_process(arguments, log));
+  const std::string output = read_bytes(log);
+  CAPTURE(output);
+  REQUIRE(exit_code == 0);
+  std::vector<fs::path> rewritten;
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("FILE ")) rewritten.emplace_back(line.substr(5));
+  }
+  REQUIRE(rewritten.size() == files.size());
+  return rewritten;
 }
 
 // The instance files in the spool, by their path relative to it.
