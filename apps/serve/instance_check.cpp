@@ -12,8 +12,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A limit given in MiB, as the flag took it.
 std::string mib_text(std::uint64_t bytes) {
-  return std::to_string((bytes + (std::uint64_t{1} << 20) - 1) >> 20) + " MiB";
+  return std::to_string(bytes >> 20);
 }
 
 InstanceDecision refused(InstanceVerdict verdict, std::string kind, std::string reason) {
@@ -39,7 +40,7 @@ InstanceDecision decide_instance(const fs::path& file, const std::string& sop_cl
   if (error) return refused(InstanceVerdict::out_of_room, "io", "cannot read the received file");
   if (bytes > limits.max_instance_bytes) {
     return refused(InstanceVerdict::out_of_room, "too_large",
-                   "instance of " + mib_text(bytes) + " over --max-instance-mb " +
+                   "instance of " + std::to_string(bytes) + " bytes, over --max-instance-mb " +
                        mib_text(limits.max_instance_bytes));
   }
   if (spool_bytes + bytes > limits.max_spool_bytes) {
