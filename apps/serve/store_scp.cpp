@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "common/error.h"
+#include "common/fault_injection.h"
 
 namespace ihd::serve {
 namespace {
@@ -87,6 +88,7 @@ class StoreScp : public DcmThreadSCP {
       context_.status.instance_refused("receive_failed");
       return received;
     }
+    fault_point("serve-received");  // in .incoming, neither committed nor acknowledged
     const InstanceDecision decision = decide_instance(
         incoming, sop_class, sop_instance, context_.spool.stored_bytes(), context_.limits);
     Uint16 status = STATUS_Success;
@@ -115,6 +117,7 @@ class StoreScp : public DcmThreadSCP {
       std::error_code ignored;
       fs::remove(incoming, ignored);
     }
+    fault_point("serve-decided");  // committed (when stored), not yet acknowledged
     if (status == STATUS_Success) {
       return sendSTOREResponse(presentation, request.MessageID, sop_class.c_str(),
                                sop_instance.c_str(), status);

@@ -85,7 +85,9 @@ inline bool eventually(const std::function<bool()>& condition,
 // study idle time (later flags override both). Killed (SIGKILL) if the test leaves it running.
 class Node {
  public:
-  Node(const fs::path& folder, int port, std::vector<std::string> extra_arguments)
+  // `fault_kill`: IHD_FAULT_KILL for the first start (common/fault_injection.h).
+  Node(const fs::path& folder, int port, std::vector<std::string> extra_arguments,
+       const std::string& fault_kill = "")
       : folder_(folder), port_(port) {
     arguments_ = {tool("ihd_serve"),
                   "--model=" + std::string(IHD_SERVE_TEST_MODEL),
@@ -95,7 +97,7 @@ class Node {
                   "--out=" + (folder / "out").string(),
                   "--status-file=" + status_file().string()};
     arguments_.insert(arguments_.end(), extra_arguments.begin(), extra_arguments.end());
-    start();
+    start(fault_kill);
   }
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
@@ -103,9 +105,12 @@ class Node {
     if (pid_ > 0) kill(SIGKILL);
   }
 
-  // Starts (again, after a stop or a kill) and waits until the port accepts connections.
-  void start() {
-    pid_ = reliability::start_process(arguments_, log());
+  // Starts (again, after a stop or a kill; `later` adds flags, which override earlier ones) and
+  // waits until the port accepts connections.
+  void start(const std::string& fault_kill = "", const std::vector<std::string>& later = {}) {
+    std::vector<std::string> arguments = arguments_;
+    arguments.insert(arguments.end(), later.begin(), later.end());
+    pid_ = reliability::start_process(arguments, log(), fault_kill);
     const bool ready = eventually([&] { return !running() ? true : port_accepts(port_); });
     CAPTURE(read_bytes(log()));
     REQUIRE(ready);
@@ -127,6 +132,14 @@ class Node {
   int kill(int signal) {
     REQUIRE(pid_ > 0);
     ::kill(pid_, signal);
+    exit_code_ = reliability::wait_for(pid_);
+    pid_ = -1;
+    return exit_code_;
+  }
+
+  // Waits for the node to end by itself; returns the exit code (or -signal).
+  int wait_for_exit() {
+    REQUIRE(pid_ > 0);
     exit_code_ = reliability::wait_for(pid_);
     pid_ = -1;
     return exit_code_;
