@@ -1,5 +1,5 @@
 # Bash completion for the ihd tools (ihd_train, ihd_predict, ihd_eval, ihd_embed, ihd_prepare,
-# ihd_synth). Nothing here lists a flag: each tool prints its own flag table with the hidden
+# ihd_synth, ihd_serve). Nothing here lists a flag: each tool prints its own flag table with the hidden
 # `--complete-flags` (apps/pipeline/flags.h: one line per flag, tab-separated: the flag, its
 # placeholder, its choices), so completion always matches the binary being completed.
 #   - after a flag that takes one of a few words (--arch, --labels...), those words;
@@ -47,4 +47,4 @@ _ihd_complete() {
   COMPREPLY=()
 }
 
-complete -F _ihd_complete ihd_train ihd_predict ihd_eval ihd_embed ihd_prepare ihd_synth
+complete -F _ihd_complete ihd_train ihd_predict ihd_eval ihd_embed ihd_prepare ihd_synth ihd_serve
