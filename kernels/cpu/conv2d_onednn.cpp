@@ -12,12 +12,18 @@
 //
 // Reordered arguments and scratchpads live in buffers that only grow, so steady-state training
 // allocates nothing here.
+//
+// Inference (conv2d_forward_fused) runs a forward-inference primitive with the bias and the
+// post-ops sum (the residual, pre-loaded into the output) and eltwise ReLU, on weights reordered
+// once by onednn_prepare_weights into the layout that primitive wants; a header before them names
+// that layout, so a mismatch is caught (and reordered) rather than misread.
 #include "kernels/cpu/conv2d_onednn.h"
 
 #include <omp.h>
 
 #include <array>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <oneapi/dnnl/dnnl.hpp>
@@ -26,6 +32,8 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include "common/error.h"
 
 namespace ihd::kernels::cpu {
 namespace {
@@ -87,6 +95,15 @@ struct Convolution {
   std::optional<Step> backward_data, backward_weight;
 };
 
+// A forward-inference convolution with its bias and post-ops, and the reorders of its activations
+// between our NHWC and its layout (Winograd's blocked one) where they differ.
+struct FusedConvolution {
+  Layouts layouts;
+  dnnl::convolution_forward::primitive_desc pd;
+  dnnl::convolution_forward primitive;
+  std::optional<dnnl::reorder> x_in, residual_in, y_out;
+};
+
 struct Context {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
@@ -97,6 +114,7 @@ struct Context {
   }();
   // Null where oneDNN has no implementation for the geometry.
   std::map<std::array<int, 11>, std::unique_ptr<Convolution>> convolutions;
+  std::map<std::array<int, 12>, std::unique_ptr<FusedConvolution>> fused;
   std::array<GrowingBuffer, 4> arguments;  // one per reordered argument of a step
   GrowingBuffer scratchpad;
 };
@@ -262,7 +280,163 @@ void run(const Step& step, const std::unordered_map<int, const float*>& pointers
   c.stream.wait();
 }
 
+// The prepared weights' header: the oneDNN layout of the weights after it (a plain C struct).
+constexpr std::size_t kPreparedHeaderBytes = (sizeof(dnnl_memory_desc_t) + 63) / 64 * 64;
+
+std::unique_ptr<FusedConvolution> build_fused_with(const Layouts& l, bool residual, bool relu,
+                                                   Context& c) {
+  dnnl::post_ops post_ops;
+  if (residual) post_ops.append_sum(1.0f);
+  if (relu) post_ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  attr.set_post_ops(post_ops);
+  auto f = std::make_unique<FusedConvolution>();
+  f->layouts = l;
+  f->pd = require_optimised(dnnl::convolution_forward::primitive_desc(
+      dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, l.algorithm, l.any_x,
+                                      l.any_w, l.bias, l.any_y, l.strides, l.padding_left,
+                                      l.padding_right),
+      attr, c.engine));
+  f->primitive = dnnl::convolution_forward(f->pd);
+  if (f->pd.src_desc() != l.x) f->x_in = dnnl::reorder({c.engine, l.x, c.engine, f->pd.src_desc()});
+  if (f->pd.dst_desc() != l.y) {
+    f->y_out = dnnl::reorder({c.engine, f->pd.dst_desc(), c.engine, l.y});
+    if (residual) f->residual_in = dnnl::reorder({c.engine, l.y, c.engine, f->pd.dst_desc()});
+  }
+  return f;
+}
+
+// Winograd where it pays and takes the post-ops, else direct; null if oneDNN cannot run it.
+FusedConvolution* find_or_build_fused(const Conv2dGeometry& g, bool residual, bool relu) {
+  Context& c = context();
+  const std::array<int, 12> key{g.batch,        g.in_height,    g.in_width,
+                                g.in_channels,  g.out_channels, g.kernel_height,
+                                g.kernel_width, g.stride,       g.padding,
+                                int{residual},  int{relu},      omp_get_max_threads()};
+  auto found = c.fused.find(key);
+  if (found != c.fused.end()) return found->second.get();
+  std::unique_ptr<FusedConvolution> built;
+  for (const bool winograd : {true, false}) {
+    if (built || (winograd && !prefers_winograd(g))) continue;
+    try {
+      built = build_fused_with(layouts_of(g, true, winograd), residual, relu, c);
+    } catch (const dnnl::error&) {
+      // No such kernel for this machine, shape or post-ops: the next choice.
+    }
+  }
+  return c.fused.emplace(key, std::move(built)).first->second.get();
+}
+
+// The layout weights are prepared in: the fused primitive's without post-ops, else plain OHWI.
+memory::desc prepared_layout(const Conv2dGeometry& g) {
+  const FusedConvolution* f = find_or_build_fused(g, false, false);
+  return f ? f->pd.weights_desc() : layouts_of(g, true, false).w;
+}
+
+memory::desc layout_of_prepared(const void* prepared) {
+  dnnl_memory_desc_t layout;
+  std::memcpy(&layout, prepared, sizeof(layout));
+  return memory::desc(layout);
+}
+
+// Prepared weights in the layout `wanted`: their own bytes when it is theirs, else a reorder into
+// `buffer` (weights prepared for another geometry, or a primitive whose post-ops chose another
+// kernel). oneDNN cannot reorder every layout into every other (Winograd's out of theirs).
+void* prepared_weights_as(const memory::desc& wanted, const void* prepared, GrowingBuffer& buffer,
+                          Context& c) {
+  const memory::desc have = layout_of_prepared(prepared);
+  void* body = const_cast<char*>(static_cast<const char*>(prepared) + kPreparedHeaderBytes);
+  if (have == wanted) return body;
+  std::optional<dnnl::reorder> reorder;
+  try {
+    reorder = dnnl::reorder({c.engine, have, c.engine, wanted});
+  } catch (const dnnl::error&) {
+    throw Error(
+        "conv2d_forward_fused: the weights were prepared for another geometry, in a layout oneDNN "
+        "cannot reorder into this one's: prepare them for this geometry");
+  }
+  void* target = buffer.get(wanted.get_size());
+  memory source(have, c.engine, body), destination(wanted, c.engine, target);
+  reorder->execute(c.stream, source, destination);
+  c.stream.wait();
+  return target;
+}
+
 }  // namespace
+
+std::size_t onednn_prepared_weights_bytes(const Conv2dGeometry& g) {
+  return kPreparedHeaderBytes + prepared_layout(g).get_size();
+}
+
+void onednn_prepare_weights(const Conv2dGeometry& g, const float* w, void* prepared) {
+  Context& c = context();
+  const memory::desc layout = prepared_layout(g);
+  std::memcpy(prepared, &layout.data, sizeof(layout.data));
+  void* body = static_cast<char*>(prepared) + kPreparedHeaderBytes;
+  const memory::desc ours = layouts_of(g, true, false).w;
+  if (layout == ours) {
+    std::memcpy(body, w, ours.get_size());
+    return;
+  }
+  memory source(ours, c.engine, const_cast<float*>(w)), destination(layout, c.engine, body);
+  try {
+    dnnl::reorder({c.engine, ours, c.engine, layout}).execute(c.stream, source, destination);
+  } catch (const dnnl::error&) {
+    // Winograd's inference layout (the weights transformed once) is reached from OIHW only.
+    const memory::desc oihw(ours.dims(), kF32, Tag::oihw);
+    memory plain(oihw, c.engine, c.arguments[0].get(oihw.get_size()));
+    dnnl::reorder({c.engine, ours, c.engine, oihw}).execute(c.stream, source, plain);
+    dnnl::reorder({c.engine, oihw, c.engine, layout}).execute(c.stream, plain, destination);
+  }
+  c.stream.wait();
+}
+
+const float* onednn_prepared_as_ohwi(const Conv2dGeometry& g, const void* prepared) {
+  Context& c = context();
+  return static_cast<const float*>(
+      prepared_weights_as(layouts_of(g, true, false).w, prepared, c.arguments[0], c));
+}
+
+bool onednn_conv2d_forward_fused(const Conv2dGeometry& g, const float* x, const void* prepared_w,
+                                 const float* bias, const float* residual, bool relu, float* y) {
+  FusedConvolution* f = find_or_build_fused(g, residual != nullptr, relu);
+  if (!f) return false;
+  Context& c = context();
+  const Layouts& l = f->layouts;
+  memory x_ours(l.x, c.engine, const_cast<float*>(x));
+  memory y_ours(l.y, c.engine, y);
+  memory src = x_ours, dst = y_ours;
+  if (f->x_in) {
+    src = memory(f->pd.src_desc(), c.engine, c.arguments[1].get(f->pd.src_desc().get_size()));
+    f->x_in->execute(c.stream, x_ours, src);
+  }
+  if (f->y_out) {
+    dst = memory(f->pd.dst_desc(), c.engine, c.arguments[2].get(f->pd.dst_desc().get_size()));
+  }
+  if (residual) {
+    // The sum post-op adds what the output holds: the residual, in the primitive's layout.
+    memory residual_ours(l.y, c.engine, const_cast<float*>(residual));
+    if (f->residual_in) {
+      f->residual_in->execute(c.stream, residual_ours, dst);
+    } else {
+      std::memcpy(y, residual, l.y.get_size());
+    }
+  }
+  memory weights(f->pd.weights_desc(), c.engine,
+                 prepared_weights_as(f->pd.weights_desc(), prepared_w, c.arguments[3], c));
+  f->primitive.execute(
+      c.stream,
+      {{DNNL_ARG_SRC, src},
+       {DNNL_ARG_WEIGHTS, weights},
+       {DNNL_ARG_BIAS, memory(l.bias, c.engine, const_cast<float*>(bias))},
+       {DNNL_ARG_DST, dst},
+       {DNNL_ARG_SCRATCHPAD, memory(f->pd.scratchpad_desc(), c.engine,
+                                    c.scratchpad.get(f->pd.scratchpad_desc().get_size()))}});
+  if (f->y_out) f->y_out->execute(c.stream, dst, y_ours);
+  c.stream.wait();
+  return true;
+}
 
 bool onednn_conv2d_forward(const Conv2dGeometry& g, const float* x, const float* w,
                            const float* bias, float* y) {
