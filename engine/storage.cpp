@@ -2,6 +2,7 @@
 // exact (rounded) size and handed out again for the next request of that size.
 #include "engine/storage.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -128,8 +129,19 @@ void* allocate(std::size_t bytes, Device device) {
 
 }  // namespace
 
+namespace {
+uint64_t next_version() {
+  static std::atomic<uint64_t> counter{0};
+  return ++counter;
+}
+}  // namespace
+
 Storage::Storage(std::size_t bytes, Device device)
-    : data_(allocate(bytes, device)), bytes_(bytes), device_(device) {}
+    : data_(allocate(bytes, device)), version_(next_version()), bytes_(bytes), device_(device) {}
+
+void Storage::mark_modified() {
+  version_ = next_version();
+}
 
 Storage::~Storage() {
   allocator_for(device_).release(data_, bytes_);

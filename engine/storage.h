@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 
 #include "engine/device.h"
@@ -21,9 +22,15 @@ class Storage {
   void* data() const { return data_; }
   std::size_t bytes() const { return bytes_; }
   Device device() const { return device_; }
+  // A stamp that changes whenever values are written into this block in place (mark_modified),
+  // drawn from one counter for all blocks, so no two blocks, nor two states of one, share a stamp:
+  // what is derived from the values (folded inference weights) keeps the stamp it was made from.
+  uint64_t version() const { return version_; }
+  void mark_modified();
 
  private:
   void* data_ = nullptr;
+  uint64_t version_;
   std::size_t bytes_ = 0;
   Device device_;
 };

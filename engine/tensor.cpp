@@ -117,10 +117,22 @@ void Tensor::copy_from(const Tensor& source) {
             source.shape().to_string(), " ", dtype_name(source.dtype()), " into ",
             shape().to_string(), " ", dtype_name(dtype()));
   copy_bytes(raw_data(), device(), source.raw_data(), source.device(), bytes());
+  mark_modified();
 }
 
 void Tensor::fill(float value) {
   IHD_ON_DEVICE(device(), fill, numel(), value, data());
+  mark_modified();
+}
+
+uint64_t Tensor::version() const {
+  IHD_CHECK(defined(), "version of an undefined tensor");
+  return impl_->storage->version();
+}
+
+void Tensor::mark_modified() const {
+  IHD_CHECK(defined(), "mark_modified on an undefined tensor");
+  impl_->storage->mark_modified();
 }
 
 Tensor Tensor::view(Shape new_shape) const {

@@ -59,6 +59,11 @@ class Tensor {
   // Copies the values of `source` (same shape and dtype, any device) into this tensor.
   void copy_from(const Tensor& source);
   void fill(float value);
+  // The storage's version stamp (storage.h). copy_from, fill, the optimizers' steps, batch norm's
+  // running update and the random fills advance it; code that writes an existing tensor's values
+  // through data() must call mark_modified() so that what was derived from them is remade.
+  uint64_t version() const;
+  void mark_modified() const;
 
   // A view of the same storage with another shape (same numel), outside autograd.
   Tensor view(Shape shape) const;

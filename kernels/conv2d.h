@@ -5,6 +5,8 @@
 // and direction chosen once (cudnnFind) and cached. All meet this contract.
 #pragma once
 
+#include <cstddef>
+
 #include "kernels/backend.h"
 #include "kernels/bfloat16.h"
 #include "kernels/geometry.h"
@@ -23,6 +25,25 @@ void conv2d_backward_data(const Conv2dGeometry& geometry, const float* dy, const
 template <Backend B>
 void conv2d_backward_weight(const Conv2dGeometry& geometry, const float* x, const float* dy,
                             float* dw, float* dbias);
+
+// Inference with weights prepared once (the engine's folded batch norm: engine/ops.h). The
+// prepared form is opaque to callers: conv2d_prepare_weights writes w[O,KH,KW,C] into `prepared`
+// (the `bytes` that conv2d_prepared_weights_bytes sets; 64-byte alignment reads fastest) in the
+// layout this backend's forward reads fastest for the geometry (a oneDNN blocked layout, named in a
+// header; OHWI as it is elsewhere). conv2d_forward_fused takes weights prepared for its own
+// geometry (the layout may depend on the batch and map size: the CPU checks the header, reorders
+// where oneDNN can and throws ihd::Error where it cannot) and never reorders those; prepare again
+// when w changes.
+template <Backend B>
+void conv2d_prepared_weights_bytes(const Conv2dGeometry& geometry, std::size_t* bytes);
+template <Backend B>
+void conv2d_prepare_weights(const Conv2dGeometry& geometry, const float* w, void* prepared);
+// y = conv(x, w) + bias[O] (+ residual[N,OH,OW,O] when not null), then max(0, .) when relu: one
+// pass where the backend fuses them (oneDNN post-ops: sum, eltwise_relu), else the convolution
+// with its bias followed by the add and the ReLU in place. y aliases neither x nor residual.
+template <Backend B>
+void conv2d_forward_fused(const Conv2dGeometry& geometry, const float* x, const void* prepared_w,
+                          const float* bias, const float* residual, bool relu, float* y);
 
 // bfloat16 operands and results, products accumulated in float32 (tensor cores on the GPU), each
 // output rounded once. No bias: ResNet's convolutions have none.

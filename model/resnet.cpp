@@ -86,10 +86,15 @@ int feature_channels(const ResNetConfig& config) {
 Projection::Projection(int in_channels, int out_channels, int stride, Random& generator) {
   conv = register_module("0", kaiming_conv(in_channels, out_channels, 1, stride, generator));
   bn = register_module("1", std::make_shared<BatchNorm2d>(out_channels));
+  fold = std::make_unique<ConvBatchNormFold>(*conv, *bn);
 }
 
 Tensor Projection::forward(const Tensor& x) const {
-  return bn->forward(conv->forward(x));
+  return fold->forward(x);
+}
+
+void Projection::clear_folds() const {
+  fold->clear();
 }
 
 BasicBlock::BasicBlock(int in_channels, int width, int stride, bool zero_init_residual,
@@ -101,12 +106,19 @@ BasicBlock::BasicBlock(int in_channels, int width, int stride, bool zero_init_re
   if (zero_init_residual) bn2->weight.fill(0.0f);
   downsample = projection_if_needed(in_channels, width, stride, generator);
   if (downsample) register_module("downsample", downsample);
+  fold1 = std::make_unique<ConvBatchNormFold>(*conv1, *bn1);
+  fold2 = std::make_unique<ConvBatchNormFold>(*conv2, *bn2);
 }
 
 Tensor BasicBlock::forward(const Tensor& x) const {
   const Tensor shortcut = downsample ? downsample->forward(x) : x;
-  const Tensor out = bn1->forward(conv1->forward(x), /*relu=*/true);
-  return bn2->forward(conv2->forward(out), /*relu=*/true, shortcut);
+  const Tensor out = fold1->forward(x, /*relu=*/true);
+  return fold2->forward(out, /*relu=*/true, shortcut);
+}
+
+void BasicBlock::clear_folds() const {
+  for (const auto* fold : {fold1.get(), fold2.get()}) fold->clear();
+  if (downsample) downsample->clear_folds();
 }
 
 Bottleneck::Bottleneck(int in_channels, int width, int stride, bool zero_init_residual,
@@ -121,13 +133,21 @@ Bottleneck::Bottleneck(int in_channels, int width, int stride, bool zero_init_re
   if (zero_init_residual) bn3->weight.fill(0.0f);
   downsample = projection_if_needed(in_channels, out_channels, stride, generator);
   if (downsample) register_module("downsample", downsample);
+  fold1 = std::make_unique<ConvBatchNormFold>(*conv1, *bn1);
+  fold2 = std::make_unique<ConvBatchNormFold>(*conv2, *bn2);
+  fold3 = std::make_unique<ConvBatchNormFold>(*conv3, *bn3);
 }
 
 Tensor Bottleneck::forward(const Tensor& x) const {
   const Tensor shortcut = downsample ? downsample->forward(x) : x;
-  Tensor out = bn1->forward(conv1->forward(x), /*relu=*/true);
-  out = bn2->forward(conv2->forward(out), /*relu=*/true);
-  return bn3->forward(conv3->forward(out), /*relu=*/true, shortcut);
+  Tensor out = fold1->forward(x, /*relu=*/true);
+  out = fold2->forward(out, /*relu=*/true);
+  return fold3->forward(out, /*relu=*/true, shortcut);
+}
+
+void Bottleneck::clear_folds() const {
+  for (const auto* fold : {fold1.get(), fold2.get(), fold3.get()}) fold->clear();
+  if (downsample) downsample->clear_folds();
 }
 
 void Stage::append(std::shared_ptr<ResidualBlock> block) {
@@ -161,6 +181,7 @@ ResNet::ResNet(const ResNetConfig& config) : config_(config) {
   conv1 = register_module("conv1",
                           kaiming_conv(config.input_channels, stem_width(config), 7, 2, generator));
   bn1 = register_module("bn1", std::make_shared<BatchNorm2d>(stem_width(config)));
+  stem_fold = std::make_unique<ConvBatchNormFold>(*conv1, *bn1);
 
   int channels = stem_width(config);
   for (int s = 0; s < 4; ++s) {
@@ -192,7 +213,7 @@ Tensor ResNet::feature_map(const Tensor& images) const {
   IHD_CHECK(images.rank() == 4 && images.size(3) == config_.input_channels,
             "ResNet: expected images [N, H, W, ", config_.input_channels, "], got ",
             images.shape().to_string());
-  Tensor x = bn1->forward(conv1->forward(images), /*relu=*/true);
+  Tensor x = stem_fold->forward(images, /*relu=*/true);
   x = max_pool2d(x, {.kernel = 3, .stride = 2, .padding = 1});
   for (const auto& stage : stages) x = stage->forward(x);
   return x;
@@ -228,6 +249,10 @@ void ResNet::freeze_backbone(bool frozen) {
 void ResNet::train(bool training) {
   Module::train(training);
   set_backbone_mode();
+  stem_fold->clear();
+  for (const auto& stage : stages) {
+    for (const auto& block : stage->blocks) block->clear_folds();
+  }
 }
 
 std::vector<NamedTensor> ResNet::trainable_parameters() const {

@@ -9,6 +9,11 @@
 //
 // Each block ends in the engine's fused batch norm y = relu(bn(x) + shortcut), the tail that the
 // CUDA backend runs as one kernel. Activations are NHWC: images come in as [N, H, W, channels].
+// In evaluation without gradients (prediction, validation) every conv + BN (+ shortcut add)
+// (+ ReLU) runs as one convolution with the batch norm folded into its weights
+// (engine/conv_batch_norm_fold.h); train() drops the folded weights, and any change of a
+// parameter or running statistic remakes them. The folds refer to the layers they were built
+// with: replace a layer's tensors' values, never the layer.
 #pragma once
 
 #include <array>
@@ -16,6 +21,7 @@
 #include <memory>
 #include <vector>
 
+#include "engine/conv_batch_norm_fold.h"
 #include "engine/layers.h"
 #include "engine/module.h"
 
@@ -54,6 +60,8 @@ int feature_channels(const ResNetConfig& config);
 class ResidualBlock : public Module {
  public:
   virtual Tensor forward(const Tensor& x) const = 0;
+  // Drops the folded weights of its conv + BN pairs (ConvBatchNormFold::clear).
+  virtual void clear_folds() const = 0;
 };
 
 // The projection shortcut where the shape changes: 1x1 conv (with the block's stride) + BN.
@@ -62,29 +70,35 @@ class Projection : public Module {
  public:
   Projection(int in_channels, int out_channels, int stride, Random& generator);
   Tensor forward(const Tensor& x) const;
+  void clear_folds() const;
 
   std::shared_ptr<Conv2d> conv;
   std::shared_ptr<BatchNorm2d> bn;
+  std::unique_ptr<ConvBatchNormFold> fold;
 };
 
 class BasicBlock : public ResidualBlock {
  public:
   BasicBlock(int in_channels, int width, int stride, bool zero_init_residual, Random& generator);
   Tensor forward(const Tensor& x) const override;
+  void clear_folds() const override;
 
   std::shared_ptr<Conv2d> conv1, conv2;
   std::shared_ptr<BatchNorm2d> bn1, bn2;
   std::shared_ptr<Projection> downsample;  // null when the shapes already match
+  std::unique_ptr<ConvBatchNormFold> fold1, fold2;
 };
 
 class Bottleneck : public ResidualBlock {
  public:
   Bottleneck(int in_channels, int width, int stride, bool zero_init_residual, Random& generator);
   Tensor forward(const Tensor& x) const override;
+  void clear_folds() const override;
 
   std::shared_ptr<Conv2d> conv1, conv2, conv3;
   std::shared_ptr<BatchNorm2d> bn1, bn2, bn3;
   std::shared_ptr<Projection> downsample;
+  std::unique_ptr<ConvBatchNormFold> fold1, fold2, fold3;
 };
 
 // A stage (layer1 ... layer4): blocks named "0", "1", ... run in sequence.
@@ -132,6 +146,7 @@ class ResNet : public Module {
 
   std::shared_ptr<Conv2d> conv1;
   std::shared_ptr<BatchNorm2d> bn1;
+  std::unique_ptr<ConvBatchNormFold> stem_fold;  // conv1 + bn1
   std::array<std::shared_ptr<Stage>, 4> stages;  // layer1 ... layer4
   std::shared_ptr<Linear> fc;                    // the linear head, or null
   std::shared_ptr<MlpHead> mlp_fc;               // the MLP head (also named fc), or null

@@ -103,6 +103,8 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
       IHD_ON_DEVICE(device, batch_norm_update_running, total_rows, channels, mean.data(),
                     invstd.data(), options.eps, options.momentum, running_mean.data(),
                     running_var.data());
+      running_mean.mark_modified();
+      running_var.mark_modified();
     }
     Tensor y = Tensor::empty(x.shape(), device, x.dtype());
     IHD_ON_DEVICE(device, batch_norm_apply, rows, channels, typed_data<T>(x), mean.data(),

@@ -10,28 +10,27 @@
 namespace ihd {
 namespace {
 
-kernels::Conv2dGeometry geometry_of(const Tensor& x, const Tensor& weight, const Tensor& bias,
+kernels::Conv2dGeometry geometry_of(const Shape& x, const Shape& weight, const Tensor& bias,
                                     Conv2dOptions options) {
-  IHD_CHECK(x.rank() == 4, "conv2d: input must be NHWC, got shape ", x.shape().to_string());
-  IHD_CHECK(weight.rank() == 4, "conv2d: weight must be OHWI, got shape ",
-            weight.shape().to_string());
-  IHD_CHECK(weight.size(3) == x.size(3), "conv2d: input has ", x.size(3),
-            " channels but the weight expects ", weight.size(3));
-  IHD_CHECK(!bias.defined() || bias.shape() == Shape{weight.size(0)},
-            "conv2d: bias must have shape [", weight.size(0), "]");
+  IHD_CHECK(x.rank() == 4, "conv2d: input must be NHWC, got shape ", x.to_string());
+  IHD_CHECK(weight.rank() == 4, "conv2d: weight must be OHWI, got shape ", weight.to_string());
+  IHD_CHECK(weight[3] == x[3], "conv2d: input has ", x[3], " channels but the weight expects ",
+            weight[3]);
+  IHD_CHECK(!bias.defined() || bias.shape() == Shape{weight[0]}, "conv2d: bias must have shape [",
+            weight[0], "]");
   IHD_CHECK(options.stride >= 1 && options.padding >= 0, "conv2d: bad stride or padding");
   kernels::Conv2dGeometry g;
-  g.batch = static_cast<int>(x.size(0));
-  g.in_height = static_cast<int>(x.size(1));
-  g.in_width = static_cast<int>(x.size(2));
-  g.in_channels = static_cast<int>(x.size(3));
-  g.out_channels = static_cast<int>(weight.size(0));
-  g.kernel_height = static_cast<int>(weight.size(1));
-  g.kernel_width = static_cast<int>(weight.size(2));
+  g.batch = static_cast<int>(x[0]);
+  g.in_height = static_cast<int>(x[1]);
+  g.in_width = static_cast<int>(x[2]);
+  g.in_channels = static_cast<int>(x[3]);
+  g.out_channels = static_cast<int>(weight[0]);
+  g.kernel_height = static_cast<int>(weight[1]);
+  g.kernel_width = static_cast<int>(weight[2]);
   g.stride = options.stride;
   g.padding = options.padding;
   IHD_CHECK(g.out_height() >= 1 && g.out_width() >= 1, "conv2d: kernel ", g.kernel_height, "x",
-            g.kernel_width, " does not fit input ", x.shape().to_string());
+            g.kernel_width, " does not fit input ", x.to_string());
   return g;
 }
 
@@ -90,12 +89,47 @@ Tensor convolve_bfloat16(const kernels::Conv2dGeometry& g, const Tensor& x, cons
 }  // namespace
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dOptions options) {
-  const kernels::Conv2dGeometry g = geometry_of(x, weight, bias, options);
+  const kernels::Conv2dGeometry g = geometry_of(x.shape(), weight.shape(), bias, options);
   if (x.dtype() == DType::bf16 || autocast_dtype() == DType::bf16) {
     IHD_CHECK(!bias.defined(), "conv2d: a bfloat16 convolution takes no bias (ResNet's have none)");
     return convolve_bfloat16(g, cast(x, DType::bf16), cast(weight, DType::bf16));
   }
   return convolve_float32(g, x, weight, bias);
+}
+
+PreparedConv2d prepare_conv2d(const Tensor& weight, const Shape& input_shape,
+                              Conv2dOptions options) {
+  IHD_CHECK(weight.dtype() == DType::f32, "prepare_conv2d: float32 weights only, got ",
+            dtype_name(weight.dtype()));
+  const kernels::Conv2dGeometry g = geometry_of(input_shape, weight.shape(), Tensor(), options);
+  std::size_t bytes = 0;
+  IHD_ON_DEVICE(weight.device(), conv2d_prepared_weights_bytes, g, &bytes);
+  PreparedConv2d prepared{
+      .weights = Tensor::empty(Shape{static_cast<int64_t>((bytes + 3) / 4)}, weight.device()),
+      .weight_shape = weight.shape(),
+      .input_shape = input_shape,
+      .options = options};
+  IHD_ON_DEVICE(weight.device(), conv2d_prepare_weights, g, weight.data(),
+                prepared.weights.raw_data());
+  return prepared;
+}
+
+Tensor conv2d_fused(const Tensor& x, const PreparedConv2d& prepared, const Tensor& bias,
+                    const Tensor& residual, bool relu) {
+  IHD_CHECK(x.shape() == prepared.input_shape, "conv2d_fused: input ", x.shape().to_string(),
+            " but the weights were prepared for ", prepared.input_shape.to_string());
+  IHD_CHECK(x.dtype() == DType::f32, "conv2d_fused: float32 input only, got ",
+            dtype_name(x.dtype()));
+  IHD_CHECK(bias.defined(), "conv2d_fused: the bias is required");
+  const kernels::Conv2dGeometry g =
+      geometry_of(x.shape(), prepared.weight_shape, bias, prepared.options);
+  const Shape y_shape = output_shape(g);
+  IHD_CHECK(!residual.defined() || (residual.shape() == y_shape && residual.dtype() == DType::f32),
+            "conv2d_fused: residual must be float32 ", y_shape.to_string());
+  Tensor y = Tensor::empty(y_shape, x.device());
+  IHD_ON_DEVICE(x.device(), conv2d_forward_fused, g, x.data(), prepared.weights.raw_data(),
+                bias.data(), residual.defined() ? residual.data() : nullptr, relu, y.data());
+  return y;
 }
 
 }  // namespace ihd

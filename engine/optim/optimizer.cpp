@@ -48,6 +48,7 @@ Optimizer::StepParameters Optimizer::parameters_with_grad() const {
     kernels::ParameterSlice slice;
     slice.n = parameter.numel();
     slice.param = parameter.data();
+    parameter.mark_modified();  // the step writes it
     slice.grad = grad.data();
     step.indices.push_back(i);
     step.grads.push_back(std::move(grad));

@@ -12,12 +12,18 @@
 //
 // Reordered arguments and scratchpads live in buffers that only grow, so steady-state training
 // allocates nothing here.
+//
+// Inference (conv2d_forward_fused) runs a forward-inference primitive with the bias and the
+// post-ops sum (the residual, pre-loaded into the output) and eltwise ReLU, on weights reordered
+// once by onednn_prepare_weights into the layout that primitive wants; a header before them names
+// that layout, so a mismatch is caught (and reordered) rather than misread.
 #include "kernels/cpu/conv2d_onednn.h"
 
 #include <omp.h>
 
 #include <array>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <oneapi/dnnl/dnnl.hpp>
@@ -27,12 +33,15 @@
 #include <utility>
 #include <vector>
 
+#include "common/error.h"
+
 namespace ihd::kernels::cpu {
 namespace {
 
 using dnnl::memory;
 using Tag = memory::format_tag;
 constexpr auto kF32 = memory::data_type::f32;
+constexpr auto kBF16 = memory::data_type::bf16;
 // Winograd wins over direct from 12x12 output maps up at batch 16 (ResNet-50 layers 1-3).
 constexpr int kWinogradMinPixels = 12 * 12;
 
@@ -87,6 +96,15 @@ struct Convolution {
   std::optional<Step> backward_data, backward_weight;
 };
 
+// A forward-inference convolution with its bias and post-ops, and the reorders of its activations
+// between our NHWC and its layout (Winograd's blocked one) where they differ.
+struct FusedConvolution {
+  Layouts layouts;
+  dnnl::convolution_forward::primitive_desc pd;
+  dnnl::convolution_forward primitive;
+  std::optional<dnnl::reorder> x_in, residual_in, y_out;
+};
+
 struct Context {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
@@ -96,7 +114,8 @@ struct Context {
     return a;
   }();
   // Null where oneDNN has no implementation for the geometry.
-  std::map<std::array<int, 11>, std::unique_ptr<Convolution>> convolutions;
+  std::map<std::array<int, 12>, std::unique_ptr<Convolution>> convolutions;
+  std::map<std::array<int, 12>, std::unique_ptr<FusedConvolution>> fused;
   std::array<GrowingBuffer, 4> arguments;  // one per reordered argument of a step
   GrowingBuffer scratchpad;
 };
@@ -126,19 +145,21 @@ const PrimitiveDesc& require_optimised(const PrimitiveDesc& pd) {
   return pd;
 }
 
-Layouts layouts_of(const Conv2dGeometry& g, bool has_bias, bool winograd) {
+// `type`: of the activations and weights (float32 or bfloat16); a bias is float32.
+Layouts layouts_of(const Conv2dGeometry& g, bool has_bias, bool winograd,
+                   memory::data_type type = kF32) {
   const memory::dims x_dims{g.batch, g.in_channels, g.in_height, g.in_width};
   const memory::dims y_dims{g.batch, g.out_channels, g.out_height(), g.out_width()};
   const memory::dims w_dims{g.out_channels, g.in_channels, g.kernel_height, g.kernel_width};
   const Tag activations = winograd ? Tag::any : Tag::nhwc;
   return Layouts{
-      .x = memory::desc(x_dims, kF32, Tag::nhwc),
-      .y = memory::desc(y_dims, kF32, Tag::nhwc),
-      .w = memory::desc(w_dims, kF32, Tag::ohwi),
+      .x = memory::desc(x_dims, type, Tag::nhwc),
+      .y = memory::desc(y_dims, type, Tag::nhwc),
+      .w = memory::desc(w_dims, type, Tag::ohwi),
       .bias = has_bias ? memory::desc({g.out_channels}, kF32, Tag::x) : memory::desc(),
-      .any_x = memory::desc(x_dims, kF32, activations),
-      .any_y = memory::desc(y_dims, kF32, activations),
-      .any_w = memory::desc(w_dims, kF32, Tag::any),
+      .any_x = memory::desc(x_dims, type, activations),
+      .any_y = memory::desc(y_dims, type, activations),
+      .any_w = memory::desc(w_dims, type, Tag::any),
       .strides = {g.stride, g.stride},
       .padding_left = {g.padding, g.padding},
       // The right padding that yields exactly our output size (the floor in out_height() may
@@ -176,16 +197,17 @@ bool prefers_winograd(const Conv2dGeometry& g) {
 }
 
 // Winograd where it pays and exists, else direct; null if oneDNN cannot run the geometry.
-std::unique_ptr<Convolution> build(const Conv2dGeometry& g, bool has_bias, Context& c) {
+std::unique_ptr<Convolution> build(const Conv2dGeometry& g, bool has_bias, memory::data_type type,
+                                   Context& c) {
   if (prefers_winograd(g)) {
     try {
-      return build_with(layouts_of(g, has_bias, true), c);
+      return build_with(layouts_of(g, has_bias, true, type), c);
     } catch (const dnnl::error&) {
       // No Winograd kernel for this machine or shape: the direct one below.
     }
   }
   try {
-    return build_with(layouts_of(g, has_bias, false), c);
+    return build_with(layouts_of(g, has_bias, false, type), c);
   } catch (const dnnl::error&) {
     return nullptr;
   }
@@ -223,25 +245,34 @@ Step build_backward_weight(const Convolution& conv, Context& c) {
 }
 
 // The cached primitives for this geometry, or null if oneDNN cannot run it.
-Convolution* find_or_build(const Conv2dGeometry& g, bool has_bias) {
+Convolution* find_or_build(const Conv2dGeometry& g, bool has_bias, memory::data_type type) {
   Context& c = context();
-  const std::array<int, 11> key{
-      g.batch,        g.in_height, g.in_width, g.in_channels, g.out_channels,       g.kernel_height,
-      g.kernel_width, g.stride,    g.padding,  int{has_bias}, omp_get_max_threads()};
+  const std::array<int, 12> key{g.batch,
+                                g.in_height,
+                                g.in_width,
+                                g.in_channels,
+                                g.out_channels,
+                                g.kernel_height,
+                                g.kernel_width,
+                                g.stride,
+                                g.padding,
+                                int{has_bias},
+                                static_cast<int>(type),
+                                omp_get_max_threads()};
   auto found = c.convolutions.find(key);
   if (found == c.convolutions.end())
-    found = c.convolutions.emplace(key, build(g, has_bias, c)).first;
+    found = c.convolutions.emplace(key, build(g, has_bias, type, c)).first;
   return found->second.get();
 }
 
 // Runs a step on our tensors (argument id -> pointer): inputs are reordered into the step's
 // layouts before it, outputs out of them after it.
-void run(const Step& step, const std::unordered_map<int, const float*>& pointers, Context& c) {
+void run(const Step& step, const std::unordered_map<int, const void*>& pointers, Context& c) {
   std::unordered_map<int, memory> arguments;
   std::vector<std::pair<const Argument*, memory>> outputs_to_reorder;
   std::size_t buffer = 0;
   for (const Argument& a : step.arguments) {
-    memory ours(a.ours, c.engine, const_cast<float*>(pointers.at(a.id)));
+    memory ours(a.ours, c.engine, const_cast<void*>(pointers.at(a.id)));
     if (!a.reorder) {
       arguments.emplace(a.id, ours);
       continue;
@@ -262,11 +293,171 @@ void run(const Step& step, const std::unordered_map<int, const float*>& pointers
   c.stream.wait();
 }
 
+// The prepared weights' header: the oneDNN layout of the weights after it (a plain C struct).
+constexpr std::size_t kPreparedHeaderBytes = (sizeof(dnnl_memory_desc_t) + 63) / 64 * 64;
+
+std::unique_ptr<FusedConvolution> build_fused_with(const Layouts& l, bool residual, bool relu,
+                                                   Context& c) {
+  dnnl::post_ops post_ops;
+  if (residual) post_ops.append_sum(1.0f);
+  if (relu) post_ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  attr.set_post_ops(post_ops);
+  auto f = std::make_unique<FusedConvolution>();
+  f->layouts = l;
+  f->pd = require_optimised(dnnl::convolution_forward::primitive_desc(
+      dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, l.algorithm, l.any_x,
+                                      l.any_w, l.bias, l.any_y, l.strides, l.padding_left,
+                                      l.padding_right),
+      attr, c.engine));
+  f->primitive = dnnl::convolution_forward(f->pd);
+  if (f->pd.src_desc() != l.x) f->x_in = dnnl::reorder({c.engine, l.x, c.engine, f->pd.src_desc()});
+  if (f->pd.dst_desc() != l.y) {
+    f->y_out = dnnl::reorder({c.engine, f->pd.dst_desc(), c.engine, l.y});
+    if (residual) f->residual_in = dnnl::reorder({c.engine, l.y, c.engine, f->pd.dst_desc()});
+  }
+  return f;
+}
+
+// Winograd where it pays and takes the post-ops, else direct; null if oneDNN cannot run it.
+FusedConvolution* find_or_build_fused(const Conv2dGeometry& g, bool residual, bool relu) {
+  Context& c = context();
+  const std::array<int, 12> key{g.batch,        g.in_height,    g.in_width,
+                                g.in_channels,  g.out_channels, g.kernel_height,
+                                g.kernel_width, g.stride,       g.padding,
+                                int{residual},  int{relu},      omp_get_max_threads()};
+  auto found = c.fused.find(key);
+  if (found != c.fused.end()) return found->second.get();
+  std::unique_ptr<FusedConvolution> built;
+  for (const bool winograd : {true, false}) {
+    if (built || (winograd && !prefers_winograd(g))) continue;
+    try {
+      built = build_fused_with(layouts_of(g, true, winograd), residual, relu, c);
+    } catch (const dnnl::error&) {
+      // No such kernel for this machine, shape or post-ops: the next choice.
+    }
+  }
+  return c.fused.emplace(key, std::move(built)).first->second.get();
+}
+
+// The layout weights are prepared in: the fused primitive's without post-ops, else plain OHWI.
+memory::desc prepared_layout(const Conv2dGeometry& g) {
+  const FusedConvolution* f = find_or_build_fused(g, false, false);
+  return f ? f->pd.weights_desc() : layouts_of(g, true, false).w;
+}
+
+memory::desc layout_of_prepared(const void* prepared) {
+  dnnl_memory_desc_t layout;
+  std::memcpy(&layout, prepared, sizeof(layout));
+  return memory::desc(layout);
+}
+
+// Prepared weights in the layout `wanted`: their own bytes when it is theirs, else a reorder into
+// `buffer` (weights prepared for another geometry, or a primitive whose post-ops chose another
+// kernel). oneDNN cannot reorder every layout into every other (Winograd's out of theirs).
+void* prepared_weights_as(const memory::desc& wanted, const void* prepared, GrowingBuffer& buffer,
+                          Context& c) {
+  const memory::desc have = layout_of_prepared(prepared);
+  void* body = const_cast<char*>(static_cast<const char*>(prepared) + kPreparedHeaderBytes);
+  if (have == wanted) return body;
+  std::optional<dnnl::reorder> reorder;
+  try {
+    reorder = dnnl::reorder({c.engine, have, c.engine, wanted});
+  } catch (const dnnl::error&) {
+    throw Error(
+        "conv2d_forward_fused: the weights were prepared for another geometry, in a layout oneDNN "
+        "cannot reorder into this one's: prepare them for this geometry");
+  }
+  void* target = buffer.get(wanted.get_size());
+  memory source(have, c.engine, body), destination(wanted, c.engine, target);
+  reorder->execute(c.stream, source, destination);
+  c.stream.wait();
+  return target;
+}
+
 }  // namespace
 
-bool onednn_conv2d_forward(const Conv2dGeometry& g, const float* x, const float* w,
-                           const float* bias, float* y) {
-  Convolution* conv = find_or_build(g, bias != nullptr);
+std::size_t onednn_prepared_weights_bytes(const Conv2dGeometry& g) {
+  return kPreparedHeaderBytes + prepared_layout(g).get_size();
+}
+
+void onednn_prepare_weights(const Conv2dGeometry& g, const float* w, void* prepared) {
+  Context& c = context();
+  const memory::desc layout = prepared_layout(g);
+  std::memcpy(prepared, &layout.data, sizeof(layout.data));
+  void* body = static_cast<char*>(prepared) + kPreparedHeaderBytes;
+  const memory::desc ours = layouts_of(g, true, false).w;
+  if (layout == ours) {
+    std::memcpy(body, w, ours.get_size());
+    return;
+  }
+  memory source(ours, c.engine, const_cast<float*>(w)), destination(layout, c.engine, body);
+  try {
+    dnnl::reorder({c.engine, ours, c.engine, layout}).execute(c.stream, source, destination);
+  } catch (const dnnl::error&) {
+    // Winograd's inference layout (the weights transformed once) is reached from OIHW only.
+    const memory::desc oihw(ours.dims(), kF32, Tag::oihw);
+    memory plain(oihw, c.engine, c.arguments[0].get(oihw.get_size()));
+    dnnl::reorder({c.engine, ours, c.engine, oihw}).execute(c.stream, source, plain);
+    dnnl::reorder({c.engine, oihw, c.engine, layout}).execute(c.stream, plain, destination);
+  }
+  c.stream.wait();
+}
+
+const float* onednn_prepared_as_ohwi(const Conv2dGeometry& g, const void* prepared) {
+  Context& c = context();
+  return static_cast<const float*>(
+      prepared_weights_as(layouts_of(g, true, false).w, prepared, c.arguments[0], c));
+}
+
+bool onednn_conv2d_forward_fused(const Conv2dGeometry& g, const float* x, const void* prepared_w,
+                                 const float* bias, const float* residual, bool relu, float* y) {
+  FusedConvolution* f = find_or_build_fused(g, residual != nullptr, relu);
+  if (!f) return false;
+  Context& c = context();
+  const Layouts& l = f->layouts;
+  memory x_ours(l.x, c.engine, const_cast<float*>(x));
+  memory y_ours(l.y, c.engine, y);
+  memory src = x_ours, dst = y_ours;
+  if (f->x_in) {
+    src = memory(f->pd.src_desc(), c.engine, c.arguments[1].get(f->pd.src_desc().get_size()));
+    f->x_in->execute(c.stream, x_ours, src);
+  }
+  if (f->y_out) {
+    dst = memory(f->pd.dst_desc(), c.engine, c.arguments[2].get(f->pd.dst_desc().get_size()));
+  }
+  if (residual) {
+    // The sum post-op adds what the output holds: the residual, in the primitive's layout.
+    memory residual_ours(l.y, c.engine, const_cast<float*>(residual));
+    if (f->residual_in) {
+      f->residual_in->execute(c.stream, residual_ours, dst);
+    } else {
+      std::memcpy(y, residual, l.y.get_size());
+    }
+  }
+  memory weights(f->pd.weights_desc(), c.engine,
+                 prepared_weights_as(f->pd.weights_desc(), prepared_w, c.arguments[3], c));
+  f->primitive.execute(
+      c.stream,
+      {{DNNL_ARG_SRC, src},
+       {DNNL_ARG_WEIGHTS, weights},
+       {DNNL_ARG_BIAS, memory(l.bias, c.engine, const_cast<float*>(bias))},
+       {DNNL_ARG_DST, dst},
+       {DNNL_ARG_SCRATCHPAD, memory(f->pd.scratchpad_desc(), c.engine,
+                                    c.scratchpad.get(f->pd.scratchpad_desc().get_size()))}});
+  if (f->y_out) f->y_out->execute(c.stream, dst, y_ours);
+  c.stream.wait();
+  return true;
+}
+
+namespace {
+
+// The three steps, for float32 (T float) and bfloat16 (T bfloat16, `type` bf16) operands.
+template <typename T>
+bool forward_as(memory::data_type type, const Conv2dGeometry& g, const T* x, const T* w,
+                const float* bias, T* y) {
+  Convolution* conv = find_or_build(g, bias != nullptr, type);
   if (!conv) return false;
   run(conv->forward,
       {{DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_BIAS, bias}, {DNNL_ARG_DST, y}},
@@ -274,9 +465,10 @@ bool onednn_conv2d_forward(const Conv2dGeometry& g, const float* x, const float*
   return true;
 }
 
-bool onednn_conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const float* w,
-                                 float* dx) {
-  Convolution* conv = find_or_build(g, false);
+template <typename T>
+bool backward_data_as(memory::data_type type, const Conv2dGeometry& g, const T* dy, const T* w,
+                      T* dx) {
+  Convolution* conv = find_or_build(g, false, type);
   if (!conv) return false;
   Context& c = context();
   if (!conv->backward_data) {
@@ -291,15 +483,16 @@ bool onednn_conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const
   return true;
 }
 
-bool onednn_conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float* dy,
-                                   float* dw, float* dbias) {
+template <typename T>
+bool backward_weight_as(memory::data_type type, const Conv2dGeometry& g, const T* x, const T* dy,
+                        T* dw, float* dbias) {
   // oneDNN 2.6's AVX2 kernel of this step for strided 1x1 convolutions (jit_1x1:avx2) returns
   // wrong weight gradients when the input has fewer channels than its 8-wide block (0.59 relative
   // error on a Zen 3, tiny ResNet-18's first shortcut: tests/engine/conv2d_fast_path_test.cpp).
   // Such a step is a subsampling and one BLAS GEMM in the reference, which takes every strided
   // 1x1 convolution, whatever the CPU (bench/RESULTS.md's figures include it).
   if (g.kernel_height == 1 && g.kernel_width == 1 && g.stride > 1) return false;
-  Convolution* conv = find_or_build(g, dbias != nullptr);
+  Convolution* conv = find_or_build(g, dbias != nullptr, type);
   if (!conv) return false;
   Context& c = context();
   if (!conv->backward_weight) {
@@ -316,6 +509,44 @@ bool onednn_conv2d_backward_weight(const Conv2dGeometry& g, const float* x, cons
        {DNNL_ARG_DIFF_BIAS, dbias}},
       c);
   return true;
+}
+
+}  // namespace
+
+bool onednn_conv2d_forward(const Conv2dGeometry& g, const float* x, const float* w,
+                           const float* bias, float* y) {
+  return forward_as(kF32, g, x, w, bias, y);
+}
+bool onednn_conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const float* w,
+                                 float* dx) {
+  return backward_data_as(kF32, g, dy, w, dx);
+}
+bool onednn_conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float* dy,
+                                   float* dw, float* dbias) {
+  return backward_weight_as(kF32, g, x, dy, dw, dbias);
+}
+
+bool onednn_has_bfloat16_convolutions() {
+  Conv2dGeometry g;
+  g.batch = 16;
+  g.in_height = g.in_width = 8;
+  g.in_channels = g.out_channels = 16;
+  g.kernel_height = g.kernel_width = 3;
+  g.padding = 1;
+  return find_or_build(g, false, kBF16) != nullptr;
+}
+
+bool onednn_conv2d_forward(const Conv2dGeometry& g, const bfloat16* x, const bfloat16* w,
+                           bfloat16* y) {
+  return forward_as(kBF16, g, x, w, nullptr, y);
+}
+bool onednn_conv2d_backward_data(const Conv2dGeometry& g, const bfloat16* dy, const bfloat16* w,
+                                 bfloat16* dx) {
+  return backward_data_as(kBF16, g, dy, w, dx);
+}
+bool onednn_conv2d_backward_weight(const Conv2dGeometry& g, const bfloat16* x, const bfloat16* dy,
+                                   bfloat16* dw) {
+  return backward_weight_as(kBF16, g, x, dy, dw, nullptr);
 }
 
 }  // namespace ihd::kernels::cpu

@@ -7,6 +7,9 @@
 // engine does); oneDNN threads each call itself over the OpenMP thread count.
 #pragma once
 
+#include <cstddef>
+
+#include "kernels/bfloat16.h"
 #include "kernels/geometry.h"
 
 namespace ihd::kernels::cpu {
@@ -17,5 +20,28 @@ bool onednn_conv2d_backward_data(const Conv2dGeometry& geometry, const float* dy
                                  float* dx);
 bool onednn_conv2d_backward_weight(const Conv2dGeometry& geometry, const float* x, const float* dy,
                                    float* dw, float* dbias);
+// bfloat16 operands and results through oneDNN's bfloat16 primitives (float32 accumulation, each
+// result rounded once), where it has an optimised kernel for them (AVX-512 with avx512_bf16 or
+// AMX, or its AVX-512 emulation); false elsewhere (AVX2), as for float32.
+// Whether oneDNN has an optimised bfloat16 convolution on this CPU (a ResNet 3x3 layer's).
+bool onednn_has_bfloat16_convolutions();
+bool onednn_conv2d_forward(const Conv2dGeometry& geometry, const bfloat16* x, const bfloat16* w,
+                           bfloat16* y);
+bool onednn_conv2d_backward_data(const Conv2dGeometry& geometry, const bfloat16* dy,
+                                 const bfloat16* w, bfloat16* dx);
+bool onednn_conv2d_backward_weight(const Conv2dGeometry& geometry, const bfloat16* x,
+                                   const bfloat16* dy, bfloat16* dw);
+
+// Prepared weights for conv2d_forward_fused (kernels/conv2d.h): a header naming a oneDNN layout,
+// then the weights in it. Preparation always succeeds (the layout is plain OHWI where oneDNN has
+// no primitive for the geometry).
+std::size_t onednn_prepared_weights_bytes(const Conv2dGeometry& geometry);
+void onednn_prepare_weights(const Conv2dGeometry& geometry, const float* w, void* prepared);
+// The prepared weights as OHWI, for the reference: their own bytes, or a reorder into a buffer
+// that lives until the next call on this thread.
+const float* onednn_prepared_as_ohwi(const Conv2dGeometry& geometry, const void* prepared);
+bool onednn_conv2d_forward_fused(const Conv2dGeometry& geometry, const float* x,
+                                 const void* prepared_w, const float* bias, const float* residual,
+                                 bool relu, float* y);
 
 }  // namespace ihd::kernels::cpu

@@ -7,6 +7,8 @@
 //   float32: x, w, y float32; true float32 (FMA math) unless TF32 is allowed;
 //   bfloat16: x, w, y (and dx, dw) CUDNN_DATA_BFLOAT16, products accumulated in float32 (the
 //     convolution's compute type), tensor-core math; each stored value is rounded once.
+// The fused inference forward is the cuDNN convolution with its bias, then the elementwise add and
+// ReLU kernels in place; prepared weights are a copy of the OHWI weights (cuDNN's NHWC filters).
 #include "kernels/conv2d.h"
 
 #include <algorithm>
@@ -18,6 +20,8 @@
 
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/context.h"
+#include "kernels/cuda/memory.h"
+#include "kernels/elementwise.h"
 
 namespace ihd::kernels::cuda {
 namespace {
@@ -250,6 +254,28 @@ template <>
 void conv2d_backward_weight<Backend::cuda>(const Conv2dGeometry& geometry, const bfloat16* x,
                                            const bfloat16* dy, bfloat16* dw) {
   cuda::backward_weight(geometry, CUDNN_DATA_BFLOAT16, x, dy, dw);
+}
+
+template <>
+void conv2d_prepared_weights_bytes<Backend::cuda>(const Conv2dGeometry& geometry,
+                                                  std::size_t* bytes) {
+  *bytes = static_cast<std::size_t>(geometry.weight_elements()) * sizeof(float);
+}
+
+template <>
+void conv2d_prepare_weights<Backend::cuda>(const Conv2dGeometry& geometry, const float* w,
+                                           void* prepared) {
+  cuda::copy_bytes(prepared, true, w, true,
+                   static_cast<std::size_t>(geometry.weight_elements()) * sizeof(float));
+}
+
+template <>
+void conv2d_forward_fused<Backend::cuda>(const Conv2dGeometry& geometry, const float* x,
+                                         const void* prepared_w, const float* bias,
+                                         const float* residual, bool relu, float* y) {
+  conv2d_forward<Backend::cuda>(geometry, x, static_cast<const float*>(prepared_w), bias, y);
+  if (residual) add<Backend::cuda>(geometry.output_elements(), y, residual, y);
+  if (relu) relu_forward<Backend::cuda>(geometry.output_elements(), y, y);
 }
 
 }  // namespace ihd::kernels

@@ -254,6 +254,40 @@ TEST_CASE("conv2d: forward (with and without bias), backward data, backward weig
   }
 }
 
+TEST_CASE("conv2d: fused inference forward (bias, residual, ReLU) on prepared weights") {
+  IHD_SKIP_WITHOUT_GPU();
+  std::mt19937 engine(16);
+  for (const kernels::Conv2dGeometry& g : kConvolutions) {
+    CAPTURE(g.batch);
+    CAPTURE(g.in_height);
+    CAPTURE(g.in_channels);
+    CAPTURE(g.out_channels);
+    CAPTURE(g.kernel_height);
+    CAPTURE(g.stride);
+    const int64_t y_size = g.output_elements();
+    Twin x = Twin::random(g.input_elements(), engine),
+         w = Twin::random(g.weight_elements(), engine);
+    Twin bias = Twin::random(g.out_channels, engine), residual = Twin::random(y_size, engine);
+    // The prepared form is each backend's own (a oneDNN layout with a header, or OHWI on CUDA):
+    // one buffer large enough for either.
+    std::size_t bytes[2] = {0, 0};
+    for (const Backend side : kBothBackends) {
+      IHD_ON_BACKEND(side, conv2d_prepared_weights_bytes, g, &bytes[side == Backend::cuda]);
+    }
+    Twin prepared = Twin::poisoned(static_cast<int64_t>(std::max(bytes[0], bytes[1]) / 4 + 1));
+    Twin y = Twin::poisoned(y_size), y_tail = Twin::poisoned(y_size);
+    for (const Backend side : kBothBackends) {
+      IHD_ON_BACKEND(side, conv2d_prepare_weights, g, w[side], prepared[side]);
+      IHD_ON_BACKEND(side, conv2d_forward_fused, g, x[side], prepared[side], bias[side], nullptr,
+                     false, y[side]);
+      IHD_ON_BACKEND(side, conv2d_forward_fused, g, x[side], prepared[side], bias[side],
+                     residual[side], true, y_tail[side]);
+    }
+    expect_close("y with bias", y, kProduct);
+    expect_close("relu(y + bias + residual)", y_tail, kProduct);
+  }
+}
+
 // ---- linear ----
 
 struct LinearShape {

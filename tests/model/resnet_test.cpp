@@ -184,9 +184,10 @@ TEST_CASE("a frozen backbone gets no gradients and keeps its BN in evaluation mo
              .defined());
   CHECK(model.fc->weight.grad().defined());
   {
-    // The same logits as the whole model in evaluation mode.
+    // The same logits as the whole model in evaluation mode, bit for bit: with gradients on, so
+    // that its batch norms run unfolded as the frozen step ran them (folded inference rounds
+    // differently: folded_inference_test.cpp).
     model.eval();
-    NoGradGuard no_grad;
     CHECK(model.forward(images).to_vector() == frozen_logits.to_vector());
   }
 
