@@ -56,6 +56,12 @@ const std::vector<ToolTable> kTools = {
      {"--out DIR", "--patients N", "--size PX", "--positive-probability P"},
      {"--patient", "did you mean --patients?"},
      {"--positive-probability", "2", "--positive-probability must be in [0, 1], got 2"}},
+    {"ihd_serve",
+     {"model", "network", "security", "limits", "studies and output"},
+     {"--model RUN_DIR|FILE", "--port N", "--allow-ae AE[,AE...]|*", "--tls off|required|optional",
+      "--send-to AE@HOST:PORT", "--[no-]slice-only", "--max-spool-mb MB"},
+     {"--alow-ae", "did you mean --allow-ae?"},
+     {"--max-pdu", "100", "--max-pdu must be in [4096, 131072], got 100"}},
 };
 
 }  // namespace
