@@ -71,6 +71,8 @@ TEST_CASE("ihd_serve accounts for every instance of 8 concurrent associations, n
   const double total = kAssociations * (kStudiesEach * kSlices + 2);
   REQUIRE(status_reaches(node, "received", total));
   REQUIRE(all_studies_finished(node, kAssociations * kStudiesEach * kSlices));
+  REQUIRE(status_reaches(node, "duplicates", kAssociations));
+  REQUIRE(status_reaches(node, "refused." + hostile.reason, kAssociations));
   CHECK(status_value(node, "received") == total);
   CHECK(status_value(node, "stored") == kAssociations * kStudiesEach * kSlices);
   CHECK(status_value(node, "duplicates") == kAssociations);

@@ -30,7 +30,10 @@ TEST_CASE("ihd_serve refuses instances over --max-instance-mb or past --max-spoo
   CHECK(contains(sent.output, "LO [too_large: instance of 2097"));  // 2 MiB and the header
   CHECK(contains(sent.output, " bytes, over --max-instance-mb 1]"));
   CHECK(count_of(sent.output, "LO [spool_full: spool full (--max-spool-mb 1)]") == 2);
-  REQUIRE(status_reaches(node, "received", 4));
+  REQUIRE(status_reaches(node, "refused.spool_full", 2));
+  REQUIRE(status_reaches(node, "refused.too_large", 1));
+  REQUIRE(status_reaches(node, "stored", 1));
+  CHECK(status_value(node, "received") == 4);
   CHECK(status_value(node, "refused.too_large") == 1);
   CHECK(status_value(node, "refused.spool_full") == 2);
   CHECK(spooled_instances(node.spool()).size() == 1);
