@@ -15,6 +15,7 @@
 #include "apps/pipeline/model_setup.h"
 #include "common/error.h"
 #include "data/png_io.h"
+#include "pipeline/untrained_model.h"
 
 namespace ihd::pipeline {
 namespace {
@@ -23,19 +24,6 @@ namespace fs = std::filesystem;
 
 fs::path pydicom_file(const std::string& name) {
   return fs::path(IHD_PYDICOM_TEST_FILES) / name;
-}
-
-TrainedModel untrained_model() {
-  TrainedModel trained;
-  trained.options.arch = "resnet18";
-  trained.options.width = 0.125;
-  trained.options.image_size = 64;
-  trained.model = build_model(trained.options);
-  trained.model->eval();
-  trained.label_names = {"any"};
-  trained.temperatures = {1.0};
-  trained.decision_thresholds = {0.5};
-  return trained;
 }
 
 }  // namespace
@@ -58,7 +46,7 @@ TEST_CASE("a DICOM file that is not CT is refused, naming the file and --allow-n
 }
 
 TEST_CASE("Grad-CAM images have the input's own size and the palette's colour bar") {
-  const TrainedModel trained = untrained_model();
+  const TrainedModel trained = untrained_model(64);
   const fs::path dir = fs::temp_directory_path() / "ihd_grad_cam_test";
   fs::remove_all(dir);
   fs::create_directories(dir);

@@ -22,24 +22,12 @@
 #include "data/dicom_reader.h"
 #include "data/dicom_writer.h"
 #include "data/test_paths.h"
+#include "pipeline/untrained_model.h"
 
 namespace ihd::pipeline {
 namespace {
 
 namespace fs = std::filesystem;
-
-TrainedModel untrained_model() {
-  TrainedModel trained;
-  trained.options.arch = "resnet18";
-  trained.options.width = 0.125;
-  trained.options.image_size = 32;
-  trained.model = build_model(trained.options);
-  trained.model->eval();
-  trained.label_names = {"any"};
-  trained.temperatures = {1.0};
-  trained.decision_thresholds = {0.5};
-  return trained;
-}
 
 // A sequence stage for `slice` with initial weights (a pure function of its config).
 TrainedSequenceStage untrained_stage(const TrainedModel& slice) {
@@ -87,7 +75,7 @@ TEST_CASE("a multi-frame DICOM file is one input per frame, each as its frame al
   const fs::path dir = data::scratch_dir("multiframe_inputs");
   const FramesAndSingles inputs = write_inputs(dir);
   REQUIRE(inputs.singles.size() == 5);
-  const TrainedModel trained = untrained_model();
+  const TrainedModel trained = untrained_model(32);
   const std::vector<PreparedInput> frames = prepare_inputs(inputs.multi_frame, trained.options, {});
   REQUIRE(frames.size() == 5);
   for (int k = 0; k < 5; ++k) {
@@ -106,7 +94,7 @@ TEST_CASE("a multi-frame DICOM file is one input per frame, each as its frame al
 TEST_CASE("predict_studies scores each frame of a multi-frame file as a slice of its study") {
   const fs::path dir = data::scratch_dir("multiframe_studies");
   const FramesAndSingles inputs = write_inputs(dir);
-  const TrainedModel trained = untrained_model();
+  const TrainedModel trained = untrained_model(32);
   const std::optional<TrainedSequenceStage> no_stage;
   const std::optional<TrainedSequenceStage> stage = untrained_stage(trained);
   auto study_of = [&](const std::vector<fs::path>& files,
@@ -148,7 +136,7 @@ TEST_CASE("predict_studies scores each frame of a multi-frame file as a slice of
 TEST_CASE("DICOM results of a multi-frame study reference the frames of its key slices") {
   const fs::path dir = data::scratch_dir("multiframe_dicom_results");
   const FramesAndSingles inputs = write_inputs(dir);
-  const TrainedModel trained = untrained_model();
+  const TrainedModel trained = untrained_model(32);
   std::vector<StudyPrediction> studies;
   StudyCallbacks callbacks;
   callbacks.study = [&](const StudyPrediction& study) { studies.push_back(study); };
