@@ -1,8 +1,6 @@
 // The bfloat16 <Backend::cpu> specializations (declared beside their float32 versions in
 // kernels/elementwise.h, batch_norm.h, conv2d.h and pooling.h). Each one widens its bfloat16
-// operands to float32, runs the float32 kernel, and rounds each bfloat16 result once (for the
-// convolutions this is the reference, and oneDNN's bfloat16 primitives run where it has them: see
-// conv2d.cpp): by
+// operands to float32, runs the float32 kernel, and rounds each bfloat16 result once: by
 // construction this is the semantics the CUDA kernels must meet (float32 arithmetic on bfloat16
 // values, one rounding per stored value), which makes the CPU path the reference for mixed
 // precision. It costs a float32 copy of each operand; bfloat16 on the CPU is for checking, not for
@@ -10,7 +8,6 @@
 #include <vector>
 
 #include "kernels/bfloat16.h"
-#include "kernels/cpu/conv2d_reference.h"
 #include "kernels/kernels.h"
 
 namespace ihd::kernels {
@@ -118,10 +115,9 @@ void batch_norm_backward_input<Backend::cpu>(int64_t rows, int64_t total_rows, i
   narrow(dresidual32, dresidual);
 }
 
-// The bfloat16 convolutions' reference (kernels/cpu/conv2d_reference.h); conv2d.cpp runs
-// oneDNN's bfloat16 primitives instead where it has them.
-void cpu::conv2d_forward_widened(const Conv2dGeometry& g, const bfloat16* x, const bfloat16* w,
-                                 bfloat16* y) {
+template <>
+void conv2d_forward<Backend::cpu>(const Conv2dGeometry& g, const bfloat16* x, const bfloat16* w,
+                                  bfloat16* y) {
   const std::vector<float> x32 = widen(g.input_elements(), x);
   const std::vector<float> w32 = widen(g.weight_elements(), w);
   std::vector<float> y32(static_cast<std::size_t>(g.output_elements()));
@@ -129,8 +125,9 @@ void cpu::conv2d_forward_widened(const Conv2dGeometry& g, const bfloat16* x, con
   narrow(y32, y);
 }
 
-void cpu::conv2d_backward_data_widened(const Conv2dGeometry& g, const bfloat16* dy,
-                                       const bfloat16* w, bfloat16* dx) {
+template <>
+void conv2d_backward_data<Backend::cpu>(const Conv2dGeometry& g, const bfloat16* dy,
+                                        const bfloat16* w, bfloat16* dx) {
   const std::vector<float> dy32 = widen(g.output_elements(), dy);
   const std::vector<float> w32 = widen(g.weight_elements(), w);
   std::vector<float> dx32(static_cast<std::size_t>(g.input_elements()));
@@ -138,8 +135,9 @@ void cpu::conv2d_backward_data_widened(const Conv2dGeometry& g, const bfloat16* 
   narrow(dx32, dx);
 }
 
-void cpu::conv2d_backward_weight_widened(const Conv2dGeometry& g, const bfloat16* x,
-                                         const bfloat16* dy, bfloat16* dw) {
+template <>
+void conv2d_backward_weight<Backend::cpu>(const Conv2dGeometry& g, const bfloat16* x,
+                                          const bfloat16* dy, bfloat16* dw) {
   const std::vector<float> x32 = widen(g.input_elements(), x);
   const std::vector<float> dy32 = widen(g.output_elements(), dy);
   std::vector<float> dw32(static_cast<std::size_t>(g.weight_elements()));
