@@ -69,12 +69,16 @@ void predict_two_stage(const TrainedModel& slice, const TrainedSequenceStage& st
   predict_series(
       slice, stage, files, reading, batch, device,
       [&](const SeriesPrediction& series) {
+        // One header read per file: the frames of a multi-frame file share it.
+        std::map<fs::path, data::DicomIdentity> headers;
         std::vector<ScoredSlice> scored;
         for (size_t s = 0; s < series.slice_ids.size(); ++s) {
-          scored.push_back({series.slice_files[s], series.slice_ids[s],
-                            header_of(series.slice_files[s], slice.options),
-                            series.probabilities[s], series.slice_frames[s],
-                            series.slice_frame_counts[s]});
+          const fs::path& file = series.slice_files[s];
+          auto header = headers.find(file);
+          if (header == headers.end())
+            header = headers.emplace(file, header_of(file, slice.options)).first;
+          scored.push_back({file, series.slice_ids[s], header->second, series.probabilities[s],
+                            series.slice_frames[s], series.slice_frame_counts[s]});
         }
         if (callbacks.scored) callbacks.scored(scored);
         // Series come sorted by study: a study ends where the next series names another one.
