@@ -1,5 +1,5 @@
 // Standard output's terminal facts (isatty, TIOCGWINSZ, $COLUMNS), its buffering and the word
-// wrap; see console.h.
+// wrap, the whole-line write; see console.h.
 #include "common/console.h"
 
 #include <sys/ioctl.h>
@@ -55,6 +55,12 @@ std::string wrap_words(const std::string& text, const std::string& indent, std::
 
 void line_buffer_stdout() {
   std::setvbuf(stdout, nullptr, _IOLBF, BUFSIZ);
+}
+
+void write_whole_line(std::ostream& out, const std::string& line) {
+  const std::string whole = line + '\n';
+  out.write(whole.data(), static_cast<std::streamsize>(whole.size()));
+  out.flush();
 }
 
 }  // namespace ihd

@@ -1,10 +1,12 @@
 // What a tool needs to know about its standard output before it prints progress: whether it is a
 // terminal, how wide that terminal is, and the one buffering rule every tool's main() applies
 // (line-buffered, so that stdout and stderr keep their order in a file or a pipe); and the width
-// its other lines keep to, with the word wrap for the lines that can be longer.
+// its other lines keep to, with the word wrap for the lines that can be longer; and the one way a
+// line goes out whole.
 #pragma once
 
 #include <cstddef>
+#include <ostream>
 #include <string>
 
 namespace ihd {
@@ -28,5 +30,9 @@ int terminal_columns();
 // buffer it by blocks: each line then reaches the file when it ends, so a summary printed before
 // an error stays above it. Every tool calls it first thing in main(), before any output.
 void line_buffer_stdout();
+
+// Writes `line` and its newline to `out` in one piece: into an unbuffered stderr that is one write,
+// so the lines of processes sharing a terminal (the ranks under mpirun) never tear one another.
+void write_whole_line(std::ostream& out, const std::string& line);
 
 }  // namespace ihd

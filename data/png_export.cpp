@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "common/console.h"
 #include "common/file_names.h"
 #include "data/dicom_reader.h"
 #include "data/png_io.h"
@@ -49,7 +50,7 @@ PngConversionReport summarise(const std::vector<std::optional<Error>>& failures,
       continue;
     }
     ++report.skipped_by_kind[failure->kind()];
-    log << "skipped " << failure->what() << '\n';
+    write_whole_line(log, std::string("skipped ") + failure->what());
   }
   share.sum({&report.inputs, &report.written});
   share.sum(report.skipped_by_kind);

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <set>
 
+#include "common/console.h"
 #include "common/error.h"
 #include "data/png_io.h"
 #include "data/resize.h"
@@ -81,7 +82,7 @@ class PngFolderDataset final : public ImageDataset {
           try {
             read_png_header(file);
           } catch (const Error& error) {
-            log << "skipped " << error.what() << '\n';
+            write_whole_line(log, std::string("skipped ") + error.what());
             ++skipped;
             continue;
           }

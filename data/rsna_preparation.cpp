@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "common/atomic_file.h"
+#include "common/console.h"
 #include "data/dicom_reader.h"
 #include "data/prepared_cache.h"
 #include "data/rsna_labels.h"
@@ -105,7 +106,7 @@ SeriesPlan plan_series(const std::vector<std::filesystem::path>& files,
 
 void add_skip(PreparationReport& report, std::ostream& log, const Error& error) {
   ++report.skipped_by_kind[error.kind()];
-  log << "skipped " << error.what() << '\n';
+  write_whole_line(log, std::string("skipped ") + error.what());
 }
 
 }  // namespace

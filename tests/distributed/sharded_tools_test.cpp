@@ -17,6 +17,7 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -36,10 +37,18 @@ std::map<std::string, std::string> files_under(const fs::path& folder) {
   return files;
 }
 
-// `output` from its first line starting with "summary:" to its end (empty when none).
+// The summary in `output`: its line starting with "summary:" and the indented lines after it
+// (empty when none). Under mpirun each rank's output reaches the launcher on its own pipe, so the
+// lines naming rank 1's skipped files may come before, after or among rank 0's summary lines:
+// they are left out here, and counted by the cases.
 std::string summary_of(const std::string& output) {
-  const size_t start = output.rfind("\nsummary:");
-  return start == std::string::npos ? std::string() : output.substr(start + 1);
+  std::istringstream lines(output);
+  std::string summary;
+  for (std::string line; std::getline(lines, line);) {
+    const bool continues = !summary.empty() && line.rfind("  ", 0) == 0;
+    if (line.rfind("summary:", 0) == 0 || continues) summary += line + '\n';
+  }
+  return summary;
 }
 
 size_t occurrences(const std::string& text, const std::string& part) {
