@@ -69,17 +69,21 @@ std::string read_file(const fs::path& path) {
   return buffer.str();
 }
 
+// The two learning cases train on 160 patients x 6 slices for 15 epochs: with seeds 1 to 4 the
+// best validation AUC reached 0.94 to 0.98 in float32 and in bfloat16, well clear of the 0.9
+// asked (3 slices per patient left bfloat16 at 0.87 after 15 epochs: too few steps, not a fault).
+// Both cases use the same set and schedule, so they compare the precisions and nothing else.
 }  // namespace
 
 TEST_CASE("training on synthetic CT learns, and ihd_predict reproduces the validation scores") {
   TrainOptions o = tiny_run("e2e_learn");
   o.synth_patients = 160;
-  o.synth_slices = 3;
-  o.epochs = 20;
+  o.synth_slices = 6;
+  o.epochs = 15;
   const TrainingOutcome outcome = run_training(o);
 
   const auto train = training::records_of_split(outcome.history, "train");
-  REQUIRE(train.size() == 20);
+  REQUIRE(train.size() == 15);
   CHECK(train.back().loss < 0.8 * train.front().loss);
   REQUIRE(outcome.best.has_value());
   CHECK(outcome.best->split == "validation");
@@ -92,7 +96,7 @@ TEST_CASE("training on synthetic CT learns, and ihd_predict reproduces the valid
   const auto config = read_run_config(fs::path(o.out) / "config.json");
   const double temperature = std::stod(config.at("temperatures"));
   REQUIRE(expected.size() > 20);
-  const fs::path dicom_dir = fs::path(o.data_cache) / "synthetic-p160-s3-seed1" / "stage_2_train";
+  const fs::path dicom_dir = fs::path(o.data_cache) / "synthetic-p160-s6-seed1" / "stage_2_train";
   std::string files;
   std::map<std::string, double> expected_scores;
   for (size_t i = 1; i < expected.size(); ++i) {
@@ -117,7 +121,7 @@ TEST_CASE("training on synthetic CT learns, and ihd_predict reproduces the valid
 TEST_CASE("training in bfloat16 mixed precision learns as float32 does") {
   TrainOptions o = tiny_run("e2e_bf16");
   o.synth_patients = 160;
-  o.synth_slices = 3;
+  o.synth_slices = 6;
   o.epochs = 15;
   o.precision = "bf16";
   const TrainingOutcome outcome = run_training(o);
