@@ -2,11 +2,14 @@
 // past --max-spool-mb are refused "out of resources" (0xA700) with the reason, the association
 // going on; --max-pdu is the largest PDU the node announces (storescu's send PDV is 12 bytes
 // less); with --max-associations 1, a second association while one is open is rejected, and
-// accepted again once the first is released.
+// accepted again once the first is released (its slot frees when its worker thread ends, just
+// after the release: the test waits for that rather than assuming it immediate).
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmnet/scu.h>
 #include <doctest/doctest.h>
+
+#include <memory>
 
 #include "serve_test_util.h"
 
@@ -51,25 +54,29 @@ TEST_CASE("ihd_serve announces --max-pdu and rejects associations past --max-ass
   CHECK(echo.exit_code == 0);
   CHECK(contains(echo.output, "Association Accepted (Max Send PDV: 8180)"));
 
-  // An association held open by DCMTK's own SCU while echoscu asks for a second one.
-  DcmSCU held;
-  held.setAETitle("ARCHIVE");
-  held.setPeerAETitle("IHD_SERVE");
-  held.setPeerHostName("127.0.0.1");
-  held.setPeerPort(static_cast<Uint16>(node.port()));
-  OFList<OFString> syntaxes;
-  syntaxes.push_back(UID_LittleEndianImplicitTransferSyntax);
-  REQUIRE(held.addPresentationContext(UID_VerificationSOPClass, syntaxes).good());
-  REQUIRE(held.initNetwork().good());
-  REQUIRE(held.negotiateAssociation().good());
+  // An association held open by DCMTK's own SCU while echoscu asks for a second one. The
+  // node's pool frees the echo's slot when that association's worker thread ends, a moment
+  // after echoscu has its release response, so the held one may be refused at first: retry.
+  std::unique_ptr<DcmSCU> held;
+  REQUIRE(eventually([&] {
+    held = std::make_unique<DcmSCU>();
+    held->setAETitle("ARCHIVE");
+    held->setPeerAETitle("IHD_SERVE");
+    held->setPeerHostName("127.0.0.1");
+    held->setPeerPort(static_cast<Uint16>(node.port()));
+    OFList<OFString> syntaxes;
+    syntaxes.push_back(UID_LittleEndianImplicitTransferSyntax);
+    return held->addPresentationContext(UID_VerificationSOPClass, syntaxes).good() &&
+           held->initNetwork().good() && held->negotiateAssociation().good();
+  }));
   const PeerRun second =
       run_peer({IHD_ECHOSCU, "-aet", "ARCHIVE", "-aec", "IHD_SERVE", "127.0.0.1", port},
                folder / "second.log");
   CAPTURE(second.output);
   CHECK(second.exit_code != 0);
   CHECK(contains(second.output, "Local Limit Exceeded"));
-  CHECK(held.sendECHORequest(0).good());  // the first one is unaffected
-  REQUIRE(held.releaseAssociation().good());
+  CHECK(held->sendECHORequest(0).good());  // the first one is unaffected
+  REQUIRE(held->releaseAssociation().good());
   CHECK(eventually([&] {
     return run_peer({IHD_ECHOSCU, "-aet", "ARCHIVE", "-aec", "IHD_SERVE", "127.0.0.1", port},
                     folder / "after.log")
