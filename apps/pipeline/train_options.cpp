@@ -76,7 +76,7 @@ void add_train_flags(FlagSet& f, TrainOptions& o) {
   f.add("device", o.device, "cpu|cuda[:N]", "where to train").validated_by(ihd::device_refusal);
   f.add("precision", o.precision, "",
         "fp32, or bf16: bfloat16 activations and convolutions with fp32 weights (tensor cores on "
-        "CUDA; on the CPU it gives the same numbers, slower, for checking)")
+        "CUDA; on the CPU oneDNN's bfloat16 convolutions where the CPU has them)")
       .choices({"fp32", "bf16"});
   f.add("seed", o.seed, "N", "seed of initialisation, data order and augmentation").at_least(0);
   f.add("threads", o.threads, "N", "CPU threads (0: all cores)").range(0, 1024);

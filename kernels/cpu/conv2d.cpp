@@ -1,12 +1,15 @@
-// The float32 <Backend::cpu> specializations of kernels/conv2d.h (the bfloat16 ones are in
-// mixed_precision.cpp): oneDNN where the build has it and it takes the geometry
-// (kernels/cpu/conv2d_onednn.h), else the im2col + BLAS reference (kernels/cpu/conv2d_reference.h).
+// The <Backend::cpu> specializations of kernels/conv2d.h: oneDNN where the build has it and it
+// takes the geometry (kernels/cpu/conv2d_onednn.h), else the reference
+// (kernels/cpu/conv2d_reference.h): im2col + BLAS for float32; for bfloat16, oneDNN's bfloat16
+// primitives (float32 accumulation) where the CPU has them, else the operands widened, the float32
+// convolution, each result rounded once.
 // The reference of the fused inference forward is the convolution with its bias, then the
 // residual add and the ReLU in place; without oneDNN, prepared weights are OHWI as they are.
 #include "kernels/conv2d.h"
 
 #include <cstring>
 
+#include "kernels/cpu/conv2d_path.h"
 #include "kernels/cpu/conv2d_reference.h"
 #include "kernels/elementwise.h"
 
@@ -41,6 +44,47 @@ void conv2d_backward_weight<Backend::cpu>(const Conv2dGeometry& g, const float* 
   if (cpu::onednn_conv2d_backward_weight(g, x, dy, dw, dbias)) return;
 #endif
   cpu::conv2d_backward_weight_reference(g, x, dy, dw, dbias);
+}
+
+bool cpu::bfloat16_convolutions_on_onednn() {
+#ifdef IHD_WITH_ONEDNN
+  static const bool available = cpu::onednn_has_bfloat16_convolutions();
+  return available;
+#else
+  return false;
+#endif
+}
+
+const char* cpu::bfloat16_convolution_path() {
+  return bfloat16_convolutions_on_onednn() ? "oneDNN bfloat16 primitives"
+                                           : "widened to float32 (reference)";
+}
+
+template <>
+void conv2d_forward<Backend::cpu>(const Conv2dGeometry& g, const bfloat16* x, const bfloat16* w,
+                                  bfloat16* y) {
+#ifdef IHD_WITH_ONEDNN
+  if (cpu::onednn_conv2d_forward(g, x, w, y)) return;
+#endif
+  cpu::conv2d_forward_widened(g, x, w, y);
+}
+
+template <>
+void conv2d_backward_data<Backend::cpu>(const Conv2dGeometry& g, const bfloat16* dy,
+                                        const bfloat16* w, bfloat16* dx) {
+#ifdef IHD_WITH_ONEDNN
+  if (cpu::onednn_conv2d_backward_data(g, dy, w, dx)) return;
+#endif
+  cpu::conv2d_backward_data_widened(g, dy, w, dx);
+}
+
+template <>
+void conv2d_backward_weight<Backend::cpu>(const Conv2dGeometry& g, const bfloat16* x,
+                                          const bfloat16* dy, bfloat16* dw) {
+#ifdef IHD_WITH_ONEDNN
+  if (cpu::onednn_conv2d_backward_weight(g, x, dy, dw)) return;
+#endif
+  cpu::conv2d_backward_weight_widened(g, x, dy, dw);
 }
 
 template <>

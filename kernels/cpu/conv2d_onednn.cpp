@@ -41,6 +41,7 @@ namespace {
 using dnnl::memory;
 using Tag = memory::format_tag;
 constexpr auto kF32 = memory::data_type::f32;
+constexpr auto kBF16 = memory::data_type::bf16;
 // Winograd wins over direct from 12x12 output maps up at batch 16 (ResNet-50 layers 1-3).
 constexpr int kWinogradMinPixels = 12 * 12;
 
@@ -113,7 +114,7 @@ struct Context {
     return a;
   }();
   // Null where oneDNN has no implementation for the geometry.
-  std::map<std::array<int, 11>, std::unique_ptr<Convolution>> convolutions;
+  std::map<std::array<int, 12>, std::unique_ptr<Convolution>> convolutions;
   std::map<std::array<int, 12>, std::unique_ptr<FusedConvolution>> fused;
   std::array<GrowingBuffer, 4> arguments;  // one per reordered argument of a step
   GrowingBuffer scratchpad;
@@ -144,19 +145,21 @@ const PrimitiveDesc& require_optimised(const PrimitiveDesc& pd) {
   return pd;
 }
 
-Layouts layouts_of(const Conv2dGeometry& g, bool has_bias, bool winograd) {
+// `type`: of the activations and weights (float32 or bfloat16); a bias is float32.
+Layouts layouts_of(const Conv2dGeometry& g, bool has_bias, bool winograd,
+                   memory::data_type type = kF32) {
   const memory::dims x_dims{g.batch, g.in_channels, g.in_height, g.in_width};
   const memory::dims y_dims{g.batch, g.out_channels, g.out_height(), g.out_width()};
   const memory::dims w_dims{g.out_channels, g.in_channels, g.kernel_height, g.kernel_width};
   const Tag activations = winograd ? Tag::any : Tag::nhwc;
   return Layouts{
-      .x = memory::desc(x_dims, kF32, Tag::nhwc),
-      .y = memory::desc(y_dims, kF32, Tag::nhwc),
-      .w = memory::desc(w_dims, kF32, Tag::ohwi),
+      .x = memory::desc(x_dims, type, Tag::nhwc),
+      .y = memory::desc(y_dims, type, Tag::nhwc),
+      .w = memory::desc(w_dims, type, Tag::ohwi),
       .bias = has_bias ? memory::desc({g.out_channels}, kF32, Tag::x) : memory::desc(),
-      .any_x = memory::desc(x_dims, kF32, activations),
-      .any_y = memory::desc(y_dims, kF32, activations),
-      .any_w = memory::desc(w_dims, kF32, Tag::any),
+      .any_x = memory::desc(x_dims, type, activations),
+      .any_y = memory::desc(y_dims, type, activations),
+      .any_w = memory::desc(w_dims, type, Tag::any),
       .strides = {g.stride, g.stride},
       .padding_left = {g.padding, g.padding},
       // The right padding that yields exactly our output size (the floor in out_height() may
@@ -194,16 +197,17 @@ bool prefers_winograd(const Conv2dGeometry& g) {
 }
 
 // Winograd where it pays and exists, else direct; null if oneDNN cannot run the geometry.
-std::unique_ptr<Convolution> build(const Conv2dGeometry& g, bool has_bias, Context& c) {
+std::unique_ptr<Convolution> build(const Conv2dGeometry& g, bool has_bias, memory::data_type type,
+                                   Context& c) {
   if (prefers_winograd(g)) {
     try {
-      return build_with(layouts_of(g, has_bias, true), c);
+      return build_with(layouts_of(g, has_bias, true, type), c);
     } catch (const dnnl::error&) {
       // No Winograd kernel for this machine or shape: the direct one below.
     }
   }
   try {
-    return build_with(layouts_of(g, has_bias, false), c);
+    return build_with(layouts_of(g, has_bias, false, type), c);
   } catch (const dnnl::error&) {
     return nullptr;
   }
@@ -241,25 +245,34 @@ Step build_backward_weight(const Convolution& conv, Context& c) {
 }
 
 // The cached primitives for this geometry, or null if oneDNN cannot run it.
-Convolution* find_or_build(const Conv2dGeometry& g, bool has_bias) {
+Convolution* find_or_build(const Conv2dGeometry& g, bool has_bias, memory::data_type type) {
   Context& c = context();
-  const std::array<int, 11> key{
-      g.batch,        g.in_height, g.in_width, g.in_channels, g.out_channels,       g.kernel_height,
-      g.kernel_width, g.stride,    g.padding,  int{has_bias}, omp_get_max_threads()};
+  const std::array<int, 12> key{g.batch,
+                                g.in_height,
+                                g.in_width,
+                                g.in_channels,
+                                g.out_channels,
+                                g.kernel_height,
+                                g.kernel_width,
+                                g.stride,
+                                g.padding,
+                                int{has_bias},
+                                static_cast<int>(type),
+                                omp_get_max_threads()};
   auto found = c.convolutions.find(key);
   if (found == c.convolutions.end())
-    found = c.convolutions.emplace(key, build(g, has_bias, c)).first;
+    found = c.convolutions.emplace(key, build(g, has_bias, type, c)).first;
   return found->second.get();
 }
 
 // Runs a step on our tensors (argument id -> pointer): inputs are reordered into the step's
 // layouts before it, outputs out of them after it.
-void run(const Step& step, const std::unordered_map<int, const float*>& pointers, Context& c) {
+void run(const Step& step, const std::unordered_map<int, const void*>& pointers, Context& c) {
   std::unordered_map<int, memory> arguments;
   std::vector<std::pair<const Argument*, memory>> outputs_to_reorder;
   std::size_t buffer = 0;
   for (const Argument& a : step.arguments) {
-    memory ours(a.ours, c.engine, const_cast<float*>(pointers.at(a.id)));
+    memory ours(a.ours, c.engine, const_cast<void*>(pointers.at(a.id)));
     if (!a.reorder) {
       arguments.emplace(a.id, ours);
       continue;
@@ -438,9 +451,13 @@ bool onednn_conv2d_forward_fused(const Conv2dGeometry& g, const float* x, const 
   return true;
 }
 
-bool onednn_conv2d_forward(const Conv2dGeometry& g, const float* x, const float* w,
-                           const float* bias, float* y) {
-  Convolution* conv = find_or_build(g, bias != nullptr);
+namespace {
+
+// The three steps, for float32 (T float) and bfloat16 (T bfloat16, `type` bf16) operands.
+template <typename T>
+bool forward_as(memory::data_type type, const Conv2dGeometry& g, const T* x, const T* w,
+                const float* bias, T* y) {
+  Convolution* conv = find_or_build(g, bias != nullptr, type);
   if (!conv) return false;
   run(conv->forward,
       {{DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_BIAS, bias}, {DNNL_ARG_DST, y}},
@@ -448,9 +465,10 @@ bool onednn_conv2d_forward(const Conv2dGeometry& g, const float* x, const float*
   return true;
 }
 
-bool onednn_conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const float* w,
-                                 float* dx) {
-  Convolution* conv = find_or_build(g, false);
+template <typename T>
+bool backward_data_as(memory::data_type type, const Conv2dGeometry& g, const T* dy, const T* w,
+                      T* dx) {
+  Convolution* conv = find_or_build(g, false, type);
   if (!conv) return false;
   Context& c = context();
   if (!conv->backward_data) {
@@ -465,15 +483,16 @@ bool onednn_conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const
   return true;
 }
 
-bool onednn_conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float* dy,
-                                   float* dw, float* dbias) {
+template <typename T>
+bool backward_weight_as(memory::data_type type, const Conv2dGeometry& g, const T* x, const T* dy,
+                        T* dw, float* dbias) {
   // oneDNN 2.6's AVX2 kernel of this step for strided 1x1 convolutions (jit_1x1:avx2) returns
   // wrong weight gradients when the input has fewer channels than its 8-wide block (0.59 relative
   // error on a Zen 3, tiny ResNet-18's first shortcut: tests/engine/conv2d_fast_path_test.cpp).
   // Such a step is a subsampling and one BLAS GEMM in the reference, which takes every strided
   // 1x1 convolution, whatever the CPU (bench/RESULTS.md's figures include it).
   if (g.kernel_height == 1 && g.kernel_width == 1 && g.stride > 1) return false;
-  Convolution* conv = find_or_build(g, dbias != nullptr);
+  Convolution* conv = find_or_build(g, dbias != nullptr, type);
   if (!conv) return false;
   Context& c = context();
   if (!conv->backward_weight) {
@@ -490,6 +509,44 @@ bool onednn_conv2d_backward_weight(const Conv2dGeometry& g, const float* x, cons
        {DNNL_ARG_DIFF_BIAS, dbias}},
       c);
   return true;
+}
+
+}  // namespace
+
+bool onednn_conv2d_forward(const Conv2dGeometry& g, const float* x, const float* w,
+                           const float* bias, float* y) {
+  return forward_as(kF32, g, x, w, bias, y);
+}
+bool onednn_conv2d_backward_data(const Conv2dGeometry& g, const float* dy, const float* w,
+                                 float* dx) {
+  return backward_data_as(kF32, g, dy, w, dx);
+}
+bool onednn_conv2d_backward_weight(const Conv2dGeometry& g, const float* x, const float* dy,
+                                   float* dw, float* dbias) {
+  return backward_weight_as(kF32, g, x, dy, dw, dbias);
+}
+
+bool onednn_has_bfloat16_convolutions() {
+  Conv2dGeometry g;
+  g.batch = 16;
+  g.in_height = g.in_width = 8;
+  g.in_channels = g.out_channels = 16;
+  g.kernel_height = g.kernel_width = 3;
+  g.padding = 1;
+  return find_or_build(g, false, kBF16) != nullptr;
+}
+
+bool onednn_conv2d_forward(const Conv2dGeometry& g, const bfloat16* x, const bfloat16* w,
+                           bfloat16* y) {
+  return forward_as(kBF16, g, x, w, nullptr, y);
+}
+bool onednn_conv2d_backward_data(const Conv2dGeometry& g, const bfloat16* dy, const bfloat16* w,
+                                 bfloat16* dx) {
+  return backward_data_as(kBF16, g, dy, w, dx);
+}
+bool onednn_conv2d_backward_weight(const Conv2dGeometry& g, const bfloat16* x, const bfloat16* dy,
+                                   bfloat16* dw) {
+  return backward_weight_as(kBF16, g, x, dy, dw, nullptr);
 }
 
 }  // namespace ihd::kernels::cpu

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 
+#include "kernels/bfloat16.h"
 #include "kernels/geometry.h"
 
 namespace ihd::kernels::cpu {
@@ -19,6 +20,17 @@ bool onednn_conv2d_backward_data(const Conv2dGeometry& geometry, const float* dy
                                  float* dx);
 bool onednn_conv2d_backward_weight(const Conv2dGeometry& geometry, const float* x, const float* dy,
                                    float* dw, float* dbias);
+// bfloat16 operands and results through oneDNN's bfloat16 primitives (float32 accumulation, each
+// result rounded once), where it has an optimised kernel for them (AVX-512 with avx512_bf16 or
+// AMX, or its AVX-512 emulation); false elsewhere (AVX2), as for float32.
+// Whether oneDNN has an optimised bfloat16 convolution on this CPU (a ResNet 3x3 layer's).
+bool onednn_has_bfloat16_convolutions();
+bool onednn_conv2d_forward(const Conv2dGeometry& geometry, const bfloat16* x, const bfloat16* w,
+                           bfloat16* y);
+bool onednn_conv2d_backward_data(const Conv2dGeometry& geometry, const bfloat16* dy,
+                                 const bfloat16* w, bfloat16* dx);
+bool onednn_conv2d_backward_weight(const Conv2dGeometry& geometry, const bfloat16* x,
+                                   const bfloat16* dy, bfloat16* dw);
 
 // Prepared weights for conv2d_forward_fused (kernels/conv2d.h): a header naming a oneDNN layout,
 // then the weights in it. Preparation always succeeds (the layout is plain OHWI where oneDNN has

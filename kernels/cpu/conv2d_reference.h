@@ -3,6 +3,7 @@
 // path against it.
 #pragma once
 
+#include "kernels/bfloat16.h"
 #include "kernels/geometry.h"
 
 namespace ihd::kernels::cpu {
@@ -13,5 +14,15 @@ void conv2d_backward_data_reference(const Conv2dGeometry& geometry, const float*
                                     float* dx);
 void conv2d_backward_weight_reference(const Conv2dGeometry& geometry, const float* x,
                                       const float* dy, float* dw, float* dbias);
+
+// The bfloat16 fallback where oneDNN has no bfloat16 kernel (cpu/mixed_precision.cpp), the
+// widen-compute-round path: operands widened to float32, the float32
+// convolution of conv2d.h, each result rounded once to bfloat16.
+void conv2d_forward_widened(const Conv2dGeometry& geometry, const bfloat16* x, const bfloat16* w,
+                            bfloat16* y);
+void conv2d_backward_data_widened(const Conv2dGeometry& geometry, const bfloat16* dy,
+                                  const bfloat16* w, bfloat16* dx);
+void conv2d_backward_weight_widened(const Conv2dGeometry& geometry, const bfloat16* x,
+                                    const bfloat16* dy, bfloat16* dw);
 
 }  // namespace ihd::kernels::cpu

@@ -3,11 +3,12 @@
 // operands to float32, runs the float32 kernel, and rounds each bfloat16 result once: by
 // construction this is the semantics the CUDA kernels must meet (float32 arithmetic on bfloat16
 // values, one rounding per stored value), which makes the CPU path the reference for mixed
-// precision. It costs a float32 copy of each operand; bfloat16 on the CPU is for checking, not for
-// speed.
+// precision. It costs a float32 copy of each operand. The convolutions here are the reference
+// only: conv2d.cpp runs oneDNN's bfloat16 primitives instead where the CPU has them.
 #include <vector>
 
 #include "kernels/bfloat16.h"
+#include "kernels/cpu/conv2d_reference.h"
 #include "kernels/kernels.h"
 
 namespace ihd::kernels {
@@ -115,9 +116,10 @@ void batch_norm_backward_input<Backend::cpu>(int64_t rows, int64_t total_rows, i
   narrow(dresidual32, dresidual);
 }
 
-template <>
-void conv2d_forward<Backend::cpu>(const Conv2dGeometry& g, const bfloat16* x, const bfloat16* w,
-                                  bfloat16* y) {
+// The bfloat16 convolutions' reference (kernels/cpu/conv2d_reference.h); conv2d.cpp runs
+// oneDNN's bfloat16 primitives instead where it has them.
+void cpu::conv2d_forward_widened(const Conv2dGeometry& g, const bfloat16* x, const bfloat16* w,
+                                 bfloat16* y) {
   const std::vector<float> x32 = widen(g.input_elements(), x);
   const std::vector<float> w32 = widen(g.weight_elements(), w);
   std::vector<float> y32(static_cast<std::size_t>(g.output_elements()));
@@ -125,9 +127,8 @@ void conv2d_forward<Backend::cpu>(const Conv2dGeometry& g, const bfloat16* x, co
   narrow(y32, y);
 }
 
-template <>
-void conv2d_backward_data<Backend::cpu>(const Conv2dGeometry& g, const bfloat16* dy,
-                                        const bfloat16* w, bfloat16* dx) {
+void cpu::conv2d_backward_data_widened(const Conv2dGeometry& g, const bfloat16* dy,
+                                       const bfloat16* w, bfloat16* dx) {
   const std::vector<float> dy32 = widen(g.output_elements(), dy);
   const std::vector<float> w32 = widen(g.weight_elements(), w);
   std::vector<float> dx32(static_cast<std::size_t>(g.input_elements()));
@@ -135,9 +136,8 @@ void conv2d_backward_data<Backend::cpu>(const Conv2dGeometry& g, const bfloat16*
   narrow(dx32, dx);
 }
 
-template <>
-void conv2d_backward_weight<Backend::cpu>(const Conv2dGeometry& g, const bfloat16* x,
-                                          const bfloat16* dy, bfloat16* dw) {
+void cpu::conv2d_backward_weight_widened(const Conv2dGeometry& g, const bfloat16* x,
+                                         const bfloat16* dy, bfloat16* dw) {
   const std::vector<float> x32 = widen(g.input_elements(), x);
   const std::vector<float> dy32 = widen(g.output_elements(), dy);
   std::vector<float> dw32(static_cast<std::size_t>(g.weight_elements()));
