@@ -17,6 +17,7 @@
 #include <random>
 #include <vector>
 
+#include "conv2d_test_geometry.h"
 #include "kernels/bfloat16.h"
 #include "kernels/conv2d.h"
 #include "kernels/cpu/conv2d_path.h"
@@ -96,20 +97,6 @@ int outside_tolerance(const std::vector<bfloat16>& fast_with_guards,
   return outside;
 }
 
-Conv2dGeometry geometry(int batch, int height, int width, int in_channels, int out_channels,
-                        int kernel, int stride, int padding) {
-  Conv2dGeometry g;
-  g.batch = batch;
-  g.in_height = height;
-  g.in_width = width;
-  g.in_channels = in_channels;
-  g.out_channels = out_channels;
-  g.kernel_height = g.kernel_width = kernel;
-  g.stride = stride;
-  g.padding = padding;
-  return g;
-}
-
 void check_against_reference(const Conv2dGeometry& g) {
   std::mt19937 generator(9);
   const auto x = random_values(g.input_elements(), generator);
@@ -145,13 +132,13 @@ TEST_CASE("CPU bfloat16 convolutions on oneDNN's bfloat16 primitives match the w
     return;
   }
   const Conv2dGeometry geometries[] = {
-      geometry(2, 9, 7, 3, 5, 3, 1, 1),      // odd sizes, few channels
-      geometry(2, 13, 11, 3, 16, 7, 2, 3),   // the ResNet stem, small
-      geometry(3, 6, 6, 8, 16, 1, 1, 0),     // pointwise
-      geometry(2, 9, 9, 24, 40, 1, 2, 0),    // 1x1 stride 2 (the ResNet shortcut)
-      geometry(1, 11, 9, 17, 33, 3, 2, 1),   // 3x3 stride 2, odd channels
-      geometry(2, 12, 12, 64, 64, 3, 1, 1),  // a ResNet 3x3
-      geometry(2, 13, 15, 20, 28, 3, 1, 1),  // 3x3 stride 1, odd sizes and channels
+      square_kernel_geometry(2, 9, 7, 3, 5, 3, 1, 1),      // odd sizes, few channels
+      square_kernel_geometry(2, 13, 11, 3, 16, 7, 2, 3),   // the ResNet stem, small
+      square_kernel_geometry(3, 6, 6, 8, 16, 1, 1, 0),     // pointwise
+      square_kernel_geometry(2, 9, 9, 24, 40, 1, 2, 0),    // 1x1 stride 2 (the ResNet shortcut)
+      square_kernel_geometry(1, 11, 9, 17, 33, 3, 2, 1),   // 3x3 stride 2, odd channels
+      square_kernel_geometry(2, 12, 12, 64, 64, 3, 1, 1),  // a ResNet 3x3
+      square_kernel_geometry(2, 13, 15, 20, 28, 3, 1, 1),  // 3x3 stride 1, odd sizes and channels
   };
   for (const int threads : {1, 2}) {
     set_num_threads(threads);

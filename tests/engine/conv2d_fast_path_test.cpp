@@ -10,6 +10,7 @@
 #include <random>
 #include <vector>
 
+#include "conv2d_test_geometry.h"
 #include "kernels/conv2d.h"
 #include "kernels/cpu/conv2d_reference.h"
 #include "kernels/cpu/threads.h"
@@ -55,21 +56,6 @@ double normalised_error(const std::vector<float>& fast, const std::vector<float>
   return worst / scale;
 }
 
-Conv2dGeometry geometry(int batch, int height, int width, int in_channels, int out_channels,
-                        int kernel, int stride, int padding) {
-  Conv2dGeometry g;
-  g.batch = batch;
-  g.in_height = height;
-  g.in_width = width;
-  g.in_channels = in_channels;
-  g.out_channels = out_channels;
-  g.kernel_height = kernel;
-  g.kernel_width = kernel;
-  g.stride = stride;
-  g.padding = padding;
-  return g;
-}
-
 void check_against_reference(const Conv2dGeometry& g, bool with_bias) {
   std::mt19937 generator(7);
   const std::size_t x_count = std::size_t(g.batch) * g.in_height * g.in_width * g.in_channels;
@@ -113,19 +99,23 @@ void check_against_reference(const Conv2dGeometry& g, bool with_bias) {
 
 TEST_CASE("CPU convolution fast path matches the im2col + BLAS reference") {
   const Conv2dGeometry geometries[] = {
-      geometry(2, 9, 7, 3, 5, 3, 1, 1),      // odd sizes, few channels
-      geometry(2, 13, 11, 3, 16, 7, 2, 3),   // the ResNet stem, small
-      geometry(3, 6, 6, 8, 16, 1, 1, 0),     // pointwise
-      geometry(2, 8, 8, 24, 40, 1, 2, 0),    // 1x1 stride 2, even input: right padding -1
-      geometry(2, 9, 9, 24, 40, 1, 2, 0),    // 1x1 stride 2, odd input (the ResNet shortcut)
-      geometry(4, 8, 8, 2, 4, 1, 2, 0),      // 1x1 stride 2, fewer channels than a SIMD block
-      geometry(4, 4, 4, 4, 8, 1, 2, 0),      //   (tiny ResNet-18's shortcuts)
-      geometry(4, 2, 2, 8, 16, 1, 2, 0),
-      geometry(1, 11, 9, 17, 33, 3, 2, 1),   // 3x3 stride 2, odd channels
-      geometry(2, 12, 12, 64, 64, 3, 1, 1),  // a ResNet 3x3 (Winograd where available)
-      geometry(2, 13, 15, 20, 36, 3, 1, 1),  // 3x3 stride 1, odd sizes and channels
-      geometry(2, 7, 7, 32, 16, 3, 2, 0),    // no padding, stride 2
-      geometry(2, 4, 4, 1, 1, 4, 1, 0),      // kernel as large as the input
+      square_kernel_geometry(2, 9, 7, 3, 5, 3, 1, 1),     // odd sizes, few channels
+      square_kernel_geometry(2, 13, 11, 3, 16, 7, 2, 3),  // the ResNet stem, small
+      square_kernel_geometry(3, 6, 6, 8, 16, 1, 1, 0),    // pointwise
+      square_kernel_geometry(2, 8, 8, 24, 40, 1, 2,
+                             0),  // 1x1 stride 2, even input: right padding -1
+      square_kernel_geometry(2, 9, 9, 24, 40, 1, 2,
+                             0),  // 1x1 stride 2, odd input (the ResNet shortcut)
+      square_kernel_geometry(4, 8, 8, 2, 4, 1, 2,
+                             0),  // 1x1 stride 2, fewer channels than a SIMD block
+      square_kernel_geometry(4, 4, 4, 4, 8, 1, 2, 0),  //   (tiny ResNet-18's shortcuts)
+      square_kernel_geometry(4, 2, 2, 8, 16, 1, 2, 0),
+      square_kernel_geometry(1, 11, 9, 17, 33, 3, 2, 1),  // 3x3 stride 2, odd channels
+      square_kernel_geometry(2, 12, 12, 64, 64, 3, 1,
+                             1),  // a ResNet 3x3 (Winograd where available)
+      square_kernel_geometry(2, 13, 15, 20, 36, 3, 1, 1),  // 3x3 stride 1, odd sizes and channels
+      square_kernel_geometry(2, 7, 7, 32, 16, 3, 2, 0),    // no padding, stride 2
+      square_kernel_geometry(2, 4, 4, 1, 1, 4, 1, 0),      // kernel as large as the input
   };
   for (const int threads : {1, 2}) {
     set_num_threads(threads);
