@@ -13,6 +13,7 @@
 #include <random>
 #include <vector>
 
+#include "conv2d_test_geometry.h"
 #include "kernels/conv2d.h"
 #include "kernels/cpu/conv2d_reference.h"
 #include "kernels/cpu/threads.h"
@@ -30,19 +31,11 @@ std::vector<float> random_values(std::size_t count, std::mt19937& generator) {
   return values;
 }
 
+// A square map and kernel, padded to keep the size at stride 1.
 Conv2dGeometry geometry(int batch, int size, int in_channels, int out_channels, int kernel,
                         int stride) {
-  Conv2dGeometry g;
-  g.batch = batch;
-  g.in_height = size;
-  g.in_width = size;
-  g.in_channels = in_channels;
-  g.out_channels = out_channels;
-  g.kernel_height = kernel;
-  g.kernel_width = kernel;
-  g.stride = stride;
-  g.padding = kernel / 2;
-  return g;
+  return square_kernel_geometry(batch, size, size, in_channels, out_channels, kernel, stride,
+                                kernel / 2);
 }
 
 struct Prepared {

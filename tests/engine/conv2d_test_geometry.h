@@ -1,5 +1,5 @@
 // square_kernel_geometry: a Conv2dGeometry from its nine numbers in one call, for the tables of
-// shapes the convolution fast-path tests (float32 and bfloat16) run over.
+// shapes the convolution tests (fast paths in float32 and bfloat16, fused inference) run over.
 #pragma once
 
 #include "kernels/geometry.h"
