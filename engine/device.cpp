@@ -1,9 +1,11 @@
-// Device parsing and printing, whether CUDA is compiled in and usable, and the GPUs seen.
+// Device parsing and printing, whether CUDA is compiled in and usable, waiting for a device, and
+// the GPUs seen.
 #include "engine/device.h"
 
 #include "common/error.h"
 
 #ifdef IHD_WITH_CUDA
+#include "kernels/cuda/context.h"
 #include "kernels/cuda/memory.h"
 #endif
 
@@ -46,6 +48,14 @@ bool cuda_available() {
   return kernels::cuda::device_count() > 0;
 #else
   return false;
+#endif
+}
+
+void synchronize(Device device) {
+#ifdef IHD_WITH_CUDA
+  if (device.is_cuda()) kernels::cuda::synchronize();
+#else
+  (void)device;
 #endif
 }
 

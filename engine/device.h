@@ -29,6 +29,9 @@ bool cuda_compiled();
 std::string device_refusal(const std::string& text);
 // True when the CUDA backend is compiled and at least one GPU is usable.
 bool cuda_available();
+// Returns once the work queued on `device` has finished: CUDA ops run asynchronously on the
+// engine's compute stream (a timing must wait for them); CPU ops have finished when they return.
+void synchronize(Device device);
 // One line per GPU this process sees ("cuda:0: NVIDIA H200, 139.8 GiB, compute capability 9.0");
 // none without the CUDA backend or a GPU.
 std::vector<std::string> cuda_device_descriptions();

@@ -1,8 +1,10 @@
 // Storage and the per-device caching allocators. Freed blocks are kept in a pool keyed by their
-// exact (rounded) size and handed out again for the next request of that size.
+// exact (rounded) size and handed out again for the next request of that size. Checked
+// allocations (the op tests') poison each new block and guard its end.
 #include "engine/storage.h"
 
 #include <atomic>
+#include <bit>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -11,6 +13,7 @@
 
 #include "common/error.h"
 #include "kernels/backend.h"
+#include "kernels/elementwise.h"
 
 #ifdef IHD_WITH_CUDA
 #include "kernels/cuda/memory.h"
@@ -134,17 +137,69 @@ uint64_t next_version() {
   static std::atomic<uint64_t> counter{0};
   return ++counter;
 }
+
+constexpr std::size_t kGuardZoneBytes = 256;
+constexpr unsigned char kPoisonByte = 0xFF;
+std::atomic<bool> checked_allocations{false};
+std::atomic<int64_t> guard_violations{0};
+
+// Fills `bytes` (a multiple of 4) at `block` with kPoisonByte.
+void poison(void* block, std::size_t bytes, Device device) {
+  if (device.is_cpu()) {
+    std::memset(block, kPoisonByte, bytes);
+    return;
+  }
+  const auto all_ones = std::bit_cast<float>(~uint32_t{0});
+  IHD_ON_BACKEND(kernels::Backend::cuda, fill, static_cast<int64_t>(bytes / 4), all_ones,
+                 static_cast<float*>(block));
+}
+
+bool guard_intact(const void* block, std::size_t data_bytes, Device device) {
+  std::vector<unsigned char> guard(kGuardZoneBytes);
+  copy_bytes(guard.data(), Device::cpu(), static_cast<const unsigned char*>(block) + data_bytes,
+             device, kGuardZoneBytes);
+  for (const unsigned char byte : guard) {
+    if (byte != kPoisonByte) return false;
+  }
+  return true;
+}
+
+// The data bytes rounded up to whole floats: the guard zone starts there.
+std::size_t guarded_data_bytes(std::size_t bytes) {
+  return (bytes + 3) / 4 * 4;
+}
 }  // namespace
 
+void set_checked_allocations(bool on) {
+  checked_allocations = on;
+}
+int64_t guard_zone_violations() {
+  return guard_violations;
+}
+
 Storage::Storage(std::size_t bytes, Device device)
-    : data_(allocate(bytes, device)), version_(next_version()), bytes_(bytes), device_(device) {}
+    : version_(next_version()), bytes_(bytes), device_(device), checked_(checked_allocations) {
+  if (!checked_) {
+    data_ = allocate(bytes, device);
+    return;
+  }
+  const std::size_t total = guarded_data_bytes(bytes) + kGuardZoneBytes;
+  data_ = allocate(total, device);
+  poison(data_, total, device);
+}
 
 void Storage::mark_modified() {
   version_ = next_version();
 }
 
 Storage::~Storage() {
-  allocator_for(device_).release(data_, bytes_);
+  if (!checked_) {
+    allocator_for(device_).release(data_, bytes_);
+    return;
+  }
+  const std::size_t data_bytes = guarded_data_bytes(bytes_);
+  if (!guard_intact(data_, data_bytes, device_)) ++guard_violations;
+  allocator_for(device_).release(data_, data_bytes + kGuardZoneBytes);
 }
 
 MemoryStats memory_stats(Device device) {

@@ -33,7 +33,17 @@ class Storage {
   uint64_t version_;
   std::size_t bytes_ = 0;
   Device device_;
+  bool checked_ = false;  // allocated while checked allocations were on: has a guard zone
 };
+
+// Checked allocations, for the op tests (tests/ops): while on, every new block is filled with
+// 0xFF bytes (NaN in float32 and in bfloat16, so that an element a kernel forgets to write shows
+// up in its result) and followed by a guard zone of the same bytes, read back when the block is
+// freed; a guard zone found changed (a write past the end of a tensor) is counted. Slow: each free
+// reads the guard back (from the GPU too). Not for training.
+void set_checked_allocations(bool on);
+// Blocks freed so far whose guard zone had been overwritten.
+int64_t guard_zone_violations();
 
 // Byte counts of the caching allocator of one device kind: in use now, highest in use so far.
 struct MemoryStats {

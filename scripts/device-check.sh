@@ -5,9 +5,9 @@
 # prints a short table last. Each stage has a time limit, cut to what is left before a deadline
 # 460 s after the start, so the whole run stays under 8 minutes whatever a stage takes. Stages
 # run in order of importance, and the PyTorch reference keeps 60 s for itself: tests; ResNet-50
-# training in bf16; kernel benchmarks (memory-bound kernels, then cuDNN bf16, tf32, fp32
-# convolutions); the batch-norm kernel lab; training in tf32 and fp32; PyTorch (eager fp32 and bf16 autocast, torch.compile
-# only with 200 s left). Each benchmark run writes its own JSON file, so that a run cut off by
+# training in bf16; the op benchmarks (bench_ops: every op at ResNet-50's layer shapes, forward
+# then training, bf16 then fp32); the batch-norm kernel lab; training in tf32 and fp32; PyTorch
+# (eager fp32 and bf16 autocast, torch.compile only with 200 s left). Each benchmark run writes its own JSON file, so that a run cut off by
 # its limit loses only itself.
 #
 # Needs .deps/ (doctest, Google Benchmark, OpenBLAS, and ihd_train packed with its libraries),
@@ -118,14 +118,18 @@ if ! cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DIHD_CUDA
   exit 1
 fi
 if ! run_stage build 240 "$pytorch_reserve" cmake --build "$build" -j "$(nproc)" --target \
-  ihd_cuda_tests bench_cuda_kernels bench_train_cuda batch_norm_lab > "$logs/build.log" 2>&1; then
+  ihd_op_backend_tests ihd_cuda_tests bench_ops bench_train_cuda batch_norm_lab \
+  > "$logs/build.log" 2>&1; then
   grep -E "error|Error" "$logs/build.log" | head -30
   echo "device-check: build failed"
   exit 1
 fi
 
 section "CPU-versus-CUDA tests"
-run_stage tests 120 "$pytorch_reserve" "$build/tests/cuda/ihd_cuda_tests" 2>&1 \
+# The op cases first (every op, float32 and bfloat16), then the training steps and the rest.
+run_stage "op cases" 80 "$pytorch_reserve" "$build/tests/ops/ihd_op_backend_tests" 2>&1 \
+  | tee "$logs/op_backend_tests.log" | grep -E "ERROR|FAILED|SKIPPED|test cases"
+run_stage tests 100 "$pytorch_reserve" "$build/tests/cuda/ihd_cuda_tests" 2>&1 \
   | tee "$logs/cuda_tests.log" | grep -E "ERROR|FAILED|SKIPPED|test cases"
 
 section "ihd_train on the GPU (synthetic head CT, ResNet-50, bf16 and fp32)"
@@ -178,15 +182,15 @@ train_run() {
 section "ResNet-50 training benchmark (ihd, bf16)"
 train_run bf16
 
-section "kernel benchmarks"
-# name, filter, time limit: one run and one JSON file (bench_cuda_<name>.json) each.
-for run in "kernels -conv_ 40" "conv_bf16 ^conv_bf16_ 40" "conv_tf32 ^conv_tf32_ 35" \
-  "conv_fp32 ^conv_fp32_ 35"; do
+section "op benchmarks (bench_ops on CUDA)"
+# name, filter, time limit: one run and one JSON file (bench_ops_<name>.json) each.
+for run in "bf16_forward ^cuda/bf16/forward/ 35" "bf16_training ^cuda/bf16/training/ 40" \
+  "fp32_forward ^cuda/fp32/forward/ 30" "fp32_training ^cuda/fp32/training/ 35"; do
   read -r name filter limit <<< "$run"
-  run_stage "$name benchmarks" "$limit" "$pytorch_reserve" "$build/bench/bench_cuda_kernels" \
+  run_stage "$name benchmarks" "$limit" "$pytorch_reserve" "$build/bench/bench_ops" \
     --benchmark_filter="$filter" --benchmark_min_time=0.02 \
-    --benchmark_out="$logs/bench_cuda_$name.json" --benchmark_out_format=json \
-    > "$logs/bench_cuda_$name.log" 2>&1
+    --benchmark_out="$logs/bench_ops_$name.json" --benchmark_out_format=json \
+    > "$logs/bench_ops_$name.log" 2>&1
   echo "$name: exit $?"
 done
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """The short table that scripts/device-check.sh prints last, read from its logs folder:
-test result, copy bandwidth, each hand-written kernel's GB/s and fraction of the copy (float32
-and bfloat16 rows), the cuDNN convolutions summed over ResNet-50's layer shapes (fp32, tf32,
-bf16), and training images/s per image size: ihd bf16 beside PyTorch's eager bf16 autocast
-(channels_last), ihd tf32 beside PyTorch's eager float32 (channels_last, cuDNN may use TF32, as
-PyTorch does by default), then ihd fp32, each ihd row with its fraction of the PyTorch figure.
-Reads bench_cuda_*.json (kernel runs), bench_train_cuda*.json (training runs) and
-pytorch_reference.log (its last line is the JSON list of results).
+test results (the op cases, then the other CUDA tests), copy bandwidth, each op's GB/s and
+fraction of the copy (bench_ops: float32 and bfloat16, forward and training), the cuDNN
+convolutions summed over ResNet-50's layer shapes (per type, forward and training), and training
+images/s per image size: ihd bf16 beside PyTorch's eager bf16 autocast (channels_last), ihd tf32
+beside PyTorch's eager float32 (channels_last, cuDNN may use TF32, as PyTorch does by default),
+then ihd fp32, each ihd row with its fraction of the PyTorch figure.
+Reads op_backend_tests.log and cuda_tests.log, bench_ops_*.json and .log (op runs),
+bench_train_cuda*.json (training runs) and pytorch_reference.log (its last line is the JSON list
+of results).
 Usage: device_check_summary.py LOGS_DIR"""
 import json
 import re
@@ -80,36 +82,44 @@ def training_rows(logs):
 def main():
     logs = Path(sys.argv[1])
     rows = []
-    tests = logs / "cuda_tests.log"
-    text = tests.read_text() if tests.exists() else ""
-    summary = re.findall(r"test cases:.*", text)
-    skipped = text.count("SKIPPED (no CUDA GPU)")
-    rows.append(("CPU-vs-CUDA tests",
-                 summary[-1].replace("|", ",") if summary else "did not run",
-                 f"{skipped} skipped: no GPU" if skipped else ""))
+    for label, log in (("op cases, CPU vs CUDA", "op_backend_tests.log"),
+                       ("other CUDA tests", "cuda_tests.log")):
+        path = logs / log
+        text = path.read_text() if path.exists() else ""
+        summary = re.findall(r"test cases:.*", text)
+        skipped = text.count("SKIPPED (no CUDA GPU)")
+        rows.append((label, summary[-1].replace("|", ",") if summary else "did not run",
+                     f"{skipped} skipped: no GPU" if skipped else ""))
 
-    kernels = [entry for path in sorted(logs.glob("bench_cuda_*.json"))
+    for path in sorted(logs.glob("bench_ops_*.log")):
+        copy = re.findall(r"cuda device-to-device copy: ([0-9.]+) GB/s", path.read_text())
+        if copy:
+            rows.append(("device-to-device copy", f"{float(copy[0]):.0f} GB/s", "read + written"))
+            break
+
+    entries = [entry for path in sorted(logs.glob("bench_ops_*.json"))
                for entry in load_benchmarks(path)]
     convolution_seconds, convolution_failures = {}, {}
-    for entry in kernels:
-        name = entry["name"].split("/")[0]  # without /ARGS/manual_time
-        if name.startswith("conv_"):
-            precision = name.split("_")[1]
-            direction = next(d for d in ("fwd", "bwd_data", "bwd_filter") if name.endswith(d))
-            key = (precision, direction)
+    for entry in entries:
+        name = re.sub(r"/manual_time$", "", entry["name"])
+        parts = name.split("/", 3)  # device, type, forward|training, case
+        if len(parts) < 4:
+            continue
+        _, precision, mode, case = parts
+        if case.startswith("conv2d "):
+            key = (precision, mode)
             convolution_seconds.setdefault(key, 0.0)
             if entry.get("error_occurred"):
                 convolution_failures[key] = convolution_failures.get(key, 0) + 1
             else:
-                convolution_seconds[key] += entry["real_time"] * 1e-6
-        elif "GB/s" in entry:
-            rows.append((re.sub(r"/manual_time$", "", entry["name"]),
-                         f"{entry['GB/s']:.0f} GB/s", f"{entry['of_copy']:.2f} of copy"))
+                convolution_seconds[key] += entry["real_time"] * 1e-3  # ms
         elif entry.get("error_occurred"):
             rows.append((name, "failed", entry.get("error_message", "")[:60]))
-    for (precision, direction), seconds in sorted(convolution_seconds.items()):
-        failures = convolution_failures.get((precision, direction), 0)
-        rows.append((f"cuDNN {precision} {direction}, all ResNet-50 shapes, batch 64",
+        elif "of_copy" in entry:
+            rows.append((name, f"{entry['GB/s']:.0f} GB/s", f"{entry['of_copy']:.2f} of copy"))
+    for (precision, mode), seconds in sorted(convolution_seconds.items()):
+        failures = convolution_failures.get((precision, mode), 0)
+        rows.append((f"conv2d {precision} {mode}, all ResNet-50 shapes, batch 64",
                      f"{seconds * 1e3:.2f} ms",
                      f"{failures} of the shapes failed" if failures else "one of each layer shape"))
 

@@ -2,7 +2,7 @@
 // (a buffer is reused only after its copy has finished, and regrown when a batch outgrows it),
 // arrive on the GPU intact, each one distinct from the last.
 #include "engine/batch_uploader.h"
-#include "twin.h"
+#include "ops/skip_without_gpu.h"
 
 namespace ihd::cuda_test {
 namespace {

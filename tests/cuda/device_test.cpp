@@ -3,7 +3,8 @@
 // GPUs or more, a tensor on cuda:1 after cuda:0 is refused as a second GPU.
 #include "engine/tensor.h"
 #include "kernels/cuda/check.h"
-#include "twin.h"
+#include "kernels/cuda/memory.h"
+#include "ops/skip_without_gpu.h"
 
 namespace ihd::cuda_test {
 namespace {

@@ -10,7 +10,7 @@
 #include "engine/layers.h"
 #include "engine/ops.h"
 #include "engine/random.h"
-#include "twin.h"
+#include "ops/skip_without_gpu.h"
 
 namespace ihd::cuda_test {
 namespace {

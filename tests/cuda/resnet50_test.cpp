@@ -177,7 +177,7 @@ TEST_CASE("resnet50: fp32, piece by piece, CUDA matches the CPU") {
         piece.ends_in_loss ? projection : projection.to(Device::cuda()), DType::f32, p == 0);
     REQUIRE(cuda.size() == cpu.size());
     for (std::size_t i = 0; i < cpu.size(); ++i) {
-      const double error = normalised_error(cpu[i].second, cuda[i].second.data());
+      const double error = testing::normalised_error(cpu[i].second, cuda[i].second);
       INFO(piece.name << ", " << cpu[i].first << ": normalised error " << error);
       CHECK(error <= (i == 0 ? kPieceOutputTolerance : kPieceGradientTolerance));
     }
@@ -272,8 +272,8 @@ TEST_CASE("resnet50: bf16 autocast, piece by piece, CUDA as close to fp32 as the
     REQUIRE(cuda.size() == reference.size());
     for (std::size_t i = 0; i < reference.size(); ++i) {
       const auto& [name, expected] = reference[i];
-      const double cpu_error = normalised_error(expected, cpu[i].second.data());
-      const double cuda_error = normalised_error(expected, cuda[i].second.data());
+      const double cpu_error = testing::normalised_error(expected, cpu[i].second);
+      const double cuda_error = testing::normalised_error(expected, cuda[i].second);
       INFO(piece.name << ", " << name << ": normalised error against float32, CPU bfloat16 "
                       << cpu_error << ", CUDA bfloat16 " << cuda_error);
       CHECK(cuda_error <= std::max(kBf16ErrorRatio * cpu_error, kBf16ErrorFloor));

@@ -8,14 +8,15 @@
 #include <functional>
 
 #include "engine/optim/optimizer.h"
-#include "twin.h"
+#include "ops/normalised_error.h"
+#include "ops/skip_without_gpu.h"
 
 namespace ihd::cuda_test {
 
 inline double tensor_error(const Tensor& reference, const Tensor& value) {
   const std::vector<float> expected = reference.to_vector(), actual = value.to_vector();
   REQUIRE(expected.size() == actual.size());
-  return normalised_error(expected, actual.data());
+  return testing::normalised_error(expected, actual);
 }
 
 // cpu_forward / cuda_forward run the two models; cuda_model must already live on the GPU.

@@ -1,5 +1,5 @@
 // binary_cross_entropy_with_logits' row weights beyond their finite-difference gradients
-// (gradient_test.cpp): a flattened padded batch whose padded rows weigh 0 (and hold NaN) gives
+// (tests/ops): a flattened padded batch whose padded rows weigh 0 (and hold NaN) gives
 // exactly the loss and gradients of its real rows alone, padded rows get gradient 0, a row of
 // weight 2 counts as the row twice, all-zero weights give a loss of 0, and a wrong shape is
 // refused with the reason.

@@ -1,5 +1,5 @@
 // The sequence ops and layers (gru_bidirectional, temporal_conv1d; GRU, TemporalConv1d) beyond
-// their finite-difference gradients (gradient_test.cpp): padding is invisible (a series padded
+// their finite-difference gradients (tests/ops): padding is invisible (a series padded
 // into a batch, its padding NaN, gives its unpadded outputs and input gradients), the order of
 // slices matters, the reverse direction is the forward one run on the reversed series, the
 // layers carry PyTorch's names, and outputs and every gradient match PyTorch's float64 run of a
