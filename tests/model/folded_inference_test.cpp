@@ -1,12 +1,13 @@
 // Folded batch norm inference (engine/conv_batch_norm_fold.h, as model/resnet.h runs it): in
 // evaluation without gradients every conv + BN (+ shortcut) (+ ReLU) is one convolution on folded
 // weights. Checked against the unfolded evaluation forward (the same model with gradients on,
-// which runs the layers as they are): within 1e-5 relative (||folded - unfolded|| / ||unfolded||)
-// on random batch-norm statistics far from the identity, for ResNet-18 and ResNet-50 shapes; on
-// the committed tiny fixtures, as close to PyTorch's float64 truth as unfolded; never stale after a
-// weight or statistic changes (copy_from, fill, an optimizer step, load_weights, a raw write
-// followed by train()); and training untouched, bit for bit, against the layers run by hand as the
-// ResNet ran them before folding existed.
+// which runs the layers as they are): logits within 1e-5 relative (||folded - unfolded|| /
+// ||unfolded||), the feature map within 3e-5, on random batch-norm statistics far from the
+// identity, for ResNet-18 and ResNet-50 shapes; on the committed tiny fixtures, as close to
+// PyTorch's float64 truth as unfolded; never stale after a weight or statistic changes
+// (copy_from, fill, an optimizer step, load_weights, a raw write followed by train()); and
+// training untouched, bit for bit, against the layers run by hand as the ResNet ran them before
+// folding existed.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -28,6 +29,10 @@ namespace {
 
 const std::string kFixtures = std::string(IHD_TEST_FIXTURES_DIR) + "/model";
 constexpr double kFoldTolerance = 1e-5;
+// The feature map before the global pool averages it (ResNet-50: 2048 channels of a 2 x 2 map)
+// carries more of the summation-order noise than the logits: 1.2e-5 measured on an AVX2 machine
+// (oneDNN's AVX2 kernels sum in another order than on AVX-512, where it stays below 1e-5).
+constexpr double kFeatureMapTolerance = 3e-5;
 
 double relative_difference(const Tensor& ours, const Tensor& truth) {
   const std::vector<float> a = ours.to_vector(), b = truth.to_vector();
@@ -63,7 +68,7 @@ void check_fold_matches(const ResNet& model, const Tensor& images) {
   CAPTURE(logits);
   CAPTURE(feature_map);
   CHECK(logits < kFoldTolerance);
-  CHECK(feature_map < kFoldTolerance);
+  CHECK(feature_map < kFeatureMapTolerance);
 }
 
 ResNetConfig tiny_config(int depth, uint64_t seed) {
