@@ -1,8 +1,10 @@
-// The float32 <Backend::cpu> specializations of kernels/batch_norm.h (the bfloat16 ones are in
-// mixed_precision.cpp; the per-channel rules, shared with CUDA, in kernels/rules/batch_norm.h).
-// Reductions split the rows into fixed blocks, sum each block in float,
-// add blocks per thread in double, and add the threads' totals in thread order: the result is
-// accurate and identical from run to run for a given thread count.
+// The <Backend::cpu> specializations of kernels/batch_norm.h, float32 and bfloat16 activations
+// from one template each (activation_type.h: a bfloat16 kernel reads and writes bfloat16 and
+// computes in float32, bit for bit the float32 kernel on the widened values, rounded once); the
+// per-channel rules, shared with CUDA, are in kernels/rules/batch_norm.h. Reductions split the
+// rows into fixed blocks, sum each block in float, add blocks per thread in double, and add the
+// threads' totals in thread order: the result is accurate and identical from run to run for a
+// given thread count.
 #include "kernels/batch_norm.h"
 
 #include <omp.h>
@@ -10,11 +12,15 @@
 #include <algorithm>
 #include <vector>
 
+#include "kernels/cpu/activation_type.h"
 #include "kernels/rules/activation.h"
 #include "kernels/rules/batch_norm.h"
 
 namespace ihd::kernels {
 namespace {
+
+using cpu::load;
+using cpu::stored_as;
 
 constexpr int64_t kRowsPerBlock = 64;
 
@@ -57,36 +63,34 @@ void sum_over_rows(int64_t rows, int channels, AddRow add_row, double* total_a, 
 }
 
 // The mean of each channel (float) and the sum of squares about it (double): two passes.
-void mean_and_centred_squares(int64_t rows, int channels, const float* x, float* mean,
+template <typename T>
+void mean_and_centred_squares(int64_t rows, int channels, const T* x, float* mean,
                               double* squares) {
   std::vector<double> sums(channels), unused(channels);
   sum_over_rows(
       rows, channels,
       [&](int64_t row, float* sum, float*) {
-        const float* x_row = x + row * channels;
+        const T* x_row = x + row * channels;
 #pragma omp simd
-        for (int c = 0; c < channels; ++c) sum[c] += x_row[c];
+        for (int c = 0; c < channels; ++c) sum[c] += load(x_row[c]);
       },
       sums.data(), unused.data());
   for (int c = 0; c < channels; ++c) mean[c] = static_cast<float>(sums[c] / rows);
   sum_over_rows(
       rows, channels,
       [&](int64_t row, float* square_sum, float*) {
-        const float* x_row = x + row * channels;
+        const T* x_row = x + row * channels;
 #pragma omp simd
         for (int c = 0; c < channels; ++c) {
-          const float centred = x_row[c] - mean[c];
+          const float centred = load(x_row[c]) - mean[c];
           square_sum[c] += centred * centred;
         }
       },
       squares, unused.data());
 }
 
-}  // namespace
-
-template <>
-void batch_norm_statistics<Backend::cpu>(int64_t rows, int channels, const float* x, float eps,
-                                         float* mean, float* invstd) {
+template <typename T>
+void statistics(int64_t rows, int channels, const T* x, float eps, float* mean, float* invstd) {
   std::vector<double> squares(channels);
   mean_and_centred_squares(rows, channels, x, mean, squares.data());
   for (int c = 0; c < channels; ++c) {
@@ -94,12 +98,35 @@ void batch_norm_statistics<Backend::cpu>(int64_t rows, int channels, const float
   }
 }
 
-template <>
-void batch_norm_moments<Backend::cpu>(int64_t rows, int channels, const float* x, float* mean,
-                                      float* centred_square_sum) {
+template <typename T>
+void moments(int64_t rows, int channels, const T* x, float* mean, float* centred_square_sum) {
   std::vector<double> squares(channels);
   mean_and_centred_squares(rows, channels, x, mean, squares.data());
   for (int c = 0; c < channels; ++c) centred_square_sum[c] = static_cast<float>(squares[c]);
+}
+
+}  // namespace
+
+template <>
+void batch_norm_statistics<Backend::cpu>(int64_t rows, int channels, const float* x, float eps,
+                                         float* mean, float* invstd) {
+  statistics(rows, channels, x, eps, mean, invstd);
+}
+template <>
+void batch_norm_statistics<Backend::cpu>(int64_t rows, int channels, const bfloat16* x, float eps,
+                                         float* mean, float* invstd) {
+  statistics(rows, channels, x, eps, mean, invstd);
+}
+
+template <>
+void batch_norm_moments<Backend::cpu>(int64_t rows, int channels, const float* x, float* mean,
+                                      float* centred_square_sum) {
+  moments(rows, channels, x, mean, centred_square_sum);
+}
+template <>
+void batch_norm_moments<Backend::cpu>(int64_t rows, int channels, const bfloat16* x, float* mean,
+                                      float* centred_square_sum) {
+  moments(rows, channels, x, mean, centred_square_sum);
 }
 
 template <>
@@ -143,10 +170,11 @@ void batch_norm_update_running<Backend::cpu>(int64_t rows, int channels, const f
   }
 }
 
-template <>
-void batch_norm_apply<Backend::cpu>(int64_t rows, int channels, const float* x, const float* mean,
-                                    const float* invstd, const float* gamma, const float* beta,
-                                    const float* residual, bool relu, float* y) {
+namespace {
+
+template <typename T>
+void apply(int64_t rows, int channels, const T* x, const float* mean, const float* invstd,
+           const float* gamma, const float* beta, const T* residual, bool relu, T* y) {
   std::vector<float> scale(channels), shift(channels);
   for (int c = 0; c < channels; ++c) {
     const rules::BatchNormAffine affine =
@@ -158,17 +186,33 @@ void batch_norm_apply<Backend::cpu>(int64_t rows, int channels, const float* x, 
   const float* b = shift.data();
 #pragma omp parallel for schedule(static)
   for (int64_t row = 0; row < rows; ++row) {
-    const float* x_row = x + row * channels;
-    float* y_row = y + row * channels;
-    const float* r_row = residual ? residual + row * channels : nullptr;
+    const T* x_row = x + row * channels;
+    T* y_row = y + row * channels;
+    const T* r_row = residual ? residual + row * channels : nullptr;
 #pragma omp simd
     for (int c = 0; c < channels; ++c) {
-      float value = x_row[c] * s[c] + b[c];
-      if (r_row) value += r_row[c];
+      float value = load(x_row[c]) * s[c] + b[c];
+      if (r_row) value += load(r_row[c]);
       if (relu) value = rules::relu(value);
-      y_row[c] = value;
+      y_row[c] = stored_as<T>(value);
     }
   }
+}
+
+}  // namespace
+
+template <>
+void batch_norm_apply<Backend::cpu>(int64_t rows, int channels, const float* x, const float* mean,
+                                    const float* invstd, const float* gamma, const float* beta,
+                                    const float* residual, bool relu, float* y) {
+  apply(rows, channels, x, mean, invstd, gamma, beta, residual, relu, y);
+}
+template <>
+void batch_norm_apply<Backend::cpu>(int64_t rows, int channels, const bfloat16* x,
+                                    const float* mean, const float* invstd, const float* gamma,
+                                    const float* beta, const bfloat16* residual, bool relu,
+                                    bfloat16* y) {
+  apply(rows, channels, x, mean, invstd, gamma, beta, residual, relu, y);
 }
 
 namespace {
@@ -184,70 +228,65 @@ float masked_gradient(float y, float dy) {
 }
 
 // sum g and sum g * (x - mean), per channel; the two reductions of the backward pass.
-template <bool kRelu>
-void sum_gradients(int64_t rows, int channels, const float* x, const float* y, const float* dy,
+template <bool kRelu, typename T>
+void sum_gradients(int64_t rows, int channels, const T* x, const T* y, const T* dy,
                    const float* mean, double* sum_g, double* sum_g_centred) {
   sum_over_rows(
       rows, channels,
       [=](int64_t row, float* __restrict g_sum, float* __restrict g_centred_sum) {
-        const float* __restrict x_row = x + row * channels;
-        const float* __restrict y_row = y + row * channels;
-        const float* __restrict dy_row = dy + row * channels;
+        const T* __restrict x_row = x + row * channels;
+        const T* __restrict y_row = y + row * channels;
+        const T* __restrict dy_row = dy + row * channels;
 #pragma omp simd
         for (int c = 0; c < channels; ++c) {
-          const float g = masked_gradient<kRelu>(y_row[c], dy_row[c]);
+          const float g = masked_gradient<kRelu>(load(y_row[c]), load(dy_row[c]));
           g_sum[c] += g;
-          g_centred_sum[c] += g * (x_row[c] - mean[c]);
+          g_centred_sum[c] += g * (load(x_row[c]) - mean[c]);
         }
       },
       sum_g, sum_g_centred);
 }
 
 // dx = gain * (g - mean_g - (x - mean) * slope) and dresidual = g, row by row.
-template <bool kRelu, bool kResidual>
-void apply_gradients(int64_t rows, int channels, const float* x, const float* y, const float* dy,
+template <bool kRelu, bool kResidual, typename T>
+void apply_gradients(int64_t rows, int channels, const T* x, const T* y, const T* dy,
                      const float* mean, const float* gain, const float* mean_g, const float* slope,
-                     float* dx, float* dresidual) {
+                     T* dx, T* dresidual) {
 #pragma omp parallel for schedule(static)
   for (int64_t row = 0; row < rows; ++row) {
-    const float* __restrict x_row = x + row * channels;
-    const float* __restrict y_row = y + row * channels;
-    const float* __restrict dy_row = dy + row * channels;
-    float* __restrict dx_row = dx + row * channels;
-    float* __restrict dr_row = kResidual ? dresidual + row * channels : nullptr;
+    const T* __restrict x_row = x + row * channels;
+    const T* __restrict y_row = y + row * channels;
+    const T* __restrict dy_row = dy + row * channels;
+    T* __restrict dx_row = dx + row * channels;
+    T* __restrict dr_row = kResidual ? dresidual + row * channels : nullptr;
 #pragma omp simd
     for (int c = 0; c < channels; ++c) {
-      const float g = masked_gradient<kRelu>(y_row[c], dy_row[c]);
-      dx_row[c] = gain[c] * (g - mean_g[c] - (x_row[c] - mean[c]) * slope[c]);
-      if constexpr (kResidual) dr_row[c] = g;
+      const float g = masked_gradient<kRelu>(load(y_row[c]), load(dy_row[c]));
+      dx_row[c] = stored_as<T>(gain[c] * (g - mean_g[c] - (load(x_row[c]) - mean[c]) * slope[c]));
+      if constexpr (kResidual) dr_row[c] = stored_as<T>(g);
     }
   }
 }
 
-}  // namespace
-
-template <>
-void batch_norm_backward_reduce<Backend::cpu>(int64_t rows, int channels, const float* x,
-                                              const float* y, const float* dy, const float* mean,
-                                              const float* invstd, bool relu, float* dgamma,
-                                              float* dbeta) {
+template <typename T>
+void backward_reduce(int64_t rows, int channels, const T* x, const T* y, const T* dy,
+                     const float* mean, const float* invstd, bool relu, float* dgamma,
+                     float* dbeta) {
   // dgamma = sum g * xhat = invstd * sum g (x - mean).
   std::vector<double> sum_g(channels), sum_g_centred(channels);
-  (relu ? sum_gradients<true> : sum_gradients<false>)(rows, channels, x, y, dy, mean, sum_g.data(),
-                                                      sum_g_centred.data());
+  (relu ? sum_gradients<true, T> : sum_gradients<false, T>)(rows, channels, x, y, dy, mean,
+                                                            sum_g.data(), sum_g_centred.data());
   for (int c = 0; c < channels; ++c) {
     dbeta[c] = static_cast<float>(sum_g[c]);
     dgamma[c] = static_cast<float>(sum_g_centred[c] * invstd[c]);
   }
 }
 
-template <>
-void batch_norm_backward_input<Backend::cpu>(int64_t rows, int64_t total_rows, int channels,
-                                             const float* x, const float* y, const float* dy,
-                                             const float* mean, const float* invstd,
-                                             const float* gamma, bool relu, bool batch_statistics,
-                                             const float* dgamma, const float* dbeta, float* dx,
-                                             float* dresidual) {
+template <typename T>
+void backward_input(int64_t rows, int64_t total_rows, int channels, const T* x, const T* y,
+                    const T* dy, const float* mean, const float* invstd, const float* gamma,
+                    bool relu, bool batch_statistics, const float* dgamma, const float* dbeta,
+                    T* dx, T* dresidual) {
   // With xhat = (x - mean) * invstd, the xhat term is (x - mean) * slope, slope = invstd *
   // dgamma / total_rows.
   std::vector<float> gain(channels), mean_g(channels), slope(channels);
@@ -259,10 +298,50 @@ void batch_norm_backward_input<Backend::cpu>(int64_t rows, int64_t total_rows, i
                    ? static_cast<float>(static_cast<double>(dgamma[c]) / total_rows * invstd[c])
                    : 0.0f;
   }
-  const auto apply =
-      relu ? (dresidual ? apply_gradients<true, true> : apply_gradients<true, false>)
-           : (dresidual ? apply_gradients<false, true> : apply_gradients<false, false>);
-  apply(rows, channels, x, y, dy, mean, gain.data(), mean_g.data(), slope.data(), dx, dresidual);
+  const auto apply_them =
+      relu ? (dresidual ? apply_gradients<true, true, T> : apply_gradients<true, false, T>)
+           : (dresidual ? apply_gradients<false, true, T> : apply_gradients<false, false, T>);
+  apply_them(rows, channels, x, y, dy, mean, gain.data(), mean_g.data(), slope.data(), dx,
+             dresidual);
+}
+
+}  // namespace
+
+template <>
+void batch_norm_backward_reduce<Backend::cpu>(int64_t rows, int channels, const float* x,
+                                              const float* y, const float* dy, const float* mean,
+                                              const float* invstd, bool relu, float* dgamma,
+                                              float* dbeta) {
+  backward_reduce(rows, channels, x, y, dy, mean, invstd, relu, dgamma, dbeta);
+}
+template <>
+void batch_norm_backward_reduce<Backend::cpu>(int64_t rows, int channels, const bfloat16* x,
+                                              const bfloat16* y, const bfloat16* dy,
+                                              const float* mean, const float* invstd, bool relu,
+                                              float* dgamma, float* dbeta) {
+  backward_reduce(rows, channels, x, y, dy, mean, invstd, relu, dgamma, dbeta);
+}
+
+template <>
+void batch_norm_backward_input<Backend::cpu>(int64_t rows, int64_t total_rows, int channels,
+                                             const float* x, const float* y, const float* dy,
+                                             const float* mean, const float* invstd,
+                                             const float* gamma, bool relu, bool batch_statistics,
+                                             const float* dgamma, const float* dbeta, float* dx,
+                                             float* dresidual) {
+  backward_input(rows, total_rows, channels, x, y, dy, mean, invstd, gamma, relu,
+                 batch_statistics, dgamma, dbeta, dx, dresidual);
+}
+template <>
+void batch_norm_backward_input<Backend::cpu>(int64_t rows, int64_t total_rows, int channels,
+                                             const bfloat16* x, const bfloat16* y,
+                                             const bfloat16* dy, const float* mean,
+                                             const float* invstd, const float* gamma, bool relu,
+                                             bool batch_statistics, const float* dgamma,
+                                             const float* dbeta, bfloat16* dx,
+                                             bfloat16* dresidual) {
+  backward_input(rows, total_rows, channels, x, y, dy, mean, invstd, gamma, relu,
+                 batch_statistics, dgamma, dbeta, dx, dresidual);
 }
 
 }  // namespace ihd::kernels

@@ -5,6 +5,7 @@
 #include "engine/autocast.h"
 #include "engine/layers.h"
 #include "engine/optim/optimizer.h"
+#include "kernels/cpu/threads.h"
 #include "kernels/kernels.h"
 #include "test_util.h"
 
@@ -57,6 +58,106 @@ void check_rounded_once(const std::vector<float>& float32_result,
   CHECK(mismatches == 0);
 }
 
+// Batch norm's bfloat16 kernels (statistics, moments, fused apply, backward) against the float32
+// kernels on the widened values.
+void check_batch_norm_rounded_once(int64_t rows, int channels, bool residual, bool relu,
+                                   Random& generator) {
+  CAPTURE(rows);
+  CAPTURE(channels);
+  CAPTURE(residual);
+  CAPTURE(relu);
+  const int64_t n = rows * channels;
+  const std::vector<bfloat16> x = random_bfloat16(n, generator),
+                              skip = random_bfloat16(n, generator),
+                              dy = random_bfloat16(n, generator);
+  const std::vector<float> gamma = random_tensor(Shape{channels}, generator).to_vector(),
+                           beta = random_tensor(Shape{channels}, generator).to_vector();
+  std::vector<float> mean(channels), invstd(channels), mean32(channels), invstd32(channels);
+  kernels::batch_norm_statistics<Backend::cpu>(rows, channels, x.data(), 1e-5f, mean.data(),
+                                               invstd.data());
+  kernels::batch_norm_statistics<Backend::cpu>(rows, channels, widened(x).data(), 1e-5f,
+                                               mean32.data(), invstd32.data());
+  CHECK(mean == mean32);
+  CHECK(invstd == invstd32);
+  std::vector<float> squares(channels), squares32(channels);
+  kernels::batch_norm_moments<Backend::cpu>(rows, channels, x.data(), mean.data(), squares.data());
+  kernels::batch_norm_moments<Backend::cpu>(rows, channels, widened(x).data(), mean32.data(),
+                                            squares32.data());
+  CHECK(mean == mean32);
+  CHECK(squares == squares32);
+
+  std::vector<bfloat16> y(n);
+  std::vector<float> y32(n);
+  const std::vector<float> skip32 = widened(skip);
+  kernels::batch_norm_apply<Backend::cpu>(rows, channels, x.data(), mean.data(), invstd.data(),
+                                          gamma.data(), beta.data(),
+                                          residual ? skip.data() : nullptr, relu, y.data());
+  kernels::batch_norm_apply<Backend::cpu>(rows, channels, widened(x).data(), mean.data(),
+                                          invstd.data(), gamma.data(), beta.data(),
+                                          residual ? skip32.data() : nullptr, relu, y32.data());
+  check_rounded_once(y32, y);
+
+  std::vector<bfloat16> dx(n), dresidual(n);
+  std::vector<float> dx32(n), dresidual32(n), dgamma(channels), dbeta(channels),
+      dgamma32(channels), dbeta32(channels);
+  kernels::batch_norm_backward_reduce<Backend::cpu>(rows, channels, x.data(), y.data(), dy.data(),
+                                                    mean.data(), invstd.data(), relu,
+                                                    dgamma.data(), dbeta.data());
+  kernels::batch_norm_backward_reduce<Backend::cpu>(
+      rows, channels, widened(x).data(), widened(y).data(), widened(dy).data(), mean.data(),
+      invstd.data(), relu, dgamma32.data(), dbeta32.data());
+  CHECK(dgamma == dgamma32);
+  CHECK(dbeta == dbeta32);
+  for (const bool batch_statistics : {true, false}) {
+    CAPTURE(batch_statistics);
+    kernels::batch_norm_backward_input<Backend::cpu>(
+        rows, 3 * rows, channels, x.data(), y.data(), dy.data(), mean.data(), invstd.data(),
+        gamma.data(), relu, batch_statistics, dgamma.data(), dbeta.data(), dx.data(),
+        residual ? dresidual.data() : nullptr);
+    kernels::batch_norm_backward_input<Backend::cpu>(
+        rows, 3 * rows, channels, widened(x).data(), widened(y).data(), widened(dy).data(),
+        mean.data(), invstd.data(), gamma.data(), relu, batch_statistics, dgamma.data(),
+        dbeta.data(), dx32.data(), residual ? dresidual32.data() : nullptr);
+    check_rounded_once(dx32, dx);
+    if (residual) check_rounded_once(dresidual32, dresidual);
+  }
+}
+
+// Max pooling and global average pooling, both directions, against the float32 kernels on the
+// widened values (the max pool's backward sums each input's gradients in float32 first).
+void check_pooling_rounded_once(const kernels::Pool2dGeometry& g, Random& generator) {
+  CAPTURE(g.in_height);
+  CAPTURE(g.channels);
+  CAPTURE(g.kernel);
+  CAPTURE(g.stride);
+  const std::vector<bfloat16> x = random_bfloat16(g.input_elements(), generator),
+                              dy = random_bfloat16(g.output_elements(), generator);
+  std::vector<bfloat16> y(g.output_elements()), dx(g.input_elements());
+  std::vector<float> y32(y.size()), dx32(dx.size());
+  kernels::max_pool2d_forward<Backend::cpu>(g, x.data(), y.data());
+  kernels::max_pool2d_forward<Backend::cpu>(g, widened(x).data(), y32.data());
+  check_rounded_once(y32, y);
+  kernels::max_pool2d_backward<Backend::cpu>(g, x.data(), y.data(), dy.data(), dx.data());
+  kernels::max_pool2d_backward<Backend::cpu>(g, widened(x).data(), y32.data(), widened(dy).data(),
+                                             dx32.data());
+  check_rounded_once(dx32, dx);
+
+  const int64_t pixels = int64_t{g.in_height} * g.in_width;
+  std::vector<float> features(g.batch * g.channels), features32(features.size());
+  kernels::global_avg_pool_forward<Backend::cpu>(g.batch, pixels, g.channels, x.data(),
+                                                 features.data());
+  kernels::global_avg_pool_forward<Backend::cpu>(g.batch, pixels, g.channels, widened(x).data(),
+                                                 features32.data());
+  CHECK(features == features32);
+  const std::vector<float> dfeatures =
+      random_tensor(Shape{g.batch * g.channels}, generator).to_vector();
+  kernels::global_avg_pool_backward<Backend::cpu>(g.batch, pixels, g.channels, dfeatures.data(),
+                                                  dx.data());
+  kernels::global_avg_pool_backward<Backend::cpu>(g.batch, pixels, g.channels, dfeatures.data(),
+                                                  dx32.data());
+  check_rounded_once(dx32, dx);
+}
+
 }  // namespace
 
 TEST_CASE("bfloat16 rounds to nearest, ties to even, as __float2bfloat16_rn") {
@@ -90,62 +191,26 @@ TEST_CASE("cast rounds to bfloat16 and back, its gradient is cast back to float3
                        doctest::Contains("only float32 <-> bfloat16"), Error);
 }
 
+// Batch norm and pooling compute on bfloat16 data directly, bit for bit the float32 kernel on the
+// widened values rounded once, on one thread and on two (the reductions' order depends on the
+// thread count, the same for both). The convolutions at this shape likewise.
 TEST_CASE("bfloat16 kernels: the float32 result on the same values, rounded once") {
   Random generator(71);
+  const int threads_before = kernels::cpu::num_threads();
   SUBCASE("batch norm statistics, moments, fused apply and backward") {
-    const int64_t rows = 37;
-    const int channels = 11;
-    const int64_t n = rows * channels;
-    const std::vector<bfloat16> x = random_bfloat16(n, generator),
-                                residual = random_bfloat16(n, generator),
-                                dy = random_bfloat16(n, generator);
-    const std::vector<float> gamma = random_tensor(Shape{channels}, generator).to_vector(),
-                             beta = random_tensor(Shape{channels}, generator).to_vector();
-    std::vector<float> mean(channels), invstd(channels), mean32(channels), invstd32(channels);
-    kernels::batch_norm_statistics<Backend::cpu>(rows, channels, x.data(), 1e-5f, mean.data(),
-                                                 invstd.data());
-    kernels::batch_norm_statistics<Backend::cpu>(rows, channels, widened(x).data(), 1e-5f,
-                                                 mean32.data(), invstd32.data());
-    CHECK(mean == mean32);
-    CHECK(invstd == invstd32);
-    std::vector<float> squares(channels), squares32(channels);
-    kernels::batch_norm_moments<Backend::cpu>(rows, channels, x.data(), mean.data(),
-                                              squares.data());
-    kernels::batch_norm_moments<Backend::cpu>(rows, channels, widened(x).data(), mean32.data(),
-                                              squares32.data());
-    CHECK(mean == mean32);
-    CHECK(squares == squares32);
-
-    std::vector<bfloat16> y(n);
-    std::vector<float> y32(n);
-    kernels::batch_norm_apply<Backend::cpu>(rows, channels, x.data(), mean.data(), invstd.data(),
-                                            gamma.data(), beta.data(), residual.data(), true,
-                                            y.data());
-    kernels::batch_norm_apply<Backend::cpu>(rows, channels, widened(x).data(), mean.data(),
-                                            invstd.data(), gamma.data(), beta.data(),
-                                            widened(residual).data(), true, y32.data());
-    check_rounded_once(y32, y);
-
-    std::vector<bfloat16> dx(n), dresidual(n);
-    std::vector<float> dx32(n), dresidual32(n), dgamma(channels), dbeta(channels),
-        dgamma32(channels), dbeta32(channels);
-    kernels::batch_norm_backward_reduce<Backend::cpu>(rows, channels, x.data(), y.data(), dy.data(),
-                                                      mean.data(), invstd.data(), true,
-                                                      dgamma.data(), dbeta.data());
-    kernels::batch_norm_backward_reduce<Backend::cpu>(
-        rows, channels, widened(x).data(), widened(y).data(), widened(dy).data(), mean.data(),
-        invstd.data(), true, dgamma32.data(), dbeta32.data());
-    kernels::batch_norm_backward_input<Backend::cpu>(
-        rows, rows, channels, x.data(), y.data(), dy.data(), mean.data(), invstd.data(),
-        gamma.data(), true, true, dgamma.data(), dbeta.data(), dx.data(), dresidual.data());
-    kernels::batch_norm_backward_input<Backend::cpu>(
-        rows, rows, channels, widened(x).data(), widened(y).data(), widened(dy).data(), mean.data(),
-        invstd.data(), gamma.data(), true, true, dgamma.data(), dbeta.data(), dx32.data(),
-        dresidual32.data());
-    check_rounded_once(dx32, dx);
-    check_rounded_once(dresidual32, dresidual);
-    CHECK(dgamma == dgamma32);
-    CHECK(dbeta == dbeta32);
+    for (const int threads : {1, 2}) {
+      CAPTURE(threads);
+      kernels::cpu::set_num_threads(threads);
+      // One block of rows; several blocks and channels in whole vectors; a layer4-like shape.
+      for (const auto& [rows, channels] :
+           {std::pair<int64_t, int>{37, 11}, {2 * 28 * 28, 64}, {2 * 7 * 7, 2048}}) {
+        for (const bool residual : {false, true}) {
+          for (const bool relu : {false, true}) {
+            check_batch_norm_rounded_once(rows, channels, residual, relu, generator);
+          }
+        }
+      }
+    }
   }
   SUBCASE("convolution forward, backward data, backward weight") {
     kernels::Conv2dGeometry g;
@@ -170,35 +235,18 @@ TEST_CASE("bfloat16 kernels: the float32 result on the same values, rounded once
     check_rounded_once(dw32, dw);
   }
   SUBCASE("max pool and global average pool, both directions") {
-    kernels::Pool2dGeometry g;
-    g.batch = 2, g.in_height = 9, g.in_width = 8, g.channels = 3;
-    const std::vector<bfloat16> x = random_bfloat16(g.input_elements(), generator),
-                                dy = random_bfloat16(g.output_elements(), generator);
-    std::vector<bfloat16> y(g.output_elements()), dx(g.input_elements());
-    std::vector<float> y32(y.size()), dx32(dx.size());
-    kernels::max_pool2d_forward<Backend::cpu>(g, x.data(), y.data());
-    kernels::max_pool2d_forward<Backend::cpu>(g, widened(x).data(), y32.data());
-    check_rounded_once(y32, y);
-    kernels::max_pool2d_backward<Backend::cpu>(g, x.data(), y.data(), dy.data(), dx.data());
-    kernels::max_pool2d_backward<Backend::cpu>(g, widened(x).data(), y32.data(), widened(dy).data(),
-                                               dx32.data());
-    check_rounded_once(dx32, dx);
-
-    const int64_t pixels = int64_t{g.in_height} * g.in_width;
-    std::vector<float> features(g.batch * g.channels), features32(features.size());
-    kernels::global_avg_pool_forward<Backend::cpu>(g.batch, pixels, g.channels, x.data(),
-                                                   features.data());
-    kernels::global_avg_pool_forward<Backend::cpu>(g.batch, pixels, g.channels, widened(x).data(),
-                                                   features32.data());
-    CHECK(features == features32);
-    const std::vector<float> dfeatures =
-        random_tensor(Shape{g.batch * g.channels}, generator).to_vector();
-    kernels::global_avg_pool_backward<Backend::cpu>(g.batch, pixels, g.channels, dfeatures.data(),
-                                                    dx.data());
-    kernels::global_avg_pool_backward<Backend::cpu>(g.batch, pixels, g.channels, dfeatures.data(),
-                                                    dx32.data());
-    check_rounded_once(dx32, dx);
+    for (const int threads : {1, 2}) {
+      CAPTURE(threads);
+      kernels::cpu::set_num_threads(threads);
+      kernels::Pool2dGeometry g;
+      g.batch = 2, g.in_height = 9, g.in_width = 8, g.channels = 3;
+      check_pooling_rounded_once(g, generator);
+      // The stem's pool at 56 x 56 (overlapping windows), and stride 1 (up to 9 windows each).
+      check_pooling_rounded_once({2, 56, 56, 64, 3, 2, 1}, generator);
+      check_pooling_rounded_once({1, 7, 7, 5, 3, 1, 1}, generator);
+    }
   }
+  kernels::cpu::set_num_threads(threads_before);
 }
 
 TEST_CASE("conv2d under bfloat16 autocast: bfloat16 activations, float32 weight gradients") {
