@@ -85,7 +85,8 @@ double time_calls(benchmark::State& state, Device device, Call call) {
 void report(benchmark::State& state, Device device, double seconds, double bytes, double flops) {
   const double calls_per_second = static_cast<double>(state.iterations()) / seconds;
   state.counters["GB/s"] = bytes * calls_per_second * 1e-9;
-  if (device.is_cuda()) state.counters["of_copy"] = bytes * calls_per_second / copy_bytes_per_second();
+  if (device.is_cuda())
+    state.counters["of_copy"] = bytes * calls_per_second / copy_bytes_per_second();
   if (flops > 0.0) state.counters["TFLOP/s"] = flops * calls_per_second * 1e-12;
 }
 

@@ -329,8 +329,8 @@ void batch_norm_backward_input<Backend::cpu>(int64_t rows, int64_t total_rows, i
                                              const float* gamma, bool relu, bool batch_statistics,
                                              const float* dgamma, const float* dbeta, float* dx,
                                              float* dresidual) {
-  backward_input(rows, total_rows, channels, x, y, dy, mean, invstd, gamma, relu,
-                 batch_statistics, dgamma, dbeta, dx, dresidual);
+  backward_input(rows, total_rows, channels, x, y, dy, mean, invstd, gamma, relu, batch_statistics,
+                 dgamma, dbeta, dx, dresidual);
 }
 template <>
 void batch_norm_backward_input<Backend::cpu>(int64_t rows, int64_t total_rows, int channels,
@@ -340,8 +340,8 @@ void batch_norm_backward_input<Backend::cpu>(int64_t rows, int64_t total_rows, i
                                              bool batch_statistics, const float* dgamma,
                                              const float* dbeta, bfloat16* dx,
                                              bfloat16* dresidual) {
-  backward_input(rows, total_rows, channels, x, y, dy, mean, invstd, gamma, relu,
-                 batch_statistics, dgamma, dbeta, dx, dresidual);
+  backward_input(rows, total_rows, channels, x, y, dy, mean, invstd, gamma, relu, batch_statistics,
+                 dgamma, dbeta, dx, dresidual);
 }
 
 }  // namespace ihd::kernels

@@ -98,11 +98,11 @@ void check_batch_norm_rounded_once(int64_t rows, int channels, bool residual, bo
   check_rounded_once(y32, y);
 
   std::vector<bfloat16> dx(n), dresidual(n);
-  std::vector<float> dx32(n), dresidual32(n), dgamma(channels), dbeta(channels),
-      dgamma32(channels), dbeta32(channels);
+  std::vector<float> dx32(n), dresidual32(n), dgamma(channels), dbeta(channels), dgamma32(channels),
+      dbeta32(channels);
   kernels::batch_norm_backward_reduce<Backend::cpu>(rows, channels, x.data(), y.data(), dy.data(),
-                                                    mean.data(), invstd.data(), relu,
-                                                    dgamma.data(), dbeta.data());
+                                                    mean.data(), invstd.data(), relu, dgamma.data(),
+                                                    dbeta.data());
   kernels::batch_norm_backward_reduce<Backend::cpu>(
       rows, channels, widened(x).data(), widened(y).data(), widened(dy).data(), mean.data(),
       invstd.data(), relu, dgamma32.data(), dbeta32.data());

@@ -73,39 +73,23 @@ void compare_family(const std::string& family, DType type) {
   CHECK(guard_zone_violations() == violations_before);
 }
 
-TEST_CASE("op cases, CPU against CUDA, float32: arithmetic") {
-  compare_family("arithmetic", DType::f32);
-}
-TEST_CASE("op cases, CPU against CUDA, bfloat16: arithmetic") {
-  compare_family("arithmetic", DType::bf16);
-}
-TEST_CASE("op cases, CPU against CUDA, float32: convolution") {
-  compare_family("convolution", DType::f32);
-}
-TEST_CASE("op cases, CPU against CUDA, bfloat16: convolution") {
-  compare_family("convolution", DType::bf16);
-}
-TEST_CASE("op cases, CPU against CUDA, float32: batch norm") {
-  compare_family("batch norm", DType::f32);
-}
-TEST_CASE("op cases, CPU against CUDA, bfloat16: batch norm") {
-  compare_family("batch norm", DType::bf16);
-}
-TEST_CASE("op cases, CPU against CUDA, float32: pooling") {
-  compare_family("pooling", DType::f32);
-}
-TEST_CASE("op cases, CPU against CUDA, bfloat16: pooling") {
-  compare_family("pooling", DType::bf16);
-}
-TEST_CASE("op cases, CPU against CUDA, float32: linear and loss") {
-  compare_family("linear and loss", DType::f32);
-}
-TEST_CASE("op cases, CPU against CUDA, float32: sequence") {
-  compare_family("sequence", DType::f32);
-}
-TEST_CASE("op cases, CPU against CUDA, float32: optimizer") {
-  compare_family("optimizer", DType::f32);
-}
+// One ctest entry per family and element type.
+#define IHD_OP_BACKEND_TEST(type_name, type, family)                \
+  TEST_CASE("op cases, CPU against CUDA, " type_name ": " family) { \
+    compare_family(family, type);                                   \
+  }
+
+IHD_OP_BACKEND_TEST("float32", DType::f32, "arithmetic")
+IHD_OP_BACKEND_TEST("bfloat16", DType::bf16, "arithmetic")
+IHD_OP_BACKEND_TEST("float32", DType::f32, "convolution")
+IHD_OP_BACKEND_TEST("bfloat16", DType::bf16, "convolution")
+IHD_OP_BACKEND_TEST("float32", DType::f32, "batch norm")
+IHD_OP_BACKEND_TEST("bfloat16", DType::bf16, "batch norm")
+IHD_OP_BACKEND_TEST("float32", DType::f32, "pooling")
+IHD_OP_BACKEND_TEST("bfloat16", DType::bf16, "pooling")
+IHD_OP_BACKEND_TEST("float32", DType::f32, "linear and loss")
+IHD_OP_BACKEND_TEST("float32", DType::f32, "sequence")
+IHD_OP_BACKEND_TEST("float32", DType::f32, "optimizer")
 
 }  // namespace
 }  // namespace ihd::op_cases

@@ -52,13 +52,11 @@ std::vector<Tensor> make_inputs(const OpCase& op_case, DType activation_type, De
   std::mt19937 engine(seed_of(op_case.name));
   std::vector<Tensor> inputs;
   for (const OpInput& input : op_case.inputs) {
-    std::vector<float> values = input.values
-                                    ? input.values(engine)
-                                    : uniform_values(input.shape.numel(), input.low, input.high,
-                                                     engine);
+    std::vector<float> values =
+        input.values ? input.values(engine)
+                     : uniform_values(input.shape.numel(), input.low, input.high, engine);
     IHD_CHECK(static_cast<int64_t>(values.size()) == input.shape.numel(), op_case.name,
-              ": an input generator gave ", values.size(), " values for ",
-              input.shape.to_string());
+              ": an input generator gave ", values.size(), " values for ", input.shape.to_string());
     Tensor tensor = Tensor::from_vector(input.shape, values);
     if (input.role == Role::activation) tensor = cast(tensor, activation_type);
     tensor = tensor.to(device);
@@ -77,9 +75,8 @@ Tensor projected_loss(const OpCase& op_case, const std::vector<Tensor>& outputs,
     std::mt19937 engine(seed_of(op_case.name + " projection"));
     r.clear();
     for (const Tensor& output : outputs) {
-      r.push_back(Tensor::from_vector(output.shape(),
-                                      uniform_values(output.numel(), -1.0f, 1.0f, engine),
-                                      output.device()));
+      r.push_back(Tensor::from_vector(
+          output.shape(), uniform_values(output.numel(), -1.0f, 1.0f, engine), output.device()));
     }
   }
   Tensor loss;

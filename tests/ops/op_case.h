@@ -47,7 +47,8 @@ enum Use : unsigned {
 
 struct OpCase {
   std::string family = {};  // "convolution", "batch norm", ...: the tests' grouping
-  std::string name = {};    // the op and its shapes, unique: "conv2d x 2x56x56x64, w 64x3x3x64, /1 p1"
+  std::string name =
+      {};  // the op and its shapes, unique: "conv2d x 2x56x56x64, w 64x3x3x64, /1 p1"
   std::vector<OpInput> inputs = {};
   // The op on `inputs` (all on one device, activations in the mode's type); returns its outputs.
   // An output that requires a gradient takes part in the backward.

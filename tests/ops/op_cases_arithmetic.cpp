@@ -48,7 +48,9 @@ void add_arithmetic_cases(std::vector<OpCase>& cases) {
     cases.push_back({.family = "arithmetic",
                      .name = "sum, mean" + size,
                      .inputs = {{shape, Role::activation, 0.1f, 1.0f}},
-                     .run = [](const auto& in) { return std::vector{sum(in[0]), mean(in[0])}; }});
+                     .run = [](const auto& in) {
+                       return std::vector{sum(in[0]), mean(in[0])};
+                     }});
     cases.push_back({.family = "arithmetic",
                      .name = "relu, sigmoid" + size,
                      .inputs = {{shape, Role::activation, -4.0f, 4.0f}},
@@ -67,28 +69,32 @@ void add_arithmetic_cases(std::vector<OpCase>& cases) {
   }
 
   const Shape small{3, 5};
-  cases.push_back({.family = "arithmetic",
-                   .name = "add, mul, scale 3x5",
-                   .inputs = {{small}, {small}},
-                   .run = [](const auto& in) {
-                     return std::vector{add(in[0], in[1]), mul(in[0], in[1]), scale(in[0], -2.5f)};
-                   },
-                   .uses = kBackends | kGradients});
+  cases.push_back(
+      {.family = "arithmetic",
+       .name = "add, mul, scale 3x5",
+       .inputs = {{small}, {small}},
+       .run =
+           [](const auto& in) {
+             return std::vector{add(in[0], in[1]), mul(in[0], in[1]), scale(in[0], -2.5f)};
+           },
+       .uses = kBackends | kGradients});
   cases.push_back({.family = "arithmetic",
                    .name = "sum, mean, reshape, flatten 3x5",
                    .inputs = {{small}},
-                   .run = [](const auto& in) {
-                     return std::vector{reshape(sum(in[0]), Shape{1}),
-                                        reshape(mean(in[0]), Shape{1}),
-                                        flatten(reshape(in[0], Shape{3, 1, 5}))};
-                   },
+                   .run =
+                       [](const auto& in) {
+                         return std::vector{reshape(sum(in[0]), Shape{1}),
+                                            reshape(mean(in[0]), Shape{1}),
+                                            flatten(reshape(in[0], Shape{3, 1, 5}))};
+                       },
                    .uses = kBackends | kGradients});
   cases.push_back({.family = "arithmetic",
                    .name = "relu, sigmoid 4x7",
                    .inputs = {{Shape{4, 7}}},
-                   .run = [](const auto& in) {
-                     return std::vector{relu(in[0]), sigmoid(in[0])};
-                   },
+                   .run =
+                       [](const auto& in) {
+                         return std::vector{relu(in[0]), sigmoid(in[0])};
+                       },
                    .uses = kBackends | kGradients});
 
   cases.push_back({.family = "arithmetic",

@@ -62,8 +62,8 @@ OpCase batch_norm_case(const Shape& shape, Statistics statistics, bool residual,
     if (statistics == Statistics::synchronised) {
       options.replica_sum = three_identical_replicas(in[0].device());
     }
-    return std::vector{batch_norm(in[0], in[1], in[2], in[3], in[4], options,
-                                  in.size() > 5 ? in[5] : Tensor())};
+    return std::vector{
+        batch_norm(in[0], in[1], in[2], in[3], in[4], options, in.size() > 5 ? in[5] : Tensor())};
   };
   return op_case;
 }
@@ -85,8 +85,8 @@ void add_batch_norm_cases(std::vector<OpCase>& cases) {
   }
   for (const Statistics statistics : {Statistics::batch, Statistics::running}) {
     for (const bool fused : {false, true}) {
-      cases.push_back(batch_norm_case(Shape{3, 3, 2, 5}, statistics, fused, fused, kGradients,
-                                      -2.0f, 2.0f));
+      cases.push_back(
+          batch_norm_case(Shape{3, 3, 2, 5}, statistics, fused, fused, kGradients, -2.0f, 2.0f));
     }
   }
   cases.push_back(batch_norm_case(Shape{6, 4}, Statistics::batch, false, false,

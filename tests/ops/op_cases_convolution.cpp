@@ -47,11 +47,11 @@ struct ResNetLayer {
   int in_size, in_channels, out_channels, kernel, stride;
 };
 constexpr ResNetLayer kResNet50Layers[] = {
-    {224, 3, 64, 7, 2},    {56, 64, 64, 1, 1},     {56, 64, 64, 3, 1},    {56, 64, 256, 1, 1},
-    {56, 256, 64, 1, 1},   {56, 256, 128, 1, 1},   {56, 128, 128, 3, 2},  {28, 128, 512, 1, 1},
-    {56, 256, 512, 1, 2},  {28, 512, 128, 1, 1},   {28, 128, 128, 3, 1},  {28, 512, 256, 1, 1},
-    {28, 256, 256, 3, 2},  {14, 256, 1024, 1, 1},  {28, 512, 1024, 1, 2}, {14, 1024, 256, 1, 1},
-    {14, 256, 256, 3, 1},  {14, 1024, 512, 1, 1},  {14, 512, 512, 3, 2},  {7, 512, 2048, 1, 1},
+    {224, 3, 64, 7, 2},     {56, 64, 64, 1, 1},    {56, 64, 64, 3, 1},    {56, 64, 256, 1, 1},
+    {56, 256, 64, 1, 1},    {56, 256, 128, 1, 1},  {56, 128, 128, 3, 2},  {28, 128, 512, 1, 1},
+    {56, 256, 512, 1, 2},   {28, 512, 128, 1, 1},  {28, 128, 128, 3, 1},  {28, 512, 256, 1, 1},
+    {28, 256, 256, 3, 2},   {14, 256, 1024, 1, 1}, {28, 512, 1024, 1, 2}, {14, 1024, 256, 1, 1},
+    {14, 256, 256, 3, 1},   {14, 1024, 512, 1, 1}, {14, 512, 512, 3, 2},  {7, 512, 2048, 1, 1},
     {14, 1024, 2048, 1, 2}, {7, 2048, 512, 1, 1},  {7, 512, 512, 3, 1},
 };
 
@@ -112,14 +112,21 @@ void add_convolution_cases(std::vector<OpCase>& cases) {
     cases.push_back(training_case(g, false, kBackends));
     cases.push_back(fused_inference_case(g));
   }
-  for (const int index : {0, 2, 4}) cases.push_back(training_case(kConvolutions[index], true, kBackends));
+  for (const int index : {0, 2, 4})
+    cases.push_back(training_case(kConvolutions[index], true, kBackends));
   for (const auto& [g, bias] : kGradientConvolutions) {
     cases.push_back(training_case(g, bias, kBackends | kGradients));
   }
   for (const ResNetLayer& layer : kResNet50Layers) {
     const int padding = layer.kernel / 2;
-    const kernels::Conv2dGeometry g{64,           layer.in_size, layer.in_size, layer.in_channels,
-                                    layer.out_channels, layer.kernel, layer.kernel, layer.stride,
+    const kernels::Conv2dGeometry g{64,
+                                    layer.in_size,
+                                    layer.in_size,
+                                    layer.in_channels,
+                                    layer.out_channels,
+                                    layer.kernel,
+                                    layer.kernel,
+                                    layer.stride,
                                     padding};
     cases.push_back(training_case(g, false, kPerformance));
   }

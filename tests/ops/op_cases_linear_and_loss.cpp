@@ -1,6 +1,6 @@
-// Op cases of the fully connected layer (bias and the input gradient optional) and of binary cross-entropy on logits
-// (label and class weights, row weights: 0/1 from a padded sequence batch, whose 0 rows hold NaN
-// logits that must never be read, and any positive weights). float32 only.
+// Op cases of the fully connected layer (bias and the input gradient optional) and of binary
+// cross-entropy on logits (label and class weights, row weights: 0/1 from a padded sequence batch,
+// whose 0 rows hold NaN logits that must never be read, and any positive weights). float32 only.
 // Tolerances: the linear layer's dot products are summed in another order (1e-9); the loss is
 // the same formula summed in double, in order (1e-12).
 #include <limits>
@@ -17,20 +17,21 @@ constexpr LinearShape kLinearShapes[] = {{1, 7, 3}, {5, 2048, 512}, {4, 512, 1},
 
 // x gets a gradient unless `input_gradient` is false (the backward without dx).
 OpCase linear_case(const LinearShape& s, bool bias, unsigned uses, bool input_gradient = true) {
-  OpCase op_case{.family = "linear and loss",
-                 .name = std::string(bias ? "linear with bias " : "linear ") +
-                         (input_gradient ? "" : "without dx ") + "x " +
-                         std::to_string(s.batch) + "x" + std::to_string(s.in_features) + ", w " +
-                         std::to_string(s.out_features) + "x" + std::to_string(s.in_features),
-                 .inputs = {{Shape{s.batch, s.in_features},
-                             input_gradient ? Role::parameter : Role::constant},
-                            {Shape{s.out_features, s.in_features}, Role::parameter}},
-                 .run = [](const std::vector<Tensor>& in) {
-                   return std::vector{linear(in[0], in[1], in.size() > 2 ? in[2] : Tensor())};
-                 },
-                 .uses = uses,
-                 .float32_tolerance = 1e-9,
-                 .flops = 2.0 * s.batch * s.in_features * s.out_features};
+  OpCase op_case{
+      .family = "linear and loss",
+      .name = std::string(bias ? "linear with bias " : "linear ") +
+              (input_gradient ? "" : "without dx ") + "x " + std::to_string(s.batch) + "x" +
+              std::to_string(s.in_features) + ", w " + std::to_string(s.out_features) + "x" +
+              std::to_string(s.in_features),
+      .inputs = {{Shape{s.batch, s.in_features}, input_gradient ? Role::parameter : Role::constant},
+                 {Shape{s.out_features, s.in_features}, Role::parameter}},
+      .run =
+          [](const std::vector<Tensor>& in) {
+            return std::vector{linear(in[0], in[1], in.size() > 2 ? in[2] : Tensor())};
+          },
+      .uses = uses,
+      .float32_tolerance = 1e-9,
+      .flops = 2.0 * s.batch * s.in_features * s.out_features};
   if (bias) op_case.inputs.push_back({Shape{s.out_features}, Role::parameter});
   return op_case;
 }
@@ -103,7 +104,8 @@ OpCase loss_case(int rows, int labels, bool label_weights, Rows row_weights, uns
 }  // namespace
 
 void add_linear_and_loss_cases(std::vector<OpCase>& cases) {
-  for (const LinearShape& shape : kLinearShapes) cases.push_back(linear_case(shape, true, kBackends));
+  for (const LinearShape& shape : kLinearShapes)
+    cases.push_back(linear_case(shape, true, kBackends));
   for (const LinearShape& shape : {kLinearShapes[1], kLinearShapes[3]}) {
     cases.push_back(linear_case(shape, false, kBackends));
     cases.push_back(linear_case(shape, false, kBackends, false));
@@ -111,8 +113,8 @@ void add_linear_and_loss_cases(std::vector<OpCase>& cases) {
   cases.push_back(linear_case({3, 6, 4}, true, kBackends | kGradients));
   cases.push_back(linear_case({256, 2048, 6}, true, kPerformance));
 
-  for (const auto& [rows, labels] : {std::pair{1, 1}, std::pair{7, 6}, std::pair{256, 1},
-                                     std::pair{1000, 6}}) {
+  for (const auto& [rows, labels] :
+       {std::pair{1, 1}, std::pair{7, 6}, std::pair{256, 1}, std::pair{1000, 6}}) {
     for (const bool label_weights : {false, true}) {
       for (const Rows row_weights : {Rows::unweighted, Rows::padded, Rows::weighted}) {
         cases.push_back(loss_case(rows, labels, label_weights, row_weights, kBackends));

@@ -16,11 +16,16 @@ enum class Rule { sgd, sgd_momentum, sgd_nesterov, adam, adamw };
 
 const char* rule_name(Rule rule) {
   switch (rule) {
-    case Rule::sgd: return "SGD";
-    case Rule::sgd_momentum: return "SGD with momentum";
-    case Rule::sgd_nesterov: return "SGD with Nesterov momentum";
-    case Rule::adam: return "Adam";
-    case Rule::adamw: return "AdamW";
+    case Rule::sgd:
+      return "SGD";
+    case Rule::sgd_momentum:
+      return "SGD with momentum";
+    case Rule::sgd_nesterov:
+      return "SGD with Nesterov momentum";
+    case Rule::adam:
+      return "Adam";
+    case Rule::adamw:
+      return "AdamW";
   }
   return "";
 }
@@ -102,8 +107,8 @@ std::vector<int64_t> resnet50_parameter_sizes() {
 
 void add_optimizer_cases(std::vector<OpCase>& cases) {
   const std::vector<int64_t> uneven = uneven_sizes(), resnet50 = resnet50_parameter_sizes();
-  for (const Rule rule : {Rule::sgd, Rule::sgd_momentum, Rule::sgd_nesterov, Rule::adam,
-                          Rule::adamw}) {
+  for (const Rule rule :
+       {Rule::sgd, Rule::sgd_momentum, Rule::sgd_nesterov, Rule::adam, Rule::adamw}) {
     cases.push_back(optimizer_case(rule, uneven, "307 uneven parameters", 3, kBackends));
   }
   for (const Rule rule : {Rule::sgd_momentum, Rule::adam, Rule::adamw}) {

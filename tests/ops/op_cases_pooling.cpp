@@ -25,14 +25,15 @@ std::vector<float> levels(int64_t n, std::mt19937& engine) {
 }
 
 OpCase max_pool_case(const Shape& shape, MaxPool2dOptions options, bool ties, unsigned uses) {
-  OpCase op_case{.family = "pooling",
-                 .name = std::string("max_pool2d ") + (ties ? "with ties " : "") + dims(shape) +
-                         ", " + std::to_string(options.kernel) + "/" +
-                         std::to_string(options.stride) + " p" + std::to_string(options.padding),
-                 .inputs = {{shape}},
-                 .run = [options](const auto& in) { return std::vector{max_pool2d(in[0], options)}; },
-                 .uses = uses,
-                 .bfloat16_tolerance = 0.0};
+  OpCase op_case{
+      .family = "pooling",
+      .name = std::string("max_pool2d ") + (ties ? "with ties " : "") + dims(shape) + ", " +
+              std::to_string(options.kernel) + "/" + std::to_string(options.stride) + " p" +
+              std::to_string(options.padding),
+      .inputs = {{shape}},
+      .run = [options](const auto& in) { return std::vector{max_pool2d(in[0], options)}; },
+      .uses = uses,
+      .bfloat16_tolerance = 0.0};
   if (ties) {
     const int64_t n = shape.numel();
     op_case.inputs[0].values = [n](std::mt19937& engine) { return levels(n, engine); };
@@ -54,7 +55,8 @@ OpCase global_pool_case(const Shape& shape, unsigned uses) {
 void add_pooling_cases(std::vector<OpCase>& cases) {
   for (const kernels::Pool2dGeometry& g : kMaxPools) {
     cases.push_back(max_pool_case(Shape{g.batch, g.in_height, g.in_width, g.channels},
-                                  MaxPool2dOptions{g.kernel, g.stride, g.padding}, true, kBackends));
+                                  MaxPool2dOptions{g.kernel, g.stride, g.padding}, true,
+                                  kBackends));
   }
   const Shape small{2, 7, 6, 3};
   cases.push_back(max_pool_case(small, MaxPool2dOptions{}, false, kBackends | kGradients));

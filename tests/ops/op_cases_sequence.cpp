@@ -36,16 +36,15 @@ constexpr TemporalConv kTemporalConvs[] = {
 // x's role: a parameter (float32, with a gradient) or a constant (the backward without dx).
 OpCase gru_case(const Gru& g, std::vector<int> lengths, bool input_gradient, unsigned uses) {
   const int64_t gate_rows = 3 * g.hidden_size;
-  OpCase op_case{
-      .family = "sequence",
-      .name = std::string("gru_bidirectional ") + (input_gradient ? "" : "without dx ") + "x " +
-              std::to_string(g.batch) + "x" + std::to_string(g.steps) + "x" +
-              std::to_string(g.input_size) + ", hidden " + std::to_string(g.hidden_size),
-      .inputs = {{Shape{g.batch, g.steps, g.input_size},
-                  input_gradient ? Role::parameter : Role::constant, -1.0f, 1.0f,
-                  padded_series(lengths, g.steps, g.input_size)}},
-      .uses = uses,
-      .float32_tolerance = kProduct};
+  OpCase op_case{.family = "sequence",
+                 .name = std::string("gru_bidirectional ") + (input_gradient ? "" : "without dx ") +
+                         "x " + std::to_string(g.batch) + "x" + std::to_string(g.steps) + "x" +
+                         std::to_string(g.input_size) + ", hidden " + std::to_string(g.hidden_size),
+                 .inputs = {{Shape{g.batch, g.steps, g.input_size},
+                             input_gradient ? Role::parameter : Role::constant, -1.0f, 1.0f,
+                             padded_series(lengths, g.steps, g.input_size)}},
+                 .uses = uses,
+                 .float32_tolerance = kProduct};
   for (int direction = 0; direction < 2; ++direction) {
     op_case.inputs.push_back({Shape{gate_rows, g.input_size}, Role::parameter, -0.5f, 0.5f});
     // With one step the recurrent weights meet only h0 = 0: their gradient is exactly zero,
@@ -78,8 +77,8 @@ OpCase temporal_conv_case(const TemporalConv& c, std::vector<int> lengths, bool 
       .uses = uses,
       .float32_tolerance = kProduct};
   if (bias) op_case.inputs.push_back({Shape{c.out_channels}, Role::parameter});
-  op_case.run = [lengths = std::move(lengths), dilation = c.dilation](
-                    const std::vector<Tensor>& in) {
+  op_case.run = [lengths = std::move(lengths),
+                 dilation = c.dilation](const std::vector<Tensor>& in) {
     return std::vector{
         temporal_conv1d(in[0], lengths, in[1], in.size() > 2 ? in[2] : Tensor(), dilation)};
   };
@@ -105,11 +104,11 @@ void add_sequence_cases(std::vector<OpCase>& cases) {
 
   for (const TemporalConv& c : kTemporalConvs) {
     const unsigned uses = &c == &kTemporalConvs[3] ? kBackends | kPerformance : kBackends;
-    cases.push_back(temporal_conv_case(c, series_lengths(c.batch, c.steps, seed++), true, true,
-                                       uses));
+    cases.push_back(
+        temporal_conv_case(c, series_lengths(c.batch, c.steps, seed++), true, true, uses));
   }
-  cases.push_back(temporal_conv_case(kTemporalConvs[1], series_lengths(3, 9, seed++), false,
-                                     false, kBackends));
+  cases.push_back(
+      temporal_conv_case(kTemporalConvs[1], series_lengths(3, 9, seed++), false, false, kBackends));
   cases.push_back(temporal_conv_case({3, 7, 4, 5, 3, 1}, {7, 3, 1}, true, true, kGradients));
   cases.push_back(temporal_conv_case({2, 9, 3, 2, 3, 2}, {9, 5}, true, true, kGradients));
   cases.push_back(temporal_conv_case({2, 8, 2, 3, 5, 4}, {8, 6}, false, true, kGradients));

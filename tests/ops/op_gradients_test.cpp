@@ -25,24 +25,18 @@ void check_family_gradients(const std::string& family) {
   CHECK(checked > 0);
 }
 
-TEST_CASE("op cases, gradients against finite differences: arithmetic") {
-  check_family_gradients("arithmetic");
-}
-TEST_CASE("op cases, gradients against finite differences: convolution") {
-  check_family_gradients("convolution");
-}
-TEST_CASE("op cases, gradients against finite differences: batch norm") {
-  check_family_gradients("batch norm");
-}
-TEST_CASE("op cases, gradients against finite differences: pooling") {
-  check_family_gradients("pooling");
-}
-TEST_CASE("op cases, gradients against finite differences: linear and loss") {
-  check_family_gradients("linear and loss");
-}
-TEST_CASE("op cases, gradients against finite differences: sequence") {
-  check_family_gradients("sequence");
-}
+// One ctest entry per family.
+#define IHD_OP_GRADIENT_TEST(family)                                     \
+  TEST_CASE("op cases, gradients against finite differences: " family) { \
+    check_family_gradients(family);                                      \
+  }
+
+IHD_OP_GRADIENT_TEST("arithmetic")
+IHD_OP_GRADIENT_TEST("convolution")
+IHD_OP_GRADIENT_TEST("batch norm")
+IHD_OP_GRADIENT_TEST("pooling")
+IHD_OP_GRADIENT_TEST("linear and loss")
+IHD_OP_GRADIENT_TEST("sequence")
 
 }  // namespace
 }  // namespace ihd::op_cases
