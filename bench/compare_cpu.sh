@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
 # Builds bench_train_cpu, then runs it and bench/pytorch_cpu_reference.py (Debian's python3-torch)
-# on the same shapes and thread counts, alternating the two, and prints both sides and the ratios
-# ours / PyTorch (training and inference images/s: above 1 is faster; peak RSS: below 1 is
-# smaller). With REPEATS > 1 each side keeps its best speeds (which filters out the noise of a
-# shared machine) and its highest peak RSS.
+# on the same shapes, for each precision and thread count, alternating the two within each repeat,
+# and prints both sides and the ratios ours / PyTorch (training and inference images/s: above 1 is
+# faster; peak RSS: below 1 is smaller). fp32 is plain float32 on both sides; bf16 is ours under
+# `--precision bf16` (engine/autocast.h) against torch.autocast('cpu', torch.bfloat16). Each speed
+# is the median of the REPEATS runs (which keeps one run disturbed by a shared machine from
+# deciding it), each peak RSS the highest. The first lines say the machine: CPU, cores, load,
+# commit, and the CPU flags that decide which kernels run (avx2, avx512f, avx512_bf16, amx_bf16).
 # Usage: bench/compare_cpu.sh [THREADS...]   (default: 1 2)
-# Environment: BUILD_DIR (build-cpu), IMAGE_SIZE (180), BATCH (16), REPEATS (1).
+# Environment: BUILD_DIR (build-cpu), IMAGE_SIZE (180), BATCH (16), REPEATS (1),
+# PRECISIONS ("fp32 bf16"), TRAIN_SECONDS (20), INFER_SECONDS (10): each run's timed seconds.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build_dir=${BUILD_DIR:-$repo/build-cpu}
 image_size=${IMAGE_SIZE:-180}
 batch=${BATCH:-16}
 repeats=${REPEATS:-1}
+read -r -a precisions <<<"${PRECISIONS:-fp32 bf16}"
+train_seconds=${TRAIN_SECONDS:-20}
+infer_seconds=${INFER_SECONDS:-10}
 thread_counts=("$@")
 ((${#thread_counts[@]})) || thread_counts=(1 2)
 
@@ -20,31 +27,56 @@ cmake --build "$build_dir" -j2 --target bench_train_cpu >/dev/null
 
 # field NAME LINE: the value of NAME=value in LINE.
 field() { sed -n "s/.*[[:space:]]$1=\([^[:space:]]*\).*/\1/p" <<<"$2"; }
-# highest A B: the larger of two numbers (empty counts as 0).
-highest() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { print (a > b ? a : b) }'; }
+# median NUMBERS...: the middle one (the mean of the middle two for an even count).
+median() {
+  printf '%s\n' "$@" | sort -g |
+    awk '{ v[NR] = $1 } END { printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# highest NUMBERS...: the largest.
+highest() { printf '%s\n' "$@" | sort -g | tail -n 1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# cpu_flags: the flags among avx2, avx512f, avx512_bf16, amx_bf16 that this CPU has.
+cpu_flags() {
+  { grep -o -w -E 'avx512f|avx512_bf16|amx_bf16|avx2' /proc/cpuinfo || true; } | sort -u | paste -sd' '
+}
+
+# run_ours PRECISION THREADS: bench_train_cpu's line.
+run_ours() {
+  "$build_dir/bench/bench_train_cpu" "$2" "$image_size" "$batch" "$train_seconds" \
+    "$infer_seconds" --precision "$1"
+}
+# run_pytorch PRECISION THREADS: the reference's lines, one per layout and the "pytorch best" one.
+run_pytorch() {
+  /usr/bin/python3 "$repo/bench/pytorch_cpu_reference.py" "$2" "$image_size" "$batch" \
+    --precision "$1" --train-seconds "$train_seconds" --infer-seconds "$infer_seconds"
+}
 
 echo "cpu: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p'), $(nproc) cores;" \
      "load average: $(cut -d' ' -f1-3 /proc/loadavg);" \
      "commit $(git -C "$repo" rev-parse --short HEAD)"
-for threads in "${thread_counts[@]}"; do
-  ours_train=0 ours_infer=0 ours_rss=0 torch_train=0 torch_infer=0 torch_rss=0
-  for ((run = 1; run <= repeats; ++run)); do
-    ours=$("$build_dir/bench/bench_train_cpu" "$threads" "$image_size" "$batch")
-    echo "$ours"
-    ours_train=$(highest "$ours_train" "$(field train_images_per_s "$ours")")
-    ours_infer=$(highest "$ours_infer" "$(field infer_images_per_s "$ours")")
-    ours_rss=$(highest "$ours_rss" "$(field peak_rss_mib "$ours")")
-    torch_lines=$(/usr/bin/python3 "$repo/bench/pytorch_cpu_reference.py" "$threads" \
-                  "$image_size" "$batch")
-    echo "$torch_lines"
-    torch=$(grep '^pytorch best' <<<"$torch_lines")
-    torch_train=$(highest "$torch_train" "$(field train_images_per_s "$torch")")
-    torch_infer=$(highest "$torch_infer" "$(field infer_images_per_s "$torch")")
-    torch_rss=$(highest "$torch_rss" "$(field peak_rss_mib "$torch")")
+echo "cpu flags: $(cpu_flags)"
+for precision in "${precisions[@]}"; do
+  for threads in "${thread_counts[@]}"; do
+    ours_train=() ours_infer=() ours_rss=() torch_train=() torch_infer=() torch_rss=()
+    for ((run = 1; run <= repeats; ++run)); do
+      ours=$(run_ours "$precision" "$threads")
+      echo "$ours"
+      ours_train+=("$(field train_images_per_s "$ours")")
+      ours_infer+=("$(field infer_images_per_s "$ours")")
+      ours_rss+=("$(field peak_rss_mib "$ours")")
+      torch_lines=$(run_pytorch "$precision" "$threads")
+      echo "$torch_lines"
+      torch=$(grep '^pytorch best' <<<"$torch_lines")
+      torch_train+=("$(field train_images_per_s "$torch")")
+      torch_infer+=("$(field infer_images_per_s "$torch")")
+      torch_rss+=("$(field peak_rss_mib "$torch")")
+    done
+    train_ihd=$(median "${ours_train[@]}") train_torch=$(median "${torch_train[@]}")
+    infer_ihd=$(median "${ours_infer[@]}") infer_torch=$(median "${torch_infer[@]}")
+    rss_ihd=$(highest "${ours_rss[@]}") rss_torch=$(highest "${torch_rss[@]}")
+    echo "precision=$precision threads=$threads (median of $repeats)" \
+         "train: ihd $train_ihd pytorch $train_torch ratio $(ratio "$train_ihd" "$train_torch")" \
+         "| infer: ihd $infer_ihd pytorch $infer_torch ratio $(ratio "$infer_ihd" "$infer_torch")" \
+         "| peak RSS MiB: ihd $rss_ihd pytorch $rss_torch ratio $(ratio "$rss_ihd" "$rss_torch")"
   done
-  echo "threads=$threads" \
-       "train: ihd $ours_train pytorch $torch_train ratio $(ratio "$ours_train" "$torch_train")" \
-       "| infer: ihd $ours_infer pytorch $torch_infer ratio $(ratio "$ours_infer" "$torch_infer")" \
-       "| peak RSS MiB: ihd $ours_rss pytorch $torch_rss ratio $(ratio "$ours_rss" "$torch_rss")"
 done
