@@ -19,13 +19,13 @@ constexpr int64_t kParallelThreshold = 1 << 15;
 // The conversions come first: widen and narrow below call them.
 template <>
 void convert<Backend::cpu>(int64_t n, const float* x, bfloat16* y) {
-#pragma omp parallel for if (n > kParallelThreshold)
+#pragma omp parallel for simd if (n > kParallelThreshold)
   for (int64_t i = 0; i < n; ++i) y[i] = to_bfloat16(x[i]);
 }
 
 template <>
 void convert<Backend::cpu>(int64_t n, const bfloat16* x, float* y) {
-#pragma omp parallel for if (n > kParallelThreshold)
+#pragma omp parallel for simd if (n > kParallelThreshold)
   for (int64_t i = 0; i < n; ++i) y[i] = to_float(x[i]);
 }
 
@@ -48,7 +48,7 @@ void narrow(const std::vector<float>& values, bfloat16* out) {
 
 template <>
 void add<Backend::cpu>(int64_t n, const bfloat16* a, const bfloat16* b, bfloat16* out) {
-#pragma omp parallel for if (n > kParallelThreshold)
+#pragma omp parallel for simd if (n > kParallelThreshold)
   for (int64_t i = 0; i < n; ++i) out[i] = to_bfloat16(to_float(a[i]) + to_float(b[i]));
 }
 
