@@ -2,8 +2,8 @@
 // one template each (activation_type.h: float32 arithmetic on the loaded values, each stored
 // result rounded once, as the float32 kernel on the widened values): one thread per (image,
 // output row); channels innermost and contiguous; a window is walked as on CUDA
-// (kernels/rules/pooling.h). The max pool's backward adds each input's gradients in float32 (per
-// image) and rounds the sum once.
+// (kernels/rules/pooling.h). The max pool's backward adds each input's gradients in float32 and
+// rounds the sum once (bfloat16: one image at a time, widened into per-thread buffers).
 #include "kernels/pooling.h"
 
 #include <cstring>
@@ -50,46 +50,80 @@ void max_pool_forward(const Pool2dGeometry& g, const T* x, T* y) {
   }
 }
 
-template <typename T>
-void max_pool_backward(const Pool2dGeometry& g, const T* x, const T* y, const T* dy, T* dx) {
-  const int out_h = g.out_height(), out_w = g.out_width(), channels = g.channels;
-  const int64_t image_size = static_cast<int64_t>(g.in_height) * g.in_width * channels;
-#pragma omp parallel for
-  for (int n = 0; n < g.batch; ++n) {
-    const T* image = x + n * image_size;
-    // float32 sums: dx itself for float32, a buffer rounded into dx at the end for bfloat16.
-    std::vector<float> sums;
-    float* grad_image;
-    if constexpr (std::is_same_v<T, float>) {
-      grad_image = dx + n * image_size;
-    } else {
-      sums.resize(static_cast<std::size_t>(image_size));
-      grad_image = sums.data();
-    }
-    std::memset(grad_image, 0, sizeof(float) * image_size);
-    std::vector<char> routed(channels);
-    for (int oh = 0; oh < out_h; ++oh) {
-      for (int ow = 0; ow < out_w; ++ow) {
-        const int64_t out_offset = ((static_cast<int64_t>(n) * out_h + oh) * out_w + ow) * channels;
-        std::fill(routed.begin(), routed.end(), 0);
-        const rules::PoolWindow window = rules::pool_window(g, oh, ow);
-        for (int ih = window.ih_begin; ih < window.ih_end; ++ih) {
-          for (int iw = window.iw_begin; iw < window.iw_end; ++iw) {
-            const int64_t in_offset = (static_cast<int64_t>(ih) * g.in_width + iw) * channels;
-            for (int c = 0; c < channels; ++c) {
-              if (!routed[c] && load(image[in_offset + c]) == load(y[out_offset + c])) {
-                grad_image[in_offset + c] += load(dy[out_offset + c]);
-                routed[c] = 1;
-              }
-            }
+// Adds each window's output gradient to the window's first maximum, window by window in order (the
+// order the CUDA gather adds them in), into one image's float32 sums: `image` is the image's
+// input, `window_max` and `window_grad` its outputs and their gradients.
+void route_gradients(const Pool2dGeometry& g, const float* image, const float* window_max,
+                     const float* window_grad, char* routed, float* grad_image) {
+  const int out_w = g.out_width(), channels = g.channels;
+  for (int oh = 0; oh < g.out_height(); ++oh) {
+    for (int ow = 0; ow < out_w; ++ow) {
+      const int64_t out_offset = (static_cast<int64_t>(oh) * out_w + ow) * channels;
+      const float* best = window_max + out_offset;
+      const float* best_grad = window_grad + out_offset;
+      std::fill(routed, routed + channels, 0);
+      const rules::PoolWindow window = rules::pool_window(g, oh, ow);
+      for (int ih = window.ih_begin; ih < window.ih_end; ++ih) {
+        for (int iw = window.iw_begin; iw < window.iw_end; ++iw) {
+          const int64_t in_offset = (static_cast<int64_t>(ih) * g.in_width + iw) * channels;
+          const float* in = image + in_offset;
+          float* grad = grad_image + in_offset;
+          // Branch-free over the channels: adding +0 where the input is not the window's first
+          // maximum leaves each sum's bits as they are (the sums start at +0).
+#pragma omp simd
+          for (int c = 0; c < channels; ++c) {
+            const bool first_max = !routed[c] && in[c] == best[c];
+            grad[c] += first_max ? best_grad[c] : 0.0f;
+            routed[c] = static_cast<char>(routed[c] | first_max);
           }
         }
       }
     }
-    if constexpr (!std::is_same_v<T, float>) {
-      T* out = dx + n * image_size;
+  }
+}
+
+// n values of T as float32 in `out` (a copy for bfloat16).
+template <typename T>
+const float* as_float32(const T* values, int64_t n, std::vector<float>& out) {
+  if constexpr (std::is_same_v<T, float>) {
+    return values;
+  } else {
+    out.resize(static_cast<std::size_t>(n));
 #pragma omp simd
-      for (int64_t i = 0; i < image_size; ++i) out[i] = stored_as<T>(sums[i]);
+    for (int64_t i = 0; i < n; ++i) out[i] = load(values[i]);
+    return out.data();
+  }
+}
+
+template <typename T>
+void max_pool_backward(const Pool2dGeometry& g, const T* x, const T* y, const T* dy, T* dx) {
+  const int64_t image_size = static_cast<int64_t>(g.in_height) * g.in_width * g.channels;
+  const int64_t out_image_size = static_cast<int64_t>(g.out_height()) * g.out_width() * g.channels;
+#pragma omp parallel
+  {
+    // float32 sums: dx itself for float32; for bfloat16 one image at a time in per-thread buffers
+    // (the image's input, outputs and gradients widened, the sums rounded into dx at the end).
+    std::vector<float> image32, max32, grad32, sums;
+    std::vector<char> routed(g.channels);
+#pragma omp for
+    for (int n = 0; n < g.batch; ++n) {
+      const float* image = as_float32(x + n * image_size, image_size, image32);
+      const float* window_max = as_float32(y + n * out_image_size, out_image_size, max32);
+      const float* window_grad = as_float32(dy + n * out_image_size, out_image_size, grad32);
+      float* grad_image;
+      if constexpr (std::is_same_v<T, float>) {
+        grad_image = dx + n * image_size;
+      } else {
+        sums.resize(static_cast<std::size_t>(image_size));
+        grad_image = sums.data();
+      }
+      std::memset(grad_image, 0, sizeof(float) * image_size);
+      route_gradients(g, image, window_max, window_grad, routed.data(), grad_image);
+      if constexpr (!std::is_same_v<T, float>) {
+        T* out = dx + n * image_size;
+#pragma omp simd
+        for (int64_t i = 0; i < image_size; ++i) out[i] = stored_as<T>(sums[i]);
+      }
     }
   }
 }
