@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kernels/cpu/activation_type.h"
+#include "kernels/elementwise.h"
 #include "kernels/rules/pooling.h"
 
 namespace ihd::kernels {
@@ -82,15 +83,15 @@ void route_gradients(const Pool2dGeometry& g, const float* image, const float* w
   }
 }
 
-// n values of T as float32 in `out` (a copy for bfloat16).
+// n values of T as float32: the values themselves, or their copy in `out` for bfloat16 (the
+// conversion kernel; inside a thread's image it runs on that thread).
 template <typename T>
 const float* as_float32(const T* values, int64_t n, std::vector<float>& out) {
   if constexpr (std::is_same_v<T, float>) {
     return values;
   } else {
     out.resize(static_cast<std::size_t>(n));
-#pragma omp simd
-    for (int64_t i = 0; i < n; ++i) out[i] = load(values[i]);
+    convert<Backend::cpu>(n, values, out.data());
     return out.data();
   }
 }
@@ -120,9 +121,7 @@ void max_pool_backward(const Pool2dGeometry& g, const T* x, const T* y, const T*
       std::memset(grad_image, 0, sizeof(float) * image_size);
       route_gradients(g, image, window_max, window_grad, routed.data(), grad_image);
       if constexpr (!std::is_same_v<T, float>) {
-        T* out = dx + n * image_size;
-#pragma omp simd
-        for (int64_t i = 0; i < image_size; ++i) out[i] = stored_as<T>(sums[i]);
+        convert<Backend::cpu>(image_size, sums.data(), dx + n * image_size);
       }
     }
   }
