@@ -7,6 +7,7 @@
 #include "engine/optim/optimizer.h"
 #include "kernels/cpu/threads.h"
 #include "kernels/kernels.h"
+#include "ops/normalised_error.h"
 #include "test_util.h"
 
 namespace ihd {
@@ -14,22 +15,12 @@ namespace {
 
 using kernels::Backend;
 
+using testing::normalised_error;
 using testing::random_leaf;
 using testing::random_tensor;
 
 uint16_t bits_of(float value) {
   return to_bfloat16(value).bits;
-}
-
-// sum (a - b)^2 / sum a^2 over two equally long vectors.
-double normalised_error(const std::vector<float>& reference, const std::vector<float>& other) {
-  REQUIRE(reference.size() == other.size());
-  double difference = 0.0, magnitude = 0.0;
-  for (std::size_t i = 0; i < reference.size(); ++i) {
-    difference += (double(reference[i]) - other[i]) * (double(reference[i]) - other[i]);
-    magnitude += double(reference[i]) * reference[i];
-  }
-  return difference / magnitude;
 }
 
 // Values every bfloat16 kernel sees: random floats already rounded to bfloat16, so that the

@@ -20,6 +20,7 @@
 #include "engine/ops.h"
 #include "engine/random.h"
 #include "model/resnet.h"
+#include "ops/normalised_error.h"
 
 namespace ihd {
 namespace {
@@ -27,12 +28,7 @@ namespace {
 double normalised_error(const Tensor& reference, const Tensor& other) {
   const std::vector<float> a = reference.to_vector(), b = other.to_vector();
   REQUIRE(a.size() == b.size());
-  double difference = 0.0, magnitude = 0.0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    difference += (double(a[i]) - b[i]) * (double(a[i]) - b[i]);
-    magnitude += double(a[i]) * a[i];
-  }
-  return magnitude > 0.0 ? difference / magnitude : difference;
+  return testing::normalised_error(a, b);
 }
 
 ResNet narrow_resnet50() {
