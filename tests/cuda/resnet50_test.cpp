@@ -216,9 +216,10 @@ TEST_CASE("resnet50: one whole fp32 training step on CUDA matches the CPU within
   const auto cuda_parameters = cuda_model.named_parameters();
   double cuda_total = 0.0, sensitivity_total = 0.0;
   for (std::size_t i = 0; i < cpu_parameters.size(); ++i) {
-    cuda_total += tensor_error(cpu_parameters[i].second.grad(), cuda_parameters[i].second.grad());
-    sensitivity_total +=
-        tensor_error(cpu_parameters[i].second.grad(), nudged_parameters[i].second.grad());
+    cuda_total += testing::normalised_error(cpu_parameters[i].second.grad(),
+                                            cuda_parameters[i].second.grad());
+    sensitivity_total += testing::normalised_error(cpu_parameters[i].second.grad(),
+                                                   nudged_parameters[i].second.grad());
   }
   MESSAGE("gradients, summed normalised errors against the CPU: CUDA "
           << cuda_total << ", the CPU with every pixel moved by one ulp " << sensitivity_total);
@@ -228,13 +229,15 @@ TEST_CASE("resnet50: one whole fp32 training step on CUDA matches the CPU within
   for (std::size_t i = 0; i < cpu_buffers.size(); ++i) {
     if (cpu_buffers[i].second.dtype() != DType::f32) continue;
     INFO("buffer " << cpu_buffers[i].first);
-    CHECK(tensor_error(cpu_buffers[i].second, cuda_buffers[i].second) <= kStepTolerance);
+    CHECK(testing::normalised_error(cpu_buffers[i].second, cuda_buffers[i].second) <=
+          kStepTolerance);
   }
   cpu_sgd.step();
   cuda_sgd.step();
   for (std::size_t i = 0; i < cpu_parameters.size(); ++i) {
     INFO("parameter after SGD: " << cpu_parameters[i].first);
-    CHECK(tensor_error(cpu_parameters[i].second, cuda_parameters[i].second) <= kStepTolerance);
+    CHECK(testing::normalised_error(cpu_parameters[i].second, cuda_parameters[i].second) <=
+          kStepTolerance);
   }
 }
 

@@ -1,8 +1,8 @@
 // check_training_step_on_both(): one training step (forward, BCE loss, backward, SGD with
 // momentum) of the same model on the CPU and on CUDA from identical weights, comparing the loss,
 // every parameter gradient, every float buffer (running statistics) and every parameter after the
-// update by normalised error: the small residual network's step test (network_test.cpp), and
-// tensor_error() for the ResNet-50 tests.
+// update by normalised error (tests/ops/normalised_error.h): the small residual network's step
+// test (network_test.cpp).
 #pragma once
 
 #include <functional>
@@ -12,12 +12,6 @@
 #include "ops/skip_without_gpu.h"
 
 namespace ihd::cuda_test {
-
-inline double tensor_error(const Tensor& reference, const Tensor& value) {
-  const std::vector<float> expected = reference.to_vector(), actual = value.to_vector();
-  REQUIRE(expected.size() == actual.size());
-  return testing::normalised_error(expected, actual);
-}
 
 // cpu_forward / cuda_forward run the two models; cuda_model must already live on the GPU.
 inline void check_training_step_on_both(const Module& cpu_model, const Module& cuda_model,
@@ -43,21 +37,22 @@ inline void check_training_step_on_both(const Module& cpu_model, const Module& c
   REQUIRE(cpu_parameters.size() == cuda_parameters.size());
   for (std::size_t i = 0; i < cpu_parameters.size(); ++i) {
     INFO("gradient of " << cpu_parameters[i].first);
-    CHECK(tensor_error(cpu_parameters[i].second.grad(), cuda_parameters[i].second.grad()) <=
-          tolerance);
+    CHECK(testing::normalised_error(cpu_parameters[i].second.grad(),
+                                    cuda_parameters[i].second.grad()) <= tolerance);
   }
   const auto cpu_buffers = cpu_model.named_buffers(), cuda_buffers = cuda_model.named_buffers();
   for (std::size_t i = 0; i < cpu_buffers.size(); ++i) {
     if (cpu_buffers[i].second.dtype() != DType::f32) continue;
     INFO("buffer " << cpu_buffers[i].first);
-    CHECK(tensor_error(cpu_buffers[i].second, cuda_buffers[i].second) <= tolerance);
+    CHECK(testing::normalised_error(cpu_buffers[i].second, cuda_buffers[i].second) <= tolerance);
   }
 
   cpu_sgd.step();
   cuda_sgd.step();
   for (std::size_t i = 0; i < cpu_parameters.size(); ++i) {
     INFO("parameter after SGD: " << cpu_parameters[i].first);
-    CHECK(tensor_error(cpu_parameters[i].second, cuda_parameters[i].second) <= tolerance);
+    CHECK(testing::normalised_error(cpu_parameters[i].second, cuda_parameters[i].second) <=
+          tolerance);
   }
 }
 

@@ -25,11 +25,7 @@
 namespace ihd {
 namespace {
 
-double normalised_error(const Tensor& reference, const Tensor& other) {
-  const std::vector<float> a = reference.to_vector(), b = other.to_vector();
-  REQUIRE(a.size() == b.size());
-  return testing::normalised_error(a, b);
-}
+using testing::normalised_error;
 
 ResNet narrow_resnet50() {
   ResNetConfig config = resnet_config(50);

@@ -2,9 +2,13 @@
 // tests/cuda): sum (reference - value)^2 / sum reference^2, as ggml's test-backend-ops uses.
 #pragma once
 
+#include <doctest/doctest.h>
+
 #include <cmath>
 #include <limits>
 #include <vector>
+
+#include "engine/tensor.h"
 
 namespace ihd::testing {
 
@@ -26,6 +30,13 @@ inline double normalised_error(const std::vector<float>& reference,
     magnitude += static_cast<double>(reference[i]) * reference[i];
   }
   return magnitude > 0.0 ? difference / magnitude : difference;
+}
+
+// The same over two tensors' values (any devices and element types), which must be as many.
+inline double normalised_error(const Tensor& reference, const Tensor& value) {
+  const std::vector<float> expected = reference.to_vector(), actual = value.to_vector();
+  REQUIRE(expected.size() == actual.size());
+  return normalised_error(expected, actual);
 }
 
 }  // namespace ihd::testing
