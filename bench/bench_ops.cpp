@@ -18,6 +18,7 @@
 // --benchmark_filter='cuda/bf16/training/batch_norm'.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -110,10 +111,8 @@ void BM_training(benchmark::State& state, const OpCase* op_case, Device device, 
 }
 
 bool differentiable(const OpCase& op_case) {
-  for (const op_cases::OpInput& input : op_case.inputs) {
-    if (input.role != op_cases::Role::constant) return true;
-  }
-  return false;
+  return std::any_of(op_case.inputs.begin(), op_case.inputs.end(),
+                     [](const op_cases::OpInput& input) { return input.gets_gradient(); });
 }
 
 void register_benchmarks() {

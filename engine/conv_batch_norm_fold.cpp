@@ -12,8 +12,8 @@
 namespace ihd {
 namespace {
 
-// Input shapes whose prepared weights a fold keeps: a run's batch and its last, smaller one, with
-// room to spare; an older one is dropped first.
+// Input shapes (and types) whose prepared weights a fold keeps: a run's batch and its last,
+// smaller one, with room to spare; an older one is dropped first.
 constexpr std::size_t kPreparedShapes = 4;
 
 uint64_t version_or_zero(const Tensor& t) {
@@ -29,30 +29,37 @@ ConvBatchNormFold::ConvBatchNormFold(const Conv2d& conv, const BatchNorm2d& bn)
 }
 
 bool ConvBatchNormFold::applies_to(const Tensor& x) const {
-  return !bn_.is_training() && !grad_enabled() && x.dtype() == DType::f32 &&
-         autocast_dtype() != DType::bf16;
+  return !bn_.is_training() && !grad_enabled() &&
+         (x.dtype() == DType::f32 || x.dtype() == DType::bf16);
 }
 
 Tensor ConvBatchNormFold::forward(const Tensor& x, bool relu, const Tensor& residual) const {
   if (!applies_to(x)) return bn_.forward(conv_.forward(x), relu, residual);
+  // The type the unfolded layers would compute in (conv2d's rule: engine/ops.h).
+  const DType type =
+      x.dtype() == DType::bf16 || autocast_dtype() == DType::bf16 ? DType::bf16 : DType::f32;
+  const Tensor input = x.dtype() == type ? x : cast(x, type);
+  const Tensor shortcut =
+      !residual.defined() || residual.dtype() == type ? residual : cast(residual, type);
   const std::shared_ptr<Folded> folded = current();
   std::shared_ptr<const PreparedConv2d> prepared;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     const auto found =
-        std::find_if(folded->prepared.begin(), folded->prepared.end(),
-                     [&](const auto& entry) { return entry->input_shape == x.shape(); });
+        std::find_if(folded->prepared.begin(), folded->prepared.end(), [&](const auto& entry) {
+          return entry->input_shape == input.shape() && entry->activations == type;
+        });
     if (found != folded->prepared.end()) {
       prepared = *found;
     } else {
       if (folded->prepared.size() >= kPreparedShapes)
         folded->prepared.erase(folded->prepared.begin());
       prepared = std::make_shared<const PreparedConv2d>(
-          prepare_conv2d(folded->weight, x.shape(), conv_.options));
+          prepare_conv2d(folded->weight, input.shape(), conv_.options, type));
       folded->prepared.push_back(prepared);
     }
   }
-  return conv2d_fused(x, *prepared, folded->bias, residual, relu);
+  return conv2d_fused(input, *prepared, folded->bias, shortcut, relu);
 }
 
 void ConvBatchNormFold::clear() const {

@@ -3,12 +3,15 @@
 // hold the batch norm: with s = gamma / sqrt(running_var + eps),
 //   w' = w * s (per output channel),   b' = beta + (b - running_mean) * s   (b: the conv's bias, or
 //   0),
-// and the residual add and ReLU fused into it (conv2d_fused: oneDNN post-ops on the CPU). The
-// folded weights are made once and prepared once per input shape (prepare_conv2d: reordered into
-// the backend's layout), and kept while the source tensors keep their version stamps
-// (Tensor::version: a training step, loading weights, copy_from, fill or moving the model changes
-// them) and until clear() (ResNet::train() calls it). Anywhere else (training, gradients on, a
-// bfloat16 input or autocast) it runs the two layers as they are.
+// and the residual add and ReLU fused into it (conv2d_fused: oneDNN post-ops on the CPU). In
+// bfloat16 (a bfloat16 input, or bfloat16 autocast) the folded weights are rounded to bfloat16
+// once, after the fold, and the fused convolution rounds each output once (the unfolded layers
+// round the convolution's output, then the batch norm's). The folded weights are made once (in
+// float32) and prepared once per input shape and type (prepare_conv2d: reordered into the
+// backend's layout), and kept while the source tensors keep their version stamps (Tensor::version:
+// a training step, loading weights, copy_from, fill or moving the model changes them) and until
+// clear() (ResNet::train() calls it). Anywhere else (training, gradients on) it runs the two
+// layers as they are.
 #pragma once
 
 #include <array>
@@ -28,8 +31,8 @@ class ConvBatchNormFold {
 
   // bn.forward(conv.forward(x), relu, residual), folded where it applies.
   Tensor forward(const Tensor& x, bool relu = false, const Tensor& residual = Tensor()) const;
-  // Whether forward(x) runs folded now: batch norm in evaluation, no gradients recorded, float32
-  // input, no bfloat16 autocast.
+  // Whether forward(x) runs folded now: batch norm in evaluation, no gradients recorded, a
+  // float32 or bfloat16 input.
   bool applies_to(const Tensor& x) const;
   // Drops the folded and prepared weights; the next folded forward makes them again.
   void clear() const;
@@ -41,7 +44,8 @@ class ConvBatchNormFold {
     std::array<uint64_t, 6> source_versions{};
     float eps = 0.0f;
     Tensor weight, bias;
-    std::vector<std::shared_ptr<const PreparedConv2d>> prepared;  // one per input shape seen
+    // One per input shape and type seen.
+    std::vector<std::shared_ptr<const PreparedConv2d>> prepared;
   };
   std::array<uint64_t, 6> source_versions() const;
   // The current fold, made or remade as needed (under mutex_).

@@ -47,19 +47,22 @@ struct Conv2dOptions {
 // an AutocastGuard(DType::bf16) is active; otherwise in float32.
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dOptions options);
 // Inference, outside autograd: float32 weights prepared once by the backend for one input shape
-// (kernels/conv2d.h: the layout its forward reads fastest; opaque bytes on the weight's device),
-// and relu(conv(x, w) + bias + residual) in one pass over them. What a batch norm folded into its
+// and activation type (kernels/conv2d.h: the layout its forward reads fastest, in float32 or, for
+// bfloat16 activations, rounded once to bfloat16; opaque bytes on the weight's device), and
+// relu(conv(x, w) + bias + residual) in one pass over them. What a batch norm folded into its
 // convolution runs (engine/conv_batch_norm_fold.h).
 struct PreparedConv2d {
-  Tensor weights;      // the backend's bytes
-  Shape weight_shape;  // [O,KH,KW,C]
-  Shape input_shape;   // [N,H,W,C]: conv2d_fused takes inputs of this shape only
+  Tensor weights;                  // the backend's bytes
+  Shape weight_shape;              // [O,KH,KW,C]
+  Shape input_shape;               // [N,H,W,C]: conv2d_fused takes inputs of this shape only...
+  DType activations = DType::f32;  // ...and of this type (float32 or bfloat16)
   Conv2dOptions options;
 };
-PreparedConv2d prepare_conv2d(const Tensor& weight, const Shape& input_shape,
-                              Conv2dOptions options);
-// x float32 of the prepared input shape, bias [O] (required), residual of the output's shape or
-// undefined; ReLU last when `relu`. Records no graph.
+PreparedConv2d prepare_conv2d(const Tensor& weight, const Shape& input_shape, Conv2dOptions options,
+                              DType activations = DType::f32);
+// x of the prepared input shape and type, bias [O] float32 (required), residual of the output's
+// shape and x's type, or undefined; ReLU last when `relu`. The output has x's type (bfloat16:
+// float32 accumulation, each output rounded once on the CPU). Records no graph.
 Tensor conv2d_fused(const Tensor& x, const PreparedConv2d& prepared, const Tensor& bias,
                     const Tensor& residual, bool relu);
 

@@ -97,20 +97,30 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dO
   return convolve_float32(g, x, weight, bias);
 }
 
-PreparedConv2d prepare_conv2d(const Tensor& weight, const Shape& input_shape,
-                              Conv2dOptions options) {
+PreparedConv2d prepare_conv2d(const Tensor& weight, const Shape& input_shape, Conv2dOptions options,
+                              DType activations) {
   IHD_CHECK(weight.dtype() == DType::f32, "prepare_conv2d: float32 weights only, got ",
             dtype_name(weight.dtype()));
+  IHD_CHECK(activations == DType::f32 || activations == DType::bf16,
+            "prepare_conv2d: float32 or bfloat16 activations only, got ", dtype_name(activations));
+  const bool bfloat16 = activations == DType::bf16;
   const kernels::Conv2dGeometry g = geometry_of(input_shape, weight.shape(), Tensor(), options);
   std::size_t bytes = 0;
-  IHD_ON_DEVICE(weight.device(), conv2d_prepared_weights_bytes, g, &bytes);
+  IHD_ON_DEVICE(weight.device(), conv2d_prepared_weights_bytes, g, bfloat16, &bytes);
   PreparedConv2d prepared{
       .weights = Tensor::empty(Shape{static_cast<int64_t>((bytes + 3) / 4)}, weight.device()),
       .weight_shape = weight.shape(),
       .input_shape = input_shape,
+      .activations = activations,
       .options = options};
-  IHD_ON_DEVICE(weight.device(), conv2d_prepare_weights, g, weight.data(),
-                prepared.weights.raw_data());
+  if (bfloat16) {
+    const Tensor rounded = cast(weight, DType::bf16);
+    IHD_ON_DEVICE(weight.device(), conv2d_prepare_weights, g, rounded.data_bf16(),
+                  prepared.weights.raw_data());
+  } else {
+    IHD_ON_DEVICE(weight.device(), conv2d_prepare_weights, g, weight.data(),
+                  prepared.weights.raw_data());
+  }
   return prepared;
 }
 
@@ -118,17 +128,24 @@ Tensor conv2d_fused(const Tensor& x, const PreparedConv2d& prepared, const Tenso
                     const Tensor& residual, bool relu) {
   IHD_CHECK(x.shape() == prepared.input_shape, "conv2d_fused: input ", x.shape().to_string(),
             " but the weights were prepared for ", prepared.input_shape.to_string());
-  IHD_CHECK(x.dtype() == DType::f32, "conv2d_fused: float32 input only, got ",
-            dtype_name(x.dtype()));
-  IHD_CHECK(bias.defined(), "conv2d_fused: the bias is required");
+  IHD_CHECK(x.dtype() == prepared.activations, "conv2d_fused: ", dtype_name(x.dtype()),
+            " input but the weights were prepared for ", dtype_name(prepared.activations));
+  IHD_CHECK(bias.defined() && bias.dtype() == DType::f32,
+            "conv2d_fused: the bias is required, in float32");
   const kernels::Conv2dGeometry g =
       geometry_of(x.shape(), prepared.weight_shape, bias, prepared.options);
   const Shape y_shape = output_shape(g);
-  IHD_CHECK(!residual.defined() || (residual.shape() == y_shape && residual.dtype() == DType::f32),
-            "conv2d_fused: residual must be float32 ", y_shape.to_string());
-  Tensor y = Tensor::empty(y_shape, x.device());
-  IHD_ON_DEVICE(x.device(), conv2d_forward_fused, g, x.data(), prepared.weights.raw_data(),
-                bias.data(), residual.defined() ? residual.data() : nullptr, relu, y.data());
+  IHD_CHECK(!residual.defined() || (residual.shape() == y_shape && residual.dtype() == x.dtype()),
+            "conv2d_fused: residual must be ", dtype_name(x.dtype()), " ", y_shape.to_string());
+  Tensor y = Tensor::empty(y_shape, x.device(), x.dtype());
+  if (x.dtype() == DType::bf16) {
+    IHD_ON_DEVICE(x.device(), conv2d_forward_fused, g, x.data_bf16(), prepared.weights.raw_data(),
+                  bias.data(), residual.defined() ? residual.data_bf16() : nullptr, relu,
+                  y.data_bf16());
+  } else {
+    IHD_ON_DEVICE(x.device(), conv2d_forward_fused, g, x.data(), prepared.weights.raw_data(),
+                  bias.data(), residual.defined() ? residual.data() : nullptr, relu, y.data());
+  }
   return y;
 }
 

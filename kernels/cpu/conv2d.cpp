@@ -4,7 +4,8 @@
 // primitives (float32 accumulation) where the CPU has them, else the operands widened, the float32
 // convolution, each result rounded once.
 // The reference of the fused inference forward is the convolution with its bias, then the
-// residual add and the ReLU in place; without oneDNN, prepared weights are OHWI as they are.
+// residual add and the ReLU in place (in bfloat16: widened, in float32, each output rounded once);
+// without oneDNN, prepared weights are OHWI as they are.
 #include "kernels/conv2d.h"
 
 #include <cstring>
@@ -88,21 +89,49 @@ void conv2d_backward_weight<Backend::cpu>(const Conv2dGeometry& g, const bfloat1
 }
 
 template <>
-void conv2d_prepared_weights_bytes<Backend::cpu>(const Conv2dGeometry& g, std::size_t* bytes) {
+void conv2d_prepared_weights_bytes<Backend::cpu>(const Conv2dGeometry& g, bool bfloat16_weights,
+                                                 std::size_t* bytes) {
 #ifdef IHD_WITH_ONEDNN
-  *bytes = cpu::onednn_prepared_weights_bytes(g);
+  *bytes = cpu::onednn_prepared_weights_bytes(g, bfloat16_weights);
 #else
-  *bytes = static_cast<std::size_t>(g.weight_elements()) * sizeof(float);
+  *bytes = static_cast<std::size_t>(g.weight_elements()) *
+           (bfloat16_weights ? sizeof(bfloat16) : sizeof(float));
 #endif
 }
 
-template <>
-void conv2d_prepare_weights<Backend::cpu>(const Conv2dGeometry& g, const float* w, void* prepared) {
+namespace {
+
+template <typename T>
+void prepare_weights(const Conv2dGeometry& g, const T* w, void* prepared) {
 #ifdef IHD_WITH_ONEDNN
   cpu::onednn_prepare_weights(g, w, prepared);
 #else
-  std::memcpy(prepared, w, static_cast<std::size_t>(g.weight_elements()) * sizeof(float));
+  std::memcpy(prepared, w, static_cast<std::size_t>(g.weight_elements()) * sizeof(T));
 #endif
+}
+
+// The prepared weights as OHWI, for the reference.
+template <typename T>
+const T* prepared_as_ohwi(const Conv2dGeometry& g, const void* prepared) {
+#ifdef IHD_WITH_ONEDNN
+  return cpu::onednn_prepared_as_ohwi<T>(g, prepared);
+#else
+  (void)g;
+  return static_cast<const T*>(prepared);
+#endif
+}
+
+}  // namespace
+
+template <>
+void conv2d_prepare_weights<Backend::cpu>(const Conv2dGeometry& g, const float* w, void* prepared) {
+  prepare_weights(g, w, prepared);
+}
+
+template <>
+void conv2d_prepare_weights<Backend::cpu>(const Conv2dGeometry& g, const bfloat16* w,
+                                          void* prepared) {
+  prepare_weights(g, w, prepared);
 }
 
 template <>
@@ -111,13 +140,21 @@ void conv2d_forward_fused<Backend::cpu>(const Conv2dGeometry& g, const float* x,
                                         const float* residual, bool relu, float* y) {
 #ifdef IHD_WITH_ONEDNN
   if (cpu::onednn_conv2d_forward_fused(g, x, prepared_w, bias, residual, relu, y)) return;
-  const float* w = cpu::onednn_prepared_as_ohwi(g, prepared_w);
-#else
-  const float* w = static_cast<const float*>(prepared_w);
 #endif
-  cpu::conv2d_forward_reference(g, x, w, bias, y);
+  cpu::conv2d_forward_reference(g, x, prepared_as_ohwi<float>(g, prepared_w), bias, y);
   if (residual) add<Backend::cpu>(g.output_elements(), y, residual, y);
   if (relu) relu_forward<Backend::cpu>(g.output_elements(), y, y);
+}
+
+template <>
+void conv2d_forward_fused<Backend::cpu>(const Conv2dGeometry& g, const bfloat16* x,
+                                        const void* prepared_w, const float* bias,
+                                        const bfloat16* residual, bool relu, bfloat16* y) {
+#ifdef IHD_WITH_ONEDNN
+  if (cpu::onednn_conv2d_forward_fused(g, x, prepared_w, bias, residual, relu, y)) return;
+#endif
+  cpu::conv2d_forward_fused_widened(g, x, prepared_as_ohwi<bfloat16>(g, prepared_w), bias, residual,
+                                    relu, y);
 }
 
 }  // namespace ihd::kernels

@@ -16,7 +16,9 @@
 // Inference (conv2d_forward_fused) runs a forward-inference primitive with the bias and the
 // post-ops sum (the residual, pre-loaded into the output) and eltwise ReLU, on weights reordered
 // once by onednn_prepare_weights into the layout that primitive wants; a header before them names
-// that layout, so a mismatch is caught (and reordered) rather than misread.
+// that layout (and element type), so a mismatch is caught (and reordered) rather than misread.
+// In bfloat16 the same primitive takes bfloat16 activations and weights and a float32 bias, and
+// rounds each output once, after its post-ops (direct kernels only: Winograd is float32 only).
 #include "kernels/cpu/conv2d_onednn.h"
 
 #include <omp.h>
@@ -29,6 +31,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 #include <optional>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -115,7 +118,7 @@ struct Context {
   }();
   // Null where oneDNN has no implementation for the geometry.
   std::map<std::array<int, 12>, std::unique_ptr<Convolution>> convolutions;
-  std::map<std::array<int, 12>, std::unique_ptr<FusedConvolution>> fused;
+  std::map<std::array<int, 13>, std::unique_ptr<FusedConvolution>> fused;
   std::array<GrowingBuffer, 4> arguments;  // one per reordered argument of a step
   GrowingBuffer scratchpad;
 };
@@ -320,20 +323,31 @@ std::unique_ptr<FusedConvolution> build_fused_with(const Layouts& l, bool residu
   return f;
 }
 
-// Winograd where it pays and takes the post-ops, else direct; null if oneDNN cannot run it.
-FusedConvolution* find_or_build_fused(const Conv2dGeometry& g, bool residual, bool relu) {
+// Winograd where it pays and takes the post-ops (float32), else direct; null if oneDNN cannot
+// run it.
+FusedConvolution* find_or_build_fused(const Conv2dGeometry& g, bool residual, bool relu,
+                                      memory::data_type type) {
   Context& c = context();
-  const std::array<int, 12> key{g.batch,        g.in_height,    g.in_width,
-                                g.in_channels,  g.out_channels, g.kernel_height,
-                                g.kernel_width, g.stride,       g.padding,
-                                int{residual},  int{relu},      omp_get_max_threads()};
+  const std::array<int, 13> key{g.batch,
+                                g.in_height,
+                                g.in_width,
+                                g.in_channels,
+                                g.out_channels,
+                                g.kernel_height,
+                                g.kernel_width,
+                                g.stride,
+                                g.padding,
+                                int{residual},
+                                int{relu},
+                                static_cast<int>(type),
+                                omp_get_max_threads()};
   auto found = c.fused.find(key);
   if (found != c.fused.end()) return found->second.get();
   std::unique_ptr<FusedConvolution> built;
   for (const bool winograd : {true, false}) {
-    if (built || (winograd && !prefers_winograd(g))) continue;
+    if (built || (winograd && (type != kF32 || !prefers_winograd(g)))) continue;
     try {
-      built = build_fused_with(layouts_of(g, true, winograd), residual, relu, c);
+      built = build_fused_with(layouts_of(g, true, winograd, type), residual, relu, c);
     } catch (const dnnl::error&) {
       // No such kernel for this machine, shape or post-ops: the next choice.
     }
@@ -342,9 +356,9 @@ FusedConvolution* find_or_build_fused(const Conv2dGeometry& g, bool residual, bo
 }
 
 // The layout weights are prepared in: the fused primitive's without post-ops, else plain OHWI.
-memory::desc prepared_layout(const Conv2dGeometry& g) {
-  const FusedConvolution* f = find_or_build_fused(g, false, false);
-  return f ? f->pd.weights_desc() : layouts_of(g, true, false).w;
+memory::desc prepared_layout(const Conv2dGeometry& g, memory::data_type type) {
+  const FusedConvolution* f = find_or_build_fused(g, false, false, type);
+  return f ? f->pd.weights_desc() : layouts_of(g, true, false, type).w;
 }
 
 memory::desc layout_of_prepared(const void* prepared) {
@@ -378,26 +392,29 @@ void* prepared_weights_as(const memory::desc& wanted, const void* prepared, Grow
 
 }  // namespace
 
-std::size_t onednn_prepared_weights_bytes(const Conv2dGeometry& g) {
-  return kPreparedHeaderBytes + prepared_layout(g).get_size();
+std::size_t onednn_prepared_weights_bytes(const Conv2dGeometry& g, bool bfloat16_weights) {
+  return kPreparedHeaderBytes + prepared_layout(g, bfloat16_weights ? kBF16 : kF32).get_size();
 }
 
-void onednn_prepare_weights(const Conv2dGeometry& g, const float* w, void* prepared) {
+namespace {
+
+void prepare_weights_as(memory::data_type type, const Conv2dGeometry& g, const void* w,
+                        void* prepared) {
   Context& c = context();
-  const memory::desc layout = prepared_layout(g);
+  const memory::desc layout = prepared_layout(g, type);
   std::memcpy(prepared, &layout.data, sizeof(layout.data));
   void* body = static_cast<char*>(prepared) + kPreparedHeaderBytes;
-  const memory::desc ours = layouts_of(g, true, false).w;
+  const memory::desc ours = layouts_of(g, true, false, type).w;
   if (layout == ours) {
     std::memcpy(body, w, ours.get_size());
     return;
   }
-  memory source(ours, c.engine, const_cast<float*>(w)), destination(layout, c.engine, body);
+  memory source(ours, c.engine, const_cast<void*>(w)), destination(layout, c.engine, body);
   try {
     dnnl::reorder({c.engine, ours, c.engine, layout}).execute(c.stream, source, destination);
   } catch (const dnnl::error&) {
     // Winograd's inference layout (the weights transformed once) is reached from OIHW only.
-    const memory::desc oihw(ours.dims(), kF32, Tag::oihw);
+    const memory::desc oihw(ours.dims(), type, Tag::oihw);
     memory plain(oihw, c.engine, c.arguments[0].get(oihw.get_size()));
     dnnl::reorder({c.engine, ours, c.engine, oihw}).execute(c.stream, source, plain);
     dnnl::reorder({c.engine, oihw, c.engine, layout}).execute(c.stream, plain, destination);
@@ -405,19 +422,16 @@ void onednn_prepare_weights(const Conv2dGeometry& g, const float* w, void* prepa
   c.stream.wait();
 }
 
-const float* onednn_prepared_as_ohwi(const Conv2dGeometry& g, const void* prepared) {
-  Context& c = context();
-  return static_cast<const float*>(
-      prepared_weights_as(layouts_of(g, true, false).w, prepared, c.arguments[0], c));
-}
-
-bool onednn_conv2d_forward_fused(const Conv2dGeometry& g, const float* x, const void* prepared_w,
-                                 const float* bias, const float* residual, bool relu, float* y) {
-  FusedConvolution* f = find_or_build_fused(g, residual != nullptr, relu);
+// The fused forward for float32 (T float, `type` f32) and bfloat16 (T bfloat16, `type` bf16).
+template <typename T>
+bool forward_fused_as(memory::data_type type, const Conv2dGeometry& g, const T* x,
+                      const void* prepared_w, const float* bias, const T* residual, bool relu,
+                      T* y) {
+  FusedConvolution* f = find_or_build_fused(g, residual != nullptr, relu, type);
   if (!f) return false;
   Context& c = context();
   const Layouts& l = f->layouts;
-  memory x_ours(l.x, c.engine, const_cast<float*>(x));
+  memory x_ours(l.x, c.engine, const_cast<T*>(x));
   memory y_ours(l.y, c.engine, y);
   memory src = x_ours, dst = y_ours;
   if (f->x_in) {
@@ -429,7 +443,7 @@ bool onednn_conv2d_forward_fused(const Conv2dGeometry& g, const float* x, const 
   }
   if (residual) {
     // The sum post-op adds what the output holds: the residual, in the primitive's layout.
-    memory residual_ours(l.y, c.engine, const_cast<float*>(residual));
+    memory residual_ours(l.y, c.engine, const_cast<T*>(residual));
     if (f->residual_in) {
       f->residual_in->execute(c.stream, residual_ours, dst);
     } else {
@@ -449,6 +463,35 @@ bool onednn_conv2d_forward_fused(const Conv2dGeometry& g, const float* x, const 
   if (f->y_out) f->y_out->execute(c.stream, dst, y_ours);
   c.stream.wait();
   return true;
+}
+
+}  // namespace
+
+void onednn_prepare_weights(const Conv2dGeometry& g, const float* w, void* prepared) {
+  prepare_weights_as(kF32, g, w, prepared);
+}
+void onednn_prepare_weights(const Conv2dGeometry& g, const bfloat16* w, void* prepared) {
+  prepare_weights_as(kBF16, g, w, prepared);
+}
+
+template <typename T>
+const T* onednn_prepared_as_ohwi(const Conv2dGeometry& g, const void* prepared) {
+  Context& c = context();
+  const memory::data_type type = std::is_same_v<T, float> ? kF32 : kBF16;
+  return static_cast<const T*>(
+      prepared_weights_as(layouts_of(g, true, false, type).w, prepared, c.arguments[0], c));
+}
+template const float* onednn_prepared_as_ohwi<float>(const Conv2dGeometry&, const void*);
+template const bfloat16* onednn_prepared_as_ohwi<bfloat16>(const Conv2dGeometry&, const void*);
+
+bool onednn_conv2d_forward_fused(const Conv2dGeometry& g, const float* x, const void* prepared_w,
+                                 const float* bias, const float* residual, bool relu, float* y) {
+  return forward_fused_as(kF32, g, x, prepared_w, bias, residual, relu, y);
+}
+bool onednn_conv2d_forward_fused(const Conv2dGeometry& g, const bfloat16* x, const void* prepared_w,
+                                 const float* bias, const bfloat16* residual, bool relu,
+                                 bfloat16* y) {
+  return forward_fused_as(kBF16, g, x, prepared_w, bias, residual, relu, y);
 }
 
 namespace {

@@ -32,16 +32,21 @@ bool onednn_conv2d_backward_data(const Conv2dGeometry& geometry, const bfloat16*
 bool onednn_conv2d_backward_weight(const Conv2dGeometry& geometry, const bfloat16* x,
                                    const bfloat16* dy, bfloat16* dw);
 
-// Prepared weights for conv2d_forward_fused (kernels/conv2d.h): a header naming a oneDNN layout,
-// then the weights in it. Preparation always succeeds (the layout is plain OHWI where oneDNN has
-// no primitive for the geometry).
-std::size_t onednn_prepared_weights_bytes(const Conv2dGeometry& geometry);
+// Prepared weights for conv2d_forward_fused (kernels/conv2d.h): a header naming a oneDNN layout
+// and element type, then the weights in it. Preparation always succeeds (the layout is plain OHWI
+// where oneDNN has no primitive for the geometry and type).
+std::size_t onednn_prepared_weights_bytes(const Conv2dGeometry& geometry, bool bfloat16_weights);
 void onednn_prepare_weights(const Conv2dGeometry& geometry, const float* w, void* prepared);
-// The prepared weights as OHWI, for the reference: their own bytes, or a reorder into a buffer
-// that lives until the next call on this thread.
-const float* onednn_prepared_as_ohwi(const Conv2dGeometry& geometry, const void* prepared);
+void onednn_prepare_weights(const Conv2dGeometry& geometry, const bfloat16* w, void* prepared);
+// The prepared weights as OHWI of T (float or bfloat16), for the reference: their own bytes, or a
+// reorder into a buffer that lives until the next call on this thread.
+template <typename T>
+const T* onednn_prepared_as_ohwi(const Conv2dGeometry& geometry, const void* prepared);
 bool onednn_conv2d_forward_fused(const Conv2dGeometry& geometry, const float* x,
                                  const void* prepared_w, const float* bias, const float* residual,
                                  bool relu, float* y);
+bool onednn_conv2d_forward_fused(const Conv2dGeometry& geometry, const bfloat16* x,
+                                 const void* prepared_w, const float* bias,
+                                 const bfloat16* residual, bool relu, bfloat16* y);
 
 }  // namespace ihd::kernels::cpu

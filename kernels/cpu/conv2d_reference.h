@@ -24,5 +24,10 @@ void conv2d_backward_data_widened(const Conv2dGeometry& geometry, const bfloat16
                                   const bfloat16* w, bfloat16* dx);
 void conv2d_backward_weight_widened(const Conv2dGeometry& geometry, const bfloat16* x,
                                     const bfloat16* dy, bfloat16* dw);
+// y = relu(conv(x, w) + bias + residual) (residual may be null; ReLU when `relu`), w OHWI: all in
+// float32 on the widened operands, each output rounded once.
+void conv2d_forward_fused_widened(const Conv2dGeometry& geometry, const bfloat16* x,
+                                  const bfloat16* w, const float* bias, const bfloat16* residual,
+                                  bool relu, bfloat16* y);
 
 }  // namespace ihd::kernels::cpu

@@ -63,6 +63,21 @@ void cpu::conv2d_forward_widened(const Conv2dGeometry& g, const bfloat16* x, con
   narrow(y32, y);
 }
 
+void cpu::conv2d_forward_fused_widened(const Conv2dGeometry& g, const bfloat16* x,
+                                       const bfloat16* w, const float* bias,
+                                       const bfloat16* residual, bool relu, bfloat16* y) {
+  const std::vector<float> x32 = widen(g.input_elements(), x);
+  const std::vector<float> w32 = widen(g.weight_elements(), w);
+  std::vector<float> y32(static_cast<std::size_t>(g.output_elements()));
+  conv2d_forward<Backend::cpu>(g, x32.data(), w32.data(), bias, y32.data());
+  if (residual) {
+    const std::vector<float> residual32 = widen(g.output_elements(), residual);
+    add<Backend::cpu>(g.output_elements(), y32.data(), residual32.data(), y32.data());
+  }
+  if (relu) relu_forward<Backend::cpu>(g.output_elements(), y32.data(), y32.data());
+  narrow(y32, y);
+}
+
 void cpu::conv2d_backward_data_widened(const Conv2dGeometry& g, const bfloat16* dy,
                                        const bfloat16* w, bfloat16* dx) {
   const std::vector<float> dy32 = widen(g.output_elements(), dy);

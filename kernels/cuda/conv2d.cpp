@@ -8,7 +8,9 @@
 //   bfloat16: x, w, y (and dx, dw) CUDNN_DATA_BFLOAT16, products accumulated in float32 (the
 //     convolution's compute type), tensor-core math; each stored value is rounded once.
 // The fused inference forward is the cuDNN convolution with its bias, then the elementwise add and
-// ReLU kernels in place; prepared weights are a copy of the OHWI weights (cuDNN's NHWC filters).
+// ReLU kernels in place (bfloat16: the convolution, then one pass for the bias, the residual and
+// the ReLU, conv2d_tail.h); prepared weights are a copy of the OHWI weights (cuDNN's NHWC
+// filters).
 #include "kernels/conv2d.h"
 
 #include <algorithm>
@@ -20,6 +22,7 @@
 
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/context.h"
+#include "kernels/cuda/conv2d_tail.h"
 #include "kernels/cuda/memory.h"
 #include "kernels/elementwise.h"
 
@@ -258,8 +261,9 @@ void conv2d_backward_weight<Backend::cuda>(const Conv2dGeometry& geometry, const
 
 template <>
 void conv2d_prepared_weights_bytes<Backend::cuda>(const Conv2dGeometry& geometry,
-                                                  std::size_t* bytes) {
-  *bytes = static_cast<std::size_t>(geometry.weight_elements()) * sizeof(float);
+                                                  bool bfloat16_weights, std::size_t* bytes) {
+  *bytes = static_cast<std::size_t>(geometry.weight_elements()) *
+           (bfloat16_weights ? sizeof(bfloat16) : sizeof(float));
 }
 
 template <>
@@ -270,12 +274,28 @@ void conv2d_prepare_weights<Backend::cuda>(const Conv2dGeometry& geometry, const
 }
 
 template <>
+void conv2d_prepare_weights<Backend::cuda>(const Conv2dGeometry& geometry, const bfloat16* w,
+                                           void* prepared) {
+  cuda::copy_bytes(prepared, true, w, true,
+                   static_cast<std::size_t>(geometry.weight_elements()) * sizeof(bfloat16));
+}
+
+template <>
 void conv2d_forward_fused<Backend::cuda>(const Conv2dGeometry& geometry, const float* x,
                                          const void* prepared_w, const float* bias,
                                          const float* residual, bool relu, float* y) {
   conv2d_forward<Backend::cuda>(geometry, x, static_cast<const float*>(prepared_w), bias, y);
   if (residual) add<Backend::cuda>(geometry.output_elements(), y, residual, y);
   if (relu) relu_forward<Backend::cuda>(geometry.output_elements(), y, y);
+}
+
+template <>
+void conv2d_forward_fused<Backend::cuda>(const Conv2dGeometry& geometry, const bfloat16* x,
+                                         const void* prepared_w, const float* bias,
+                                         const bfloat16* residual, bool relu, bfloat16* y) {
+  conv2d_forward<Backend::cuda>(geometry, x, static_cast<const bfloat16*>(prepared_w), y);
+  cuda::bias_residual_relu(geometry.output_elements(), geometry.out_channels, bias, residual, relu,
+                           y);
 }
 
 }  // namespace ihd::kernels

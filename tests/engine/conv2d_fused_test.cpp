@@ -3,7 +3,10 @@
 // with its bias, then the residual added and max(0, .) taken in plain loops. Over the ResNet
 // shapes (Winograd-sized maps included), with and without residual and ReLU, on 1 and 2 threads.
 // Outputs sit between sentinels that must survive. Without oneDNN the fast side is the reference
-// too.
+// too. The bfloat16 form (oneDNN's bfloat16 post-ops where the CPU has them, else the widened
+// reference) against the same reference on the widened operands, rounded once; tolerance per
+// output as in conv2d_bf16_fast_path_test.cpp: 2^-7 |reference| (one rounding apart) + 2^-14 S
+// (float32 sums in another order), S the same sum over the absolute values.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -11,9 +14,11 @@
 #include <cstdlib>
 #include <memory>
 #include <random>
+#include <type_traits>
 #include <vector>
 
 #include "conv2d_test_geometry.h"
+#include "kernels/bfloat16.h"
 #include "kernels/conv2d.h"
 #include "kernels/cpu/conv2d_reference.h"
 #include "kernels/cpu/threads.h"
@@ -45,10 +50,11 @@ struct Prepared {
   std::unique_ptr<void, Free> bytes;
 };
 
-Prepared prepare(const Conv2dGeometry& g, const std::vector<float>& w) {
+template <typename T>
+Prepared prepare(const Conv2dGeometry& g, const std::vector<T>& w) {
   std::size_t bytes = 0;
-  conv2d_prepared_weights_bytes<Backend::cpu>(g, &bytes);
-  REQUIRE(bytes >= w.size() * sizeof(float));
+  conv2d_prepared_weights_bytes<Backend::cpu>(g, std::is_same_v<T, bfloat16>, &bytes);
+  REQUIRE(bytes >= w.size() * sizeof(T));
   Prepared prepared{
       std::unique_ptr<void, Prepared::Free>(std::aligned_alloc(64, (bytes + 63) / 64 * 64))};
   conv2d_prepare_weights<Backend::cpu>(g, w.data(), prepared.bytes.get());
@@ -65,18 +71,45 @@ double normalised_error(const float* fast, const std::vector<float>& reference) 
   return worst / scale;
 }
 
+std::vector<bfloat16> rounded(const std::vector<float>& values) {
+  std::vector<bfloat16> result(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) result[i] = to_bfloat16(values[i]);
+  return result;
+}
+
+std::vector<float> widened(const std::vector<bfloat16>& values) {
+  std::vector<float> result(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) result[i] = to_float(values[i]);
+  return result;
+}
+
+std::vector<float> absolute(std::vector<float> values) {
+  for (float& value : values) value = std::abs(value);
+  return values;
+}
+
+// The reference in float32: conv(x, w) + bias (+ residual), then max(0, .) when relu (on absolute
+// values without ReLU: the tolerance's S).
+std::vector<float> reference(const Conv2dGeometry& g, const std::vector<float>& x,
+                             const std::vector<float>& w, const std::vector<float>& bias,
+                             const std::vector<float>* residual, bool relu) {
+  std::vector<float> y(g.output_elements());
+  conv2d_forward_reference(g, x.data(), w.data(), bias.data(), y.data());
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    if (residual) y[i] += (*residual)[i];
+    if (relu) y[i] = std::max(y[i], 0.0f);
+  }
+  return y;
+}
+
 void check_fused(const Conv2dGeometry& g, bool with_residual, bool relu) {
   std::mt19937 generator(11);
   const std::vector<float> x = random_values(g.input_elements(), generator);
   const std::vector<float> w = random_values(g.weight_elements(), generator);
   const std::vector<float> bias = random_values(g.out_channels, generator);
   const std::vector<float> residual = random_values(g.output_elements(), generator);
-  std::vector<float> expected(g.output_elements());
-  conv2d_forward_reference(g, x.data(), w.data(), bias.data(), expected.data());
-  for (std::size_t i = 0; i < expected.size(); ++i) {
-    if (with_residual) expected[i] += residual[i];
-    if (relu) expected[i] = std::max(expected[i], 0.0f);
-  }
+  const std::vector<float> expected =
+      reference(g, x, w, bias, with_residual ? &residual : nullptr, relu);
 
   const Prepared prepared = prepare(g, w);
   std::vector<float> y(g.output_elements() + 2 * kGuardFloats, kSentinel);
@@ -93,22 +126,54 @@ void check_fused(const Conv2dGeometry& g, bool with_residual, bool relu) {
   }
 }
 
-}  // namespace
+void check_fused_bfloat16(const Conv2dGeometry& g, bool with_residual, bool relu) {
+  std::mt19937 generator(13);
+  const std::vector<bfloat16> x = rounded(random_values(g.input_elements(), generator));
+  const std::vector<bfloat16> w = rounded(random_values(g.weight_elements(), generator));
+  const std::vector<float> bias = random_values(g.out_channels, generator);
+  const std::vector<bfloat16> residual = rounded(random_values(g.output_elements(), generator));
+  const std::vector<float> residual32 = widened(residual), residual_abs = absolute(residual32);
+  const std::vector<float> expected =
+      reference(g, widened(x), widened(w), bias, with_residual ? &residual32 : nullptr, relu);
+  const std::vector<float> sums =
+      reference(g, absolute(widened(x)), absolute(widened(w)), absolute(bias),
+                with_residual ? &residual_abs : nullptr, false);
 
-TEST_CASE(
-    "CPU fused convolution (bias, residual, ReLU) on prepared weights matches the reference") {
-  const Conv2dGeometry geometries[] = {
-      geometry(2, 15, 3, 8, 7, 2),    // the ResNet stem, small
-      geometry(2, 16, 16, 16, 3, 1),  // 3x3 on a Winograd-sized map
-      geometry(3, 8, 16, 16, 3, 1),   // 3x3 on a small map (direct)
-      geometry(2, 9, 8, 16, 3, 2),    // strided 3x3, odd map
-      geometry(2, 8, 16, 64, 1, 1),   // pointwise expansion (bottleneck conv3)
-      geometry(2, 9, 24, 40, 1, 2),   // strided 1x1 (the projection shortcut)
-      geometry(4, 4, 2, 4, 1, 2),     // fewer channels than a SIMD block
-  };
+  const Prepared prepared = prepare(g, w);
+  const bfloat16 sentinel = to_bfloat16(kSentinel);
+  std::vector<bfloat16> y(g.output_elements() + 2 * kGuardFloats, sentinel);
+  conv2d_forward_fused<Backend::cpu>(g, x.data(), prepared.bytes.get(), bias.data(),
+                                     with_residual ? residual.data() : nullptr, relu,
+                                     y.data() + kGuardFloats);
+  const auto is_sentinel = [&](bfloat16 v) { return v.bits == sentinel.bits; };
+  CHECK(std::all_of(y.begin(), y.begin() + kGuardFloats, is_sentinel));
+  CHECK(std::all_of(y.end() - kGuardFloats, y.end(), is_sentinel));
+  int outside = 0;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const double fast = to_float(y[kGuardFloats + i]);
+    const double bound = std::ldexp(std::abs(expected[i]), -7) + std::ldexp(sums[i], -14) * 1.01;
+    outside += !(std::abs(fast - expected[i]) <= bound) || (relu && fast < 0.0);
+  }
+  CHECK(outside == 0);
+}
+
+const Conv2dGeometry kGeometries[] = {
+    geometry(2, 15, 3, 8, 7, 2),    // the ResNet stem, small
+    geometry(2, 16, 16, 16, 3, 1),  // 3x3 on a Winograd-sized map
+    geometry(3, 8, 16, 16, 3, 1),   // 3x3 on a small map (direct)
+    geometry(2, 9, 8, 16, 3, 2),    // strided 3x3, odd map
+    geometry(2, 8, 16, 64, 1, 1),   // pointwise expansion (bottleneck conv3)
+    geometry(2, 9, 24, 40, 1, 2),   // strided 1x1 (the projection shortcut)
+    geometry(4, 4, 2, 4, 1, 2),     // fewer channels than a SIMD block
+};
+
+// check(g, with_residual, relu) over the geometries, with and without residual and ReLU, on 1 and
+// 2 threads.
+template <typename Check>
+void over_every_form(Check check) {
   for (const int threads : {1, 2}) {
     set_num_threads(threads);
-    for (const Conv2dGeometry& g : geometries) {
+    for (const Conv2dGeometry& g : kGeometries) {
       for (const bool with_residual : {false, true}) {
         for (const bool relu : {false, true}) {
           CAPTURE(threads);
@@ -119,11 +184,24 @@ TEST_CASE(
           CAPTURE(g.stride);
           CAPTURE(with_residual);
           CAPTURE(relu);
-          check_fused(g, with_residual, relu);
+          check(g, with_residual, relu);
         }
       }
     }
   }
+}
+
+}  // namespace
+
+TEST_CASE(
+    "CPU fused convolution (bias, residual, ReLU) on prepared weights matches the reference") {
+  over_every_form(check_fused);
+}
+
+TEST_CASE(
+    "CPU bfloat16 fused convolution on prepared weights matches the widened reference, rounded "
+    "once") {
+  over_every_form(check_fused_bfloat16);
 }
 
 }  // namespace ihd::kernels::cpu

@@ -58,9 +58,9 @@ std::vector<Tensor> make_inputs(const OpCase& op_case, DType activation_type, De
     IHD_CHECK(static_cast<int64_t>(values.size()) == input.shape.numel(), op_case.name,
               ": an input generator gave ", values.size(), " values for ", input.shape.to_string());
     Tensor tensor = Tensor::from_vector(input.shape, values);
-    if (input.role == Role::activation) tensor = cast(tensor, activation_type);
+    if (input.takes_mode_type()) tensor = cast(tensor, activation_type);
     tensor = tensor.to(device);
-    if (input.role != Role::constant) tensor.set_requires_grad(true);
+    if (input.gets_gradient()) tensor.set_requires_grad(true);
     inputs.push_back(tensor);
   }
   return inputs;

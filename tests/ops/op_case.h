@@ -25,13 +25,18 @@
 namespace ihd::op_cases {
 
 // What an input is to its op. An activation takes the mode's element type (bfloat16 in the
-// bfloat16 mode) and gets a gradient; a parameter stays float32 and gets a gradient; a constant
+// bfloat16 mode) and gets a gradient; an inference activation takes the mode's type and gets none
+// (the inputs of ops outside autograd); a parameter stays float32 and gets a gradient; a constant
 // stays float32 and gets none (targets, loss weights, running statistics).
-enum class Role { activation, parameter, constant };
+enum class Role { activation, inference_activation, parameter, constant };
 
 struct OpInput {
   Shape shape = {};
   Role role = Role::activation;
+  bool takes_mode_type() const {
+    return role == Role::activation || role == Role::inference_activation;
+  }
+  bool gets_gradient() const { return role == Role::activation || role == Role::parameter; }
   float low = -1.0f;  // values uniform in [low, high]...
   float high = 1.0f;
   // ...or these, when given: all numel() values, from the case's random engine.

@@ -87,22 +87,26 @@ OpCase training_case(const kernels::Conv2dGeometry& g, bool bias, unsigned uses)
   return op_case;
 }
 
-// relu(conv(x, w) + bias + residual) and conv(x, w) + bias on weights prepared once.
+// relu(conv(x, w) + bias + residual) and conv(x, w) + bias on weights prepared once (in bfloat16:
+// x, residual and the outputs bfloat16, the weights rounded to it when prepared; the GPU rounds
+// the convolution once more before its tail, which the one-rounding tolerance covers).
 OpCase fused_inference_case(const kernels::Conv2dGeometry& g) {
   const Conv2dOptions options{g.stride, g.padding};
   return {.family = "convolution",
           .name = "conv2d_fused " + describe(g),
-          .inputs = {{input_shape(g), Role::constant},
+          .inputs = {{input_shape(g), Role::inference_activation},
                      {weight_shape(g), Role::constant},
                      {Shape{g.out_channels}, Role::constant},
-                     {output_shape(g), Role::constant}},
+                     {output_shape(g), Role::inference_activation}},
           .run =
               [options](const std::vector<Tensor>& in) {
-                const PreparedConv2d prepared = prepare_conv2d(in[1], in[0].shape(), options);
+                const PreparedConv2d prepared =
+                    prepare_conv2d(in[1], in[0].shape(), options, in[0].dtype());
                 return std::vector{conv2d_fused(in[0], prepared, in[2], Tensor(), false),
                                    conv2d_fused(in[0], prepared, in[2], in[3], true)};
               },
-          .float32_tolerance = kProduct};
+          .float32_tolerance = kProduct,
+          .bfloat16_tolerance = kOneRounding};
 }
 
 }  // namespace
