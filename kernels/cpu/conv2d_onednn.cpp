@@ -579,6 +579,11 @@ bool onednn_has_bfloat16_convolutions() {
   return find_or_build(g, false, kBF16) != nullptr;
 }
 
+bool onednn_has_bfloat16_instructions() {
+  const auto bf16 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core_bf16);
+  return (static_cast<unsigned>(dnnl::get_effective_cpu_isa()) & bf16) == bf16;
+}
+
 bool onednn_conv2d_forward(const Conv2dGeometry& g, const bfloat16* x, const bfloat16* w,
                            bfloat16* y) {
   return forward_as(kBF16, g, x, w, nullptr, y);

@@ -23,8 +23,12 @@ bool onednn_conv2d_backward_weight(const Conv2dGeometry& geometry, const float* 
 // bfloat16 operands and results through oneDNN's bfloat16 primitives (float32 accumulation, each
 // result rounded once), where it has an optimised kernel for them (AVX-512 with avx512_bf16 or
 // AMX, or its AVX-512 emulation); false elsewhere (AVX2), as for float32.
-// Whether oneDNN has an optimised bfloat16 convolution on this CPU (a ResNet 3x3 layer's).
+// Whether oneDNN has an optimised bfloat16 convolution on this CPU (a ResNet 3x3 layer's): with
+// avx512_bf16 or AMX, or emulated on other AVX-512 CPUs.
 bool onednn_has_bfloat16_convolutions();
+// Whether the CPU has bfloat16 instructions (avx512_bf16 or AMX), without which oneDNN's
+// bfloat16 kernels emulate them.
+bool onednn_has_bfloat16_instructions();
 bool onednn_conv2d_forward(const Conv2dGeometry& geometry, const bfloat16* x, const bfloat16* w,
                            bfloat16* y);
 bool onednn_conv2d_backward_data(const Conv2dGeometry& geometry, const bfloat16* dy,

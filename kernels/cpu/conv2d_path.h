@@ -1,7 +1,7 @@
 // Which path the CPU's bfloat16 convolutions take on this machine: oneDNN's bfloat16 primitives
-// (float32 accumulation; where oneDNN has an optimised kernel for them, as with avx512_bf16 or
-// AMX) or the widened float32 reference. For the training's compute description and for the tests
-// that compare the fast path with the reference (they skip, saying so, where there is none).
+// (float32 accumulation) where the CPU has bfloat16 instructions (avx512_bf16 or AMX) and oneDNN
+// an optimised kernel for them, else the widened float32 reference (also on AVX-512 CPUs without
+// them, where oneDNN's emulation is slower). For the training's compute description.
 #pragma once
 
 namespace ihd::kernels::cpu {

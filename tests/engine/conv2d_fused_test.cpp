@@ -20,6 +20,7 @@
 #include "conv2d_test_geometry.h"
 #include "kernels/bfloat16.h"
 #include "kernels/conv2d.h"
+#include "kernels/cpu/conv2d_onednn.h"
 #include "kernels/cpu/conv2d_reference.h"
 #include "kernels/cpu/threads.h"
 
@@ -50,14 +51,27 @@ struct Prepared {
   std::unique_ptr<void, Free> bytes;
 };
 
+// What a check runs: the CPU backend as it dispatches, or oneDNN's primitives called directly
+// (which the backend runs in bfloat16 only where the CPU has bfloat16 instructions).
+enum class Path { backend, onednn };
+
 template <typename T>
-Prepared prepare(const Conv2dGeometry& g, const std::vector<T>& w) {
+Prepared prepare(const Conv2dGeometry& g, const std::vector<T>& w, Path path = Path::backend) {
+  constexpr bool bfloat16_weights = std::is_same_v<T, bfloat16>;
   std::size_t bytes = 0;
-  conv2d_prepared_weights_bytes<Backend::cpu>(g, std::is_same_v<T, bfloat16>, &bytes);
+  if (path == Path::backend)
+    conv2d_prepared_weights_bytes<Backend::cpu>(g, bfloat16_weights, &bytes);
+#ifdef IHD_WITH_ONEDNN
+  if (path == Path::onednn) bytes = onednn_prepared_weights_bytes(g, bfloat16_weights);
+#endif
   REQUIRE(bytes >= w.size() * sizeof(T));
   Prepared prepared{
       std::unique_ptr<void, Prepared::Free>(std::aligned_alloc(64, (bytes + 63) / 64 * 64))};
-  conv2d_prepare_weights<Backend::cpu>(g, w.data(), prepared.bytes.get());
+  if (path == Path::backend)
+    conv2d_prepare_weights<Backend::cpu>(g, w.data(), prepared.bytes.get());
+#ifdef IHD_WITH_ONEDNN
+  if (path == Path::onednn) onednn_prepare_weights(g, w.data(), prepared.bytes.get());
+#endif
   return prepared;
 }
 
@@ -126,7 +140,10 @@ void check_fused(const Conv2dGeometry& g, bool with_residual, bool relu) {
   }
 }
 
-void check_fused_bfloat16(const Conv2dGeometry& g, bool with_residual, bool relu) {
+// The bfloat16 fused forward on `path`: the backend's (oneDNN's primitives where the CPU has
+// bfloat16 instructions, else the widened reference) or oneDNN's; nothing is checked where oneDNN
+// declines the geometry.
+void check_fused_bfloat16(const Conv2dGeometry& g, bool with_residual, bool relu, Path path) {
   std::mt19937 generator(13);
   const std::vector<bfloat16> x = rounded(random_values(g.input_elements(), generator));
   const std::vector<bfloat16> w = rounded(random_values(g.weight_elements(), generator));
@@ -139,12 +156,21 @@ void check_fused_bfloat16(const Conv2dGeometry& g, bool with_residual, bool relu
       reference(g, absolute(widened(x)), absolute(widened(w)), absolute(bias),
                 with_residual ? &residual_abs : nullptr, false);
 
-  const Prepared prepared = prepare(g, w);
+  const Prepared prepared = prepare(g, w, path);
   const bfloat16 sentinel = to_bfloat16(kSentinel);
   std::vector<bfloat16> y(g.output_elements() + 2 * kGuardFloats, sentinel);
-  conv2d_forward_fused<Backend::cpu>(g, x.data(), prepared.bytes.get(), bias.data(),
-                                     with_residual ? residual.data() : nullptr, relu,
-                                     y.data() + kGuardFloats);
+  const bfloat16* residual_or_null = with_residual ? residual.data() : nullptr;
+  if (path == Path::backend) {
+    conv2d_forward_fused<Backend::cpu>(g, x.data(), prepared.bytes.get(), bias.data(),
+                                       residual_or_null, relu, y.data() + kGuardFloats);
+  }
+#ifdef IHD_WITH_ONEDNN
+  if (path == Path::onednn &&
+      !onednn_conv2d_forward_fused(g, x.data(), prepared.bytes.get(), bias.data(), residual_or_null,
+                                   relu, y.data() + kGuardFloats)) {
+    return;
+  }
+#endif
   const auto is_sentinel = [&](bfloat16 v) { return v.bits == sentinel.bits; };
   CHECK(std::all_of(y.begin(), y.begin() + kGuardFloats, is_sentinel));
   CHECK(std::all_of(y.end() - kGuardFloats, y.end(), is_sentinel));
@@ -201,7 +227,25 @@ TEST_CASE(
 TEST_CASE(
     "CPU bfloat16 fused convolution on prepared weights matches the widened reference, rounded "
     "once") {
-  over_every_form(check_fused_bfloat16);
+  over_every_form([](const Conv2dGeometry& g, bool with_residual, bool relu) {
+    check_fused_bfloat16(g, with_residual, relu, Path::backend);
+  });
+}
+
+// oneDNN's bfloat16 fused primitive called directly, wherever oneDNN has bfloat16 kernels (also
+// where it emulates the instructions, and the backend runs the widened reference instead).
+TEST_CASE("oneDNN's bfloat16 fused convolution matches the widened reference, rounded once") {
+#ifndef IHD_WITH_ONEDNN
+  MESSAGE("SKIPPED: this build has no oneDNN");
+#else
+  if (!onednn_has_bfloat16_convolutions()) {
+    MESSAGE("SKIPPED: oneDNN has no bfloat16 convolution on this CPU (no AVX-512)");
+    return;
+  }
+  over_every_form([](const Conv2dGeometry& g, bool with_residual, bool relu) {
+    check_fused_bfloat16(g, with_residual, relu, Path::onednn);
+  });
+#endif
 }
 
 }  // namespace ihd::kernels::cpu
