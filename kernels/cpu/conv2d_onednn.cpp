@@ -23,6 +23,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <cstring>
@@ -126,6 +127,18 @@ struct Context {
 Context& context() {
   thread_local Context instance;
   return instance;
+}
+
+// A cache key: the geometry's nine numbers, then `options` (what else picks the primitives), then
+// the thread count (oneDNN's kernels are built for it).
+template <std::size_t N>
+std::array<int, 10 + N> cache_key(const Conv2dGeometry& g, const std::array<int, N>& options) {
+  std::array<int, 10 + N> key{g.batch,        g.in_height,    g.in_width,
+                              g.in_channels,  g.out_channels, g.kernel_height,
+                              g.kernel_width, g.stride,       g.padding};
+  std::copy(options.begin(), options.end(), key.begin() + 9);
+  key.back() = omp_get_max_threads();
+  return key;
 }
 
 Argument argument(int id, bool is_output, const memory::desc& ours, const memory::desc& theirs,
@@ -250,18 +263,7 @@ Step build_backward_weight(const Convolution& conv, Context& c) {
 // The cached primitives for this geometry, or null if oneDNN cannot run it.
 Convolution* find_or_build(const Conv2dGeometry& g, bool has_bias, memory::data_type type) {
   Context& c = context();
-  const std::array<int, 12> key{g.batch,
-                                g.in_height,
-                                g.in_width,
-                                g.in_channels,
-                                g.out_channels,
-                                g.kernel_height,
-                                g.kernel_width,
-                                g.stride,
-                                g.padding,
-                                int{has_bias},
-                                static_cast<int>(type),
-                                omp_get_max_threads()};
+  const auto key = cache_key(g, std::array{int{has_bias}, static_cast<int>(type)});
   auto found = c.convolutions.find(key);
   if (found == c.convolutions.end())
     found = c.convolutions.emplace(key, build(g, has_bias, type, c)).first;
@@ -328,19 +330,7 @@ std::unique_ptr<FusedConvolution> build_fused_with(const Layouts& l, bool residu
 FusedConvolution* find_or_build_fused(const Conv2dGeometry& g, bool residual, bool relu,
                                       memory::data_type type) {
   Context& c = context();
-  const std::array<int, 13> key{g.batch,
-                                g.in_height,
-                                g.in_width,
-                                g.in_channels,
-                                g.out_channels,
-                                g.kernel_height,
-                                g.kernel_width,
-                                g.stride,
-                                g.padding,
-                                int{residual},
-                                int{relu},
-                                static_cast<int>(type),
-                                omp_get_max_threads()};
+  const auto key = cache_key(g, std::array{int{residual}, int{relu}, static_cast<int>(type)});
   auto found = c.fused.find(key);
   if (found != c.fused.end()) return found->second.get();
   std::unique_ptr<FusedConvolution> built;

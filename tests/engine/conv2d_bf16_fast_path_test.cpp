@@ -21,6 +21,7 @@
 #include <random>
 #include <vector>
 
+#include "bfloat16_vectors.h"
 #include "conv2d_test_geometry.h"
 #include "kernels/bfloat16.h"
 #include "kernels/cpu/conv2d_onednn.h"
@@ -30,6 +31,9 @@
 namespace ihd::kernels::cpu {
 namespace {
 
+using testing::rounded;
+using testing::widened;
+
 constexpr std::size_t kGuard = 64;
 const bfloat16 kSentinel = to_bfloat16(12345.0f);
 
@@ -38,18 +42,6 @@ std::vector<bfloat16> random_values(int64_t count, std::mt19937& generator) {
   std::vector<bfloat16> values(static_cast<std::size_t>(count));
   for (bfloat16& value : values) value = to_bfloat16(normal(generator));
   return values;
-}
-
-std::vector<float> widened(const std::vector<bfloat16>& values) {
-  std::vector<float> result(values.size());
-  for (std::size_t i = 0; i < values.size(); ++i) result[i] = to_float(values[i]);
-  return result;
-}
-
-std::vector<bfloat16> rounded(const std::vector<float>& values) {
-  std::vector<bfloat16> result(values.size());
-  for (std::size_t i = 0; i < values.size(); ++i) result[i] = to_bfloat16(values[i]);
-  return result;
 }
 
 // The reference steps: widen, the im2col + BLAS float32 convolution, round once.

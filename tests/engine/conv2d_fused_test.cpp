@@ -17,6 +17,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "bfloat16_vectors.h"
 #include "conv2d_test_geometry.h"
 #include "kernels/bfloat16.h"
 #include "kernels/conv2d.h"
@@ -26,6 +27,9 @@
 
 namespace ihd::kernels::cpu {
 namespace {
+
+using testing::rounded;
+using testing::widened;
 
 constexpr float kSentinel = 12345.0f;
 constexpr std::size_t kGuardFloats = 64;
@@ -83,18 +87,6 @@ double normalised_error(const float* fast, const std::vector<float>& reference) 
     scale = std::max(scale, std::abs(double(reference[i])));
   }
   return worst / scale;
-}
-
-std::vector<bfloat16> rounded(const std::vector<float>& values) {
-  std::vector<bfloat16> result(values.size());
-  for (std::size_t i = 0; i < values.size(); ++i) result[i] = to_bfloat16(values[i]);
-  return result;
-}
-
-std::vector<float> widened(const std::vector<bfloat16>& values) {
-  std::vector<float> result(values.size());
-  for (std::size_t i = 0; i < values.size(); ++i) result[i] = to_float(values[i]);
-  return result;
 }
 
 std::vector<float> absolute(std::vector<float> values) {

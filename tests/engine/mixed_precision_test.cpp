@@ -2,6 +2,7 @@
 // (hand-computed bit patterns), the cast op and its gradient, the contract of every bfloat16
 // kernel (float32 arithmetic on bfloat16 values, each result rounded once), convolutions under
 // autocast against float32 (error of the size bfloat16 implies), and a tiny CNN that still learns.
+#include "bfloat16_vectors.h"
 #include "engine/autocast.h"
 #include "engine/layers.h"
 #include "engine/optim/optimizer.h"
@@ -18,6 +19,8 @@ using kernels::Backend;
 using testing::normalised_error;
 using testing::random_leaf;
 using testing::random_tensor;
+using testing::rounded;
+using testing::widened;
 
 uint16_t bits_of(float value) {
   return to_bfloat16(value).bits;
@@ -26,16 +29,7 @@ uint16_t bits_of(float value) {
 // Values every bfloat16 kernel sees: random floats already rounded to bfloat16, so that the
 // float32 reference gets exactly the numbers the bfloat16 kernel widens.
 std::vector<bfloat16> random_bfloat16(int64_t n, Random& generator) {
-  const std::vector<float> values = random_tensor(Shape{n}, generator).to_vector();
-  std::vector<bfloat16> result(values.size());
-  for (std::size_t i = 0; i < values.size(); ++i) result[i] = to_bfloat16(values[i]);
-  return result;
-}
-
-std::vector<float> widened(const std::vector<bfloat16>& values) {
-  std::vector<float> result(values.size());
-  for (std::size_t i = 0; i < values.size(); ++i) result[i] = to_float(values[i]);
-  return result;
+  return rounded(random_tensor(Shape{n}, generator).to_vector());
 }
 
 // The bfloat16 result must be the float32 result rounded once, bit for bit.
