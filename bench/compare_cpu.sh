@@ -7,15 +7,18 @@
 # is the median of the REPEATS runs (which keeps one run disturbed by a shared machine from
 # deciding it), each peak RSS the highest. The first lines say the machine: CPU, cores, load,
 # commit, and the CPU flags that decide which kernels run (avx2, avx512f, avx512_bf16, amx_bf16).
+# Last, the data row: bench/compare_data.sh (the data path beside pydicom on one core, the same
+# files), where Debian's python3-opencv is installed.
 # Usage: bench/compare_cpu.sh [THREADS...]   (default: 1 2)
-# Environment: BUILD_DIR (build-cpu), IMAGE_SIZE (180), BATCH (16), REPEATS (1),
-# PRECISIONS ("fp32 bf16"), TRAIN_SECONDS (20), INFER_SECONDS (10): each run's timed seconds.
+# Environment: BUILD_DIR (build-cpu), IMAGE_SIZE (180), BATCH (16), REPEATS (3),
+# PRECISIONS ("fp32 bf16"), TRAIN_SECONDS (20), INFER_SECONDS (10): each run's timed seconds;
+# DATA (1; 0 leaves the data row out).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build_dir=${BUILD_DIR:-$repo/build-cpu}
 image_size=${IMAGE_SIZE:-180}
 batch=${BATCH:-16}
-repeats=${REPEATS:-1}
+repeats=${REPEATS:-3}
 read -r -a precisions <<<"${PRECISIONS:-fp32 bf16}"
 train_seconds=${TRAIN_SECONDS:-20}
 infer_seconds=${INFER_SECONDS:-10}
@@ -80,3 +83,11 @@ for precision in "${precisions[@]}"; do
          "| peak RSS MiB: ihd $rss_ihd pytorch $rss_torch ratio $(ratio "$rss_ihd" "$rss_torch")"
   done
 done
+
+if [ "${DATA:-1}" != 0 ]; then
+  if /usr/bin/python3 -c "import cv2, pydicom" 2>/dev/null; then
+    REPEATS=$repeats "$repo/bench/compare_data.sh"
+  else
+    echo "data row: not measured (needs python3-opencv: scripts/install-deps.sh python3-opencv)"
+  fi
+fi
