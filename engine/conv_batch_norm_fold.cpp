@@ -6,7 +6,6 @@
 #include <cmath>
 
 #include "common/error.h"
-#include "engine/autocast.h"
 #include "engine/autograd.h"
 
 namespace ihd {
@@ -35,9 +34,8 @@ bool ConvBatchNormFold::applies_to(const Tensor& x) const {
 
 Tensor ConvBatchNormFold::forward(const Tensor& x, bool relu, const Tensor& residual) const {
   if (!applies_to(x)) return bn_.forward(conv_.forward(x), relu, residual);
-  // The type the unfolded layers would compute in (conv2d's rule: engine/ops.h).
-  const DType type =
-      x.dtype() == DType::bf16 || autocast_dtype() == DType::bf16 ? DType::bf16 : DType::f32;
+  // The type the unfolded layers would compute in.
+  const DType type = conv2d_compute_dtype(x);
   const Tensor input = x.dtype() == type ? x : cast(x, type);
   const Tensor shortcut =
       !residual.defined() || residual.dtype() == type ? residual : cast(residual, type);

@@ -46,6 +46,8 @@ struct Conv2dOptions {
 // (float32 accumulation; input and weight cast, output bfloat16, no bias) when x is bfloat16 or
 // an AutocastGuard(DType::bf16) is active; otherwise in float32.
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dOptions options);
+// The type conv2d computes in for input x on this thread: bfloat16 or float32, as above.
+DType conv2d_compute_dtype(const Tensor& x);
 // Inference, outside autograd: float32 weights prepared once by the backend for one input shape
 // and activation type (kernels/conv2d.h: the layout its forward reads fastest, in float32 or, for
 // bfloat16 activations, rounded once to bfloat16; opaque bytes on the weight's device), and

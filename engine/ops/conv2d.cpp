@@ -88,9 +88,13 @@ Tensor convolve_bfloat16(const kernels::Conv2dGeometry& g, const Tensor& x, cons
 
 }  // namespace
 
+DType conv2d_compute_dtype(const Tensor& x) {
+  return x.dtype() == DType::bf16 || autocast_dtype() == DType::bf16 ? DType::bf16 : DType::f32;
+}
+
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dOptions options) {
   const kernels::Conv2dGeometry g = geometry_of(x.shape(), weight.shape(), bias, options);
-  if (x.dtype() == DType::bf16 || autocast_dtype() == DType::bf16) {
+  if (conv2d_compute_dtype(x) == DType::bf16) {
     IHD_CHECK(!bias.defined(), "conv2d: a bfloat16 convolution takes no bias (ResNet's have none)");
     return convolve_bfloat16(g, cast(x, DType::bf16), cast(weight, DType::bf16));
   }
